@@ -1,0 +1,45 @@
+// seqvi command-line interface: each subcommand group registers itself on the root app.
+#ifndef SEQVI_CLI_COMMANDS_HPP
+#define SEQVI_CLI_COMMANDS_HPP
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+namespace seqvi::cli {
+
+/// Process exit codes, documented in docs/cli.md. Never renumber.
+enum ExitCode : int {
+  kOk = 0,
+  kError = 1,       ///< a run-time failure with a one-line message on stderr
+  kUsage = 2,       ///< bad flags or configuration (CLI11 also uses 105–109 internally; mapped to 2)
+};
+
+/// A user-facing failure: main() prints "seqvi: <what>" on one line and exits with `code`.
+class CommandError : public std::runtime_error {
+ public:
+  explicit CommandError(const std::string& what, int code = kError)
+      : std::runtime_error(what), code_(code) {}
+  int code() const noexcept { return code_; }
+
+ private:
+  int code_;
+};
+
+/// Options every command can see (set on the root app).
+struct GlobalOptions {
+  std::string data_dir;  ///< --data-dir; empty means "not given"
+};
+GlobalOptions& global_options();
+
+/// The data directory: --data-dir, else $SEQVI_DATA_DIR, else ./data.
+std::filesystem::path data_dir();
+
+void add_data_command(CLI::App& app);
+
+}  // namespace seqvi::cli
+
+#endif  // SEQVI_CLI_COMMANDS_HPP

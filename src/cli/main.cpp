@@ -1,0 +1,51 @@
+// seqvi: entry point. Parses the command line with CLI11 and dispatches to the subcommands,
+// turning exceptions into one-line messages and documented exit codes (docs/cli.md).
+#include "commands.hpp"
+
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+namespace seqvi::cli {
+
+GlobalOptions& global_options() {
+  static GlobalOptions options;
+  return options;
+}
+
+std::filesystem::path data_dir() {
+  if (!global_options().data_dir.empty()) return global_options().data_dir;
+  if (const char* env = std::getenv("SEQVI_DATA_DIR"); env != nullptr && *env != '\0') return env;
+  return "data";
+}
+
+}  // namespace seqvi::cli
+
+int main(int argc, char** argv) {
+  using namespace seqvi::cli;
+  CLI::App app{
+      "seqvi: variational inference of latent state sequences (VRAE, VOSP; Bayer & Osendorfer 2014)\n"
+      "trained with SGVB on piano rolls, with MPI hyper-parameter sweeps.",
+      "seqvi"};
+  app.set_version_flag("--version", std::string("seqvi ") + SEQVI_VERSION);
+  app.require_subcommand(1);
+  app.option_defaults()->always_capture_default();
+  app.add_option("--data-dir", global_options().data_dir,
+                 "Directory with the dataset files (default: $SEQVI_DATA_DIR, else ./data)");
+
+  add_data_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kOk : kUsage;
+  } catch (const CommandError& e) {
+    std::cerr << "seqvi: " << e.what() << '\n';
+    return e.code();
+  } catch (const std::exception& e) {
+    std::cerr << "seqvi: " << e.what() << '\n';
+    return kError;
+  }
+  return kOk;
+}

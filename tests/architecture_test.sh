@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks that layers depend one way (ARCHITECTURE.md): fails listing every offending #include.
+set -u
+root=${1:-$(dirname "$0")/..}
+cd "$root" || exit 2
+fail=0
+check() {  # check <description> <grep -E pattern> <paths...>
+  local what=$1 pattern=$2; shift 2
+  local hits
+  hits=$(grep -rnE "^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"]($pattern)" "$@" 2>/dev/null)
+  if [ -n "$hits" ]; then
+    echo "layering violation: $what"; echo "$hits"; fail=1
+  fi
+}
+existing() { for p in "$@"; do [ -e "$p" ] && echo "$p"; done; }
+
+# The model core: pure functions over Eigen; no files, MPI, logging or other layers.
+mapfile -t model < <(existing include/seqvi/model include/seqvi/model.hpp src/model)
+[ ${#model[@]} -gt 0 ] && check "model/ must not use files, MPI, logging, CLI or upper layers" \
+  'hdf5|H5|mpi|cereal|spdlog|CLI/|toml|fstream|iostream|seqvi/(store|mpi|search|train|job|cli|data)' "${model[@]}"
+# The data layer sits at the bottom.
+mapfile -t data < <(existing include/seqvi/data include/seqvi/data.hpp src/data)
+[ ${#data[@]} -gt 0 ] && check "data/ must not use HDF5, MPI or upper layers" \
+  'hdf5|H5|mpi|cereal|seqvi/(store|mpi|search|train|job|cli|model)' "${data[@]}"
+# search/ and mpi/ know trials, not models: no Eigen, no model.
+mapfile -t trials < <(existing include/seqvi/search src/search include/seqvi/mpi src/mpi)
+[ ${#trials[@]} -gt 0 ] && check "search/ and mpi/ must not use Eigen or the model" \
+  'Eigen|seqvi/model' "${trials[@]}"
+# Only store/ includes HDF5.
+mapfile -t not_store < <(existing include/seqvi/{data,model,train,search,mpi,job} src/{data,model,train,search,mpi,job,cli})
+[ ${#not_store[@]} -gt 0 ] && check "only store/ includes HDF5" 'hdf5|H5[A-Za-z]*\.h' "${not_store[@]}"
+# Only src/mpi/transport_mpi.cpp includes <mpi.h>.
+hits=$(grep -rlnE '#[[:space:]]*include[[:space:]]*[<"]mpi\.h' include src 2>/dev/null | grep -v '^src/mpi/transport_mpi.cpp$')
+[ -n "$hits" ] && { echo "layering violation: only src/mpi/transport_mpi.cpp includes <mpi.h>:"; echo "$hits"; fail=1; }
+[ $fail -eq 0 ] && echo "layers depend one way"
+exit $fail
