@@ -14,10 +14,14 @@ check() {  # check <description> <grep -E pattern> <paths...>
 }
 existing() { for p in "$@"; do [ -e "$p" ] && echo "$p"; done; }
 
+# core/ (the deterministic RNG) depends on nothing but the standard library.
+mapfile -t core < <(existing include/seqvi/core src/core)
+[ ${#core[@]} -gt 0 ] && check "core/ must depend on nothing but the standard library" \
+  'Eigen|hdf5|H5|mpi|cereal|spdlog|CLI/|toml|seqvi/(data|model|store|mpi|search|train|job|cli)' "${core[@]}"
 # The model core: pure functions over Eigen; no files, MPI, logging or other layers.
 mapfile -t model < <(existing include/seqvi/model include/seqvi/model.hpp src/model)
 [ ${#model[@]} -gt 0 ] && check "model/ must not use files, MPI, logging, CLI or upper layers" \
-  'hdf5|H5|mpi|cereal|spdlog|CLI/|toml|fstream|iostream|seqvi/(store|mpi|search|train|job|cli|data)' "${model[@]}"
+  'hdf5|H5|mpi|cereal|spdlog|CLI/|toml|fstream|iostream|seqvi/(store|mpi|search|train|job|cli|data)/' "${model[@]}"
 # The data layer sits at the bottom.
 mapfile -t data < <(existing include/seqvi/data include/seqvi/data.hpp src/data)
 [ ${#data[@]} -gt 0 ] && check "data/ must not use HDF5, MPI or upper layers" \
