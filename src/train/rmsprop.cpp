@@ -1,0 +1,71 @@
+#include "seqvi/train/rmsprop.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace seqvi::train {
+
+void RmspropConfig::validate() const {
+  auto bad = [](const char* name, double value, const char* rule) {
+    throw std::invalid_argument(std::string(name) + " is " + std::to_string(value) + ", must be " +
+                                rule);
+  };
+  if (!(step_rate > 0) || !std::isfinite(step_rate)) bad("step_rate", step_rate, "> 0");
+  if (!(momentum >= 0 && momentum < 1)) bad("momentum", momentum, "in [0, 1)");
+  if (!(decay >= 0 && decay < 1)) bad("decay", decay, "in [0, 1)");
+  if (!(clip_norm > 0)) bad("clip_norm", clip_norm, "> 0");
+  if (!(epsilon > 0)) bad("epsilon", epsilon, "> 0");
+}
+
+template <class S>
+double global_norm(const model::ParamSet<S>& g) {
+  double sq = 0;
+  for (std::size_t i = 0; i < g.size(); ++i) sq += g[i].template cast<double>().squaredNorm();
+  return std::sqrt(sq);
+}
+
+template <class S>
+Rmsprop<S>::Rmsprop(const model::ParamSet<S>& like, RmspropConfig config)
+    : config_(config), r_(like.zeros_like()), v_(like.zeros_like()) {
+  config_.validate();
+  for (std::size_t i = 0; i < r_.size(); ++i) r_[i].setOnes();  // r starts at 1
+}
+
+template <class S>
+void Rmsprop<S>::lookahead(model::ParamSet<S>& theta) const {
+  const S beta = static_cast<S>(config_.momentum);
+  for (std::size_t i = 0; i < theta.size(); ++i) theta[i].noalias() -= beta * v_[i];
+}
+
+template <class S>
+StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad) {
+  StepInfo info;
+  info.grad_norm = global_norm(grad);
+  if (info.grad_norm > config_.clip_norm) {
+    info.clipped = true;
+    const S scale = static_cast<S>(config_.clip_norm / info.grad_norm);
+    for (std::size_t i = 0; i < grad.size(); ++i) grad[i] *= scale;
+  }
+  const S alpha = static_cast<S>(config_.step_rate);
+  const S beta = static_cast<S>(config_.momentum);
+  const S gamma = static_cast<S>(config_.decay);
+  const S eps = static_cast<S>(config_.epsilon);
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    auto g = grad[i].array();
+    auto r = r_[i].array();
+    r = gamma * r + (S(1) - gamma) * g.square();
+    // Δ is formed in grad's storage (the gradient is not needed afterwards).
+    g = alpha * g / (r + eps).sqrt();
+    theta[i].noalias() -= grad[i];
+    v_[i] = beta * v_[i] + grad[i];
+  }
+  return info;
+}
+
+template class Rmsprop<float>;
+template class Rmsprop<double>;
+template double global_norm(const model::ParamSet<float>&);
+template double global_norm(const model::ParamSet<double>&);
+
+}  // namespace seqvi::train

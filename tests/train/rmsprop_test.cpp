@@ -1,0 +1,108 @@
+#include "seqvi/train/rmsprop.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace seqvi::train {
+namespace {
+
+using model::ParamSet;
+
+/// f(θ) = ½ Σ a_i θ_i² on two parameter blocks; ∇f = a ∘ θ.
+struct Quadratic {
+  Eigen::VectorXd a{{1.0, 4.0, 0.25}};
+  void gradient(const ParamSet<double>& theta, ParamSet<double>& g) const {
+    g[0](0, 0) = a[0] * theta[0](0, 0);
+    g[0](0, 1) = a[1] * theta[0](0, 1);
+    g[1](0, 0) = a[2] * theta[1](0, 0);
+  }
+};
+
+ParamSet<double> start() {
+  ParamSet<double> p;
+  p.add("w", 1, 2);
+  p.add("b", 1, 1);
+  p[0] << 1.0, -2.0;
+  p[1] << 3.0;
+  return p;
+}
+
+TEST(TrainRmsprop, TwoStepsMatchAHandComputation) {
+  const RmspropConfig cfg{/*step_rate=*/0.1, /*momentum=*/0.5, /*decay=*/0.9, /*clip_norm=*/225, 1e-8};
+  ParamSet<double> theta = start();
+  Rmsprop<double> opt(theta, cfg);
+  ParamSet<double> g = theta.zeros_like();
+  Quadratic f;
+
+  // Hand computation for coordinate 0 (a = 1, θ = 1) and coordinate 1 (a = 4, θ = −2).
+  double th[2] = {1.0, -2.0}, r[2] = {1.0, 1.0}, v[2] = {0.0, 0.0};
+  const double a[2] = {1.0, 4.0};
+  for (int step = 0; step < 2; ++step) {
+    opt.lookahead(theta);
+    f.gradient(theta, g);
+    opt.step(theta, g);
+    for (int i = 0; i < 2; ++i) {
+      th[i] -= 0.5 * v[i];
+      const double gi = a[i] * th[i];
+      r[i] = 0.9 * r[i] + 0.1 * gi * gi;
+      const double delta = 0.1 * gi / std::sqrt(r[i] + 1e-8);
+      th[i] -= delta;
+      v[i] = 0.5 * v[i] + delta;
+      EXPECT_NEAR(theta[0](0, i), th[i], 1e-14) << "step " << step << " coordinate " << i;
+      EXPECT_NEAR(opt.mean_square()[0](0, i), r[i], 1e-14);
+      EXPECT_NEAR(opt.velocity()[0](0, i), v[i], 1e-14);
+    }
+  }
+}
+
+TEST(TrainRmsprop, ConvergesToTheMinimumOfAQuadratic) {
+  ParamSet<double> theta = start();
+  Rmsprop<double> opt(theta, {1e-2, 0.9, 0.9, 225, 1e-8});
+  ParamSet<double> g = theta.zeros_like();
+  Quadratic f;
+  for (int i = 0; i < 3000; ++i) {
+    opt.lookahead(theta);
+    f.gradient(theta, g);
+    opt.step(theta, g);
+  }
+  EXPECT_LT(theta.flatten().norm(), 1e-2);
+}
+
+TEST(TrainRmsprop, ClipsTheGlobalNormBeforeTheUpdate) {
+  ParamSet<double> theta = start();
+  Rmsprop<double> opt(theta, {0.1, 0.0, 0.0, /*clip_norm=*/5.0, 1e-8});
+  ParamSet<double> g = theta.zeros_like();
+  g[0] << 30.0, 0.0;
+  g[1] << 40.0;  // ‖g‖ = 50 → scaled by 0.1 to (3, 0, 4)
+  const StepInfo info = opt.step(theta, g);
+  EXPECT_TRUE(info.clipped);
+  EXPECT_DOUBLE_EQ(info.grad_norm, 50.0);
+  // decay 0: r = g², Δ = 0.1·g/|g| = 0.1·sign(g) for the clipped g
+  EXPECT_NEAR(opt.mean_square()[0](0, 0), 9.0, 1e-12);
+  EXPECT_NEAR(opt.mean_square()[1](0, 0), 16.0, 1e-12);
+  EXPECT_NEAR(theta[0](0, 0), 1.0 - 0.1, 1e-8);
+  EXPECT_NEAR(theta[1](0, 0), 3.0 - 0.1, 1e-8);
+
+  ParamSet<double> small = theta.zeros_like();
+  small[0] << 3.0, 0.0;
+  small[1] << 4.0;  // ‖g‖ = 5: not clipped
+  EXPECT_FALSE(opt.step(theta, small).clipped);
+}
+
+TEST(TrainRmsprop, RejectsOutOfRangeHyperParameters) {
+  const ParamSet<double> theta = start();
+  EXPECT_THROW(Rmsprop<double>(theta, {0.0, 0.9, 0.9, 225, 1e-8}), std::invalid_argument);
+  EXPECT_THROW(Rmsprop<double>(theta, {1e-3, 1.0, 0.9, 225, 1e-8}), std::invalid_argument);
+  EXPECT_THROW(Rmsprop<double>(theta, {1e-3, 0.9, -0.1, 225, 1e-8}), std::invalid_argument);
+  try {
+    Rmsprop<double>(theta, {1e-3, 0.9, 0.9, -1, 1e-8});
+    FAIL() << "expected a throw";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("clip_norm"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace seqvi::train
