@@ -1,0 +1,103 @@
+#include "seqvi/search/sampler.hpp"
+#include "seqvi/search/space.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+namespace seqvi::search {
+namespace {
+
+TEST(SearchSpace, DefaultIsThePapersTable2) {
+  const Space s = default_space();
+  auto choices = [&](const std::string& name) {
+    std::set<std::string> out;
+    for (const auto& v : std::get<Categorical>(s.at(name)).choices) out.insert(to_string(v));
+    return out;
+  };
+  EXPECT_EQ(choices("hidden"), (std::set<std::string>{"200", "400", "600"}));
+  EXPECT_EQ(choices("step_rate"), (std::set<std::string>{"0.01", "0.005", "0.001", "0.0005", "0.0001", "1e-05"}));
+  EXPECT_EQ(choices("momentum"), (std::set<std::string>{"0", "0.9", "0.95", "0.99", "0.995"}));
+  EXPECT_EQ(choices("decay"), (std::set<std::string>{"0.8", "0.9"}));
+  EXPECT_EQ(choices("init_var_rec"), (std::set<std::string>{"0.1", "0.01", "0.001", "0.0001"}));
+  EXPECT_EQ(choices("init_var_in"), (std::set<std::string>{"0.1", "0.01", "0.001", "0.0001"}));
+  EXPECT_EQ(choices("spectral_radius"), (std::set<std::string>{"1", "1.05", "1.1", "1.2"}));
+  EXPECT_EQ(choices("incoming"), (std::set<std::string>{"15", "25", "35", "50", "0"}));
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_hidden")).value), "0");
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_out")).value), "-0.8");
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("transfer")).value), "tanh");
+  EXPECT_NO_THROW(validate(s));
+}
+
+TEST(SearchSpace, SamplesStayInTheirDistributions) {
+  core::Rng rng(1, "t");
+  for (int i = 0; i < 2000; ++i) {
+    const double u = std::get<double>(sample(Uniform{0.5, 1.0}, rng));
+    EXPECT_GE(u, 0.5);
+    EXPECT_LT(u, 1.0);
+    const double l = std::get<double>(sample(LogUniform{1e-5, 1e-2}, rng));
+    EXPECT_GE(l, 1e-5 * (1 - 1e-12));
+    EXPECT_LE(l, 1e-2 * (1 + 1e-12));
+    const auto k = std::get<std::int64_t>(sample(IntUniform{3, 5}, rng));
+    EXPECT_TRUE(k >= 3 && k <= 5);
+  }
+}
+
+TEST(SearchSpace, LogUniformIsUniformInTheLog) {
+  core::Rng rng(2, "t");
+  int below = 0;
+  for (int i = 0; i < 20000; ++i) below += std::get<double>(sample(LogUniform{1e-4, 1.0}, rng)) < 1e-2;
+  EXPECT_NEAR(below / 20000.0, 0.5, 0.02);
+}
+
+TEST(SearchSpace, MalformedDistributionsAreNamed) {
+  Space s;
+  s["step_rate"] = LogUniform{0.0, 1.0};
+  try {
+    validate(s);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("step_rate"), std::string::npos) << e.what();
+  }
+  s.clear();
+  s["hidden"] = Categorical{};
+  EXPECT_THROW(validate(s), std::invalid_argument);
+  s.clear();
+  s["keep"] = Uniform{1.0, 0.5};
+  EXPECT_THROW(validate(s), std::invalid_argument);
+}
+
+TEST(SearchSampler, TrialDependsOnlyOnSeedDatasetModelAndIndex) {
+  const Space s = default_space();
+  const TrialSpec a = sample_trial(s, 7, "jsb", "vosp", 3);
+  // Sampling other trials in between changes nothing (no shared generator state).
+  for (int i = 0; i < 10; ++i) sample_trial(s, 7, "jsb", "vrae", i);
+  const TrialSpec b = sample_trial(s, 7, "jsb", "vosp", 3);
+  EXPECT_EQ(a.params, b.params);
+  EXPECT_EQ(a.seed, b.seed);
+  EXPECT_EQ(a.name(), "jsb-vosp-0003");
+  EXPECT_EQ(std::get<std::string>(a.params.at("model")), "vosp");
+  // Different index, model, dataset or sweep seed → different trials.
+  EXPECT_NE(sample_trial(s, 7, "jsb", "vosp", 4).seed, a.seed);
+  EXPECT_NE(sample_trial(s, 7, "jsb", "vrae", 3).seed, a.seed);
+  EXPECT_NE(sample_trial(s, 7, "nottingham", "vosp", 3).seed, a.seed);
+  EXPECT_NE(sample_trial(s, 8, "jsb", "vosp", 3).seed, a.seed);
+  EXPECT_THROW(sample_trial(s, 7, "jsb", "vosp", -1), std::invalid_argument);
+}
+
+TEST(SearchSampler, RandomSearchCoversTheCategories) {
+  const Space s = default_space();
+  std::set<std::string> hidden, step;
+  for (int i = 0; i < 64; ++i) {
+    const auto t = sample_trial(s, 1, "jsb", "vosp", i);
+    hidden.insert(to_string(t.params.at("hidden")));
+    step.insert(to_string(t.params.at("step_rate")));
+  }
+  EXPECT_EQ(hidden.size(), 3u);
+  EXPECT_EQ(step.size(), 6u);
+}
+
+}  // namespace
+}  // namespace seqvi::search
