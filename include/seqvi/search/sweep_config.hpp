@@ -1,0 +1,59 @@
+// A sweep's configuration, read from TOML (docs/sweeps.md has the full reference):
+//
+//   [sweep]
+//   seed = 1                       # sweep seed: trial i of (dataset, model) depends on it alone
+//   datasets = ["jsb"]             # short names; files from [datasets] or <data dir>/<name>.h5
+//   models = ["vosp", "vrae"]
+//   samples = 64                   # trials per (dataset, model)
+//   max_attempts = 3               # a trial whose worker crashed is retried up to this often
+//
+//   [datasets]
+//   jsb = "runs/jsb.h5"            # optional explicit dataset files
+//
+//   [space]                        # overrides of the default (Table 2) space
+//   hidden = [200, 400]                            # array: categorical
+//   step_rate = { log_uniform = [1e-5, 1e-2] }     # also uniform, int_uniform
+//   epochs = 5                                     # scalar: fixed
+//
+//   [pruner]
+//   kind = "none"                  # or "asha" (min_epochs, reduction_factor)
+//
+// Every error (syntax, unknown key, wrong type, bad range) names the key and, for syntax errors,
+// the line and column — before any MPI work starts.
+#ifndef SEQVI_SEARCH_SWEEP_CONFIG_HPP
+#define SEQVI_SEARCH_SWEEP_CONFIG_HPP
+
+#include "seqvi/search/space.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace seqvi::search {
+
+struct PrunerConfig {
+  std::string kind = "none";        ///< "none" | "asha"
+  std::int64_t min_epochs = 1;      ///< r: epochs before the first rung
+  std::int64_t reduction_factor = 3;///< η: keep the top 1/η at each rung
+};
+
+struct SweepConfig {
+  std::uint64_t seed = 1;
+  std::vector<std::string> datasets{"jsb"};
+  std::vector<std::string> models{"vosp"};
+  std::int64_t samples = 64;        ///< trials per (dataset, model)
+  std::int64_t max_attempts = 3;
+  std::map<std::string, std::string> dataset_files;  ///< short name → HDF5 path (optional)
+  Space space = default_space();
+  PrunerConfig pruner;
+};
+
+/// Parses TOML text; `origin` names the file in errors. @throws std::invalid_argument
+SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& origin);
+/// Reads and parses a file. @throws std::invalid_argument (also for an unreadable file)
+SweepConfig read_sweep_config(const std::string& path);
+
+}  // namespace seqvi::search
+
+#endif  // SEQVI_SEARCH_SWEEP_CONFIG_HPP
