@@ -1,25 +1,9 @@
 #include "seqvi/search/space.hpp"
 
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
 namespace seqvi::search {
-
-std::string to_string(const Value& v) {
-  struct Visitor {
-    std::string operator()(std::int64_t x) const { return std::to_string(x); }
-    std::string operator()(double x) const {
-      std::ostringstream os;
-      os.precision(6);
-      os << x;
-      return os.str();
-    }
-    std::string operator()(const std::string& x) const { return x; }
-    std::string operator()(bool x) const { return x ? "true" : "false"; }
-  };
-  return std::visit(Visitor{}, v);
-}
 
 namespace {
 

@@ -18,11 +18,11 @@ TEST(SearchSpace, DefaultIsThePapersTable2) {
     return out;
   };
   EXPECT_EQ(choices("hidden"), (std::set<std::string>{"200", "400", "600"}));
-  EXPECT_EQ(choices("step_rate"), (std::set<std::string>{"0.01", "0.005", "0.001", "0.0005", "0.0001", "1e-05"}));
+  EXPECT_EQ(choices("step_rate"), (std::set<std::string>{"0.01", "0.005", "0.001", "5e-04", "1e-04", "1e-05"}));
   EXPECT_EQ(choices("momentum"), (std::set<std::string>{"0", "0.9", "0.95", "0.99", "0.995"}));
   EXPECT_EQ(choices("decay"), (std::set<std::string>{"0.8", "0.9"}));
-  EXPECT_EQ(choices("init_var_rec"), (std::set<std::string>{"0.1", "0.01", "0.001", "0.0001"}));
-  EXPECT_EQ(choices("init_var_in"), (std::set<std::string>{"0.1", "0.01", "0.001", "0.0001"}));
+  EXPECT_EQ(choices("init_var_rec"), (std::set<std::string>{"0.1", "0.01", "0.001", "1e-04"}));
+  EXPECT_EQ(choices("init_var_in"), (std::set<std::string>{"0.1", "0.01", "0.001", "1e-04"}));
   EXPECT_EQ(choices("spectral_radius"), (std::set<std::string>{"1", "1.05", "1.1", "1.2"}));
   EXPECT_EQ(choices("incoming"), (std::set<std::string>{"15", "25", "35", "50", "0"}));
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_hidden")).value), "0");

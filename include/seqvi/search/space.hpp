@@ -6,6 +6,7 @@
 #ifndef SEQVI_SEARCH_SPACE_HPP
 #define SEQVI_SEARCH_SPACE_HPP
 
+#include "seqvi/core/params.hpp"
 #include "seqvi/core/rng.hpp"
 
 #include <cstdint>
@@ -16,12 +17,9 @@
 
 namespace seqvi::search {
 
-/// One hyper-parameter value.
-using Value = std::variant<std::int64_t, double, std::string, bool>;
-/// Hyper-parameters by name (ordered, so iteration and sampling order are fixed).
-using Params = std::map<std::string, Value>;
-
-std::string to_string(const Value& v);  ///< 3, 0.001, "tanh", true
+using core::Params;
+using core::to_string;
+using core::Value;
 
 struct Fixed {
   Value value;
