@@ -1,0 +1,265 @@
+#include "seqvi/store/dataset_file.hpp"
+
+#include "hdf5_handle.hpp"
+#include "seqvi/data/huge_page_allocator.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace seqvi::store {
+namespace {
+
+using detail::H5Handle;
+constexpr const char* kSplitNames[] = {"train", "valid", "test"};
+
+data::Split& split_of(data::Dataset& dataset, int i) {
+  return i == 0 ? dataset.train : i == 1 ? dataset.valid : dataset.test;
+}
+const data::Split& split_of(const data::Dataset& dataset, int i) {
+  return i == 0 ? dataset.train : i == 1 ? dataset.valid : dataset.test;
+}
+
+/// Reports failures of one file operation as DatasetFileError "dataset file '<path>': <what> (HDF5: …)".
+class Checker {
+ public:
+  explicit Checker(const std::filesystem::path& path) : path_(path) {}
+
+  [[noreturn]] void fail(const std::string& what) const {
+    const std::string detail = detail::hdf5_error_detail();
+    throw DatasetFileError("dataset file '" + path_.string() + "': " + what +
+                           (detail.empty() ? "" : " (HDF5: " + detail + ")"));
+  }
+  H5Handle handle(hid_t id, H5Handle::Closer closer, const std::string& what) const {
+    if (id < 0) fail(what);
+    return H5Handle(id, closer);
+  }
+  void ok(herr_t status, const std::string& what) const {
+    if (status < 0) fail(what);
+  }
+
+ private:
+  const std::filesystem::path& path_;
+};
+
+// ---- writing ------------------------------------------------------------------------------------
+void write_string_attribute(const Checker& c, hid_t loc, const char* name, const std::string& value) {
+  const H5Handle type = c.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot make a string type");
+  c.ok(H5Tset_size(type.get(), H5T_VARIABLE), "cannot make a string type");
+  c.ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), "cannot make a string type");
+  const H5Handle space = c.handle(H5Screate(H5S_SCALAR), H5Sclose, "cannot make a scalar dataspace");
+  const H5Handle attribute = c.handle(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Aclose, std::string("cannot create attribute '") + name + "'");
+  const char* text = value.c_str();
+  c.ok(H5Awrite(attribute.get(), type.get(), &text), std::string("cannot write attribute '") + name + "'");
+}
+
+void write_int_attribute(const Checker& c, hid_t loc, const char* name, std::int64_t value) {
+  const H5Handle space = c.handle(H5Screate(H5S_SCALAR), H5Sclose, "cannot make a scalar dataspace");
+  const H5Handle attribute = c.handle(H5Acreate2(loc, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                                      H5Aclose, std::string("cannot create attribute '") + name + "'");
+  c.ok(H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value), std::string("cannot write attribute '") + name + "'");
+}
+
+void check_split_invariants(const std::filesystem::path& path, const char* name, const data::Split& split) {
+  const auto fail = [&](const std::string& what) {
+    throw DatasetFileError("dataset file '" + path.string() + "': split '" + name + "' is malformed: " + what);
+  };
+  if (split.offsets.empty() || split.offsets.front() != 0) fail("offsets must start at 0");
+  if (!std::is_sorted(split.offsets.begin(), split.offsets.end())) fail("offsets decrease");
+  if (split.rolls.size() != static_cast<std::size_t>(split.frames()) * data::kKeys)
+    fail("rolls hold " + std::to_string(split.rolls.size()) + " bytes, offsets say " +
+         std::to_string(split.frames()) + " frames × 88");
+}
+
+void write_split(const Checker& c, hid_t file, const char* name, const data::Split& split) {
+  const std::string at = std::string("/") + name;
+  const H5Handle group = c.handle(H5Gcreate2(file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose,
+                                  "cannot create group '" + at + "'");
+  {
+    const auto frames = static_cast<hsize_t>(split.frames());
+    const hsize_t dims[2] = {frames, data::kKeys};
+    const H5Handle space = c.handle(H5Screate_simple(2, dims, nullptr), H5Sclose, "cannot make a dataspace");
+    const H5Handle create = c.handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "cannot make a property list");
+    // 8192 frames × 88 keys = 704 KiB per chunk: fits HDF5's default 1 MiB chunk cache.
+    const hsize_t chunk[2] = {std::clamp<hsize_t>(frames, 1, 8192), data::kKeys};
+    c.ok(H5Pset_chunk(create.get(), 2, chunk), "cannot set chunking");
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) c.ok(H5Pset_deflate(create.get(), 4), "cannot set deflate");
+    const H5Handle rolls = c.handle(
+        H5Dcreate2(group.get(), "rolls", H5T_STD_U8LE, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
+        H5Dclose, "cannot create '" + at + "/rolls'");
+    if (frames > 0)
+      c.ok(H5Dwrite(rolls.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.rolls.data()),
+           "cannot write '" + at + "/rolls'");
+  }
+  const hsize_t count[1] = {split.offsets.size()};
+  const H5Handle space = c.handle(H5Screate_simple(1, count, nullptr), H5Sclose, "cannot make a dataspace");
+  const H5Handle offsets = c.handle(
+      H5Dcreate2(group.get(), "offsets", H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+      H5Dclose, "cannot create '" + at + "/offsets'");
+  c.ok(H5Dwrite(offsets.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.offsets.data()),
+       "cannot write '" + at + "/offsets'");
+}
+
+// ---- reading ------------------------------------------------------------------------------------
+std::optional<H5Handle> open_attribute(const Checker& c, hid_t loc, const char* name) {
+  const htri_t exists = H5Aexists(loc, name);
+  c.ok(exists, std::string("cannot look up attribute '") + name + "'");
+  if (exists == 0) return std::nullopt;
+  return c.handle(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("cannot open attribute '") + name + "'");
+}
+
+void check_scalar(const Checker& c, hid_t attribute, const char* name) {
+  const H5Handle space = c.handle(H5Aget_space(attribute), H5Sclose, "cannot read attribute space");
+  if (H5Sget_simple_extent_npoints(space.get()) != 1)
+    c.fail(std::string("attribute '") + name + "' is not a single value");
+}
+
+std::string read_string_attribute(const Checker& c, hid_t loc, const char* name) {
+  const std::optional<H5Handle> attribute = open_attribute(c, loc, name);
+  if (!attribute) c.fail(std::string("lacks the root attribute '") + name + "'; not a seqvi dataset file");
+  check_scalar(c, attribute->get(), name);
+  const H5Handle type = c.handle(H5Aget_type(attribute->get()), H5Tclose, "cannot read attribute type");
+  if (H5Tget_class(type.get()) != H5T_STRING) c.fail(std::string("attribute '") + name + "' is not a string");
+  const H5Handle memory = c.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot make a string type");
+  c.ok(H5Tset_cset(memory.get(), H5Tget_cset(type.get())), "cannot make a string type");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    c.ok(H5Tset_size(memory.get(), H5T_VARIABLE), "cannot make a string type");
+    char* text = nullptr;
+    c.ok(H5Aread(attribute->get(), memory.get(), &text), std::string("cannot read attribute '") + name + "'");
+    std::string value = text != nullptr ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  if (size == 0 || size > (1u << 20)) c.fail(std::string("attribute '") + name + "' has an implausible size");
+  c.ok(H5Tset_size(memory.get(), size), "cannot make a string type");
+  std::vector<char> text(size + 1, '\0');
+  c.ok(H5Aread(attribute->get(), memory.get(), text.data()), std::string("cannot read attribute '") + name + "'");
+  return std::string(text.data());
+}
+
+std::int64_t read_int_attribute(const Checker& c, hid_t loc, const char* name) {
+  const std::optional<H5Handle> attribute = open_attribute(c, loc, name);
+  if (!attribute) c.fail(std::string("lacks the root attribute '") + name + "'");
+  check_scalar(c, attribute->get(), name);
+  const H5Handle type = c.handle(H5Aget_type(attribute->get()), H5Tclose, "cannot read attribute type");
+  if (H5Tget_class(type.get()) != H5T_INTEGER) c.fail(std::string("attribute '") + name + "' is not an integer");
+  std::int64_t value = 0;
+  c.ok(H5Aread(attribute->get(), H5T_NATIVE_INT64, &value), std::string("cannot read attribute '") + name + "'");
+  return value;
+}
+
+/// Opens an integer dataset of the given rank and returns it with its dimensions.
+H5Handle open_array(const Checker& c, hid_t group, const std::string& at, const char* name, int rank,
+                    hsize_t* dims) {
+  const std::string full = at + "/" + name;
+  const htri_t exists = H5Lexists(group, name, H5P_DEFAULT);
+  c.ok(exists, "cannot look up '" + full + "'");
+  if (exists == 0) c.fail("lacks the dataset '" + full + "'");
+  H5Handle set = c.handle(H5Dopen2(group, name, H5P_DEFAULT), H5Dclose, "cannot open '" + full + "'");
+  const H5Handle type = c.handle(H5Dget_type(set.get()), H5Tclose, "cannot read the type of '" + full + "'");
+  if (H5Tget_class(type.get()) != H5T_INTEGER) c.fail("'" + full + "' does not hold integers");
+  const H5Handle space = c.handle(H5Dget_space(set.get()), H5Sclose, "cannot read the shape of '" + full + "'");
+  const int actual = H5Sget_simple_extent_ndims(space.get());
+  if (actual != rank)
+    c.fail("'" + full + "' has " + std::to_string(actual) + " dimensions, expected " + std::to_string(rank));
+  c.ok(H5Sget_simple_extent_dims(space.get(), dims, nullptr), "cannot read the shape of '" + full + "'");
+  return set;
+}
+
+void read_split(const Checker& c, hid_t file, const char* name, data::Split& split) {
+  const std::string at = std::string("/") + name;
+  const htri_t exists = H5Lexists(file, name, H5P_DEFAULT);
+  c.ok(exists, "cannot look up '" + at + "'");
+  if (exists == 0) c.fail("lacks the group '" + at + "'");
+  const H5Handle group = c.handle(H5Gopen2(file, name, H5P_DEFAULT), H5Gclose, "cannot open '" + at + "'");
+
+  hsize_t dims[2] = {0, 0};
+  const H5Handle rolls = open_array(c, group.get(), at, "rolls", 2, dims);
+  if (dims[1] != data::kKeys)
+    c.fail("'" + at + "/rolls' has " + std::to_string(dims[1]) + " columns, expected 88 keys");
+  if (dims[0] > static_cast<hsize_t>(kMaxDatasetFrames))
+    c.fail("'" + at + "/rolls' has " + std::to_string(dims[0]) + " frames, more than the limit " +
+           std::to_string(kMaxDatasetFrames));
+  split.rolls.clear();
+  split.rolls.reserve(static_cast<std::size_t>(dims[0]) * data::kKeys);
+  data::advise_huge_pages(split.rolls.data(), split.rolls.capacity());
+  split.rolls.resize(static_cast<std::size_t>(dims[0]) * data::kKeys, 0);
+  if (dims[0] > 0)
+    c.ok(H5Dread(rolls.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.rolls.data()),
+         "cannot read '" + at + "/rolls'");
+  const auto bad = std::find_if(split.rolls.begin(), split.rolls.end(), [](std::uint8_t v) { return v > 1; });
+  if (bad != split.rolls.end()) {
+    const auto index = static_cast<std::size_t>(bad - split.rolls.begin());
+    c.fail("'" + at + "/rolls' holds " + std::to_string(*bad) + " at frame " + std::to_string(index / data::kKeys) +
+           ", key " + std::to_string(index % data::kKeys) + "; only 0 and 1 are allowed");
+  }
+
+  hsize_t count[1] = {0};
+  const H5Handle offsets = open_array(c, group.get(), at, "offsets", 1, count);
+  if (count[0] < 1 || count[0] > static_cast<hsize_t>(kMaxDatasetFrames) + 1)
+    c.fail("'" + at + "/offsets' has " + std::to_string(count[0]) + " entries, expected 1.." +
+           std::to_string(kMaxDatasetFrames + 1));
+  split.offsets.assign(static_cast<std::size_t>(count[0]), 0);
+  c.ok(H5Dread(offsets.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.offsets.data()),
+       "cannot read '" + at + "/offsets'");
+  if (split.offsets.front() != 0)
+    c.fail("'" + at + "/offsets' starts at " + std::to_string(split.offsets.front()) + ", must start at 0");
+  const auto down = std::is_sorted_until(split.offsets.begin(), split.offsets.end());
+  if (down != split.offsets.end())
+    c.fail("'" + at + "/offsets' decreases at entry " + std::to_string(down - split.offsets.begin()));
+  if (split.offsets.back() != static_cast<std::int64_t>(dims[0]))
+    c.fail("'" + at + "/offsets' ends at " + std::to_string(split.offsets.back()) + ", but rolls hold " +
+           std::to_string(dims[0]) + " frames");
+}
+
+}  // namespace
+
+void write_dataset(const data::Dataset& dataset, const std::filesystem::path& path, Overwrite overwrite) {
+  for (int i = 0; i < 3; ++i) check_split_invariants(path, kSplitNames[i], split_of(dataset, i));
+  detail::silence_hdf5_errors();
+  AtomicFile atomic(path);
+  const Checker c(path);
+  {
+    H5Handle file = c.handle(H5Fcreate(atomic.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                             H5Fclose, "cannot create the temp file '" + atomic.temp_path().string() + "'");
+    write_string_attribute(c, file.get(), "format", kDatasetFormat);
+    write_int_attribute(c, file.get(), "format_version", kDatasetFormatVersion);
+    write_string_attribute(c, file.get(), "name", dataset.name);
+    write_string_attribute(c, file.get(), "source_sha256", dataset.source_sha256);
+    for (int i = 0; i < 3; ++i) write_split(c, file.get(), kSplitNames[i], split_of(dataset, i));
+    c.ok(file.close(), "cannot close (flush) the temp file");
+  }
+  atomic.commit(overwrite);
+}
+
+data::Dataset read_dataset(const std::filesystem::path& path) {
+  detail::silence_hdf5_errors();
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (!std::filesystem::exists(status))
+    throw DatasetFileError("dataset file '" + path.string() + "' does not exist");
+  if (!std::filesystem::is_regular_file(status))
+    throw DatasetFileError("dataset file '" + path.string() + "' is not a regular file");
+  const Checker c(path);
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 <= 0) c.fail(is_hdf5 < 0 ? "cannot be opened" : "is not an HDF5 file");
+  const H5Handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
+                                 "cannot be opened as HDF5 (damaged?)");
+  const std::string format = read_string_attribute(c, file.get(), "format");
+  if (format != kDatasetFormat)
+    c.fail("format attribute is '" + format + "', expected '" + kDatasetFormat + "'; not a seqvi dataset file");
+  const std::int64_t version = read_int_attribute(c, file.get(), "format_version");
+  if (version != kDatasetFormatVersion)
+    c.fail("format_version is " + std::to_string(version) + ", this seqvi reads version " +
+           std::to_string(kDatasetFormatVersion));
+  data::Dataset dataset;
+  dataset.name = read_string_attribute(c, file.get(), "name");
+  dataset.source_sha256 = read_string_attribute(c, file.get(), "source_sha256");
+  for (int i = 0; i < 3; ++i) read_split(c, file.get(), kSplitNames[i], split_of(dataset, i));
+  return dataset;
+}
+
+}  // namespace seqvi::store
