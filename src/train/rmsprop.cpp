@@ -26,20 +26,26 @@ double global_norm(const model::ParamSet<S>& g) {
 }
 
 template <class S>
-Rmsprop<S>::Rmsprop(const model::ParamSet<S>& like, RmspropConfig config)
-    : config_(config), r_(like.zeros_like()), v_(like.zeros_like()) {
+RmspropState<S> RmspropState<S>::initial(const model::ParamSet<S>& like) {
+  RmspropState st{like.zeros_like(), like.zeros_like()};
+  for (std::size_t i = 0; i < st.mean_square.size(); ++i) st.mean_square[i].setOnes();  // r starts at 1
+  return st;
+}
+
+template <class S>
+Rmsprop<S>::Rmsprop(RmspropConfig config) : config_(config) {
   config_.validate();
-  for (std::size_t i = 0; i < r_.size(); ++i) r_[i].setOnes();  // r starts at 1
 }
 
 template <class S>
-void Rmsprop<S>::lookahead(model::ParamSet<S>& theta) const {
+void Rmsprop<S>::lookahead(model::ParamSet<S>& theta, const RmspropState<S>& state) const {
   const S beta = static_cast<S>(config_.momentum);
-  for (std::size_t i = 0; i < theta.size(); ++i) theta[i].noalias() -= beta * v_[i];
+  for (std::size_t i = 0; i < theta.size(); ++i) theta[i].noalias() -= beta * state.velocity[i];
 }
 
 template <class S>
-StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad) {
+StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad,
+                          RmspropState<S>& state) const {
   StepInfo info;
   info.grad_norm = global_norm(grad);
   if (info.grad_norm > config_.clip_norm) {
@@ -53,16 +59,18 @@ StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad) {
   const S eps = static_cast<S>(config_.epsilon);
   for (std::size_t i = 0; i < theta.size(); ++i) {
     auto g = grad[i].array();
-    auto r = r_[i].array();
+    auto r = state.mean_square[i].array();
     r = gamma * r + (S(1) - gamma) * g.square();
     // Δ is formed in grad's storage (the gradient is not needed afterwards).
     g = alpha * g / (r + eps).sqrt();
     theta[i].noalias() -= grad[i];
-    v_[i] = beta * v_[i] + grad[i];
+    state.velocity[i] = beta * state.velocity[i] + grad[i];
   }
   return info;
 }
 
+template struct RmspropState<float>;
+template struct RmspropState<double>;
 template class Rmsprop<float>;
 template class Rmsprop<double>;
 template double global_norm(const model::ParamSet<float>&);

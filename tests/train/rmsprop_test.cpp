@@ -32,7 +32,8 @@ ParamSet<double> start() {
 TEST(TrainRmsprop, TwoStepsMatchAHandComputation) {
   const RmspropConfig cfg{/*step_rate=*/0.1, /*momentum=*/0.5, /*decay=*/0.9, /*clip_norm=*/225, 1e-8};
   ParamSet<double> theta = start();
-  Rmsprop<double> opt(theta, cfg);
+  const Rmsprop<double> opt(cfg);
+  auto st = RmspropState<double>::initial(theta);
   ParamSet<double> g = theta.zeros_like();
   Quadratic f;
 
@@ -40,9 +41,9 @@ TEST(TrainRmsprop, TwoStepsMatchAHandComputation) {
   double th[2] = {1.0, -2.0}, r[2] = {1.0, 1.0}, v[2] = {0.0, 0.0};
   const double a[2] = {1.0, 4.0};
   for (int step = 0; step < 2; ++step) {
-    opt.lookahead(theta);
+    opt.lookahead(theta, st);
     f.gradient(theta, g);
-    opt.step(theta, g);
+    opt.step(theta, g, st);
     for (int i = 0; i < 2; ++i) {
       th[i] -= 0.5 * v[i];
       const double gi = a[i] * th[i];
@@ -51,53 +52,54 @@ TEST(TrainRmsprop, TwoStepsMatchAHandComputation) {
       th[i] -= delta;
       v[i] = 0.5 * v[i] + delta;
       EXPECT_NEAR(theta[0](0, i), th[i], 1e-14) << "step " << step << " coordinate " << i;
-      EXPECT_NEAR(opt.mean_square()[0](0, i), r[i], 1e-14);
-      EXPECT_NEAR(opt.velocity()[0](0, i), v[i], 1e-14);
+      EXPECT_NEAR(st.mean_square[0](0, i), r[i], 1e-14);
+      EXPECT_NEAR(st.velocity[0](0, i), v[i], 1e-14);
     }
   }
 }
 
 TEST(TrainRmsprop, ConvergesToTheMinimumOfAQuadratic) {
   ParamSet<double> theta = start();
-  Rmsprop<double> opt(theta, {1e-2, 0.9, 0.9, 225, 1e-8});
+  const Rmsprop<double> opt({1e-2, 0.9, 0.9, 225, 1e-8});
+  auto st = RmspropState<double>::initial(theta);
   ParamSet<double> g = theta.zeros_like();
   Quadratic f;
   for (int i = 0; i < 3000; ++i) {
-    opt.lookahead(theta);
+    opt.lookahead(theta, st);
     f.gradient(theta, g);
-    opt.step(theta, g);
+    opt.step(theta, g, st);
   }
   EXPECT_LT(theta.flatten().norm(), 1e-2);
 }
 
 TEST(TrainRmsprop, ClipsTheGlobalNormBeforeTheUpdate) {
   ParamSet<double> theta = start();
-  Rmsprop<double> opt(theta, {0.1, 0.0, 0.0, /*clip_norm=*/5.0, 1e-8});
+  const Rmsprop<double> opt({0.1, 0.0, 0.0, /*clip_norm=*/5.0, 1e-8});
+  auto st = RmspropState<double>::initial(theta);
   ParamSet<double> g = theta.zeros_like();
   g[0] << 30.0, 0.0;
   g[1] << 40.0;  // ‖g‖ = 50 → scaled by 0.1 to (3, 0, 4)
-  const StepInfo info = opt.step(theta, g);
+  const StepInfo info = opt.step(theta, g, st);
   EXPECT_TRUE(info.clipped);
   EXPECT_DOUBLE_EQ(info.grad_norm, 50.0);
   // decay 0: r = g², Δ = 0.1·g/|g| = 0.1·sign(g) for the clipped g
-  EXPECT_NEAR(opt.mean_square()[0](0, 0), 9.0, 1e-12);
-  EXPECT_NEAR(opt.mean_square()[1](0, 0), 16.0, 1e-12);
+  EXPECT_NEAR(st.mean_square[0](0, 0), 9.0, 1e-12);
+  EXPECT_NEAR(st.mean_square[1](0, 0), 16.0, 1e-12);
   EXPECT_NEAR(theta[0](0, 0), 1.0 - 0.1, 1e-8);
   EXPECT_NEAR(theta[1](0, 0), 3.0 - 0.1, 1e-8);
 
   ParamSet<double> small = theta.zeros_like();
   small[0] << 3.0, 0.0;
   small[1] << 4.0;  // ‖g‖ = 5: not clipped
-  EXPECT_FALSE(opt.step(theta, small).clipped);
+  EXPECT_FALSE(opt.step(theta, small, st).clipped);
 }
 
 TEST(TrainRmsprop, RejectsOutOfRangeHyperParameters) {
-  const ParamSet<double> theta = start();
-  EXPECT_THROW(Rmsprop<double>(theta, {0.0, 0.9, 0.9, 225, 1e-8}), std::invalid_argument);
-  EXPECT_THROW(Rmsprop<double>(theta, {1e-3, 1.0, 0.9, 225, 1e-8}), std::invalid_argument);
-  EXPECT_THROW(Rmsprop<double>(theta, {1e-3, 0.9, -0.1, 225, 1e-8}), std::invalid_argument);
+  EXPECT_THROW(Rmsprop<double>({0.0, 0.9, 0.9, 225, 1e-8}), std::invalid_argument);
+  EXPECT_THROW(Rmsprop<double>({1e-3, 1.0, 0.9, 225, 1e-8}), std::invalid_argument);
+  EXPECT_THROW(Rmsprop<double>({1e-3, 0.9, -0.1, 225, 1e-8}), std::invalid_argument);
   try {
-    Rmsprop<double>(theta, {1e-3, 0.9, 0.9, -1, 1e-8});
+    Rmsprop<double>({1e-3, 0.9, 0.9, -1, 1e-8});
     FAIL() << "expected a throw";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("clip_norm"), std::string::npos) << e.what();

@@ -33,30 +33,36 @@ struct StepInfo {
   bool clipped = false;
 };
 
-/// The optimiser state (r, v) has the parameters' names and shapes; checkpoints store it.
-/// Usage per mini-batch: lookahead(θ); compute g at θ; step(θ, g).
+/// The optimiser's state: r and v, with the parameters' names and shapes (checkpoints store it).
+template <class S>
+struct RmspropState {
+  model::ParamSet<S> mean_square;  ///< r, starts at 1
+  model::ParamSet<S> velocity;     ///< v, starts at 0
+  /// The initial state for parameters shaped like `like`.
+  static RmspropState initial(const model::ParamSet<S>& like);
+};
+
+/// The update rule; the state lives outside (in the trainer's state) so it is saved exactly.
+/// Usage per mini-batch: lookahead(θ, state); compute g at θ; step(θ, g, state).
 template <class S>
 class Rmsprop {
  public:
-  Rmsprop(const model::ParamSet<S>& like, RmspropConfig config);
+  /// @throws std::invalid_argument naming an out-of-range hyper-parameter
+  explicit Rmsprop(RmspropConfig config);
 
   /// θ ← θ − β v. Call before computing the gradient.
-  void lookahead(model::ParamSet<S>& theta) const;
+  void lookahead(model::ParamSet<S>& theta, const RmspropState<S>& state) const;
   /// Clips g, updates r, θ and v as in the file comment. `grad` is consumed: on return it holds Δ.
-  StepInfo step(model::ParamSet<S>& theta, model::ParamSet<S>& grad);
+  StepInfo step(model::ParamSet<S>& theta, model::ParamSet<S>& grad, RmspropState<S>& state) const;
 
   const RmspropConfig& config() const { return config_; }
-  model::ParamSet<S>& mean_square() { return r_; }  ///< r
-  model::ParamSet<S>& velocity() { return v_; }     ///< v
-  const model::ParamSet<S>& mean_square() const { return r_; }
-  const model::ParamSet<S>& velocity() const { return v_; }
 
  private:
   RmspropConfig config_;
-  model::ParamSet<S> r_;
-  model::ParamSet<S> v_;
 };
 
+extern template struct RmspropState<float>;
+extern template struct RmspropState<double>;
 extern template class Rmsprop<float>;
 extern template class Rmsprop<double>;
 
