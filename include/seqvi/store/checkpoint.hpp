@@ -1,0 +1,38 @@
+// Trial checkpoints in HDF5 (schema: docs/checkpoint-format.md): hyper-parameters, parameters by
+// name, optimiser state, progress, learning curve and best-so-far parameters — everything
+// train::Trainer needs to continue a trial bit-identically. Written atomically (temp, fsync, rename).
+#ifndef SEQVI_STORE_CHECKPOINT_HPP
+#define SEQVI_STORE_CHECKPOINT_HPP
+
+#include "seqvi/core/params.hpp"
+#include "seqvi/train/train_state.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace seqvi::store {
+
+/// A checkpoint that cannot be read or written; what() names the file and the object.
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr std::int64_t kCheckpointFormatVersion = 1;
+
+struct Checkpoint {
+  core::Params hyperparameters;   ///< train::TrainConfig::to_params()
+  std::string dataset_name;       ///< the dataset's name attribute ("JSB Chorales")
+  std::string dataset_sha256;     ///< the dataset's source hash: a resume on other data is refused
+  train::TrainState state;
+};
+
+/// Writes `checkpoint` to `path` atomically. @throws CheckpointError
+void write_checkpoint(const Checkpoint& checkpoint, const std::filesystem::path& path);
+/// Reads a checkpoint (parameters in the order they were written). @throws CheckpointError
+Checkpoint read_checkpoint(const std::filesystem::path& path);
+
+}  // namespace seqvi::store
+
+#endif  // SEQVI_STORE_CHECKPOINT_HPP

@@ -1,0 +1,199 @@
+#include "seqvi/store/checkpoint.hpp"
+
+#include "hdf5_io.hpp"
+#include "seqvi/store/atomic_file.hpp"
+
+#include <system_error>
+
+namespace seqvi::store {
+namespace {
+
+using detail::Checker;
+using detail::H5Handle;
+
+Checker checker(const std::filesystem::path& path) {
+  return Checker("checkpoint '" + path.string() + "': ",
+                 [](const std::string& what) { throw CheckpointError(what); });
+}
+
+void write_params(const Checker& c, hid_t loc, const std::string& group, const model::ParamSet<float>& p) {
+  const H5Handle g = detail::create_group(c, loc, group);
+  for (std::size_t i = 0; i < p.size(); ++i)
+    detail::write_matrix(c, g.get(), p.name(i), p[i].data(), p[i].rows(), p[i].cols());
+}
+
+model::ParamSet<float> read_params(const Checker& c, hid_t loc, const std::string& group) {
+  const H5Handle g = detail::open_group(c, loc, group);
+  model::ParamSet<float> p;
+  std::vector<float> data;
+  for (const auto& name : detail::group_members(c, g.get())) {
+    std::int64_t rows = 0, cols = 0;
+    detail::read_matrix(c, g.get(), name, data, rows, cols);
+    const std::size_t i = p.add(name, rows, cols);
+    p[i] = Eigen::Map<const model::Mat<float>>(data.data(), rows, cols);
+  }
+  return p;
+}
+
+void write_hyperparameters(const Checker& c, hid_t loc, const core::Params& params) {
+  const H5Handle g = detail::create_group(c, loc, "hyperparameters");
+  for (const auto& [name, value] : params) {
+    if (const auto* i = std::get_if<std::int64_t>(&value)) detail::write_attribute(c, g.get(), name, *i);
+    else if (const auto* d = std::get_if<double>(&value)) detail::write_attribute(c, g.get(), name, *d);
+    else if (const auto* s = std::get_if<std::string>(&value)) detail::write_attribute(c, g.get(), name, *s);
+    else detail::write_bool_attribute(c, g.get(), name, std::get<bool>(value));
+  }
+}
+
+core::Params read_hyperparameters(const Checker& c, hid_t loc) {
+  const H5Handle g = detail::open_group(c, loc, "hyperparameters");
+  core::Params params;
+  for (const auto& name : detail::attribute_names(c, g.get())) {
+    switch (detail::attribute_kind(c, g.get(), name)) {
+      case detail::AttributeKind::integer: params[name] = detail::read_int_attribute(c, g.get(), name); break;
+      case detail::AttributeKind::real: params[name] = detail::read_double_attribute(c, g.get(), name); break;
+      case detail::AttributeKind::string: params[name] = detail::read_string_attribute(c, g.get(), name); break;
+      case detail::AttributeKind::boolean: params[name] = detail::read_bool_attribute(c, g.get(), name); break;
+      case detail::AttributeKind::other: c.fail("hyper-parameter '" + name + "' has an unsupported type");
+    }
+  }
+  return params;
+}
+
+void write_curve(const Checker& c, hid_t loc, const std::vector<train::EpochRecord>& curve) {
+  const H5Handle g = detail::create_group(c, loc, "curve");
+  std::vector<std::int64_t> epoch;
+  std::vector<double> train, valid, kl, recon, wall, fps;
+  for (const auto& r : curve) {
+    epoch.push_back(r.epoch);
+    train.push_back(r.train_bound);
+    valid.push_back(r.valid_bound);
+    kl.push_back(r.valid_kl);
+    recon.push_back(r.valid_recon);
+    wall.push_back(r.wall_s);
+    fps.push_back(r.frames_per_s);
+  }
+  detail::write_vector(c, g.get(), "epoch", epoch);
+  detail::write_vector(c, g.get(), "train_bound", train);
+  detail::write_vector(c, g.get(), "valid_bound", valid);
+  detail::write_vector(c, g.get(), "valid_kl", kl);
+  detail::write_vector(c, g.get(), "valid_recon", recon);
+  detail::write_vector(c, g.get(), "wall_s", wall);
+  detail::write_vector(c, g.get(), "frames_per_s", fps);
+}
+
+std::vector<train::EpochRecord> read_curve(const Checker& c, hid_t loc) {
+  const H5Handle g = detail::open_group(c, loc, "curve");
+  const auto epoch = detail::read_int_vector(c, g.get(), "epoch");
+  const auto train = detail::read_double_vector(c, g.get(), "train_bound");
+  const auto valid = detail::read_double_vector(c, g.get(), "valid_bound");
+  const auto kl = detail::read_double_vector(c, g.get(), "valid_kl");
+  const auto recon = detail::read_double_vector(c, g.get(), "valid_recon");
+  const auto wall = detail::read_double_vector(c, g.get(), "wall_s");
+  const auto fps = detail::read_double_vector(c, g.get(), "frames_per_s");
+  const std::size_t n = epoch.size();
+  if (train.size() != n || valid.size() != n || kl.size() != n || recon.size() != n || wall.size() != n ||
+      fps.size() != n)
+    c.fail("the columns of '/curve' have different lengths");
+  std::vector<train::EpochRecord> curve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    curve[i] = {epoch[i], train[i], valid[i], kl[i], recon[i], wall[i], fps[i]};
+  return curve;
+}
+
+}  // namespace
+
+void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
+  detail::silence_hdf5_errors();
+  const Checker c = checker(path);
+  try {
+    AtomicFile file(path);
+    {
+      H5Handle f = c.handle(H5Fcreate(file.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                                  H5Fclose, "cannot create the file");
+      const hid_t root = f.get();
+      const auto& s = cp.state;
+      detail::write_attribute(c, root, "format", std::string("seqvi-checkpoint"));
+      detail::write_attribute(c, root, "format_version", kCheckpointFormatVersion);
+      detail::write_attribute(c, root, "status", std::string(train::to_string(s.status)));
+      detail::write_attribute(c, root, "message", s.message);
+      detail::write_attribute(c, root, "dataset_name", cp.dataset_name);
+      detail::write_attribute(c, root, "dataset_sha256", cp.dataset_sha256);
+      detail::write_attribute(c, root, "layout", std::string("row-vector: a layer computes x W + b, W is (in x out)"));
+      write_hyperparameters(c, root, cp.hyperparameters);
+      write_params(c, root, "params", s.params);
+      write_params(c, root, "best_params", s.best_params);
+      {
+        const H5Handle opt = detail::create_group(c, root, "optimizer");
+        write_params(c, opt.get(), "mean_square", s.optimizer.mean_square);
+        write_params(c, opt.get(), "velocity", s.optimizer.velocity);
+      }
+      {
+        const H5Handle g = detail::create_group(c, root, "progress");
+        detail::write_attribute(c, g.get(), "epoch", s.epoch);
+        detail::write_attribute(c, g.get(), "batch", s.batch);
+        detail::write_attribute(c, g.get(), "partial_recon", s.partial_recon);
+        detail::write_attribute(c, g.get(), "partial_kl", s.partial_kl);
+        detail::write_attribute(c, g.get(), "partial_frames", s.partial_frames);
+        detail::write_attribute(c, g.get(), "partial_seconds", s.partial_seconds);
+        detail::write_attribute(c, g.get(), "best_valid", s.best_valid);
+        detail::write_attribute(c, g.get(), "best_epoch", s.best_epoch);
+        detail::write_attribute(c, g.get(), "bad_epochs", s.bad_epochs);
+      }
+      write_curve(c, root, s.curve);
+      c.ok(f.close() < 0 ? -1 : 0, "cannot close the file");
+    }
+    file.commit();
+  } catch (const std::system_error& e) {
+    throw CheckpointError("checkpoint '" + path.string() + "': " + e.what());
+  }
+}
+
+Checkpoint read_checkpoint(const std::filesystem::path& path) {
+  detail::silence_hdf5_errors();
+  const Checker c = checker(path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) c.fail("no such file");
+  const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
+                              "cannot open the file as HDF5");
+  const hid_t root = f.get();
+  if (detail::read_string_attribute(c, root, "format") != "seqvi-checkpoint") c.fail("is not a seqvi checkpoint");
+  const auto version = detail::read_int_attribute(c, root, "format_version");
+  if (version != kCheckpointFormatVersion)
+    c.fail("has format version " + std::to_string(version) + "; this seqvi reads version " +
+           std::to_string(kCheckpointFormatVersion));
+  Checkpoint cp;
+  auto& s = cp.state;
+  try {
+    s.status = train::parse_trial_status(detail::read_string_attribute(c, root, "status"));
+  } catch (const std::invalid_argument& e) {
+    c.fail(e.what());
+  }
+  s.message = detail::read_string_attribute(c, root, "message");
+  cp.dataset_name = detail::read_string_attribute(c, root, "dataset_name");
+  cp.dataset_sha256 = detail::read_string_attribute(c, root, "dataset_sha256");
+  cp.hyperparameters = read_hyperparameters(c, root);
+  s.params = read_params(c, root, "params");
+  s.best_params = read_params(c, root, "best_params");
+  {
+    const H5Handle opt = detail::open_group(c, root, "optimizer");
+    s.optimizer.mean_square = read_params(c, opt.get(), "mean_square");
+    s.optimizer.velocity = read_params(c, opt.get(), "velocity");
+  }
+  {
+    const H5Handle g = detail::open_group(c, root, "progress");
+    s.epoch = detail::read_int_attribute(c, g.get(), "epoch");
+    s.batch = detail::read_int_attribute(c, g.get(), "batch");
+    s.partial_recon = detail::read_double_attribute(c, g.get(), "partial_recon");
+    s.partial_kl = detail::read_double_attribute(c, g.get(), "partial_kl");
+    s.partial_frames = detail::read_int_attribute(c, g.get(), "partial_frames");
+    s.partial_seconds = detail::read_double_attribute(c, g.get(), "partial_seconds");
+    s.best_valid = detail::read_double_attribute(c, g.get(), "best_valid");
+    s.best_epoch = detail::read_int_attribute(c, g.get(), "best_epoch");
+    s.bad_epochs = detail::read_int_attribute(c, g.get(), "bad_epochs");
+  }
+  s.curve = read_curve(c, root);
+  return cp;
+}
+
+}  // namespace seqvi::store
