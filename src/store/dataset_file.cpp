@@ -1,6 +1,6 @@
 #include "seqvi/store/dataset_file.hpp"
 
-#include "hdf5_handle.hpp"
+#include "hdf5_io.hpp"
 #include "seqvi/data/huge_page_allocator.hpp"
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 namespace seqvi::store {
 namespace {
 
+using detail::Checker;
 using detail::H5Handle;
 constexpr const char* kSplitNames[] = {"train", "valid", "test"};
 
@@ -21,45 +22,10 @@ const data::Split& split_of(const data::Dataset& dataset, int i) {
   return i == 0 ? dataset.train : i == 1 ? dataset.valid : dataset.test;
 }
 
-/// Reports failures of one file operation as DatasetFileError "dataset file '<path>': <what> (HDF5: …)".
-class Checker {
- public:
-  explicit Checker(const std::filesystem::path& path) : path_(path) {}
-
-  [[noreturn]] void fail(const std::string& what) const {
-    const std::string detail = detail::hdf5_error_detail();
-    throw DatasetFileError("dataset file '" + path_.string() + "': " + what +
-                           (detail.empty() ? "" : " (HDF5: " + detail + ")"));
-  }
-  H5Handle handle(hid_t id, H5Handle::Closer closer, const std::string& what) const {
-    if (id < 0) fail(what);
-    return H5Handle(id, closer);
-  }
-  void ok(herr_t status, const std::string& what) const {
-    if (status < 0) fail(what);
-  }
-
- private:
-  const std::filesystem::path& path_;
-};
-
-// ---- writing ------------------------------------------------------------------------------------
-void write_string_attribute(const Checker& c, hid_t loc, const char* name, const std::string& value) {
-  const H5Handle type = c.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot make a string type");
-  c.ok(H5Tset_size(type.get(), H5T_VARIABLE), "cannot make a string type");
-  c.ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), "cannot make a string type");
-  const H5Handle space = c.handle(H5Screate(H5S_SCALAR), H5Sclose, "cannot make a scalar dataspace");
-  const H5Handle attribute = c.handle(H5Acreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                                      H5Aclose, std::string("cannot create attribute '") + name + "'");
-  const char* text = value.c_str();
-  c.ok(H5Awrite(attribute.get(), type.get(), &text), std::string("cannot write attribute '") + name + "'");
-}
-
-void write_int_attribute(const Checker& c, hid_t loc, const char* name, std::int64_t value) {
-  const H5Handle space = c.handle(H5Screate(H5S_SCALAR), H5Sclose, "cannot make a scalar dataspace");
-  const H5Handle attribute = c.handle(H5Acreate2(loc, name, H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                                      H5Aclose, std::string("cannot create attribute '") + name + "'");
-  c.ok(H5Awrite(attribute.get(), H5T_NATIVE_INT64, &value), std::string("cannot write attribute '") + name + "'");
+/// Failures name the file: "dataset file '<path>': <what> (HDF5: …)", thrown as DatasetFileError.
+detail::Checker checker(const std::filesystem::path& path) {
+  return detail::Checker("dataset file '" + path.string() + "': ",
+                         [](const std::string& what) { throw DatasetFileError(what); });
 }
 
 void check_split_invariants(const std::filesystem::path& path, const char* name, const data::Split& split) {
@@ -103,54 +69,6 @@ void write_split(const Checker& c, hid_t file, const char* name, const data::Spl
 }
 
 // ---- reading ------------------------------------------------------------------------------------
-std::optional<H5Handle> open_attribute(const Checker& c, hid_t loc, const char* name) {
-  const htri_t exists = H5Aexists(loc, name);
-  c.ok(exists, std::string("cannot look up attribute '") + name + "'");
-  if (exists == 0) return std::nullopt;
-  return c.handle(H5Aopen(loc, name, H5P_DEFAULT), H5Aclose, std::string("cannot open attribute '") + name + "'");
-}
-
-void check_scalar(const Checker& c, hid_t attribute, const char* name) {
-  const H5Handle space = c.handle(H5Aget_space(attribute), H5Sclose, "cannot read attribute space");
-  if (H5Sget_simple_extent_npoints(space.get()) != 1)
-    c.fail(std::string("attribute '") + name + "' is not a single value");
-}
-
-std::string read_string_attribute(const Checker& c, hid_t loc, const char* name) {
-  const std::optional<H5Handle> attribute = open_attribute(c, loc, name);
-  if (!attribute) c.fail(std::string("lacks the root attribute '") + name + "'; not a seqvi dataset file");
-  check_scalar(c, attribute->get(), name);
-  const H5Handle type = c.handle(H5Aget_type(attribute->get()), H5Tclose, "cannot read attribute type");
-  if (H5Tget_class(type.get()) != H5T_STRING) c.fail(std::string("attribute '") + name + "' is not a string");
-  const H5Handle memory = c.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot make a string type");
-  c.ok(H5Tset_cset(memory.get(), H5Tget_cset(type.get())), "cannot make a string type");
-  if (H5Tis_variable_str(type.get()) > 0) {
-    c.ok(H5Tset_size(memory.get(), H5T_VARIABLE), "cannot make a string type");
-    char* text = nullptr;
-    c.ok(H5Aread(attribute->get(), memory.get(), &text), std::string("cannot read attribute '") + name + "'");
-    std::string value = text != nullptr ? text : "";
-    H5free_memory(text);
-    return value;
-  }
-  const std::size_t size = H5Tget_size(type.get());
-  if (size == 0 || size > (1u << 20)) c.fail(std::string("attribute '") + name + "' has an implausible size");
-  c.ok(H5Tset_size(memory.get(), size), "cannot make a string type");
-  std::vector<char> text(size + 1, '\0');
-  c.ok(H5Aread(attribute->get(), memory.get(), text.data()), std::string("cannot read attribute '") + name + "'");
-  return std::string(text.data());
-}
-
-std::int64_t read_int_attribute(const Checker& c, hid_t loc, const char* name) {
-  const std::optional<H5Handle> attribute = open_attribute(c, loc, name);
-  if (!attribute) c.fail(std::string("lacks the root attribute '") + name + "'");
-  check_scalar(c, attribute->get(), name);
-  const H5Handle type = c.handle(H5Aget_type(attribute->get()), H5Tclose, "cannot read attribute type");
-  if (H5Tget_class(type.get()) != H5T_INTEGER) c.fail(std::string("attribute '") + name + "' is not an integer");
-  std::int64_t value = 0;
-  c.ok(H5Aread(attribute->get(), H5T_NATIVE_INT64, &value), std::string("cannot read attribute '") + name + "'");
-  return value;
-}
-
 /// Opens an integer dataset of the given rank and returns it with its dimensions.
 H5Handle open_array(const Checker& c, hid_t group, const std::string& at, const char* name, int rank,
                     hsize_t* dims) {
@@ -221,14 +139,14 @@ void write_dataset(const data::Dataset& dataset, const std::filesystem::path& pa
   for (int i = 0; i < 3; ++i) check_split_invariants(path, kSplitNames[i], split_of(dataset, i));
   detail::silence_hdf5_errors();
   AtomicFile atomic(path);
-  const Checker c(path);
+  const Checker c = checker(path);
   {
     H5Handle file = c.handle(H5Fcreate(atomic.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
                              H5Fclose, "cannot create the temp file '" + atomic.temp_path().string() + "'");
-    write_string_attribute(c, file.get(), "format", kDatasetFormat);
-    write_int_attribute(c, file.get(), "format_version", kDatasetFormatVersion);
-    write_string_attribute(c, file.get(), "name", dataset.name);
-    write_string_attribute(c, file.get(), "source_sha256", dataset.source_sha256);
+    detail::write_attribute(c, file.get(), "format", std::string(kDatasetFormat));
+    detail::write_attribute(c, file.get(), "format_version", std::int64_t{kDatasetFormatVersion});
+    detail::write_attribute(c, file.get(), "name", dataset.name);
+    detail::write_attribute(c, file.get(), "source_sha256", dataset.source_sha256);
     for (int i = 0; i < 3; ++i) write_split(c, file.get(), kSplitNames[i], split_of(dataset, i));
     c.ok(file.close(), "cannot close (flush) the temp file");
   }
@@ -243,21 +161,24 @@ data::Dataset read_dataset(const std::filesystem::path& path) {
     throw DatasetFileError("dataset file '" + path.string() + "' does not exist");
   if (!std::filesystem::is_regular_file(status))
     throw DatasetFileError("dataset file '" + path.string() + "' is not a regular file");
-  const Checker c(path);
+  const Checker c = checker(path);
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 <= 0) c.fail(is_hdf5 < 0 ? "cannot be opened" : "is not an HDF5 file");
   const H5Handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
                                  "cannot be opened as HDF5 (damaged?)");
-  const std::string format = read_string_attribute(c, file.get(), "format");
+  const htri_t has_format = H5Aexists(file.get(), "format");
+  c.ok(has_format, "cannot look up attribute 'format'");
+  if (has_format == 0) c.fail("lacks the root attribute 'format'; not a seqvi dataset file");
+  const std::string format = detail::read_string_attribute(c, file.get(), "format");
   if (format != kDatasetFormat)
     c.fail("format attribute is '" + format + "', expected '" + kDatasetFormat + "'; not a seqvi dataset file");
-  const std::int64_t version = read_int_attribute(c, file.get(), "format_version");
+  const std::int64_t version = detail::read_int_attribute(c, file.get(), "format_version");
   if (version != kDatasetFormatVersion)
     c.fail("format_version is " + std::to_string(version) + ", this seqvi reads version " +
            std::to_string(kDatasetFormatVersion));
   data::Dataset dataset;
-  dataset.name = read_string_attribute(c, file.get(), "name");
-  dataset.source_sha256 = read_string_attribute(c, file.get(), "source_sha256");
+  dataset.name = detail::read_string_attribute(c, file.get(), "name");
+  dataset.source_sha256 = detail::read_string_attribute(c, file.get(), "source_sha256");
   for (int i = 0; i < 3; ++i) read_split(c, file.get(), kSplitNames[i], split_of(dataset, i));
   return dataset;
 }
