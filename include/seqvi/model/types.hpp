@@ -26,6 +26,7 @@ template <class S>
 using ColVec = Eigen::Matrix<S, Eigen::Dynamic, 1>;
 
 /// Mean and variance of a layer's activations under fast dropout, both (rows × features).
+/// An empty var (0 × 0) means all-zero variance: a deterministic input (data, a sample).
 template <class S>
 struct Moments {
   Mat<S> mean;

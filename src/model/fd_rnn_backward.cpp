@@ -1,0 +1,183 @@
+// FdRnn reverse pass: backpropagation through time over one chunk.
+//
+// Notation as in fd_rnn.hpp, with x̄, ṽ the dropped-out inputs and h̄_t, h̃_t the dropped-out
+// previous state fed into frame t (saved by the forward pass). Walking the frames in the reverse
+// of the forward order:
+//   g_t = h_adj_t + carry_t, zeroed on padded rows        (adjoint of h_t)
+//   a_adj_t = transfer_moments_backward(a_t; g_t)
+//   h̄_adj = a_adj_mean_t W_recᵀ,  h̃_adj = a_adj_var_t (W_rec∘W_rec)ᵀ,
+//   carry_{prev(t)} = fd_scale_inputs_backward(h̄_adj, h̃_adj)   (adjoint of h_{prev(t)})
+// and after the loop, over all T·B rows at once:
+//   b_adj += Σ a_adj_mean, W_in_adj += x̄ᵀ a_adj_mean + 2 W_in∘(ṽᵀ a_adj_var),
+//   W_rec_adj += h̄ᵀ a_adj_mean + 2 W_rec∘(h̃ᵀ a_adj_var), and the input / keep-rate adjoints.
+#include "seqvi/model/fd_rnn.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace seqvi::model {
+
+using detail::gemm_add;
+using detail::Op;
+
+template <class S>
+void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const Moments<S>& h_adj,
+                        ParamSet<S>& grad, Moments<S>* x_adj) const {
+  const Index frames = cache.frames;
+  const Index batch = cache.batch;
+  const Index rows = frames * batch;
+  const Index n_in = spec_.in;
+  const Index n_h = spec_.hidden;
+  const bool det = cache.deterministic;
+  if (cache.a_mean.rows() != rows || cache.a_mean.cols() != n_h)
+    throw std::invalid_argument("FdRnn::backward needs the cache of this RNN's forward pass");
+  if (h_adj.mean.rows() != rows || h_adj.mean.cols() != n_h)
+    throw std::invalid_argument("FdRnn h_adj.mean is " + std::to_string(h_adj.mean.rows()) + "×" +
+                                std::to_string(h_adj.mean.cols()) + ", the output " +
+                                std::to_string(rows) + "×" + std::to_string(n_h));
+  if (h_adj.var.size() != 0 && (h_adj.var.rows() != rows || h_adj.var.cols() != n_h))
+    throw std::invalid_argument("FdRnn h_adj.var is " + std::to_string(h_adj.var.rows()) + "×" +
+                                std::to_string(h_adj.var.cols()) + ", the output " +
+                                std::to_string(rows) + "×" + std::to_string(n_h));
+  if (x_adj != nullptr) {
+    if (x_adj->mean.rows() != rows || x_adj->mean.cols() != n_in)
+      throw std::invalid_argument("FdRnn x_adj.mean is " + std::to_string(x_adj->mean.rows()) +
+                                  "×" + std::to_string(x_adj->mean.cols()) + ", the input " +
+                                  std::to_string(rows) + "×" + std::to_string(n_in));
+    if (x_adj->var.size() != 0 && (x_adj->var.rows() != rows || x_adj->var.cols() != n_in))
+      throw std::invalid_argument("FdRnn x_adj.var is " + std::to_string(x_adj->var.rows()) + "×" +
+                                  std::to_string(x_adj->var.cols()) + ", the input " +
+                                  std::to_string(rows) + "×" + std::to_string(n_in));
+  }
+  const Mat<S>& w_in = params[w_in_];
+  const Mat<S>& w_rec = params[w_rec_];
+  const bool var_given = !det && h_adj.var.size() != 0;
+
+  cache.a_adj_mean.resize(rows, n_h);
+  cache.a_adj_mean.setZero();
+  cache.g_mean.resize(batch, n_h);
+  cache.carry_mean.resize(batch, n_h);
+  if (!det) {
+    cache.a_adj_var.resize(rows, n_h);
+    cache.a_adj_var.setZero();
+    cache.g_var.resize(batch, n_h);
+    cache.carry_var.resize(batch, n_h);
+    cache.hs_adj_mean.resize(batch, n_h);
+    cache.hs_adj_var.resize(batch, n_h);
+  }
+  RowVec<S>* keep_rec_sum = nullptr;
+  if (keep_rec_.learned()) {
+    cache.keep_rec_sum.resize(n_h);
+    cache.keep_rec_sum.setZero();
+    keep_rec_sum = &cache.keep_rec_sum;
+  }
+
+  const bool forward_in_time = spec_.direction == Direction::forward;
+  for (Index k = frames; k-- > 0;) {
+    const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
+    const bool has_carry = k + 1 < frames;
+    cache.g_mean = h_adj.mean.middleRows(r, batch);
+    if (has_carry) cache.g_mean += cache.carry_mean;
+    if (!det) {
+      if (var_given)
+        cache.g_var = h_adj.var.middleRows(r, batch);
+      else
+        cache.g_var.setZero();
+      if (has_carry) cache.g_var += cache.carry_var;
+    }
+    for (Index b = 0; b < batch; ++b) {
+      if (cache.mask[r + b] != S(0)) continue;
+      cache.g_mean.row(b).setZero();
+      if (!det) cache.g_var.row(b).setZero();
+    }
+    if (det) {
+      transfer_values_backward<S>(spec_.transfer, cache.a_mean.middleRows(r, batch), cache.g_mean,
+                                  cache.a_adj_mean.middleRows(r, batch));
+    } else {
+      transfer_moments_backward<S>(spec_.transfer, cache.a_mean.middleRows(r, batch),
+                                   cache.a_var.middleRows(r, batch), cache.g_mean, cache.g_var,
+                                   cache.a_adj_mean.middleRows(r, batch),
+                                   cache.a_adj_var.middleRows(r, batch));
+    }
+    if (k == 0) break;  // the first frame read h = 0: nothing to carry further
+    if (det) {
+      cache.carry_mean.setZero();
+      gemm_add<S>(Op::none, cache.a_adj_mean.middleRows(r, batch), Op::transpose, w_rec, S(1),
+                  cache.carry_mean, cache.gemm);
+      continue;
+    }
+    cache.hs_adj_mean.setZero();
+    gemm_add<S>(Op::none, cache.a_adj_mean.middleRows(r, batch), Op::transpose, w_rec, S(1),
+                cache.hs_adj_mean, cache.gemm);
+    cache.hs_adj_var.setZero();
+    gemm_add<S>(Op::none, cache.a_adj_var.middleRows(r, batch), Op::transpose, cache.w_rec_sq, S(1),
+                cache.hs_adj_var, cache.gemm);
+    cache.carry_mean.setZero();
+    cache.carry_var.setZero();
+    detail::fd_scale_inputs_backward<S>(
+        cache.keep_rec, cache.hs_mean.middleRows(r, batch), cache.hs_var.middleRows(r, batch),
+        cache.hs_adj_mean, cache.hs_adj_var, &cache.carry_mean, &cache.carry_var, keep_rec_sum);
+  }
+
+  // Parameter gradients over all frames at once.
+  detail::add_column_sums<S>(cache.a_adj_mean, grad[b_].row(0));
+  gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1), grad[w_in_],
+              cache.gemm);
+  gemm_add<S>(Op::transpose, cache.hs_mean, Op::none, cache.a_adj_mean, S(1), grad[w_rec_],
+              cache.gemm);
+  if (!det) {
+    if (cache.x_var.size() != 0) {
+      cache.w_in_tmp.resize(n_in, n_h);
+      cache.w_in_tmp.setZero();
+      gemm_add<S>(Op::transpose, cache.x_var, Op::none, cache.a_adj_var, S(1), cache.w_in_tmp,
+                  cache.gemm);
+      grad[w_in_].array() += S(2) * w_in.array() * cache.w_in_tmp.array();
+    }
+    cache.w_rec_tmp.resize(n_h, n_h);
+    cache.w_rec_tmp.setZero();
+    gemm_add<S>(Op::transpose, cache.hs_var, Op::none, cache.a_adj_var, S(1), cache.w_rec_tmp,
+                cache.gemm);
+    grad[w_rec_].array() += S(2) * w_rec.array() * cache.w_rec_tmp.array();
+  }
+
+  // Input and input-keep-rate adjoints.
+  RowVec<S>* keep_in_sum = nullptr;
+  if (keep_in_.learned()) {
+    cache.keep_in_sum.resize(n_in);
+    cache.keep_in_sum.setZero();
+    keep_in_sum = &cache.keep_in_sum;
+  }
+  if (x_adj != nullptr || keep_in_sum != nullptr) {
+    cache.x_adj_mean.resize(rows, n_in);
+    cache.x_adj_mean.setZero();
+    gemm_add<S>(Op::none, cache.a_adj_mean, Op::transpose, w_in, S(1), cache.x_adj_mean,
+                cache.gemm);
+    cache.x_adj_var.resize(rows, n_in);
+    cache.x_adj_var.setZero();
+    if (!det)
+      gemm_add<S>(Op::none, cache.a_adj_var, Op::transpose, cache.w_in_sq, S(1), cache.x_adj_var,
+                  cache.gemm);
+    Mat<S>* x_var_adj = x_adj != nullptr && x_adj->var.size() != 0 && !det ? &x_adj->var : nullptr;
+    detail::fd_scale_inputs_backward<S>(cache.keep_in, cache.x_mean, cache.x_var, cache.x_adj_mean,
+                                        cache.x_adj_var, x_adj != nullptr ? &x_adj->mean : nullptr,
+                                        x_var_adj, keep_in_sum);
+  }
+  // fd_scale_inputs_backward leaves d·∂/∂d in the sums (see its doc).
+  if (keep_in_sum != nullptr) {
+    keep_in_sum->array() /= cache.keep_in.array();
+    keep_in_.backward(params, *keep_in_sum, grad);
+  }
+  if (keep_rec_sum != nullptr) {
+    keep_rec_sum->array() /= cache.keep_rec.array();
+    keep_rec_.backward(params, *keep_rec_sum, grad);
+  }
+}
+
+template void FdRnn<float>::backward(const ParamSet<float>&, FdRnnCache<float>&,
+                                     const Moments<float>&, ParamSet<float>&,
+                                     Moments<float>*) const;
+template void FdRnn<double>::backward(const ParamSet<double>&, FdRnnCache<double>&,
+                                      const Moments<double>&, ParamSet<double>&,
+                                      Moments<double>*) const;
+
+}  // namespace seqvi::model
