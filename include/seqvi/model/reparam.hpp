@@ -1,0 +1,74 @@
+// Reparametrised samples z ~ q(z | x) from the posterior parameters and noise passed in, and the
+// reverse pass (Kingma & Welling 2014; Bayer & Osendorfer 2014, "STORN").
+//
+// Per latent dim, with s = √var and standard normal noise ε (one draw per row and dim):
+//   marginal:    z_t = μ_t + s_t ε_t
+//   increments:  d_t = μ_t + s_t ε_t,  z_t = Σ_{r ≤ t, r valid} d_r
+//                (the running sum restarts at each sequence's first valid frame t0_b = T − len_b)
+// z is 0 on padded rows. With ε = 0 the result is the posterior mode (= its mean):
+// μ for marginal, the running sum of μ for increments.
+// Layout (types.hpp): all matrices (T·B) × K time-major, row t·B + b = frame t of sequence b;
+// chunks are pre-padded.
+#ifndef SEQVI_MODEL_REPARAM_HPP
+#define SEQVI_MODEL_REPARAM_HPP
+
+#include "seqvi/model/latent.hpp"
+#include "seqvi/model/types.hpp"
+
+namespace seqvi::model {
+
+/// Draws z from q(z | x) given the noise (see the file comment). Deterministic in its inputs.
+/// S is float or double (explicitly instantiated; call as `reparam<S>(…)`).
+/// @param posterior  increments or marginal
+/// @param mean       (T·B) × K posterior means μ (of z_t for marginal, of d_t for increments)
+/// @param var        (T·B) × K posterior variances v ≥ 0 on valid rows (s = √v; padded rows unread)
+/// @param noise      (T·B) × K standard normal draws ε (zeros for the posterior mode)
+/// @param mask       T·B, 1 on valid frames, 0 on padding; pre-padded
+/// @param T, B       frames per sequence, sequences in the chunk
+/// @return z, (T·B) × K, 0 on padded rows
+/// @throws std::invalid_argument on shapes other than (T·B) × K, a mask entry other than 0/1 or
+///         not pre-padded, or var < 0 on a valid row.
+template <class S>
+Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
+               const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
+               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
+
+/// The reverse pass of reparam: ADDS into mean_adj and var_adj (padded rows receive nothing).
+///   marginal:    mean_adj_t += z_adj_t,  var_adj_t += z_adj_t · ε_t / (2 s_t)
+///   increments:  d_adj_t = Σ_{r ≥ t} z_adj_r (reverse running sum over the valid frames),
+///                mean_adj_t += d_adj_t,  var_adj_t += d_adj_t · ε_t / (2 s_t)
+/// @param z_adj      (T·B) × K, ∂objective/∂z
+/// @param mean_adj   (T·B) × K, accumulated into
+/// @param var_adj    (T·B) × K, accumulated into
+/// Other parameters as reparam (the mean is not needed).
+/// @throws std::invalid_argument as reparam, and also on var = 0 on a valid row (the derivative
+///         of √v is infinite there).
+template <class S>
+void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
+                      const Eigen::Ref<const Mat<S>>& noise,
+                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                      const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
+                      Eigen::Ref<Mat<S>> var_adj);
+
+extern template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const ColVec<float>>&, Index, Index);
+extern template Mat<double> reparam<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                            const Eigen::Ref<const Mat<double>>&,
+                                            const Eigen::Ref<const Mat<double>>&,
+                                            const Eigen::Ref<const ColVec<double>>&, Index, Index);
+extern template void reparam_backward<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                             const Eigen::Ref<const Mat<float>>&,
+                                             Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
+extern template void reparam_backward<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                              const Eigen::Ref<const Mat<double>>&,
+                                              const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                              const Eigen::Ref<const Mat<double>>&,
+                                              Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+
+}  // namespace seqvi::model
+
+#endif  // SEQVI_MODEL_REPARAM_HPP
