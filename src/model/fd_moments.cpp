@@ -219,8 +219,12 @@ template <class S>
 void sigmoid_mean_logit(const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& v,
                         Eigen::Ref<Mat<S>> logit) {
   using namespace detail;
-  require_same_shape(v, mu, "v", "mu");
   require_same_shape(logit, mu, "logit", "mu");
+  if (v.size() == 0) {  // deterministic input: ℓ = μ
+    logit = mu;
+    return;
+  }
+  require_same_shape(v, mu, "v", "mu");
   const S c = S(kProbit);
   for (Index r = 0; r < mu.rows(); ++r)
     logit.row(r).array() = mu.row(r).array() * (S(1) + c * v.row(r).array()).sqrt().inverse();

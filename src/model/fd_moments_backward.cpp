@@ -241,9 +241,13 @@ void sigmoid_mean_logit_backward(const Eigen::Ref<const Mat<S>>& mu,
                                  const Eigen::Ref<const Mat<S>>& logit_adj,
                                  Eigen::Ref<Mat<S>> mu_adj, Eigen::Ref<Mat<S>> v_adj) {
   using namespace detail;
-  require_same_shape(v, mu, "v", "mu");
   require_same_shape(logit_adj, mu, "logit_adj", "mu");
   require_same_shape(mu_adj, mu, "mu_adj", "mu");
+  if (v.size() == 0) {  // deterministic input: ℓ = μ
+    mu_adj += logit_adj;
+    return;
+  }
+  require_same_shape(v, mu, "v", "mu");
   require_same_shape(v_adj, mu, "v_adj", "mu");
   const S c = S(kProbit);
   for_each_run(mu.rows(), mu.cols(), [&](Index r, Index col, Index n) {

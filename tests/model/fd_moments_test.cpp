@@ -275,6 +275,17 @@ TEST(ModelFdMoments, SigmoidMeanLogitIsTheArgumentOfTheMean) {
   }
 }
 
+TEST(ModelFdMoments, SigmoidMeanLogitOfADeterministicInputIsTheMean) {
+  const MatD mu = random_mat(2, 3, 3);
+  MatD logit(2, 3);
+  sigmoid_mean_logit<double>(mu, MatD(), logit);
+  EXPECT_EQ(logit, mu);
+  MatD mu_adj = MatD::Zero(2, 3), v_adj;
+  const MatD g = random_mat(2, 3, 4);
+  sigmoid_mean_logit_backward<double>(mu, MatD(), g, mu_adj, v_adj);
+  EXPECT_EQ(mu_adj, g);
+}
+
 // ---- reverse passes: finite differences ------------------------------------------------------
 
 // Loss Σ c∘E + c'∘Var of transfer_moments over a matrix of points, and its gradient.

@@ -101,13 +101,14 @@ void transfer_values_backward(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
 
 /// The logit of the FD sigmoid mean: ℓ = μ/√(1 + πv/8), so that E[σ(x)] ≈ σ(ℓ) for x ~ N(μ, v).
 /// A Bernoulli output computes its log-likelihood from ℓ (log σ(ℓ) = −softplus(−ℓ)), stably.
-/// @param mu, v rows × F; logit rows × F output (pre-sized).
+/// @param mu, v rows × F; v may be empty (= 0, the deterministic mode of an FD layer): ℓ = μ.
+/// @param logit rows × F output (pre-sized).
 template <class S>
 void sigmoid_mean_logit(const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& v,
                         Eigen::Ref<Mat<S>> logit);
 
 /// Reverse pass of sigmoid_mean_logit: mu_adj += logit_adj·k, v_adj += logit_adj·(−π/16)·ℓ·k²,
-/// k = (1 + πv/8)^{−1/2}.
+/// k = (1 + πv/8)^{−1/2}. With v empty, only mu_adj += logit_adj (v_adj is not touched).
 template <class S>
 void sigmoid_mean_logit_backward(const Eigen::Ref<const Mat<S>>& mu,
                                  const Eigen::Ref<const Mat<S>>& v,
