@@ -1,0 +1,190 @@
+// LatentHeads: forward and reverse pass of the posterior heads (formulas in
+// include/seqvi/model/detail/latent_heads.hpp).
+#include "seqvi/model/detail/latent_heads.hpp"
+
+#include "seqvi/model/kl.hpp"
+#include "seqvi/model/reparam.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace seqvi::model::detail {
+
+template <class S>
+LatentHeads<S>::LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::string& prefix,
+                            Index in, Index latent, const KeepRateSpec& keep, VarianceHead head)
+    : mean_head_(params, prefix + ".mean", in, latent, Transfer::identity, keep), head_(head) {
+  roles.dense(mean_head_, ParamRole::bias);
+  if (head_ == VarianceHead::softplus) {
+    var_w_ = params.add(prefix + ".var.W", in, latent);
+    var_b_ = params.add(prefix + ".var.b", 1, latent);
+    roles.set(var_w_, ParamRole::weight);
+    roles.set(var_b_, ParamRole::bias);
+  }
+}
+
+template <class S>
+double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
+                               const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& eps,
+                               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                               LatentHeadsCache<S>& cache, Eigen::Ref<Mat<S>> z,
+                               bool per_sequence) const {
+  const Index rows = T * B;
+  const Index K = latent();
+  const Index in = mean_head_.in();
+  if (eps.rows() != rows || eps.cols() != K)
+    throw std::invalid_argument(
+        "eps is " + std::to_string(eps.rows()) + "×" + std::to_string(eps.cols()) +
+        ", must be (T·B)×K = " + std::to_string(rows) + "×" + std::to_string(K));
+  if (h.mean.rows() != rows || h.mean.cols() != in)
+    throw std::invalid_argument("LatentHeads: h is " + std::to_string(h.mean.rows()) + "×" +
+                                std::to_string(h.mean.cols()) + ", must be " +
+                                std::to_string(rows) + "×" + std::to_string(in));
+  cache.frames = T;
+  cache.batch = B;
+  const S floor = S(kVarianceFloor);
+  cache.var.resize(rows, K);
+  if (head_ == VarianceHead::fd) {
+    mean_head_.forward(params, h, cache.mean_head, cache.head);
+    if (cache.head.var.size() == 0)  // deterministic head: no FD variance, only the floor
+      cache.var.setConstant(floor);
+    else
+      cache.var.array() = cache.head.var.array() + floor;
+  } else {
+    // [μ | a_s] = E[h] [diag(d) W_μ | W_s] + [b_μ | b_s]: one product for both heads.
+    mean_head_.keep_rate().value(params, cache.keep);
+    cache.w_cat.resize(in, 2 * K);
+    cache.w_cat.leftCols(K).array() =
+        params[mean_head_.w_index()].array().colwise() * cache.keep.transpose().array();
+    cache.w_cat.rightCols(K) = params[var_w_];
+    cache.b_cat.resize(2 * K);
+    cache.b_cat.head(K) = params[mean_head_.b_index()].row(0);
+    cache.b_cat.tail(K) = params[var_b_].row(0);
+    cache.pre.resize(rows, 2 * K);
+    cache.pre.rowwise() = cache.b_cat;
+    gemm_add<S>(Op::none, h.mean, Op::none, cache.w_cat, S(1), cache.pre, cache.gemm);
+    // softplus(a) = max(a, 0) + log1p(e^{−|a|})
+    cache.var.array() = cache.pre.rightCols(K).array().max(S(0)) +
+                        (-cache.pre.rightCols(K).array().abs()).exp().log1p() + floor;
+  }
+  const Eigen::Ref<const Mat<S>> mu = mean(cache);
+  reparam_into<S>(spec.posterior, mu, cache.var, eps, mask, T, B, z);
+  return static_cast<double>(
+      kl_divergence<S>(spec, mu, cache.var, mask, T, B, per_sequence ? &cache.kl_seq : nullptr));
+}
+
+template <class S>
+Eigen::Ref<const Mat<S>> LatentHeads<S>::mean(const LatentHeadsCache<S>& cache) const {
+  if (head_ == VarianceHead::fd) return Eigen::Ref<const Mat<S>>(cache.head.mean);
+  return Eigen::Ref<const Mat<S>>(cache.pre.leftCols(latent()));
+}
+
+template <class S>
+void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
+                              const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& eps,
+                              const Eigen::Ref<const ColVec<S>>& mask, LatentHeadsCache<S>& cache,
+                              const Eigen::Ref<const Mat<S>>& z_adj, S kl_adj, ParamSet<S>& grad,
+                              Moments<S>& h_adj) const {
+  const Index T = cache.frames;
+  const Index B = cache.batch;
+  const Index rows = T * B;
+  const Index K = latent();
+  const Eigen::Ref<const Mat<S>> mu = mean(cache);
+
+  if (head_ == VarianceHead::fd) {
+    // The FD variance's adjoint goes straight into head_adj.var (a sink when there is none).
+    const bool fd_var = cache.head.var.size() != 0;
+    cache.head_adj.mean.resize(rows, K);
+    cache.head_adj.mean.setZero();
+    Mat<S>& var_adj = fd_var ? cache.head_adj.var : cache.var_adj;
+    if (!fd_var) cache.head_adj.var.resize(0, 0);
+    var_adj.resize(rows, K);
+    var_adj.setZero();
+    reparam_backward<S>(spec.posterior, cache.var, eps, mask, T, B, z_adj, cache.head_adj.mean,
+                        var_adj);
+    kl_divergence_backward<S>(spec, mu, cache.var, mask, T, B, kl_adj, cache.head_adj.mean,
+                              var_adj);
+    mean_head_.backward(params, cache.mean_head, cache.head_adj, grad, &h_adj);
+    return;
+  }
+
+  const Index in = mean_head_.in();
+  cache.pre_adj.resize(rows, 2 * K);  // [μ_adj | a_s_adj]
+  cache.pre_adj.setZero();
+  cache.var_adj.resize(rows, K);
+  cache.var_adj.setZero();
+  reparam_backward<S>(spec.posterior, cache.var, eps, mask, T, B, z_adj, cache.pre_adj.leftCols(K),
+                      cache.var_adj);
+  kl_divergence_backward<S>(spec, mu, cache.var, mask, T, B, kl_adj, cache.pre_adj.leftCols(K),
+                            cache.var_adj);
+  // a_s_adj = s²_adj · σ(a_s), with σ(a) = 1/(1 + e^{−a}) evaluated through e = e^{−|a|}.
+  cache.pre_adj.rightCols(K).array() = (-cache.pre.rightCols(K).array().abs()).exp();  // e
+  cache.pre_adj.rightCols(K).array() =
+      cache.var_adj.array() *
+      (cache.pre.rightCols(K).array() >= S(0))
+          .select(S(1) / (S(1) + cache.pre_adj.rightCols(K).array()),
+                  cache.pre_adj.rightCols(K).array() / (S(1) + cache.pre_adj.rightCols(K).array()));
+
+  const std::size_t w_mu = mean_head_.w_index(), b_mu = mean_head_.b_index();
+  cache.b_cat_adj.resize(2 * K);
+  cache.b_cat_adj.setZero();
+  add_column_sums<S>(cache.pre_adj, cache.b_cat_adj);
+  grad[b_mu].row(0) += cache.b_cat_adj.head(K);
+  grad[var_b_].row(0) += cache.b_cat_adj.tail(K);
+  cache.w_cat_adj.resize(in, 2 * K);
+  cache.w_cat_adj.setZero();
+  gemm_add<S>(Op::transpose, h.mean, Op::none, cache.pre_adj, S(1), cache.w_cat_adj, cache.gemm);
+  // G = E[h]ᵀ μ_adj: W_μ_adj = diag(d) G, ∂/∂d_i = Σ_k W_μ[i,k] G[i,k].
+  grad[w_mu].array() +=
+      cache.w_cat_adj.leftCols(K).array().colwise() * cache.keep.transpose().array();
+  grad[var_w_] += cache.w_cat_adj.rightCols(K);
+  if (mean_head_.keep_rate().learned()) {
+    cache.keep_adj.resize(in);
+    cache.keep_adj =
+        (params[w_mu].array() * cache.w_cat_adj.leftCols(K).array()).rowwise().sum().transpose();
+    mean_head_.keep_rate().backward(params, cache.keep_adj, grad);
+  }
+  gemm_add<S>(Op::none, cache.pre_adj, Op::transpose, cache.w_cat, S(1), h_adj.mean, cache.gemm);
+}
+
+template <class S>
+void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
+                  const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
+                  const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, Eigen::Ref<Mat<S>> z) {
+  const Index K = mean.cols();
+  const Index rows = T * B;
+  if (mean.rows() != rows || var.rows() != rows || var.cols() != K || noise.rows() != rows ||
+      noise.cols() != K || z.rows() != rows || z.cols() != K || mask.size() != rows)
+    throw std::invalid_argument(
+        "reparam_into: mean, var, noise and z must be (T·B)×K = " + std::to_string(rows) + "×" +
+        std::to_string(K) + " and the mask T·B");
+  z.setZero();
+  const bool running_sum = posterior == Posterior::increments;
+  for (Index b = 0; b < B; ++b) {
+    Index t0 = 0;
+    while (t0 < T && mask[t0 * B + b] == S(0)) ++t0;
+    for (Index t = t0; t < T; ++t) {
+      const Index r = t * B + b;
+      for (Index k = 0; k < K; ++k) {
+        const S step = mean(r, k) + std::sqrt(var(r, k)) * noise(r, k);
+        z(r, k) = running_sum && t > t0 ? z(r - B, k) + step : step;
+      }
+    }
+  }
+}
+
+template class LatentHeads<float>;
+template class LatentHeads<double>;
+template void reparam_into<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                  const Eigen::Ref<const Mat<float>>&,
+                                  const Eigen::Ref<const Mat<float>>&,
+                                  const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                  Eigen::Ref<Mat<float>>);
+template void reparam_into<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                   const Eigen::Ref<const Mat<double>>&,
+                                   const Eigen::Ref<const Mat<double>>&,
+                                   const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                   Eigen::Ref<Mat<double>>);
+
+}  // namespace seqvi::model::detail

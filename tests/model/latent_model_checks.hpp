@@ -1,0 +1,153 @@
+// Claims shared by the two latent-variable models (VRAE and VOSP), written once and instantiated by
+// vrae_test.cpp and vosp_test.cpp with their ModelKind.
+#ifndef SEQVI_TESTS_MODEL_LATENT_MODEL_CHECKS_HPP
+#define SEQVI_TESTS_MODEL_LATENT_MODEL_CHECKS_HPP
+
+#include "model/model_test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <utility>
+
+namespace seqvi::testing::models {
+
+/// FD check of the full negative bound for every latent spec × both variance heads with learned
+/// keep rates, and both heads with fixed keep rates (default spec: the keep mode does not interact
+/// with the spec), each under every CI seed; and keep rates of exactly 1 (fixed, deterministic).
+inline void check_bound_gradients(ModelKind kind) {
+  for (const LatentSpec& spec : all_latent_specs())
+    for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd})
+      for (bool learn : {true, false}) {
+        if (!learn && !(spec.prior == Prior::wiener && spec.posterior == Posterior::increments))
+          continue;
+        const ModelConfig config = tiny_config(kind, spec, head, learn);
+        auto m = model::make_model<double>(config);
+        for (std::uint64_t seed : ci_seeds()) {
+          SCOPED_TRACE(describe(config) + ", seed " + std::to_string(seed));
+          expect_bound_gradient(*m, random_params(*m, seed), tiny_chunk(*m, seed));
+        }
+      }
+  // Keep rates of exactly 1: on the data only (fixed there, learned elsewhere), and everywhere
+  // (every network in its deterministic mode, no variances at all).
+  for (const auto& [keep_inputs, keep_hidden] : {std::pair{1.0, 0.8}, std::pair{1.0, 1.0}})
+    for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
+      ModelConfig config = tiny_config(kind, {}, head);
+      config.keep_inputs = keep_inputs;
+      config.keep_hidden = keep_hidden;
+      auto m = model::make_model<double>(config);
+      const std::uint64_t seed = ci_seeds()[0];
+      SCOPED_TRACE(describe(config) + ", keep rates " + std::to_string(keep_inputs) + " / " +
+                   std::to_string(keep_hidden));
+      expect_bound_gradient(*m, random_params(*m, seed), tiny_chunk(*m, seed));
+    }
+}
+
+/// With fixed ε: Σ_b log w_b(ε) + recon(ε) = Σ_b [log p(z) − log q(z | x)] at z = z(ε), whose
+/// expectation over ε is −KL for the exact modes. Checked by Monte Carlo within 4 standard errors.
+inline void check_log_weights_identity(ModelKind kind, std::uint64_t seed) {
+  for (const LatentSpec& spec : all_latent_specs()) {
+    if (spec.kl != KlMode::exact) continue;
+    const ModelConfig config = tiny_config(kind, spec);
+    SCOPED_TRACE(describe(config));
+    auto m = model::make_model<double>(config);
+    const ParamSet<double> params = random_params(*m, seed);
+    Chunk<double> chunk = tiny_chunk(*m, seed);
+    std::mt19937_64 rng(seed + 1000);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    const int n = 4000;
+    double sum = 0, sum_sq = 0, kl = 0;
+    for (int i = 0; i < n; ++i) {
+      for (Index r = 0; r < chunk.eps.rows(); ++r)
+        for (Index k = 0; k < chunk.eps.cols(); ++k) chunk.eps(r, k) = normal(rng);
+      const model::BoundTerms t = m->forward_backward(params, chunk.view(), chunk.eps, nullptr, 0);
+      const ColVec<double> w = m->log_weights(params, chunk.view(), chunk.eps);
+      const double d = w.sum() + t.recon;  // log p(z) − log q(z | x)
+      sum += d;
+      sum_sq += d * d;
+      kl = t.kl;
+    }
+    const double mean = sum / n;
+    const double stderr_ = std::sqrt((sum_sq / n - mean * mean) / n);
+    EXPECT_GT(kl, 0.0);
+    EXPECT_NEAR(mean, -kl, 4 * stderr_ + 1e-9) << "standard error " << stderr_;
+  }
+}
+
+/// Changing x and ε on padded rows (to NaN) changes neither the terms nor the gradient nor the
+/// log weights.
+inline void check_padding_invariance(ModelKind kind, std::uint64_t seed) {
+  for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
+    const ModelConfig config = tiny_config(kind, {}, head);
+    SCOPED_TRACE(describe(config));
+    auto m = model::make_model<double>(config);
+    const ParamSet<double> params = random_params(*m, seed);
+    const Chunk<double> clean = tiny_chunk(*m, seed);
+    Chunk<double> junk = clean;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (Index r = 0; r < junk.x.rows(); ++r)
+      if (junk.mask[r] == 0) {
+        junk.x.row(r).setConstant(nan);
+        junk.eps.row(r).setConstant(nan);
+      }
+    ParamSet<double> g1 = params.zeros_like(), g2 = params.zeros_like();
+    const auto t1 = m->forward_backward(params, clean.view(), clean.eps, &g1, 1.0);
+    const auto t2 = m->forward_backward(params, junk.view(), junk.eps, &g2, 1.0);
+    EXPECT_EQ(t1.recon, t2.recon);
+    EXPECT_EQ(t1.kl, t2.kl);
+    EXPECT_EQ(t1.frames, 9);
+    EXPECT_EQ(t2.frames, 9);
+    EXPECT_TRUE(g1.flatten() == g2.flatten());
+    EXPECT_TRUE(m->log_weights(params, clean.view(), clean.eps) ==
+                m->log_weights(params, junk.view(), junk.eps));
+  }
+}
+
+/// The chunk with column b dropped (B − 1 sequences).
+inline Chunk<double> drop_sequence(const Chunk<double>& c, Index drop) {
+  Chunk<double> out;
+  out.T = c.T;
+  out.B = c.B - 1;
+  out.x.resize(out.T * out.B, c.x.cols());
+  out.eps.resize(out.T * out.B, c.eps.cols());
+  out.mask.resize(out.T * out.B);
+  for (Index t = 0; t < c.T; ++t)
+    for (Index b = 0, o = 0; b < c.B; ++b) {
+      if (b == drop) continue;
+      out.x.row(t * out.B + o) = c.x.row(t * c.B + b);
+      out.eps.row(t * out.B + o) = c.eps.row(t * c.B + b);
+      out.mask[t * out.B + o] = c.mask[t * c.B + b];
+      ++o;
+    }
+  return out;
+}
+
+/// A sequence of length 0 in a batch contributes nothing: the terms, the gradient and the other
+/// sequences' log weights equal those of the batch without it, and its own log weight is 0.
+inline void check_empty_sequence(ModelKind kind, std::uint64_t seed) {
+  const ModelConfig config = tiny_config(kind);
+  auto m = model::make_model<double>(config);
+  const ParamSet<double> params = random_params(*m, seed);
+  const Chunk<double> with = random_chunk(5, {5, 0, 3}, config.inputs, m->noise_dim(), seed);
+  const Chunk<double> without = drop_sequence(with, 1);
+  ParamSet<double> g1 = params.zeros_like(), g2 = params.zeros_like();
+  const auto t1 = m->forward_backward(params, with.view(), with.eps, &g1, 1.0);
+  const auto t2 = m->forward_backward(params, without.view(), without.eps, &g2, 1.0);
+  EXPECT_EQ(t1.frames, 8);
+  EXPECT_EQ(t2.frames, 8);
+  EXPECT_NEAR(t1.recon, t2.recon, 1e-12 * std::abs(t2.recon));
+  EXPECT_NEAR(t1.kl, t2.kl, 1e-12 * std::abs(t2.kl));
+  const Eigen::VectorXd d = g1.flatten() - g2.flatten();
+  EXPECT_LE(d.lpNorm<Eigen::Infinity>(), 1e-12 * g2.flatten().lpNorm<Eigen::Infinity>());
+  const ColVec<double> w1 = m->log_weights(params, with.view(), with.eps);
+  const ColVec<double> w2 = m->log_weights(params, without.view(), without.eps);
+  EXPECT_EQ(w1[1], 0.0);
+  EXPECT_NEAR(w1[0], w2[0], 1e-12 * std::abs(w2[0]));
+  EXPECT_NEAR(w1[2], w2[1], 1e-12 * std::abs(w2[1]));
+}
+
+}  // namespace seqvi::testing::models
+
+#endif  // SEQVI_TESTS_MODEL_LATENT_MODEL_CHECKS_HPP

@@ -1,0 +1,79 @@
+// Whole-model tests of the VRAE (include/seqvi/model/vrae.hpp): gradients of the full negative
+// bound against finite differences, the log-weight identity, masking, closed-form values.
+#include "seqvi/model/vrae.hpp"
+
+#include "model/latent_model_checks.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+namespace seqvi::model {
+namespace {
+
+using namespace seqvi::testing::models;
+using seqvi::testing::ci_seeds;
+
+TEST(ModelVrae, BoundGradientMatchesFiniteDifferencesForEverySpecHeadAndKeepMode) {
+  check_bound_gradients(ModelKind::vrae);
+}
+
+TEST(ModelVrae, GradientIsScaledByGradScale) {
+  auto m = make_model<double>(tiny_config(ModelKind::vrae));
+  expect_bound_gradient(*m, random_params(*m, 7), tiny_chunk(*m, 7), /*grad_scale=*/0.25);
+}
+
+TEST(ModelVrae, LogWeightsAverageToMinusReconMinusExactKl) {
+  check_log_weights_identity(ModelKind::vrae, ci_seeds()[0]);
+}
+
+TEST(ModelVrae, PaddedRowsOfXAndEpsAreNeverRead) {
+  for (auto seed : ci_seeds()) check_padding_invariance(ModelKind::vrae, seed);
+}
+
+TEST(ModelVrae, EmptySequenceContributesNothing) {
+  check_empty_sequence(ModelKind::vrae, ci_seeds()[1]);
+}
+
+// With all weights and biases zero every logit is 0 and every posterior is N(0, s²) with s² =
+// softplus(0) + 1e-4 (softplus head) or 1e-4 (fd head: the FD variance of a zero map is 0).
+TEST(ModelVrae, ZeroParametersGiveClosedFormTerms) {
+  for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
+    const ModelConfig config = tiny_config(ModelKind::vrae, {}, head);
+    auto m = make_model<double>(config);
+    const auto chunk = tiny_chunk(*m, 3);
+    const auto t = m->forward_backward(m->make_params(), chunk.view(), chunk.eps, nullptr, 0);
+    const double v = (head == VarianceHead::softplus ? std::numbers::ln2 : 0.0) + 1e-4;
+    EXPECT_EQ(t.frames, 9);
+    EXPECT_NEAR(t.recon, 9 * 6 * std::numbers::ln2, 1e-12);
+    EXPECT_NEAR(t.kl, 9 * 2 * 0.5 * (v - 1 - std::log(v)), 1e-10);
+  }
+}
+
+TEST(ModelVrae, ParametersAreNamedByRoleOfTheirLayer) {
+  auto m = make_model<double>(tiny_config(ModelKind::vrae));
+  const ParamSet<double> p = m->make_params();
+  EXPECT_EQ(m->role(p.index("rec.fwd.W_in")), ParamRole::input_weight);
+  EXPECT_EQ(m->role(p.index("rec.rev.W_rec")), ParamRole::recurrent_weight);
+  EXPECT_EQ(m->role(p.index("rec.fwd.b")), ParamRole::hidden_bias);
+  EXPECT_EQ(m->role(p.index("rec.fwd.in.keep_logit")), ParamRole::keep_logit);
+  EXPECT_EQ(m->role(p.index("rec.rev.rec.keep_logit")), ParamRole::keep_logit);
+  EXPECT_EQ(m->role(p.index("rec.head.mean.W")), ParamRole::weight);
+  EXPECT_EQ(m->role(p.index("rec.head.mean.b")), ParamRole::bias);
+  EXPECT_EQ(m->role(p.index("rec.head.mean.keep_logit")), ParamRole::keep_logit);
+  EXPECT_EQ(m->role(p.index("rec.head.var.W")), ParamRole::weight);
+  EXPECT_EQ(m->role(p.index("rec.head.var.b")), ParamRole::bias);
+  EXPECT_EQ(m->role(p.index("gen.fwd.W_in")), ParamRole::input_weight);
+  EXPECT_EQ(m->role(p.index("gen.rev.W_rec")), ParamRole::recurrent_weight);
+  EXPECT_EQ(m->role(p.index("gen.rev.b")), ParamRole::hidden_bias);
+  EXPECT_EQ(m->role(p.index("gen.out.W")), ParamRole::weight);
+  EXPECT_EQ(m->role(p.index("gen.out.b")), ParamRole::output_bias);
+  EXPECT_EQ(p[p.index("gen.out.W")].rows(), 6);  // 2H
+  EXPECT_EQ(p[p.index("rec.head.mean.W")].rows(), 6);
+  EXPECT_THROW(p.index("gen.fwd.in.keep_logit"), std::out_of_range);  // generating: fixed
+  EXPECT_EQ(m->noise_dim(), 2);
+}
+
+}  // namespace
+}  // namespace seqvi::model
