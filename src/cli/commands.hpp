@@ -16,6 +16,19 @@ enum ExitCode : int {
   kOk = 0,
   kError = 1,       ///< a run-time failure with a one-line message on stderr
   kUsage = 2,       ///< bad flags or configuration (CLI11 also uses 105–109 internally; mapped to 2)
+  kDiverged = 3,    ///< training diverged (NaN/Inf); the checkpoint records it
+  kInterrupted = 75,///< stopped by a signal after writing a checkpoint; rerun with --resume (EX_TEMPFAIL)
+};
+
+/// Ends the command with `code` after it has printed what it had to say (not an error message).
+class CommandExit : public std::exception {
+ public:
+  explicit CommandExit(int code) : code_(code) {}
+  int code() const noexcept { return code_; }
+  const char* what() const noexcept override { return "command exit"; }
+
+ private:
+  int code_;
 };
 
 /// A user-facing failure: main() prints "seqvi: <what>" on one line and exits with `code`.
@@ -39,6 +52,7 @@ GlobalOptions& global_options();
 std::filesystem::path data_dir();
 
 void add_data_command(CLI::App& app);
+void add_train_commands(CLI::App& app);  ///< train, eval
 
 }  // namespace seqvi::cli
 

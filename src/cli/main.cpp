@@ -34,12 +34,15 @@ int main(int argc, char** argv) {
                  "Directory with the dataset files (default: $SEQVI_DATA_DIR, else ./data)");
 
   add_data_command(app);
+  add_train_commands(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? kOk : kUsage;
+  } catch (const CommandExit& e) {
+    return e.code();
   } catch (const CommandError& e) {
     std::cerr << "seqvi: " << e.what() << '\n';
     return e.code();

@@ -1,0 +1,18 @@
+// The independent-Bernoulli baseline: every key on with its training-set frequency, independently
+// of everything else. A sequence model that does not beat it has learnt nothing about music.
+#ifndef SEQVI_TRAIN_BERNOULLI_BASELINE_HPP
+#define SEQVI_TRAIN_BERNOULLI_BASELINE_HPP
+
+#include "seqvi/data/piano_roll.hpp"
+
+#include <string>
+
+namespace seqvi::train {
+
+/// −log p(x) in nats per frame (pooled) of `split` under per-key probabilities estimated from the
+/// training split with add-one smoothing: p_k = (n_k + 1) / (frames + 2).
+double independent_bernoulli_nll(const data::Dataset& dataset, const std::string& split);
+
+}  // namespace seqvi::train
+
+#endif  // SEQVI_TRAIN_BERNOULLI_BASELINE_HPP

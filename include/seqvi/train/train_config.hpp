@@ -1,0 +1,58 @@
+// TrainConfig: everything that defines a trial's training, typed and validated, and its conversion
+// from and to plain hyper-parameter values (core::Params: the sweep's and the checkpoint's form).
+//
+// Hyper-parameter names (TOML keys; CLI flags are the same with '-' for '_'):
+//   model (vrae|vosp|rnn|fdrnn), hidden, latent, transfer, keep_inputs, keep_hidden, learn_keep,
+//   prior (wiener|normal), posterior (increments|marginal), kl (exact|paper-diagonal),
+//   variance_head (softplus|fd), step_rate, momentum, decay, clip_norm, init_var_in, init_var_rec,
+//   incoming (ν; 0 = all), spectral_radius (ρ), bias_hidden, bias_out, batch_size, chunk_frames,
+//   bucketing, epochs, patience, seed.
+#ifndef SEQVI_TRAIN_TRAIN_CONFIG_HPP
+#define SEQVI_TRAIN_TRAIN_CONFIG_HPP
+
+#include "seqvi/core/params.hpp"
+#include "seqvi/data/batches.hpp"
+#include "seqvi/model/sequence_model.hpp"
+#include "seqvi/train/rmsprop.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace seqvi::train {
+
+/// The paper's Table-2 initialisation.
+struct InitConfig {
+  double var_in = 1e-2;         ///< σ² of input and other weight matrices
+  double var_rec = 1e-2;        ///< σ² of recurrent matrices before sparsification and scaling
+  std::int64_t incoming = 15;   ///< ν: incoming recurrent connections per unit; 0 = all
+  double spectral_radius = 1.1; ///< ρ of recurrent matrices
+  double bias_hidden = 0.0;     ///< b_h
+  double bias_out = -0.8;       ///< b_y of the Bernoulli output layer
+};
+
+struct TrainConfig {
+  model::ModelConfig model;
+  RmspropConfig optimizer;
+  InitConfig init;
+  data::BatchingOptions batching;
+  std::int64_t epochs = 100;    ///< maximum epochs
+  std::int64_t patience = 10;   ///< stop after this many epochs without a better validation bound
+  std::uint64_t seed = 1;       ///< initialisation, shuffling and noise all derive from it
+
+  /// @throws std::invalid_argument naming the first value out of range and the rule.
+  void validate() const;
+  /// All hyper-parameters as plain values (names above); from_params(to_params()) is the identity.
+  core::Params to_params() const;
+};
+
+/// Builds a config from defaults overridden by `params`; unknown names and wrong types are errors.
+/// @throws std::invalid_argument naming the key, its value and the rule
+TrainConfig from_params(const core::Params& params);
+
+/// The hyper-parameter names from_params accepts.
+std::vector<std::string> hyperparameter_names();
+
+}  // namespace seqvi::train
+
+#endif  // SEQVI_TRAIN_TRAIN_CONFIG_HPP

@@ -1,0 +1,301 @@
+// seqvi train / seqvi eval: one trial end to end — train with checkpoints and resume; evaluate a
+// checkpoint on whole sequences (bound, its parts, standard error, importance-weighted −log p(x)).
+#include "commands.hpp"
+
+#include "seqvi/job/stop_flag.hpp"
+#include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/dataset_file.hpp"
+#include "seqvi/train/bernoulli_baseline.hpp"
+#include "seqvi/train/trainer.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <toml++/toml.h>
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <string>
+
+namespace seqvi::cli {
+namespace {
+
+std::string dashed(std::string name) {
+  for (char& c : name)
+    if (c == '_') c = '-';
+  return name;
+}
+
+/// Parses a flag's text as the type the hyper-parameter has in the defaults.
+core::Value parse_like(const core::Value& like, const std::string& key, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    if (std::holds_alternative<std::int64_t>(like)) {
+      const auto v = std::stoll(text, &used);
+      if (used == text.size()) return static_cast<std::int64_t>(v);
+    } else if (std::holds_alternative<double>(like)) {
+      const auto v = std::stod(text, &used);
+      if (used == text.size()) return v;
+    } else if (std::holds_alternative<bool>(like)) {
+      if (text == "true" || text == "1") return true;
+      if (text == "false" || text == "0") return false;
+    } else {
+      return text;
+    }
+  } catch (const std::exception&) {
+  }
+  const char* kind = std::holds_alternative<std::int64_t>(like) ? "an integer"
+                     : std::holds_alternative<double>(like)     ? "a number"
+                                                                : "true or false";
+  throw CommandError(fmt::format("--{} is '{}', must be {}", dashed(key), text, kind), kUsage);
+}
+
+/// Hyper-parameters from a TOML file: top-level keys (or a [train] table) with the sweep's names.
+core::Params read_toml_params(const std::string& path, const core::Params& defaults) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw CommandError(fmt::format("{}: line {}, column {}: {}", path, e.source().begin.line,
+                                   e.source().begin.column, e.description()), kUsage);
+  }
+  const toml::table* table = root["train"].as_table() ? root["train"].as_table() : &root;
+  core::Params out;
+  for (const auto& [k, v] : *table) {
+    const std::string key(k.str());
+    const auto it = defaults.find(key);
+    if (it == defaults.end())
+      throw CommandError(fmt::format("{}: unknown hyper-parameter '{}'", path, key), kUsage);
+    if (auto i = v.value_exact<std::int64_t>(); i && !std::holds_alternative<std::string>(it->second) &&
+                                                !std::holds_alternative<bool>(it->second)) {
+      out[key] = std::holds_alternative<double>(it->second) ? core::Value(static_cast<double>(*i)) : core::Value(*i);
+    } else if (auto d = v.value_exact<double>(); d && std::holds_alternative<double>(it->second)) {
+      out[key] = *d;
+    } else if (auto b = v.value_exact<bool>(); b && std::holds_alternative<bool>(it->second)) {
+      out[key] = *b;
+    } else if (auto s = v.value_exact<std::string>(); s && std::holds_alternative<std::string>(it->second)) {
+      out[key] = *s;
+    } else {
+      throw CommandError(fmt::format("{}: '{}' has the wrong type (like {})", path, key,
+                                     core::to_string(it->second)), kUsage);
+    }
+  }
+  return out;
+}
+
+std::string duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const auto s = static_cast<long long>(seconds + 0.5);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+/// Prints one line per epoch, writes the checkpoint after every `every` epochs and when stopped,
+/// and stops at the next batch boundary once a stop signal arrived.
+class CliObserver final : public train::TrainObserver {
+ public:
+  CliObserver(const train::TrainConfig& config, store::Checkpoint& checkpoint, std::filesystem::path out,
+              std::int64_t every, bool quiet)
+      : config_(config), checkpoint_(checkpoint), out_(std::move(out)), every_(every), quiet_(quiet) {}
+
+  bool end_batch(const train::TrainState&) override { return job::stop_requested(); }
+
+  bool end_epoch(const train::TrainState& s, const train::EpochRecord& r) override {
+    if (!quiet_) {
+      const double eta = r.wall_s * static_cast<double>(config_.epochs - r.epoch);
+      std::cout << fmt::format("epoch {:>4}/{}  train {:8.4f}  valid {:8.4f} (kl {:.4f}, recon {:.4f}){}  "
+                               "{:>8.0f} frames/s  {:>6}  ETA {}\n",
+                               r.epoch, config_.epochs, r.train_bound, r.valid_bound, r.valid_kl,
+                               r.valid_recon, r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s,
+                               duration(r.wall_s), duration(eta))
+                << std::flush;
+    }
+    if (r.epoch % every_ == 0) save(s);
+    return false;
+  }
+
+  void save(const train::TrainState& s) {
+    checkpoint_.state = s;
+    store::write_checkpoint(checkpoint_, out_);
+  }
+
+ private:
+  const train::TrainConfig& config_;
+  store::Checkpoint& checkpoint_;
+  std::filesystem::path out_;
+  std::int64_t every_;
+  bool quiet_;
+};
+
+struct TrainArgs {
+  std::string data;
+  std::string config;
+  std::string out;
+  bool resume = false;
+  std::int64_t checkpoint_every = 1;
+  bool quiet = false;
+  std::map<std::string, std::string> flags;  // hyper-parameter → text
+};
+
+int run_train(TrainArgs& args) {
+  const core::Params defaults = train::TrainConfig{}.to_params();
+  data::Dataset dataset = store::read_dataset(args.data);
+
+  store::Checkpoint checkpoint;
+  train::TrainConfig config;
+  std::optional<train::TrainState> resumed;
+  if (args.resume && std::filesystem::exists(args.out)) {
+    checkpoint = store::read_checkpoint(args.out);
+    if (!args.flags.empty() || !args.config.empty())
+      throw CommandError("--resume continues with the checkpoint's hyper-parameters; drop the other flags", kUsage);
+    if (checkpoint.dataset_sha256 != dataset.source_sha256)
+      throw CommandError(fmt::format("{} was trained on '{}', not on {} ('{}')", args.out, checkpoint.dataset_name,
+                                     args.data, dataset.name));
+    config = train::from_params(checkpoint.hyperparameters);
+    resumed = checkpoint.state;
+  } else {
+    if (!args.resume && std::filesystem::exists(args.out))
+      throw CommandError(fmt::format("{} exists; pass --resume to continue it, or choose another --out", args.out),
+                         kUsage);
+    core::Params params;
+    if (!args.config.empty()) params = read_toml_params(args.config, defaults);
+    for (const auto& [key, text] : args.flags) params[key] = parse_like(defaults.at(key), key, text);
+    try {
+      config = train::from_params(params);
+    } catch (const std::invalid_argument& e) {
+      throw CommandError(e.what(), kUsage);
+    }
+    checkpoint.hyperparameters = config.to_params();
+    checkpoint.dataset_name = dataset.name;
+    checkpoint.dataset_sha256 = dataset.source_sha256;
+  }
+
+  train::Trainer trainer(config, dataset);
+  train::TrainState state = resumed ? *resumed : trainer.initial_state();
+  const auto& spec = config.model.latent_spec;
+  if (!args.quiet) {
+    std::cout << fmt::format("seqvi train: {} on {} ({} training frames), seed {}, padded fraction {:.1f}%\n",
+                             model::to_string(config.model.kind), dataset.name, dataset.train.frames(),
+                             config.seed, 100.0 * trainer.padded_fraction());
+    if (!model::is_bound(spec))
+      std::cout << "warning: kl = paper-diagonal is the paper's approximation: it is below the true KL, so the "
+                   "\"bound\" printed is NOT a bound on -log p(x)\n";
+    if (resumed)
+      std::cout << fmt::format("resuming {} at epoch {}, batch {}\n", args.out, state.epoch, state.batch);
+  }
+  job::install_stop_handlers();
+  CliObserver observer(config, checkpoint, args.out, args.checkpoint_every, args.quiet);
+  const train::TrialStatus status = trainer.run(state, observer);
+  observer.save(state);
+  switch (status) {
+    case train::TrialStatus::done:
+      if (!args.quiet)
+        std::cout << fmt::format("done: best validation bound {:.4f} nats/frame at epoch {}{}; independent-Bernoulli "
+                                 "baseline {:.4f}\n", state.best_valid, state.best_epoch,
+                                 state.message.empty() ? "" : " (" + state.message + ")",
+                                 train::independent_bernoulli_nll(dataset, "valid"));
+      return kOk;
+    case train::TrialStatus::diverged:
+      std::cerr << "seqvi: diverged: " << state.message << " (checkpoint kept: " << args.out << ")\n";
+      return kDiverged;
+    case train::TrialStatus::interrupted:
+      std::cerr << fmt::format("seqvi: interrupted by signal {} at epoch {}, batch {}; checkpoint written to {}; "
+                               "continue with --resume\n", job::stop_signal(), state.epoch, state.batch, args.out);
+      return kInterrupted;
+    default:
+      return kOk;
+  }
+}
+
+struct EvalArgs {
+  std::string checkpoint;
+  std::string data;
+  std::string split = "test";
+  std::int64_t samples = 1;
+  std::int64_t iw = 0;
+  std::string kl;
+  bool json = false;
+  bool current = false;
+};
+
+int run_eval(const EvalArgs& args) {
+  const store::Checkpoint cp = store::read_checkpoint(args.checkpoint);
+  data::Dataset dataset = store::read_dataset(args.data);
+  if (cp.dataset_sha256 != dataset.source_sha256)
+    throw CommandError(fmt::format("{} was trained on '{}', not on {} ('{}')", args.checkpoint, cp.dataset_name,
+                                   args.data, dataset.name));
+  core::Params params = cp.hyperparameters;
+  if (!args.kl.empty()) params["kl"] = args.kl;
+  train::TrainConfig config;
+  try {
+    config = train::from_params(params);
+  } catch (const std::invalid_argument& e) {
+    throw CommandError(e.what(), kUsage);
+  }
+  train::Trainer trainer(config, dataset);
+  const auto& theta = args.current ? cp.state.params : cp.state.best_params;
+  const train::EvalResult r = trainer.evaluate(theta, args.split, args.samples, args.iw, config.seed);
+  if (args.json) {
+    nlohmann::json j = {{"frames", r.frames},          {"bound", r.bound},     {"kl", r.kl},
+                        {"recon", r.recon},            {"bound_stderr", r.bound_stderr},
+                        {"iw_nll", r.iw_samples > 0 ? nlohmann::json(r.iw_nll) : nlohmann::json(nullptr)},
+                        {"iw_samples", r.iw_samples},  {"samples", r.samples}, {"split", args.split},
+                        {"is_bound", r.is_bound},
+                        {"baseline_nll", train::independent_bernoulli_nll(dataset, args.split)}};
+    std::cout << j.dump() << '\n';
+    return kOk;
+  }
+  std::cout << fmt::format("{} on {} {} ({} frames, whole sequences), nats per frame:\n", args.checkpoint,
+                           dataset.name, args.split, r.frames);
+  std::cout << fmt::format("  {} {:.4f} ± {:.4f}  (kl {:.4f}, recon {:.4f}; {} sample{})\n",
+                           r.is_bound ? "negative bound" : "paper-diagonal 'bound' (NOT a bound)", r.bound,
+                           r.bound_stderr, r.kl, r.recon, r.samples, r.samples == 1 ? "" : "s");
+  if (r.iw_samples > 0)
+    std::cout << fmt::format("  importance-weighted -log p(x) ≈ {:.4f}  ({} samples per sequence)\n", r.iw_nll,
+                             r.iw_samples);
+  std::cout << fmt::format("  independent-Bernoulli baseline {:.4f}\n",
+                           train::independent_bernoulli_nll(dataset, args.split));
+  return kOk;
+}
+
+}  // namespace
+
+void add_train_commands(CLI::App& app) {
+  static TrainArgs train_args;
+  auto* train = app.add_subcommand("train", "Train one model (a trial) with checkpoints; --resume continues it");
+  train->add_option("--data", train_args.data, "Dataset file (seqvi data import)")->required();
+  train->add_option("--out", train_args.out, "Checkpoint file (HDF5), written after every epoch")->required();
+  train->add_option("--config", train_args.config, "TOML file with hyper-parameters (flags override it)");
+  train->add_flag("--resume", train_args.resume, "Continue the run in --out from its last checkpoint");
+  train->add_option("--checkpoint-every", train_args.checkpoint_every, "Write the checkpoint every N epochs")
+      ->check(CLI::PositiveNumber);
+  train->add_flag("--quiet", train_args.quiet, "No progress lines");
+  const core::Params defaults = train::TrainConfig{}.to_params();
+  for (const auto& [name, value] : defaults) {
+    train->add_option_function<std::string>(
+        "--" + dashed(name), [name = name](const std::string& text) { train_args.flags[name] = text; },
+        fmt::format("(default {})", core::to_string(value)));
+  }
+  train->callback([] {
+    const int code = run_train(train_args);
+    if (code != kOk) throw CommandExit(code);
+  });
+
+  static EvalArgs eval_args;
+  auto* eval = app.add_subcommand("eval", "Evaluate a checkpoint on whole sequences: bound, KL, recon, IW estimate");
+  eval->add_option("checkpoint", eval_args.checkpoint, "Checkpoint file")->required();
+  eval->add_option("--data", eval_args.data, "Dataset file")->required();
+  eval->add_option("--split", eval_args.split, "test or valid")->check(CLI::IsMember({"test", "valid", "train"}));
+  eval->add_option("--samples", eval_args.samples, "Noise samples for the bound (standard error from them)")
+      ->check(CLI::PositiveNumber);
+  eval->add_option("--iw", eval_args.iw, "Samples per sequence for the importance-weighted estimate (0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  eval->add_option("--kl", eval_args.kl, "Re-score with this KL mode (exact or paper-diagonal)");
+  eval->add_flag("--current", eval_args.current, "Use the last parameters instead of the best ones");
+  eval->add_flag("--json", eval_args.json, "One JSON object: frames, bound, kl, recon, bound_stderr, iw_nll, iw_samples");
+  eval->callback([] { run_eval(eval_args); });
+}
+
+}  // namespace seqvi::cli

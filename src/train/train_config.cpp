@@ -1,0 +1,155 @@
+#include "seqvi/train/train_config.hpp"
+
+#include <cmath>
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+namespace seqvi::train {
+namespace {
+
+[[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& rule) {
+  throw std::invalid_argument(key + " is " + value + ", must be " + rule);
+}
+
+std::int64_t as_int(const core::Value& v, const std::string& key) {
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v); d && std::floor(*d) == *d && std::abs(*d) < 9e15)
+    return static_cast<std::int64_t>(*d);
+  bad(key, core::to_string(v), "an integer");
+}
+double as_double(const core::Value& v, const std::string& key) {
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
+  bad(key, core::to_string(v), "a number");
+}
+std::string as_string(const core::Value& v, const std::string& key) {
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  bad(key, core::to_string(v), "a string");
+}
+bool as_bool(const core::Value& v, const std::string& key) {
+  if (const auto* b = std::get_if<bool>(&v)) return *b;
+  bad(key, core::to_string(v), "true or false");
+}
+
+/// One table: name → how to write it into a TrainConfig and read it back.
+struct Field {
+  std::function<void(TrainConfig&, const core::Value&, const std::string&)> set;
+  std::function<core::Value(const TrainConfig&)> get;
+};
+
+const std::map<std::string, Field>& fields() {
+  using V = core::Value;
+  static const std::map<std::string, Field> table = {
+      {"model", {[](TrainConfig& c, const V& v, const std::string& k) {
+                   c.model.kind = model::parse_model_kind(as_string(v, k)); },
+                 [](const TrainConfig& c) { return V(std::string(model::to_string(c.model.kind))); }}},
+      {"hidden", {[](TrainConfig& c, const V& v, const std::string& k) { c.model.hidden = as_int(v, k); },
+                  [](const TrainConfig& c) { return V(std::int64_t{c.model.hidden}); }}},
+      {"latent", {[](TrainConfig& c, const V& v, const std::string& k) { c.model.latent = as_int(v, k); },
+                  [](const TrainConfig& c) { return V(std::int64_t{c.model.latent}); }}},
+      {"transfer", {[](TrainConfig& c, const V& v, const std::string& k) {
+                      c.model.transfer = model::parse_transfer(as_string(v, k)); },
+                    [](const TrainConfig& c) { return V(std::string(model::to_string(c.model.transfer))); }}},
+      {"keep_inputs", {[](TrainConfig& c, const V& v, const std::string& k) { c.model.keep_inputs = as_double(v, k); },
+                       [](const TrainConfig& c) { return V(c.model.keep_inputs); }}},
+      {"keep_hidden", {[](TrainConfig& c, const V& v, const std::string& k) { c.model.keep_hidden = as_double(v, k); },
+                       [](const TrainConfig& c) { return V(c.model.keep_hidden); }}},
+      {"learn_keep", {[](TrainConfig& c, const V& v, const std::string& k) { c.model.learn_keep = as_bool(v, k); },
+                      [](const TrainConfig& c) { return V(c.model.learn_keep); }}},
+      {"prior", {[](TrainConfig& c, const V& v, const std::string& k) {
+                   c.model.latent_spec.prior = model::parse_prior(as_string(v, k)); },
+                 [](const TrainConfig& c) { return V(std::string(model::to_string(c.model.latent_spec.prior))); }}},
+      {"posterior", {[](TrainConfig& c, const V& v, const std::string& k) {
+                       c.model.latent_spec.posterior = model::parse_posterior(as_string(v, k)); },
+                     [](const TrainConfig& c) { return V(std::string(model::to_string(c.model.latent_spec.posterior))); }}},
+      {"kl", {[](TrainConfig& c, const V& v, const std::string& k) {
+                c.model.latent_spec.kl = model::parse_kl_mode(as_string(v, k)); },
+              [](const TrainConfig& c) { return V(std::string(model::to_string(c.model.latent_spec.kl))); }}},
+      {"variance_head", {[](TrainConfig& c, const V& v, const std::string& k) {
+                           c.model.variance_head = model::parse_variance_head(as_string(v, k)); },
+                         [](const TrainConfig& c) { return V(std::string(model::to_string(c.model.variance_head))); }}},
+      {"step_rate", {[](TrainConfig& c, const V& v, const std::string& k) { c.optimizer.step_rate = as_double(v, k); },
+                     [](const TrainConfig& c) { return V(c.optimizer.step_rate); }}},
+      {"momentum", {[](TrainConfig& c, const V& v, const std::string& k) { c.optimizer.momentum = as_double(v, k); },
+                    [](const TrainConfig& c) { return V(c.optimizer.momentum); }}},
+      {"decay", {[](TrainConfig& c, const V& v, const std::string& k) { c.optimizer.decay = as_double(v, k); },
+                 [](const TrainConfig& c) { return V(c.optimizer.decay); }}},
+      {"clip_norm", {[](TrainConfig& c, const V& v, const std::string& k) { c.optimizer.clip_norm = as_double(v, k); },
+                     [](const TrainConfig& c) { return V(c.optimizer.clip_norm); }}},
+      {"init_var_in", {[](TrainConfig& c, const V& v, const std::string& k) { c.init.var_in = as_double(v, k); },
+                       [](const TrainConfig& c) { return V(c.init.var_in); }}},
+      {"init_var_rec", {[](TrainConfig& c, const V& v, const std::string& k) { c.init.var_rec = as_double(v, k); },
+                        [](const TrainConfig& c) { return V(c.init.var_rec); }}},
+      {"incoming", {[](TrainConfig& c, const V& v, const std::string& k) { c.init.incoming = as_int(v, k); },
+                    [](const TrainConfig& c) { return V(c.init.incoming); }}},
+      {"spectral_radius", {[](TrainConfig& c, const V& v, const std::string& k) { c.init.spectral_radius = as_double(v, k); },
+                           [](const TrainConfig& c) { return V(c.init.spectral_radius); }}},
+      {"bias_hidden", {[](TrainConfig& c, const V& v, const std::string& k) { c.init.bias_hidden = as_double(v, k); },
+                       [](const TrainConfig& c) { return V(c.init.bias_hidden); }}},
+      {"bias_out", {[](TrainConfig& c, const V& v, const std::string& k) { c.init.bias_out = as_double(v, k); },
+                    [](const TrainConfig& c) { return V(c.init.bias_out); }}},
+      {"batch_size", {[](TrainConfig& c, const V& v, const std::string& k) { c.batching.batch_size = as_int(v, k); },
+                      [](const TrainConfig& c) { return V(c.batching.batch_size); }}},
+      {"chunk_frames", {[](TrainConfig& c, const V& v, const std::string& k) { c.batching.max_frames = as_int(v, k); },
+                        [](const TrainConfig& c) { return V(c.batching.max_frames); }}},
+      {"bucketing", {[](TrainConfig& c, const V& v, const std::string& k) { c.batching.bucketing = as_bool(v, k); },
+                     [](const TrainConfig& c) { return V(c.batching.bucketing); }}},
+      {"epochs", {[](TrainConfig& c, const V& v, const std::string& k) { c.epochs = as_int(v, k); },
+                  [](const TrainConfig& c) { return V(c.epochs); }}},
+      {"patience", {[](TrainConfig& c, const V& v, const std::string& k) { c.patience = as_int(v, k); },
+                    [](const TrainConfig& c) { return V(c.patience); }}},
+      {"seed", {[](TrainConfig& c, const V& v, const std::string& k) {
+                  const auto s = as_int(v, k);
+                  if (s < 0) bad(k, std::to_string(s), "≥ 0");
+                  c.seed = static_cast<std::uint64_t>(s); },
+                [](const TrainConfig& c) { return V(static_cast<std::int64_t>(c.seed)); }}},
+  };
+  return table;
+}
+
+}  // namespace
+
+void TrainConfig::validate() const {
+  model.validate();
+  optimizer.validate();
+  if (!(init.var_in > 0)) bad("init_var_in", std::to_string(init.var_in), "> 0");
+  if (!(init.var_rec > 0)) bad("init_var_rec", std::to_string(init.var_rec), "> 0");
+  if (init.incoming < 0) bad("incoming", std::to_string(init.incoming), "≥ 0 (0 = all connections)");
+  if (!(init.spectral_radius > 0)) bad("spectral_radius", std::to_string(init.spectral_radius), "> 0");
+  if (!std::isfinite(init.bias_hidden)) bad("bias_hidden", std::to_string(init.bias_hidden), "finite");
+  if (!std::isfinite(init.bias_out)) bad("bias_out", std::to_string(init.bias_out), "finite");
+  if (batching.batch_size < 1) bad("batch_size", std::to_string(batching.batch_size), "≥ 1");
+  if (batching.max_frames < 1) bad("chunk_frames", std::to_string(batching.max_frames), "≥ 1");
+  if (epochs < 1) bad("epochs", std::to_string(epochs), "≥ 1");
+  if (patience < 1) bad("patience", std::to_string(patience), "≥ 1");
+}
+
+core::Params TrainConfig::to_params() const {
+  core::Params p;
+  for (const auto& [name, field] : fields()) p.emplace(name, field.get(*this));
+  return p;
+}
+
+TrainConfig from_params(const core::Params& params) {
+  TrainConfig c;
+  for (const auto& [name, value] : params) {
+    const auto it = fields().find(name);
+    if (it == fields().end()) {
+      std::string known;
+      for (const auto& [n, f] : fields()) known += (known.empty() ? "" : ", ") + n;
+      throw std::invalid_argument("unknown hyper-parameter '" + name + "' (known: " + known + ")");
+    }
+    it->second.set(c, value, name);
+  }
+  c.validate();
+  return c;
+}
+
+std::vector<std::string> hyperparameter_names() {
+  std::vector<std::string> names;
+  for (const auto& [n, f] : fields()) names.push_back(n);
+  return names;
+}
+
+}  // namespace seqvi::train

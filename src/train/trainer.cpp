@@ -1,0 +1,263 @@
+#include "seqvi/train/trainer.hpp"
+
+#include "seqvi/core/rng.hpp"
+#include "seqvi/train/init.hpp"
+#include "seqvi/train/rmsprop.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <stdexcept>
+
+namespace seqvi::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+/// Standard normal noise for one batch from a named stream.
+void fill_noise(model::Mat<float>& eps, core::Rng rng) {
+  float* p = eps.data();
+  for (Eigen::Index i = 0; i < eps.size(); ++i) p[i] = static_cast<float>(rng.normal());
+}
+
+std::uint64_t batch_stream(std::int64_t epoch, std::int64_t batch) {
+  return core::hash64("noise") ^ core::mix64((static_cast<std::uint64_t>(epoch) << 32) ^
+                                             static_cast<std::uint64_t>(batch));
+}
+
+bool all_finite(const model::ParamSet<float>& p) {
+  for (std::size_t i = 0; i < p.size(); ++i)
+    if (!p[i].allFinite()) return false;
+  return true;
+}
+
+model::BatchView<float> view(const data::Batch& b) {
+  return {b.x, b.mask, b.frames, b.sequences};
+}
+
+}  // namespace
+
+void initialize_parameters(const model::SequenceModel<float>& m, const TrainConfig& config,
+                           model::ParamSet<float>& params) {
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    core::Rng rng(config.seed, "init/" + params.name(i));
+    auto& W = params[i];
+    switch (m.role(i)) {
+      case model::ParamRole::input_weight:
+      case model::ParamRole::weight:
+        init_dense(W, config.init.var_in, rng);
+        break;
+      case model::ParamRole::recurrent_weight:
+        init_recurrent(W, config.init.var_rec, static_cast<int>(config.init.incoming),
+                       config.init.spectral_radius, rng);
+        break;
+      case model::ParamRole::hidden_bias:
+        W.setConstant(static_cast<float>(config.init.bias_hidden));
+        break;
+      case model::ParamRole::output_bias:
+        W.setConstant(static_cast<float>(config.init.bias_out));
+        break;
+      case model::ParamRole::bias:
+        W.setZero();
+        break;
+      case model::ParamRole::keep_logit:
+        break;  // make_params() already set them to the configured keep rates
+    }
+  }
+}
+
+Trainer::Trainer(TrainConfig config, const data::Dataset& dataset)
+    : config_(std::move(config)), dataset_(dataset) {
+  config_.validate();
+  model_ = model::make_model<float>(config_.model);
+  train_chunks_ = data::make_chunks(dataset_.train, config_.batching.max_frames);
+  valid_chunks_ = data::make_chunks(dataset_.valid, config_.batching.max_frames);
+  if (train_chunks_.empty()) throw std::invalid_argument("the training split of '" + dataset_.name + "' is empty");
+  if (valid_chunks_.empty()) throw std::invalid_argument("the validation split of '" + dataset_.name + "' is empty");
+}
+
+Trainer::~Trainer() = default;
+
+TrainState Trainer::initial_state() const {
+  TrainState s;
+  s.params = model_->make_params();
+  initialize_parameters(*model_, config_, s.params);
+  s.best_params = s.params;
+  s.optimizer = RmspropState<float>::initial(s.params);
+  return s;
+}
+
+double Trainer::padded_fraction() const {
+  return data::padded_fraction(data::epoch_batches(train_chunks_, config_.batching, config_.seed, 0));
+}
+
+EvalResult Trainer::validate(const model::ParamSet<float>& params) {
+  // Fixed batches (no shuffle dependence on the epoch) and a fixed noise stream, so that epochs
+  // are compared on the same draw.
+  data::BatchingOptions opts = config_.batching;
+  const auto batches = data::epoch_batches(valid_chunks_, opts, config_.seed, /*epoch=*/0);
+  model::BoundTerms sum;
+  model::Mat<float> eps;
+  for (std::size_t j = 0; j < batches.size(); ++j) {
+    const data::Batch b = data::assemble_batch(dataset_.valid, batches[j]);
+    eps.resize(b.x.rows(), model_->noise_dim());
+    fill_noise(eps, core::Rng(config_.seed, core::hash64("valid") ^ core::mix64(j)));
+    const auto t = model_->forward_backward(params, view(b), eps, nullptr, 0.0f);
+    sum.recon += t.recon;
+    sum.kl += t.kl;
+    sum.frames += t.frames;
+  }
+  EvalResult r;
+  r.frames = sum.frames;
+  r.recon = sum.recon / static_cast<double>(sum.frames);
+  r.kl = sum.kl / static_cast<double>(sum.frames);
+  r.bound = r.recon + r.kl;
+  r.is_bound = model::is_bound(config_.model.latent_spec);
+  return r;
+}
+
+EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::string& split_name,
+                             std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed) {
+  if (samples < 1) throw std::invalid_argument("samples is " + std::to_string(samples) + ", must be ≥ 1");
+  if (iw_samples < 0) throw std::invalid_argument("iw samples is " + std::to_string(iw_samples) + ", must be ≥ 0");
+  const data::Split& split = dataset_.split(split_name);
+  const auto batches = data::evaluation_batches(split);
+  const bool stochastic = model_->noise_dim() > 0;
+  const std::int64_t S = stochastic ? samples : 1;
+  const std::int64_t K = stochastic ? iw_samples : std::min<std::int64_t>(iw_samples, 1);
+  std::vector<double> per_sample(static_cast<std::size_t>(S), 0.0);
+  double recon = 0, kl = 0, iw_total = 0;
+  std::int64_t frames = 0;
+  model::Mat<float> eps;
+  for (std::size_t j = 0; j < batches.size(); ++j) {
+    const data::Batch b = data::assemble_batch(split, batches[j]);
+    eps.resize(b.x.rows(), model_->noise_dim());
+    frames += b.valid_frames();
+    for (std::int64_t s = 0; s < S; ++s) {
+      fill_noise(eps, core::Rng(seed, core::hash64("eval/" + split_name) ^ core::mix64((static_cast<std::uint64_t>(j) << 20) ^ static_cast<std::uint64_t>(s))));
+      const auto t = model_->forward_backward(params, view(b), eps, nullptr, 0.0f);
+      recon += t.recon;
+      kl += t.kl;
+      per_sample[static_cast<std::size_t>(s)] += t.negative_bound();
+    }
+    if (K > 0) {
+      // log p(x) ≈ log mean_k exp(w_k) per sequence, by log-sum-exp.
+      Eigen::MatrixXd w(b.sequences, K);
+      for (std::int64_t k = 0; k < K; ++k) {
+        fill_noise(eps, core::Rng(seed, core::hash64("iw/" + split_name) ^ core::mix64((static_cast<std::uint64_t>(j) << 20) ^ static_cast<std::uint64_t>(k))));
+        w.col(k) = model_->log_weights(params, view(b), eps);
+      }
+      for (Eigen::Index i = 0; i < w.rows(); ++i) {
+        const double m = w.row(i).maxCoeff();
+        iw_total -= m + std::log((w.row(i).array() - m).exp().sum() / static_cast<double>(K));
+      }
+    }
+  }
+  EvalResult r;
+  r.frames = frames;
+  r.samples = S;
+  r.iw_samples = K;
+  const double F = static_cast<double>(frames);
+  r.recon = recon / (F * S);
+  r.kl = kl / (F * S);
+  r.bound = r.recon + r.kl;
+  if (S > 1) {
+    double mean = 0, var = 0;
+    for (double v : per_sample) mean += v / F;
+    mean /= static_cast<double>(S);
+    for (double v : per_sample) var += (v / F - mean) * (v / F - mean);
+    var /= static_cast<double>(S - 1);
+    r.bound_stderr = std::sqrt(var / static_cast<double>(S));
+  }
+  r.iw_nll = K > 0 ? iw_total / F : 0.0;
+  r.is_bound = model::is_bound(config_.model.latent_spec);
+  return r;
+}
+
+TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
+  if (s.status != TrialStatus::running && s.status != TrialStatus::interrupted) return s.status;
+  s.status = TrialStatus::running;
+  const Rmsprop<float> opt(config_.optimizer);
+  model::ParamSet<float> grad = s.params.zeros_like();
+  model::Mat<float> eps;
+
+  auto diverge = [&](const std::string& why) {
+    s.status = TrialStatus::diverged;
+    s.message = why;
+    return s.status;
+  };
+
+  while (s.epoch < config_.epochs) {
+    const auto batches = data::epoch_batches(train_chunks_, config_.batching, config_.seed,
+                                             static_cast<std::uint64_t>(s.epoch));
+    for (; s.batch < static_cast<std::int64_t>(batches.size()); ++s.batch) {
+      const auto t0 = Clock::now();
+      const data::Batch b = data::assemble_batch(dataset_.train, batches[static_cast<std::size_t>(s.batch)]);
+      eps.resize(b.x.rows(), model_->noise_dim());
+      fill_noise(eps, core::Rng(config_.seed, batch_stream(s.epoch, s.batch)));
+      opt.lookahead(s.params, s.optimizer);
+      grad.set_zero();
+      const auto frames = b.valid_frames();
+      const auto t = model_->forward_backward(s.params, view(b), eps, &grad,
+                                              1.0f / static_cast<float>(frames));
+      if (!std::isfinite(t.negative_bound()))
+        return diverge("the training loss is not finite in epoch " + std::to_string(s.epoch + 1) +
+                       ", batch " + std::to_string(s.batch + 1));
+      opt.step(s.params, grad, s.optimizer);
+      if (!all_finite(s.params))
+        return diverge("parameters became NaN/Inf in epoch " + std::to_string(s.epoch + 1) +
+                       ", batch " + std::to_string(s.batch + 1));
+      s.partial_recon += t.recon;
+      s.partial_kl += t.kl;
+      s.partial_frames += t.frames;
+      s.partial_seconds += seconds_since(t0);
+      if (observer.end_batch(s)) {
+        ++s.batch;
+        s.status = TrialStatus::interrupted;
+        return s.status;
+      }
+    }
+    // End of epoch: validation, curve, early stopping.
+    const auto v0 = Clock::now();
+    const EvalResult v = validate(s.params);
+    EpochRecord rec;
+    rec.epoch = s.epoch + 1;
+    rec.train_bound = (s.partial_recon + s.partial_kl) / static_cast<double>(std::max<std::int64_t>(1, s.partial_frames));
+    rec.valid_bound = v.bound;
+    rec.valid_kl = v.kl;
+    rec.valid_recon = v.recon;
+    rec.wall_s = s.partial_seconds + seconds_since(v0);
+    rec.frames_per_s = s.partial_seconds > 0 ? static_cast<double>(s.partial_frames) / s.partial_seconds : 0.0;
+    if (!std::isfinite(v.bound)) return diverge("the validation bound is not finite after epoch " + std::to_string(rec.epoch));
+    s.curve.push_back(rec);
+    s.epoch += 1;
+    s.batch = 0;
+    s.partial_recon = s.partial_kl = s.partial_seconds = 0;
+    s.partial_frames = 0;
+    if (v.bound < s.best_valid) {
+      s.best_valid = v.bound;
+      s.best_epoch = rec.epoch;
+      s.best_params = s.params;
+      s.bad_epochs = 0;
+    } else {
+      ++s.bad_epochs;
+    }
+    const bool pruned = observer.end_epoch(s, rec);
+    if (pruned) {
+      s.status = TrialStatus::pruned;
+      return s.status;
+    }
+    if (s.bad_epochs >= config_.patience) {
+      s.status = TrialStatus::done;
+      s.message = "early stop: no better validation bound for " + std::to_string(config_.patience) + " epochs";
+      return s.status;
+    }
+  }
+  s.status = TrialStatus::done;
+  return s.status;
+}
+
+}  // namespace seqvi::train

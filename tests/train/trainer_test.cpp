@@ -1,0 +1,199 @@
+#include "seqvi/core/rng.hpp"
+#include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/dataset_file.hpp"
+#include "seqvi/train/bernoulli_baseline.hpp"
+#include "seqvi/train/trainer.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+namespace seqvi::train {
+namespace {
+
+/// A small synthetic dataset: sequences of a few repeating chords (learnable), varied lengths.
+data::Dataset synthetic_dataset() {
+  data::Dataset d;
+  d.name = "synthetic";
+  d.source_sha256 = std::string(64, '0');
+  core::Rng rng(5, "synthetic");
+  auto make = [&](data::Split& split, int n) {
+    for (int s = 0; s < n; ++s) {
+      const int length = 5 + static_cast<int>(rng.uniform_index(30));
+      std::vector<std::uint8_t> frames(static_cast<std::size_t>(length) * data::kKeys, 0);
+      const int root = 40 + static_cast<int>(rng.uniform_index(12));
+      for (int t = 0; t < length; ++t) {
+        const int shift = (t % 4) * 2;
+        for (int k : {0, 4, 7}) frames[static_cast<std::size_t>(t) * data::kKeys + root + shift + k] = 1;
+      }
+      split.append_sequence(frames);
+    }
+  };
+  make(d.train, 24);
+  make(d.valid, 8);
+  make(d.test, 8);
+  return d;
+}
+
+TrainConfig small_config(const std::string& model) {
+  TrainConfig c;
+  c.model.kind = model::parse_model_kind(model);
+  c.model.hidden = 16;
+  c.model.latent = 4;
+  c.batching.batch_size = 4;
+  c.batching.max_frames = 12;
+  c.optimizer.step_rate = 1e-2;
+  c.epochs = 3;
+  c.patience = 10;
+  c.seed = 11;
+  return c;
+}
+
+/// Stops after a given number of batches (simulating a kill between batches).
+struct StopAfter final : TrainObserver {
+  std::int64_t left;
+  explicit StopAfter(std::int64_t n) : left(n) {}
+  bool end_batch(const TrainState&) override { return --left <= 0; }
+};
+
+TEST(TrainTrainer, ResumeFromACheckpointIsBitIdentical) {
+  const data::Dataset d = synthetic_dataset();
+  for (const std::string model : {"vosp", "vrae"}) {
+    const TrainConfig c = small_config(model);
+    Trainer a(c, d);
+    TrainState straight = a.initial_state();
+    TrainObserver none;
+    ASSERT_EQ(a.run(straight, none), TrialStatus::done) << straight.message;
+
+    // Interrupted after 7 batches (mid-epoch), saved to HDF5, read back by a new trainer, resumed.
+    const seqvi::test::TempDir dir;
+    Trainer b(c, d);
+    TrainState first = b.initial_state();
+    StopAfter stop(7);
+    ASSERT_EQ(b.run(first, stop), TrialStatus::interrupted);
+    store::write_checkpoint({c.to_params(), d.name, d.source_sha256, first}, dir.path() / "ckpt.h5");
+    const store::Checkpoint cp = store::read_checkpoint(dir.path() / "ckpt.h5");
+    Trainer resumed(from_params(cp.hyperparameters), d);
+    TrainState rest = cp.state;
+    ASSERT_EQ(resumed.run(rest, none), TrialStatus::done) << rest.message;
+
+    ASSERT_EQ(rest.curve.size(), straight.curve.size()) << model;
+    for (std::size_t e = 0; e < rest.curve.size(); ++e) {
+      EXPECT_EQ(rest.curve[e].train_bound, straight.curve[e].train_bound) << model << " epoch " << e + 1;
+      EXPECT_EQ(rest.curve[e].valid_bound, straight.curve[e].valid_bound) << model << " epoch " << e + 1;
+    }
+    for (std::size_t i = 0; i < rest.params.size(); ++i) {
+      EXPECT_EQ(rest.params[i], straight.params[i]) << model << " " << rest.params.name(i);
+      EXPECT_EQ(rest.optimizer.velocity[i], straight.optimizer.velocity[i]) << rest.params.name(i);
+    }
+  }
+}
+
+TEST(TrainTrainer, TrainingLowersTheValidationBound) {
+  const data::Dataset d = synthetic_dataset();
+  for (const std::string model : {"vosp", "vrae", "rnn", "fdrnn"}) {
+    TrainConfig c = small_config(model);
+    c.epochs = 8;
+    Trainer t(c, d);
+    TrainState s = t.initial_state();
+    const double before = t.validate(s.params).bound;
+    TrainObserver none;
+    ASSERT_EQ(t.run(s, none), TrialStatus::done) << model << ": " << s.message;
+    EXPECT_LT(s.best_valid, before - 1.0) << model;
+    EXPECT_EQ(s.curve.size(), 8u);
+    EXPECT_GT(s.curve.back().frames_per_s, 0.0);
+  }
+}
+
+TEST(TrainTrainer, NonFiniteParametersEndTheTrialAsDivergedWithoutThrowing) {
+  const data::Dataset d = synthetic_dataset();
+  struct Poison final : TrainObserver {
+    bool end_batch(const TrainState& s) override {
+      const_cast<TrainState&>(s).params[0](0, 0) = std::numeric_limits<float>::quiet_NaN();
+      return false;
+    }
+  } poison;
+  Trainer t(small_config("vosp"), d);
+  TrainState s = t.initial_state();
+  EXPECT_EQ(t.run(s, poison), TrialStatus::diverged);
+  EXPECT_NE(s.message.find("not finite"), std::string::npos) << s.message;
+}
+
+TEST(TrainTrainer, PatienceStopsWhenTheBoundStopsImproving) {
+  const data::Dataset d = synthetic_dataset();
+  TrainConfig c = small_config("rnn");
+  c.optimizer.step_rate = 1e-30;  // parameters do not move: no epoch is better than the first
+  c.epochs = 20;
+  c.patience = 2;
+  Trainer t(c, d);
+  TrainState s = t.initial_state();
+  TrainObserver none;
+  EXPECT_EQ(t.run(s, none), TrialStatus::done);
+  EXPECT_EQ(s.curve.size(), 3u);
+  EXPECT_EQ(s.best_epoch, 1);
+  EXPECT_NE(s.message.find("early stop"), std::string::npos);
+}
+
+TEST(TrainTrainer, EvaluationGivesBoundStderrAndAnImportanceWeightedEstimateBelowIt) {
+  const data::Dataset d = synthetic_dataset();
+  TrainConfig c = small_config("vosp");
+  c.epochs = 5;
+  Trainer t(c, d);
+  TrainState s = t.initial_state();
+  TrainObserver none;
+  t.run(s, none);
+  const EvalResult r = t.evaluate(s.best_params, "test", 8, 16, 3);
+  EXPECT_EQ(r.frames, d.test.frames());
+  EXPECT_NEAR(r.bound, r.kl + r.recon, 1e-9);
+  EXPECT_GT(r.bound_stderr, 0.0);
+  EXPECT_TRUE(std::isfinite(r.iw_nll));
+  EXPECT_LE(r.iw_nll, r.bound + 3 * r.bound_stderr);
+  EXPECT_GE(r.kl, 0.0);
+}
+
+TEST(TrainConfig, ParamsRoundTripAndErrorsNameTheKey) {
+  TrainConfig c = small_config("vrae");
+  c.model.latent_spec.posterior = model::Posterior::marginal;
+  const TrainConfig back = from_params(c.to_params());
+  EXPECT_EQ(back.to_params(), c.to_params());
+  try {
+    from_params({{"hiden", std::int64_t{3}}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("hiden"), std::string::npos);
+  }
+  try {
+    from_params({{"batch_size", std::int64_t{0}}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("batch_size is 0"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(from_params({{"model", std::string("vae")}}), std::invalid_argument);
+  EXPECT_THROW(from_params({{"hidden", std::string("many")}}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace seqvi::train
+
+namespace seqvi::train {
+namespace {
+
+TEST(TrainBernoulliBaseline, MatchesAHandComputation) {
+  data::Dataset d;
+  // train: key 0 on in 1 of 2 frames → p0 = (1+1)/(2+2) = 0.5; other keys off → p = 1/4
+  std::vector<std::uint8_t> frames(2 * data::kKeys, 0);
+  frames[0] = 1;
+  d.train.append_sequence(frames);
+  std::vector<std::uint8_t> one(data::kKeys, 0);
+  one[0] = 1;
+  d.valid.append_sequence(one);
+  const double expected = -std::log(0.5) - 87 * std::log(0.75);
+  EXPECT_NEAR(independent_bernoulli_nll(d, "valid"), expected, 1e-12);
+}
+
+}  // namespace
+}  // namespace seqvi::train
