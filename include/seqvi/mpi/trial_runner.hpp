@@ -1,0 +1,49 @@
+// What a worker does with a trial, as the coordinator and worker loops see it: run it, report each
+// epoch, stop when told. The implementation that trains (train::Trainer + store checkpoints) lives in
+// the CLI; mpi/ knows trials, not models, and its tests use fakes.
+#ifndef SEQVI_MPI_TRIAL_RUNNER_HPP
+#define SEQVI_MPI_TRIAL_RUNNER_HPP
+
+#include "seqvi/search/trial_record.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <string>
+
+namespace seqvi::mpi {
+
+/// How one run of a trial ended.
+struct TrialOutcome {
+  search::TrialState state = search::TrialState::done;  ///< done|pruned|diverged|failed|interrupted
+  std::int64_t epochs = 0;        ///< completed epochs in total (including those before a resume)
+  double best_valid = std::numeric_limits<double>::infinity();
+  std::int64_t best_epoch = 0;
+  double wall_s = 0;              ///< wall time of this run only
+  std::string message;
+};
+
+/// The runner's line back to the coordinator while a trial runs.
+class TrialControl {
+ public:
+  virtual ~TrialControl() = default;
+  /// After each epoch's validation. Returns false when the coordinator stops the trial (pruned);
+  /// the runner then ends the trial as `pruned`.
+  virtual bool report_epoch(std::int64_t epoch, double valid_bound) = 0;
+  /// Polled at batch boundaries. True when the trial must checkpoint and end as `interrupted`
+  /// (a stop signal on this rank, or the coordinator draining the sweep).
+  virtual bool stop_requested() = 0;
+};
+
+class TrialRunner {
+ public:
+  virtual ~TrialRunner() = default;
+  /// Runs `trial`, continuing from `checkpoint` if that file exists, and leaves its checkpoint there.
+  /// May throw for a trial that cannot run (the worker reports it as `failed` with the message).
+  virtual TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
+                           TrialControl& control) = 0;
+};
+
+}  // namespace seqvi::mpi
+
+#endif  // SEQVI_MPI_TRIAL_RUNNER_HPP

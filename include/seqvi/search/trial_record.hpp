@@ -1,0 +1,50 @@
+// A trial's row in the sweep table: what it is (TrialSpec), where it stands (TrialState) and what it
+// achieved so far. Pure data shared by the coordinator (mpi/), the sweep store (store/) and the CLI's
+// leaderboard; no MPI, no HDF5, no Eigen.
+#ifndef SEQVI_SEARCH_TRIAL_RECORD_HPP
+#define SEQVI_SEARCH_TRIAL_RECORD_HPP
+
+#include "seqvi/search/sampler.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace seqvi::search {
+
+/// Where a trial stands in a sweep.
+///  pending      never started (or reset)
+///  running      dispatched to a worker; found `running` when a sweep is reopened = its worker died
+///  done         trained to its epoch budget or stopped early by patience
+///  pruned       stopped by the pruner (ASHA)
+///  diverged     NaN/Inf in loss or parameters (a trial outcome, not an error)
+///  failed       the trial threw (bad configuration, I/O error) or its worker died max_attempts times
+///  interrupted  drained on a signal; continues from its checkpoint on resume
+enum class TrialState { pending, running, done, pruned, diverged, failed, interrupted };
+
+const char* to_string(TrialState s);
+/// @throws std::invalid_argument naming the text and the accepted values
+TrialState parse_trial_state(const std::string& text);
+/// done, pruned, diverged, failed: a resumed sweep never runs these again.
+bool is_final(TrialState s);
+
+struct TrialRecord {
+  TrialSpec spec;                    ///< dataset, model, index, seed, params; spec.name() is the id
+  TrialState state = TrialState::pending;
+  std::int64_t epochs = 0;           ///< completed epochs
+  double best_valid = std::numeric_limits<double>::infinity();  ///< best validation bound (nats/frame)
+  std::int64_t best_epoch = 0;       ///< its epoch (1-based; 0 = none yet)
+  std::vector<double> valid_curve;   ///< validation bound after each completed epoch
+  double wall_s = 0;                 ///< training wall time summed over attempts
+  int rank = -1;                     ///< the worker rank that ran it last (−1: never ran)
+  std::int64_t attempts = 0;         ///< times it was dispatched to a worker
+  std::int64_t crashes = 0;          ///< times its worker died while running it
+  std::string message;               ///< why it ended (divergence, exception text, …)
+
+  std::string id() const { return spec.name(); }
+};
+
+}  // namespace seqvi::search
+
+#endif  // SEQVI_SEARCH_TRIAL_RECORD_HPP

@@ -1,0 +1,80 @@
+// The sweep directory: the sweep's configuration, its trial table, and one checkpoint per trial.
+//
+//   <sweep dir>/sweep.h5          configuration (TOML text) + trial table snapshot   (HDF5)
+//   <sweep dir>/journal           append-only log of trial-record changes since the snapshot
+//   <sweep dir>/trials/<id>.h5    the trial's checkpoint (docs/checkpoint-format.md)
+//
+// Durability: commit() returns only after the changed records are on disk (journal append + fsync),
+// so the coordinator may acknowledge a change as soon as commit() returns. Many records per commit
+// share one fsync (group commit). snapshot() folds the journal into sweep.h5 (atomic rewrite) and
+// starts a new journal; opening a sweep reads the snapshot and replays the journal, ignoring a torn
+// last entry. docs/sweep-store.md documents both formats so a reader (h5py, analysis/) can follow them.
+#ifndef SEQVI_STORE_SWEEP_STORE_HPP
+#define SEQVI_STORE_SWEEP_STORE_HPP
+
+#include "seqvi/search/trial_record.hpp"
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace seqvi::store {
+
+/// A sweep directory that cannot be created, opened or written; what() names the path and the problem.
+class SweepStoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class SweepStore {
+ public:
+  /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
+  /// (normally all pending). @throws SweepStoreError (also when dir already holds sweep.h5)
+  static SweepStore create(const std::filesystem::path& dir, const std::string& config_text,
+                           const std::vector<search::TrialRecord>& trials);
+  /// Opens an existing sweep for writing (resume): snapshot + journal replay.
+  /// @throws SweepStoreError (no sweep there, unreadable, or another process holds its lock)
+  static SweepStore open(const std::filesystem::path& dir);
+
+  SweepStore(SweepStore&&) noexcept;
+  SweepStore& operator=(SweepStore&&) noexcept;
+  ~SweepStore();  ///< snapshots if anything changed since the last snapshot (errors swallowed)
+
+  const std::filesystem::path& dir() const;
+  const std::string& config_text() const;
+  /// Every trial, in the order given to create().
+  const std::vector<search::TrialRecord>& trials() const;
+  /// Index of the trial with id `id` in trials(). @throws SweepStoreError if unknown
+  std::size_t index_of(const std::string& id) const;
+
+  /// Replaces the records with the same ids and makes the change durable before returning.
+  void commit(std::span<const search::TrialRecord> changed);
+  void commit(const search::TrialRecord& changed) { commit(std::span(&changed, 1)); }
+  /// Rewrites sweep.h5 atomically with the current table and truncates the journal.
+  void snapshot();
+
+  /// <dir>/trials/<id>.h5
+  std::filesystem::path checkpoint_path(const search::TrialSpec& trial) const;
+
+ private:
+  struct Impl;
+  explicit SweepStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A read-only view of a sweep directory (leaderboard, best, reports): snapshot + journal replay,
+/// safe while a sweep is running in it. @throws SweepStoreError
+struct SweepView {
+  std::filesystem::path dir;
+  std::string config_text;
+  std::vector<search::TrialRecord> trials;
+};
+SweepView read_sweep(const std::filesystem::path& dir);
+
+}  // namespace seqvi::store
+
+#endif  // SEQVI_STORE_SWEEP_STORE_HPP
