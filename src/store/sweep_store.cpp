@@ -1,0 +1,271 @@
+#include "seqvi/store/sweep_store.hpp"
+
+#include "seqvi/store/atomic_file.hpp"
+#include "sweep_journal.hpp"
+#include "sweep_snapshot.hpp"
+#include "trial_codec.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <system_error>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace seqvi::store {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path snapshot_path(const fs::path& dir) { return dir / "sweep.h5"; }
+fs::path journal_path(const fs::path& dir) { return dir / "journal"; }
+fs::path lock_path(const fs::path& dir) { return dir / "lock"; }
+
+/// Auto-snapshot thresholds: replay stays O(trials) and the journal O(snapshot size).
+constexpr std::int64_t kMinJournalEntries = 1000;
+constexpr std::int64_t kMinJournalBytes = std::int64_t{64} << 20;
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return text;
+}
+
+/// Takes the sweep's exclusive lock (released by close, or by the kernel when the process dies).
+int take_lock(const fs::path& dir) {
+  const fs::path path = lock_path(dir);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw SweepStoreError("sweep " + dir.string() + ": cannot open its lock file '" + path.string() +
+                                    "' (" + std::strerror(errno) + ")");
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    ::close(fd);
+    if (error == EWOULDBLOCK)
+      throw SweepStoreError("sweep " + dir.string() + " is in use by another process (lock held)");
+    throw SweepStoreError("sweep " + dir.string() + ": cannot lock '" + path.string() + "' (" + std::strerror(error) +
+                          ")");
+  }
+  return fd;
+}
+
+/// The record as the store keeps it: exactly what reading it back from the journal or sweep.h5
+/// gives (strings cut at NUL, invalid UTF-8 replaced), plus its encoded JSON text.
+std::pair<search::TrialRecord, std::string> normalise(const fs::path& dir, const search::TrialRecord& r) {
+  try {
+    std::string text = detail::dump_json(detail::record_to_json(r));
+    return {detail::record_from_json(nlohmann::json::parse(text)), std::move(text)};
+  } catch (const detail::CodecError& e) {
+    throw SweepStoreError("sweep " + dir.string() + ": trial '" + r.id() + "': " + e.what());
+  }
+}
+
+struct Loaded {
+  detail::SweepSnapshot table;       ///< snapshot with the journal replayed; sequence = last applied
+  std::int64_t journal_entries = 0;  ///< entries replayed
+  std::int64_t journal_valid_bytes = 0;
+  bool journal_newer = false;        ///< the journal is ahead of the snapshot read (rotated underneath)
+};
+
+/// Snapshot + journal replay (docs/sweep-store.md, "Reading a sweep").
+Loaded load(const fs::path& dir) {
+  Loaded out;
+  out.table = detail::read_sweep_snapshot(snapshot_path(dir));
+  auto& t = out.table;
+  std::optional<detail::JournalContents> journal;
+  try {
+    journal = detail::read_journal(journal_path(dir));
+  } catch (const std::runtime_error& e) {
+    throw SweepStoreError("sweep " + dir.string() + ": " + e.what());
+  }
+  if (!journal || journal->generation < t.generation) return out;  // missing or already folded in
+  if (journal->generation > t.generation) {
+    out.journal_newer = true;
+    return out;
+  }
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < t.trials.size(); ++i) index.emplace(t.trials[i].id(), i);
+  for (auto& e : journal->entries) {
+    const std::string where = "sweep " + dir.string() + ": journal '" + journal_path(dir).string() +
+                              "' at byte offset " + std::to_string(e.offset) + ": ";
+    if (e.seq <= t.sequence)
+      throw SweepStoreError(where + "sequence number " + std::to_string(e.seq) + " does not follow " +
+                            std::to_string(t.sequence));
+    const auto it = index.find(e.record.id());
+    if (it == index.end()) throw SweepStoreError(where + "updates the unknown trial '" + e.record.id() + "'");
+    t.trials[it->second] = std::move(e.record);
+    t.sequence = e.seq;
+  }
+  out.journal_entries = static_cast<std::int64_t>(journal->entries.size());
+  out.journal_valid_bytes = journal->valid_bytes;
+  return out;
+}
+
+}  // namespace
+
+struct SweepStore::Impl {
+  fs::path dir;
+  int lock_fd = -1;
+  detail::SweepSnapshot table;  ///< in memory: generation of the live journal, sequence = last written
+  std::unordered_map<std::string, std::size_t> index;
+  std::unique_ptr<detail::JournalWriter> journal;  ///< null after a failed rotation: restarted on commit
+  std::int64_t journal_entries = 0;
+  std::int64_t snapshot_bytes = 0;
+  bool dirty = false;  ///< committed since the last snapshot
+
+  ~Impl() {
+    journal.reset();
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
+
+  std::string prefix() const { return "sweep " + dir.string() + ": "; }
+
+  void build_index() {
+    index.clear();
+    index.reserve(table.trials.size());
+    for (std::size_t i = 0; i < table.trials.size(); ++i)
+      if (!index.emplace(table.trials[i].id(), i).second)
+        throw SweepStoreError(prefix() + "trial id '" + table.trials[i].id() + "' appears twice");
+  }
+
+  /// Replaces the journal with an empty one of the current generation.
+  void start_journal() {
+    journal.reset();
+    try {
+      write_file_atomically(journal_path(dir), detail::journal_header(table.generation));
+      journal = std::make_unique<detail::JournalWriter>(journal_path(dir), detail::kJournalHeaderBytes);
+    } catch (const std::system_error& e) {
+      throw SweepStoreError(prefix() + e.what());
+    }
+    journal_entries = 0;
+  }
+
+  /// Writes sweep.h5 for generation + 1, then starts that generation's journal (the order matters:
+  /// a crash in between leaves a journal older than the snapshot, which readers ignore).
+  void snapshot(Overwrite overwrite) {
+    detail::SweepSnapshot next = table;  // shares nothing mutable; copy keeps `table` intact on failure
+    next.generation = table.generation + 1;
+    detail::write_sweep_snapshot(snapshot_path(dir), next, overwrite);
+    table.generation = next.generation;
+    dirty = false;
+    std::error_code ec;
+    snapshot_bytes = static_cast<std::int64_t>(fs::file_size(snapshot_path(dir), ec));
+    start_journal();
+  }
+};
+
+SweepStore::SweepStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SweepStore::SweepStore(SweepStore&&) noexcept = default;
+SweepStore& SweepStore::operator=(SweepStore&&) noexcept = default;
+
+SweepStore::~SweepStore() {
+  if (!impl_ || !impl_->dirty) return;
+  try {
+    impl_->snapshot(Overwrite::replace);
+  } catch (...) {  // the journal still holds every acknowledged change
+  }
+}
+
+SweepStore SweepStore::create(const fs::path& dir, const std::string& config_text,
+                              const std::vector<search::TrialRecord>& trials) {
+  std::error_code ec;
+  fs::create_directories(dir / "trials", ec);
+  if (ec) throw SweepStoreError("sweep " + dir.string() + ": cannot create the directory (" + ec.message() + ")");
+  if (fs::exists(snapshot_path(dir), ec))
+    throw SweepStoreError("sweep " + dir.string() + ": already holds a sweep (sweep.h5 exists); open it to resume");
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->lock_fd = take_lock(dir);
+  impl->table.config_text = config_text;
+  impl->table.created = utc_now();
+  impl->table.generation = 0;  // snapshot() makes it 1
+  impl->table.sequence = 0;
+  impl->table.trials.reserve(trials.size());
+  for (const auto& r : trials) impl->table.trials.push_back(normalise(dir, r).first);
+  impl->build_index();
+  impl->snapshot(Overwrite::refuse);
+  return SweepStore(std::move(impl));
+}
+
+SweepStore SweepStore::open(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_regular_file(snapshot_path(dir), ec))
+    throw SweepStoreError("sweep " + dir.string() + ": no sweep.h5 there (not a sweep directory)");
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->lock_fd = take_lock(dir);
+  Loaded loaded = load(dir);
+  if (loaded.journal_newer)
+    throw SweepStoreError("sweep " + dir.string() + ": the journal's generation is newer than sweep.h5's " +
+                          std::to_string(loaded.table.generation) + " (sweep.h5 replaced by an older copy?)");
+  impl->table = std::move(loaded.table);
+  impl->build_index();
+  fs::create_directories(dir / "trials", ec);
+  // Fold the journal in (and drop a torn tail) so appends start on a clean, new generation.
+  impl->snapshot(Overwrite::replace);
+  return SweepStore(std::move(impl));
+}
+
+const fs::path& SweepStore::dir() const { return impl_->dir; }
+const std::string& SweepStore::config_text() const { return impl_->table.config_text; }
+const std::vector<search::TrialRecord>& SweepStore::trials() const { return impl_->table.trials; }
+
+std::size_t SweepStore::index_of(const std::string& id) const {
+  const auto it = impl_->index.find(id);
+  if (it == impl_->index.end()) throw SweepStoreError(impl_->prefix() + "has no trial '" + id + "'");
+  return it->second;
+}
+
+void SweepStore::commit(std::span<const search::TrialRecord> changed) {
+  if (changed.empty()) return;
+  Impl& s = *impl_;
+  if (!s.journal || s.journal->broken()) s.snapshot(Overwrite::replace);  // recover from an earlier failure
+  std::vector<std::size_t> rows;
+  std::vector<search::TrialRecord> records;
+  rows.reserve(changed.size());
+  records.reserve(changed.size());
+  std::string bytes;
+  std::int64_t seq = s.table.sequence;
+  for (const auto& r : changed) {
+    rows.push_back(index_of(r.id()));
+    auto [record, text] = normalise(s.dir, r);
+    detail::append_journal_entry(bytes, ++seq, text);
+    records.push_back(std::move(record));
+  }
+  try {
+    s.journal->append(bytes);
+  } catch (const std::system_error& e) {
+    throw SweepStoreError(s.prefix() + e.what());
+  }
+  for (std::size_t k = 0; k < rows.size(); ++k) s.table.trials[rows[k]] = std::move(records[k]);
+  s.table.sequence = seq;
+  s.journal_entries += static_cast<std::int64_t>(rows.size());
+  s.dirty = true;
+  const auto n = static_cast<std::int64_t>(s.table.trials.size());
+  if (s.journal_entries > std::max(kMinJournalEntries, 2 * n) ||
+      s.journal->size() > std::max(kMinJournalBytes, 2 * s.snapshot_bytes))
+    s.snapshot(Overwrite::replace);
+}
+
+void SweepStore::snapshot() { impl_->snapshot(Overwrite::replace); }
+
+fs::path SweepStore::checkpoint_path(const search::TrialSpec& trial) const {
+  return impl_->dir / "trials" / (trial.name() + ".h5");
+}
+
+SweepView read_sweep(const fs::path& dir) {
+  Loaded loaded = load(dir);
+  if (loaded.journal_newer) loaded = load(dir);  // rotated between our two reads: once more
+  if (loaded.journal_newer)
+    throw SweepStoreError("sweep " + dir.string() + ": the journal's generation stays newer than sweep.h5's " +
+                          std::to_string(loaded.table.generation));
+  return SweepView{dir, std::move(loaded.table.config_text), std::move(loaded.table.trials)};
+}
+
+}  // namespace seqvi::store

@@ -1,0 +1,526 @@
+// The sweep store: sweep.h5 snapshot + journal. Round trips, crash states (torn tails, a crash between
+// snapshot and journal rotation, kill -9 with the lock held), corruption, the lock, bounded replay,
+// h5py readability, and 10^4 trials.
+#include "seqvi/store/sweep_store.hpp"
+
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using seqvi::search::TrialRecord;
+using seqvi::search::TrialState;
+using seqvi::store::SweepStore;
+using seqvi::store::SweepStoreError;
+using seqvi::test::TempDir;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+const std::string kConfig = "[sweep]\nseed = 7\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 3\n";
+
+TrialRecord make_record(std::int64_t index, const std::string& model = "vosp") {
+  TrialRecord r;
+  r.spec.dataset = "jsb";
+  r.spec.model = model;
+  r.spec.index = index;
+  r.spec.seed = 0x9e3779b97f4a7c15ull + static_cast<std::uint64_t>(index);
+  r.spec.params = {{"model", std::string(model)},
+                   {"hidden", std::int64_t{200 + index}},
+                   {"step_rate", 0.1 / 3.0 * static_cast<double>(index + 1)},
+                   {"whole", 3.0},
+                   {"use_bias", index % 2 == 0}};
+  return r;
+}
+
+std::vector<TrialRecord> make_records(std::int64_t n) {
+  std::vector<TrialRecord> v;
+  for (std::int64_t i = 0; i < n; ++i) v.push_back(make_record(i));
+  return v;
+}
+
+bool same_double(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+}
+
+void expect_same_value(const seqvi::core::Value& a, const seqvi::core::Value& b, const std::string& name) {
+  ASSERT_EQ(a.index(), b.index()) << "type of hyper-parameter " << name;
+  if (const auto* d = std::get_if<double>(&a)) EXPECT_TRUE(same_double(*d, std::get<double>(b))) << name;
+  else EXPECT_EQ(a, b) << name;
+}
+
+void expect_same(const TrialRecord& a, const TrialRecord& b) {
+  SCOPED_TRACE(a.id());
+  EXPECT_EQ(a.spec.dataset, b.spec.dataset);
+  EXPECT_EQ(a.spec.model, b.spec.model);
+  EXPECT_EQ(a.spec.index, b.spec.index);
+  EXPECT_EQ(a.spec.seed, b.spec.seed);
+  ASSERT_EQ(a.spec.params.size(), b.spec.params.size());
+  for (const auto& [name, value] : a.spec.params) {
+    ASSERT_TRUE(b.spec.params.contains(name)) << name;
+    expect_same_value(value, b.spec.params.at(name), name);
+  }
+  EXPECT_EQ(a.state, b.state);
+  EXPECT_EQ(a.epochs, b.epochs);
+  EXPECT_TRUE(same_double(a.best_valid, b.best_valid)) << a.best_valid << " vs " << b.best_valid;
+  EXPECT_EQ(a.best_epoch, b.best_epoch);
+  ASSERT_EQ(a.valid_curve.size(), b.valid_curve.size());
+  for (std::size_t i = 0; i < a.valid_curve.size(); ++i)
+    EXPECT_TRUE(same_double(a.valid_curve[i], b.valid_curve[i])) << "valid_curve[" << i << "]";
+  EXPECT_TRUE(same_double(a.wall_s, b.wall_s));
+  EXPECT_EQ(a.rank, b.rank);
+  EXPECT_EQ(a.attempts, b.attempts);
+  EXPECT_EQ(a.crashes, b.crashes);
+  EXPECT_EQ(a.message, b.message);
+}
+
+void expect_same(const std::vector<TrialRecord>& a, const std::vector<TrialRecord>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) expect_same(a[i], b[i]);
+}
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+/// Copies the files a crash would leave (sweep.h5 and journal) into a fresh sweep directory.
+void copy_sweep_files(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  fs::copy_file(from / "sweep.h5", to / "sweep.h5", fs::copy_options::overwrite_existing);
+  fs::copy_file(from / "journal", to / "journal", fs::copy_options::overwrite_existing);
+}
+
+/// Number of framed entries in a journal (walks the length fields; stops at a torn tail).
+std::int64_t journal_entries(const fs::path& path) {
+  const std::string b = read_bytes(path);
+  std::int64_t n = 0;
+  std::size_t at = 24;
+  while (at + 8 <= b.size()) {
+    std::uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + i])) << (8 * i);
+    if (at + 8 + len > b.size()) break;
+    at += 8 + len;
+    ++n;
+  }
+  return n;
+}
+
+/// A scratch folder on tmpfs when there is one (fsync there costs nothing): for tests of behaviour at
+/// scale, whose speed on real disks the benchmark (bench/sweep_store.cpp) reports instead.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+    std::string pattern = (base / "seqvi_sweep_XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const SweepStoreError& e) {
+    return e.what();
+  }
+  return "(no SweepStoreError)";
+}
+
+TrialRecord finished(TrialRecord r, std::int64_t epochs) {
+  r.state = TrialState::done;
+  r.epochs = epochs;
+  for (std::int64_t e = 1; e <= epochs; ++e) r.valid_curve.push_back(10.0 / static_cast<double>(e) + 1e-3 * r.spec.index);
+  r.best_valid = r.valid_curve.back();
+  r.best_epoch = epochs;
+  r.wall_s = 1.25 * static_cast<double>(epochs);
+  r.rank = 1 + static_cast<int>(r.spec.index % 3);
+  r.attempts = 1;
+  return r;
+}
+
+TEST(StoreSweepStore, CreateThenOpenRoundTripsEveryFieldExactly) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  std::vector<TrialRecord> records = make_records(4);
+  records[0].spec.seed = std::numeric_limits<std::uint64_t>::max();
+  records[0].spec.params["tiny"] = 4.9e-324;  // subnormal
+  records[0].spec.params["big_int"] = std::numeric_limits<std::int64_t>::min();
+  records[0].spec.params["text"] = std::string("ünïcödé ☃");
+  records[1].state = TrialState::diverged;
+  records[1].epochs = 3;
+  records[1].valid_curve = {1.0 / 3.0, std::nan(""), kInf, -kInf, -0.0};
+  records[1].best_valid = 1.0 / 3.0;
+  records[1].best_epoch = 1;
+  records[1].wall_s = 0.1 + 0.2;
+  records[1].rank = 5;
+  records[1].attempts = 2;
+  records[1].crashes = 1;
+  records[1].message = "Divergenz bei Epoche 3: ∞ — \"quoted\"\nzweite Zeile";
+  records[2].state = TrialState::interrupted;  // best_valid stays inf, curve empty
+  records[3] = finished(records[3], 7);
+  {
+    SweepStore store = SweepStore::create(dir, kConfig, records);
+    expect_same(records, store.trials());
+    EXPECT_EQ(store.config_text(), kConfig);
+  }
+  SweepStore store = SweepStore::open(dir);
+  expect_same(records, store.trials());
+  EXPECT_EQ(store.config_text(), kConfig);
+  EXPECT_EQ(store.trials()[2].best_valid, kInf);
+  EXPECT_EQ(store.index_of("jsb-vosp-0002"), 2u);
+  EXPECT_EQ(store.dir(), dir);
+  EXPECT_EQ(store.checkpoint_path(records[3].spec), dir / "trials" / "jsb-vosp-0003.h5");
+  EXPECT_TRUE(fs::is_directory(dir / "trials"));
+  const auto view = seqvi::store::read_sweep(dir);
+  EXPECT_EQ(view.config_text, kConfig);
+  EXPECT_EQ(view.dir, dir);
+  expect_same(records, view.trials);
+}
+
+TEST(StoreSweepStore, CommitIsDurableInTheJournalBeforeAnySnapshot) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+  const std::string snapshot_before = read_bytes(dir / "sweep.h5");
+  std::vector<TrialRecord> changed = {finished(make_record(2), 4), finished(make_record(0), 2)};
+  changed[1].message = "early stop";
+  store.commit(changed);  // one group commit of two records
+  TrialRecord running = make_record(1);
+  running.state = TrialState::running;
+  running.rank = 3;
+  running.attempts = 1;
+  store.commit(running);
+  EXPECT_EQ(read_bytes(dir / "sweep.h5"), snapshot_before) << "commit must not rewrite sweep.h5";
+  EXPECT_EQ(journal_entries(dir / "journal"), 3);
+  const std::vector<TrialRecord> expected = {changed[1], running, changed[0]};
+  expect_same(expected, store.trials());
+  // A reader while the store is open, and a "kill -9" copy of the files opened for resume.
+  expect_same(expected, seqvi::store::read_sweep(dir).trials);
+  copy_sweep_files(dir, tmp / "crashed");
+  expect_same(expected, SweepStore::open(tmp / "crashed").trials());
+  expect_same(expected, seqvi::store::read_sweep(tmp / "crashed").trials);
+}
+
+TEST(StoreSweepStore, UnknownIdsAreRefusedBeforeAnythingIsWritten) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(2));
+  const std::string journal_before = read_bytes(dir / "journal");
+  const std::vector<TrialRecord> batch = {finished(make_record(0), 1), make_record(9)};
+  EXPECT_EQ(error_of([&] { store.commit(batch); }), "sweep " + dir.string() + ": has no trial 'jsb-vosp-0009'");
+  EXPECT_EQ(read_bytes(dir / "journal"), journal_before);
+  EXPECT_EQ(store.trials()[0].state, TrialState::pending);
+  EXPECT_EQ(error_of([&] { (void)store.index_of("nope"); }), "sweep " + dir.string() + ": has no trial 'nope'");
+}
+
+TEST(StoreSweepStore, TornLastEntryIsIgnoredAtEveryByteOffset) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+  const TrialRecord first = finished(make_record(1), 3);
+  store.commit(first);
+  const auto first_end = static_cast<std::size_t>(fs::file_size(dir / "journal"));
+  store.commit(finished(make_record(2), 5));
+  const std::string journal = read_bytes(dir / "journal");
+  ASSERT_GT(journal.size(), first_end + 8);
+  const fs::path torn = tmp / "torn";
+  copy_sweep_files(dir, torn);
+  const std::vector<TrialRecord> expected = {make_record(0), first, make_record(2)};
+  for (std::size_t cut = first_end; cut < journal.size(); ++cut) {
+    SCOPED_TRACE("journal cut at byte " + std::to_string(cut));
+    write_bytes(torn / "journal", journal.substr(0, cut));
+    expect_same(expected, seqvi::store::read_sweep(torn).trials);
+  }
+  // Blocks never written before a power cut read back as zeros: also a torn tail.
+  write_bytes(torn / "journal", journal.substr(0, first_end) + std::string(4096, '\0'));
+  expect_same(expected, seqvi::store::read_sweep(torn).trials);
+  // A writer resuming after the crash drops the torn tail and appends cleanly after it.
+  write_bytes(torn / "journal", journal.substr(0, journal.size() - 1));
+  {
+    SweepStore resumed = SweepStore::open(torn);
+    expect_same(expected, resumed.trials());
+    resumed.commit(finished(make_record(0), 1));
+  }
+  const auto after = seqvi::store::read_sweep(torn).trials;
+  expect_same(finished(make_record(0), 1), after[0]);
+  expect_same(first, after[1]);
+}
+
+TEST(StoreSweepStore, DamageBeforeTheLastEntryIsAnErrorNamingFileAndOffset) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(2));
+  store.commit(finished(make_record(0), 2));
+  store.commit(finished(make_record(1), 2));
+  std::string journal = read_bytes(dir / "journal");
+  const fs::path bad = tmp / "bad";
+  copy_sweep_files(dir, bad);
+  journal[24 + 8 + 10] ^= 0x01;  // inside the first entry's payload
+  write_bytes(bad / "journal", journal);
+  const std::string expected = "journal '" + (bad / "journal").string() + "' at byte offset 24: entry checksum mismatch";
+  EXPECT_NE(error_of([&] { seqvi::store::read_sweep(bad); }).find(expected), std::string::npos)
+      << error_of([&] { seqvi::store::read_sweep(bad); });
+  EXPECT_NE(error_of([&] { SweepStore::open(bad); }).find(expected), std::string::npos);
+  // A foreign header is damage too.
+  write_bytes(bad / "journal", "NOTAJOURNAL-------------");
+  EXPECT_NE(error_of([&] { seqvi::store::read_sweep(bad); }).find("at byte offset 0: is not a seqvi sweep journal"),
+            std::string::npos);
+}
+
+TEST(StoreSweepStore, CrashBetweenSnapshotAndJournalRotationNeverReplaysStaleEntries) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(2));
+  TrialRecord early = make_record(0);
+  early.state = TrialState::running;
+  early.epochs = 1;
+  store.commit(early);
+  const std::string stale_journal = read_bytes(dir / "journal");  // holds `early`
+  const TrialRecord late = finished(make_record(0), 6);
+  store.commit(late);
+  store.snapshot();  // sweep.h5 (new generation) holds `late`; the journal is then restarted
+  // The state a crash right after the sweep.h5 rename leaves: new snapshot, previous journal.
+  const fs::path crashed = tmp / "crashed";
+  fs::create_directories(crashed);
+  fs::copy_file(dir / "sweep.h5", crashed / "sweep.h5");
+  write_bytes(crashed / "journal", stale_journal);
+  expect_same(late, seqvi::store::read_sweep(crashed).trials[0]);
+  SweepStore resumed = SweepStore::open(crashed);
+  expect_same(late, resumed.trials()[0]);
+  // A journal ahead of sweep.h5 (an old sweep.h5 copied back) is refused, not silently merged.
+  const fs::path mixed = tmp / "mixed";
+  fs::create_directories(mixed);
+  fs::copy_file(crashed / "journal", mixed / "journal");  // generation of the resumed store
+  write_bytes(mixed / "sweep.h5", read_bytes(dir / "sweep.h5"));
+  EXPECT_NE(error_of([&] { SweepStore::open(mixed); }).find("newer than sweep.h5"), std::string::npos);
+}
+
+TEST(StoreSweepStore, SecondOpenFailsWhileReadersStillWork) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  {
+    SweepStore store = SweepStore::create(dir, kConfig, make_records(2));
+    EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
+              "sweep " + dir.string() + " is in use by another process (lock held)");
+    EXPECT_EQ(seqvi::store::read_sweep(dir).trials.size(), 2u);
+    EXPECT_EQ(error_of([&] { SweepStore::create(dir, kConfig, make_records(1)); }),
+              "sweep " + dir.string() + ": already holds a sweep (sweep.h5 exists); open it to resume");
+    SweepStore moved = std::move(store);  // the lock moves with the store
+    EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
+              "sweep " + dir.string() + " is in use by another process (lock held)");
+  }
+  EXPECT_EQ(SweepStore::open(dir).trials().size(), 2u);
+}
+
+TEST(StoreSweepStore, LockOfAKilledProcessIsReleased) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore::create(dir, kConfig, make_records(2));
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      SweepStore store = SweepStore::open(dir);
+      store.commit(finished(make_record(1), 2));
+      const char byte = 'x';
+      if (::write(ready[1], &byte, 1) != 1) ::_exit(2);
+      for (;;) ::pause();  // killed here, lock held, journal not snapshotted
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the child could not open the sweep";
+  ::close(ready[0]);
+  EXPECT_EQ(error_of([&] { SweepStore::open(dir); }), "sweep " + dir.string() + " is in use by another process (lock held)");
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  SweepStore resumed = SweepStore::open(dir);
+  expect_same(finished(make_record(1), 2), resumed.trials()[1]);
+}
+
+TEST(StoreSweepStore, AutomaticSnapshotsKeepTheJournalBounded) {
+  const ScratchDir tmp;
+  const fs::path dir = tmp.path() / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+  std::int64_t most = 0;
+  for (std::int64_t k = 1; k <= 2500; ++k) {
+    TrialRecord r = make_record(k % 3);
+    r.state = TrialState::running;
+    r.epochs = k;
+    std::vector<TrialRecord> batch = {r};
+    if (k % 10 == 0) {  // some group commits of two
+      TrialRecord other = make_record((k + 1) % 3);
+      other.epochs = k;
+      batch.push_back(other);
+    }
+    store.commit(batch);
+    most = std::max(most, journal_entries(dir / "journal"));
+  }
+  EXPECT_LE(most, 1000) << "max(1000, 2 x 3 trials) entries before an automatic snapshot";
+  EXPECT_GE(most, 990);
+  EXPECT_LT(journal_entries(dir / "journal"), 1000);
+  const auto view = seqvi::store::read_sweep(dir);
+  EXPECT_EQ(view.trials[2500 % 3].epochs, 2500);
+  expect_same(store.trials(), view.trials);
+}
+
+int run_shell(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(StoreSweepStore, H5pyReadsTheTableAsColumns) {
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0)
+      << "h5py is missing for /usr/bin/python3: install the Debian package python3-h5py (launch/setup does)";
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  std::vector<TrialRecord> records = make_records(3);
+  records[1] = finished(records[1], 3);
+  records[1].message = "stopped: ☃";
+  SweepStore::create(dir, kConfig, records);
+  std::ofstream(tmp / "check.py") << R"(import h5py, json, sys
+with h5py.File(sys.argv[1], "r") as f:
+    t = f["trials"]
+    out = {k: (v.decode() if isinstance(v, bytes) else v if isinstance(v, str) else int(v)) for k, v in f.attrs.items()}
+    out["id"] = [s.decode() for s in t["id"][()]]
+    out["state"] = list(t["state"].asstr()[()])
+    out["message"] = list(t["message"].asstr()[()])
+    out["params"] = [json.loads(s) for s in t["params"].asstr()[()]]
+    out["seed"] = [int(s) for s in t["seed"][()]]
+    out["seed_dtype"] = str(t["seed"].dtype)
+    out["best_valid"] = [repr(float(x)) for x in t["best_valid"][()]]
+    out["epochs"] = [int(x) for x in t["epochs"][()]]
+    offsets = t["valid_curve_offsets"][()]
+    curve = t["valid_curve"][()]
+    out["curves"] = [[repr(float(x)) for x in curve[offsets[i]:offsets[i + 1]]] for i in range(len(offsets) - 1)]
+    print(json.dumps(out))
+)";
+  const fs::path out = tmp / "out.json";
+  ASSERT_EQ(run_shell("/usr/bin/python3 " + (tmp / "check.py").string() + " " + (dir / "sweep.h5").string() + " >" +
+                      out.string()),
+            0);
+  const auto j = nlohmann::json::parse(read_bytes(out));
+  EXPECT_EQ(j["format"], "seqvi-sweep");
+  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["config"], kConfig);
+  EXPECT_EQ(j["trial_count"], 3);
+  EXPECT_EQ(j["journal_generation"], 1);
+  EXPECT_EQ(j["id"], nlohmann::json({"jsb-vosp-0000", "jsb-vosp-0001", "jsb-vosp-0002"}));
+  EXPECT_EQ(j["state"], nlohmann::json({"pending", "done", "pending"}));
+  EXPECT_EQ(j["message"], nlohmann::json({"", "stopped: ☃", ""}));
+  EXPECT_EQ(j["seed_dtype"], "uint64");
+  EXPECT_EQ(j["seed"][2].get<std::uint64_t>(), records[2].spec.seed);
+  EXPECT_EQ(j["params"][0]["hidden"], 200);
+  EXPECT_TRUE(j["params"][0]["whole"].is_number_float());
+  EXPECT_EQ(j["params"][0]["whole"].get<double>(), 3.0);
+  EXPECT_EQ(j["params"][1]["step_rate"].get<double>(), std::get<double>(records[1].spec.params["step_rate"]));
+  EXPECT_EQ(j["params"][0]["use_bias"], true);
+  EXPECT_EQ(j["params"][0]["model"], "vosp");
+  // Python's repr and std::to_chars both print the shortest text that reads back exactly.
+  const auto text = [](double x) { return seqvi::core::to_string(seqvi::core::Value(x)); };
+  EXPECT_EQ(j["best_valid"], nlohmann::json({"inf", text(records[1].best_valid), "inf"}));
+  EXPECT_EQ(j["epochs"], nlohmann::json({0, 3, 0}));
+  nlohmann::json curve1 = nlohmann::json::array();
+  for (const double v : records[1].valid_curve) curve1.push_back(text(v));
+  EXPECT_EQ(j["curves"], nlohmann::json({nlohmann::json::array(), curve1, nlohmann::json::array()}));
+}
+
+TEST(StoreSweepStore, OpeningSomethingElseNamesThePathAndTheProblem) {
+  const TempDir tmp;
+  EXPECT_EQ(error_of([&] { SweepStore::open(tmp / "nothing"); }),
+            "sweep " + (tmp / "nothing").string() + ": no sweep.h5 there (not a sweep directory)");
+  EXPECT_NE(error_of([&] { seqvi::store::read_sweep(tmp / "nothing"); }).find("'" + (tmp / "nothing" / "sweep.h5").string() + "': no such file"),
+            std::string::npos);
+  fs::create_directories(tmp / "text");
+  write_bytes(tmp / "text" / "sweep.h5", "not hdf5");
+  EXPECT_NE(error_of([&] { SweepStore::open(tmp / "text"); }).find("cannot open the file as HDF5"), std::string::npos);
+  // Duplicate ids and hyper-parameters JSON cannot hold are refused at create().
+  const std::vector<TrialRecord> twice = {make_record(1), make_record(1)};
+  EXPECT_NE(error_of([&] { SweepStore::create(tmp / "twice", kConfig, twice); }).find("trial id 'jsb-vosp-0001' appears twice"),
+            std::string::npos);
+  std::vector<TrialRecord> inf_param = {make_record(0)};
+  inf_param[0].spec.params["step_rate"] = kInf;
+  EXPECT_EQ(error_of([&] { SweepStore::create(tmp / "inf", kConfig, inf_param); }),
+            "sweep " + (tmp / "inf").string() + ": trial 'jsb-vosp-0000': hyper-parameter 'step_rate' is inf, must be "
+            "finite to be stored");
+}
+
+TEST(StoreSweepStore, VersionMismatchIsRefused) {
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0) << "h5py is missing for /usr/bin/python3";
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore::create(dir, kConfig, make_records(1));
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py, numpy; f = h5py.File(\"" + (dir / "sweep.h5").string() +
+                      "\", \"r+\"); f.attrs[\"format_version\"] = numpy.int64(99); f.close()'"),
+            0);
+  EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
+            "sweep '" + (dir / "sweep.h5").string() + "': has format version 99; this seqvi reads version 1");
+}
+
+TEST(StoreSweepStore, TenThousandTrialsWithSingleRecordCommits) {
+  const ScratchDir tmp;
+  const fs::path dir = tmp.path() / "sweep";
+  constexpr std::int64_t n = 10000;
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  {
+    SweepStore store = SweepStore::create(dir, kConfig, make_records(n));
+    const auto t1 = Clock::now();
+    for (std::int64_t i = 0; i < n; ++i) store.commit(finished(make_record(i), 1 + i % 5));
+    const auto t2 = Clock::now();
+    const double commit_s = std::chrono::duration<double>(t2 - t1).count();
+    std::printf("[ figures  ] 10^4 trials on %s: create %.3f s, %lld commits in %.3f s = %.0f commits/s\n",
+                tmp.path().parent_path().c_str(), std::chrono::duration<double>(t1 - t0).count(), static_cast<long long>(n), commit_s,
+                static_cast<double>(n) / commit_s);
+  }
+  const auto t3 = Clock::now();
+  SweepStore store = SweepStore::open(dir);
+  std::printf("[ figures  ] reopen of 10^4 trials: %.3f s\n",
+              std::chrono::duration<double>(Clock::now() - t3).count());
+  ASSERT_EQ(store.trials().size(), static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; i += 997) expect_same(finished(make_record(i), 1 + i % 5), store.trials()[i]);
+  for (const auto& r : store.trials()) ASSERT_EQ(r.state, TrialState::done) << r.id();
+}
+
+}  // namespace
