@@ -29,26 +29,9 @@ std::string dashed(std::string name) {
 
 /// Parses a flag's text as the type the hyper-parameter has in the defaults.
 core::Value parse_like(const core::Value& like, const std::string& key, const std::string& text) {
-  try {
-    std::size_t used = 0;
-    if (std::holds_alternative<std::int64_t>(like)) {
-      const auto v = std::stoll(text, &used);
-      if (used == text.size()) return static_cast<std::int64_t>(v);
-    } else if (std::holds_alternative<double>(like)) {
-      const auto v = std::stod(text, &used);
-      if (used == text.size()) return v;
-    } else if (std::holds_alternative<bool>(like)) {
-      if (text == "true" || text == "1") return true;
-      if (text == "false" || text == "0") return false;
-    } else {
-      return text;
-    }
-  } catch (const std::exception&) {
-  }
-  const char* kind = std::holds_alternative<std::int64_t>(like) ? "an integer"
-                     : std::holds_alternative<double>(like)     ? "a number"
-                                                                : "true or false";
-  throw CommandError(fmt::format("--{} is '{}', must be {}", dashed(key), text, kind), kUsage);
+  if (auto v = core::parse_like(like, text)) return *v;
+  throw CommandError(fmt::format("--{} is '{}', must be {}", dashed(key), text, core::type_description(like)),
+                     kUsage);
 }
 
 /// Hyper-parameters from a TOML file: top-level keys (or a [train] table) with the sweep's names.
@@ -276,7 +259,7 @@ void add_train_commands(CLI::App& app) {
   for (const auto& [name, value] : defaults) {
     train->add_option_function<std::string>(
         "--" + dashed(name), [name = name](const std::string& text) { train_args.flags[name] = text; },
-        fmt::format("(default {})", core::to_string(value)));
+        fmt::format("{} (default {})", train::describe_hyperparameter(name), core::to_string(value)));
   }
   train->callback([] {
     const int code = run_train(train_args);

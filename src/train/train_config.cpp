@@ -152,4 +152,39 @@ std::vector<std::string> hyperparameter_names() {
   return names;
 }
 
+std::string describe_hyperparameter(const std::string& name) {
+  static const std::map<std::string, std::string> text = {
+      {"model", "vrae | vosp | rnn (deterministic RNN) | fdrnn (fast-dropout RNN)"},
+      {"hidden", "units of each hidden layer (Table 2: 200, 400, 600)"},
+      {"latent", "latent dimensions per frame (vrae, vosp)"},
+      {"transfer", "hidden transfer: tanh | sigmoid | rectifier | identity"},
+      {"keep_inputs", "fast-dropout keep rate of layer inputs, in (0, 1]; 1 = no dropout"},
+      {"keep_hidden", "fast-dropout keep rate of hidden units, in (0, 1]"},
+      {"learn_keep", "learn the keep rates (true) or keep them fixed (false)"},
+      {"prior", "prior on z: wiener (z_0 = 0, unit increments) | normal (N(0, I) per frame)"},
+      {"posterior", "diagonal Gaussian on increments z_t - z_(t-1) (default, KL can reach 0) | marginal"},
+      {"kl", "exact | paper-diagonal (the authors' approximation: below the true KL, NOT a bound)"},
+      {"variance_head", "how q's variance is produced: softplus | fd (fast-dropout variance)"},
+      {"step_rate", "rmsprop step rate alpha (Table 2: 1e-2 ... 1e-5)"},
+      {"momentum", "Nesterov momentum beta (Table 2: 0, 0.9, 0.95, 0.99, 0.995)"},
+      {"decay", "rmsprop decay gamma of the squared-gradient average (Table 2: 0.8, 0.9)"},
+      {"clip_norm", "clip the gradient to this global norm (0 = no clipping)"},
+      {"init_var_in", "initial weight variance of input and other matrices (Table 2: 1e-1 ... 1e-4)"},
+      {"init_var_rec", "initial weight variance of recurrent matrices (Table 2: 1e-1 ... 1e-4)"},
+      {"incoming", "nu: random incoming recurrent connections per unit (Table 2: 15, 25, 35, 50; 0 = all)"},
+      {"spectral_radius", "rho: recurrent matrices are scaled to this spectral radius (Table 2: 1.0 ... 1.2)"},
+      {"bias_hidden", "initial hidden bias b_h"},
+      {"bias_out", "initial output bias b_y of the Bernoulli layer"},
+      {"batch_size", "chunks per mini-batch"},
+      {"chunk_frames", "training sequences are cut into chunks of at most this many frames"},
+      {"bucketing", "group chunks of similar length into batches (less padding)"},
+      {"epochs", "maximum number of epochs"},
+      {"patience", "stop after this many epochs without a better validation bound"},
+      {"seed", "trial seed: initialisation, shuffling and noise all derive from it"},
+  };
+  const auto it = text.find(name);
+  if (it == text.end()) throw std::invalid_argument("unknown hyper-parameter '" + name + "'");
+  return it->second;
+}
+
 }  // namespace seqvi::train

@@ -1,5 +1,6 @@
 // `seqvi data import|info` as a user runs them: the built binary, its exit code, stdout and stderr.
 #include "support/canonical_data.hpp"
+#include "support/run_seqvi.hpp"
 #include "support/pickle_builder.hpp"
 #include "support/temp_dir.hpp"
 
@@ -20,47 +21,11 @@ namespace {
 using seqvi::test::TempDir;
 using Names = std::vector<std::string>;
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-/// Runs a shell command in `cwd`, capturing stdout and stderr in files outside it.
-Outcome shell(const std::string& command, const std::filesystem::path& cwd) {
-  static const TempDir capture;
-  const std::filesystem::path out = capture / "stdout", err = capture / "stderr";
-  const std::string line = "cd " + quote(cwd.string()) + " && " + command + " >" + quote(out.string()) + " 2>" +
-                           quote(err.string()) + " </dev/null";
-  const int status = std::system(line.c_str());
-  Outcome run;
-  run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = read_text(out);
-  run.err = read_text(err);
-  return run;
-}
-
-/// Runs seqvi with arguments in `cwd`.
-Outcome seqvi(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
-  std::string command = quote(SEQVI_BINARY);
-  for (const std::string& arg : args) {
-    command += ' ';
-    command += quote(arg);
-  }
-  return shell(command, cwd);
-}
+using seqvi::test::Outcome;
+using seqvi::test::quote;
+using seqvi::test::read_text;
+using seqvi::test::seqvi;
+using seqvi::test::shell;
 
 /// The run failed with exit code 1 and one stderr line "seqvi: …" that matches `pattern`.
 void expect_one_line_failure(const Outcome& run, const std::string& pattern) {

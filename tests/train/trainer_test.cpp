@@ -155,6 +155,11 @@ TEST(TrainTrainer, EvaluationGivesBoundStderrAndAnImportanceWeightedEstimateBelo
   EXPECT_GE(r.kl, 0.0);
 }
 
+TEST(TrainConfig, EveryHyperParameterHasADescription) {
+  for (const auto& name : hyperparameter_names()) EXPECT_FALSE(describe_hyperparameter(name).empty()) << name;
+  EXPECT_THROW(describe_hyperparameter("hiden"), std::invalid_argument);
+}
+
 TEST(TrainConfig, ParamsRoundTripAndErrorsNameTheKey) {
   TrainConfig c = small_config("vrae");
   c.model.latent_spec.posterior = model::Posterior::marginal;

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 namespace seqvi::core {
@@ -17,6 +19,13 @@ using Params = std::map<std::string, Value>;
 
 /// 3, 0.001, tanh, true — shortest round-trip form for doubles (%.17g trimmed to what is needed).
 std::string to_string(const Value& v);
+/// Parses `text` as a value of the same type as `like` (the inverse of to_string for that type):
+/// integers and doubles must use the whole text ("1e-3", "400"), booleans are true/false/1/0, strings
+/// are taken as they are. An integer is accepted where a double is expected. Returns nullopt when the
+/// text is not of that type.
+std::optional<Value> parse_like(const Value& like, std::string_view text);
+/// "an integer", "a number", "true or false" or "a string": how error messages name a value's type.
+const char* type_description(const Value& v);
 
 }  // namespace seqvi::core
 

@@ -53,6 +53,10 @@ TrainConfig from_params(const core::Params& params);
 /// The hyper-parameter names from_params accepts.
 std::vector<std::string> hyperparameter_names();
 
+/// One line for `--help` and docs: what the hyper-parameter means and its accepted values.
+/// @throws std::invalid_argument for an unknown name
+std::string describe_hyperparameter(const std::string& name);
+
 }  // namespace seqvi::train
 
 #endif  // SEQVI_TRAIN_TRAIN_CONFIG_HPP

@@ -1,0 +1,228 @@
+// `seqvi train` and `seqvi eval` as a user runs them: real processes, real signals, real data.
+#include "support/canonical_data.hpp"
+#include "support/run_seqvi.hpp"
+#include "support/temp_dir.hpp"
+
+#include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/dataset_file.hpp"
+#include "seqvi/train/bernoulli_baseline.hpp"
+#include "seqvi/train/trainer.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+using seqvi::test::Outcome;
+using seqvi::test::seqvi;
+using seqvi::test::seqvi_command;
+using seqvi::test::shell;
+using seqvi::test::TempDir;
+using Args = std::vector<std::string>;
+
+/// A dataset file imported once per test program from $SEQVI_DATA_DIR (fails, never skips, without it).
+std::filesystem::path imported(const std::string& short_name, const std::string& pickle) {
+  static const TempDir dir;
+  const auto path = dir / (short_name + ".h5");
+  if (!std::filesystem::exists(path)) {
+    std::string problem;
+    const auto source = seqvi::test::canonical_pickle(pickle, problem);
+    if (source.empty()) ADD_FAILURE() << problem;
+    const Outcome run = seqvi({"data", "import", source.string(), "-o", path.string()}, dir.path());
+    if (run.code != 0) ADD_FAILURE() << run.err;
+  }
+  return path;
+}
+std::filesystem::path jsb() { return imported("jsb", "JSB Chorales.pickle"); }
+
+/// A small VOSP on JSB: fast enough to run many epochs in a test.
+Args small_vosp(const std::filesystem::path& out, int epochs) {
+  return {"train", "--data", jsb().string(), "--out", out.string(), "--model", "vosp", "--hidden", "24",
+          "--latent", "4", "--epochs", std::to_string(epochs), "--quiet"};
+}
+
+/// Everything of the training that must not depend on interruptions (wall times may differ).
+void expect_same_training(const seqvi::store::Checkpoint& a, const seqvi::store::Checkpoint& b) {
+  const auto& x = a.state;
+  const auto& y = b.state;
+  EXPECT_EQ(x.epoch, y.epoch);
+  EXPECT_EQ(x.status, y.status);
+  EXPECT_EQ(x.best_epoch, y.best_epoch);
+  EXPECT_EQ(x.best_valid, y.best_valid);
+  ASSERT_EQ(x.params.size(), y.params.size());
+  EXPECT_TRUE(x.params.flatten() == y.params.flatten()) << "parameters differ";
+  EXPECT_TRUE(x.best_params.flatten() == y.best_params.flatten()) << "best parameters differ";
+  EXPECT_TRUE(x.optimizer.mean_square.flatten() == y.optimizer.mean_square.flatten());
+  EXPECT_TRUE(x.optimizer.velocity.flatten() == y.optimizer.velocity.flatten());
+  ASSERT_EQ(x.curve.size(), y.curve.size());
+  for (std::size_t e = 0; e < x.curve.size(); ++e) {
+    EXPECT_EQ(x.curve[e].train_bound, y.curve[e].train_bound) << "epoch " << e + 1;
+    EXPECT_EQ(x.curve[e].valid_bound, y.curve[e].valid_bound) << "epoch " << e + 1;
+  }
+}
+
+TEST(CliTrain, KillNineAtARandomMomentThenResumeEndsBitIdentical) {
+  TempDir dir;
+  constexpr int kEpochs = 8;
+  ASSERT_EQ(seqvi(small_vosp(dir / "straight.h5", kEpochs), dir.path()).code, 0);
+
+  // Kill -9 at a random moment after the first checkpoint exists (printed so a failure can be replayed).
+  const int delay_ms = static_cast<int>(std::random_device{}() % 400);
+  SCOPED_TRACE("kill -9 " + std::to_string(delay_ms) + " ms after the first checkpoint");
+  const Outcome killed = shell(seqvi_command(small_vosp(dir / "killed.h5", kEpochs)) +
+                                   " & pid=$!; while [ ! -e killed.h5 ]; do sleep 0.005; done; sleep " +
+                                   std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid",
+                               dir.path());
+  ASSERT_EQ(killed.code, 128 + 9) << "the run was not killed (too fast?): " << killed.err;
+  const auto partial = seqvi::store::read_checkpoint(dir / "killed.h5");
+  ASSERT_LT(partial.state.epoch, kEpochs) << "the kill came after the last epoch";
+  const Outcome resumed = seqvi({"train", "--data", jsb().string(), "--out", (dir / "killed.h5").string(),
+                                 "--resume", "--quiet"}, dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  expect_same_training(seqvi::store::read_checkpoint(dir / "straight.h5"),
+                       seqvi::store::read_checkpoint(dir / "killed.h5"));
+}
+
+TEST(CliTrain, SigtermCheckpointsMidEpochExits75AndResumeEndsBitIdentical) {
+  TempDir dir;
+  constexpr int kEpochs = 5;
+  Args straight = small_vosp(dir / "straight.h5", kEpochs);
+  straight.insert(straight.end(), {"--batch-size", "4"});  // many batch boundaries per epoch
+  ASSERT_EQ(seqvi(straight, dir.path()).code, 0);
+  Args stopped = small_vosp(dir / "stopped.h5", kEpochs);
+  stopped.insert(stopped.end(), {"--batch-size", "4"});
+  const Outcome term = shell(seqvi_command(stopped) +
+                                 " & pid=$!; while [ ! -e stopped.h5 ]; do sleep 0.005; done; sleep 0.05; "
+                                 "kill -TERM $pid; wait $pid",
+                             dir.path());
+  ASSERT_EQ(term.code, 75) << term.err;
+  EXPECT_NE(term.err.find("interrupted by signal 15"), std::string::npos) << term.err;
+  EXPECT_NE(term.err.find("--resume"), std::string::npos) << term.err;
+  const auto partial = seqvi::store::read_checkpoint(dir / "stopped.h5");
+  EXPECT_EQ(partial.state.status, seqvi::train::TrialStatus::interrupted);
+  EXPECT_GT(partial.state.batch, 0) << "expected a mid-epoch checkpoint";
+  const Outcome resumed = seqvi({"train", "--data", jsb().string(), "--out", (dir / "stopped.h5").string(),
+                                 "--resume", "--quiet"}, dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  expect_same_training(seqvi::store::read_checkpoint(dir / "straight.h5"),
+                       seqvi::store::read_checkpoint(dir / "stopped.h5"));
+}
+
+TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
+  TempDir dir;
+  const Outcome run = seqvi({"train", "--data", jsb().string(), "--out", (dir / "vosp.h5").string(), "--model",
+                             "vosp", "--hidden", "64", "--latent", "8", "--epochs", "24", "--batch-size", "8", "--keep-inputs", "1",
+                             "--keep-hidden", "1", "--learn-keep", "false", "--patience", "30"},
+                            dir.path());
+  ASSERT_EQ(run.code, 0) << run.err;
+  const auto dataset = seqvi::store::read_dataset(jsb());
+  const double baseline = seqvi::train::independent_bernoulli_nll(dataset, "valid");
+  const auto cp = seqvi::store::read_checkpoint(dir / "vosp.h5");
+  std::cout << "JSB valid: VOSP (H 64, K 8, batch 8, 24 epochs) " << cp.state.best_valid
+            << " nats/frame, independent-Bernoulli baseline " << baseline << '\n';
+  EXPECT_NEAR(baseline, 10.95, 0.01);
+  EXPECT_LT(cp.state.best_valid, baseline - 1.0);
+  // The progress lines name the bound, frames/s and the ETA; the last line names the baseline.
+  EXPECT_NE(run.out.find("frames/s"), std::string::npos);
+  EXPECT_NE(run.out.find("ETA"), std::string::npos);
+  EXPECT_NE(run.out.find("independent-Bernoulli baseline"), std::string::npos);
+
+  // seqvi eval: the test bound and an importance-weighted estimate that does not exceed it.
+  const Outcome eval = seqvi({"eval", (dir / "vosp.h5").string(), "--data", jsb().string(), "--split", "test",
+                              "--samples", "4", "--iw", "8", "--json"}, dir.path());
+  ASSERT_EQ(eval.code, 0) << eval.err;
+  const auto j = nlohmann::json::parse(eval.out);
+  for (const char* key : {"frames", "bound", "kl", "recon", "bound_stderr", "iw_nll", "iw_samples"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["frames"].get<std::int64_t>(), dataset.test.frames());
+  EXPECT_NEAR(j["bound"].get<double>(), j["kl"].get<double>() + j["recon"].get<double>(), 1e-9);
+  EXPECT_LE(j["iw_nll"].get<double>(), j["bound"].get<double>() + 3 * j["bound_stderr"].get<double>());
+  EXPECT_LT(j["bound"].get<double>(), j["baseline_nll"].get<double>());
+}
+
+/// A VOSP whose weights are all zero: x is independent of z, p(x_t,k) = σ(b_k), and q(d_t) = N(0, s²) with
+/// s² = softplus(a) + 1e-4 — so the bound is a hand computation.
+TEST(CliEval, TinyModelMatchesAHandComputation) {
+  TempDir dir;
+  const auto dataset = seqvi::store::read_dataset(jsb());
+  seqvi::core::Params hp{{"model", std::string("vosp")}, {"hidden", std::int64_t{3}}, {"latent", std::int64_t{2}},
+                         {"keep_inputs", 1.0},           {"keep_hidden", 1.0},       {"learn_keep", false}};
+  const auto config = seqvi::train::from_params(hp);
+  seqvi::train::Trainer trainer(config, dataset);
+  seqvi::train::TrainState state = trainer.initial_state();
+  const double a = 0.3;
+  std::vector<double> b(88);
+  for (int k = 0; k < 88; ++k) b[k] = -3.0 + 0.05 * k;
+  int var_biases = 0, output_biases = 0;
+  for (std::size_t i = 0; i < state.params.size(); ++i) {
+    auto& m = state.params[i];
+    m.setZero();
+    const std::string& name = state.params.name(i);
+    if (name.size() > 6 && name.ends_with(".var.b")) {
+      m.setConstant(static_cast<float>(a));
+      ++var_biases;
+    } else if (trainer.model().role(i) == seqvi::model::ParamRole::output_bias) {
+      for (int k = 0; k < 88; ++k) m(0, k) = static_cast<float>(b[k]);
+      ++output_biases;
+    }
+  }
+  ASSERT_EQ(var_biases, 1);
+  ASSERT_EQ(output_biases, 1);
+  state.best_params = state.params;
+  seqvi::store::Checkpoint cp{config.to_params(), dataset.name, dataset.source_sha256, state};
+  seqvi::store::write_checkpoint(cp, dir / "tiny.h5");
+
+  // By hand, in double: Bernoulli NLL with logits b (computed from the float biases the model holds).
+  const auto& test = dataset.test;
+  double recon = 0;
+  for (std::int64_t f = 0; f < test.frames(); ++f)
+    for (int k = 0; k < 88; ++k) {
+      const double logit = static_cast<float>(b[k]);
+      recon += test.frame(f)[k] ? std::log1p(std::exp(-logit)) : std::log1p(std::exp(logit));
+    }
+  recon /= static_cast<double>(test.frames());
+  const double s2 = std::log1p(std::exp(static_cast<double>(static_cast<float>(a)))) + 1e-4;
+  const double kl = 2 * 0.5 * (s2 - 1 - std::log(s2));  // two latent dims, per frame
+
+  const Outcome eval = seqvi({"eval", (dir / "tiny.h5").string(), "--data", jsb().string(), "--split", "test",
+                              "--samples", "3", "--iw", "4", "--json"}, dir.path());
+  ASSERT_EQ(eval.code, 0) << eval.err;
+  const auto j = nlohmann::json::parse(eval.out);
+  EXPECT_EQ(j["frames"].get<std::int64_t>(), test.frames());
+  EXPECT_NEAR(j["recon"].get<double>(), recon, 1e-4 * recon);
+  EXPECT_NEAR(j["kl"].get<double>(), kl, 1e-4);
+  EXPECT_NEAR(j["bound"].get<double>(), recon + kl, 1e-4 * recon);
+  EXPECT_NEAR(j["bound_stderr"].get<double>(), 0.0, 1e-6) << "the noise cannot matter here";
+  // −log p(x) = recon exactly here; the IW estimate lies between it and the bound.
+  EXPECT_GE(j["iw_nll"].get<double>(), recon - 1e-4);
+  EXPECT_LE(j["iw_nll"].get<double>(), recon + kl + 1e-4);
+}
+
+/// MuseData's longest sequence (4273 frames, test split) is evaluated whole.
+TEST(CliEval, MuseDataTestSplitWithItsLongestSequenceWhole) {
+  TempDir dir;
+  const auto muse = imported("musedata", "MuseData.pickle");
+  ASSERT_EQ(seqvi({"train", "--data", muse.string(), "--out", (dir / "m.h5").string(), "--model", "vosp",
+                   "--hidden", "8", "--latent", "2", "--epochs", "1", "--quiet"},
+                  dir.path()).code,
+            0);
+  const auto dataset = seqvi::store::read_dataset(muse);
+  ASSERT_EQ(seqvi::data::split_stats(dataset.test).longest_sequence, 4273);
+  const Outcome eval = shell("/usr/bin/time -f 'maxrss_kb %M' " +
+                                 seqvi_command({"eval", (dir / "m.h5").string(), "--data", muse.string(), "--split",
+                                                "test", "--iw", "2", "--json"}),
+                             dir.path());
+  ASSERT_EQ(eval.code, 0) << eval.err;
+  std::cout << "MuseData test eval: " << eval.err;
+  const auto j = nlohmann::json::parse(eval.out);
+  EXPECT_EQ(j["frames"].get<std::int64_t>(), dataset.test.frames());
+  EXPECT_TRUE(std::isfinite(j["bound"].get<double>()));
+  EXPECT_TRUE(std::isfinite(j["iw_nll"].get<double>()));
+}
+
+}  // namespace
