@@ -1,0 +1,36 @@
+// What the coordinator tells the terminal while a sweep runs (SweepOptions::on_progress).
+#ifndef SEQVI_MPI_PROGRESS_HPP
+#define SEQVI_MPI_PROGRESS_HPP
+
+#include "seqvi/search/trial_record.hpp"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace seqvi::mpi {
+
+struct Progress {
+  static constexpr std::size_t kStates = 7;  ///< TrialState has 7 values
+  std::array<std::int64_t, kStates> by_state{};  ///< counts, indexed by TrialState
+  std::int64_t total = 0;
+  std::int64_t running = 0;   ///< = count(running)
+  std::int64_t pending = 0;   ///< still to run: pending + interrupted
+  std::map<std::string, double> best_by_dataset;  ///< lowest best_valid (nats/frame) per dataset
+  double elapsed_s = 0;       ///< since this run of the sweep started
+  double eta_s = 0;           ///< estimated seconds left; NaN while unknown (no finished trial yet)
+  bool final = false;         ///< the last call of the run
+
+  std::int64_t count(search::TrialState s) const { return by_state[static_cast<std::size_t>(s)]; }
+};
+
+/// Counts and bests of `trials`; ETA = (pending + running) · mean_trial_s / max(1, busy_workers),
+/// NaN if mean_trial_s is not positive. Best bounds count only finite ones.
+Progress summarize(const std::vector<search::TrialRecord>& trials, double elapsed_s, double mean_trial_s,
+                   int busy_workers);
+
+}  // namespace seqvi::mpi
+
+#endif  // SEQVI_MPI_PROGRESS_HPP

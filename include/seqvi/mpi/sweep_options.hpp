@@ -1,0 +1,39 @@
+// How a sweep runs (the CLI fills this from flags and the sweep's TOML) and how it ended.
+#ifndef SEQVI_MPI_SWEEP_OPTIONS_HPP
+#define SEQVI_MPI_SWEEP_OPTIONS_HPP
+
+#include "seqvi/job/stop_flag.hpp"
+#include "seqvi/mpi/progress.hpp"
+#include "seqvi/search/sweep_config.hpp"
+
+#include <cstdint>
+#include <functional>
+
+namespace seqvi::mpi {
+
+struct SweepOptions {
+  /// A trial whose worker died this often is failed ("worker died N times"); ≥ 1.
+  std::int64_t max_attempts = 3;
+  /// kind "none" or "asha"; with a pruner, workers await a verdict after each epoch.
+  search::PrunerConfig pruner;
+  /// on_progress is called at most this often (seconds) and once at the end; ≤ 0: after every batch.
+  double progress_interval_s = 10;
+  std::function<void(const Progress&)> on_progress;
+  /// The coordinator folds the journal into the snapshot this often (seconds) and at the end.
+  double snapshot_interval_s = 300;
+  /// Assignments a worker holds (running + queued), so that it never waits on the coordinator. ≥ 1.
+  int queue_depth = 2;
+  /// This rank's stop request (SIGTERM/SIGINT/SIGUSR1/SIGUSR2 via job/stop_flag.hpp); tests inject
+  /// one per simulated rank. Polled by the loops and, through TrialControl, at batch boundaries.
+  std::function<bool()> stop_requested = [] { return job::stop_requested(); };
+};
+
+/// completed: every trial is final. drained: stopped by a signal (on any rank) after every running
+/// trial checkpointed and was recorded `interrupted`; rerun to resume (the CLI exits 75).
+enum class SweepEnd { completed, drained };
+
+const char* to_string(SweepEnd end);
+
+}  // namespace seqvi::mpi
+
+#endif  // SEQVI_MPI_SWEEP_OPTIONS_HPP

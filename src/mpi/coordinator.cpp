@@ -1,0 +1,276 @@
+#include "seqvi/mpi/coordinator.hpp"
+
+#include "seqvi/mpi/messages.hpp"
+#include "seqvi/mpi/resume.hpp"
+#include "trial_book.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace seqvi::mpi {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using search::TrialState;
+using namespace std::chrono_literals;
+
+/// The longest the coordinator blocks in receive before it looks at its stop flag and timers again.
+constexpr auto kMaxWait = 50ms;
+/// At most this many messages per group commit (bounds the latency of the first one's reply).
+constexpr int kMaxBatch = 4096;
+
+void check_options(const SweepOptions& o) {
+  if (o.max_attempts < 1)
+    throw std::invalid_argument("max_attempts is " + std::to_string(o.max_attempts) + ", must be ≥ 1");
+  if (o.queue_depth < 1)
+    throw std::invalid_argument("queue_depth is " + std::to_string(o.queue_depth) + ", must be ≥ 1");
+  if (!o.stop_requested) throw std::invalid_argument("stop_requested is empty, must be a callable");
+}
+
+/// Progress and snapshot timers shared by both loops.
+class Timers {
+ public:
+  Timers(detail::TrialBook& book, SweepLedger& ledger, const SweepOptions& o, int workers)
+      : book_(book), ledger_(ledger), o_(o), workers_(workers), start_(Clock::now()),
+        last_progress_(start_), last_snapshot_(start_) {}
+
+  void tick(bool final = false) {
+    const auto now = Clock::now();
+    if (o_.on_progress && (final || seconds(now - last_progress_) >= o_.progress_interval_s)) {
+      last_progress_ = now;
+      Progress p = summarize(book_.records(), seconds(now - start_), book_.mean_trial_s(), workers_);
+      p.final = final;
+      o_.on_progress(p);
+    }
+    if (final || seconds(now - last_snapshot_) >= o_.snapshot_interval_s) {
+      last_snapshot_ = now;
+      ledger_.snapshot();
+    }
+  }
+
+  /// How long the loop may block before a timer is due.
+  std::chrono::microseconds wait() const {
+    std::chrono::microseconds due = kMaxWait;
+    const auto now = Clock::now();
+    if (o_.on_progress) {
+      const auto left = last_progress_ + to_duration(o_.progress_interval_s) - now;
+      due = std::min<std::chrono::microseconds>(due, std::chrono::duration_cast<std::chrono::microseconds>(left));
+    }
+    return std::max(due, std::chrono::microseconds(0));
+  }
+
+ private:
+  static double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+  static Clock::duration to_duration(double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(std::max(s, 0.0)));
+  }
+
+  detail::TrialBook& book_;
+  SweepLedger& ledger_;
+  const SweepOptions& o_;
+  int workers_;
+  Clock::time_point start_, last_progress_, last_snapshot_;
+};
+
+/// One rank: the coordinator runs each trial itself through the runner.
+class InlineControl final : public TrialControl {
+ public:
+  InlineControl(detail::TrialBook& book, Timers& timers, const SweepOptions& o, std::size_t trial)
+      : book_(book), timers_(timers), o_(o), trial_(trial) {}
+  bool report_epoch(std::int64_t epoch, double valid_bound) override {
+    const bool keep_going = book_.epoch(trial_, epoch, valid_bound);
+    book_.flush();  // durable before the verdict is acted on
+    timers_.tick();
+    return keep_going;
+  }
+  bool stop_requested() override { return o_.stop_requested(); }
+
+ private:
+  detail::TrialBook& book_;
+  Timers& timers_;
+  const SweepOptions& o_;
+  std::size_t trial_;
+};
+
+TrialOutcome run_guarded(TrialRunner& runner, const search::TrialSpec& spec, const std::filesystem::path& checkpoint,
+                         TrialControl& control) {
+  const auto start = Clock::now();
+  try {
+    return runner.run(spec, checkpoint, control);
+  } catch (const std::exception& e) {
+    TrialOutcome failed;
+    failed.state = TrialState::failed;
+    failed.message = e.what();
+    failed.wall_s = std::chrono::duration<double>(Clock::now() - start).count();
+    return failed;
+  }
+}
+
+SweepEnd run_inline(detail::TrialBook& book, SweepLedger& ledger, TrialRunner& runner, const SweepOptions& o) {
+  Timers timers(book, ledger, o, 1);
+  bool drained = false;
+  for (std::size_t i : runnable(book.records())) {
+    if (o.stop_requested()) {
+      drained = true;
+      break;
+    }
+    book.started(i, 0);
+    book.flush();
+    InlineControl control(book, timers, o, i);
+    const TrialOutcome outcome = run_guarded(runner, book.at(i).spec, ledger.checkpoint_path(book.at(i).spec), control);
+    book.finished(i, outcome, 0);
+    book.flush();
+    if (outcome.state == TrialState::interrupted) drained = true;
+    timers.tick();
+    if (drained) break;
+  }
+  timers.tick(true);
+  return drained ? SweepEnd::drained : SweepEnd::completed;
+}
+
+/// Ranks 1..N−1 work; this loop only moves trials and records.
+class Dispatcher {
+ public:
+  Dispatcher(Transport& t, detail::TrialBook& book, SweepLedger& ledger, const SweepOptions& o)
+      : t_(t), book_(book), ledger_(ledger), o_(o), slots_(static_cast<std::size_t>(t.size())),
+        timers_(book, ledger, o, t.size() - 1) {
+    for (std::size_t i : runnable(book.records())) queue_.push_back(i);
+  }
+
+  SweepEnd run() {
+    for (;;) {
+      if (!draining_ && !finishing_ && o_.stop_requested()) drain();
+      if (!draining_) assign();
+      send_outgoing();
+      if (gone_ == t_.size() - 1) break;
+      // Group commit: everything that has arrived, one commit, then the replies.
+      int taken = 0;
+      for (auto packet = t_.receive(timers_.wait()); packet; packet = t_.receive(0us)) {
+        handle(*packet);
+        if (++taken == kMaxBatch) break;
+      }
+      book_.flush();
+      send_outgoing();
+      timers_.tick();
+    }
+    book_.flush();
+    timers_.tick(true);
+    return draining_ ? SweepEnd::drained : SweepEnd::completed;
+  }
+
+ private:
+  struct Slot {
+    std::deque<std::size_t> assigned;  ///< running (front, once Started) and queued trials
+    bool shut = false;                 ///< Shutdown sent: send it nothing more
+  };
+
+  void assign() {
+    // Round-robin one trial at a time, so that the first assignments spread over all workers.
+    for (bool any = true; any && !queue_.empty();) {
+      any = false;
+      for (int w = 1; w < t_.size() && !queue_.empty(); ++w) {
+        Slot& slot = slots_[static_cast<std::size_t>(w)];
+        if (slot.shut || static_cast<int>(slot.assigned.size()) >= o_.queue_depth) continue;
+        const std::size_t i = queue_.front();
+        queue_.pop_front();
+        slot.assigned.push_back(i);
+        const search::TrialSpec& spec = book_.at(i).spec;
+        outgoing_.emplace_back(w, Assign{spec, ledger_.checkpoint_path(spec).string(), book_.pruning()});
+        any = true;
+      }
+    }
+    if (queue_.empty() && std::all_of(slots_.begin() + 1, slots_.end(), [](const Slot& s) { return s.assigned.empty(); })) {
+      finishing_ = true;
+      shut_all(false);
+    }
+  }
+
+  void drain() {
+    if (finishing_) return;  // every trial is final and the workers are told so: nothing to drain
+    draining_ = true;
+    queue_.clear();
+    shut_all(true);
+  }
+
+  void shut_all(bool drained) {
+    for (int w = 1; w < t_.size(); ++w) {
+      Slot& slot = slots_[static_cast<std::size_t>(w)];
+      if (slot.shut) continue;
+      slot.shut = true;
+      outgoing_.emplace_back(w, Shutdown{drained});
+    }
+  }
+
+  void handle(const Packet& packet) {
+    const int w = packet.source;
+    if (w < 1 || w >= t_.size()) throw MessageError("message from rank " + std::to_string(w) + ", not a worker");
+    Slot& slot = slots_[static_cast<std::size_t>(w)];
+    Message message = decode(packet.bytes);
+    std::visit(
+        [&](auto& m) {
+          using T = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<T, Started>) {
+            book_.started(expect_assigned(slot, w, m.trial), w);
+          } else if constexpr (std::is_same_v<T, EpochReport>) {
+            const bool keep_going = book_.epoch(expect_assigned(slot, w, m.trial), m.epoch, m.valid_bound);
+            if (book_.pruning() && !slot.shut) outgoing_.emplace_back(w, Verdict{m.trial, m.epoch, keep_going});
+          } else if constexpr (std::is_same_v<T, Result>) {
+            const std::size_t i = expect_assigned(slot, w, m.trial);
+            book_.finished(i, m.outcome, w);
+            slot.assigned.erase(std::find(slot.assigned.begin(), slot.assigned.end(), i));
+          } else if constexpr (std::is_same_v<T, StopRequest>) {
+            if (!draining_) drain();  // a signal on that worker drains the whole sweep
+          } else if constexpr (std::is_same_v<T, Bye>) {
+            // Assignments it never started stay pending (in memory and on disk).
+            slot.assigned.clear();
+            ++gone_;
+          } else {
+            throw MessageError("coordinator got a worker-bound message (kind " + std::to_string(Message(m).index()) +
+                               ") from rank " + std::to_string(w));
+          }
+        },
+        message);
+  }
+
+  std::size_t expect_assigned(const Slot& slot, int w, const std::string& id) const {
+    const std::size_t i = book_.index_of(id);
+    if (std::find(slot.assigned.begin(), slot.assigned.end(), i) == slot.assigned.end())
+      throw MessageError("rank " + std::to_string(w) + " reports on trial " + id + ", which it was not assigned");
+    return i;
+  }
+
+  void send_outgoing() {
+    for (auto& [dest, message] : outgoing_) t_.send(dest, encode(message));
+    outgoing_.clear();
+  }
+
+  Transport& t_;
+  detail::TrialBook& book_;
+  SweepLedger& ledger_;
+  const SweepOptions& o_;
+  std::vector<Slot> slots_;
+  Timers timers_;
+  std::deque<std::size_t> queue_;
+  std::vector<std::pair<int, Message>> outgoing_;
+  bool draining_ = false;   ///< stop requested: Shutdown{drained} sent, waiting for the Byes
+  bool finishing_ = false;  ///< all trials final: Shutdown{completed} sent
+  int gone_ = 0;
+};
+
+}  // namespace
+
+SweepEnd run_coordinator(Transport& transport, SweepLedger& ledger, TrialRunner& runner, const SweepOptions& options) {
+  check_options(options);
+  detail::TrialBook book(ledger, options.pruner, options.max_attempts);
+  if (transport.size() == 1) return run_inline(book, ledger, runner, options);
+  return Dispatcher(transport, book, ledger, options).run();
+}
+
+}  // namespace seqvi::mpi

@@ -1,0 +1,92 @@
+#include "trial_book.hpp"
+
+#include "seqvi/mpi/messages.hpp"
+#include "seqvi/mpi/resume.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace seqvi::mpi::detail {
+
+using search::TrialState;
+
+TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts)
+    : ledger_(ledger), records_(ledger.trials()), is_changed_(records_.size(), false) {
+  for (std::size_t i = 0; i < records_.size(); ++i) index_.emplace(records_[i].id(), i);
+  for (std::size_t i : recover_crashed(records_, max_attempts)) touch(i);
+  flush();  // durable before anything is dispatched
+  judge_ = make_epoch_judge(pruner, records_);
+}
+
+std::size_t TrialBook::index_of(const std::string& id) const {
+  auto it = index_.find(id);
+  if (it == index_.end()) throw MessageError("trial \"" + id + "\" is not in this sweep");
+  return it->second;
+}
+
+void TrialBook::touch(std::size_t i) {
+  if (is_changed_[i]) return;
+  is_changed_[i] = true;
+  changed_.push_back(i);
+}
+
+void TrialBook::started(std::size_t i, int rank) {
+  search::TrialRecord& t = records_[i];
+  t.state = TrialState::running;
+  t.rank = rank;
+  t.attempts += 1;
+  touch(i);
+}
+
+bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
+  search::TrialRecord& t = records_[i];
+  // A run resumed from an older checkpoint reports epochs again: they replace the old entries.
+  // Epochs whose report was lost (coordinator crash) stay NaN: "not recorded".
+  t.valid_curve.resize(static_cast<std::size_t>(std::max<std::int64_t>(epoch - 1, 0)),
+                       std::numeric_limits<double>::quiet_NaN());
+  t.valid_curve.push_back(bound);
+  t.epochs = epoch;
+  t.best_valid = std::numeric_limits<double>::infinity();
+  t.best_epoch = 0;
+  for (std::size_t e = 0; e < t.valid_curve.size(); ++e)
+    if (t.valid_curve[e] < t.best_valid) {  // NaN never compares less
+      t.best_valid = t.valid_curve[e];
+      t.best_epoch = static_cast<std::int64_t>(e) + 1;
+    }
+  touch(i);
+  return judge_ == nullptr || judge_->keep_going(t, epoch, bound);
+}
+
+void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
+  search::TrialRecord& t = records_[i];
+  t.state = outcome.state;
+  t.epochs = outcome.epochs;
+  if (t.valid_curve.size() > static_cast<std::size_t>(std::max<std::int64_t>(outcome.epochs, 0)))
+    t.valid_curve.resize(static_cast<std::size_t>(std::max<std::int64_t>(outcome.epochs, 0)));
+  t.best_valid = outcome.best_valid;  // the runner's figure (from its checkpoint) is authoritative
+  t.best_epoch = outcome.best_epoch;
+  t.wall_s += outcome.wall_s;
+  t.rank = rank;
+  t.message = outcome.message;
+  touch(i);
+  if (outcome.state == TrialState::done || outcome.state == TrialState::pruned ||
+      outcome.state == TrialState::diverged) {
+    finished_wall_s_ += outcome.wall_s;
+    finished_count_ += 1;
+  }
+}
+
+void TrialBook::flush() {
+  if (changed_.empty()) return;
+  std::vector<search::TrialRecord> batch;
+  batch.reserve(changed_.size());
+  for (std::size_t i : changed_) {
+    batch.push_back(records_[i]);
+    is_changed_[i] = false;
+  }
+  changed_.clear();
+  ledger_.commit(batch);
+}
+
+}  // namespace seqvi::mpi::detail

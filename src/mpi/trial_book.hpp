@@ -1,0 +1,55 @@
+// The coordinator's in-memory trial table: applies workers' reports to the records, remembers which
+// changed, and commits them to the ledger in one call (group commit). Private to src/mpi.
+#ifndef SEQVI_SRC_MPI_TRIAL_BOOK_HPP
+#define SEQVI_SRC_MPI_TRIAL_BOOK_HPP
+
+#include "epoch_judge.hpp"
+#include "seqvi/mpi/progress.hpp"
+#include "seqvi/mpi/sweep_ledger.hpp"
+#include "seqvi/mpi/trial_runner.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace seqvi::mpi::detail {
+
+class TrialBook {
+ public:
+  /// Copies the ledger's table, recovers crashed trials (resume.hpp) and commits that at once.
+  TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts);
+
+  const std::vector<search::TrialRecord>& records() const { return records_; }
+  const search::TrialRecord& at(std::size_t i) const { return records_[i]; }
+  /// @throws MessageError naming the id if no such trial
+  std::size_t index_of(const std::string& id) const;
+  bool pruning() const { return judge_ != nullptr; }
+
+  void started(std::size_t i, int rank);
+  /// Records the epoch; returns the pruner's verdict (always true without a pruner).
+  bool epoch(std::size_t i, std::int64_t epoch, double bound);
+  void finished(std::size_t i, const TrialOutcome& outcome, int rank);
+
+  /// Commits every record changed since the last flush in one ledger commit (nothing if none).
+  void flush();
+  /// Mean wall time of the trials that ended done/pruned/diverged in this run (0 if none).
+  double mean_trial_s() const { return finished_count_ ? finished_wall_s_ / finished_count_ : 0.0; }
+
+ private:
+  void touch(std::size_t i);
+
+  SweepLedger& ledger_;
+  std::vector<search::TrialRecord> records_;
+  std::unordered_map<std::string, std::size_t> index_;
+  std::unique_ptr<EpochJudge> judge_;
+  std::vector<std::size_t> changed_;
+  std::vector<bool> is_changed_;
+  double finished_wall_s_ = 0;
+  int finished_count_ = 0;
+};
+
+}  // namespace seqvi::mpi::detail
+
+#endif  // SEQVI_SRC_MPI_TRIAL_BOOK_HPP

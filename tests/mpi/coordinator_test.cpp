@@ -1,0 +1,298 @@
+#include "seqvi/mpi/coordinator.hpp"
+
+#include "mpi/local_sweep.hpp"
+#include "support/fake_runner.hpp"
+#include "support/memory_ledger.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <mutex>
+
+namespace seqvi::mpi {
+namespace {
+
+using search::TrialState;
+using test::FakeRunner;
+using test::MemoryLedger;
+
+/// What a trial's result is made of (no rank, attempts or wall time: those depend on scheduling).
+struct Row {
+  TrialState state;
+  std::int64_t epochs;
+  double best_valid;
+  std::int64_t best_epoch;
+  std::vector<double> curve;
+  std::string message;
+  bool operator==(const Row&) const = default;
+};
+std::map<std::string, Row> results(const std::vector<search::TrialRecord>& trials) {
+  std::map<std::string, Row> out;
+  for (const auto& t : trials) out[t.id()] = Row{t.state, t.epochs, t.best_valid, t.best_epoch, t.valid_curve, t.message};
+  return out;
+}
+
+TEST(MpiCoordinator, CompletesTheSweepAndRecordsEveryTrial) {
+  test::TempDir dir;
+  MemoryLedger ledger(test::fake_trials(10, 3), dir.path());
+  FakeRunner runner;
+  const auto r = test::run_local_sweep(3, ledger, runner, [](int) { return test::quiet_options(); });
+  EXPECT_EQ(r.end, SweepEnd::completed);
+  EXPECT_EQ(r.worker_end, (std::vector<SweepEnd>{SweepEnd::completed, SweepEnd::completed}));
+  for (const auto& t : ledger.trials()) {
+    SCOPED_TRACE(t.id());
+    EXPECT_EQ(t.state, TrialState::done);
+    EXPECT_EQ(t.epochs, 3);
+    EXPECT_EQ(t.best_valid, FakeRunner::bound(t.spec.seed, 3));
+    EXPECT_EQ(t.best_epoch, 3);
+    EXPECT_EQ(t.valid_curve, (std::vector<double>{FakeRunner::bound(t.spec.seed, 1), FakeRunner::bound(t.spec.seed, 2),
+                                                  FakeRunner::bound(t.spec.seed, 3)}));
+    EXPECT_EQ(t.attempts, 1);
+    EXPECT_EQ(t.crashes, 0);
+    EXPECT_TRUE(t.rank == 1 || t.rank == 2) << t.rank;
+    EXPECT_GE(t.wall_s, 0.0);
+    EXPECT_EQ(runner.runs().at(t.id()), 1);
+    EXPECT_TRUE(std::filesystem::exists(ledger.checkpoint_path(t.spec)));
+  }
+  EXPECT_GE(ledger.snapshots, 1);  // at the end
+}
+
+TEST(MpiCoordinator, PerTrialResultsDoNotDependOnTheNumberOfWorkers) {
+  std::map<std::string, Row> reference;
+  for (int ranks : {1, 2, 3, 5}) {  // inline, 1, 2 and 4 workers
+    SCOPED_TRACE("ranks " + std::to_string(ranks));
+    test::TempDir dir;
+    auto trials = test::fake_trials(16, 4);
+    FakeRunner::Behaviour b;
+    b.throw_on = {trials[3].id()};
+    b.diverge_on = {trials[5].id()};
+    FakeRunner runner(b);
+    MemoryLedger ledger(trials, dir.path());
+    EXPECT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return test::quiet_options(); }).end,
+              SweepEnd::completed);
+    const auto rows = results(ledger.trials());
+    if (reference.empty()) reference = rows;
+    EXPECT_EQ(rows, reference);
+  }
+  EXPECT_EQ(reference.size(), 16u);
+}
+
+TEST(MpiCoordinator, ARunnerThatThrowsFailsItsTrialAndTheSweepGoesOn) {
+  test::TempDir dir;
+  auto trials = test::fake_trials(6, 3);
+  FakeRunner::Behaviour b;
+  b.throw_on = {trials[1].id()};
+  b.diverge_on = {trials[2].id()};
+  FakeRunner runner(b);
+  MemoryLedger ledger(trials, dir.path());
+  EXPECT_EQ(test::run_local_sweep(3, ledger, runner, [](int) { return test::quiet_options(); }).end,
+            SweepEnd::completed);
+  const auto& t = ledger.trials();
+  EXPECT_EQ(t[1].state, TrialState::failed);
+  EXPECT_EQ(t[1].message, "fake failure in " + t[1].id());
+  EXPECT_EQ(t[1].attempts, 1);
+  EXPECT_EQ(t[2].state, TrialState::diverged);
+  EXPECT_EQ(t[2].message, "NaN in loss at epoch 2");
+  EXPECT_EQ(t[2].epochs, 1);
+  for (std::size_t i : {0u, 3u, 4u, 5u}) EXPECT_EQ(t[i].state, TrialState::done) << t[i].id();
+}
+
+/// Drains when trial `trigger` finishes epoch 2, then resumes; returns the runner's counts.
+void drain_and_resume(int ranks, bool signal_on_worker_only) {
+  test::TempDir dir;
+  const auto trials = test::fake_trials(12, 4);
+  const std::string trigger = trials[5].id();
+  std::atomic<bool> stop{false};
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(300);
+  b.after_epoch = [&](const std::string& id, std::int64_t epoch) {
+    if (id == trigger && epoch == 2) stop = true;
+  };
+  FakeRunner runner(b);
+  MemoryLedger ledger(trials, dir.path());
+  const auto first = test::run_local_sweep(ranks, ledger, runner, [&](int rank) {
+    auto o = test::quiet_options();
+    // Either every rank sees the signal (mpirun forwards it) or only the last worker does.
+    if (!signal_on_worker_only || rank == ranks - 1) o.stop_requested = [&] { return stop.load(); };
+    return o;
+  });
+  EXPECT_EQ(first.end, SweepEnd::drained);
+  for (SweepEnd e : first.worker_end) EXPECT_EQ(e, SweepEnd::drained);
+  std::map<TrialState, int> states;
+  for (const auto& t : ledger.trials()) states[t.state] += 1;
+  EXPECT_EQ(states[TrialState::running], 0);
+  EXPECT_GE(states[TrialState::interrupted], 1);  // the trigger at least
+  EXPECT_EQ(ledger.trials()[5].state, TrialState::interrupted);
+  EXPECT_EQ(ledger.trials()[5].epochs, 2);
+  EXPECT_LT(states[TrialState::done], 12);
+  const auto runs_before = runner.runs();
+  std::set<std::string> done_before;
+  for (const auto& t : ledger.trials())
+    if (t.state == TrialState::done) done_before.insert(t.id());
+
+  // Resume: a new coordinator over the table as it was left (as SweepStore::open would give it).
+  stop = false;
+  MemoryLedger reopened(ledger.trials(), dir.path());
+  const auto second = test::run_local_sweep(ranks, reopened, runner, [](int) { return test::quiet_options(); });
+  EXPECT_EQ(second.end, SweepEnd::completed);
+  for (const auto& t : reopened.trials()) {
+    SCOPED_TRACE(t.id());
+    EXPECT_EQ(t.state, TrialState::done);
+    EXPECT_EQ(t.best_valid, FakeRunner::bound(t.spec.seed, 4));
+    EXPECT_EQ(t.valid_curve.size(), 4u);
+    // Each epoch computed exactly once over both runs: interrupted trials continued from their checkpoint.
+    EXPECT_EQ(runner.epochs_run().at(t.id()), 4);
+    if (done_before.count(t.id())) {
+      EXPECT_EQ(runner.runs().at(t.id()), runs_before.at(t.id()));  // never run again
+    }
+  }
+}
+
+TEST(MpiCoordinator, DrainInterruptsRunningTrialsAndResumeRunsNoFinishedTrialAgain) { drain_and_resume(4, false); }
+
+TEST(MpiCoordinator, AStopSignalOnOneWorkerDrainsTheWholeSweep) { drain_and_resume(4, true); }
+
+TEST(MpiCoordinator, OneRankRunsTheTrialsItselfAndDrainsToo) { drain_and_resume(1, false); }
+
+TEST(MpiCoordinator, ACrashedTrialIsRetriedAndFailsAfterMaxAttempts) {
+  test::TempDir dir;
+  auto trials = test::fake_trials(4, 2);
+  trials[0].state = TrialState::running;  // its worker died once already (this is the first crash)
+  trials[0].attempts = 1;
+  trials[1].state = TrialState::running;  // died twice before: the third death fails it
+  trials[1].crashes = 2;
+  trials[1].attempts = 3;
+  trials[2].state = TrialState::done;
+  trials[2].epochs = 2;
+  FakeRunner runner;
+  MemoryLedger ledger(trials, dir.path());
+  auto options = [](int) {
+    auto o = test::quiet_options();
+    o.max_attempts = 3;
+    return o;
+  };
+  EXPECT_EQ(test::run_local_sweep(3, ledger, runner, options).end, SweepEnd::completed);
+  const auto& t = ledger.trials();
+  EXPECT_EQ(t[0].state, TrialState::done);
+  EXPECT_EQ(t[0].crashes, 1);
+  EXPECT_EQ(t[0].attempts, 2);
+  EXPECT_EQ(t[1].state, TrialState::failed);
+  EXPECT_EQ(t[1].crashes, 3);
+  EXPECT_EQ(t[1].message, "worker died 3 times");
+  EXPECT_EQ(runner.runs().count(t[1].id()), 0u);
+  EXPECT_EQ(runner.runs().count(t[2].id()), 0u);  // done: kept
+  EXPECT_EQ(t[3].state, TrialState::done);
+}
+
+/// Wraps rank 0's transport and logs sends and receives into the same list as the ledger's commits.
+class RecordingTransport final : public Transport {
+ public:
+  RecordingTransport(Transport& inner, std::vector<std::string>& log) : inner_(inner), log_(log) {}
+  int rank() const override { return inner_.rank(); }
+  int size() const override { return inner_.size(); }
+  void send(int dest, std::string bytes) override {
+    log_.push_back("send " + describe(decode(bytes)));
+    inner_.send(dest, std::move(bytes));
+  }
+  std::optional<Packet> receive(std::chrono::microseconds timeout) override {
+    auto p = inner_.receive(timeout);
+    if (p) log_.push_back("recv " + describe(decode(p->bytes)));
+    return p;
+  }
+  static std::string describe(const Message& m) {
+    if (auto* r = std::get_if<Result>(&m)) return "Result " + r->trial;
+    return "kind " + std::to_string(m.index());
+  }
+
+ private:
+  Transport& inner_;
+  std::vector<std::string>& log_;
+};
+
+TEST(MpiCoordinator, EveryResultIsCommittedBeforeTheCoordinatorSendsAnything) {
+  test::TempDir dir;
+  MemoryLedger ledger(test::fake_trials(24, 2), dir.path());
+  std::vector<std::string> log;  // touched by rank 0's thread only
+  ledger.on_commit = [&](std::span<const search::TrialRecord> changed) {
+    for (const auto& r : changed)
+      if (search::is_final(r.state)) log.push_back("commit " + r.id());
+  };
+  FakeRunner runner;
+  auto transports = make_local_transports(4);
+  RecordingTransport recording(*transports[0], log);
+  std::vector<std::thread> workers;
+  for (int w = 1; w < 4; ++w)
+    workers.emplace_back([&, w] { run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
+  EXPECT_EQ(run_coordinator(recording, ledger, runner, test::quiet_options()), SweepEnd::completed);
+  for (auto& t : workers) t.join();
+
+  std::set<std::string> received, committed;
+  int results = 0;
+  for (const std::string& line : log) {
+    if (line.rfind("recv Result ", 0) == 0) {
+      received.insert(line.substr(12));
+      ++results;
+    } else if (line.rfind("commit ", 0) == 0) {
+      committed.insert(line.substr(7));
+    } else if (line.rfind("send ", 0) == 0) {
+      for (const auto& id : received) EXPECT_TRUE(committed.count(id)) << id << " acknowledged before its commit";
+    }
+  }
+  EXPECT_EQ(results, 24);
+  EXPECT_EQ(committed.size(), 24u);
+  // Group commit: fewer commits than messages (each trial sends Started, 2 epochs and a Result).
+  EXPECT_LT(ledger.commits, 24 * 4);
+}
+
+TEST(MpiCoordinator, ProgressCountsTrialsAndTheLastCallIsFinal) {
+  test::TempDir dir;
+  MemoryLedger ledger(test::fake_trials(8, 2), dir.path());
+  FakeRunner runner;
+  std::mutex mutex;
+  std::vector<Progress> calls;
+  test::run_local_sweep(3, ledger, runner, [&](int rank) {
+    auto o = test::quiet_options();
+    if (rank == 0) {
+      o.progress_interval_s = 0;
+      o.on_progress = [&](const Progress& p) {
+        std::lock_guard lock(mutex);
+        calls.push_back(p);
+      };
+    }
+    return o;
+  });
+  ASSERT_FALSE(calls.empty());
+  const Progress& last = calls.back();
+  EXPECT_TRUE(last.final);
+  for (std::size_t i = 0; i + 1 < calls.size(); ++i) EXPECT_FALSE(calls[i].final);
+  EXPECT_EQ(last.total, 8);
+  EXPECT_EQ(last.count(TrialState::done), 8);
+  EXPECT_EQ(last.pending + last.running, 0);
+  EXPECT_EQ(last.eta_s, 0.0);
+  double best_jsb = std::numeric_limits<double>::infinity();
+  for (const auto& t : ledger.trials())
+    if (t.spec.dataset == "jsb") best_jsb = std::min(best_jsb, t.best_valid);
+  EXPECT_EQ(last.best_by_dataset.at("jsb"), best_jsb);
+  EXPECT_EQ(last.best_by_dataset.size(), 2u);
+}
+
+TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {
+  test::TempDir dir;
+  MemoryLedger ledger(test::fake_trials(1), dir.path());
+  FakeRunner runner;
+  auto transports = make_local_transports(1);
+  auto o = test::quiet_options();
+  o.queue_depth = 0;
+  try {
+    run_coordinator(*transports[0], ledger, runner, o);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "queue_depth is 0, must be ≥ 1");
+  }
+}
+
+}  // namespace
+}  // namespace seqvi::mpi

@@ -1,0 +1,43 @@
+#include "seqvi/mpi/progress.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace seqvi::mpi {
+namespace {
+
+using search::TrialState;
+
+search::TrialRecord row(const std::string& dataset, TrialState state, double best) {
+  search::TrialRecord r;
+  r.spec.dataset = dataset;
+  r.state = state;
+  r.best_valid = best;
+  return r;
+}
+
+TEST(MpiProgress, CountsStatesAndKeepsTheLowestBoundPerDataset) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<search::TrialRecord> t{row("jsb", TrialState::done, 8.5),       row("jsb", TrialState::done, 7.25),
+                                     row("jsb", TrialState::running, 9.0),     row("muse", TrialState::pending, inf),
+                                     row("muse", TrialState::interrupted, 6.0), row("muse", TrialState::failed, inf)};
+  const Progress p = summarize(t, 12.0, 10.0, 2);
+  EXPECT_EQ(p.total, 6);
+  EXPECT_EQ(p.count(TrialState::done), 2);
+  EXPECT_EQ(p.count(TrialState::failed), 1);
+  EXPECT_EQ(p.running, 1);
+  EXPECT_EQ(p.pending, 2);  // pending + interrupted
+  EXPECT_EQ(p.best_by_dataset.at("jsb"), 7.25);
+  EXPECT_EQ(p.best_by_dataset.at("muse"), 6.0);
+  EXPECT_EQ(p.elapsed_s, 12.0);
+  EXPECT_DOUBLE_EQ(p.eta_s, 3 * 10.0 / 2);  // (pending + running) · mean / workers
+}
+
+TEST(MpiProgress, EtaIsUnknownUntilATrialHasFinished) {
+  const Progress p = summarize({row("jsb", TrialState::pending, 1.0)}, 1.0, 0.0, 4);
+  EXPECT_TRUE(std::isnan(p.eta_s));
+}
+
+}  // namespace
+}  // namespace seqvi::mpi
