@@ -97,12 +97,15 @@ double Trainer::padded_fraction() const {
 EvalResult Trainer::validate(const model::ParamSet<float>& params) {
   // Fixed batches (no shuffle dependence on the epoch) and a fixed noise stream, so that epochs
   // are compared on the same draw.
-  data::BatchingOptions opts = config_.batching;
-  const auto batches = data::epoch_batches(valid_chunks_, opts, config_.seed, /*epoch=*/0);
+  if (valid_batches_.empty()) {  // assembled once per trainer: every epoch validates on the same batches
+    const auto batches = data::epoch_batches(valid_chunks_, config_.batching, config_.seed, /*epoch=*/0);
+    valid_batches_.reserve(batches.size());
+    for (const auto& chunks : batches) valid_batches_.push_back(data::assemble_batch(dataset_.valid, chunks));
+  }
   model::BoundTerms sum;
   model::Mat<float> eps;
-  for (std::size_t j = 0; j < batches.size(); ++j) {
-    const data::Batch b = data::assemble_batch(dataset_.valid, batches[j]);
+  for (std::size_t j = 0; j < valid_batches_.size(); ++j) {
+    const data::Batch& b = valid_batches_[j];
     eps.resize(b.x.rows(), model_->noise_dim());
     fill_noise(eps, core::Rng(config_.seed, core::hash64("valid") ^ core::mix64(j)));
     const auto t = model_->forward_backward(params, view(b), eps, nullptr, 0.0f);

@@ -77,6 +77,7 @@ class Trainer {
   std::unique_ptr<model::SequenceModel<float>> model_;
   std::vector<data::Chunk> train_chunks_;
   std::vector<data::Chunk> valid_chunks_;
+  std::vector<data::Batch> valid_batches_;  ///< built by the first validate()
 };
 
 /// Initialises `params` by role (Table 2): weights N(0, σ²), recurrent matrices sparse with
