@@ -22,6 +22,10 @@ mapfile -t core < <(existing include/seqvi/core src/core)
 mapfile -t model < <(existing include/seqvi/model include/seqvi/model.hpp src/model)
 [ ${#model[@]} -gt 0 ] && check "model/ must not use files, MPI, logging, CLI or upper layers" \
   'hdf5|H5|mpi|cereal|spdlog|CLI/|toml|fstream|iostream|seqvi/(store|mpi|search|train|job|cli|data)/' "${model[@]}"
+# infer/: inference on one sequence from the model core's networks; no files, logging or upper layers.
+mapfile -t infer < <(existing include/seqvi/infer include/seqvi/infer.hpp src/infer)
+[ ${#infer[@]} -gt 0 ] && check "infer/ must not use files, MPI, logging, CLI or upper layers" \
+  'hdf5|H5|mpi|cereal|spdlog|CLI/|toml|fstream|iostream|seqvi/(store|mpi|search|train|job|cli)/' "${infer[@]}"
 # The data layer sits at the bottom.
 mapfile -t data < <(existing include/seqvi/data include/seqvi/data.hpp src/data)
 [ ${#data[@]} -gt 0 ] && check "data/ must not use HDF5, MPI or upper layers" \
