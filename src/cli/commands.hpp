@@ -53,6 +53,8 @@ std::filesystem::path data_dir();
 
 void add_data_command(CLI::App& app);
 void add_train_commands(CLI::App& app);  ///< train, eval
+void add_sweep_command(CLI::App& app);
+void add_leaderboard_commands(CLI::App& app);  ///< leaderboard, best
 
 }  // namespace seqvi::cli
 

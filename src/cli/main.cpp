@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
 
   add_data_command(app);
   add_train_commands(app);
+  add_sweep_command(app);
+  add_leaderboard_commands(app);
 
   try {
     app.parse(argc, argv);

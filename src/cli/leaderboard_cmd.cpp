@@ -1,0 +1,257 @@
+// seqvi leaderboard / seqvi best: the best trials per dataset by validation bound, over one or
+// several sweep directories, and export of the selected model. Only validation bounds take part in
+// selection; the test split is for `seqvi eval` on the exported model.
+#include "commands.hpp"
+
+#include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/sweep_store.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <set>
+
+namespace seqvi::cli {
+namespace {
+
+struct Entry {
+  std::filesystem::path sweep;
+  search::TrialRecord record;
+  std::filesystem::path checkpoint() const {  // the layout of SweepStore::checkpoint_path
+    return sweep / "trials" / (record.id() + ".h5");
+  }
+  bool has_bound() const { return std::isfinite(record.best_valid); }
+};
+
+struct Selection {
+  std::vector<std::string> dirs;
+  std::string dataset;
+  std::string model;
+  std::int64_t top = 10;
+  bool all = false;
+};
+
+/// Trials of every sweep, filtered, grouped by dataset (name order), best bound first (ties: id).
+std::map<std::string, std::vector<Entry>> select(const Selection& sel) {
+  std::map<std::string, std::vector<Entry>> by_dataset;
+  for (const auto& dir : sel.dirs) {
+    store::SweepView view;
+    try {
+      view = store::read_sweep(dir);
+    } catch (const store::SweepStoreError& e) {
+      throw CommandError(e.what());
+    }
+    for (auto& r : view.trials) {
+      if (!sel.dataset.empty() && r.spec.dataset != sel.dataset) continue;
+      if (!sel.model.empty() && r.spec.model != sel.model) continue;
+      Entry e{view.dir, std::move(r)};
+      if (!sel.all && !e.has_bound()) continue;
+      by_dataset[e.record.spec.dataset].push_back(std::move(e));
+    }
+  }
+  if (!sel.dataset.empty() && by_dataset.empty())
+    throw CommandError(fmt::format("no trial of dataset '{}'{} with a validation bound in {}", sel.dataset,
+                                   sel.model.empty() ? "" : " and model '" + sel.model + "'",
+                                   fmt::join(sel.dirs, ", ")));
+  for (auto& [dataset, entries] : by_dataset) {
+    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+      if (a.has_bound() != b.has_bound()) return a.has_bound();
+      if (a.record.best_valid != b.record.best_valid) return a.record.best_valid < b.record.best_valid;
+      return a.record.id() < b.record.id();
+    });
+    if (!sel.all && static_cast<std::int64_t>(entries.size()) > sel.top) entries.resize(static_cast<std::size_t>(sel.top));
+  }
+  return by_dataset;
+}
+
+nlohmann::json value_json(const core::Value& v) {
+  return std::visit([](const auto& x) { return nlohmann::json(x); }, v);
+}
+
+nlohmann::json entry_json(const Entry& e) {
+  const auto& r = e.record;
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [k, v] : r.spec.params) params[k] = value_json(v);
+  return {{"dataset", r.spec.dataset},
+          {"trial", r.id()},
+          {"model", r.spec.model},
+          {"status", search::to_string(r.state)},
+          {"val_bound", e.has_bound() ? nlohmann::json(r.best_valid) : nlohmann::json(nullptr)},
+          {"best_epoch", r.best_epoch},
+          {"epochs", r.epochs},
+          {"wall_s", r.wall_s},
+          {"attempts", r.attempts},
+          {"seed", r.spec.seed},
+          {"params", params},
+          {"valid_curve", r.valid_curve},
+          {"message", r.message},
+          {"sweep", e.sweep.string()},
+          {"checkpoint", e.checkpoint().string()}};
+}
+
+/// Hyper-parameters whose value differs between the listed trials (the ones worth a column).
+std::vector<std::string> varying(const std::map<std::string, std::vector<Entry>>& groups) {
+  std::map<std::string, std::set<std::string>> values;
+  std::size_t n = 0;
+  for (const auto& [d, entries] : groups)
+    for (const auto& e : entries) {
+      ++n;
+      for (const auto& [k, v] : e.record.spec.params)
+        if (k != "model" && k != "seed") values[k].insert(core::to_string(v));
+    }
+  std::vector<std::string> keys;
+  for (const auto& [k, vs] : values)
+    if (vs.size() > 1 || n == 1) keys.push_back(k);
+  return keys;
+}
+
+std::string param_text(const search::TrialRecord& r, const std::string& key) {
+  const auto it = r.spec.params.find(key);
+  return it == r.spec.params.end() ? "" : core::to_string(it->second);
+}
+
+std::string bound_text(const Entry& e) { return e.has_bound() ? fmt::format("{:.4f}", e.record.best_valid) : "-"; }
+
+enum class Format { text, json, csv, markdown };
+
+void print(const std::map<std::string, std::vector<Entry>>& groups, Format format) {
+  const auto keys = varying(groups);
+  if (format == Format::json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& [d, entries] : groups)
+      for (const auto& e : entries) list.push_back(entry_json(e));
+    std::cout << list.dump(1) << '\n';
+    return;
+  }
+  if (format == Format::csv) {
+    auto csv = [](const std::string& s) {
+      if (s.find_first_of(",\"\n") == std::string::npos) return s;
+      std::string q = "\"";
+      for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+      return q + "\"";
+    };
+    std::cout << "dataset,rank,trial,model,status,val_bound,best_epoch,epochs,wall_s,sweep";
+    for (const auto& k : keys) std::cout << ',' << k;
+    std::cout << '\n';
+    for (const auto& [d, entries] : groups)
+      for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& r = entries[i].record;
+        std::cout << fmt::format("{},{},{},{},{},{},{},{},{:.1f},{}", csv(d), i + 1, r.id(), r.spec.model,
+                                 search::to_string(r.state),
+                                 entries[i].has_bound() ? fmt::format("{:.17g}", r.best_valid) : "", r.best_epoch,
+                                 r.epochs, r.wall_s, csv(entries[i].sweep.string()));
+        for (const auto& k : keys) std::cout << ',' << csv(param_text(r, k));
+        std::cout << '\n';
+      }
+    return;
+  }
+  for (const auto& [d, entries] : groups) {
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::string> head{"#", "trial", "model", "status", "valid bound", "best epoch", "epochs", "time"};
+    head.insert(head.end(), keys.begin(), keys.end());
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& r = entries[i].record;
+      std::vector<std::string> row{std::to_string(i + 1), r.id(), r.spec.model, search::to_string(r.state),
+                                   bound_text(entries[i]), std::to_string(r.best_epoch), std::to_string(r.epochs),
+                                   fmt::format("{:.0f}s", r.wall_s)};
+      for (const auto& k : keys) row.push_back(param_text(r, k));
+      rows.push_back(std::move(row));
+    }
+    if (format == Format::markdown) {
+      std::cout << fmt::format("### {}\n\n| {} |\n|{}\n", d, fmt::join(head, " | "),
+                               [&] { std::string s; for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 6) ? "---:|" : "---|"; return s; }());
+      for (const auto& row : rows) std::cout << "| " << fmt::format("{}", fmt::join(row, " | ")) << " |\n";
+      std::cout << '\n';
+      continue;
+    }
+    std::vector<std::size_t> width(head.size());
+    for (std::size_t c = 0; c < head.size(); ++c) {
+      width[c] = head[c].size();
+      for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
+    }
+    std::cout << d << " (nats per frame, validation; lower is better)\n";
+    auto line = [&](const std::vector<std::string>& row) {
+      std::string s;
+      for (std::size_t c = 0; c < row.size(); ++c)
+        s += (c == 0 || (c >= 4 && c <= 7)) ? fmt::format("{:>{}}  ", row[c], width[c]) : fmt::format("{:<{}}  ", row[c], width[c]);
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      std::cout << s << '\n';
+    };
+    line(head);
+    for (const auto& row : rows) line(row);
+    std::cout << '\n';
+  }
+}
+
+struct LeaderboardArgs {
+  Selection sel;
+  bool json = false, csv = false, markdown = false;
+};
+
+struct BestArgs {
+  Selection sel;
+  std::string out;
+  bool force = false;
+};
+
+int run_best(BestArgs& args) {
+  args.sel.top = 1 << 30;
+  const auto groups = select(args.sel);
+  const auto it = groups.find(args.sel.dataset);
+  if (it == groups.end() || it->second.empty())
+    throw CommandError(fmt::format("no trial of dataset '{}' has a validation bound yet", args.sel.dataset));
+  const Entry* chosen = nullptr;
+  for (const auto& e : it->second)
+    if (e.has_bound() && std::filesystem::exists(e.checkpoint())) {
+      chosen = &e;
+      break;
+    }
+  if (chosen == nullptr) throw CommandError(fmt::format("no checkpoint found for the trials of '{}'", args.sel.dataset));
+  if (std::filesystem::exists(args.out) && !args.force)
+    throw CommandError(fmt::format("{} exists; pass --force to replace it", args.out), kUsage);
+  store::Checkpoint cp = store::read_checkpoint(chosen->checkpoint());
+  store::write_checkpoint(cp, args.out);  // atomic; reading it first also validates the file
+  const auto& r = chosen->record;
+  std::cout << fmt::format("{}: best trial {} ({}, validation bound {:.4f} nats/frame at epoch {}, status {}) from {}\n"
+                           "written to {}; its test bound: seqvi eval {} --data <{} dataset file> --split test\n",
+                           args.sel.dataset, r.id(), r.spec.model, r.best_valid, r.best_epoch,
+                           search::to_string(r.state), chosen->sweep.string(), args.out, args.out, args.sel.dataset);
+  return kOk;
+}
+
+void add_selection(CLI::App* cmd, Selection& sel) {
+  cmd->add_option("sweep", sel.dirs, "Sweep directories (results are pooled)")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("--model", sel.model, "Only trials of this model (vrae, vosp, rnn, fdrnn)");
+}
+
+}  // namespace
+
+void add_leaderboard_commands(CLI::App& app) {
+  static LeaderboardArgs lb;
+  auto* cmd = app.add_subcommand("leaderboard", "Best trials per dataset by validation bound, over sweep directories");
+  add_selection(cmd, lb.sel);
+  cmd->add_option("--dataset", lb.sel.dataset, "Only this dataset");
+  cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(CLI::PositiveNumber);
+  cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
+  auto* json = cmd->add_flag("--json", lb.json, "A JSON list: dataset, trial, model, status, val_bound, epochs, params, …");
+  auto* csv = cmd->add_flag("--csv", lb.csv, "CSV, one row per trial");
+  auto* md = cmd->add_flag("--markdown", lb.markdown, "Markdown tables, one per dataset");
+  json->excludes(csv)->excludes(md);
+  csv->excludes(md);
+  cmd->callback([] {
+    print(select(lb.sel), lb.json ? Format::json : lb.csv ? Format::csv : lb.markdown ? Format::markdown : Format::text);
+  });
+
+  static BestArgs best;
+  auto* b = app.add_subcommand("best", "Export the best trial of a dataset (by validation bound) as a checkpoint");
+  add_selection(b, best.sel);
+  b->add_option("--dataset", best.sel.dataset, "Dataset (short name, e.g. jsb)")->required();
+  b->add_option("-o,--out", best.out, "Checkpoint file to write")->required();
+  b->add_flag("--force", best.force, "Replace --out if it exists");
+  b->callback([] { run_best(best); });
+}
+
+}  // namespace seqvi::cli

@@ -1,0 +1,216 @@
+// seqvi sweep: random search over the Table-2 space with MPI — rank 0 coordinates, the other ranks
+// train (mpi/sweep.hpp); `-np 1` runs everything in one process. Everything that can be wrong with
+// the configuration is reported before MPI starts (by rank 0 only, so mpirun prints it once).
+#include "commands.hpp"
+#include "trainer_runner.hpp"
+
+#include "seqvi/job/stop_flag.hpp"
+#include "seqvi/mpi/sweep.hpp"
+#include "seqvi/search/sampler.hpp"
+#include "seqvi/search/sweep_config.hpp"
+#include "seqvi/store/sweep_store.hpp"
+#include "seqvi/train/train_config.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace seqvi::cli {
+namespace {
+
+struct SweepArgs {
+  std::string config;
+  std::string out;
+  bool resume = false;
+  bool dry_run = false;
+  bool quiet = false;
+  double progress_every = 10;
+};
+
+/// This process's rank as the launcher announces it (before MPI_Init); 0 when not launched by one.
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
+    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return std::atoi(v);
+  return 0;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw CommandError(fmt::format("cannot read sweep configuration '{}'", path), kUsage);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const auto s = static_cast<long long>(seconds + 0.5);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+/// Dataset short name → file: [datasets] in the TOML, else <data dir>/<name>.h5. Checks they exist.
+std::map<std::string, std::filesystem::path> dataset_files(const search::SweepConfig& config) {
+  std::map<std::string, std::filesystem::path> files;
+  for (const auto& name : config.datasets) {
+    const auto it = config.dataset_files.find(name);
+    const std::filesystem::path path = it != config.dataset_files.end() ? std::filesystem::path(it->second)
+                                                                         : data_dir() / (name + ".h5");
+    if (!std::filesystem::is_regular_file(path))
+      throw CommandError(
+          it != config.dataset_files.end()
+              ? fmt::format("dataset '{}': file '{}' (from [datasets]) does not exist", name, path.string())
+              : fmt::format("dataset '{}': '{}' does not exist; import it (seqvi data import {} -o {}) or name "
+                            "its file in the sweep's [datasets] table", name, path.string(), name, path.string()),
+          kUsage);
+    files[name] = std::filesystem::absolute(path);
+  }
+  return files;
+}
+
+/// Every trial of the sweep, sampled and checked by the trainer's own validation.
+std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config) {
+  std::vector<search::TrialRecord> trials;
+  for (const auto& dataset : config.datasets)
+    for (const auto& model : config.models)
+      for (std::int64_t i = 0; i < config.samples; ++i) {
+        search::TrialRecord r;
+        r.spec = search::sample_trial(config.space, config.seed, dataset, model, i);
+        try {
+          (void)train::from_params(trial_hyperparameters(r.spec));
+        } catch (const std::invalid_argument& e) {
+          throw CommandError(fmt::format("trial {}: {}", r.spec.name(), e.what()), kUsage);
+        }
+        trials.push_back(std::move(r));
+      }
+  return trials;
+}
+
+void print_dry_run(const std::vector<search::TrialRecord>& trials) {
+  std::cout << fmt::format("{} trials (dry run: nothing is trained)\n", trials.size());
+  for (const auto& t : trials) {
+    std::string params;
+    for (const auto& [k, v] : t.spec.params)
+      if (k != "model") params += fmt::format(" {}={}", k, core::to_string(v));
+    std::cout << fmt::format("{}  seed {:<20}{}\n", t.spec.name(), t.spec.seed, params);
+  }
+}
+
+void print_progress(const mpi::Progress& p) {
+  using search::TrialState;
+  std::string best;
+  for (const auto& [dataset, bound] : p.best_by_dataset) best += fmt::format(" {} {:.4f}", dataset, bound);
+  const std::int64_t finished = p.count(TrialState::done) + p.count(TrialState::pruned) +
+                                p.count(TrialState::diverged) + p.count(TrialState::failed);
+  std::cout << fmt::format("[{:>7}] {}/{} finished (done {}, pruned {}, diverged {}, failed {})  running {}  "
+                           "pending {}  best{}  ETA {}\n",
+                           duration(p.elapsed_s), finished, p.total, p.count(TrialState::done),
+                           p.count(TrialState::pruned), p.count(TrialState::diverged), p.count(TrialState::failed),
+                           p.running, p.pending, best.empty() ? " -" : best, p.final ? "0s" : duration(p.eta_s))
+            << std::flush;
+}
+
+int run_sweep_command(const SweepArgs& args) {
+  const bool talk = launcher_rank() == 0;
+  // 1. Configuration: everything checked before MPI starts.
+  const std::filesystem::path out(args.out);
+  std::string config_text;
+  if (!args.config.empty()) {
+    config_text = read_file(args.config);
+  } else if (args.resume || args.dry_run) {
+    if (args.dry_run && !args.resume)
+      throw CommandError("--dry-run needs --config (or --resume with --out of an existing sweep)", kUsage);
+    config_text = store::read_sweep(out).config_text;
+  } else {
+    throw CommandError("--config is required for a new sweep", kUsage);
+  }
+  search::SweepConfig config;
+  try {
+    config = search::parse_sweep_config(config_text, args.config.empty() ? (out / "sweep.h5").string() : args.config);
+  } catch (const std::invalid_argument& e) {
+    throw CommandError(e.what(), kUsage);
+  }
+  std::vector<search::TrialRecord> trials = sample_trials(config);
+  if (args.dry_run) {
+    if (talk) print_dry_run(trials);
+    return kOk;
+  }
+  if (args.out.empty()) throw CommandError("--out is required", kUsage);
+  const auto files = dataset_files(config);
+
+  // 2. The sweep directory (rank 0 only): create, or open to resume — before MPI, so a refusal
+  //    ends the job with one message.
+  std::optional<store::SweepStore> sweep;
+  if (talk) {
+    const bool exists = std::filesystem::exists(out / "sweep.h5");
+    if (args.resume && exists) {
+      sweep.emplace(store::SweepStore::open(out));
+      if (!args.config.empty() && sweep->config_text() != config_text)
+        throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
+                                       "--config (its stored configuration is used) or with the same file",
+                                       out.string(), args.config), kUsage);
+    } else if (exists) {
+      throw CommandError(fmt::format("{} already holds a sweep; pass --resume to continue it", out.string()), kUsage);
+    } else {
+      sweep.emplace(store::SweepStore::create(out, config_text, trials));
+    }
+  }
+
+  // 3. MPI.
+  int argc = 0;
+  char** argv = nullptr;
+  auto transport = mpi::make_mpi_transport(argc, argv);
+  job::install_stop_handlers();
+  TrainerRunner runner(files);
+  mpi::SweepOptions options;
+  options.max_attempts = config.max_attempts;
+  options.pruner = config.pruner;
+  options.progress_interval_s = args.progress_every;
+  if (transport->rank() == 0 && !args.quiet) {
+    std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
+                             trials.size(), config.datasets.size(), config.models.size(), config.samples,
+                             transport->size(), transport->size() == 1 ? "" : "s", out.string())
+              << std::flush;
+    options.on_progress = print_progress;
+  }
+  const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+  if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
+    std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as interrupted; "
+                             "continue with: seqvi sweep --out {} --resume\n", out.string());
+  else if (transport->rank() == 0 && !args.quiet)
+    std::cout << fmt::format("sweep complete; see: seqvi leaderboard {}\n", out.string());
+  sweep.reset();       // snapshot and release the lock before MPI finalises
+  transport.reset();
+  return end == mpi::SweepEnd::drained ? kInterrupted : kOk;
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app) {
+  static SweepArgs args;
+  auto* cmd = app.add_subcommand(
+      "sweep",
+      "Random search over the paper's Table-2 space: mpirun -np N seqvi sweep --config sweep.toml --out DIR\n"
+      "(rank 0 coordinates, ranks 1..N-1 train; -np 1 runs everything in one process). SIGTERM, SIGINT or\n"
+      "SIGUSR1 drain the sweep (exit 75); --resume continues it, with any rank count.");
+  cmd->add_option("--config", args.config, "Sweep configuration (TOML; docs/sweeps.md)");
+  cmd->add_option("--out", args.out, "Sweep directory (sweep.h5, journal, trials/<id>.h5)");
+  cmd->add_flag("--resume", args.resume, "Continue the sweep in --out (done trials are kept)");
+  cmd->add_flag("--dry-run", args.dry_run, "List the trials the configuration samples, without training");
+  cmd->add_option("--progress-every", args.progress_every, "Seconds between progress lines")
+      ->check(CLI::PositiveNumber);
+  cmd->add_flag("--quiet", args.quiet, "No progress lines");
+  cmd->callback([] {
+    const int code = run_sweep_command(args);
+    if (code != kOk) throw CommandExit(code);
+  });
+}
+
+}  // namespace seqvi::cli

@@ -1,0 +1,44 @@
+// The trial runner the sweep uses: trains a sampled trial with train::Trainer and keeps its HDF5
+// checkpoint current (after every epoch, and when stopped), so that a worker killed at any moment
+// loses at most the epoch in progress and a resumed trial ends bit-identical to an uninterrupted one.
+//
+// Order per epoch: checkpoint written (atomically) → epoch reported to the coordinator. A trial is
+// therefore never trained again beyond its last checkpoint, whoever dies when.
+#ifndef SEQVI_CLI_TRAINER_RUNNER_HPP
+#define SEQVI_CLI_TRAINER_RUNNER_HPP
+
+#include "seqvi/data/piano_roll.hpp"
+#include "seqvi/mpi/trial_runner.hpp"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace seqvi::cli {
+
+class TrainerRunner final : public mpi::TrialRunner {
+ public:
+  /// `dataset_files`: short dataset name → HDF5 dataset file. Datasets are read on first use.
+  explicit TrainerRunner(std::map<std::string, std::filesystem::path> dataset_files);
+
+  mpi::TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
+                        mpi::TrialControl& control) override;
+
+  /// Times a checkpoint was read to continue a trial (tests, logs).
+  int resumed_runs() const { return resumed_runs_; }
+
+ private:
+  const data::Dataset& dataset(const std::string& name);
+
+  std::map<std::string, std::filesystem::path> files_;
+  std::map<std::string, std::unique_ptr<data::Dataset>> loaded_;
+  int resumed_runs_ = 0;
+};
+
+/// The trial's training hyper-parameters: its sampled params with its own seed.
+core::Params trial_hyperparameters(const search::TrialSpec& trial);
+
+}  // namespace seqvi::cli
+
+#endif  // SEQVI_CLI_TRAINER_RUNNER_HPP
