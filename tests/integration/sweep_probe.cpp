@@ -1,0 +1,160 @@
+// The mpirun integration tests' program: a sweep of fake trials (tests/support/fake_runner.hpp) over
+// the real MPI transport and sweep store. tests/integration/mpi_sweep_test drives it.
+//
+//   sweep_probe run --dir D [--trials N] [--epochs E] [--batch-ms M] [--runs-log F] [--max-attempts K]
+//       creates the sweep in D if it holds none (rank 0), runs it; exit 0 completed, 75 drained
+//   sweep_probe print --dir D      one line per trial: id state epochs best_valid best_epoch attempts crashes
+//   sweep_probe transport          transport conformance across ranks (FIFO per pair, sources); exit 0 if good
+#include "seqvi/job/stop_flag.hpp"
+#include "seqvi/mpi/messages.hpp"
+#include "seqvi/mpi/sweep.hpp"
+#include "seqvi/store/sweep_store.hpp"
+#include "support/fake_runner.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace {
+
+using namespace seqvi;
+
+std::map<std::string, std::string> flags(int argc, char** argv, int from) {
+  std::map<std::string, std::string> out;
+  for (int i = from; i + 1 < argc; i += 2) out[argv[i]] = argv[i + 1];
+  return out;
+}
+
+std::string flag(const std::map<std::string, std::string>& f, const std::string& name, const std::string& fallback) {
+  auto it = f.find(name);
+  return it == f.end() ? fallback : it->second;
+}
+
+/// Appends "<trial id>\n" to a log file (O_APPEND: whole lines even from several processes) on each run.
+class LoggingRunner final : public mpi::TrialRunner {
+ public:
+  LoggingRunner(mpi::TrialRunner& inner, std::string log) : inner_(inner), log_(std::move(log)) {}
+  mpi::TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
+                        mpi::TrialControl& control) override {
+    if (!log_.empty()) {
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_APPEND | O_CREAT, 0644);
+      const std::string line = trial.name() + "\n";
+      if (fd < 0 || ::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+        throw std::runtime_error("cannot append to " + log_);
+      ::close(fd);
+    }
+    return inner_.run(trial, checkpoint, control);
+  }
+
+ private:
+  mpi::TrialRunner& inner_;
+  std::string log_;
+};
+
+int run(int argc, char** argv) {
+  auto transport = mpi::make_mpi_transport(argc, argv);
+  job::install_stop_handlers();
+  const auto f = flags(argc, argv, 2);
+  const std::filesystem::path dir = flag(f, "--dir", "");
+  test::FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(std::stoll(flag(f, "--batch-ms", "2")) * 1000);
+  b.epochs = std::stoll(flag(f, "--epochs", "3"));
+  test::FakeRunner fake(b);
+  LoggingRunner runner(fake, flag(f, "--runs-log", ""));
+  mpi::SweepOptions options;
+  options.max_attempts = std::stoll(flag(f, "--max-attempts", "3"));
+  options.progress_interval_s = 1e9;
+
+  std::optional<store::SweepStore> sweep;
+  if (transport->rank() == 0) {
+    if (std::filesystem::exists(dir / "sweep.h5")) {
+      sweep.emplace(store::SweepStore::open(dir));
+    } else {
+      std::filesystem::create_directories(dir);
+      std::vector<search::TrialRecord> trials;
+      const int n = std::stoi(flag(f, "--trials", "12"));
+      for (int i = 0; i < n; ++i) {
+        search::TrialRecord r;
+        r.spec.dataset = i % 2 ? "muse" : "jsb";
+        r.spec.model = "vosp";
+        r.spec.index = i;
+        r.spec.seed = 1000003ULL * static_cast<std::uint64_t>(i) + 17;
+        r.spec.params = {{"model", std::string("vosp")}};
+        trials.push_back(r);
+      }
+      sweep.emplace(store::SweepStore::create(dir, "# sweep_probe\n", trials));
+    }
+  }
+  const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+  sweep.reset();  // snapshot and unlock before MPI_Finalize
+  std::fprintf(stderr, "sweep_probe rank %d: %s\n", transport->rank(), mpi::to_string(end));
+  return end == mpi::SweepEnd::drained ? 75 : 0;
+}
+
+int print(int argc, char** argv) {
+  const auto f = flags(argc, argv, 2);
+  const store::SweepView view = store::read_sweep(flag(f, "--dir", ""));
+  for (const auto& t : view.trials) {
+    std::printf("%s %s %lld %.17g %lld %lld %lld\n", t.id().c_str(), search::to_string(t.state),
+                static_cast<long long>(t.epochs), t.best_valid, static_cast<long long>(t.best_epoch),
+                static_cast<long long>(t.attempts), static_cast<long long>(t.crashes));
+  }
+  return 0;
+}
+
+/// Every rank sends 200 numbered messages to every other rank; each must arrive once, in order.
+int transport_check(int argc, char** argv) {
+  auto t = mpi::make_mpi_transport(argc, argv);
+  constexpr int kCount = 200;
+  for (int i = 0; i < kCount; ++i)
+    for (int dest = 0; dest < t->size(); ++dest)
+      if (dest != t->rank()) t->send(dest, std::to_string(t->rank()) + ":" + std::to_string(i));
+  std::vector<int> next(static_cast<std::size_t>(t->size()), 0);
+  int expected = kCount * (t->size() - 1), bad = 0;
+  while (expected > 0) {
+    auto p = t->receive(std::chrono::seconds(20));
+    if (!p) {
+      std::fprintf(stderr, "rank %d: %d messages missing\n", t->rank(), expected);
+      return 1;
+    }
+    const std::string want = std::to_string(p->source) + ":" + std::to_string(next[static_cast<std::size_t>(p->source)]++);
+    if (p->bytes != want) {
+      std::fprintf(stderr, "rank %d: got \"%s\", expected \"%s\"\n", t->rank(), p->bytes.c_str(), want.c_str());
+      ++bad;
+    }
+    --expected;
+  }
+  if (t->receive(std::chrono::milliseconds(100))) {
+    std::fprintf(stderr, "rank %d: a message too many\n", t->rank());
+    ++bad;
+  }
+  try {
+    t->send(t->rank(), "self");
+    ++bad;
+  } catch (const std::invalid_argument&) {
+  }
+  std::fprintf(stderr, "transport rank %d of %d: %s\n", t->rank(), t->size(), bad ? "FAILED" : "ok");
+  return bad ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  try {
+    if (mode == "run") return run(argc, argv);
+    if (mode == "print") return print(argc, argv);
+    if (mode == "transport") return transport_check(argc, argv);
+    std::cerr << "usage: sweep_probe run|print|transport [--flag value ...]\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "sweep_probe: " << e.what() << '\n';
+    return 1;
+  }
+}
