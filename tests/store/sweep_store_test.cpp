@@ -466,6 +466,40 @@ with h5py.File(sys.argv[1], "r") as f:
   EXPECT_EQ(j["curves"], nlohmann::json({nlohmann::json::array(), curve1, nlohmann::json::array()}));
 }
 
+TEST(StoreSweepStore, ThePythonReaderInTheDocsFollowsTheJournal) {
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0) << "h5py is missing for /usr/bin/python3";
+  const std::string doc = read_bytes(fs::path(SEQVI_SOURCE_DIR) / "docs" / "sweep-store.md");
+  const auto begin = doc.find("```python\n");
+  ASSERT_NE(begin, std::string::npos) << "docs/sweep-store.md lost its Python reader";
+  const auto end = doc.find("```", begin + 10);
+  ASSERT_NE(end, std::string::npos);
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(4));
+  TrialRecord early = make_record(0);
+  early.state = TrialState::running;
+  store.commit(early);
+  store.snapshot();  // `early` now in sweep.h5; what follows only in the journal
+  const std::vector<TrialRecord> changed = {finished(make_record(1), 3), finished(make_record(3), 2)};
+  store.commit(changed);
+  TrialRecord failed = make_record(2);
+  failed.state = TrialState::failed;
+  store.commit(failed);
+  std::ofstream(tmp / "reader.py") << doc.substr(begin + 10, end - begin - 10) << R"(
+import sys
+rows = read_sweep(sys.argv[1])
+print(json.dumps({k: [v["state"], repr(v["best_valid"])] for k, v in rows.items()}))
+)";
+  const fs::path out = tmp / "out.json";
+  ASSERT_EQ(run_shell("/usr/bin/python3 " + (tmp / "reader.py").string() + " " + dir.string() + " >" + out.string()), 0);
+  const auto j = nlohmann::json::parse(read_bytes(out));
+  const auto text = [](double x) { return seqvi::core::to_string(seqvi::core::Value(x)); };
+  EXPECT_EQ(j, nlohmann::json({{"jsb-vosp-0000", {"running", "inf"}},
+                               {"jsb-vosp-0001", {"done", text(changed[0].best_valid)}},
+                               {"jsb-vosp-0002", {"failed", "inf"}},
+                               {"jsb-vosp-0003", {"done", text(changed[1].best_valid)}}}));
+}
+
 TEST(StoreSweepStore, OpeningSomethingElseNamesThePathAndTheProblem) {
   const TempDir tmp;
   EXPECT_EQ(error_of([&] { SweepStore::open(tmp / "nothing"); }),

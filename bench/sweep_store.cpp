@@ -1,0 +1,126 @@
+// seqvi_bench_sweep_store: how fast the sweep store acknowledges trial-record changes (one journal
+// append + fdatasync per commit) on each given folder's file system, and what create / reopen cost.
+//
+// Output: one JSON line per folder on stdout,
+//   {"dir": …, "trials": N, "commits": M, "records_per_commit": K, "create_s": …, "commit_s": …,
+//    "commits_per_s": …, "us_per_commit": …, "auto_snapshots": …, "reopen_s": …, "journal_bytes": …}
+// Each commit is K records (state, epochs, a growing validation curve) of the N trials in turn, as a
+// coordinator writes after epoch reports. A sweep is created in a fresh sub-folder of each folder
+// and removed afterwards.
+//
+// Usage: seqvi_bench_sweep_store [--trials N] [--commits M] [--batch K] [DIR ...]
+//        (defaults: 10000 trials, 2000 commits, 1 record, folders "." and /dev/shm)
+#include "seqvi/store/sweep_store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+seqvi::search::TrialRecord trial(std::int64_t i) {
+  seqvi::search::TrialRecord r;
+  r.spec.dataset = "jsb";
+  r.spec.model = "vosp";
+  r.spec.index = i;
+  r.spec.seed = 1000 + static_cast<std::uint64_t>(i);
+  r.spec.params = {{"model", std::string("vosp")}, {"hidden", std::int64_t{400}}, {"latent", std::int64_t{64}},
+                   {"step_rate", 1e-3}, {"momentum", 0.9}, {"keep_rate", 0.8}, {"epochs", std::int64_t{100}}};
+  return r;
+}
+
+nlohmann::json run(const fs::path& folder, std::int64_t n, std::int64_t commits, std::int64_t batch) {
+  std::string pattern = (folder / "seqvi_bench_sweep_XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a folder in " + folder.string());
+  const fs::path root = pattern, dir = root / "sweep";
+  std::vector<seqvi::search::TrialRecord> trials;
+  for (std::int64_t i = 0; i < n; ++i) trials.push_back(trial(i));
+  nlohmann::json out{{"dir", fs::weakly_canonical(fs::absolute(folder)).string()}, {"trials", n}, {"commits", commits},
+                     {"records_per_commit", batch}};
+  auto t = Clock::now();
+  {
+    auto store = seqvi::store::SweepStore::create(dir, "[sweep]\nsamples = " + std::to_string(n) + "\n", trials);
+    out["create_s"] = seconds_since(t);
+    std::int64_t next = 0, snapshots = 0;
+    std::uintmax_t last_size = fs::file_size(dir / "journal");
+    std::vector<seqvi::search::TrialRecord> changed(static_cast<std::size_t>(batch));
+    t = Clock::now();
+    for (std::int64_t c = 0; c < commits; ++c) {
+      for (auto& r : changed) {
+        r = store.trials()[static_cast<std::size_t>(next++ % n)];
+        r.state = seqvi::search::TrialState::running;
+        r.epochs += 1;
+        r.valid_curve.push_back(10.0 - 0.01 * static_cast<double>(r.epochs));
+        r.best_valid = r.valid_curve.back();
+        r.best_epoch = r.epochs;
+      }
+      store.commit(changed);
+      const std::uintmax_t size = fs::file_size(dir / "journal");
+      if (size < last_size) ++snapshots;
+      last_size = size;
+    }
+    const double s = seconds_since(t);
+    out["commit_s"] = s;
+    out["commits_per_s"] = static_cast<double>(commits) / s;
+    out["us_per_commit"] = 1e6 * s / static_cast<double>(commits);
+    out["auto_snapshots"] = snapshots;
+    out["journal_bytes"] = last_size;
+    store.snapshot();
+  }
+  t = Clock::now();
+  const auto reopened = seqvi::store::SweepStore::open(dir);
+  out["reopen_s"] = seconds_since(t);
+  std::error_code ec;
+  fs::remove_all(root, ec);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t n = 10000, commits = 2000, batch = 1;
+  std::vector<fs::path> folders;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    const auto value = [&]() -> std::int64_t {
+      if (i + 1 >= argc) {
+        std::cerr << "seqvi_bench_sweep_store: " << a << " needs a value\n";
+        std::exit(2);
+      }
+      const std::int64_t v = std::atoll(argv[++i]);
+      if (v < 1) {
+        std::cerr << "seqvi_bench_sweep_store: " << a << " is " << argv[i] << ", must be ≥ 1\n";
+        std::exit(2);
+      }
+      return v;
+    };
+    if (a == "--trials") n = value();
+    else if (a == "--commits") commits = value();
+    else if (a == "--batch") batch = value();
+    else folders.emplace_back(a);
+  }
+  if (folders.empty()) {
+    folders.emplace_back(".");
+    if (fs::is_directory("/dev/shm")) folders.emplace_back("/dev/shm");
+  }
+  try {
+    for (const auto& f : folders) std::cout << run(f, n, commits, batch).dump() << std::endl;
+  } catch (const std::exception& e) {
+    std::cerr << "seqvi_bench_sweep_store: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
