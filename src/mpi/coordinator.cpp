@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <exception>
 #include <stdexcept>
@@ -25,6 +26,8 @@ using namespace std::chrono_literals;
 constexpr auto kMaxWait = 50ms;
 /// At most this many messages per group commit (bounds the latency of the first one's reply).
 constexpr int kMaxBatch = 4096;
+/// The deepest a worker's queue grows when trials are much shorter than a commit.
+constexpr int kMaxQueueDepth = 256;
 
 void check_options(const SweepOptions& o) {
   if (o.max_attempts < 1)
@@ -156,7 +159,11 @@ class Dispatcher {
         handle(*packet);
         if (++taken == kMaxBatch) break;
       }
-      book_.flush();
+      const auto commit_start = Clock::now();
+      if (book_.flush()) {
+        const double s = std::chrono::duration<double>(Clock::now() - commit_start).count();
+        commit_s_ = commit_s_ > 0 ? 0.8 * commit_s_ + 0.2 * s : s;
+      }
       send_outgoing();
       timers_.tick();
     }
@@ -171,13 +178,24 @@ class Dispatcher {
     bool shut = false;                 ///< Shutdown sent: send it nothing more
   };
 
+  /// Assignments a worker may hold: options.queue_depth, or more when trials take less time than a
+  /// commit (then a worker would otherwise finish its queue and wait for the next commit's reply).
+  int depth() const {
+    const double trial_s = book_.mean_trial_s();
+    if (trial_s <= 0 || commit_s_ <= 0) return o_.queue_depth;
+    const double want = 1 + std::ceil(2 * commit_s_ / std::max(trial_s, 1e-9));
+    return static_cast<int>(std::clamp(want, static_cast<double>(o_.queue_depth),
+                                       static_cast<double>(std::max(o_.queue_depth, kMaxQueueDepth))));
+  }
+
   void assign() {
+    const int depth = this->depth();
     // Round-robin one trial at a time, so that the first assignments spread over all workers.
     for (bool any = true; any && !queue_.empty();) {
       any = false;
       for (int w = 1; w < t_.size() && !queue_.empty(); ++w) {
         Slot& slot = slots_[static_cast<std::size_t>(w)];
-        if (slot.shut || static_cast<int>(slot.assigned.size()) >= o_.queue_depth) continue;
+        if (slot.shut || static_cast<int>(slot.assigned.size()) >= depth) continue;
         const std::size_t i = queue_.front();
         queue_.pop_front();
         slot.assigned.push_back(i);
@@ -259,6 +277,7 @@ class Dispatcher {
   Timers timers_;
   std::deque<std::size_t> queue_;
   std::vector<std::pair<int, Message>> outgoing_;
+  double commit_s_ = 0;     ///< moving average of a group commit's duration
   bool draining_ = false;   ///< stop requested: Shutdown{drained} sent, waiting for the Byes
   bool finishing_ = false;  ///< all trials final: Shutdown{completed} sent
   int gone_ = 0;

@@ -77,8 +77,8 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
   }
 }
 
-void TrialBook::flush() {
-  if (changed_.empty()) return;
+bool TrialBook::flush() {
+  if (changed_.empty()) return false;
   std::vector<search::TrialRecord> batch;
   batch.reserve(changed_.size());
   for (std::size_t i : changed_) {
@@ -87,6 +87,7 @@ void TrialBook::flush() {
   }
   changed_.clear();
   ledger_.commit(batch);
+  return true;
 }
 
 }  // namespace seqvi::mpi::detail

@@ -32,8 +32,8 @@ class TrialBook {
   bool epoch(std::size_t i, std::int64_t epoch, double bound);
   void finished(std::size_t i, const TrialOutcome& outcome, int rank);
 
-  /// Commits every record changed since the last flush in one ledger commit (nothing if none).
-  void flush();
+  /// Commits every record changed since the last flush in one ledger commit. @return false if none
+  bool flush();
   /// Mean wall time of the trials that ended done/pruned/diverged in this run (0 if none).
   double mean_trial_s() const { return finished_count_ ? finished_wall_s_ / finished_count_ : 0.0; }
 

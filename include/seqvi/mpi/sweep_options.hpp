@@ -22,6 +22,7 @@ struct SweepOptions {
   /// The coordinator folds the journal into the snapshot this often (seconds) and at the end.
   double snapshot_interval_s = 300;
   /// Assignments a worker holds (running + queued), so that it never waits on the coordinator. ≥ 1.
+  /// The coordinator holds more (up to 256) while trials are shorter than twice a group commit.
   int queue_depth = 2;
   /// This rank's stop request (SIGTERM/SIGINT/SIGUSR1/SIGUSR2 via job/stop_flag.hpp); tests inject
   /// one per simulated rank. Polled by the loops and, through TrialControl, at batch boundaries.
