@@ -19,6 +19,13 @@ std::filesystem::path data_dir() {
   return "data";
 }
 
+// Applications of a trained model and reports (issue 7): src/cli/{denoise,impute,sample,export,report}_cmd.cpp.
+void add_denoise_command(CLI::App& app);
+void add_impute_command(CLI::App& app);
+void add_sample_command(CLI::App& app);
+void add_export_midi_command(CLI::App& app);
+void add_report_command(CLI::App& app);
+
 }  // namespace seqvi::cli
 
 int main(int argc, char** argv) {
@@ -37,6 +44,11 @@ int main(int argc, char** argv) {
   add_train_commands(app);
   add_sweep_command(app);
   add_leaderboard_commands(app);
+  add_denoise_command(app);
+  add_impute_command(app);
+  add_sample_command(app);
+  add_export_midi_command(app);
+  add_report_command(app);
 
   try {
     app.parse(argc, argv);

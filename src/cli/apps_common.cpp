@@ -1,0 +1,127 @@
+// Shared by the application commands (apps_common.hpp).
+#include "apps_common.hpp"
+
+#include "seqvi/store/atomic_file.hpp"
+#include "seqvi/store/dataset_file.hpp"
+
+#include <fmt/format.h>
+
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+
+extern char** environ;
+
+namespace seqvi::cli::apps {
+
+LoadedModel load_model(const std::string& path, bool current) {
+  LoadedModel m;
+  m.path = path;
+  m.checkpoint = store::read_checkpoint(path);
+  try {
+    m.config = train::from_params(m.checkpoint.hyperparameters);
+  } catch (const std::invalid_argument& e) {
+    throw CommandError(fmt::format("{}: {}", path, e.what()));
+  }
+  const auto& s = m.checkpoint.state;
+  m.params = (current || s.best_params.size() == 0) ? s.params : s.best_params;
+  if (m.params.size() == 0) throw CommandError(fmt::format("{}: the checkpoint holds no parameters", path));
+  return m;
+}
+
+void require_kind(const LoadedModel& m, model::ModelKind kind, const std::string& command, const std::string& why) {
+  if (m.config.model.kind != kind) {
+    std::string upper(model::to_string(kind));
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    throw CommandError(fmt::format("{} needs a {} model ({}); {} holds a {}", command, upper, why, m.path,
+                                   model::to_string(m.config.model.kind)),
+                       kUsage);
+  }
+}
+
+data::Dataset load_matching_dataset(const LoadedModel& m, const std::string& data_path) {
+  data::Dataset d = store::read_dataset(data_path);
+  if (d.source_sha256 != m.checkpoint.dataset_sha256)
+    throw CommandError(fmt::format("{} was trained on '{}', not on {} ('{}')", m.path, m.checkpoint.dataset_name,
+                                   data_path, d.name));
+  return d;
+}
+
+std::string record_name(const std::string& split, std::size_t sequence) {
+  return fmt::format("{}_{:03}", split, sequence);
+}
+
+void add_midi_options(CLI::App* cmd, data::MidiOptions& o) {
+  cmd->add_option("--frame-seconds", o.frame_seconds, "Duration of one frame in the MIDI file, seconds")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--ticks-per-quarter", o.ticks_per_quarter, "MIDI time division")->check(CLI::Range(1, 32767));
+  cmd->add_option("--velocity", o.velocity, "Note-on velocity")->check(CLI::Range(1, 127));
+  cmd->add_flag("!--no-running-status", o.running_status, "Write every status byte (no running status)");
+}
+
+void write_midi(const std::filesystem::path& path, const infer::Roll& roll, const data::MidiOptions& options) {
+  std::string bytes;
+  try {
+    bytes = data::encode_midi(infer::roll_bytes(roll), options);
+  } catch (const std::invalid_argument& e) {
+    throw CommandError(e.what(), kUsage);
+  }
+  try {
+    store::write_file_atomically(path, bytes);
+  } catch (const std::system_error& e) {
+    throw CommandError(fmt::format("{}: {}", path.string(), e.what()));
+  }
+}
+
+std::filesystem::path find_analysis_tool(const std::string& name) {
+  std::vector<std::filesystem::path> places;
+  if (const char* env = std::getenv("SEQVI_ANALYSIS_DIR"); env != nullptr && *env != '\0') places.emplace_back(env);
+  std::error_code ec;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::filesystem::path dir = exe.parent_path();
+    places.push_back(dir / ".." / "analysis");
+    places.push_back(dir / ".." / ".." / "analysis");
+    places.push_back(dir / ".." / "share" / "seqvi" / "analysis");
+  }
+  std::string looked;
+  for (const auto& p : places) {
+    const std::filesystem::path tool = (p / name).lexically_normal();
+    if (std::filesystem::is_regular_file(tool, ec)) return tool;
+    looked += (looked.empty() ? "" : ", ") + tool.string();
+  }
+  throw CommandError(fmt::format("cannot find the analysis tool '{}' (looked in: {}); set SEQVI_ANALYSIS_DIR to the "
+                                 "analysis/ folder of the seqvi sources", name, looked.empty() ? "nowhere" : looked));
+}
+
+int run_program(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<std::string> all{program};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = ::posix_spawn(&pid, program.c_str(), nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) throw CommandError(fmt::format("cannot run {}: {}", program, std::generic_category().message(rc)));
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw CommandError(fmt::format("waiting for {}: {}", program, std::strerror(errno)));
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+void draw_figure(const std::filesystem::path& rolls, const std::string& record, const std::filesystem::path& png) {
+  const std::filesystem::path tool = find_analysis_tool("pianoroll");
+  const int code = run_program("/usr/bin/python3", {tool.string(), rolls.string(), "--record", record, "-o",
+                                                    png.string()});
+  if (code != 0) throw CommandError(fmt::format("{} failed (exit code {}) drawing {}", tool.string(), code, png.string()));
+}
+
+}  // namespace seqvi::cli::apps

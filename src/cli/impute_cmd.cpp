@@ -1,0 +1,170 @@
+// seqvi impute: fill a window of removed frames with a VRAE (Bayer & Osendorfer 2014, sec. 5) —
+// uniform random values, then N steps of posterior mode → emission mode → replace — and compare the
+// accuracy on the missing frames with copying the frame before the window.
+#include "apps_common.hpp"
+
+#include "seqvi/infer/impute.hpp"
+#include "seqvi/store/roll_file.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+namespace seqvi::cli {
+namespace {
+
+struct ImputeArgs {
+  std::string checkpoint;
+  std::string data;
+  std::string split = "test";
+  std::int64_t window = 8;
+  std::int64_t start = -1;  // -1 = a seeded random position per sequence
+  int steps = 10;
+  std::uint64_t seed = 1;
+  std::int64_t sequences = 0;
+  std::string rolls;
+  std::string figure;
+  std::int64_t figure_sequence = 0;
+  bool current = false;
+  bool json = false;
+};
+
+nlohmann::json scores_json(const infer::NoteScores& s) {
+  return {{"accuracy", s.accuracy()}, {"precision", s.precision()}, {"recall", s.recall()}, {"f1", s.f1()},
+          {"cell_accuracy", s.cell_accuracy()}};
+}
+
+int run_impute(const ImputeArgs& args) {
+  const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current);
+  apps::require_kind(m, model::ModelKind::vrae, "impute", "it infers z from the frames on both sides of the gap");
+  const data::Dataset dataset = apps::load_matching_dataset(m, args.data);
+  const data::Split& split = dataset.split(args.split);
+  const std::size_t n = args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences),
+                                                                   split.sequences())
+                                           : split.sequences();
+  infer::VraeNet net(m.config.model, m.params);
+  if (!args.json)
+    std::cout << fmt::format("seqvi impute: {} sequences of {} {}, windows of {} frames, {} steps, seed {}\n", n,
+                             dataset.name, args.split, args.window, args.steps, args.seed)
+              << std::flush;
+  store::RollFile rolls;
+  rolls.kind = "impute";
+  rolls.text = {{"checkpoint", args.checkpoint}, {"model", "vrae"}, {"dataset", dataset.name}, {"split", args.split}};
+  infer::NoteScores imputed, baseline;
+  std::vector<infer::NoteScores> per_step(static_cast<std::size_t>(args.steps));
+  std::size_t used = 0, skipped = 0;
+  std::string figure_record;
+  for (std::size_t s = 0; s < n; ++s) {
+    const std::int64_t T = split.length(s);
+    // The window needs a frame before it (the baseline copies it).
+    if (T < args.window + 1 || (args.start >= 0 && args.start + args.window > T)) {
+      ++skipped;
+      continue;
+    }
+    core::Rng rng(args.seed, core::hash64("impute") + s);
+    const std::int64_t start =
+        args.start >= 0 ? args.start
+                        : 1 + static_cast<std::int64_t>(rng.uniform_index(static_cast<std::uint64_t>(T - args.window)));
+    const infer::ImputeOutcome o =
+        infer::impute_sequence(net, infer::roll_of(split, s), {start, args.window}, args.steps, rng);
+    imputed += o.imputed_scores;
+    baseline += o.baseline_scores;
+    for (std::size_t i = 0; i < per_step.size(); ++i) per_step[i] += o.step_scores[i];
+    infer::Roll errors = (o.imputed - o.clean).cwiseAbs();
+    rolls.records.push_back({apps::record_name(args.split, s),
+                             {{"sequence", static_cast<double>(s)},
+                              {"window_start", static_cast<double>(start)},
+                              {"window_length", static_cast<double>(args.window)},
+                              {"imputed_accuracy", o.imputed_scores.accuracy()},
+                              {"baseline_accuracy", o.baseline_scores.accuracy()}},
+                             {{"clean", o.clean}, {"initial", o.initial}, {"imputed", o.imputed},
+                              {"baseline", o.baseline}, {"errors", errors}}});
+    if (used == static_cast<std::size_t>(args.figure_sequence)) figure_record = rolls.records.back().name;
+    ++used;
+  }
+  if (used == 0)
+    throw CommandError(fmt::format("no sequence of the {} split is long enough for a window of {} frames{}",
+                                   args.split, args.window,
+                                   args.start >= 0 ? fmt::format(" starting at frame {}", args.start) : ""));
+  rolls.numbers = {{"window_length", static_cast<double>(args.window)}, {"steps", static_cast<double>(args.steps)},
+                   {"seed", static_cast<double>(args.seed)}, {"imputed_accuracy", imputed.accuracy()},
+                   {"baseline_accuracy", baseline.accuracy()}};
+  if (!args.figure.empty() && figure_record.empty())
+    throw CommandError(fmt::format("--figure-sequence is {}, must be below the {} sequences imputed",
+                                   args.figure_sequence, used), kUsage);
+
+  std::filesystem::path rolls_path = args.rolls;
+  std::filesystem::path temp_rolls;
+  if (rolls_path.empty() && !args.figure.empty()) {
+    const std::filesystem::path fig(args.figure);
+    temp_rolls = fig.parent_path() / ("." + fig.filename().string() + ".rolls.h5");
+    rolls_path = temp_rolls;
+  }
+  if (!rolls_path.empty()) store::write_roll_file(rolls, rolls_path);
+  if (!args.figure.empty()) {
+    try {
+      apps::draw_figure(rolls_path, figure_record, args.figure);
+    } catch (...) {
+      if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
+      throw;
+    }
+    if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
+  }
+
+  if (args.json) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& s : per_step) steps.push_back(s.accuracy());
+    std::cout << nlohmann::json{{"sequences", used},        {"skipped", skipped},
+                                {"window", args.window},    {"steps", args.steps},
+                                {"seed", args.seed},        {"imputed", scores_json(imputed)},
+                                {"baseline", scores_json(baseline)}, {"accuracy_per_step", steps}}
+                     .dump()
+              << '\n';
+    return kOk;
+  }
+  std::cout << fmt::format("scores on the {} missing frames of {} sequences{}:\n", used * static_cast<std::size_t>(args.window),
+                           used, skipped > 0 ? fmt::format(" ({} too short, skipped)", skipped) : "")
+            << fmt::format("  {:<22} {:>9} {:>9} {:>9} {:>9}\n", "", "accuracy", "precision", "recall", "F1")
+            << fmt::format("  {:<22} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f}\n", "imputed (VRAE)", imputed.accuracy(),
+                           imputed.precision(), imputed.recall(), imputed.f1())
+            << fmt::format("  {:<22} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f}\n", "copy previous frame",
+                           baseline.accuracy(), baseline.precision(), baseline.recall(), baseline.f1());
+  std::string trace;
+  for (const auto& s : per_step) trace += fmt::format(" {:.3f}", s.accuracy());
+  std::cout << fmt::format("  accuracy after each step:{}\n", trace);
+  std::cout << "  (accuracy = TP / (TP + FP + FN) over the missing frames' notes, Bay et al. 2009)\n";
+  if (!args.rolls.empty()) std::cout << fmt::format("rolls written to {}\n", args.rolls);
+  if (!args.figure.empty()) std::cout << fmt::format("figure written to {}\n", args.figure);
+  return kOk;
+}
+
+}  // namespace
+
+void add_impute_command(CLI::App& app) {
+  static ImputeArgs args;
+  auto* cmd = app.add_subcommand(
+      "impute", "Impute a window of removed frames with a VRAE (iterated posterior mode and emission mode); "
+                "compares the accuracy on the missing frames with copying the previous frame");
+  cmd->add_option("checkpoint", args.checkpoint, "Checkpoint of a VRAE (seqvi train --model vrae)")->required();
+  cmd->add_option("--data", args.data, "The dataset file the model was trained on")->required();
+  cmd->add_option("--split", args.split, "Sequences to impute")->check(CLI::IsMember({"test", "valid", "train"}));
+  cmd->add_option("--window", args.window, "Frames removed per sequence")->check(CLI::PositiveNumber);
+  cmd->add_option("--start", args.start,
+                  "First removed frame (≥ 1); default: a random position per sequence from --seed")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--steps", args.steps, "Iterations of mode inference → emission mode → replace")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seed", args.seed, "Seed of the window positions and the initial uniform values");
+  cmd->add_option("--sequences", args.sequences, "Impute only the first N sequences (0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--rolls", args.rolls, "Write the clean, initial, imputed, baseline and error rolls to this HDF5 file");
+  cmd->add_option("--figure", args.figure, "Draw a Figure-3-style PNG of one sequence (needs python3-matplotlib)");
+  cmd->add_option("--figure-sequence", args.figure_sequence, "Which imputed sequence --figure shows (0 = first)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
+  cmd->add_flag("--json", args.json, "One JSON object with the scores instead of the table");
+  cmd->callback([] { run_impute(args); });
+}
+
+}  // namespace seqvi::cli

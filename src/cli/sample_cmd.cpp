@@ -1,0 +1,76 @@
+// seqvi sample: draw a piano roll from a trained model's generative process — the VRAE ancestrally
+// from the Wiener (or normal) prior, the VOSP frame by frame — and write it as a MIDI file.
+#include "apps_common.hpp"
+
+#include "seqvi/infer/sample.hpp"
+#include "seqvi/store/roll_file.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace seqvi::cli {
+namespace {
+
+struct SampleArgs {
+  std::string checkpoint;
+  std::int64_t frames = 64;
+  std::string out;
+  std::uint64_t seed = 1;
+  std::string rolls;
+  bool current = false;
+  data::MidiOptions midi;
+};
+
+int run_sample(const SampleArgs& args) {
+  const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current);
+  core::Rng rng(args.seed, "sample");
+  infer::Roll roll;
+  const model::ModelKind kind = m.config.model.kind;
+  if (kind == model::ModelKind::vrae) {
+    infer::VraeNet net(m.config.model, m.params);
+    roll = infer::sample_vrae(net, args.frames, rng);
+  } else if (kind == model::ModelKind::vosp) {
+    infer::VospNet net(m.config.model, m.params);
+    roll = infer::sample_vosp(net, args.frames, rng);
+  } else {
+    throw CommandError(fmt::format("sample needs a VRAE or VOSP model (a latent-state model); {} holds a {}",
+                                   m.path, model::to_string(kind)),
+                       kUsage);
+  }
+  apps::write_midi(args.out, roll, args.midi);
+  if (!args.rolls.empty()) {
+    store::RollFile file;
+    file.kind = "sample";
+    file.text = {{"checkpoint", args.checkpoint}, {"model", std::string(model::to_string(kind))}};
+    file.numbers = {{"seed", static_cast<double>(args.seed)}, {"frames", static_cast<double>(args.frames)}};
+    file.records.push_back({"sample_000", {}, {{"sample", roll}}});
+    store::write_roll_file(file, args.rolls);
+  }
+  const double notes = roll.sum();
+  std::cout << fmt::format("{} frames sampled from the {} in {} (seed {}): {:.2f} notes per frame; {} s of MIDI "
+                           "written to {}\n",
+                           args.frames, model::to_string(kind), args.checkpoint, args.seed,
+                           args.frames > 0 ? notes / static_cast<double>(args.frames) : 0.0,
+                           static_cast<double>(args.frames) * args.midi.frame_seconds, args.out);
+  return kOk;
+}
+
+}  // namespace
+
+void add_sample_command(CLI::App& app) {
+  static SampleArgs args;
+  auto* cmd = app.add_subcommand("sample",
+                                 "Sample a piano roll from a VRAE (ancestrally, z from the prior) or a VOSP (frame "
+                                 "by frame) and write it as a Standard MIDI File");
+  cmd->add_option("--model", args.checkpoint, "Checkpoint of a VRAE or VOSP")->required();
+  cmd->add_option("--frames", args.frames, "Frames to sample")->check(CLI::PositiveNumber);
+  cmd->add_option("-o,--out", args.out, "The MIDI file to write")->required();
+  cmd->add_option("--seed", args.seed, "Seed of the prior and Bernoulli draws");
+  cmd->add_option("--rolls", args.rolls, "Also write the sampled roll to this HDF5 roll file");
+  cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
+  apps::add_midi_options(cmd, args.midi);
+  cmd->callback([] { run_sample(args); });
+}
+
+}  // namespace seqvi::cli
