@@ -66,7 +66,9 @@ class Timers {
       const auto left = last_progress_ + to_duration(o_.progress_interval_s) - now;
       due = std::min<std::chrono::microseconds>(due, std::chrono::duration_cast<std::chrono::microseconds>(left));
     }
-    return std::max(due, std::chrono::microseconds(0));
+    // At least 1 ms: with progress_interval_s = 0 the loop would otherwise poll without pause while
+    // idle (a message still ends the wait at once).
+    return std::max(due, std::chrono::microseconds(1000));
   }
 
  private:
