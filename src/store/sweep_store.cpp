@@ -69,7 +69,6 @@ std::pair<search::TrialRecord, std::string> normalise(const fs::path& dir, const
 struct Loaded {
   detail::SweepSnapshot table;       ///< snapshot with the journal replayed; sequence = last applied
   std::int64_t journal_entries = 0;  ///< entries replayed
-  std::int64_t journal_valid_bytes = 0;
   bool journal_newer = false;        ///< the journal is ahead of the snapshot read (rotated underneath)
 };
 
@@ -103,7 +102,6 @@ Loaded load(const fs::path& dir) {
     t.sequence = e.seq;
   }
   out.journal_entries = static_cast<std::int64_t>(journal->entries.size());
-  out.journal_valid_bytes = journal->valid_bytes;
   return out;
 }
 
@@ -162,7 +160,13 @@ struct SweepStore::Impl {
 
 SweepStore::SweepStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SweepStore::SweepStore(SweepStore&&) noexcept = default;
-SweepStore& SweepStore::operator=(SweepStore&&) noexcept = default;
+SweepStore& SweepStore::operator=(SweepStore&& other) noexcept {
+  if (this != &other) {
+    SweepStore previous(std::move(*this));  // its destructor snapshots and unlocks the sweep held so far
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
 
 SweepStore::~SweepStore() {
   if (!impl_ || !impl_->dirty) return;
