@@ -26,6 +26,8 @@ using namespace std::chrono_literals;
 constexpr auto kMaxWait = 50ms;
 /// At most this many messages per group commit (bounds the latency of the first one's reply).
 constexpr int kMaxBatch = 4096;
+/// How long a failing coordinator waits for the workers' Byes before it gives up on them.
+constexpr auto kAbandonWait = std::chrono::seconds(60);
 /// The deepest a worker's queue grows when trials are much shorter than a commit.
 constexpr int kMaxQueueDepth = 256;
 
@@ -150,6 +152,16 @@ class Dispatcher {
   }
 
   SweepEnd run() {
+    try {
+      return loop();
+    } catch (...) {
+      abandon();
+      throw;
+    }
+  }
+
+ private:
+  SweepEnd loop() {
     for (;;) {
       if (!draining_ && !finishing_ && o_.stop_requested()) drain();
       if (!draining_) assign();
@@ -174,7 +186,30 @@ class Dispatcher {
     return draining_ ? SweepEnd::drained : SweepEnd::completed;
   }
 
- private:
+  /// After an error on rank 0 (store, garbled message): release the workers so that every rank can
+  /// reach MPI_Finalize, recording nothing more (their trials stay `running` on disk: a crash on resume).
+  void abandon() noexcept {
+    try {
+      outgoing_.clear();
+      for (int w = 1; w < t_.size(); ++w) {
+        Slot& slot = slots_[static_cast<std::size_t>(w)];
+        if (!slot.shut) t_.send(w, encode(Shutdown{true}));
+        slot.shut = true;
+      }
+      const auto deadline = Clock::now() + kAbandonWait;
+      while (gone_ < t_.size() - 1 && Clock::now() < deadline) {
+        auto packet = t_.receive(kMaxWait);
+        try {
+          if (packet && std::holds_alternative<Bye>(decode(packet->bytes))) ++gone_;
+        } catch (const MessageError&) {
+          // a garbled message may be why we are here; keep waiting for the Byes
+        }
+      }
+    } catch (...) {
+      // Best effort: the original error is what the caller must see.
+    }
+  }
+
   struct Slot {
     std::deque<std::size_t> assigned;  ///< running (front, once Started) and queued trials
     bool shut = false;                 ///< Shutdown sent: send it nothing more

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 #include <cmath>
 #include <csignal>
 #include <mutex>
@@ -333,6 +334,40 @@ TEST(MpiCoordinator, AshaInSweepOrderPrunesEveryTrialWorseThanTheFirstTwoAtRungO
     }
   }
   }
+}
+
+/// A ledger whose disk fails at the n-th commit.
+class FailingLedger final : public MemoryLedger {
+ public:
+  FailingLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir, int fail_at)
+      : MemoryLedger(std::move(trials), std::move(dir)), fail_at_(fail_at) {}
+  void commit(std::span<const search::TrialRecord> changed) override {
+    if (commits + 1 == fail_at_) throw store::SweepStoreError("journal: No space left on device");
+    MemoryLedger::commit(changed);
+  }
+
+ private:
+  int fail_at_;
+};
+
+TEST(MpiCoordinator, AStoreErrorReachesTheCallerAndTheWorkersAreReleased) {
+  test::TempDir dir;
+  FailingLedger ledger(test::fake_trials(12, 3), dir.path(), 4);
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(500);
+  FakeRunner runner(b);
+  auto transports = make_local_transports(3);
+  std::vector<SweepEnd> ends(2, SweepEnd::completed);
+  std::vector<std::thread> workers;
+  for (int w = 1; w < 3; ++w)
+    workers.emplace_back([&, w] {
+      ends[static_cast<std::size_t>(w - 1)] =
+          run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options());
+    });
+  EXPECT_THROW(run_coordinator(*transports[0], ledger, runner, test::quiet_options()), store::SweepStoreError);
+  for (auto& t : workers) t.join();  // they got Shutdown: this returns instead of hanging
+  EXPECT_EQ(ends, (std::vector<SweepEnd>{SweepEnd::drained, SweepEnd::drained}));
+  EXPECT_EQ(ledger.commits, 3);
 }
 
 TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {
