@@ -117,8 +117,20 @@ void print_progress(const mpi::Progress& p) {
             << std::flush;
 }
 
+int run_sweep(const SweepArgs& args, bool talk);
+
+/// Ranks other than 0 end silently on a configuration error: rank 0 says it once for the job.
 int run_sweep_command(const SweepArgs& args) {
   const bool talk = launcher_rank() == 0;
+  try {
+    return run_sweep(args, talk);
+  } catch (const CommandError& e) {
+    if (talk) throw;
+    throw CommandExit(e.code());
+  }
+}
+
+int run_sweep(const SweepArgs& args, bool talk) {
   // 1. Configuration: everything checked before MPI starts.
   const std::filesystem::path out(args.out);
   std::string config_text;
