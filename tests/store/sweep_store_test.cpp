@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -383,6 +384,49 @@ TEST(StoreSweepStore, LockOfAKilledProcessIsReleased) {
   ASSERT_TRUE(WIFSIGNALED(status));
   SweepStore resumed = SweepStore::open(dir);
   expect_same(finished(make_record(1), 2), resumed.trials()[1]);
+}
+
+TEST(StoreSweepStore, FailedAppendIsRolledBackAndNotAcknowledged) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore::create(dir, kConfig, make_records(2));
+  // In a child process: a file-size limit makes the journal append fail part-way (EFBIG), as a full
+  // disk would. Exit codes say which expectation failed.
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      SweepStore store = SweepStore::open(dir);
+      const auto before = fs::file_size(dir / "journal");
+      ::signal(SIGXFSZ, SIG_IGN);
+      rlimit saved{};
+      ::getrlimit(RLIMIT_FSIZE, &saved);
+      rlimit small = saved;
+      small.rlim_cur = before + 1000;  // room for part of the entry only
+      if (::setrlimit(RLIMIT_FSIZE, &small) != 0) ::_exit(10);
+      bool threw = false;
+      try {
+        store.commit(finished(make_record(0), 2000));  // a ~40 kB entry
+      } catch (const SweepStoreError&) {
+        threw = true;
+      }
+      ::setrlimit(RLIMIT_FSIZE, &saved);
+      if (!threw) ::_exit(11);
+      if (fs::file_size(dir / "journal") != before) ::_exit(12);  // truncated back
+      if (store.trials()[0].state != TrialState::pending) ::_exit(13);  // not applied
+      store.commit(finished(make_record(1), 2));  // the journal still works
+      ::_exit(0);  // no destructor: the change is only in the journal
+    } catch (...) {
+      ::_exit(14);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  const auto view = seqvi::store::read_sweep(dir);
+  EXPECT_EQ(view.trials[0].state, TrialState::pending);
+  expect_same(finished(make_record(1), 2), view.trials[1]);
 }
 
 TEST(StoreSweepStore, AutomaticSnapshotsKeepTheJournalBounded) {
