@@ -13,7 +13,7 @@
 # cluster_stop and cluster_reap_stale find leftovers. Submit with
 # `SEQVI_SLURM_CLUSTER=$cluster_dir sbatch …` so the job's processes carry it too.
 #
-# Settings (environment): SEQVI_SLURM_CRED_EXPIRE (s, default 5): how long a requeued job waits before
+# Settings (environment): SEQVI_SLURM_CRED_EXPIRE (s, default 8): how long a requeued job waits before
 # it may start again (SLURM's cred_expire, default 120 s on real clusters).
 
 cluster_dir=""
@@ -105,7 +105,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$d/munge/munge.socket,cred_expire=${SEQVI_SLURM_CRED_EXPIRE:-5}
+AuthInfo=socket=$d/munge/munge.socket,cred_expire=${SEQVI_SLURM_CRED_EXPIRE:-8}
 StateSaveLocation=$d/state
 SlurmdSpoolDir=$d/spool
 SlurmctldPidFile=$d/run/slurmctld.pid
