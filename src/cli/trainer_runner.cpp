@@ -92,6 +92,14 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   }
   train::Trainer trainer(config, data);
   if (!state) state = trainer.initial_state();
+  // A worker killed between writing a checkpoint and reporting its epoch leaves the sweep table
+  // behind the checkpoint: report the epochs the checkpoint holds again (reports are idempotent).
+  for (const auto& r : state->curve) {
+    if (!control.report_epoch(r.epoch, r.valid_bound) && state->status == train::TrialStatus::running) {
+      state->status = train::TrialStatus::pruned;
+      break;
+    }
+  }
   SweepObserver observer(checkpoint, checkpoint_path, control);
   const train::TrialStatus status = trainer.run(*state, observer);
   observer.save(*state);
