@@ -123,8 +123,7 @@ int run_denoise(const DenoiseArgs& args) {
 void add_denoise_command(CLI::App& app) {
   static DenoiseArgs args;
   auto* cmd = app.add_subcommand(
-      "denoise", "Denoise corrupted sequences online with a VOSP: notes switched on with probability p are removed "
-                 "by the posterior mode and the emission mode; prints precision, recall and F1");
+      "denoise", "Denoise corrupted sequences online with a VOSP; precision, recall and F1 before and after");
   cmd->add_option("checkpoint", args.checkpoint, "Checkpoint of a VOSP (seqvi train --model vosp)")->required();
   cmd->add_option("--data", args.data, "The dataset file the model was trained on")->required();
   cmd->add_option("--split", args.split, "Sequences to corrupt")->check(CLI::IsMember({"test", "valid", "train"}));

@@ -64,8 +64,7 @@ int run_export(const ExportArgs& args) {
 void add_export_midi_command(CLI::App& app) {
   static ExportArgs args;
   auto* cmd = app.add_subcommand(
-      "export-midi", "Write a piano roll (a dataset sequence, or a roll of a denoise/impute/sample roll file) as a "
-                     "Standard MIDI File");
+      "export-midi", "Write a dataset sequence or a roll of a roll file as a Standard MIDI File");
   auto* data = cmd->add_option("--data", args.data, "A dataset file: export --split / --sequence from it");
   cmd->add_option("--split", args.split, "The dataset split")->check(CLI::IsMember({"test", "valid", "train"}));
   cmd->add_option("--sequence", args.sequence, "The sequence of the split (counted from 0)")

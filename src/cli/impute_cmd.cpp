@@ -144,15 +144,15 @@ int run_impute(const ImputeArgs& args) {
 void add_impute_command(CLI::App& app) {
   static ImputeArgs args;
   auto* cmd = app.add_subcommand(
-      "impute", "Impute a window of removed frames with a VRAE (iterated posterior mode and emission mode); "
-                "compares the accuracy on the missing frames with copying the previous frame");
+      "impute", "Impute a window of removed frames with a VRAE; accuracy against copying the previous frame");
   cmd->add_option("checkpoint", args.checkpoint, "Checkpoint of a VRAE (seqvi train --model vrae)")->required();
   cmd->add_option("--data", args.data, "The dataset file the model was trained on")->required();
   cmd->add_option("--split", args.split, "Sequences to impute")->check(CLI::IsMember({"test", "valid", "train"}));
   cmd->add_option("--window", args.window, "Frames removed per sequence")->check(CLI::PositiveNumber);
   cmd->add_option("--start", args.start,
                   "First removed frame (≥ 1); default: a random position per sequence from --seed")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::PositiveNumber)
+      ->default_str("random");
   cmd->add_option("--steps", args.steps, "Iterations of mode inference → emission mode → replace")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--seed", args.seed, "Seed of the window positions and the initial uniform values");

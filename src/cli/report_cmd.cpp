@@ -22,8 +22,7 @@ struct ReportArgs {
 void add_report_command(CLI::App& app) {
   static ReportArgs args;
   auto* cmd = app.add_subcommand(
-      "report", "Write a sweep's report (PNG figures and Markdown) into <sweep dir>/report/ (runs analysis/report "
-                "with Debian's python3-h5py, python3-numpy, python3-matplotlib)");
+      "report", "Write a sweep's report (figures, leaderboard) into <sweep dir>/report/ (runs analysis/report)");
   cmd->add_option("sweep", args.sweep, "The sweep folder")->required();
   cmd->add_option("--table", args.table, "Read the trial table from this JSON file instead of seqvi leaderboard");
   cmd->add_option("--out", args.out, "Write the report here instead of <sweep dir>/report");

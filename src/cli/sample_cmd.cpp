@@ -60,9 +60,7 @@ int run_sample(const SampleArgs& args) {
 
 void add_sample_command(CLI::App& app) {
   static SampleArgs args;
-  auto* cmd = app.add_subcommand("sample",
-                                 "Sample a piano roll from a VRAE (ancestrally, z from the prior) or a VOSP (frame "
-                                 "by frame) and write it as a Standard MIDI File");
+  auto* cmd = app.add_subcommand("sample", "Sample a piano roll from a VRAE or VOSP and write it as a MIDI file");
   cmd->add_option("--model", args.checkpoint, "Checkpoint of a VRAE or VOSP")->required();
   cmd->add_option("--frames", args.frames, "Frames to sample")->check(CLI::PositiveNumber);
   cmd->add_option("-o,--out", args.out, "The MIDI file to write")->required();
