@@ -429,6 +429,60 @@ TEST(StoreSweepStore, FailedAppendIsRolledBackAndNotAcknowledged) {
   expect_same(finished(make_record(1), 2), view.trials[1]);
 }
 
+TEST(StoreSweepStore, ReadersNeverFailWhileAWriterCommitsAndSnapshots) {
+  const ScratchDir tmp;
+  const fs::path dir = tmp.path() / "sweep";
+  SweepStore::create(dir, kConfig, make_records(2));
+  constexpr std::int64_t kCommits = 60;
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {  // the writer: commits, and rotates the journal every few commits
+    try {
+      SweepStore store = SweepStore::open(dir);
+      for (std::int64_t k = 1; k <= kCommits; ++k) {
+        TrialRecord r = make_record(k % 2);
+        r.state = TrialState::running;
+        r.epochs = k;
+        store.commit(r);
+        if (k % 2 == 0) store.snapshot();
+      }
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(1);
+    }
+  }
+  // The reader: every view is whole and no older than the one before.
+  std::int64_t reads = 0, seen[2] = {0, 0};
+  std::string failure;
+  for (;;) {
+    int status = 0;
+    const pid_t done = ::waitpid(child, &status, WNOHANG);
+    try {
+      const auto view = seqvi::store::read_sweep(dir);
+      ++reads;
+      for (int t = 0; t < 2; ++t) {
+        if (view.trials[t].epochs < seen[t] && failure.empty())
+          failure = "trial " + std::to_string(t) + " went back from epoch " + std::to_string(seen[t]) + " to " +
+                    std::to_string(view.trials[t].epochs);
+        seen[t] = std::max(seen[t], view.trials[t].epochs);
+      }
+    } catch (const SweepStoreError& e) {
+      if (failure.empty()) failure = e.what();
+    }
+    if (done == child) {
+      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the writer failed";
+      break;
+    }
+    ::usleep(500);  // leave the writer some of the (shared) cores
+  }
+  EXPECT_EQ(failure, "");
+  std::printf("[ figures  ] %lld consistent reads during %lld commits\n", static_cast<long long>(reads),
+              static_cast<long long>(kCommits));
+  const auto last = seqvi::store::read_sweep(dir);
+  EXPECT_EQ(last.trials[0].epochs, kCommits);
+  EXPECT_EQ(last.trials[1].epochs, kCommits - 1);
+}
+
 TEST(StoreSweepStore, AutomaticSnapshotsKeepTheJournalBounded) {
   const ScratchDir tmp;
   const fs::path dir = tmp.path() / "sweep";
