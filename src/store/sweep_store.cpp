@@ -147,10 +147,13 @@ struct SweepStore::Impl {
   /// Writes sweep.h5 for generation + 1, then starts that generation's journal (the order matters:
   /// a crash in between leaves a journal older than the snapshot, which readers ignore).
   void snapshot(Overwrite overwrite) {
-    detail::SweepSnapshot next = table;  // shares nothing mutable; copy keeps `table` intact on failure
-    next.generation = table.generation + 1;
-    detail::write_sweep_snapshot(snapshot_path(dir), next, overwrite);
-    table.generation = next.generation;
+    ++table.generation;
+    try {
+      detail::write_sweep_snapshot(snapshot_path(dir), table, overwrite);
+    } catch (...) {
+      --table.generation;  // sweep.h5 unchanged: the live journal stays valid
+      throw;
+    }
     dirty = false;
     std::error_code ec;
     snapshot_bytes = static_cast<std::int64_t>(fs::file_size(snapshot_path(dir), ec));

@@ -433,7 +433,7 @@ TEST(StoreSweepStore, ReadersNeverFailWhileAWriterCommitsAndSnapshots) {
   const ScratchDir tmp;
   const fs::path dir = tmp.path() / "sweep";
   SweepStore::create(dir, kConfig, make_records(2));
-  constexpr std::int64_t kCommits = 60;
+  constexpr std::int64_t kCommits = 40;
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {  // the writer: commits, and rotates the journal every few commits
