@@ -42,6 +42,8 @@ TEST(InferDenoise, RaisesF1AboveTheCorruptedInputOnATrainedVosp) {
     corrupted += o.corrupted_scores;
     denoised += o.denoised_scores;
   }
+  RecordProperty("corrupted_f1", std::to_string(corrupted.f1()));
+  RecordProperty("denoised_f1", std::to_string(denoised.f1()));
   EXPECT_DOUBLE_EQ(corrupted.recall(), 1.0);  // switching notes on never loses one
   EXPECT_GT(denoised.f1(), corrupted.f1() + 0.05)
       << "precision " << corrupted.precision() << " -> " << denoised.precision() << ", recall "
@@ -73,6 +75,8 @@ TEST(InferImpute, BeatsCopyingThePreviousFrameOnATrainedVrae) {
     imputed += o.imputed_scores;
     baseline += o.baseline_scores;
   }
+  RecordProperty("imputed_accuracy", std::to_string(imputed.accuracy()));
+  RecordProperty("baseline_accuracy", std::to_string(baseline.accuracy()));
   EXPECT_GT(imputed.accuracy(), baseline.accuracy()) << "validation bound " << trained.best_valid;
 }
 

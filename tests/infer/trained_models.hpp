@@ -45,15 +45,15 @@ struct TrainedModel {
   double best_valid = 0;
 };
 
-/// `kind` ("vrae" or "vosp") trained on structured_dataset() for `epochs` epochs (~16 batches of 4 chunks each; 640 steps by default, ~0.5 s).
-inline const TrainedModel& trained_model(const std::string& kind, std::int64_t epochs = 40) {
+/// `kind` ("vrae" or "vosp") trained on structured_dataset() for `epochs` epochs (~16 batches of 4 chunks each: 320 steps by default, ~0.2 s; margins at the default: denoised F1 0.74 vs 0.59 corrupted, imputed accuracy 0.35 vs 0.20 for the baseline).
+inline const TrainedModel& trained_model(const std::string& kind, std::int64_t epochs = 20) {
   static const data::Dataset dataset = structured_dataset();
   static std::map<std::string, TrainedModel> cache;
   const std::string key = kind + "/" + std::to_string(epochs);
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   train::TrainConfig c;
   c.model.kind = model::parse_model_kind(kind);
-  c.model.hidden = 24;
+  c.model.hidden = 16;
   c.model.latent = 4;
   c.batching.batch_size = 4;
   c.batching.max_frames = 16;
