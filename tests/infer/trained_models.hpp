@@ -45,7 +45,9 @@ struct TrainedModel {
   double best_valid = 0;
 };
 
-/// `kind` ("vrae" or "vosp") trained on structured_dataset() for `epochs` epochs (~16 batches of 4 chunks each: 320 steps by default, ~0.2 s; margins at the default: denoised F1 0.74 vs 0.59 corrupted, imputed accuracy 0.35 vs 0.20 for the baseline).
+/// `kind` ("vrae" or "vosp") trained on structured_dataset() for `epochs` epochs (~16 batches of 4
+/// chunks each: 320 steps by default, ~0.2 s). Margins at the default: denoised F1 0.74 against 0.59
+/// for the corrupted rolls; imputed accuracy 0.35 against 0.20 for the copy-the-previous-frame baseline.
 inline const TrainedModel& trained_model(const std::string& kind, std::int64_t epochs = 20) {
   static const data::Dataset dataset = structured_dataset();
   static std::map<std::string, TrainedModel> cache;
