@@ -207,11 +207,12 @@ int run_sweep(const SweepArgs& args, bool talk) {
 
 void add_sweep_command(CLI::App& app) {
   static SweepArgs args;
-  auto* cmd = app.add_subcommand(
-      "sweep",
-      "Random search over the paper's Table-2 space: mpirun -np N seqvi sweep --config sweep.toml --out DIR\n"
-      "(rank 0 coordinates, ranks 1..N-1 train; -np 1 runs everything in one process). SIGTERM, SIGINT or\n"
-      "SIGUSR1 drain the sweep (exit 75); --resume continues it, with any rank count.");
+  auto* cmd = app.add_subcommand("sweep", "Random search over the paper's Table-2 space with MPI; --resume continues");
+  cmd->footer(
+      "Run as: mpirun -np N seqvi sweep --config sweep.toml --out DIR (or launch/sweep). Rank 0 coordinates,\n"
+      "ranks 1..N-1 train; -np 1 runs everything in one process. SIGUSR1 to mpirun, or SIGTERM/SIGINT/SIGUSR1\n"
+      "to the ranks, drains the sweep: trials checkpoint and are recorded as interrupted; exit code 75.\n"
+      "--resume continues it with any rank count. Guide: docs/sweeps.md");
   cmd->add_option("--config", args.config, "Sweep configuration (TOML; docs/sweeps.md)");
   cmd->add_option("--out", args.out, "Sweep directory (sweep.h5, journal, trials/<id>.h5)");
   cmd->add_flag("--resume", args.resume, "Continue the sweep in --out (done trials are kept)");
