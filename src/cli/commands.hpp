@@ -48,6 +48,9 @@ struct GlobalOptions {
 };
 GlobalOptions& global_options();
 
+/// "42s", "3m05s", "2h07m"; "?" for a negative or non-finite time (an unknown ETA).
+std::string format_duration(double seconds);
+
 /// The data directory: --data-dir, else $SEQVI_DATA_DIR, else ./data.
 std::filesystem::path data_dir();
 

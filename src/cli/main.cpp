@@ -2,6 +2,9 @@
 // turning exceptions into one-line messages and documented exit codes (docs/cli.md).
 #include "commands.hpp"
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -25,6 +28,14 @@ void add_impute_command(CLI::App& app);
 void add_sample_command(CLI::App& app);
 void add_export_midi_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+
+std::string format_duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  const auto s = static_cast<long long>(seconds + 0.5);
+  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
+  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
 
 }  // namespace seqvi::cli
 

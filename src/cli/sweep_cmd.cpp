@@ -48,14 +48,6 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
-std::string duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const auto s = static_cast<long long>(seconds + 0.5);
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
-}
-
 /// Dataset short name → file: [datasets] in the TOML, else <data dir>/<name>.h5. Checks they exist.
 std::map<std::string, std::filesystem::path> dataset_files(const search::SweepConfig& config) {
   std::map<std::string, std::filesystem::path> files;
@@ -111,9 +103,9 @@ void print_progress(const mpi::Progress& p) {
                                 p.count(TrialState::diverged) + p.count(TrialState::failed);
   std::cout << fmt::format("[{:>7}] {}/{} finished (done {}, pruned {}, diverged {}, failed {})  running {}  "
                            "pending {}  best{}  ETA {}\n",
-                           duration(p.elapsed_s), finished, p.total, p.count(TrialState::done),
+                           format_duration(p.elapsed_s), finished, p.total, p.count(TrialState::done),
                            p.count(TrialState::pruned), p.count(TrialState::diverged), p.count(TrialState::failed),
-                           p.running, p.pending, best.empty() ? " -" : best, p.final ? "0s" : duration(p.eta_s))
+                           p.running, p.pending, best.empty() ? " -" : best, p.final ? "0s" : format_duration(p.eta_s))
             << std::flush;
 }
 

@@ -67,14 +67,6 @@ core::Params read_toml_params(const std::string& path, const core::Params& defau
   return out;
 }
 
-std::string duration(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) return "?";
-  const auto s = static_cast<long long>(seconds + 0.5);
-  if (s >= 3600) return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-  if (s >= 60) return fmt::format("{}m{:02}s", s / 60, s % 60);
-  return fmt::format("{}s", s);
-}
-
 /// Prints one line per epoch, writes the checkpoint after every `every` epochs and when stopped,
 /// and stops at the next batch boundary once a stop signal arrived.
 class CliObserver final : public train::TrainObserver {
@@ -92,7 +84,7 @@ class CliObserver final : public train::TrainObserver {
                                "{:>8.0f} frames/s  {:>6}  ETA {}\n",
                                r.epoch, config_.epochs, r.train_bound, r.valid_bound, r.valid_kl,
                                r.valid_recon, r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s,
-                               duration(r.wall_s), duration(eta))
+                               format_duration(r.wall_s), format_duration(eta))
                 << std::flush;
     }
     if (r.epoch % every_ == 0) save(s);

@@ -25,18 +25,7 @@ using seqvi::test::seqvi_command;
 using seqvi::test::shell;
 using seqvi::test::TempDir;
 
-std::filesystem::path jsb() {
-  static const TempDir dir;
-  const auto path = dir / "jsb.h5";
-  if (!std::filesystem::exists(path)) {
-    std::string problem;
-    const auto source = seqvi::test::canonical_pickle("JSB Chorales.pickle", problem);
-    if (source.empty()) ADD_FAILURE() << problem;
-    const Outcome run = seqvi({"data", "import", source.string(), "-o", path.string()}, dir.path());
-    if (run.code != 0) ADD_FAILURE() << run.err;
-  }
-  return path;
-}
+std::filesystem::path jsb() { return seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle"); }
 
 /// A sweep of tiny real trials (a second or so each).
 std::filesystem::path write_config(const std::filesystem::path& dir, int samples, int epochs = 3) {

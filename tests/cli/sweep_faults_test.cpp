@@ -23,16 +23,6 @@ using seqvi::test::seqvi_command;
 using seqvi::test::shell;
 using seqvi::test::TempDir;
 
-std::filesystem::path jsb(const TempDir& dir) {
-  const auto path = dir / "jsb.h5";
-  std::string problem;
-  const auto source = seqvi::test::canonical_pickle("JSB Chorales.pickle", problem);
-  if (source.empty()) ADD_FAILURE() << problem;
-  const Outcome run = seqvi({"data", "import", source.string(), "-o", path.string()}, dir.path());
-  if (run.code != 0) ADD_FAILURE() << run.err;
-  return path;
-}
-
 /// The shell snippet that prints the pids of the sweep's ranks (rank `which`, or all when empty).
 std::string rank_pids(const std::filesystem::path& out, const std::string& which) {
   std::string s = "for p in $(pgrep -f -- '^[^ ]*/seqvi sweep .*--out " + out.string() + " '); do ";
@@ -43,7 +33,7 @@ std::string rank_pids(const std::filesystem::path& out, const std::string& which
 
 TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorAndWholeJobThenEverythingAgrees) {
   TempDir dir;
-  const auto data = jsb(dir);
+  const auto data = seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle");
   std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 12\n"
                                        "max_attempts = 1000\n[datasets]\njsb = \"" << data.string() << "\"\n"
                                        "[space]\nhidden = [8, 12]\nlatent = 2\nepochs = 12\nbatch_size = 16\n";

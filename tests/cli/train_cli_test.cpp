@@ -25,18 +25,10 @@ using seqvi::test::shell;
 using seqvi::test::TempDir;
 using Args = std::vector<std::string>;
 
-/// A dataset file imported once per test program from $SEQVI_DATA_DIR (fails, never skips, without it).
+using seqvi::test::imported_dataset;
+
 std::filesystem::path imported(const std::string& short_name, const std::string& pickle) {
-  static const TempDir dir;
-  const auto path = dir / (short_name + ".h5");
-  if (!std::filesystem::exists(path)) {
-    std::string problem;
-    const auto source = seqvi::test::canonical_pickle(pickle, problem);
-    if (source.empty()) ADD_FAILURE() << problem;
-    const Outcome run = seqvi({"data", "import", source.string(), "-o", path.string()}, dir.path());
-    if (run.code != 0) ADD_FAILURE() << run.err;
-  }
-  return path;
+  return imported_dataset(short_name, pickle);
 }
 std::filesystem::path jsb() { return imported("jsb", "JSB Chorales.pickle"); }
 

@@ -3,7 +3,10 @@
 #ifndef SEQVI_TESTS_SUPPORT_RUN_SEQVI_HPP
 #define SEQVI_TESTS_SUPPORT_RUN_SEQVI_HPP
 
+#include "support/canonical_data.hpp"
 #include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
 
 #include <sys/wait.h>
 
@@ -61,6 +64,21 @@ inline std::string seqvi_command(const std::vector<std::string>& args) {
 /// Runs seqvi with arguments in `cwd`.
 inline Outcome seqvi(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
   return shell(seqvi_command(args), cwd);
+}
+
+/// A dataset file imported with `seqvi data import` from the canonical pickle in $SEQVI_DATA_DIR, once per
+/// test program (a failure is reported, never a skip, when the pickle is missing).
+inline std::filesystem::path imported_dataset(const std::string& short_name, const std::string& pickle) {
+  static const TempDir dir;
+  const auto path = dir / (short_name + ".h5");
+  if (!std::filesystem::exists(path)) {
+    std::string problem;
+    const auto source = canonical_pickle(pickle, problem);
+    if (source.empty()) ADD_FAILURE() << problem;
+    const Outcome run = seqvi({"data", "import", source.string(), "-o", path.string()}, dir.path());
+    if (run.code != 0) ADD_FAILURE() << run.err;
+  }
+  return path;
 }
 
 }  // namespace seqvi::test
