@@ -47,9 +47,7 @@ void require_kind(const LoadedModel& m, model::ModelKind kind, const std::string
 
 data::Dataset load_matching_dataset(const LoadedModel& m, const std::string& data_path) {
   data::Dataset d = store::read_dataset(data_path);
-  if (d.source_sha256 != m.checkpoint.dataset_sha256)
-    throw CommandError(fmt::format("{} was trained on '{}', not on {} ('{}')", m.path, m.checkpoint.dataset_name,
-                                   data_path, d.name));
+  store::require_same_dataset(m.checkpoint, m.path, d, data_path);
   return d;
 }
 

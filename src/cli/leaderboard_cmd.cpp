@@ -20,9 +20,7 @@ namespace {
 struct Entry {
   std::filesystem::path sweep;
   search::TrialRecord record;
-  std::filesystem::path checkpoint() const {  // the layout of SweepStore::checkpoint_path
-    return sweep / "trials" / (record.id() + ".h5");
-  }
+  std::filesystem::path checkpoint() const { return store::trial_checkpoint_path(sweep, record.id()); }
   bool has_bound() const { return std::isfinite(record.best_valid); }
 };
 

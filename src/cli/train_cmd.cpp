@@ -125,9 +125,7 @@ int run_train(TrainArgs& args) {
     checkpoint = store::read_checkpoint(args.out);
     if (!args.flags.empty() || !args.config.empty())
       throw CommandError("--resume continues with the checkpoint's hyper-parameters; drop the other flags", kUsage);
-    if (checkpoint.dataset_sha256 != dataset.source_sha256)
-      throw CommandError(fmt::format("{} was trained on '{}', not on {} ('{}')", args.out, checkpoint.dataset_name,
-                                     args.data, dataset.name));
+    store::require_same_dataset(checkpoint, args.out, dataset, args.data);
     config = train::from_params(checkpoint.hyperparameters);
     resumed = checkpoint.state;
   } else {
@@ -198,9 +196,7 @@ struct EvalArgs {
 int run_eval(const EvalArgs& args) {
   const store::Checkpoint cp = store::read_checkpoint(args.checkpoint);
   data::Dataset dataset = store::read_dataset(args.data);
-  if (cp.dataset_sha256 != dataset.source_sha256)
-    throw CommandError(fmt::format("{} was trained on '{}', not on {} ('{}')", args.checkpoint, cp.dataset_name,
-                                   args.data, dataset.name));
+  store::require_same_dataset(cp, args.checkpoint, dataset, args.data);
   core::Params params = cp.hyperparameters;
   if (!args.kl.empty()) params["kl"] = args.kl;
   train::TrainConfig config;

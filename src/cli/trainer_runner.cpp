@@ -78,9 +78,7 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   std::optional<train::TrainState> state;
   if (std::filesystem::exists(checkpoint_path)) {
     checkpoint = store::read_checkpoint(checkpoint_path);
-    if (checkpoint.dataset_sha256 != data.source_sha256)
-      throw std::runtime_error(checkpoint_path.string() + " was trained on '" + checkpoint.dataset_name +
-                               "', not on '" + data.name + "'");
+    store::require_same_dataset(checkpoint, checkpoint_path, data, files_.at(trial.dataset));
     config = train::from_params(checkpoint.hyperparameters);
     state = checkpoint.state;
     ++resumed_runs_;

@@ -196,4 +196,11 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
   return cp;
 }
 
+void require_same_dataset(const Checkpoint& checkpoint, const std::filesystem::path& checkpoint_path,
+                          const data::Dataset& dataset, const std::filesystem::path& dataset_path) {
+  if (checkpoint.dataset_sha256 != dataset.source_sha256)
+    throw CheckpointError(checkpoint_path.string() + " was trained on '" + checkpoint.dataset_name + "', not on " +
+                          dataset_path.string() + " ('" + dataset.name + "')");
+}
+
 }  // namespace seqvi::store

@@ -263,7 +263,11 @@ void SweepStore::commit(std::span<const search::TrialRecord> changed) {
 void SweepStore::snapshot() { impl_->snapshot(Overwrite::replace); }
 
 fs::path SweepStore::checkpoint_path(const search::TrialSpec& trial) const {
-  return impl_->dir / "trials" / (trial.name() + ".h5");
+  return trial_checkpoint_path(impl_->dir, trial.name());
+}
+
+fs::path trial_checkpoint_path(const fs::path& sweep_dir, const std::string& trial_id) {
+  return sweep_dir / "trials" / (trial_id + ".h5");
 }
 
 SweepView read_sweep(const fs::path& dir) {

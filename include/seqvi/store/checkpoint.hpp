@@ -5,6 +5,7 @@
 #define SEQVI_STORE_CHECKPOINT_HPP
 
 #include "seqvi/core/params.hpp"
+#include "seqvi/data/piano_roll.hpp"
 #include "seqvi/train/train_state.hpp"
 
 #include <filesystem>
@@ -30,6 +31,12 @@ struct Checkpoint {
 
 /// Writes `checkpoint` to `path` atomically. @throws CheckpointError
 void write_checkpoint(const Checkpoint& checkpoint, const std::filesystem::path& path);
+/// Refuses to use `checkpoint` (read from `checkpoint_path`) with a dataset it was not trained on,
+/// compared by the source file's SHA-256. @throws CheckpointError
+/// "<checkpoint_path> was trained on '<its dataset>', not on <dataset_path> ('<that dataset>')"
+void require_same_dataset(const Checkpoint& checkpoint, const std::filesystem::path& checkpoint_path,
+                          const data::Dataset& dataset, const std::filesystem::path& dataset_path);
+
 /// Reads a checkpoint (parameters in the order they were written). @throws CheckpointError
 Checkpoint read_checkpoint(const std::filesystem::path& path);
 

@@ -75,6 +75,9 @@ struct SweepView {
 };
 SweepView read_sweep(const std::filesystem::path& dir);
 
+/// <sweep dir>/trials/<trial id>.h5: where a sweep keeps a trial's checkpoint (readers use this too).
+std::filesystem::path trial_checkpoint_path(const std::filesystem::path& sweep_dir, const std::string& trial_id);
+
 }  // namespace seqvi::store
 
 #endif  // SEQVI_STORE_SWEEP_STORE_HPP
