@@ -154,8 +154,11 @@ class Dispatcher {
   SweepEnd run() {
     try {
       return loop();
+    } catch (const std::exception& e) {
+      abandon(e.what());
+      throw;
     } catch (...) {
-      abandon();
+      abandon("unknown error");
       throw;
     }
   }
@@ -187,8 +190,11 @@ class Dispatcher {
   }
 
   /// After an error on rank 0 (store, garbled message): release the workers so that every rank can
-  /// reach MPI_Finalize, recording nothing more (their trials stay `running` on disk: a crash on resume).
-  void abandon() noexcept {
+  /// reach MPI_Finalize (Shutdown{drained}: they checkpoint and report), record what they report, and
+  /// record every trial still `running` as `interrupted` (so the table says what happened and resume
+  /// continues them from their checkpoints without counting a crash). All best effort: the store may
+  /// be what failed, and the original error is what the caller must see.
+  void abandon(const std::string& why) noexcept {
     try {
       outgoing_.clear();
       for (int w = 1; w < t_.size(); ++w) {
@@ -199,14 +205,27 @@ class Dispatcher {
       const auto deadline = Clock::now() + kAbandonWait;
       while (gone_ < t_.size() - 1 && Clock::now() < deadline) {
         auto packet = t_.receive(kMaxWait);
+        if (!packet) continue;
         try {
-          if (packet && std::holds_alternative<Bye>(decode(packet->bytes))) ++gone_;
-        } catch (const MessageError&) {
+          Message m = decode(packet->bytes);
+          if (std::holds_alternative<Bye>(m)) {
+            ++gone_;
+          } else if (auto* r = std::get_if<Result>(&m)) {
+            Slot& slot = slots_.at(static_cast<std::size_t>(packet->source));
+            const std::size_t i = expect_assigned(slot, packet->source, r->trial);
+            book_.finished(i, r->outcome, packet->source);
+            slot.assigned.erase(std::find(slot.assigned.begin(), slot.assigned.end(), i));
+          }
+        } catch (const std::exception&) {
           // a garbled message may be why we are here; keep waiting for the Byes
         }
       }
     } catch (...) {
-      // Best effort: the original error is what the caller must see.
+    }
+    try {
+      book_.interrupt_running("coordinator stopped on an internal error: " + why);
+      book_.flush();
+    } catch (...) {
     }
   }
 

@@ -1,5 +1,6 @@
 #include "seqvi/mpi/local_transport.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -19,6 +20,7 @@ struct Mailbox {
 struct Hub {
   explicit Hub(int size) : boxes(static_cast<std::size_t>(size)) {}
   std::vector<Mailbox> boxes;
+  std::atomic<int> aborted_by{-1};  ///< the rank that called abort(), or −1
 };
 
 class LocalTransport final : public Transport {
@@ -29,6 +31,7 @@ class LocalTransport final : public Transport {
   int size() const override { return static_cast<int>(hub_->boxes.size()); }
 
   void send(int dest, std::string bytes) override {
+    check_not_aborted();
     detail::check_destination(dest, rank_, size());
     Mailbox& box = hub_->boxes[static_cast<std::size_t>(dest)];
     {
@@ -39,17 +42,33 @@ class LocalTransport final : public Transport {
   }
 
   std::optional<Packet> receive(std::chrono::microseconds timeout) override {
+    check_not_aborted();
     Mailbox& box = hub_->boxes[static_cast<std::size_t>(rank_)];
     std::unique_lock lock(box.mutex);
     if (box.packets.empty() && timeout.count() > 0)
-      box.arrived.wait_for(lock, timeout, [&] { return !box.packets.empty(); });
+      box.arrived.wait_for(lock, timeout, [&] { return !box.packets.empty() || hub_->aborted_by >= 0; });
+    check_not_aborted();
     if (box.packets.empty()) return std::nullopt;
     Packet packet = std::move(box.packets.front());
     box.packets.pop_front();
     return packet;
   }
 
+  void abort(int /*code*/) noexcept override {
+    int none = -1;
+    hub_->aborted_by.compare_exchange_strong(none, rank_);
+    for (auto& box : hub_->boxes) {
+      std::lock_guard lock(box.mutex);  // a waiter is either before its predicate check or woken
+      box.arrived.notify_all();
+    }
+  }
+
  private:
+  void check_not_aborted() const {
+    if (const int by = hub_->aborted_by; by >= 0)
+      throw JobAborted("rank " + std::to_string(by) + " aborted the job");
+  }
+
   std::shared_ptr<Hub> hub_;
   int rank_;
 };

@@ -4,6 +4,9 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <list>
 #include <stdexcept>
 #include <string>
@@ -40,10 +43,24 @@ class MpiTransport final : public Transport {
   }
 
   ~MpiTransport() override {
+    // Unwinding an exception with peers present: they may be waiting for this rank, and
+    // MPI_Finalize would wait for them in turn — the job would hang. End it instead (transport.hpp).
+    if (std::uncaught_exceptions() > uncaught_at_start_ && size_ > 1) {
+      std::fprintf(stderr, "seqvi: rank %d is leaving by an exception; ending the job (MPI_Abort)\n", rank_);
+      std::fflush(stderr);
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     // Every send must be delivered before MPI_Finalize (the peers receive them: see transport.hpp).
     for (auto& pending : sends_) MPI_Wait(&pending.request, MPI_STATUS_IGNORE);
     sends_.clear();
     MPI_Finalize();
+  }
+
+  void abort(int code) noexcept override {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::_Exit(code);  // MPI_Abort does not return; if an implementation did, still never finalise
   }
 
   int rank() const override { return rank_; }
@@ -101,6 +118,7 @@ class MpiTransport final : public Transport {
 
   int rank_ = 0;
   int size_ = 1;
+  int uncaught_at_start_ = std::uncaught_exceptions();
   std::list<Pending> sends_;
 };
 

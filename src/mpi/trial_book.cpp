@@ -77,16 +77,26 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
   }
 }
 
+std::size_t TrialBook::interrupt_running(const std::string& message) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < records_.size(); ++i) {
+    if (records_[i].state != TrialState::running) continue;
+    records_[i].state = TrialState::interrupted;
+    records_[i].message = message;
+    touch(i);
+    ++n;
+  }
+  return n;
+}
+
 bool TrialBook::flush() {
   if (changed_.empty()) return false;
   std::vector<search::TrialRecord> batch;
   batch.reserve(changed_.size());
-  for (std::size_t i : changed_) {
-    batch.push_back(records_[i]);
-    is_changed_[i] = false;
-  }
+  for (std::size_t i : changed_) batch.push_back(records_[i]);
+  ledger_.commit(batch);  // if it throws, the records stay changed: a later flush commits them again
+  for (std::size_t i : changed_) is_changed_[i] = false;
   changed_.clear();
-  ledger_.commit(batch);
   return true;
 }
 

@@ -31,6 +31,9 @@ class TrialBook {
   /// Records the epoch; returns the pruner's verdict (always true without a pruner).
   bool epoch(std::size_t i, std::int64_t epoch, double bound);
   void finished(std::size_t i, const TrialOutcome& outcome, int rank);
+  /// Marks every `running` trial `interrupted` with `message` (the coordinator is stopping and will
+  /// hear no more of them; resume continues them from their checkpoints). @return how many
+  std::size_t interrupt_running(const std::string& message);
 
   /// Commits every record changed since the last flush in one ledger commit. @return false if none
   bool flush();

@@ -203,6 +203,7 @@ class RecordingTransport final : public Transport {
     if (p) log_.push_back("recv " + describe(decode(p->bytes)));
     return p;
   }
+  void abort(int code) noexcept override { inner_.abort(code); }
   static std::string describe(const Message& m) {
     if (auto* r = std::get_if<Result>(&m)) return "Result " + r->trial;
     return "kind " + std::to_string(m.index());
@@ -368,6 +369,54 @@ TEST(MpiCoordinator, AStoreErrorReachesTheCallerAndTheWorkersAreReleased) {
   for (auto& t : workers) t.join();  // they got Shutdown: this returns instead of hanging
   EXPECT_EQ(ends, (std::vector<SweepEnd>{SweepEnd::drained, SweepEnd::drained}));
   EXPECT_EQ(ledger.commits, 3);
+}
+
+/// A ledger whose disk fails once, at the n-th commit, and works again after it.
+class FlakyLedger final : public MemoryLedger {
+ public:
+  FlakyLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir, int fail_at)
+      : MemoryLedger(std::move(trials), std::move(dir)), fail_at_(fail_at) {}
+  void commit(std::span<const search::TrialRecord> changed) override {
+    if (++calls_ == fail_at_) throw store::SweepStoreError("journal: Input/output error");
+    MemoryLedger::commit(changed);
+  }
+
+ private:
+  int fail_at_;
+  int calls_ = 0;
+};
+
+TEST(MpiCoordinator, ACoordinatorStoppingOnAnErrorRecordsItsRunningTrialsAsInterrupted) {
+  test::TempDir dir;
+  FlakyLedger ledger(test::fake_trials(12, 6), dir.path(), 4);
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(2000);
+  FakeRunner runner(b);
+  auto transports = make_local_transports(3);
+  std::vector<std::thread> workers;
+  for (int w = 1; w < 3; ++w)
+    workers.emplace_back([&, w] { run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
+  EXPECT_THROW(run_coordinator(*transports[0], ledger, runner, test::quiet_options()), store::SweepStoreError);
+  for (auto& t : workers) t.join();
+  int interrupted = 0;
+  for (const auto& t : ledger.trials()) {
+    SCOPED_TRACE(t.id());
+    EXPECT_NE(t.state, TrialState::running) << "left running after the coordinator stopped";
+    if (t.state == TrialState::interrupted) ++interrupted;
+    EXPECT_EQ(t.crashes, 0);
+  }
+  EXPECT_GE(interrupted, 1);
+  // Resume continues them without counting a crash, and every trial ends done.
+  auto again = make_local_transports(3);
+  std::vector<std::thread> workers2;
+  for (int w = 1; w < 3; ++w)
+    workers2.emplace_back([&, w] { run_worker(*again[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
+  EXPECT_EQ(run_coordinator(*again[0], ledger, runner, test::quiet_options()), SweepEnd::completed);
+  for (auto& t : workers2) t.join();
+  for (const auto& t : ledger.trials()) {
+    EXPECT_EQ(t.state, TrialState::done) << t.id();
+    EXPECT_EQ(t.crashes, 0) << t.id();
+  }
 }
 
 TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {

@@ -8,6 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
 
 namespace seqvi::mpi {
 namespace {
@@ -20,6 +24,62 @@ TEST(MpiSweep, RankZeroWithoutAStoreIsAnError) {
   FakeRunner runner;
   EXPECT_THROW(run_sweep(*t[0], static_cast<store::SweepStore*>(nullptr), runner, test::quiet_options()),
                std::invalid_argument);
+}
+
+TEST(MpiSweep, RankZeroThrowingBeforeTheSweepEndsTheJobInsteadOfHangingTheWaitingWorkers) {
+  auto t = make_local_transports(3);
+  FakeRunner runner;
+  // The workers wait in the sweep for work that never comes.
+  std::vector<std::string> worker_errors(2);
+  std::vector<std::thread> workers;
+  for (int w = 1; w < 3; ++w)
+    workers.emplace_back([&, w] {
+      try {
+        run_sweep(*t[static_cast<std::size_t>(w)], static_cast<store::SweepStore*>(nullptr), runner, test::quiet_options());
+      } catch (const JobAborted& e) {
+        worker_errors[static_cast<std::size_t>(w - 1)] = e.what();
+      }
+    });
+  std::vector<std::string> reported;
+  EXPECT_THROW(run_rank(*t[0], [&]() -> int { throw std::runtime_error("cannot open the sweep store"); },
+                        [&](std::string_view what) { reported.emplace_back(what); }),
+               JobAborted);
+  for (auto& w : workers) w.join();  // returns: the abort reached them
+  EXPECT_EQ(reported, std::vector<std::string>{"rank 0: cannot open the sweep store"});
+  EXPECT_EQ(worker_errors, (std::vector<std::string>(2, "rank 0 aborted the job")));
+}
+
+TEST(MpiSweep, AWorkerThrowingEndsTheJobAndRankZeroLeavesTheSweep) {
+  test::TempDir dir;
+  auto store = store::SweepStore::create(dir / "s", "# test\n", test::fake_trials(4, 50));
+  auto t = make_local_transports(2);
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(1000);
+  FakeRunner runner(b);
+  std::string coordinator_error;
+  std::thread coordinator([&] {
+    try {
+      run_sweep(*t[0], &store, runner, test::quiet_options());
+    } catch (const JobAborted& e) {
+      coordinator_error = e.what();
+    }
+  });
+  std::vector<std::string> reported;
+  EXPECT_THROW(run_rank(*t[1], [&]() -> int { throw std::runtime_error("worker out of memory"); },
+                        [&](std::string_view what) { reported.emplace_back(what); }),
+               JobAborted);
+  coordinator.join();
+  EXPECT_EQ(reported, std::vector<std::string>{"rank 1: worker out of memory"});
+  EXPECT_EQ(coordinator_error, "rank 1 aborted the job");
+}
+
+TEST(MpiSweep, OneRankPassesTheExceptionThroughUnchanged) {
+  auto t = make_local_transports(1);
+  int reports = 0;
+  EXPECT_THROW(run_rank(*t[0], []() -> int { throw std::invalid_argument("bad"); }, [&](std::string_view) { ++reports; }),
+               std::invalid_argument);
+  EXPECT_EQ(reports, 0);
+  EXPECT_EQ(run_rank(*t[0], [] { return 75; }, [&](std::string_view) { ++reports; }), 75);
 }
 
 TEST(MpiSweep, OneRankRunsOverTheStoreAndTheTableOnDiskSaysDone) {

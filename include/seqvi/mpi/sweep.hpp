@@ -1,11 +1,14 @@
 // The entry point of `seqvi sweep`: the same call on every rank.
 //
+//   std::optional<store::SweepStore> store;                    // rank 0 only, before MPI: create() or open()
+//   if (launcher rank == 0) store = store::SweepStore::open(dir);
 //   auto transport = mpi::make_mpi_transport(argc, argv);       // MPI_Init; its destructor finalises
 //   job::install_stop_handlers();                              // after MPI_Init
-//   std::optional<store::SweepStore> store;                    // rank 0 only: create() or open()
-//   if (transport->rank() == 0) store = store::SweepStore::open(dir);
-//   auto end = mpi::run_sweep(*transport, store ? &*store : nullptr, runner, options);
-//   return end == mpi::SweepEnd::drained ? 75 : 0;             // on every rank
+//   return mpi::run_rank(*transport, [&] {                      // an exception ends the job, never hangs it
+//     auto end = mpi::run_sweep(*transport, store ? &*store : nullptr, runner, options);
+//     store.reset();                                           // snapshot and unlock before MPI_Finalize
+//     return end == mpi::SweepEnd::drained ? 75 : 0;           // on every rank
+//   }, report);
 #ifndef SEQVI_MPI_SWEEP_HPP
 #define SEQVI_MPI_SWEEP_HPP
 
@@ -17,6 +20,9 @@
 #include "seqvi/mpi/worker.hpp"
 #include "seqvi/store/sweep_store.hpp"
 
+#include <functional>
+#include <string_view>
+
 namespace seqvi::mpi {
 
 /// Rank 0 coordinates (and, alone, runs the trials itself); ranks 1..N−1 work. Returns on every
@@ -25,6 +31,14 @@ namespace seqvi::mpi {
 SweepEnd run_sweep(Transport& transport, store::SweepStore* store, TrialRunner& runner, const SweepOptions& options);
 /// The same over any ledger (tests: the in-memory ledger).
 SweepEnd run_sweep(Transport& transport, SweepLedger* ledger, TrialRunner& runner, const SweepOptions& options);
+
+/// Runs this rank's part of a job so that no error path can hang it. If `body` throws and the job
+/// has other ranks, `report(message)` is called with "rank R: <what>" and transport.abort(1) ends
+/// every rank at once (peers may be waiting for this one in a receive, and MPI_Finalize would wait
+/// for them: see transport.hpp). With one rank the exception propagates unchanged.
+/// @return body's return value
+int run_rank(Transport& transport, const std::function<int()>& body,
+             const std::function<void(std::string_view)>& report);
 
 }  // namespace seqvi::mpi
 

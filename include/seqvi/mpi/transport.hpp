@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 namespace seqvi::mpi {
@@ -32,6 +33,11 @@ struct Packet {
 /// them until delivery. Destroying an endpoint waits until its own sends are delivered (the peer
 /// must still receive them) and, for MPI, finalises MPI. A protocol that ends with every rank's
 /// last message received (messages.hpp: Shutdown, then Bye) therefore shuts down cleanly.
+///
+/// **Errors.** A rank that cannot finish the protocol (an exception after the transport exists)
+/// must not finalise while its peers wait for it: it calls abort(), which ends the whole job
+/// (run_rank in sweep.hpp does this). As a safety net the MPI endpoint's destructor aborts instead
+/// of finalising when it runs during exception unwinding with other ranks present.
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -43,6 +49,16 @@ class Transport {
   /// The next message from any rank, waiting at most `timeout` (zero: just poll). Waiting backs off
   /// (short sleeps growing to ~1 ms) so an idle rank does not spin a core.
   virtual std::optional<Packet> receive(std::chrono::microseconds timeout) = 0;
+  /// Ends the whole job at once, for every rank, with exit status `code` (MPI: MPI_Abort, which
+  /// does not return). In-process: every endpoint's send() and receive() throw JobAborted from then
+  /// on (so peer threads leave their loops), and abort() returns.
+  virtual void abort(int code) noexcept = 0;
+};
+
+/// What an in-process endpoint throws once some rank has called abort().
+class JobAborted : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 /// Initialises MPI (MPI_Init_thread, FUNNELED) on MPI_COMM_WORLD; the destructor finalises it.
