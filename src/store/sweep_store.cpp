@@ -6,13 +6,20 @@
 #include "trial_codec.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <ctime>
 #include <system_error>
 #include <unordered_map>
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -38,19 +45,85 @@ std::string utc_now() {
   return text;
 }
 
-/// Takes the sweep's exclusive lock (released by close, or by the kernel when the process dies).
-int take_lock(const fs::path& dir) {
+std::string this_host() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return host;
+}
+
+/// Who holds the flock on `path`: "PID 1234 on host h", or "" if it cannot be told. The kernel's
+/// table (/proc/locks: "1: FLOCK ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF", device numbers
+/// in hex) names the process that took it on this machine; otherwise (another host on a network
+/// file system), the "<pid> <host>" line that seqvi's holders write into the lock file.
+std::string lock_holder(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    char device[64];
+    std::snprintf(device, sizeof device, "%02x:%02x:%llu", ::major(st.st_dev), ::minor(st.st_dev),
+                  static_cast<unsigned long long>(st.st_ino));
+    std::ifstream locks("/proc/locks");
+    std::string line;
+    while (std::getline(locks, line)) {
+      std::istringstream fields(line);
+      std::string number, kind, advisory, mode, pid, where;
+      if (!(fields >> number >> kind) || kind == "->") continue;  // "->" lines are waiters
+      if (kind != "FLOCK" || !(fields >> advisory >> mode >> pid >> where)) continue;
+      if (where == device) return "PID " + pid + " on host " + this_host();
+    }
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  char text[256] = {};
+  const ssize_t n = ::pread(fd, text, sizeof text - 1, 0);
+  ::close(fd);
+  if (n <= 0) return "";
+  std::string line(text, static_cast<std::size_t>(n));
+  line = line.substr(0, line.find('\n'));
+  const auto space = line.find(' ');
+  if (space == std::string::npos) return "PID " + line;
+  return "PID " + line.substr(0, space) + " on host " + line.substr(space + 1);
+}
+
+/// Takes the sweep's exclusive lock (released by close, or by the kernel when the process dies),
+/// waiting up to wait.timeout for a holder to let go, then records this process as the holder.
+int take_lock(const fs::path& dir, const LockWait& wait = {}) {
   const fs::path path = lock_path(dir);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw SweepStoreError("sweep " + dir.string() + ": cannot open its lock file '" + path.string() +
                                     "' (" + std::strerror(errno) + ")");
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  const auto start = std::chrono::steady_clock::now();
+  bool told = false;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int error = errno;
-    ::close(fd);
-    if (error == EWOULDBLOCK)
-      throw SweepStoreError("sweep " + dir.string() + " is in use by another process (lock held)");
-    throw SweepStoreError("sweep " + dir.string() + ": cannot lock '" + path.string() + "' (" + std::strerror(error) +
-                          ")");
+    if (error == EINTR) continue;
+    if (error != EWOULDBLOCK) {
+      ::close(fd);
+      throw SweepStoreError("sweep " + dir.string() + ": cannot lock '" + path.string() + "' (" +
+                            std::strerror(error) + ")");
+    }
+    const std::string holder = lock_holder(path);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (waited >= wait.timeout) {
+      ::close(fd);
+      std::string message = "sweep " + dir.string() + " is in use by another process (lock held";
+      if (!holder.empty()) message += " by " + holder;
+      if (wait.timeout.count() > 0)
+        message += "; waited " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) + " s";
+      throw SweepStoreError(message + ")");
+    }
+    if (!told && wait.on_wait) {
+      told = true;
+      wait.on_wait("sweep " + dir.string() + " is locked" + (holder.empty() ? "" : " by " + holder) +
+                   ": waiting up to " +
+                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(wait.timeout).count()) +
+                   " s for it to exit (a previous job's ranks may still be exiting)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  // Who holds it, for the message of a process that finds it locked (best effort: the lock is the flock).
+  const std::string line = std::to_string(::getpid()) + " " + this_host() + "\n";
+  if (::ftruncate(fd, 0) == 0) {
+    [[maybe_unused]] const ssize_t written = ::pwrite(fd, line.data(), line.size(), 0);
   }
   return fd;
 }
@@ -200,13 +273,13 @@ SweepStore SweepStore::create(const fs::path& dir, const std::string& config_tex
   return SweepStore(std::move(impl));
 }
 
-SweepStore SweepStore::open(const fs::path& dir) {
+SweepStore SweepStore::open(const fs::path& dir, const LockWait& wait) {
   std::error_code ec;
   if (!fs::is_regular_file(snapshot_path(dir), ec))
     throw SweepStoreError("sweep " + dir.string() + ": no sweep.h5 there (not a sweep directory)");
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
-  impl->lock_fd = take_lock(dir);
+  impl->lock_fd = take_lock(dir, wait);
   Loaded loaded = load(dir);
   if (loaded.journal_newer)
     throw SweepStoreError("sweep " + dir.string() + ": the journal's generation is newer than sweep.h5's " +

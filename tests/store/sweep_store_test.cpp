@@ -25,6 +25,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -331,19 +332,26 @@ TEST(StoreSweepStore, CrashBetweenSnapshotAndJournalRotationNeverReplaysStaleEnt
   EXPECT_NE(error_of([&] { SweepStore::open(mixed); }).find("newer than sweep.h5"), std::string::npos);
 }
 
+/// "PID <pid> on host <this host>": how a lock holder is named in errors.
+std::string holder(pid_t pid) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return "PID " + std::to_string(pid) + " on host " + host;
+}
+
 TEST(StoreSweepStore, SecondOpenFailsWhileReadersStillWork) {
   const TempDir tmp;
   const fs::path dir = tmp / "sweep";
   {
     SweepStore store = SweepStore::create(dir, kConfig, make_records(2));
     EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
-              "sweep " + dir.string() + " is in use by another process (lock held)");
+              "sweep " + dir.string() + " is in use by another process (lock held by " + holder(::getpid()) + ")");
     EXPECT_EQ(seqvi::store::read_sweep(dir).trials.size(), 2u);
     EXPECT_EQ(error_of([&] { SweepStore::create(dir, kConfig, make_records(1)); }),
               "sweep " + dir.string() + ": already holds a sweep (sweep.h5 exists); open it to resume");
     SweepStore moved = std::move(store);  // the lock moves with the store
     EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
-              "sweep " + dir.string() + " is in use by another process (lock held)");
+              "sweep " + dir.string() + " is in use by another process (lock held by " + holder(::getpid()) + ")");
     // Assigning another sweep over it snapshots and unlocks the first one.
     SweepStore other = SweepStore::create(tmp / "other", kConfig, make_records(1));
     moved.commit(finished(make_record(1), 2));
@@ -377,13 +385,72 @@ TEST(StoreSweepStore, LockOfAKilledProcessIsReleased) {
   char byte = 0;
   ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the child could not open the sweep";
   ::close(ready[0]);
-  EXPECT_EQ(error_of([&] { SweepStore::open(dir); }), "sweep " + dir.string() + " is in use by another process (lock held)");
+  EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
+            "sweep " + dir.string() + " is in use by another process (lock held by " + holder(child) + ")");
   ::kill(child, SIGKILL);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFSIGNALED(status));
   SweepStore resumed = SweepStore::open(dir);
   expect_same(finished(make_record(1), 2), resumed.trials()[1]);
+}
+
+TEST(StoreSweepStore, OpenWaitsBoundedForAHolderThatIsExiting) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore::create(dir, kConfig, make_records(2));
+  // A child holds the lock (as the rank 0 of a killed job still exiting) and lets go on a signal.
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    try {
+      SweepStore store = SweepStore::open(dir);
+      const char byte = 'x';
+      if (::write(ready[1], &byte, 1) != 1) ::_exit(2);
+      for (;;) ::pause();
+    } catch (...) {
+      ::_exit(3);
+    }
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the child could not open the sweep";
+  ::close(ready[0]);
+
+  // Still held when the wait runs out: an error naming the holder, after about the wait.
+  std::vector<std::string> said;
+  seqvi::store::LockWait wait{std::chrono::milliseconds(300), [&](const std::string& s) { said.push_back(s); }};
+  const auto start = std::chrono::steady_clock::now();
+  const std::string error = error_of([&] { SweepStore::open(dir, wait); });
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(error, "sweep " + dir.string() + " is in use by another process (lock held by " + holder(child) +
+                       "; waited 0 s)");
+  EXPECT_GE(waited, 0.3);
+  ASSERT_EQ(said.size(), 1u);  // said once, not once per poll
+  EXPECT_NE(said[0].find(holder(child)), std::string::npos) << said[0];
+  EXPECT_NE(said[0].find("waiting up to 0 s"), std::string::npos) << said[0];
+
+  // Released while waiting (the holder dies 200 ms into a 30 s wait): the open succeeds at once.
+  said.clear();
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ::kill(child, SIGKILL);
+  });
+  wait.timeout = std::chrono::seconds(30);
+  const auto start2 = std::chrono::steady_clock::now();
+  SweepStore resumed = SweepStore::open(dir, wait);
+  const double waited2 = std::chrono::duration<double>(std::chrono::steady_clock::now() - start2).count();
+  killer.join();
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_EQ(said.size(), 1u);
+  EXPECT_LT(waited2, 25.0) << "the wait did not end when the holder died";
+  EXPECT_EQ(resumed.trials().size(), 2u);
+  // And the new holder is named to the next comer.
+  EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
+            "sweep " + dir.string() + " is in use by another process (lock held by " + holder(::getpid()) + ")");
 }
 
 TEST(StoreSweepStore, FailedAppendIsRolledBackAndNotAcknowledged) {

@@ -14,7 +14,9 @@
 
 #include "seqvi/search/trial_record.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -30,15 +32,24 @@ class SweepStoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// How SweepStore::open waits for a sweep locked by another process (e.g. the ranks of a killed job,
+/// which die a moment after mpirun): up to `timeout`, calling `on_wait` once with what it waits for.
+struct LockWait {
+  std::chrono::milliseconds timeout{0};
+  std::function<void(const std::string&)> on_wait;
+};
+
 class SweepStore {
  public:
   /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
   /// (normally all pending). @throws SweepStoreError (also when dir already holds sweep.h5)
   static SweepStore create(const std::filesystem::path& dir, const std::string& config_text,
                            const std::vector<search::TrialRecord>& trials);
-  /// Opens an existing sweep for writing (resume): snapshot + journal replay.
-  /// @throws SweepStoreError (no sweep there, unreadable, or another process holds its lock)
-  static SweepStore open(const std::filesystem::path& dir);
+  /// Opens an existing sweep for writing (resume): snapshot + journal replay. If another process
+  /// holds the sweep's lock, waits for it as `wait` says (default: not at all).
+  /// @throws SweepStoreError (no sweep there, unreadable, or the lock still held after the wait; the
+  ///         message names the holder's PID and host, which the holder records in <dir>/lock)
+  static SweepStore open(const std::filesystem::path& dir, const LockWait& wait = {});
 
   SweepStore(SweepStore&&) noexcept;
   SweepStore& operator=(SweepStore&&) noexcept;
