@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <string_view>
 #include <iostream>
 #include <sstream>
 
@@ -31,6 +32,7 @@ struct SweepArgs {
   bool dry_run = false;
   bool quiet = false;
   double progress_every = 10;
+  double lock_wait_s = 60;
 };
 
 /// This process's rank as the launcher announces it (before MPI_Init); 0 when not launched by one.
@@ -155,7 +157,10 @@ int run_sweep(const SweepArgs& args, bool talk) {
   if (talk) {
     const bool exists = std::filesystem::exists(out / "sweep.h5");
     if (args.resume && exists) {
-      sweep.emplace(store::SweepStore::open(out));
+      store::LockWait wait;
+      wait.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.lock_wait_s * 1000));
+      wait.on_wait = [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; };
+      sweep.emplace(store::SweepStore::open(out, wait));
       if (!args.config.empty() && sweep->config_text() != config_text)
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",
@@ -167,32 +172,37 @@ int run_sweep(const SweepArgs& args, bool talk) {
     }
   }
 
-  // 3. MPI.
+  // 3. MPI. From here on an error on any rank ends the whole job (mpi::run_rank): a peer may be
+  //    waiting for this rank, and finalising MPI would then hang.
   int argc = 0;
   char** argv = nullptr;
   auto transport = mpi::make_mpi_transport(argc, argv);
   job::install_stop_handlers();
-  TrainerRunner runner(files);
-  mpi::SweepOptions options;
-  options.max_attempts = config.max_attempts;
-  options.pruner = config.pruner;
-  options.progress_interval_s = args.progress_every;
-  if (transport->rank() == 0 && !args.quiet) {
-    std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
-                             trials.size(), config.datasets.size(), config.models.size(), config.samples,
-                             transport->size(), transport->size() == 1 ? "" : "s", out.string())
-              << std::flush;
-    options.on_progress = print_progress;
-  }
-  const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
-  if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
-    std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as interrupted; "
-                             "continue with: seqvi sweep --out {} --resume\n", out.string());
-  else if (transport->rank() == 0 && !args.quiet)
-    std::cout << fmt::format("sweep complete; see: seqvi leaderboard {}\n", out.string());
-  sweep.reset();       // snapshot and release the lock before MPI finalises
+  const auto report = [](std::string_view what) { std::cerr << "seqvi: " << what << '\n' << std::flush; };
+  const int code = mpi::run_rank(*transport, [&] {
+    TrainerRunner runner(files);
+    mpi::SweepOptions options;
+    options.max_attempts = config.max_attempts;
+    options.pruner = config.pruner;
+    options.progress_interval_s = args.progress_every;
+    if (transport->rank() == 0 && !args.quiet) {
+      std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
+                               trials.size(), config.datasets.size(), config.models.size(), config.samples,
+                               transport->size(), transport->size() == 1 ? "" : "s", out.string())
+                << std::flush;
+      options.on_progress = print_progress;
+    }
+    const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+    if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
+      std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as "
+                               "interrupted; continue with: seqvi sweep --out {} --resume\n", out.string());
+    else if (transport->rank() == 0 && !args.quiet)
+      std::cout << fmt::format("sweep complete; see: seqvi leaderboard {}\n", out.string());
+    sweep.reset();  // snapshot and release the lock before MPI finalises
+    return end == mpi::SweepEnd::drained ? kInterrupted : kOk;
+  }, report);
   transport.reset();
-  return end == mpi::SweepEnd::drained ? kInterrupted : kOk;
+  return code;
 }
 
 }  // namespace
@@ -212,6 +222,10 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--progress-every", args.progress_every, "Seconds between progress lines")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet", args.quiet, "No progress lines");
+  cmd->add_option("--lock-wait", args.lock_wait_s,
+                  "With --resume: seconds to wait for a sweep still locked by a previous job's exiting ranks")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->callback([] {
     const int code = run_sweep_command(args);
     if (code != kOk) throw CommandExit(code);

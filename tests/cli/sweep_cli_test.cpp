@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <random>
 #include <string>
@@ -105,12 +106,18 @@ TEST(CliSweep, KillNineOfTheWholeJobThenResumeNeverRerunsADoneTrialAndMatchesASt
   ASSERT_EQ(shell(mpirun(2, {"sweep", "--config", config.string(), "--out", straight.string(), "--quiet"}),
                   dir.path()).code, 0);
 
-  const auto out = dir / "killed";
+  // Rounds of kill -9 of the whole job (mpirun and every rank: tests/support/kill_job) while trials
+  // train, each resuming the same sweep, until 4 kills; a sweep that finishes before its round's kill
+  // is set aside and the next round starts a fresh one, so the count does not depend on speed.
+  std::vector<std::filesystem::path> outs{dir / "killed-0"};
   std::mt19937 gen(std::random_device{}());
-  int kills = 0;
-  for (int round = 0; round < 4; ++round) {
-    const int delay_ms = 300 + static_cast<int>(gen() % 1500);
-    SCOPED_TRACE("round " + std::to_string(round) + ": kill -9 after " + std::to_string(delay_ms) + " ms");
+  int kills = 0, rounds = 0;
+  while (kills < 4 && rounds < 40) {
+    const auto& out = outs.back();
+    ++rounds;
+    const int delay_ms = static_cast<int>(gen() % 400);
+    SCOPED_TRACE("round " + std::to_string(rounds) + " on " + out.filename().string() + ": kill -9 " +
+                 std::to_string(delay_ms) + " ms after the round's first checkpoint");
     std::map<std::string, nlohmann::json> before;
     std::map<std::string, ino_t> done_inodes;
     if (std::filesystem::exists(out / "sweep.h5")) {
@@ -120,11 +127,22 @@ TEST(CliSweep, KillNineOfTheWholeJobThenResumeNeverRerunsADoneTrialAndMatchesASt
     }
     const std::string args = mpirun(3, {"sweep", "--config", config.string(), "--out", out.string(), "--quiet",
                                         "--resume"});
-    // setsid: the job in its own process group, so kill -9 reaches mpirun and every rank at once.
-    const Outcome run = shell("setsid " + args + " & pid=$!; sleep " + std::to_string(delay_ms / 1000.0) +
-                                  "; kill -9 -- -$pid 2>/dev/null && echo killed; wait $pid; true",
+    // In its own session, so that kill_job finds every rank; killed once a checkpoint newer than the
+    // round's start exists (≤ 30 s) plus a random delay, if still running.
+    const Outcome run = shell("touch round-start; setsid " + args + " & pid=$!; for i in $(seq 1500); do [ -n \"$(find " +
+                                  (out / "trials").string() + " -name '*.h5' -newer round-start 2>/dev/null | head -1)\" ] "
+                                  "&& break; kill -0 $pid 2>/dev/null || break; sleep 0.02; done; sleep " +
+                                  std::to_string(delay_ms / 1000.0) + "; if kill -0 $pid 2>/dev/null; then " +
+                                  seqvi::test::quote(std::string(SEQVI_SOURCE_DIR) + "/tests/support/kill_job") +
+                                  " whole $pid >/dev/null && echo killed; fi; wait $pid; echo exit=$?",
                               dir.path());
-    if (run.out.find("killed") != std::string::npos) ++kills;
+    if (run.out.find("killed") != std::string::npos) {
+      ++kills;
+    } else if (run.out.find("exit=0") != std::string::npos) {
+      outs.push_back(dir / ("killed-" + std::to_string(outs.size())));
+    } else {
+      ADD_FAILURE() << "the round's job failed: " << run.out << run.err;
+    }
     if (!std::filesystem::exists(out / "sweep.h5")) continue;  // killed before the sweep was created
     const auto after = table(out);
     for (const auto& [id, ino] : done_inodes) {
@@ -133,12 +151,18 @@ TEST(CliSweep, KillNineOfTheWholeJobThenResumeNeverRerunsADoneTrialAndMatchesASt
       EXPECT_EQ(inode(after.at(id)["checkpoint"].get<std::string>()), ino) << id << "'s checkpoint was rewritten";
     }
   }
-  EXPECT_GE(kills, 1) << "no round was killed while running";
-  const Outcome finish = shell(mpirun(2, {"sweep", "--out", out.string(), "--resume", "--quiet"}), dir.path());
-  ASSERT_EQ(finish.code, 0) << finish.err;
-  const auto final_table = table(out);
-  for (const auto& [id, row] : final_table) EXPECT_EQ(row["status"], "done") << id;
-  expect_same_results(table(straight), final_table);
+  std::cout << "whole-job kill -9s: " << kills << " in " << rounds << " rounds over " << outs.size() << " sweep(s)\n";
+  EXPECT_GE(kills, 4) << "in " << rounds << " rounds";
+  const auto reference = table(straight);
+  for (const auto& out : outs) {
+    SCOPED_TRACE(out.filename().string());
+    const Outcome finish = shell(mpirun(2, {"sweep", "--config", config.string(), "--out", out.string(), "--resume",
+                                            "--quiet"}), dir.path());
+    ASSERT_EQ(finish.code, 0) << finish.err;
+    const auto final_table = table(out);
+    for (const auto& [id, row] : final_table) EXPECT_EQ(row["status"], "done") << id;
+    expect_same_results(reference, final_table);
+  }
 }
 
 TEST(CliSweep, SignalsDrainWithExit75AndResumeCompletes) {
@@ -168,6 +192,29 @@ TEST(CliSweep, SignalsDrainWithExit75AndResumeCompletes) {
     ASSERT_EQ(resumed.code, 0) << resumed.err;
     for (const auto& [id, row] : table(out)) EXPECT_EQ(row["status"], "done") << id;
   }
+}
+
+TEST(CliSweepLock, ResumeWaitsBoundedForALockedSweepNamingTheHolder) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 1, 1);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const std::string lock = seqvi::test::quote((out / "lock").string());
+  const std::string resume = seqvi_command({"sweep", "--out", out.string(), "--resume", "--quiet", "--lock-wait"});
+  // Held throughout by another process: one line saying it waits, then an error naming its PID.
+  const Outcome held = shell("flock " + lock + " sleep 30 </dev/null >/dev/null 2>&1 & holder=$!; sleep 0.3; " + resume +
+                                 " 1; rc=$?; echo holder=$holder; pkill -P $holder; kill $holder; exit $rc",
+                             dir.path());
+  EXPECT_NE(held.code, 0);
+  const std::string holder_pid = held.out.substr(held.out.find("holder=") + 7, held.out.find('\n', held.out.find("holder=")) - held.out.find("holder=") - 7);
+  EXPECT_NE(held.err.find("lock held by PID " + holder_pid + " on host"), std::string::npos) << held.err;
+  EXPECT_NE(held.err.find("waiting up to 1 s"), std::string::npos) << held.err;
+  EXPECT_EQ(held.err.find("waiting up to"), held.err.rfind("waiting up to")) << "said more than once: " << held.err;
+  // Released 1 s into a 60 s wait (as a killed job's last rank exits): the resume goes on and completes.
+  const Outcome released = shell("flock " + lock + " sleep 1 </dev/null >/dev/null 2>&1 & sleep 0.3; " + resume + " 60",
+                                 dir.path());
+  EXPECT_EQ(released.code, 0) << released.err;
+  EXPECT_NE(released.err.find("waiting up to 60 s"), std::string::npos) << released.err;
 }
 
 TEST(CliSweep, BadConfigurationsFailWithOneClearMessageBeforeMpiStarts) {
