@@ -1,6 +1,8 @@
-// Fault injection on real sweeps: kill -9 of one worker, of the coordinator and of the whole job at
-// random moments, resuming after each; in the end every trial is done, every HDF5 file opens, the
-// sweep table agrees with the trial files, and the results equal those of an uninterrupted sweep.
+// Fault injection on real sweeps: kill -9 of one worker, of the coordinator, of the whole job (mpirun
+// and every rank) and of mpirun alone (its ranks die a moment later, while the next resume already
+// waits for the sweep's lock) at random moments, resuming after each; in the end every trial is done,
+// every HDF5 file opens, the sweep table agrees with the trial files, and the results equal those of an
+// uninterrupted sweep.
 #include "support/canonical_data.hpp"
 #include "support/run_seqvi.hpp"
 #include "support/temp_dir.hpp"
@@ -23,15 +25,22 @@ using seqvi::test::seqvi_command;
 using seqvi::test::shell;
 using seqvi::test::TempDir;
 
-/// The shell snippet that prints the pids of the sweep's ranks (rank `which`, or all when empty).
-std::string rank_pids(const std::filesystem::path& out, const std::string& which) {
-  std::string s = "for p in $(pgrep -f -- '^[^ ]*/seqvi sweep .*--out " + out.string() + " '); do ";
+/// The shell snippet that prints the pids of the ranks of the job whose mpirun is $pid (rank `which`,
+/// or all when empty). The job runs in its own session (setsid): only its ranks have session id $pid,
+/// so the dying ranks of an earlier round's job are never taken for this one's.
+std::string rank_pids(const std::string& which) {
+  std::string s = "for p in $(ps -eo pid=,sid=,stat=,args= | awk -v s=$pid '$2 == s && $3 !~ /^Z/ && $4 ~ /seqvi$/ "
+                  "&& $5 == \"sweep\" {print $1}'); do ";
   if (which.empty()) return s + "echo $p; done";
   return s + "tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=" + which +
          "' && echo $p; done";
 }
 
-TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorAndWholeJobThenEverythingAgrees) {
+std::string kill_job(const std::string& how) {
+  return seqvi::test::quote(std::string(SEQVI_SOURCE_DIR) + "/tests/support/kill_job") + " " + how + " $pid >/dev/null";
+}
+
+TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorWholeJobAndMpirunAloneThenEverythingAgrees) {
   TempDir dir;
   const auto data = seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle");
   std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 12\n"
@@ -50,22 +59,24 @@ TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorAndWholeJobThenEveryt
   // configuration, until 21 kills: the count does not depend on how fast this machine trains.
   std::vector<std::filesystem::path> outs{dir / "faulty-0"};
   std::mt19937 gen(std::random_device{}());
-  const char* victims[] = {"worker", "coordinator", "job"};
+  const char* victims[] = {"worker", "coordinator", "job", "mpirun"};
   int kills = 0, rounds = 0;
   std::map<std::string, int> by_victim;
   while (kills < 21 && rounds < 100) {
     const auto& out = outs.back();
-    const std::string victim = victims[rounds % 3];
+    const std::string victim = victims[kills % 4];  // the next victim once this one was killed
     ++rounds;
     const int delay_ms = static_cast<int>(gen() % 400);
-    const std::string target = victim == "worker"      ? rank_pids(out, std::to_string(1 + gen() % 2))
-                               : victim == "coordinator" ? rank_pids(out, "0")
-                                                         : rank_pids(out, "");
+    const std::string target = victim == "worker"        ? rank_pids(std::to_string(1 + gen() % 2))
+                               : victim == "coordinator" ? rank_pids("0")
+                                                         : rank_pids("");
     SCOPED_TRACE("round " + std::to_string(rounds) + " on " + out.filename().string() + ": kill -9 of the " + victim +
                  " " + std::to_string(delay_ms) + " ms after the round's first checkpoint");
-    // The job in its own session; kill -9 of the chosen process(es) (the whole job: mpirun and ranks).
-    const std::string kill = victim == "job" ? "kill -9 -- -$pid 2>/dev/null; " + target + " | xargs -r kill -9"
-                                             : target + " | xargs -r kill -9";
+    // The job in its own session; kill -9 of the chosen process(es): one rank; mpirun and every rank,
+    // waiting until all are gone; or mpirun alone (the next round's resume meets its dying ranks).
+    const std::string kill = victim == "job"      ? kill_job("whole")
+                             : victim == "mpirun" ? kill_job("mpirun")
+                                                  : target + " | xargs -r kill -9";
     // Kill while training: wait (≤ 30 s) for a checkpoint newer than the round's start, then a random delay.
     const Outcome run = shell("touch round-start; setsid " + mpirun(3, out, std::filesystem::exists(out / "sweep.h5")) +
                                   " & pid=$!; for i in $(seq 1500); do [ -n \"$(find " + (out / "trials").string() +
@@ -82,9 +93,11 @@ TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorAndWholeJobThenEveryt
     }
   }
   std::cout << "kill -9 survived: " << kills << " (worker " << by_victim["worker"] << ", coordinator "
-            << by_victim["coordinator"] << ", whole job " << by_victim["job"] << ") in " << rounds << " rounds over "
+            << by_victim["coordinator"] << ", whole job " << by_victim["job"] << ", mpirun alone " << by_victim["mpirun"]
+            << ") in " << rounds << " rounds over "
             << outs.size() << " sweep(s)\n";
   EXPECT_GE(kills, 21);
+  for (const char* victim : victims) EXPECT_GE(by_victim[victim], 4) << victim;
 
   const auto reference = seqvi::store::read_sweep(straight).trials;
   int rerun = 0;

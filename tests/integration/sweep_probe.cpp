@@ -2,7 +2,11 @@
 // the real MPI transport and sweep store. tests/integration/mpi_sweep_test drives it.
 //
 //   sweep_probe run --dir D [--trials N] [--epochs E] [--batch-ms M] [--runs-log F] [--max-attempts K]
-//       creates the sweep in D if it holds none (rank 0), runs it; exit 0 completed, 75 drained
+//                   [--lock-wait S] [--throw-on-rank R]
+//       creates the sweep in D if it holds none (rank 0), runs it; exit 0 completed, 75 drained.
+//       The store is opened after MPI_Init (waiting up to S seconds for a lock a dying job still
+//       holds), so an error there must end the job, not hang it (mpi::run_rank). --throw-on-rank R
+//       makes rank R throw right after MPI_Init while the others wait in the sweep.
 //   sweep_probe print --dir D      one line per trial: id state epochs best_valid best_epoch attempts crashes
 //   sweep_probe transport          transport conformance across ranks (FIFO per pair, sources); exit 0 if good
 #include "seqvi/job/stop_flag.hpp"
@@ -20,6 +24,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace {
 
@@ -60,41 +65,49 @@ class LoggingRunner final : public mpi::TrialRunner {
 int run(int argc, char** argv) {
   auto transport = mpi::make_mpi_transport(argc, argv);
   job::install_stop_handlers();
-  const auto f = flags(argc, argv, 2);
-  const std::filesystem::path dir = flag(f, "--dir", "");
-  test::FakeRunner::Behaviour b;
-  b.batch_time = std::chrono::microseconds(std::stoll(flag(f, "--batch-ms", "2")) * 1000);
-  b.epochs = std::stoll(flag(f, "--epochs", "3"));
-  test::FakeRunner fake(b);
-  LoggingRunner runner(fake, flag(f, "--runs-log", ""));
-  mpi::SweepOptions options;
-  options.max_attempts = std::stoll(flag(f, "--max-attempts", "3"));
-  options.progress_interval_s = 1e9;
+  const auto report = [](std::string_view what) { std::fprintf(stderr, "sweep_probe: %.*s\n", int(what.size()), what.data()); };
+  return mpi::run_rank(*transport, [&] {
+    const auto f = flags(argc, argv, 2);
+    if (std::stoi(flag(f, "--throw-on-rank", "-1")) == transport->rank())
+      throw std::runtime_error("injected failure right after MPI_Init");
+    const std::filesystem::path dir = flag(f, "--dir", "");
+    test::FakeRunner::Behaviour b;
+    b.batch_time = std::chrono::microseconds(std::stoll(flag(f, "--batch-ms", "2")) * 1000);
+    b.epochs = std::stoll(flag(f, "--epochs", "3"));
+    test::FakeRunner fake(b);
+    LoggingRunner runner(fake, flag(f, "--runs-log", ""));
+    mpi::SweepOptions options;
+    options.max_attempts = std::stoll(flag(f, "--max-attempts", "3"));
+    options.progress_interval_s = 1e9;
 
-  std::optional<store::SweepStore> sweep;
-  if (transport->rank() == 0) {
-    if (std::filesystem::exists(dir / "sweep.h5")) {
-      sweep.emplace(store::SweepStore::open(dir));
-    } else {
-      std::filesystem::create_directories(dir);
-      std::vector<search::TrialRecord> trials;
-      const int n = std::stoi(flag(f, "--trials", "12"));
-      for (int i = 0; i < n; ++i) {
-        search::TrialRecord r;
-        r.spec.dataset = i % 2 ? "muse" : "jsb";
-        r.spec.model = "vosp";
-        r.spec.index = i;
-        r.spec.seed = 1000003ULL * static_cast<std::uint64_t>(i) + 17;
-        r.spec.params = {{"model", std::string("vosp")}};
-        trials.push_back(r);
+    std::optional<store::SweepStore> sweep;
+    if (transport->rank() == 0) {
+      if (std::filesystem::exists(dir / "sweep.h5")) {
+        store::LockWait wait;
+        wait.timeout = std::chrono::milliseconds(std::stoll(flag(f, "--lock-wait", "0")) * 1000);
+        wait.on_wait = [](const std::string& what) { std::fprintf(stderr, "sweep_probe: %s\n", what.c_str()); };
+        sweep.emplace(store::SweepStore::open(dir, wait));
+      } else {
+        std::filesystem::create_directories(dir);
+        std::vector<search::TrialRecord> trials;
+        const int n = std::stoi(flag(f, "--trials", "12"));
+        for (int i = 0; i < n; ++i) {
+          search::TrialRecord r;
+          r.spec.dataset = i % 2 ? "muse" : "jsb";
+          r.spec.model = "vosp";
+          r.spec.index = i;
+          r.spec.seed = 1000003ULL * static_cast<std::uint64_t>(i) + 17;
+          r.spec.params = {{"model", std::string("vosp")}};
+          trials.push_back(r);
+        }
+        sweep.emplace(store::SweepStore::create(dir, "# sweep_probe\n", trials));
       }
-      sweep.emplace(store::SweepStore::create(dir, "# sweep_probe\n", trials));
     }
-  }
-  const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
-  sweep.reset();  // snapshot and unlock before MPI_Finalize
-  std::fprintf(stderr, "sweep_probe rank %d: %s\n", transport->rank(), mpi::to_string(end));
-  return end == mpi::SweepEnd::drained ? 75 : 0;
+    const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+    sweep.reset();  // snapshot and unlock before MPI_Finalize
+    std::fprintf(stderr, "sweep_probe rank %d: %s\n", transport->rank(), mpi::to_string(end));
+    return end == mpi::SweepEnd::drained ? 75 : 0;
+  }, report);
 }
 
 int print(int argc, char** argv) {
