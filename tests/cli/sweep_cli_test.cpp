@@ -167,7 +167,7 @@ TEST(CliSweep, KillNineOfTheWholeJobThenResumeNeverRerunsADoneTrialAndMatchesASt
 
 TEST(CliSweep, SignalsDrainWithExit75AndResumeCompletes) {
   TempDir dir;
-  const auto config = write_config(dir.path(), 4, 6);
+  const auto config = write_config(dir.path(), 4, 16);  // long enough that no machine finishes before the signal
   // SIGTERM to every rank (what SLURM does to job steps), and SIGUSR1 to mpirun (which forwards it).
   for (const std::string how : {"term-ranks", "usr1-mpirun"}) {
     SCOPED_TRACE(how);
