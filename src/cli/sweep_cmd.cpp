@@ -4,6 +4,7 @@
 #include "commands.hpp"
 #include "trainer_runner.hpp"
 
+#include "seqvi/job/environment.hpp"
 #include "seqvi/job/stop_flag.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/search/sampler.hpp"
@@ -34,13 +35,6 @@ struct SweepArgs {
   double progress_every = 10;
   double lock_wait_s = 60;
 };
-
-/// This process's rank as the launcher announces it (before MPI_Init); 0 when not launched by one.
-int launcher_rank() {
-  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
-    if (const char* v = std::getenv(name); v != nullptr && *v != '\0') return std::atoi(v);
-  return 0;
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -115,7 +109,7 @@ int run_sweep(const SweepArgs& args, bool talk);
 
 /// Ranks other than 0 end silently on a configuration error: rank 0 says it once for the job.
 int run_sweep_command(const SweepArgs& args) {
-  const bool talk = launcher_rank() == 0;
+  const bool talk = job::launcher_rank(job::SystemEnv()) == 0;
   try {
     return run_sweep(args, talk);
   } catch (const CommandError& e) {

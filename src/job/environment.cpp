@@ -26,6 +26,8 @@ struct Names {
   static constexpr const char* procid = "SLURM_PROCID";
   static constexpr const char* ntasks = "SLURM_NTASKS";
   static constexpr const char* node = "SLURMD_NODENAME";
+  /// Where launchers put a process's rank, most specific first.
+  static constexpr const char* ranks[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"};
 };
 
 int read_int(const Env& env, const char* name, int fallback) {
@@ -53,6 +55,12 @@ JobEnvironment read_job_environment(const Env& env) {
   job.ntasks = read_int(env, Names::ntasks, 1);
   job.node = env.get(Names::node).value_or("");
   return job;
+}
+
+int launcher_rank(const Env& env) {
+  for (const char* name : Names::ranks)
+    if (const auto v = env.get(name); v && !v->empty()) return read_int(env, name, 0);
+  return 0;
 }
 
 }  // namespace seqvi::job

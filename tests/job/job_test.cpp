@@ -57,6 +57,23 @@ TEST(JobEnvironment, OutsideSlurmHasDefaultsAndBadNumbersAreNamed) {
   }
 }
 
+TEST(JobEnvironment, LauncherRankComesFromTheMostSpecificVariableSet) {
+  using Vars = std::map<std::string, std::string>;
+  EXPECT_EQ(launcher_rank(MapEnv(Vars{})), 0);
+  EXPECT_EQ(launcher_rank(MapEnv(Vars{{"SLURM_PROCID", "3"}})), 3);
+  EXPECT_EQ(launcher_rank(MapEnv(Vars{{"PMI_RANK", "2"}, {"SLURM_PROCID", "5"}})), 2);
+  EXPECT_EQ(launcher_rank(MapEnv(Vars{{"PMIX_RANK", "1"}, {"PMI_RANK", "2"}, {"SLURM_PROCID", "5"}})), 1);
+  EXPECT_EQ(launcher_rank(MapEnv(Vars{{"OMPI_COMM_WORLD_RANK", "0"}, {"PMIX_RANK", "4"}, {"SLURM_PROCID", "5"}})), 0);
+  // An empty variable is not set (some launchers export them empty).
+  EXPECT_EQ(launcher_rank(MapEnv(Vars{{"OMPI_COMM_WORLD_RANK", ""}, {"PMIX_RANK", "7"}})), 7);
+  try {
+    launcher_rank(MapEnv(Vars{{"PMIX_RANK", "one"}}));
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "PMIX_RANK is 'one', must be a non-negative integer");
+  }
+}
+
 TEST(JobRequeue, DecisionTable) {
   const double hour = 3600;
   // limit 1 h: timed out from min(48 min, 50 min) = 48 min on

@@ -47,6 +47,12 @@ struct JobEnvironment {
 /// @throws std::invalid_argument naming a variable whose value is not a number where one is needed
 JobEnvironment read_job_environment(const Env& env);
 
+/// This process's rank as its launcher announces it before MPI_Init: the first of
+/// OMPI_COMM_WORLD_RANK (mpirun), PMIX_RANK (PMIx, srun --mpi=pmix), PMI_RANK (MPICH/Hydra) and
+/// SLURM_PROCID (srun) that is set and non-empty; 0 when none is (not launched by one).
+/// @throws std::invalid_argument naming the variable whose value is not a non-negative integer
+int launcher_rank(const Env& env);
+
 }  // namespace seqvi::job
 
 #endif  // SEQVI_JOB_ENVIRONMENT_HPP
