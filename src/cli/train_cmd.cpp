@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include "seqvi/job/stop_flag.hpp"
+#include "seqvi/search/toml_value.hpp"
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/bernoulli_baseline.hpp"
@@ -50,19 +51,11 @@ core::Params read_toml_params(const std::string& path, const core::Params& defau
     const auto it = defaults.find(key);
     if (it == defaults.end())
       throw CommandError(fmt::format("{}: unknown hyper-parameter '{}'", path, key), kUsage);
-    if (auto i = v.value_exact<std::int64_t>(); i && !std::holds_alternative<std::string>(it->second) &&
-                                                !std::holds_alternative<bool>(it->second)) {
-      out[key] = std::holds_alternative<double>(it->second) ? core::Value(static_cast<double>(*i)) : core::Value(*i);
-    } else if (auto d = v.value_exact<double>(); d && std::holds_alternative<double>(it->second)) {
-      out[key] = *d;
-    } else if (auto b = v.value_exact<bool>(); b && std::holds_alternative<bool>(it->second)) {
-      out[key] = *b;
-    } else if (auto s = v.value_exact<std::string>(); s && std::holds_alternative<std::string>(it->second)) {
-      out[key] = *s;
-    } else {
-      throw CommandError(fmt::format("{}: '{}' has the wrong type (like {})", path, key,
-                                     core::to_string(it->second)), kUsage);
-    }
+    const auto value = search::toml_value_like(v, it->second);
+    if (!value)
+      throw CommandError(fmt::format("{}: line {}: '{}' must be {} (like {})", path, v.source().begin.line, key,
+                                     core::type_description(it->second), core::to_string(it->second)), kUsage);
+    out[key] = *value;
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "seqvi/search/sweep_config.hpp"
 
+#include "seqvi/search/toml_value.hpp"
+
 #include <toml++/toml.h>
 
 #include <fstream>
@@ -27,33 +29,17 @@ Kind kind_of(const Value& v) {
   if (std::holds_alternative<std::string>(v)) return Kind::string;
   return Kind::boolean;
 }
-const char* name_of(Kind k) {
-  switch (k) {
-    case Kind::integer: return "an integer";
-    case Kind::real: return "a number";
-    case Kind::string: return "a string";
-    case Kind::boolean: return "true or false";
-  }
-  return "?";
-}
-Kind expected_kind(const Distribution& d) {
-  if (const auto* f = std::get_if<Fixed>(&d)) return kind_of(f->value);
-  if (const auto* c = std::get_if<Categorical>(&d)) return kind_of(c->choices.front());
-  if (std::holds_alternative<IntUniform>(d)) return Kind::integer;
-  return Kind::real;
+/// A value of the type the distribution's draws have.
+Value like_of(const Distribution& d) {
+  if (const auto* f = std::get_if<Fixed>(&d)) return f->value;
+  if (const auto* c = std::get_if<Categorical>(&d)) return c->choices.front();
+  if (std::holds_alternative<IntUniform>(d)) return std::int64_t{0};
+  return 0.0;
 }
 
-Value scalar(const toml::node& n, Kind want, const std::string& key, const std::string& origin) {
-  if (want == Kind::integer) {
-    if (auto v = n.value_exact<std::int64_t>()) return *v;
-  } else if (want == Kind::real) {
-    if (auto v = n.value<double>(); v && (n.is_floating_point() || n.is_integer())) return *v;
-  } else if (want == Kind::string) {
-    if (auto v = n.value_exact<std::string>()) return *v;
-  } else if (auto v = n.value_exact<bool>()) {
-    return *v;
-  }
-  fail(origin, where(n) + ": space." + key + " must be " + name_of(want));
+Value scalar(const toml::node& n, const Value& like, const std::string& key, const std::string& origin) {
+  if (auto v = toml_value_like(n, like)) return *v;
+  fail(origin, where(n) + ": space." + key + " must be " + core::type_description(like));
 }
 
 std::pair<double, double> bounds(const toml::node& n, const std::string& key, const std::string& form,
@@ -66,10 +52,11 @@ std::pair<double, double> bounds(const toml::node& n, const std::string& key, co
 
 Distribution distribution(const toml::node& n, const Distribution& fallback, const std::string& key,
                           const std::string& origin) {
-  const Kind want = expected_kind(fallback);
+  const Value like = like_of(fallback);
+  const Kind want = kind_of(like);
   if (const auto* arr = n.as_array()) {
     Categorical c;
-    for (const auto& item : *arr) c.choices.push_back(scalar(item, want, key, origin));
+    for (const auto& item : *arr) c.choices.push_back(scalar(item, like, key, origin));
     if (c.choices.empty()) fail(origin, where(n) + ": space." + key + " is an empty list of choices");
     return c;
   }
@@ -88,14 +75,14 @@ Distribution distribution(const toml::node& n, const Distribution& fallback, con
       return IntUniform{static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)};
     }
     if (want != Kind::real)
-      fail(origin, where(n) + ": space." + key + " takes " + name_of(want) + "; " + form + " gives numbers");
+      fail(origin, where(n) + ": space." + key + " takes " + core::type_description(like) + "; " + form + " gives numbers");
     const auto [lo, hi] = bounds(value, key, form, origin);
     if (form == "uniform") return Uniform{lo, hi};
     if (form == "log_uniform") return LogUniform{lo, hi};
     fail(origin, where(n) + ": space." + key + ": unknown distribution '" + form +
                      "' (uniform, log_uniform, int_uniform)");
   }
-  return Fixed{scalar(n, want, key, origin)};
+  return Fixed{scalar(n, like, key, origin)};
 }
 
 std::vector<std::string> strings(const toml::node& n, const std::string& key, const std::string& origin) {

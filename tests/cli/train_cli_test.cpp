@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -139,6 +140,26 @@ TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
 
 /// A VOSP whose weights are all zero: x is independent of z, p(x_t,k) = σ(b_k), and q(d_t) = N(0, s²) with
 /// s² = softplus(a) + 1e-4 — so the bound is a hand computation.
+TEST(CliTrain, ConfigFileValuesFollowTheSweepsTomlRules) {
+  TempDir dir;
+  // The same file a sweep's [space] would accept: an integer for a real is fine, and it is used.
+  std::ofstream(dir / "ok.toml") << "[train]\nmodel = \"vosp\"\nhidden = 8\nlatent = 2\nepochs = 1\nstep_rate = 1\n"
+                                    "batch_size = 64\n";
+  const Outcome ok = seqvi({"train", "--config", (dir / "ok.toml").string(), "--data", jsb().string(), "--out",
+                            (dir / "ok.h5").string(), "--quiet"}, dir.path());
+  ASSERT_EQ(ok.code, 0) << ok.err;
+  const auto cp = seqvi::store::read_checkpoint(dir / "ok.h5");
+  EXPECT_EQ(std::get<double>(cp.hyperparameters.at("step_rate")), 1.0);
+  EXPECT_EQ(std::get<std::int64_t>(cp.hyperparameters.at("hidden")), 8);
+  // A real where an integer is expected is refused with file, line, key and type.
+  std::ofstream(dir / "bad.toml") << "model = \"vosp\"\nhidden = 8.5\n";
+  const Outcome bad = seqvi({"train", "--config", (dir / "bad.toml").string(), "--data", jsb().string(), "--out",
+                             (dir / "bad.h5").string()}, dir.path());
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("bad.toml: line 2: 'hidden' must be an integer"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.h5"));
+}
+
 TEST(CliEval, TinyModelMatchesAHandComputation) {
   TempDir dir;
   const auto dataset = seqvi::store::read_dataset(jsb());
