@@ -35,6 +35,35 @@ core::Value parse_like(const core::Value& like, const std::string& key, const st
                      kUsage);
 }
 
+/// How --help names a hyper-parameter's type.
+std::string type_name(const core::Value& like) {
+  if (std::holds_alternative<std::int64_t>(like)) return "INT";
+  if (std::holds_alternative<double>(like)) return "FLOAT";
+  if (std::holds_alternative<bool>(like)) return "BOOL";
+  return "NAME";
+}
+
+/// Checks a hyper-parameter flag on its own: its type and, for a number, its range
+/// (train::hyperparameter_range: rules of that hyper-parameter alone). Names (model, prior, ...) and
+/// the rules that involve several hyper-parameters are checked once all flags are read. CLI11 puts
+/// the flag's name before the message: "--hidden: hidden is 0, must be >= 1".
+CLI::Validator hyperparameter_validator(const std::string& name, const core::Value& like) {
+  const bool ranged = !train::hyperparameter_range(name).empty();
+  return CLI::Validator(
+      [name, like, ranged](std::string& text) -> std::string {
+        const auto value = core::parse_like(like, text);
+        if (!value) return fmt::format("'{}' is not {}", text, core::type_description(like));
+        if (!ranged) return "";
+        try {
+          (void)train::from_params({{name, *value}});
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+        return "";
+      },
+      "");
+}
+
 /// Hyper-parameters from a TOML file: top-level keys (or a [train] table) with the sweep's names.
 core::Params read_toml_params(const std::string& path, const core::Params& defaults) {
   toml::table root;
@@ -238,9 +267,13 @@ void add_train_commands(CLI::App& app) {
   train->add_flag("--quiet", train_args.quiet, "No progress lines");
   const core::Params defaults = train::TrainConfig{}.to_params();
   for (const auto& [name, value] : defaults) {
+    const std::string range = train::hyperparameter_range(name);
     train->add_option_function<std::string>(
-        "--" + dashed(name), [name = name](const std::string& text) { train_args.flags[name] = text; },
-        fmt::format("{} (default {})", train::describe_hyperparameter(name), core::to_string(value)));
+             "--" + dashed(name), [name = name](const std::string& text) { train_args.flags[name] = text; },
+             fmt::format("{} ({}default {})", train::describe_hyperparameter(name),
+                         range.empty() ? "" : range + "; ", core::to_string(value)))
+        ->type_name(type_name(value))
+        ->check(hyperparameter_validator(name, value));
   }
   train->callback([] {
     const int code = run_train(train_args);

@@ -168,7 +168,7 @@ std::string describe_hyperparameter(const std::string& name) {
       {"step_rate", "rmsprop step rate alpha (Table 2: 1e-2 ... 1e-5)"},
       {"momentum", "Nesterov momentum beta (Table 2: 0, 0.9, 0.95, 0.99, 0.995)"},
       {"decay", "rmsprop decay gamma of the squared-gradient average (Table 2: 0.8, 0.9)"},
-      {"clip_norm", "clip the gradient to this global norm (0 = no clipping)"},
+      {"clip_norm", "clip the gradient to this global norm (inf = no clipping)"},
       {"init_var_in", "initial weight variance of input and other matrices (Table 2: 1e-1 ... 1e-4)"},
       {"init_var_rec", "initial weight variance of recurrent matrices (Table 2: 1e-1 ... 1e-4)"},
       {"incoming", "nu: random incoming recurrent connections per unit (Table 2: 15, 25, 35, 50; 0 = all)"},
@@ -185,6 +185,24 @@ std::string describe_hyperparameter(const std::string& name) {
   const auto it = text.find(name);
   if (it == text.end()) throw std::invalid_argument("unknown hyper-parameter '" + name + "'");
   return it->second;
+}
+
+std::string hyperparameter_range(const std::string& name) {
+  // What TrainConfig::validate (and the model's and optimiser's validate) accept, field by field;
+  // tests/train check every entry against from_params on both sides of each bound. Not here:
+  // latent (>= 1 only for the latent-variable models).
+  static const std::map<std::string, std::string> text = {
+      {"hidden", ">= 1"},          {"keep_inputs", "in (0, 1]"},
+      {"keep_hidden", "in (0, 1]"}, {"step_rate", "> 0"},       {"momentum", "in [0, 1)"},
+      {"decay", "in [0, 1)"},       {"clip_norm", "> 0"},       {"init_var_in", "> 0"},
+      {"init_var_rec", "> 0"},      {"incoming", ">= 0"},       {"spectral_radius", "> 0"},
+      {"bias_hidden", "finite"},    {"bias_out", "finite"},     {"batch_size", ">= 1"},
+      {"chunk_frames", ">= 1"},     {"epochs", ">= 1"},         {"patience", ">= 1"},
+      {"seed", ">= 0"},
+  };
+  if (!fields().count(name)) throw std::invalid_argument("unknown hyper-parameter '" + name + "'");
+  const auto it = text.find(name);
+  return it == text.end() ? "" : it->second;
 }
 
 }  // namespace seqvi::train

@@ -160,6 +160,31 @@ TEST(CliTrain, ConfigFileValuesFollowTheSweepsTomlRules) {
   EXPECT_FALSE(std::filesystem::exists(dir / "bad.h5"));
 }
 
+TEST(CliTrain, HelpShowsTypesAndRangesAndBadValuesAreRejectedNamingTheFlag) {
+  TempDir dir;
+  const Outcome help = seqvi({"train", "--help"}, dir.path());
+  ASSERT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("--hidden INT"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--step-rate FLOAT"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("--learn-keep BOOL"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("in (0, 1]; default 0.9"), std::string::npos) << help.out;
+  EXPECT_EQ(help.out.find("--hidden TEXT"), std::string::npos) << help.out;
+  const auto rejected = [&](const Args& flag, const std::string& message) {
+    Args args{"train", "--data", jsb().string(), "--out", (dir / "never.h5").string()};
+    args.insert(args.end(), flag.begin(), flag.end());
+    const Outcome run = seqvi(args, dir.path());
+    EXPECT_EQ(run.code, 2) << run.err;
+    EXPECT_NE(run.err.find(message), std::string::npos) << run.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "never.h5"));
+  };
+  rejected({"--hidden", "0"}, "--hidden: hidden is 0, must be >= 1");
+  rejected({"--hidden", "big"}, "--hidden: 'big' is not an integer");
+  rejected({"--keep-inputs", "1.5"}, "--keep-inputs: keep_inputs is 1.5, must be in (0, 1]");
+  rejected({"--momentum", "1"}, "--momentum: momentum is 1.000000, must be in [0, 1)");
+  rejected({"--learn-keep", "maybe"}, "--learn-keep: 'maybe' is not true or false");
+  rejected({"--prior", "gauss"}, "prior is 'gauss', must be");
+}
+
 TEST(CliEval, TinyModelMatchesAHandComputation) {
   TempDir dir;
   const auto dataset = seqvi::store::read_dataset(jsb());

@@ -160,6 +160,59 @@ TEST(TrainConfig, EveryHyperParameterHasADescription) {
   EXPECT_THROW(describe_hyperparameter("hiden"), std::invalid_argument);
 }
 
+/// True when from_params accepts `name = value` with every other hyper-parameter at its default.
+bool accepted(const std::string& name, const core::Value& value) {
+  try {
+    (void)from_params({{name, value}});
+    return true;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+TEST(TrainConfig, EveryNumericRangeInTheHelpIsTheOneValidationApplies) {
+  const core::Params defaults = TrainConfig{}.to_params();
+  int checked = 0;
+  for (const auto& name : hyperparameter_names()) {
+    SCOPED_TRACE(name);
+    const core::Value& like = defaults.at(name);
+    const std::string range = hyperparameter_range(name);
+    const bool numeric = std::holds_alternative<std::int64_t>(like) || std::holds_alternative<double>(like);
+    const bool depends_on_others = name == "latent";  // >= 1 for vrae and vosp only
+    EXPECT_EQ(range.empty(), !numeric || depends_on_others) << "'" << range << "'";
+    if (range.empty()) continue;
+    const bool integer = std::holds_alternative<std::int64_t>(like);
+    const auto value = [&](double x) { return integer ? core::Value(static_cast<std::int64_t>(x)) : core::Value(x); };
+    const double step = integer ? 1.0 : 1e-6;
+    if (range.rfind(">= ", 0) == 0) {
+      const double k = std::stod(range.substr(3));
+      EXPECT_TRUE(accepted(name, value(k)));
+      EXPECT_FALSE(accepted(name, value(k - step)));
+    } else if (range.rfind("> ", 0) == 0) {
+      const double k = std::stod(range.substr(2));
+      EXPECT_FALSE(accepted(name, value(k)));
+      EXPECT_TRUE(accepted(name, value(k + step)));
+    } else if (range == "in (0, 1]") {
+      EXPECT_FALSE(accepted(name, value(0.0)));
+      EXPECT_TRUE(accepted(name, value(1.0)));
+      EXPECT_FALSE(accepted(name, value(1.0 + step)));
+    } else if (range == "in [0, 1)") {
+      EXPECT_TRUE(accepted(name, value(0.0)));
+      EXPECT_FALSE(accepted(name, value(1.0)));
+      EXPECT_FALSE(accepted(name, value(-step)));
+    } else if (range == "finite") {
+      EXPECT_TRUE(accepted(name, value(-3.0)));
+      EXPECT_FALSE(accepted(name, value(std::numeric_limits<double>::infinity())));
+      EXPECT_FALSE(accepted(name, value(std::numeric_limits<double>::quiet_NaN())));
+    } else {
+      ADD_FAILURE() << "no check for the range '" << range << "'";
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 18);
+  EXPECT_THROW(hyperparameter_range("hiden"), std::invalid_argument);
+}
+
 TEST(TrainConfig, ParamsRoundTripAndErrorsNameTheKey) {
   TrainConfig c = small_config("vrae");
   c.model.latent_spec.posterior = model::Posterior::marginal;

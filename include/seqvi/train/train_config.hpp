@@ -56,6 +56,10 @@ std::vector<std::string> hyperparameter_names();
 /// One line for `--help` and docs: what the hyper-parameter means and its accepted values.
 /// @throws std::invalid_argument for an unknown name
 std::string describe_hyperparameter(const std::string& name);
+/// The range a numeric hyper-parameter must lie in on its own, e.g. ">= 1", "in (0, 1]", "> 0",
+/// "finite"; "" for names, booleans and numbers whose rule involves other hyper-parameters (latent).
+/// @throws std::invalid_argument for an unknown name
+std::string hyperparameter_range(const std::string& name);
 
 }  // namespace seqvi::train
 
