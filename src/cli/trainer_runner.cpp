@@ -90,14 +90,6 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   }
   train::Trainer trainer(config, data);
   if (!state) state = trainer.initial_state();
-  // A worker killed between writing a checkpoint and reporting its epoch leaves the sweep table
-  // behind the checkpoint: report the epochs the checkpoint holds again (reports are idempotent).
-  for (const auto& r : state->curve) {
-    if (!control.report_epoch(r.epoch, r.valid_bound) && state->status == train::TrialStatus::running) {
-      state->status = train::TrialStatus::pruned;
-      break;
-    }
-  }
   SweepObserver observer(checkpoint, checkpoint_path, control);
   const train::TrialStatus status = trainer.run(*state, observer);
   observer.save(*state);
@@ -108,6 +100,9 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   out.best_valid = state->best_valid;
   out.best_epoch = state->best_epoch;
   out.message = state->message;
+  // The whole curve from the checkpoint: a report lost to a kill between checkpoint and report is
+  // filled in here (mpi/trial_runner.hpp), without reporting old epochs again.
+  for (const auto& r : state->curve) out.valid_curve.push_back(r.valid_bound);
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

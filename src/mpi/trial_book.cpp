@@ -62,9 +62,12 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
   search::TrialRecord& t = records_[i];
   t.state = outcome.state;
   t.epochs = outcome.epochs;
-  if (t.valid_curve.size() > static_cast<std::size_t>(std::max<std::int64_t>(outcome.epochs, 0)))
-    t.valid_curve.resize(static_cast<std::size_t>(std::max<std::int64_t>(outcome.epochs, 0)));
-  t.best_valid = outcome.best_valid;  // the runner's figure (from its checkpoint) is authoritative
+  // The runner's curve and best (from its checkpoint) are authoritative; epochs it does not cover
+  // (a runner that failed before reporting its curve) keep what the reports gave, cut to `epochs`.
+  const auto epochs = static_cast<std::size_t>(std::max<std::int64_t>(outcome.epochs, 0));
+  if (!outcome.valid_curve.empty()) t.valid_curve = outcome.valid_curve;
+  if (t.valid_curve.size() > epochs) t.valid_curve.resize(epochs);
+  t.best_valid = outcome.best_valid;
   t.best_epoch = outcome.best_epoch;
   t.wall_s += outcome.wall_s;
   t.rank = rank;

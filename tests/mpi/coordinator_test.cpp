@@ -419,6 +419,59 @@ TEST(MpiCoordinator, ACoordinatorStoppingOnAnErrorRecordsItsRunningTrialsAsInter
   }
 }
 
+/// Runs the fake runner, but for one trial the report of `lost_epoch` never leaves the worker (as if it
+/// died between writing the checkpoint and reporting), and the trial stops right after it.
+class LosingRunner final : public TrialRunner {
+ public:
+  LosingRunner(TrialRunner& inner, std::string trial, std::int64_t lost_epoch)
+      : inner_(inner), trial_(std::move(trial)), lost_(lost_epoch) {}
+  TrialOutcome run(const search::TrialSpec& spec, const std::filesystem::path& checkpoint,
+                   TrialControl& control) override {
+    if (spec.name() != trial_) return inner_.run(spec, checkpoint, control);
+    struct Losing final : TrialControl {
+      TrialControl& inner;
+      std::int64_t lost;
+      bool stop = false;
+      Losing(TrialControl& c, std::int64_t e) : inner(c), lost(e) {}
+      bool report_epoch(std::int64_t epoch, double bound) override {
+        if (epoch != lost) return inner.report_epoch(epoch, bound);
+        stop = true;
+        return true;
+      }
+      bool stop_requested() override { return stop || inner.stop_requested(); }
+    } losing(control, lost_);
+    return inner_.run(spec, checkpoint, losing);
+  }
+
+ private:
+  TrialRunner& inner_;
+  std::string trial_;
+  std::int64_t lost_;
+};
+
+TEST(MpiCoordinator, TheResultCarriesTheCurveSoALostEpochReportLeavesNoGap) {
+  test::TempDir straight_dir, dir;
+  const auto trials = test::fake_trials(4, 5);
+  FakeRunner fake;
+  MemoryLedger straight(trials, straight_dir.path());
+  test::run_local_sweep(2, straight, fake, [](int) { return test::quiet_options(); });
+
+  LosingRunner losing(fake, trials[1].id(), 3);
+  MemoryLedger ledger(trials, dir.path());
+  test::run_local_sweep(2, ledger, losing, [](int) { return test::quiet_options(); });
+  const auto& t = ledger.trials()[1];
+  EXPECT_EQ(t.state, TrialState::interrupted);
+  ASSERT_EQ(t.valid_curve.size(), 3u);  // epoch 3 from the result, though its report never came
+  for (std::int64_t e = 1; e <= 3; ++e) EXPECT_EQ(t.valid_curve[e - 1], FakeRunner::bound(trials[1].spec.seed, e)) << e;
+  EXPECT_EQ(t.epochs, 3);
+  // Resumed (its checkpoint holds 3 epochs): the table ends as an uninterrupted sweep's, and the old
+  // epochs were not reported again (only epochs 4 and 5 ran).
+  const auto epochs_before = fake.epochs_run().at(trials[1].id());
+  test::run_local_sweep(2, ledger, fake, [](int) { return test::quiet_options(); });
+  EXPECT_EQ(fake.epochs_run().at(trials[1].id()) - epochs_before, 2);
+  EXPECT_EQ(results(ledger.trials()), results(straight.trials()));
+}
+
 TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {
   test::TempDir dir;
   MemoryLedger ledger(test::fake_trials(1), dir.path());

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <limits>
 
 namespace seqvi::mpi {
@@ -52,12 +54,17 @@ TEST(MpiMessages, EveryKindRoundTrips) {
   o.best_epoch = 0;
   o.wall_s = 1.5;
   o.message = "NaN in loss";
+  o.valid_curve = {9.5, 8.25, std::numeric_limits<double>::quiet_NaN(), 7.0};
   const Result r = round_trip(Result{"t", o});
   EXPECT_EQ(r.outcome.state, search::TrialState::diverged);
   EXPECT_EQ(r.outcome.epochs, 4);
   EXPECT_EQ(r.outcome.best_valid, std::numeric_limits<double>::infinity());
   EXPECT_EQ(r.outcome.wall_s, 1.5);
   EXPECT_EQ(r.outcome.message, "NaN in loss");
+  ASSERT_EQ(r.outcome.valid_curve.size(), 4u);
+  EXPECT_EQ(r.outcome.valid_curve[1], 8.25);
+  EXPECT_TRUE(std::isnan(r.outcome.valid_curve[2]));
+  EXPECT_EQ(r.outcome.valid_curve[3], 7.0);
   EXPECT_EQ(round_trip(StopRequest{15}).signal, 15);
   EXPECT_TRUE(round_trip(Shutdown{true}).drained);
   EXPECT_FALSE(round_trip(Shutdown{false}).drained);

@@ -63,6 +63,7 @@ class FakeRunner : public mpi::TrialRunner {
       out.state = state;
       out.message = std::move(message);
       out.epochs = static_cast<std::int64_t>(curve.size());
+      out.valid_curve = curve;
       for (std::size_t e = 0; e < curve.size(); ++e)
         if (curve[e] < out.best_valid) {
           out.best_valid = curve[e];

@@ -64,7 +64,7 @@ struct Result {
   template <class Archive>
   void serialize(Archive& ar, std::uint32_t /*version*/) {
     ar(trial, outcome.state, outcome.epochs, outcome.best_valid, outcome.best_epoch, outcome.wall_s,
-       outcome.message);
+       outcome.message, outcome.valid_curve);
   }
 };
 

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace seqvi::mpi {
 
@@ -21,6 +22,11 @@ struct TrialOutcome {
   std::int64_t best_epoch = 0;
   double wall_s = 0;              ///< wall time of this run only
   std::string message;
+  /// The validation bound of every completed epoch (1..epochs), as the trial's checkpoint holds it.
+  /// Authoritative, like best_valid: it replaces whatever the epoch reports left in the sweep table
+  /// (a worker killed between writing a checkpoint and reporting an epoch leaves a report missing;
+  /// the next run's result carries it). Empty for a trial that failed before it had a checkpoint.
+  std::vector<double> valid_curve;
 };
 
 /// The runner's line back to the coordinator while a trial runs.
