@@ -165,6 +165,10 @@ int run_sweep(const SweepArgs& args, bool talk) {
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",
                                        out.string(), args.config), kUsage);
+      const auto lost = requeue_lost_checkpoints(
+          sweep->trials(), [&](const search::TrialSpec& spec) { return sweep->checkpoint_path(spec); },
+          [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; });
+      sweep->commit(lost);
     } else if (exists) {
       throw CommandError(fmt::format("{} already holds a sweep; pass --resume to continue it", out.string()), kUsage);
     } else {

@@ -5,6 +5,7 @@
 #include "seqvi/train/trainer.hpp"
 
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 
 namespace seqvi::cli {
@@ -48,6 +49,47 @@ class SweepObserver final : public train::TrainObserver {
 };
 
 }  // namespace
+
+std::vector<search::TrialRecord> requeue_lost_checkpoints(
+    const std::vector<search::TrialRecord>& trials,
+    const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
+    const std::function<void(const std::string&)>& say) {
+  std::vector<search::TrialRecord> out;
+  for (const auto& t : trials) {
+    if (t.state != TrialState::done && t.state != TrialState::pruned && t.state != TrialState::diverged) continue;
+    const std::filesystem::path path = checkpoint_path(t.spec);
+    std::error_code ec;
+    std::string problem;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      problem = "is missing";
+    } else {
+      try {
+        (void)store::read_checkpoint(path);
+      } catch (const std::exception& e) {
+        problem = std::string("is unreadable (") + e.what() + ")";
+        std::filesystem::path aside = path;
+        aside += ".unreadable";
+        std::filesystem::rename(path, aside, ec);
+        if (ec)
+          throw std::runtime_error("trial " + t.id() + ": cannot move its unreadable checkpoint '" + path.string() +
+                                   "' aside (" + ec.message() + ")");
+        problem += "; moved to " + aside.string();
+      }
+    }
+    if (problem.empty()) continue;
+    search::TrialRecord r = t;
+    r.state = TrialState::pending;
+    r.epochs = 0;
+    r.best_valid = std::numeric_limits<double>::infinity();
+    r.best_epoch = 0;
+    r.valid_curve.clear();
+    r.message = "retrained: its checkpoint " + problem;
+    say("trial " + t.id() + " was " + search::to_string(t.state) + " but its checkpoint " + path.string() + " " +
+        problem + ": retraining it");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 core::Params trial_hyperparameters(const search::TrialSpec& trial) {
   core::Params p = trial.params;

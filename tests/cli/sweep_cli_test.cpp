@@ -289,4 +289,56 @@ TEST(CliLeaderboard, FormatsPoolSweepsAndBestExportsAModelThatEvaluates) {
   EXPECT_NE(seqvi({"best", (dir / "a").string(), "--dataset", "nottingham", "-o", (dir / "x.h5").string()}, dir.path()).code, 0);
 }
 
+TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndResumeRetrainsIt) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto straight = table(out);
+  const auto list = nlohmann::json::parse(seqvi({"leaderboard", out.string(), "--json"}, dir.path()).out);
+  ASSERT_EQ(list.size(), 3u);
+  const std::string first = list[0]["trial"], second = list[1]["trial"];
+  const std::filesystem::path checkpoint = list[0]["checkpoint"].get<std::string>();
+
+  for (const std::string damage : {"missing", "unreadable"}) {
+    SCOPED_TRACE(damage);
+    if (damage == "missing") {
+      std::filesystem::remove(checkpoint);
+    } else {
+      std::ofstream(checkpoint, std::ios::trunc) << "not HDF5";
+    }
+    const Outcome best = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(), "--force"},
+                               dir.path());
+    EXPECT_NE(best.code, 0);
+    EXPECT_NE(best.err.find(first), std::string::npos) << best.err;
+    EXPECT_NE(best.err.find(checkpoint.string()), std::string::npos) << best.err;
+    EXPECT_NE(best.err.find(damage), std::string::npos) << best.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+
+    // --fallback exports the runner-up, and says so on stderr and in its output.
+    const Outcome fallback = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(),
+                                    "--fallback"}, dir.path());
+    ASSERT_EQ(fallback.code, 0) << fallback.err;
+    EXPECT_NE(fallback.err.find(first), std::string::npos) << fallback.err;
+    EXPECT_NE(fallback.out.find("FALLBACK"), std::string::npos) << fallback.out;
+    EXPECT_NE(fallback.out.find(second), std::string::npos) << fallback.out;
+    EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[1]["val_bound"].get<double>());
+    std::filesystem::remove(dir / "m.h5");
+
+    // --resume retrains it (and says so) to the same result; then best exports it again.
+    const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+    ASSERT_EQ(resumed.code, 0) << resumed.err;
+    EXPECT_NE(resumed.err.find("trial " + first), std::string::npos) << resumed.err;
+    EXPECT_NE(resumed.err.find("retraining it"), std::string::npos) << resumed.err;
+    EXPECT_EQ(resumed.err.find("trial " + second), std::string::npos) << resumed.err;
+    expect_same_results(table(out), straight);
+    const Outcome again = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()}, dir.path());
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_NE(again.out.find(first), std::string::npos) << again.out;
+    EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[0]["val_bound"].get<double>());
+    std::filesystem::remove(dir / "m.h5");
+  }
+  EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".unreadable"));
+}
+
 }  // namespace
