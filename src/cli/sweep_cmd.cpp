@@ -133,7 +133,11 @@ int run_sweep(const SweepArgs& args, bool talk) {
   } else if (args.resume || args.dry_run) {
     if (args.dry_run && !args.resume)
       throw CommandError("--dry-run needs --config (or --resume with --out of an existing sweep)", kUsage);
-    config_text = store::read_sweep(out).config_text;
+    try {
+      config_text = store::read_sweep_config(out);  // only the header: readable with a damaged table
+    } catch (const store::SweepStoreError& e) {
+      throw CommandError(e.what());
+    }
   } else {
     throw CommandError("--config is required for a new sweep", kUsage);
   }
@@ -160,7 +164,19 @@ int run_sweep(const SweepArgs& args, bool talk) {
       store::LockWait wait;
       wait.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.lock_wait_s * 1000));
       wait.on_wait = [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; };
-      sweep.emplace(store::SweepStore::open(out, wait));
+      try {
+        sweep.emplace(store::SweepStore::open(out, wait));
+      } catch (const store::SweepSnapshotDamaged& e) {
+        if (!e.header_intact()) throw CommandError(e.what());
+        std::cerr << "seqvi: " << e.what() << "; rebuilding it from the configuration and the journal\n" << std::flush;
+        try {
+          sweep.emplace(store::SweepStore::rebuild(out, trials, wait));
+        } catch (const store::SweepStoreError& r) {
+          throw CommandError(r.what());
+        }
+        std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as sweep.h5.damaged)\n",
+                                 out.string()) << std::flush;
+      }
       if (!args.config.empty() && sweep->config_text() != config_text)
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",
