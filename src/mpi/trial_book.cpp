@@ -36,6 +36,7 @@ void TrialBook::started(std::size_t i, int rank) {
   t.state = TrialState::running;
   t.rank = rank;
   t.attempts += 1;
+  t.epochs_at_start = t.epochs;
   touch(i);
 }
 

@@ -166,7 +166,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
   const Checker c = checker(path);
   const std::size_t n = s.trials.size();
   std::vector<std::string> id, dataset, model, state, message, params;
-  std::vector<std::int64_t> index, epochs, best_epoch, rank, attempts, crashes, offsets{0};
+  std::vector<std::int64_t> index, epochs, best_epoch, rank, attempts, crashes, epochs_at_start, offsets{0};
   std::vector<std::uint64_t> seed;
   std::vector<double> best_valid, wall_s, curve;
   for (auto* v : {&id, &dataset, &model, &state, &message, &params}) v->reserve(n);
@@ -189,6 +189,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
     rank.push_back(r.rank);
     attempts.push_back(r.attempts);
     crashes.push_back(r.crashes);
+    epochs_at_start.push_back(r.epochs_at_start);
     message.push_back(stored_string(r.message));
     curve.insert(curve.end(), r.valid_curve.begin(), r.valid_curve.end());
     offsets.push_back(static_cast<std::int64_t>(curve.size()));
@@ -231,6 +232,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
         column("rank", rank);
         column("attempts", attempts);
         column("crashes", crashes);
+        column("epochs_at_start", epochs_at_start);
         column("message", message);
         column("valid_curve", curve);
         column("valid_curve_offsets", offsets);
@@ -315,6 +317,9 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   const auto rank = read_ints(c, t, "rank", n);
   const auto attempts = read_ints(c, t, "attempts", n);
   const auto crashes = read_ints(c, t, "crashes", n);
+  // Absent in sweeps written before it existed: zeros.
+  const auto epochs_at_start =
+      has_link(c, t, "epochs_at_start") ? read_ints(c, t, "epochs_at_start", n) : std::vector<std::int64_t>(n, 0);
   const auto message = read_strings(c, t, "message", n);
   const auto curve = read_double_vector(c, t, "valid_curve");
   const auto offsets = read_ints(c, t, "valid_curve_offsets", n + 1);
@@ -334,6 +339,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     digest_column(d, "rank", rank);
     digest_column(d, "attempts", attempts);
     digest_column(d, "crashes", crashes);
+    if (has_link(c, t, "epochs_at_start")) digest_column(d, "epochs_at_start", epochs_at_start);
     digest_column(d, "message", message);
     digest_column(d, "valid_curve", curve);
     digest_column(d, "valid_curve_offsets", offsets);
@@ -367,6 +373,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     r.rank = static_cast<int>(rank[i]);
     r.attempts = attempts[i];
     r.crashes = crashes[i];
+    r.epochs_at_start = epochs_at_start[i];
     r.message = message[i];
     if (offsets[i + 1] < offsets[i] || offsets[i + 1] > offsets[n]) c.fail(row + "curve offsets are not increasing");
     r.valid_curve.assign(curve.begin() + offsets[i], curve.begin() + offsets[i + 1]);

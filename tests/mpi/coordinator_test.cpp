@@ -182,7 +182,7 @@ TEST(MpiCoordinator, ACrashedTrialIsRetriedAndFailsAfterMaxAttempts) {
   EXPECT_EQ(t[0].attempts, 2);
   EXPECT_EQ(t[1].state, TrialState::failed);
   EXPECT_EQ(t[1].crashes, 3);
-  EXPECT_EQ(t[1].message, "worker died 3 times");
+  EXPECT_EQ(t[1].message, "failed: its job died 3 times before it completed an epoch");
   EXPECT_EQ(runner.runs().count(t[1].id()), 0u);
   EXPECT_EQ(runner.runs().count(t[2].id()), 0u);  // done: kept
   EXPECT_EQ(t[3].state, TrialState::done);
@@ -417,6 +417,83 @@ TEST(MpiCoordinator, ACoordinatorStoppingOnAnErrorRecordsItsRunningTrialsAsInter
     EXPECT_EQ(t.state, TrialState::done) << t.id();
     EXPECT_EQ(t.crashes, 0) << t.id();
   }
+}
+
+/// The durable table of a coordinator that can be killed: after kill(), nothing more it commits
+/// reaches "disk" (the process is gone; its in-memory table dies with it); revive() is a new job.
+class MortalLedger final : public MemoryLedger {
+ public:
+  using MemoryLedger::MemoryLedger;
+  void commit(std::span<const search::TrialRecord> changed) override {
+    if (!dead_) MemoryLedger::commit(changed);
+  }
+  void kill() { dead_ = true; }
+  void revive() { dead_ = false; }
+
+ private:
+  std::atomic<bool> dead_{false};
+};
+
+TEST(MpiCoordinator, KillingOnlyTheCoordinatorThreeTimesChargesNoAttemptAndChangesNoResult) {
+  test::TempDir dir;
+  const auto trials = test::fake_trials(2, 12);
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(200);
+  b.rereport_checkpoint = true;  // as the real runner: the table may be behind the checkpoint after a kill
+  // An uninterrupted sweep.
+  MemoryLedger straight_ledger(trials, dir / "straight");
+  std::filesystem::create_directories(dir / "straight");
+  FakeRunner straight(b);
+  ASSERT_EQ(test::run_local_sweep(2, straight_ledger, straight, [](int) { return test::quiet_options(); }).end,
+            SweepEnd::completed);
+
+  // Rank 0 killed when trial 0 reports epochs 3, 6 and 9 (its worker never dies): nothing it commits
+  // afterwards is durable, and every rank stops (as Open MPI SIGTERMs the others when a rank dies;
+  // the worker checkpoints). Each kill is followed by a resume from the durable table. max_attempts 1:
+  // a single charged attempt would fail the trial.
+  std::filesystem::create_directories(dir / "killed");
+  MortalLedger ledger(trials, dir / "killed");
+  std::atomic<bool> killed{false};
+  std::atomic<std::int64_t> kill_at{3};
+  const std::string victim = trials[0].id();
+  b.after_epoch = [&](const std::string& id, std::int64_t epoch) {
+    if (id == victim && epoch == kill_at.load() && !killed.load()) {
+      ledger.kill();
+      killed = true;
+    }
+  };
+  FakeRunner runner(b);
+  const auto options = [&](int) {
+    auto o = test::quiet_options();
+    o.max_attempts = 1;
+    o.stop_requested = [&] { return killed.load(); };
+    return o;
+  };
+  for (int kill = 1; kill <= 3; ++kill) {
+    SCOPED_TRACE("kill " + std::to_string(kill));
+    test::run_local_sweep(2, ledger, runner, options);
+    ASSERT_TRUE(killed.load());
+    const auto& t = ledger.trials()[0];
+    EXPECT_EQ(t.state, TrialState::running) << "a kill leaves it running on disk";
+    EXPECT_GE(t.epochs, kill_at.load() - 1);
+    ledger.revive();
+    killed = false;
+    kill_at += 3;
+  }
+  kill_at = -1;  // the last job runs undisturbed
+  EXPECT_EQ(test::run_local_sweep(2, ledger, runner, options).end, SweepEnd::completed);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = ledger.trials()[i];
+    const auto& s = straight_ledger.trials()[i];
+    SCOPED_TRACE(t.id());
+    EXPECT_EQ(t.state, TrialState::done) << t.message;
+    EXPECT_EQ(t.crashes, 0);
+    EXPECT_EQ(t.epochs, s.epochs);
+    EXPECT_EQ(t.best_valid, s.best_valid);
+    EXPECT_EQ(t.best_epoch, s.best_epoch);
+    EXPECT_EQ(t.valid_curve, s.valid_curve);
+  }
+  EXPECT_EQ(ledger.trials()[0].attempts, 4);  // dispatched once per job: counted, but not limited
 }
 
 TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {

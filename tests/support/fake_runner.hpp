@@ -35,6 +35,9 @@ class FakeRunner : public mpi::TrialRunner {
     std::set<std::string> diverge_on;          ///< trial ids that diverge at epoch 2
     /// Called after each epoch's report (trial id, epoch); e.g. to raise a stop at a known point.
     std::function<void(const std::string&, std::int64_t)> after_epoch;
+    /// Report the epochs a checkpoint holds again when continuing from it, as cli::TrainerRunner
+    /// does (the table may be behind the checkpoint when the coordinator died).
+    bool rereport_checkpoint = false;
   };
 
   FakeRunner() = default;
@@ -57,6 +60,8 @@ class FakeRunner : public mpi::TrialRunner {
     std::int64_t epochs = b_.epochs;
     if (auto it = trial.params.find("epochs"); it != trial.params.end()) epochs = std::get<std::int64_t>(it->second);
 
+    if (b_.rereport_checkpoint)
+      for (std::size_t e = 0; e < curve.size(); ++e) control.report_epoch(static_cast<std::int64_t>(e) + 1, curve[e]);
     mpi::TrialOutcome out;
     auto finish = [&](search::TrialState state, std::string message) {
       write_checkpoint(checkpoint, curve);

@@ -5,7 +5,7 @@
 //   datasets = ["jsb"]             # short names; files from [datasets] or <data dir>/<name>.h5
 //   models = ["vosp", "vrae"]
 //   samples = 64                   # trials per (dataset, model)
-//   max_attempts = 3               # a trial whose worker crashed is retried up to this often
+//   max_attempts = 3               # crashes (runs dying before an epoch completed) before failed
 //
 //   [datasets]
 //   jsb = "runs/jsb.h5"            # optional explicit dataset files
