@@ -213,7 +213,19 @@ int run_sweep(const SweepArgs& args, bool talk) {
       options.on_progress = print_progress;
     }
     const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+    std::string storage;  // the first trial a storage failure interrupted (rank 0)
     if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
+      for (const auto& t : sweep->trials())
+        if (t.state == search::TrialState::interrupted &&
+            t.message.rfind(mpi::kStorageErrorPrefix, 0) == 0) {
+          storage = "trial " + t.id() + ": " + t.message;
+          break;
+        }
+    if (!storage.empty())
+      std::cerr << fmt::format("seqvi: sweep drained: {}\nseqvi: running trials were recorded as interrupted "
+                               "(their last checkpoints are kept); free space, then continue with: seqvi sweep "
+                               "--out {} --resume\n", storage, out.string());
+    else if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
       std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as "
                                "interrupted; continue with: seqvi sweep --out {} --resume\n", out.string());
     else if (transport->rank() == 0 && !args.quiet)

@@ -1,9 +1,11 @@
 #include "trainer_runner.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/file_system.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/trainer.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <limits>
 #include <stdexcept>
@@ -37,9 +39,26 @@ class SweepObserver final : public train::TrainObserver {
     return !control_.report_epoch(r.epoch, r.valid_bound);
   }
 
+  /// A checkpoint that cannot be written is the sweep's storage failing, not the trial:
+  /// mpi::StorageError naming the file, the file system, its free space and what one needs.
   void save(const train::TrainState& s) {
     checkpoint_.state = s;
-    store::write_checkpoint(checkpoint_, path_);
+    std::error_code ec;
+    const auto previous = std::filesystem::file_size(path_, ec);
+    try {
+      store::write_checkpoint(checkpoint_, path_);
+    } catch (const store::CheckpointError& e) {
+      // HDF5 reports the failed write as text ("errno = 28, error message = 'No space left on device'").
+      std::string what = e.what();
+      for (char& c : what)
+        if (c == '\n') c = ' ';
+      const bool full = store::is_out_of_space(errno) || what.find("No space left") != std::string::npos ||
+                        what.find("quota exceeded") != std::string::npos;
+      throw mpi::StorageError(
+          std::string(full ? "out of space: " : "I/O error: ") + what + "; " + store::describe_file_system(path_.parent_path()) +
+          (ec ? std::string("") : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
+                                     " beside its previous version while it is replaced"));
+    }
   }
 
  private:

@@ -56,7 +56,12 @@ class Timers {
     }
     if (final || seconds(now - last_snapshot_) >= o_.snapshot_interval_s) {
       last_snapshot_ = now;
-      ledger_.snapshot();
+      try {
+        ledger_.snapshot();
+      } catch (const store::SweepStoreError&) {
+        // Nothing is lost: the journal holds every committed change, and the next open folds it in.
+        // (A full disk: the commits that follow fail if it really is full.)
+      }
     }
   }
 
@@ -111,6 +116,8 @@ TrialOutcome run_guarded(TrialRunner& runner, const search::TrialSpec& spec, con
   const auto start = Clock::now();
   try {
     return runner.run(spec, checkpoint, control);
+  } catch (const StorageError& e) {  // not the trial's failure: drain (docs/sweeps.md, "Out of space")
+    return storage_outcome(e, std::chrono::duration<double>(Clock::now() - start).count());
   } catch (const std::exception& e) {
     TrialOutcome failed;
     failed.state = TrialState::failed;
@@ -299,6 +306,7 @@ class Dispatcher {
             const std::size_t i = expect_assigned(slot, w, m.trial);
             book_.finished(i, m.outcome, w);
             slot.assigned.erase(std::find(slot.assigned.begin(), slot.assigned.end(), i));
+            if (is_storage_outcome(m.outcome) && !draining_) drain();  // its files cannot be written
           } else if constexpr (std::is_same_v<T, StopRequest>) {
             if (!draining_) drain();  // a signal on that worker drains the whole sweep
           } else if constexpr (std::is_same_v<T, Bye>) {

@@ -1,6 +1,7 @@
 #include "seqvi/store/sweep_store.hpp"
 
 #include "seqvi/store/atomic_file.hpp"
+#include "seqvi/store/file_system.hpp"
 #include "sweep_journal.hpp"
 #include "sweep_snapshot.hpp"
 #include "trial_codec.hpp"
@@ -387,6 +388,8 @@ void SweepStore::commit(std::span<const search::TrialRecord> changed) {
   try {
     s.journal->append(bytes);
   } catch (const std::system_error& e) {
+    if (is_out_of_space(e.code().value()))
+      throw SweepStoreError(s.prefix() + e.what() + " (out of space: " + describe_file_system(s.dir) + ")");
     throw SweepStoreError(s.prefix() + e.what());
   }
   for (std::size_t k = 0; k < rows.size(); ++k) s.table.trials[rows[k]] = std::move(records[k]);
