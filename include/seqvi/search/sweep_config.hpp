@@ -38,6 +38,10 @@ struct PrunerConfig {
   std::int64_t reduction_factor = 3;///< η: keep the top 1/η at each rung
 };
 
+/// The most trials one sweep may have (datasets × models × samples): what the sweep store, the
+/// coordinator and the leaderboard are measured for (bench/sweep_store.cpp --million, docs/sweeps.md).
+inline constexpr std::int64_t kMaxSweepTrials = 1'000'000;
+
 struct SweepConfig {
   std::uint64_t seed = 1;
   std::vector<std::string> datasets{"jsb"};
