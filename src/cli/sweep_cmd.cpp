@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <string_view>
 #include <iostream>
 #include <sstream>
@@ -69,9 +70,13 @@ std::map<std::string, std::filesystem::path> dataset_files(const search::SweepCo
   return files;
 }
 
-/// Every trial of the sweep, sampled and checked by the trainer's own validation.
-std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config) {
-  std::vector<search::TrialRecord> trials;
+std::int64_t trial_count(const search::SweepConfig& config) {
+  return static_cast<std::int64_t>(config.datasets.size() * config.models.size()) * config.samples;
+}
+
+/// Every trial of the sweep in sweep order, sampled and checked by the trainer's own validation,
+/// one at a time (a 10^6-trial dry run holds none of them).
+void for_each_trial(const search::SweepConfig& config, const std::function<void(search::TrialRecord&&)>& use) {
   for (const auto& dataset : config.datasets)
     for (const auto& model : config.models)
       for (std::int64_t i = 0; i < config.samples; ++i) {
@@ -82,19 +87,26 @@ std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config
         } catch (const std::invalid_argument& e) {
           throw CommandError(fmt::format("trial {}: {}", r.spec.name(), e.what()), kUsage);
         }
-        trials.push_back(std::move(r));
+        use(std::move(r));
       }
+}
+
+std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config) {
+  std::vector<search::TrialRecord> trials;
+  trials.reserve(static_cast<std::size_t>(trial_count(config)));
+  for_each_trial(config, [&](search::TrialRecord&& r) { trials.push_back(std::move(r)); });
   return trials;
 }
 
-void print_dry_run(const std::vector<search::TrialRecord>& trials) {
-  std::cout << fmt::format("{} trials (dry run: nothing is trained)\n", trials.size());
-  for (const auto& t : trials) {
+void print_dry_run(const search::SweepConfig& config, bool talk) {
+  if (talk) std::cout << fmt::format("{} trials (dry run: nothing is trained)\n", trial_count(config));
+  for_each_trial(config, [&](search::TrialRecord&& t) {
+    if (!talk) return;  // other ranks only check
     std::string params;
     for (const auto& [k, v] : t.spec.params)
       if (k != "model") params += fmt::format(" {}={}", k, core::to_string(v));
     std::cout << fmt::format("{}  seed {:<20}{}\n", t.spec.name(), t.spec.seed, params);
-  }
+  });
 }
 
 void print_progress(const mpi::Progress& p) {
@@ -147,11 +159,14 @@ int run_sweep(const SweepArgs& args, bool talk) {
   } catch (const std::invalid_argument& e) {
     throw CommandError(e.what(), kUsage);
   }
-  std::vector<search::TrialRecord> trials = sample_trials(config);
   if (args.dry_run) {
-    if (talk) print_dry_run(trials);
+    print_dry_run(config, talk);
     return kOk;
   }
+  const std::int64_t trials = trial_count(config);
+  // A new sweep's trials are checked on every rank, so that each ends before MPI on a bad one (rank 0
+  // says it); rank 0 checks them while sampling them for the store, below.
+  if (!talk && !args.resume) for_each_trial(config, [](search::TrialRecord&&) {});
   if (args.out.empty()) throw CommandError("--out is required", kUsage);
   const auto files = dataset_files(config);
 
@@ -170,7 +185,7 @@ int run_sweep(const SweepArgs& args, bool talk) {
         if (!e.header_intact()) throw CommandError(e.what());
         std::cerr << "seqvi: " << e.what() << "; rebuilding it from the configuration and the journal\n" << std::flush;
         try {
-          sweep.emplace(store::SweepStore::rebuild(out, trials, wait));
+          sweep.emplace(store::SweepStore::rebuild(out, sample_trials(config), wait));
         } catch (const store::SweepStoreError& r) {
           throw CommandError(r.what());
         }
@@ -188,7 +203,9 @@ int run_sweep(const SweepArgs& args, bool talk) {
     } else if (exists) {
       throw CommandError(fmt::format("{} already holds a sweep; pass --resume to continue it", out.string()), kUsage);
     } else {
-      sweep.emplace(store::SweepStore::create(out, config_text, trials));
+      // Sampled and checked only here: a resumed sweep was checked when it was created, and the
+      // other ranks never need the table.
+      sweep.emplace(store::SweepStore::create(out, config_text, sample_trials(config)));
     }
   }
 
@@ -207,7 +224,7 @@ int run_sweep(const SweepArgs& args, bool talk) {
     options.progress_interval_s = args.progress_every;
     if (transport->rank() == 0 && !args.quiet) {
       std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
-                               trials.size(), config.datasets.size(), config.models.size(), config.samples,
+                               trials, config.datasets.size(), config.models.size(), config.samples,
                                transport->size(), transport->size() == 1 ? "" : "s", out.string())
                 << std::flush;
       options.on_progress = print_progress;

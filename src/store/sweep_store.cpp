@@ -254,7 +254,7 @@ SweepStore::~SweepStore() {
 }
 
 SweepStore SweepStore::create(const fs::path& dir, const std::string& config_text,
-                              const std::vector<search::TrialRecord>& trials) {
+                              std::vector<search::TrialRecord> trials) {
   std::error_code ec;
   fs::create_directories(dir / "trials", ec);
   if (ec) throw SweepStoreError("sweep " + dir.string() + ": cannot create the directory (" + ec.message() + ")");
@@ -267,8 +267,8 @@ SweepStore SweepStore::create(const fs::path& dir, const std::string& config_tex
   impl->table.created = utc_now();
   impl->table.generation = 0;  // snapshot() makes it 1
   impl->table.sequence = 0;
-  impl->table.trials.reserve(trials.size());
-  for (const auto& r : trials) impl->table.trials.push_back(normalise(dir, r).first);
+  for (auto& r : trials) r = normalise(dir, r).first;
+  impl->table.trials = std::move(trials);
   impl->build_index();
   impl->snapshot(Overwrite::refuse);
   return SweepStore(std::move(impl));

@@ -55,8 +55,9 @@ class SweepStore {
  public:
   /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
   /// (normally all pending). @throws SweepStoreError (also when dir already holds sweep.h5)
+  /// (`trials` by value: pass it with std::move, a 10^6-trial table need not be held twice.)
   static SweepStore create(const std::filesystem::path& dir, const std::string& config_text,
-                           const std::vector<search::TrialRecord>& trials);
+                           std::vector<search::TrialRecord> trials);
   /// Opens an existing sweep for writing (resume): snapshot + journal replay. If another process
   /// holds the sweep's lock, waits for it as `wait` says (default: not at all).
   /// @throws SweepStoreError (no sweep there, unreadable, or the lock still held after the wait; the
