@@ -11,7 +11,9 @@
 
 #include <sys/stat.h>
 
+#include <bit>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <random>
@@ -339,6 +341,45 @@ TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndRe
     std::filesystem::remove(dir / "m.h5");
   }
   EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".unreadable"));
+}
+
+TEST(CliLeaderboard, AFlippedBitInSweepH5IsAnErrorNamingTheFileForEveryReader) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 2, 1);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto list = nlohmann::json::parse(seqvi({"leaderboard", out.string(), "--json"}, dir.path()).out);
+  ASSERT_FALSE(list.empty());
+  // One bit of the best trial's best_valid, where sweep.h5 stores it (float64, little-endian).
+  const double bound = list[0]["val_bound"].get<double>();
+  std::string pattern(8, '\0');
+  const auto bits = std::bit_cast<std::uint64_t>(bound);
+  for (int i = 0; i < 8; ++i) pattern[static_cast<std::size_t>(i)] = static_cast<char>(bits >> (8 * i));
+  const auto file = out / "sweep.h5";
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto at = bytes.find(pattern);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = static_cast<char>(bytes[at] ^ 1);
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+
+  const std::vector<std::vector<std::string>> readers{
+      {"leaderboard", out.string()},
+      {"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()},
+      {"sweep", "--out", out.string(), "--resume", "--quiet"}};
+  for (const auto& args : readers) {
+    SCOPED_TRACE(args[0]);
+    const Outcome run = seqvi(args, dir.path());
+    EXPECT_NE(run.code, 0);
+    EXPECT_NE(run.err.find("'" + file.string() + "'"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("does not match its checksum"), std::string::npos) << run.err;
+  }
+  // The finished sweep's journal is empty (folded into sweep.h5 at the end): nothing to rebuild from.
+  EXPECT_NE(seqvi(readers[2], dir.path()).err.find("cannot be rebuilt from the journal"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
 }
 
 /// A tmpfs of `size` mounted at `at` for the test's lifetime (needs root: CAP_SYS_ADMIN).
