@@ -20,7 +20,8 @@
 //                  once (what `seqvi sweep --resume` does before dispatching, and its final snapshot)
 //     leaderboard  `seqvi leaderboard DIR --all` (every trial listed; output discarded), the binary
 //                  beside build/bench or --seqvi
-//   One JSON line per phase: {"phase", "trials", "seconds", "peak_rss_mb"}, then the folder's sizes.
+//   One JSON line per phase: {"phase", "trials", "seconds", "cpu_seconds", "peak_rss_mb"}, then the
+//   size of sweep.h5.
 #include "seqvi/mpi/local_transport.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/search/sampler.hpp"
@@ -110,8 +111,14 @@ nlohmann::json run(const fs::path& folder, std::int64_t n, std::int64_t commits,
 
 // ---- scale mode
 
-/// Runs `phase` in a child process; returns {seconds, peak RSS in MiB} of that child.
-std::pair<double, double> in_child(const std::function<int()>& phase) {
+struct PhaseCost {
+  double seconds = 0;      ///< wall
+  double cpu_seconds = 0;  ///< user + system (what the phase costs on a machine others share)
+  double peak_rss_mb = 0;
+};
+
+/// Runs `phase` in a child process and measures it.
+PhaseCost in_child(const std::function<int()>& phase) {
   const auto t = Clock::now();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
@@ -129,7 +136,8 @@ std::pair<double, double> in_child(const std::function<int()>& phase) {
   struct rusage usage {};
   if (::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("a phase failed (status " + std::to_string(status) + ")");
-  return {seconds_since(t), static_cast<double>(usage.ru_maxrss) / 1024.0};
+  const auto secs = [](const timeval& v) { return static_cast<double>(v.tv_sec) + 1e-6 * static_cast<double>(v.tv_usec); };
+  return {seconds_since(t), secs(usage.ru_utime) + secs(usage.ru_stime), static_cast<double>(usage.ru_maxrss) / 1024.0};
 }
 
 class NeverRuns final : public seqvi::mpi::TrialRunner {
@@ -146,8 +154,9 @@ int scale(std::int64_t n, const fs::path& folder, fs::path seqvi) {
   if (seqvi.empty()) seqvi = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "seqvi";
   const std::string config = "[sweep]\nseed = 1\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = " +
                              std::to_string(n) + "\n";
-  const auto report = [&](const char* phase, std::pair<double, double> r) {
-    std::cout << nlohmann::json{{"phase", phase}, {"trials", n}, {"seconds", r.first}, {"peak_rss_mb", r.second}}.dump()
+  const auto report = [&](const char* phase, const PhaseCost& r) {
+    std::cout << nlohmann::json{{"phase", phase}, {"trials", n}, {"seconds", r.seconds}, {"cpu_seconds", r.cpu_seconds},
+                                {"peak_rss_mb", r.peak_rss_mb}}.dump()
               << std::endl;
   };
   report("create", in_child([&] {

@@ -138,7 +138,8 @@ SweepEnd run_inline(detail::TrialBook& book, SweepLedger& ledger, TrialRunner& r
     book.started(i, 0);
     book.flush();
     InlineControl control(book, timers, o, i);
-    const TrialOutcome outcome = run_guarded(runner, book.at(i).spec, ledger.checkpoint_path(book.at(i).spec), control);
+    const search::TrialSpec spec = book.at(i).spec;  // a copy: at()'s reference ends at the next flush
+    const TrialOutcome outcome = run_guarded(runner, spec, ledger.checkpoint_path(spec), control);
     book.finished(i, outcome, 0);
     book.flush();
     if (outcome.state == TrialState::interrupted) drained = true;
