@@ -193,7 +193,21 @@ struct BestArgs {
   Selection sel;
   std::string out;
   bool force = false;
+  bool fallback = false;
 };
+
+/// Why `e`'s checkpoint cannot be exported ("" if it can): missing, or unreadable with the reader's error.
+std::string checkpoint_problem(const Entry& e, store::Checkpoint* out) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(e.checkpoint(), ec)) return "is missing";
+  try {
+    store::Checkpoint cp = store::read_checkpoint(e.checkpoint());
+    if (out != nullptr) *out = std::move(cp);
+  } catch (const std::exception& ex) {
+    return std::string("is unreadable (") + ex.what() + ")";
+  }
+  return "";
+}
 
 int run_best(BestArgs& args) {
   args.sel.top = 1 << 30;
@@ -201,21 +215,35 @@ int run_best(BestArgs& args) {
   const auto it = groups.find(args.sel.dataset);
   if (it == groups.end() || it->second.empty())
     throw CommandError(fmt::format("no trial of dataset '{}' has a validation bound yet", args.sel.dataset));
+  if (std::filesystem::exists(args.out) && !args.force)
+    throw CommandError(fmt::format("{} exists; pass --force to replace it", args.out), kUsage);
+  // The leaderboard's first trial, or (only with --fallback, said on stderr) the next one whose
+  // checkpoint reads: exporting the runner-up silently would misreport the selection.
   const Entry* chosen = nullptr;
-  for (const auto& e : it->second)
-    if (e.has_bound() && std::filesystem::exists(e.checkpoint())) {
+  std::size_t place = 0;
+  store::Checkpoint cp;
+  for (const auto& e : it->second) {
+    if (!e.has_bound()) break;  // sorted: no bound after the first without one
+    ++place;
+    const std::string problem = checkpoint_problem(e, &cp);
+    if (problem.empty()) {
       chosen = &e;
       break;
     }
-  if (chosen == nullptr) throw CommandError(fmt::format("no checkpoint found for the trials of '{}'", args.sel.dataset));
-  if (std::filesystem::exists(args.out) && !args.force)
-    throw CommandError(fmt::format("{} exists; pass --force to replace it", args.out), kUsage);
-  store::Checkpoint cp = store::read_checkpoint(chosen->checkpoint());
-  store::write_checkpoint(cp, args.out);  // atomic; reading it first also validates the file
+    const std::string what = fmt::format("trial {} (#{} of '{}' in {}): its checkpoint {} {}", e.record.id(), place,
+                                         args.sel.dataset, e.sweep.string(), e.checkpoint().string(), problem);
+    if (!args.fallback)
+      throw CommandError(fmt::format("{}; `seqvi sweep --out {} --resume` retrains it, or pass --fallback to export "
+                                     "the best trial whose checkpoint reads", what, e.sweep.string()));
+    std::cerr << "seqvi best: " << what << "; falling back to the next trial (--fallback)\n";
+  }
+  if (chosen == nullptr) throw CommandError(fmt::format("no readable checkpoint for the trials of '{}'", args.sel.dataset));
+  store::write_checkpoint(cp, args.out);  // atomic; reading it first also validated the file
   const auto& r = chosen->record;
-  std::cout << fmt::format("{}: best trial {} ({}, validation bound {:.4f} nats/frame at epoch {}, status {}) from {}\n"
+  std::cout << fmt::format("{}: {} trial {} ({}, validation bound {:.4f} nats/frame at epoch {}, status {}) from {}\n"
                            "written to {}; its test bound: seqvi eval {} --data <{} dataset file> --split test\n",
-                           args.sel.dataset, r.id(), r.spec.model, r.best_valid, r.best_epoch,
+                           args.sel.dataset, place == 1 ? "best" : fmt::format("FALLBACK: #{} (the better ones lack a readable checkpoint)", place),
+                           r.id(), r.spec.model, r.best_valid, r.best_epoch,
                            search::to_string(r.state), chosen->sweep.string(), args.out, args.out, args.sel.dataset);
   return kOk;
 }
@@ -249,6 +277,9 @@ void add_leaderboard_commands(CLI::App& app) {
   b->add_option("--dataset", best.sel.dataset, "Dataset (short name, e.g. jsb)")->required();
   b->add_option("-o,--out", best.out, "Checkpoint file to write")->required();
   b->add_flag("--force", best.force, "Replace --out if it exists");
+  b->add_flag("--fallback", best.fallback,
+              "If the best trial's checkpoint is missing or unreadable, export the next trial whose checkpoint "
+              "reads (said on stderr and in the output) instead of failing");
   b->callback([] { run_best(best); });
 }
 

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <functional>
 #include <string_view>
 #include <iostream>
 #include <sstream>
@@ -63,9 +64,13 @@ std::map<std::string, std::filesystem::path> dataset_files(const search::SweepCo
   return files;
 }
 
-/// Every trial of the sweep, sampled and checked by the trainer's own validation.
-std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config) {
-  std::vector<search::TrialRecord> trials;
+std::int64_t trial_count(const search::SweepConfig& config) {
+  return static_cast<std::int64_t>(config.datasets.size() * config.models.size()) * config.samples;
+}
+
+/// Every trial of the sweep in sweep order, sampled and checked by the trainer's own validation,
+/// one at a time (a 10^6-trial dry run holds none of them).
+void for_each_trial(const search::SweepConfig& config, const std::function<void(search::TrialRecord&&)>& use) {
   for (const auto& dataset : config.datasets)
     for (const auto& model : config.models)
       for (std::int64_t i = 0; i < config.samples; ++i) {
@@ -76,19 +81,26 @@ std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config
         } catch (const std::invalid_argument& e) {
           throw CommandError(fmt::format("trial {}: {}", r.spec.name(), e.what()), kUsage);
         }
-        trials.push_back(std::move(r));
+        use(std::move(r));
       }
+}
+
+std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config) {
+  std::vector<search::TrialRecord> trials;
+  trials.reserve(static_cast<std::size_t>(trial_count(config)));
+  for_each_trial(config, [&](search::TrialRecord&& r) { trials.push_back(std::move(r)); });
   return trials;
 }
 
-void print_dry_run(const std::vector<search::TrialRecord>& trials) {
-  std::cout << fmt::format("{} trials (dry run: nothing is trained)\n", trials.size());
-  for (const auto& t : trials) {
+void print_dry_run(const search::SweepConfig& config, bool talk) {
+  if (talk) std::cout << fmt::format("{} trials (dry run: nothing is trained)\n", trial_count(config));
+  for_each_trial(config, [&](search::TrialRecord&& t) {
+    if (!talk) return;  // other ranks only check
     std::string params;
     for (const auto& [k, v] : t.spec.params)
       if (k != "model") params += fmt::format(" {}={}", k, core::to_string(v));
     std::cout << fmt::format("{}  seed {:<20}{}\n", t.spec.name(), t.spec.seed, params);
-  }
+  });
 }
 
 void print_progress(const mpi::Progress& p) {
@@ -127,7 +139,11 @@ int run_sweep(const SweepArgs& args, bool talk) {
   } else if (args.resume || args.dry_run) {
     if (args.dry_run && !args.resume)
       throw CommandError("--dry-run needs --config (or --resume with --out of an existing sweep)", kUsage);
-    config_text = store::read_sweep(out).config_text;
+    try {
+      config_text = store::read_sweep_config(out);  // only the header: readable with a damaged table
+    } catch (const store::SweepStoreError& e) {
+      throw CommandError(e.what());
+    }
   } else {
     throw CommandError("--config is required for a new sweep", kUsage);
   }
@@ -137,11 +153,14 @@ int run_sweep(const SweepArgs& args, bool talk) {
   } catch (const std::invalid_argument& e) {
     throw CommandError(e.what(), kUsage);
   }
-  std::vector<search::TrialRecord> trials = sample_trials(config);
   if (args.dry_run) {
-    if (talk) print_dry_run(trials);
+    print_dry_run(config, talk);
     return kOk;
   }
+  const std::int64_t trials = trial_count(config);
+  // A new sweep's trials are checked on every rank, so that each ends before MPI on a bad one (rank 0
+  // says it); rank 0 checks them while sampling them for the store, below.
+  if (!talk && !args.resume) for_each_trial(config, [](search::TrialRecord&&) {});
   if (args.out.empty()) throw CommandError("--out is required", kUsage);
   const auto files = dataset_files(config);
 
@@ -154,15 +173,33 @@ int run_sweep(const SweepArgs& args, bool talk) {
       store::LockWait wait;
       wait.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.lock_wait_s * 1000));
       wait.on_wait = [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; };
-      sweep.emplace(store::SweepStore::open(out, wait));
+      try {
+        sweep.emplace(store::SweepStore::open(out, wait));
+      } catch (const store::SweepSnapshotDamaged& e) {
+        if (!e.header_intact()) throw CommandError(e.what());
+        std::cerr << "seqvi: " << e.what() << "; rebuilding it from the configuration and the journal\n" << std::flush;
+        try {
+          sweep.emplace(store::SweepStore::rebuild(out, sample_trials(config), wait));
+        } catch (const store::SweepStoreError& r) {
+          throw CommandError(r.what());
+        }
+        std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as sweep.h5.damaged)\n",
+                                 out.string()) << std::flush;
+      }
       if (!args.config.empty() && sweep->config_text() != config_text)
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",
                                        out.string(), args.config), kUsage);
+      const auto lost = requeue_lost_checkpoints(
+          sweep->trials(), [&](const search::TrialSpec& spec) { return sweep->checkpoint_path(spec); },
+          [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; });
+      sweep->commit(lost);
     } else if (exists) {
       throw CommandError(fmt::format("{} already holds a sweep; pass --resume to continue it", out.string()), kUsage);
     } else {
-      sweep.emplace(store::SweepStore::create(out, config_text, trials));
+      // Sampled and checked only here: a resumed sweep was checked when it was created, and the
+      // other ranks never need the table.
+      sweep.emplace(store::SweepStore::create(out, config_text, sample_trials(config)));
     }
   }
 
@@ -181,13 +218,25 @@ int run_sweep(const SweepArgs& args, bool talk) {
     options.progress_interval_s = args.progress_every;
     if (transport->rank() == 0 && !args.quiet) {
       std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
-                               trials.size(), config.datasets.size(), config.models.size(), config.samples,
+                               trials, config.datasets.size(), config.models.size(), config.samples,
                                transport->size(), transport->size() == 1 ? "" : "s", out.string())
                 << std::flush;
       options.on_progress = print_progress;
     }
     const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+    std::string storage;  // the first trial a storage failure interrupted (rank 0)
     if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
+      for (const auto& t : sweep->trials())
+        if (t.state == search::TrialState::interrupted &&
+            t.message.rfind(mpi::kStorageErrorPrefix, 0) == 0) {
+          storage = "trial " + t.id() + ": " + t.message;
+          break;
+        }
+    if (!storage.empty())
+      std::cerr << fmt::format("seqvi: sweep drained: {}\nseqvi: running trials were recorded as interrupted "
+                               "(their last checkpoints are kept); free space, then continue with: seqvi sweep "
+                               "--out {} --resume\n", storage, out.string());
+    else if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
       std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as "
                                "interrupted; continue with: seqvi sweep --out {} --resume\n", out.string());
     else if (transport->rank() == 0 && !args.quiet)

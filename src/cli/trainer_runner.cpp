@@ -1,10 +1,13 @@
 #include "trainer_runner.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/file_system.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/trainer.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <limits>
 #include <stdexcept>
 
 namespace seqvi::cli {
@@ -36,9 +39,26 @@ class SweepObserver final : public train::TrainObserver {
     return !control_.report_epoch(r.epoch, r.valid_bound);
   }
 
+  /// A checkpoint that cannot be written is the sweep's storage failing, not the trial:
+  /// mpi::StorageError naming the file, the file system, its free space and what one needs.
   void save(const train::TrainState& s) {
     checkpoint_.state = s;
-    store::write_checkpoint(checkpoint_, path_);
+    std::error_code ec;
+    const auto previous = std::filesystem::file_size(path_, ec);
+    try {
+      store::write_checkpoint(checkpoint_, path_);
+    } catch (const store::CheckpointError& e) {
+      // HDF5 reports the failed write as text ("errno = 28, error message = 'No space left on device'").
+      std::string what = e.what();
+      for (char& c : what)
+        if (c == '\n') c = ' ';
+      const bool full = store::is_out_of_space(errno) || what.find("No space left") != std::string::npos ||
+                        what.find("quota exceeded") != std::string::npos;
+      throw mpi::StorageError(
+          std::string(full ? "out of space: " : "I/O error: ") + what + "; " + store::describe_file_system(path_.parent_path()) +
+          (ec ? std::string("") : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
+                                     " beside its previous version while it is replaced"));
+    }
   }
 
  private:
@@ -48,6 +68,47 @@ class SweepObserver final : public train::TrainObserver {
 };
 
 }  // namespace
+
+std::vector<search::TrialRecord> requeue_lost_checkpoints(
+    const std::vector<search::TrialRecord>& trials,
+    const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
+    const std::function<void(const std::string&)>& say) {
+  std::vector<search::TrialRecord> out;
+  for (const auto& t : trials) {
+    if (t.state != TrialState::done && t.state != TrialState::pruned && t.state != TrialState::diverged) continue;
+    const std::filesystem::path path = checkpoint_path(t.spec);
+    std::error_code ec;
+    std::string problem;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      problem = "is missing";
+    } else {
+      try {
+        (void)store::read_checkpoint(path);
+      } catch (const std::exception& e) {
+        problem = std::string("is unreadable (") + e.what() + ")";
+        std::filesystem::path aside = path;
+        aside += ".unreadable";
+        std::filesystem::rename(path, aside, ec);
+        if (ec)
+          throw std::runtime_error("trial " + t.id() + ": cannot move its unreadable checkpoint '" + path.string() +
+                                   "' aside (" + ec.message() + ")");
+        problem += "; moved to " + aside.string();
+      }
+    }
+    if (problem.empty()) continue;
+    search::TrialRecord r = t;
+    r.state = TrialState::pending;
+    r.epochs = 0;
+    r.best_valid = std::numeric_limits<double>::infinity();
+    r.best_epoch = 0;
+    r.valid_curve.clear();
+    r.message = "retrained: its checkpoint " + problem;
+    say("trial " + t.id() + " was " + search::to_string(t.state) + " but its checkpoint " + path.string() + " " +
+        problem + ": retraining it");
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 core::Params trial_hyperparameters(const search::TrialSpec& trial) {
   core::Params p = trial.params;

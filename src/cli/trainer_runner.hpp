@@ -11,6 +11,8 @@
 #include "seqvi/mpi/trial_runner.hpp"
 
 #include <filesystem>
+#include <functional>
+#include <vector>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,6 +37,16 @@ class TrainerRunner final : public mpi::TrialRunner {
   std::map<std::string, std::unique_ptr<data::Dataset>> loaded_;
   int resumed_runs_ = 0;
 };
+
+/// For `seqvi sweep --resume`: the trials that finished with a result (done, pruned, diverged) but
+/// whose checkpoint is missing or unreadable — `seqvi best` could not export them — returned reset
+/// to `pending` (epochs, curve and bound cleared; message says why), so that the sweep retrains them
+/// (training is deterministic: the same result). An unreadable file is moved aside to
+/// `<file>.unreadable`, so that the retrained trial starts afresh. Says each one through `say`.
+std::vector<search::TrialRecord> requeue_lost_checkpoints(
+    const std::vector<search::TrialRecord>& trials,
+    const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
+    const std::function<void(const std::string&)>& say);
 
 /// The trial's training hyper-parameters: its sampled params with its own seed.
 core::Params trial_hyperparameters(const search::TrialSpec& trial);

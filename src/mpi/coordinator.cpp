@@ -56,7 +56,12 @@ class Timers {
     }
     if (final || seconds(now - last_snapshot_) >= o_.snapshot_interval_s) {
       last_snapshot_ = now;
-      ledger_.snapshot();
+      try {
+        ledger_.snapshot();
+      } catch (const store::SweepStoreError&) {
+        // Nothing is lost: the journal holds every committed change, and the next open folds it in.
+        // (A full disk: the commits that follow fail if it really is full.)
+      }
     }
   }
 
@@ -111,6 +116,8 @@ TrialOutcome run_guarded(TrialRunner& runner, const search::TrialSpec& spec, con
   const auto start = Clock::now();
   try {
     return runner.run(spec, checkpoint, control);
+  } catch (const StorageError& e) {  // not the trial's failure: drain (docs/sweeps.md, "Out of space")
+    return storage_outcome(e, std::chrono::duration<double>(Clock::now() - start).count());
   } catch (const std::exception& e) {
     TrialOutcome failed;
     failed.state = TrialState::failed;
@@ -131,7 +138,8 @@ SweepEnd run_inline(detail::TrialBook& book, SweepLedger& ledger, TrialRunner& r
     book.started(i, 0);
     book.flush();
     InlineControl control(book, timers, o, i);
-    const TrialOutcome outcome = run_guarded(runner, book.at(i).spec, ledger.checkpoint_path(book.at(i).spec), control);
+    const search::TrialSpec spec = book.at(i).spec;  // a copy: at()'s reference ends at the next flush
+    const TrialOutcome outcome = run_guarded(runner, spec, ledger.checkpoint_path(spec), control);
     book.finished(i, outcome, 0);
     book.flush();
     if (outcome.state == TrialState::interrupted) drained = true;
@@ -299,6 +307,7 @@ class Dispatcher {
             const std::size_t i = expect_assigned(slot, w, m.trial);
             book_.finished(i, m.outcome, w);
             slot.assigned.erase(std::find(slot.assigned.begin(), slot.assigned.end(), i));
+            if (is_storage_outcome(m.outcome) && !draining_) drain();  // its files cannot be written
           } else if constexpr (std::is_same_v<T, StopRequest>) {
             if (!draining_) drain();  // a signal on that worker drains the whole sweep
           } else if constexpr (std::is_same_v<T, Bye>) {

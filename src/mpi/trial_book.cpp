@@ -12,11 +12,26 @@ namespace seqvi::mpi::detail {
 using search::TrialState;
 
 TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts)
-    : ledger_(ledger), records_(ledger.trials()), is_changed_(records_.size(), false) {
-  for (std::size_t i = 0; i < records_.size(); ++i) index_.emplace(records_[i].id(), i);
-  for (std::size_t i : recover_crashed(records_, max_attempts)) touch(i);
+    : ledger_(ledger) {
+  const auto& table = ledger.trials();
+  index_.reserve(table.size());
+  for (std::size_t i = 0; i < table.size(); ++i) index_.emplace(table[i].id(), i);
+  // The resume rules change only `running` trials: apply them to copies of those.
+  std::vector<std::size_t> where;
+  std::vector<search::TrialRecord> running;
+  for (std::size_t i = 0; i < table.size(); ++i)
+    if (table[i].state == TrialState::running) {
+      where.push_back(i);
+      running.push_back(table[i]);
+    }
+  for (std::size_t k : recover_crashed(running, max_attempts)) edit(where[k]) = std::move(running[k]);
   flush();  // durable before anything is dispatched
-  judge_ = make_epoch_judge(pruner, records_);
+  judge_ = make_epoch_judge(pruner, ledger_.trials());
+}
+
+const search::TrialRecord& TrialBook::at(std::size_t i) const {
+  const auto it = changes_.find(i);
+  return it != changes_.end() ? it->second : ledger_.trials()[i];
 }
 
 std::size_t TrialBook::index_of(const std::string& id) const {
@@ -25,22 +40,25 @@ std::size_t TrialBook::index_of(const std::string& id) const {
   return it->second;
 }
 
-void TrialBook::touch(std::size_t i) {
-  if (is_changed_[i]) return;
-  is_changed_[i] = true;
-  changed_.push_back(i);
+search::TrialRecord& TrialBook::edit(std::size_t i) {
+  auto [it, inserted] = changes_.try_emplace(i);
+  if (inserted) {
+    it->second = ledger_.trials()[i];
+    changed_.push_back(i);
+  }
+  return it->second;
 }
 
 void TrialBook::started(std::size_t i, int rank) {
-  search::TrialRecord& t = records_[i];
+  search::TrialRecord& t = edit(i);
   t.state = TrialState::running;
   t.rank = rank;
   t.attempts += 1;
-  touch(i);
+  t.epochs_at_start = t.epochs;
 }
 
 bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
-  search::TrialRecord& t = records_[i];
+  search::TrialRecord& t = edit(i);
   // A run resumed from an older checkpoint reports epochs again: they replace the old entries.
   // Epochs whose report was lost (coordinator crash) stay NaN: "not recorded".
   t.valid_curve.resize(static_cast<std::size_t>(std::max<std::int64_t>(epoch - 1, 0)),
@@ -54,12 +72,11 @@ bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
       t.best_valid = t.valid_curve[e];
       t.best_epoch = static_cast<std::int64_t>(e) + 1;
     }
-  touch(i);
   return judge_ == nullptr || judge_->keep_going(t, epoch, bound);
 }
 
 void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
-  search::TrialRecord& t = records_[i];
+  search::TrialRecord& t = edit(i);
   t.state = outcome.state;
   t.epochs = outcome.epochs;
   // The runner's curve and best (from its checkpoint) are authoritative; epochs it does not cover
@@ -72,7 +89,6 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
   t.wall_s += outcome.wall_s;
   t.rank = rank;
   t.message = outcome.message;
-  touch(i);
   if (outcome.state == TrialState::done || outcome.state == TrialState::pruned ||
       outcome.state == TrialState::diverged) {
     finished_wall_s_ += outcome.wall_s;
@@ -82,11 +98,12 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
 
 std::size_t TrialBook::interrupt_running(const std::string& message) {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < records_.size(); ++i) {
-    if (records_[i].state != TrialState::running) continue;
-    records_[i].state = TrialState::interrupted;
-    records_[i].message = message;
-    touch(i);
+  const std::size_t size = ledger_.trials().size();
+  for (std::size_t i = 0; i < size; ++i) {
+    if (at(i).state != TrialState::running) continue;
+    search::TrialRecord& t = edit(i);
+    t.state = TrialState::interrupted;
+    t.message = message;
     ++n;
   }
   return n;
@@ -96,9 +113,9 @@ bool TrialBook::flush() {
   if (changed_.empty()) return false;
   std::vector<search::TrialRecord> batch;
   batch.reserve(changed_.size());
-  for (std::size_t i : changed_) batch.push_back(records_[i]);
-  ledger_.commit(batch);  // if it throws, the records stay changed: a later flush commits them again
-  for (std::size_t i : changed_) is_changed_[i] = false;
+  for (std::size_t i : changed_) batch.push_back(changes_.at(i));
+  ledger_.commit(batch);  // if it throws, the changes stay: a later flush commits them again
+  changes_.clear();
   changed_.clear();
   return true;
 }

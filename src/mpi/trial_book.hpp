@@ -16,13 +16,17 @@
 
 namespace seqvi::mpi::detail {
 
+/// **Memory.** The book holds no copy of the table: it reads the ledger's, and keeps only the records
+/// changed since the last flush (a 10^6-trial sweep is held once, by the store).
 class TrialBook {
  public:
-  /// Copies the ledger's table, recovers crashed trials (resume.hpp) and commits that at once.
+  /// Recovers crashed trials (resume.hpp) and commits that at once.
   TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts);
 
-  const std::vector<search::TrialRecord>& records() const { return records_; }
-  const search::TrialRecord& at(std::size_t i) const { return records_[i]; }
+  /// The table as of the last flush (the ledger's).
+  const std::vector<search::TrialRecord>& records() const { return ledger_.trials(); }
+  /// Trial i as changed so far. The reference is valid until the next flush.
+  const search::TrialRecord& at(std::size_t i) const;
   /// @throws MessageError naming the id if no such trial
   std::size_t index_of(const std::string& id) const;
   bool pruning() const { return judge_ != nullptr; }
@@ -35,20 +39,21 @@ class TrialBook {
   /// hear no more of them; resume continues them from their checkpoints). @return how many
   std::size_t interrupt_running(const std::string& message);
 
-  /// Commits every record changed since the last flush in one ledger commit. @return false if none
+  /// Commits every record changed since the last flush in one ledger commit. @return false if none.
+  /// If the commit throws, the changes are kept for the next flush.
   bool flush();
   /// Mean wall time of the trials that ended done/pruned/diverged in this run (0 if none).
   double mean_trial_s() const { return finished_count_ ? finished_wall_s_ / finished_count_ : 0.0; }
 
  private:
-  void touch(std::size_t i);
+  /// Trial i for changing: copied from the ledger into the changes on first use.
+  search::TrialRecord& edit(std::size_t i);
 
   SweepLedger& ledger_;
-  std::vector<search::TrialRecord> records_;
   std::unordered_map<std::string, std::size_t> index_;
   std::unique_ptr<EpochJudge> judge_;
-  std::vector<std::size_t> changed_;
-  std::vector<bool> is_changed_;
+  std::unordered_map<std::size_t, search::TrialRecord> changes_;  ///< since the last flush
+  std::vector<std::size_t> changed_;                               ///< their indices, in order of change
   double finished_wall_s_ = 0;
   int finished_count_ = 0;
 };

@@ -69,6 +69,8 @@ class Worker final : public TrialControl {
     TrialOutcome outcome;
     try {
       outcome = runner_.run(assign.spec, assign.checkpoint, *this);
+    } catch (const StorageError& e) {  // not the trial's failure: the coordinator drains on it
+      outcome = storage_outcome(e, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     } catch (const std::exception& e) {
       outcome = TrialOutcome{};
       outcome.state = search::TrialState::failed;

@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -139,7 +140,17 @@ SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& 
         if (m != "vrae" && m != "vosp" && m != "rnn" && m != "fdrnn")
           fail(origin, where(*n) + ": sweep.models has '" + m + "', must be vrae, vosp, rnn or fdrnn");
     }
-    if (const auto* n = sweep->get("samples")) cfg.samples = integer(*n, "sweep.samples", 1, origin);
+    if (const auto* n = sweep->get("samples")) {
+      cfg.samples = integer(*n, "sweep.samples", 1, origin);
+      // Checked before anything is sampled or written: a typo (6400000 for 64) must not take the machine down.
+      const auto per_sample = static_cast<std::int64_t>(std::max<std::size_t>(cfg.datasets.size(), 1) *
+                                                        std::max<std::size_t>(cfg.models.size(), 1));
+      if (cfg.samples > kMaxSweepTrials / per_sample)
+        fail(origin, where(*n) + ": sweep.samples is " + std::to_string(cfg.samples) + ", must be ≤ " +
+                         std::to_string(kMaxSweepTrials / per_sample) + " (" + std::to_string(per_sample) +
+                         " (dataset, model) pairs × samples ≤ " + std::to_string(kMaxSweepTrials) +
+                         " trials per sweep)");
+    }
     if (const auto* n = sweep->get("max_attempts")) cfg.max_attempts = integer(*n, "sweep.max_attempts", 1, origin);
   } else if (root.contains("sweep")) {
     fail(origin, "[sweep] must be a table");

@@ -156,6 +156,18 @@ JournalWriter::JournalWriter(std::filesystem::path path, std::int64_t end) : pat
     throw_errno(error, "cannot truncate journal '" + path_.string() + "' to " + std::to_string(end) + " bytes");
   }
   size_ = end;
+  reserve();
+}
+
+void JournalWriter::reserve() {
+  // Blocks beyond the end, allocated without changing the file's size (readers never see them), so
+  // that the appends that record a drain still fit once the disk is full. Best effort.
+  if (reserved_end_ - size_ >= kJournalReserveBytes / 2) return;
+  for (const std::int64_t want : {kJournalReserveBytes, kJournalReserveBytes / 8})
+    if (::fallocate(fd_, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(size_), static_cast<off_t>(want)) == 0) {
+      reserved_end_ = size_ + want;
+      return;
+    }
 }
 
 JournalWriter::~JournalWriter() {
@@ -173,6 +185,7 @@ void JournalWriter::append(const std::string& bytes) {
     if (wrote < 0) {
       const int error = errno;
       if (::ftruncate(fd_, size_) != 0) broken_ = true;
+      reserved_end_ = size_;  // truncation released the reserve
       throw_errno(error, "cannot append to journal '" + path_.string() + "'");
     }
     done += static_cast<std::size_t>(wrote);
@@ -183,6 +196,7 @@ void JournalWriter::append(const std::string& bytes) {
     throw_errno(errno, "cannot fdatasync journal '" + path_.string() + "'");
   }
   size_ += static_cast<std::int64_t>(bytes.size());
+  reserve();
 }
 
 }  // namespace seqvi::store::detail

@@ -24,6 +24,9 @@ inline constexpr std::int64_t kJournalHeaderBytes = 24;
 inline constexpr std::int64_t kJournalOpUpsertTrial = 1;  ///< never renumbered
 /// Entries longer than this are corrupt (a record with a 10^6-epoch curve is ~25 MB).
 inline constexpr std::uint32_t kJournalMaxPayload = 1u << 30;
+/// Disk space a journal writer keeps allocated past its end (best effort; 1/8 of it if that fails),
+/// so that a drain can still be recorded when the disk is full.
+inline constexpr std::int64_t kJournalReserveBytes = std::int64_t{256} << 10;
 
 /// The 24 header bytes of a journal of `generation`.
 std::string journal_header(std::int64_t generation);
@@ -65,6 +68,7 @@ class JournalWriter {
   /// Writes `bytes` at the end and makes them durable. @throws std::system_error naming the path
   void append(const std::string& bytes);
   std::int64_t size() const { return size_; }
+  /// Space kept allocated past the end (fallocate, FALLOC_FL_KEEP_SIZE), topped up after appends.
   bool broken() const { return broken_; }
 
  private:
@@ -72,6 +76,8 @@ class JournalWriter {
   int fd_ = -1;
   std::int64_t size_ = 0;
   bool broken_ = false;
+  std::int64_t reserved_end_ = 0;
+  void reserve();
 };
 
 }  // namespace seqvi::store::detail

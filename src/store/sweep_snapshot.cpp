@@ -4,10 +4,74 @@
 #include "seqvi/store/sweep_store.hpp"
 #include "trial_codec.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <optional>
+#include <type_traits>
+#include <cstdio>
+#include <cstring>
 #include <system_error>
 
+#include <zlib.h>
+
 namespace seqvi::store::detail {
+
+void TableDigest::add_bytes(const void* data, std::size_t n) {
+  const auto* p = static_cast<const Bytef*>(data);
+  while (n > 0) {  // zlib takes uInt lengths
+    const uInt chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    crc_ = ::crc32(crc_, p, chunk);
+    p += chunk;
+    n -= chunk;
+  }
+}
+
+void TableDigest::add(std::uint64_t v) {
+  unsigned char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));  // little-endian
+  add_bytes(b, 8);
+}
+
+void TableDigest::add(const std::string& s) {
+  add(static_cast<std::uint64_t>(s.size()));
+  add_bytes(s.data(), s.size());
+}
+
+std::string TableDigest::text() const {
+  char out[32];
+  std::snprintf(out, sizeof out, "crc32:%08lx", static_cast<unsigned long>(crc_ & 0xffffffffUL));
+  return out;
+}
+
 namespace {
+
+/// A column's name and values into `d` (the same bytes whether written or read back).
+void digest_column(TableDigest& d, const std::string& name, const std::vector<std::string>& v) {
+  d.add(name);
+  for (const auto& s : v) d.add(s);
+}
+void digest_column(TableDigest& d, const std::string& name, const std::vector<std::int64_t>& v) {
+  d.add(name);
+  for (auto x : v) d.add(static_cast<std::uint64_t>(x));
+}
+void digest_column(TableDigest& d, const std::string& name, const std::vector<std::uint64_t>& v) {
+  d.add(name);
+  for (auto x : v) d.add(x);
+}
+void digest_column(TableDigest& d, const std::string& name, const std::vector<double>& v) {
+  d.add(name);
+  for (auto x : v) d.add(std::bit_cast<std::uint64_t>(x));
+}
+
+std::string header_digest(const SweepSnapshot& s, std::int64_t count) {
+  TableDigest d;
+  d.add(s.created);
+  d.add(s.config_text);
+  d.add(static_cast<std::uint64_t>(s.generation));
+  d.add(static_cast<std::uint64_t>(s.sequence));
+  d.add(static_cast<std::uint64_t>(count));
+  return d.text();
+}
 
 Checker checker(const std::filesystem::path& path) {
   return Checker("sweep '" + path.string() + "': ", [](const std::string& what) { throw SweepStoreError(what); });
@@ -102,7 +166,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
   const Checker c = checker(path);
   const std::size_t n = s.trials.size();
   std::vector<std::string> id, dataset, model, state, message, params;
-  std::vector<std::int64_t> index, epochs, best_epoch, rank, attempts, crashes, offsets{0};
+  std::vector<std::int64_t> index, epochs, best_epoch, rank, attempts, crashes, epochs_at_start, offsets{0};
   std::vector<std::uint64_t> seed;
   std::vector<double> best_valid, wall_s, curve;
   for (auto* v : {&id, &dataset, &model, &state, &message, &params}) v->reserve(n);
@@ -125,6 +189,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
     rank.push_back(r.rank);
     attempts.push_back(r.attempts);
     crashes.push_back(r.crashes);
+    epochs_at_start.push_back(r.epochs_at_start);
     message.push_back(stored_string(r.message));
     curve.insert(curve.end(), r.valid_curve.begin(), r.valid_curve.end());
     offsets.push_back(static_cast<std::int64_t>(curve.size()));
@@ -142,26 +207,38 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
       write_attribute(c, root, "journal_generation", s.generation);
       write_attribute(c, root, "journal_sequence", s.sequence);
       write_attribute(c, root, "trial_count", static_cast<std::int64_t>(n));
+      TableDigest digest;
       {
         const H5Handle g = create_group(c, root, "trials");
-        write_strings(c, g.get(), "id", id);
-        write_strings(c, g.get(), "dataset", dataset);
-        write_strings(c, g.get(), "model", model);
-        write_vector(c, g.get(), "index", index);
-        write_u64s(c, g.get(), "seed", seed);
-        write_strings(c, g.get(), "params", params);
-        write_strings(c, g.get(), "state", state);
-        write_vector(c, g.get(), "epochs", epochs);
-        write_vector(c, g.get(), "best_valid", best_valid);
-        write_vector(c, g.get(), "best_epoch", best_epoch);
-        write_vector(c, g.get(), "wall_s", wall_s);
-        write_vector(c, g.get(), "rank", rank);
-        write_vector(c, g.get(), "attempts", attempts);
-        write_vector(c, g.get(), "crashes", crashes);
-        write_strings(c, g.get(), "message", message);
-        write_vector(c, g.get(), "valid_curve", curve);
-        write_vector(c, g.get(), "valid_curve_offsets", offsets);
+        // Every column goes through `column`, so that the digest covers exactly what is written.
+        const auto column = [&](const std::string& name, const auto& v) {
+          digest_column(digest, name, v);
+          using V = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<V, std::vector<std::string>>) write_strings(c, g.get(), name, v);
+          else if constexpr (std::is_same_v<V, std::vector<std::uint64_t>>) write_u64s(c, g.get(), name, v);
+          else write_vector(c, g.get(), name, v);
+        };
+        column("id", id);
+        column("dataset", dataset);
+        column("model", model);
+        column("index", index);
+        column("seed", seed);
+        column("params", params);
+        column("state", state);
+        column("epochs", epochs);
+        column("best_valid", best_valid);
+        column("best_epoch", best_epoch);
+        column("wall_s", wall_s);
+        column("rank", rank);
+        column("attempts", attempts);
+        column("crashes", crashes);
+        column("epochs_at_start", epochs_at_start);
+        column("message", message);
+        column("valid_curve", curve);
+        column("valid_curve_offsets", offsets);
       }
+      write_attribute(c, root, "header_digest", header_digest(s, static_cast<std::int64_t>(n)));
+      write_attribute(c, root, "table_digest", digest.text());
       c.ok(f.close() < 0 ? -1 : 0, "cannot close the file");
     }
     file.commit(overwrite);
@@ -170,13 +247,11 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
   }
 }
 
-SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
-  silence_hdf5_errors();
-  const Checker c = checker(path);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) c.fail("no such file (not a sweep directory?)");
-  const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
-  const hid_t root = f.get();
+namespace {
+
+/// The root attributes; `count` gets trial_count. Checks header_digest when the file has one.
+SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, hid_t root, std::int64_t& count,
+                          std::optional<std::string>& table_digest) {
   if (read_string_attribute(c, root, "format") != "seqvi-sweep")
     c.fail("is not a seqvi sweep file (attribute 'format' is not \"seqvi-sweep\")");
   const std::int64_t version = read_int_attribute(c, root, "format_version");
@@ -188,8 +263,43 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   s.config_text = read_string_attribute(c, root, "config");
   s.generation = read_int_attribute(c, root, "journal_generation");
   s.sequence = read_int_attribute(c, root, "journal_sequence");
-  const std::int64_t count = read_int_attribute(c, root, "trial_count");
+  count = read_int_attribute(c, root, "trial_count");
+  // Sweeps written before the digests existed have neither attribute: read unchecked.
+  if (H5Aexists(root, "header_digest") > 0) {
+    const std::string stored = read_string_attribute(c, root, "header_digest");
+    const std::string computed = header_digest(s, count);
+    if (stored != computed)
+      throw SweepSnapshotDamaged("sweep '" + path.string() + "': its header (configuration, generation, trial "
+                                 "count) does not match its checksum (header_digest " + stored + ", computed " +
+                                 computed + "): the file is damaged", false);
+  }
+  if (H5Aexists(root, "table_digest") > 0) table_digest = read_string_attribute(c, root, "table_digest");
   if (count < 0 || count > (std::int64_t{1} << 30)) c.fail("attribute 'trial_count' is " + std::to_string(count));
+  return s;
+}
+
+}  // namespace
+
+SweepSnapshot read_sweep_header(const std::filesystem::path& path, std::int64_t& trial_count) {
+  silence_hdf5_errors();
+  const Checker c = checker(path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) c.fail("no such file (not a sweep directory?)");
+  const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
+  std::optional<std::string> table_digest;
+  return read_header(c, path, f.get(), trial_count, table_digest);
+}
+
+SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
+  silence_hdf5_errors();
+  const Checker c = checker(path);
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) c.fail("no such file (not a sweep directory?)");
+  const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
+  const hid_t root = f.get();
+  std::int64_t count = 0;
+  std::optional<std::string> stored_digest;
+  SweepSnapshot s = read_header(c, path, root, count, stored_digest);
   const auto n = static_cast<std::size_t>(count);
   const H5Handle g = open_group(c, root, "trials");
   const hid_t t = g.get();
@@ -207,9 +317,37 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   const auto rank = read_ints(c, t, "rank", n);
   const auto attempts = read_ints(c, t, "attempts", n);
   const auto crashes = read_ints(c, t, "crashes", n);
+  // Absent in sweeps written before it existed: zeros.
+  const auto epochs_at_start =
+      has_link(c, t, "epochs_at_start") ? read_ints(c, t, "epochs_at_start", n) : std::vector<std::int64_t>(n, 0);
   const auto message = read_strings(c, t, "message", n);
   const auto curve = read_double_vector(c, t, "valid_curve");
   const auto offsets = read_ints(c, t, "valid_curve_offsets", n + 1);
+  if (stored_digest) {
+    TableDigest d;
+    digest_column(d, "id", id);
+    digest_column(d, "dataset", dataset);
+    digest_column(d, "model", model);
+    digest_column(d, "index", index);
+    digest_column(d, "seed", seed);
+    digest_column(d, "params", params);
+    digest_column(d, "state", state);
+    digest_column(d, "epochs", epochs);
+    digest_column(d, "best_valid", best_valid);
+    digest_column(d, "best_epoch", best_epoch);
+    digest_column(d, "wall_s", wall_s);
+    digest_column(d, "rank", rank);
+    digest_column(d, "attempts", attempts);
+    digest_column(d, "crashes", crashes);
+    if (has_link(c, t, "epochs_at_start")) digest_column(d, "epochs_at_start", epochs_at_start);
+    digest_column(d, "message", message);
+    digest_column(d, "valid_curve", curve);
+    digest_column(d, "valid_curve_offsets", offsets);
+    if (d.text() != *stored_digest)
+      throw SweepSnapshotDamaged("sweep '" + path.string() + "': its trial table does not match its checksum "
+                                 "(table_digest " + *stored_digest + ", computed " + d.text() +
+                                 "): the file is damaged", true);
+  }
   if (offsets[0] != 0 || offsets[n] != static_cast<std::int64_t>(curve.size()))
     c.fail("'/trials/valid_curve_offsets' does not span '/trials/valid_curve' (" + std::to_string(curve.size()) +
            " values)");
@@ -235,6 +373,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     r.rank = static_cast<int>(rank[i]);
     r.attempts = attempts[i];
     r.crashes = crashes[i];
+    r.epochs_at_start = epochs_at_start[i];
     r.message = message[i];
     if (offsets[i + 1] < offsets[i] || offsets[i + 1] > offsets[n]) c.fail(row + "curve offsets are not increasing");
     r.valid_curve.assign(curve.begin() + offsets[i], curve.begin() + offsets[i + 1]);

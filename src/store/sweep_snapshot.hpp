@@ -23,10 +23,29 @@ struct SweepSnapshot {
   std::vector<search::TrialRecord> trials;
 };
 
+/// CRC-32 (zlib) over a canonical byte form of the table: each column's name, then its values in row
+/// order — integers and doubles as 8 little-endian bytes (doubles by bit pattern), strings as an
+/// 8-byte length and their bytes. Stored as the text "crc32:<8 hex digits>" (docs/sweep-store.md).
+class TableDigest {
+ public:
+  void add_bytes(const void* data, std::size_t n);
+  void add(std::uint64_t v);
+  void add(const std::string& s);
+  std::string text() const;
+
+ private:
+  unsigned long crc_ = 0;
+};
+
 /// Writes sweep.h5 atomically (AtomicFile). @throws SweepStoreError naming the path
 void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot& s, Overwrite overwrite);
-/// @throws SweepStoreError naming the path and the problem (missing, not HDF5, wrong version, …)
+/// @throws SweepStoreError naming the path and the problem (missing, not HDF5, wrong version, …);
+///         SweepSnapshotDamaged if a digest does not match
 SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path);
+
+/// Only the root attributes (no trials), checked by header_digest if present; `trial_count` gets n.
+/// @throws SweepStoreError, SweepSnapshotDamaged (with table_intact() false)
+SweepSnapshot read_sweep_header(const std::filesystem::path& path, std::int64_t& trial_count);
 
 }  // namespace seqvi::store::detail
 

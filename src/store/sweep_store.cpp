@@ -1,6 +1,7 @@
 #include "seqvi/store/sweep_store.hpp"
 
 #include "seqvi/store/atomic_file.hpp"
+#include "seqvi/store/file_system.hpp"
 #include "sweep_journal.hpp"
 #include "sweep_snapshot.hpp"
 #include "trial_codec.hpp"
@@ -253,7 +254,7 @@ SweepStore::~SweepStore() {
 }
 
 SweepStore SweepStore::create(const fs::path& dir, const std::string& config_text,
-                              const std::vector<search::TrialRecord>& trials) {
+                              std::vector<search::TrialRecord> trials) {
   std::error_code ec;
   fs::create_directories(dir / "trials", ec);
   if (ec) throw SweepStoreError("sweep " + dir.string() + ": cannot create the directory (" + ec.message() + ")");
@@ -266,8 +267,8 @@ SweepStore SweepStore::create(const fs::path& dir, const std::string& config_tex
   impl->table.created = utc_now();
   impl->table.generation = 0;  // snapshot() makes it 1
   impl->table.sequence = 0;
-  impl->table.trials.reserve(trials.size());
-  for (const auto& r : trials) impl->table.trials.push_back(normalise(dir, r).first);
+  for (auto& r : trials) r = normalise(dir, r).first;
+  impl->table.trials = std::move(trials);
   impl->build_index();
   impl->snapshot(Overwrite::refuse);
   return SweepStore(std::move(impl));
@@ -290,6 +291,72 @@ SweepStore SweepStore::open(const fs::path& dir, const LockWait& wait) {
   // Fold the journal in (and drop a torn tail) so appends start on a clean, new generation.
   impl->snapshot(Overwrite::replace);
   return SweepStore(std::move(impl));
+}
+
+SweepStore SweepStore::rebuild(const fs::path& dir, const std::vector<search::TrialRecord>& initial,
+                               const LockWait& wait) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->lock_fd = take_lock(dir, wait);
+  const std::string cannot = "sweep " + dir.string() + ": sweep.h5 is damaged and cannot be rebuilt from the journal: ";
+  std::int64_t count = 0;
+  detail::SweepSnapshot table;
+  try {
+    table = detail::read_sweep_header(snapshot_path(dir), count);
+  } catch (const SweepStoreError& e) {
+    throw SweepStoreError(cannot + e.what());
+  }
+  if (count != static_cast<std::int64_t>(initial.size()))
+    throw SweepStoreError(cannot + "it has " + std::to_string(count) + " trials, its configuration samples " +
+                          std::to_string(initial.size()));
+  table.trials.reserve(initial.size());
+  for (const auto& r : initial) table.trials.push_back(normalise(dir, r).first);
+  impl->table = std::move(table);
+  impl->build_index();
+  auto& t = impl->table;
+  std::optional<detail::JournalContents> journal;
+  try {
+    journal = detail::read_journal(journal_path(dir));
+  } catch (const std::runtime_error& e) {
+    throw SweepStoreError(cannot + e.what());
+  }
+  const std::int64_t folded = t.sequence;  ///< journal entries the damaged snapshot had folded in
+  std::vector<bool> covered(t.trials.size(), false);
+  std::size_t n_covered = 0;
+  if (journal && journal->generation > t.generation)
+    throw SweepStoreError(cannot + "the journal's generation is newer than sweep.h5's");
+  if (journal && journal->generation == t.generation) {
+    for (auto& e : journal->entries) {
+      const auto it = impl->index.find(e.record.id());
+      if (it == impl->index.end() || e.seq <= t.sequence)
+        throw SweepStoreError(cannot + "its journal entry at byte offset " + std::to_string(e.offset) +
+                              " does not continue it");
+      t.trials[it->second] = std::move(e.record);
+      t.sequence = e.seq;
+      if (!covered[it->second]) ++n_covered;
+      covered[it->second] = true;
+    }
+  }
+  // journal_sequence 0: nothing was ever folded into the snapshot, its table was `initial`.
+  if (folded != 0 && n_covered < t.trials.size()) {
+    const auto lacking = static_cast<std::size_t>(std::find(covered.begin(), covered.end(), false) - covered.begin());
+    throw SweepStoreError(cannot + "the journal holds " + std::to_string(n_covered) + " of its " +
+                          std::to_string(t.trials.size()) + " trials (not " + t.trials[lacking].id() +
+                          ", for one; the others live only in the damaged snapshot); restore sweep.h5 from a copy");
+  }
+  std::error_code ec;
+  fs::path aside = snapshot_path(dir);
+  aside += ".damaged";
+  fs::rename(snapshot_path(dir), aside, ec);
+  if (ec) throw SweepStoreError(cannot + "cannot move it aside to " + aside.string() + " (" + ec.message() + ")");
+  fs::create_directories(dir / "trials", ec);
+  impl->snapshot(Overwrite::replace);
+  return SweepStore(std::move(impl));
+}
+
+std::string read_sweep_config(const fs::path& dir) {
+  std::int64_t count = 0;
+  return detail::read_sweep_header(snapshot_path(dir), count).config_text;
 }
 
 const fs::path& SweepStore::dir() const { return impl_->dir; }
@@ -321,6 +388,8 @@ void SweepStore::commit(std::span<const search::TrialRecord> changed) {
   try {
     s.journal->append(bytes);
   } catch (const std::system_error& e) {
+    if (is_out_of_space(e.code().value()))
+      throw SweepStoreError(s.prefix() + e.what() + " (out of space: " + describe_file_system(s.dir) + ")");
     throw SweepStoreError(s.prefix() + e.what());
   }
   for (std::size_t k = 0; k < rows.size(); ++k) s.table.trials[rows[k]] = std::move(records[k]);

@@ -112,6 +112,7 @@ json record_to_json(const search::TrialRecord& r) {
               {"rank", r.rank},
               {"attempts", r.attempts},
               {"crashes", r.crashes},
+              {"epochs_at_start", r.epochs_at_start},
               {"message", stored_string(r.message)}};
 }
 
@@ -145,6 +146,7 @@ search::TrialRecord record_from_json(const json& j) {
   r.rank = static_cast<int>(rank);
   r.attempts = int_field(j, "attempts");
   r.crashes = int_field(j, "crashes");
+  if (j.contains("epochs_at_start")) r.epochs_at_start = int_field(j, "epochs_at_start");  // absent before it existed
   r.message = string_field(j, "message");
   const std::string id = string_field(j, "id");
   if (id != r.id())

@@ -11,7 +11,9 @@
 
 #include <sys/stat.h>
 
+#include <bit>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <random>
@@ -287,6 +289,160 @@ TEST(CliLeaderboard, FormatsPoolSweepsAndBestExportsAModelThatEvaluates) {
   ASSERT_EQ(eval.code, 0) << eval.err;
   EXPECT_TRUE(nlohmann::json::parse(eval.out)["bound"].is_number());
   EXPECT_NE(seqvi({"best", (dir / "a").string(), "--dataset", "nottingham", "-o", (dir / "x.h5").string()}, dir.path()).code, 0);
+}
+
+TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndResumeRetrainsIt) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto straight = table(out);
+  const auto list = nlohmann::json::parse(seqvi({"leaderboard", out.string(), "--json"}, dir.path()).out);
+  ASSERT_EQ(list.size(), 3u);
+  const std::string first = list[0]["trial"], second = list[1]["trial"];
+  const std::filesystem::path checkpoint = list[0]["checkpoint"].get<std::string>();
+
+  for (const std::string damage : {"missing", "unreadable"}) {
+    SCOPED_TRACE(damage);
+    if (damage == "missing") {
+      std::filesystem::remove(checkpoint);
+    } else {
+      std::ofstream(checkpoint, std::ios::trunc) << "not HDF5";
+    }
+    const Outcome best = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(), "--force"},
+                               dir.path());
+    EXPECT_NE(best.code, 0);
+    EXPECT_NE(best.err.find(first), std::string::npos) << best.err;
+    EXPECT_NE(best.err.find(checkpoint.string()), std::string::npos) << best.err;
+    EXPECT_NE(best.err.find(damage), std::string::npos) << best.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+
+    // --fallback exports the runner-up, and says so on stderr and in its output.
+    const Outcome fallback = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(),
+                                    "--fallback"}, dir.path());
+    ASSERT_EQ(fallback.code, 0) << fallback.err;
+    EXPECT_NE(fallback.err.find(first), std::string::npos) << fallback.err;
+    EXPECT_NE(fallback.out.find("FALLBACK"), std::string::npos) << fallback.out;
+    EXPECT_NE(fallback.out.find(second), std::string::npos) << fallback.out;
+    EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[1]["val_bound"].get<double>());
+    std::filesystem::remove(dir / "m.h5");
+
+    // --resume retrains it (and says so) to the same result; then best exports it again.
+    const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+    ASSERT_EQ(resumed.code, 0) << resumed.err;
+    EXPECT_NE(resumed.err.find("trial " + first), std::string::npos) << resumed.err;
+    EXPECT_NE(resumed.err.find("retraining it"), std::string::npos) << resumed.err;
+    EXPECT_EQ(resumed.err.find("trial " + second), std::string::npos) << resumed.err;
+    expect_same_results(table(out), straight);
+    const Outcome again = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()}, dir.path());
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_NE(again.out.find(first), std::string::npos) << again.out;
+    EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[0]["val_bound"].get<double>());
+    std::filesystem::remove(dir / "m.h5");
+  }
+  EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".unreadable"));
+}
+
+TEST(CliLeaderboard, AFlippedBitInSweepH5IsAnErrorNamingTheFileForEveryReader) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 2, 1);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto list = nlohmann::json::parse(seqvi({"leaderboard", out.string(), "--json"}, dir.path()).out);
+  ASSERT_FALSE(list.empty());
+  // One bit of the best trial's best_valid, where sweep.h5 stores it (float64, little-endian).
+  const double bound = list[0]["val_bound"].get<double>();
+  std::string pattern(8, '\0');
+  const auto bits = std::bit_cast<std::uint64_t>(bound);
+  for (int i = 0; i < 8; ++i) pattern[static_cast<std::size_t>(i)] = static_cast<char>(bits >> (8 * i));
+  const auto file = out / "sweep.h5";
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto at = bytes.find(pattern);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] = static_cast<char>(bytes[at] ^ 1);
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+
+  const std::vector<std::vector<std::string>> readers{
+      {"leaderboard", out.string()},
+      {"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()},
+      {"sweep", "--out", out.string(), "--resume", "--quiet"}};
+  for (const auto& args : readers) {
+    SCOPED_TRACE(args[0]);
+    const Outcome run = seqvi(args, dir.path());
+    EXPECT_NE(run.code, 0);
+    EXPECT_NE(run.err.find("'" + file.string() + "'"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("does not match its checksum"), std::string::npos) << run.err;
+  }
+  // The finished sweep's journal is empty (folded into sweep.h5 at the end): nothing to rebuild from.
+  EXPECT_NE(seqvi(readers[2], dir.path()).err.find("cannot be rebuilt from the journal"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+}
+
+/// A tmpfs of `size` mounted at `at` for the test's lifetime (needs root: CAP_SYS_ADMIN).
+class SmallDisk {
+ public:
+  SmallDisk(std::filesystem::path at, const std::string& size) : at_(std::move(at)) {
+    std::filesystem::create_directories(at_);
+    const Outcome run = shell("mount -t tmpfs -o size=" + size + " seqvi-test " + at_.string() + " 2>&1", at_);
+    mounted_ = run.code == 0;
+    problem_ = run.out + run.err;
+  }
+  ~SmallDisk() {
+    if (mounted_) shell("umount " + at_.string() + " || umount -l " + at_.string(), at_.parent_path());
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  bool mounted() const { return mounted_; }
+  const std::string& problem() const { return problem_; }
+  bool resize(const std::string& size) {
+    return shell("mount -o remount,size=" + size + " " + at_.string(), at_.parent_path()).code == 0;
+  }
+
+ private:
+  std::filesystem::path at_;
+  bool mounted_ = false;
+  std::string problem_;
+};
+
+TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUninterruptedSweep) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 4, 3);
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", (dir / "straight").string(), "--quiet"},
+                  dir.path()).code, 0);
+  const auto straight = table(dir / "straight");
+  for (const int ranks : {1, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    const auto mount = dir / ("disk" + std::to_string(ranks));
+    // 160 KiB: room for sweep.h5 (~15 KiB) and one or two of the ~75 KiB checkpoints, not for all four.
+    SmallDisk disk(mount, "160k");
+    if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << disk.problem();
+    const auto out = mount / "sweep";
+    const std::vector<std::string> args{"sweep", "--config", config.string(), "--out", out.string(), "--quiet"};
+    const Outcome full = ranks == 1 ? seqvi(args, dir.path()) : shell(mpirun(ranks, args), dir.path());
+    EXPECT_EQ(full.code, 75) << full.err;  // drained, documented in docs/sweeps.md
+    EXPECT_NE(full.err.find("out of space"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("the file system at " + mount.string() + " (tmpfs) has "), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("--resume"), std::string::npos) << full.err;
+    for (const char* crash : {"Segmentation", "Signal:", "Aborted", "MPI_ABORT"})
+      EXPECT_EQ(full.err.find(crash), std::string::npos) << crash << " in:\n" << full.err;
+    int interrupted = 0;
+    for (const auto& [id, row] : table(out)) {
+      EXPECT_NE(row["status"], "failed") << id << ": " << row["message"];
+      EXPECT_NE(row["status"], "done") << id << " finished on a disk too small for all checkpoints?";
+      if (row["status"] == "interrupted") ++interrupted;
+    }
+    EXPECT_GE(interrupted, 1);
+
+    ASSERT_TRUE(disk.resize("8m"));
+    const std::vector<std::string> resume{"sweep", "--out", out.string(), "--resume", "--quiet"};
+    const Outcome resumed = ranks == 1 ? seqvi(resume, dir.path()) : shell(mpirun(2, resume), dir.path());
+    ASSERT_EQ(resumed.code, 0) << resumed.err;
+    expect_same_results(table(out), straight);
+  }
 }
 
 }  // namespace

@@ -11,6 +11,9 @@
 #include <thread>
 #include <cmath>
 #include <csignal>
+#include <functional>
+#include <limits>
+#include <span>
 #include <mutex>
 
 namespace seqvi::mpi {
@@ -182,7 +185,7 @@ TEST(MpiCoordinator, ACrashedTrialIsRetriedAndFailsAfterMaxAttempts) {
   EXPECT_EQ(t[0].attempts, 2);
   EXPECT_EQ(t[1].state, TrialState::failed);
   EXPECT_EQ(t[1].crashes, 3);
-  EXPECT_EQ(t[1].message, "worker died 3 times");
+  EXPECT_EQ(t[1].message, "failed: its job died 3 times before it completed an epoch");
   EXPECT_EQ(runner.runs().count(t[1].id()), 0u);
   EXPECT_EQ(runner.runs().count(t[2].id()), 0u);  // done: kept
   EXPECT_EQ(t[3].state, TrialState::done);
@@ -470,6 +473,102 @@ TEST(MpiCoordinator, TheResultCarriesTheCurveSoALostEpochReportLeavesNoGap) {
   test::run_local_sweep(2, ledger, fake, [](int) { return test::quiet_options(); });
   EXPECT_EQ(fake.epochs_run().at(trials[1].id()) - epochs_before, 2);
   EXPECT_EQ(results(ledger.trials()), results(straight.trials()));
+}
+
+/// A coordinator's ledger that can be killed: its process's memory (trials()) goes on changing, but
+/// after kill() nothing more reaches "disk"; revive() is the next job, which reads only the disk.
+class MortalLedger final : public SweepLedger {
+ public:
+  MortalLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir)
+      : live_(trials), disk_(std::move(trials)), dir_(std::move(dir)) {}
+  const std::vector<search::TrialRecord>& trials() const override { return live_; }
+  void commit(std::span<const search::TrialRecord> changed) override {
+    for (const auto& r : changed)
+      for (std::size_t i = 0; i < live_.size(); ++i)
+        if (live_[i].id() == r.id()) {
+          live_[i] = r;
+          if (!dead_) disk_[i] = r;
+        }
+    if (!dead_ && after_commit) after_commit(changed);
+  }
+  /// Called after each commit that reached the disk (e.g. to kill the coordinator right after it).
+  std::function<void(std::span<const search::TrialRecord>)> after_commit;
+  void snapshot() override {}
+  std::filesystem::path checkpoint_path(const search::TrialSpec& trial) const override {
+    return dir_ / (trial.name() + ".ckpt");
+  }
+  void kill() { dead_ = true; }
+  void revive() {
+    dead_ = false;
+    live_ = disk_;
+  }
+
+ private:
+  std::vector<search::TrialRecord> live_, disk_;
+  std::filesystem::path dir_;
+  std::atomic<bool> dead_{false};
+};
+
+TEST(MpiCoordinator, KillingOnlyTheCoordinatorThreeTimesChargesNoAttemptAndChangesNoResult) {
+  test::TempDir dir;
+  const auto trials = test::fake_trials(2, 12);
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(3000);  // ~12 ms an epoch: many commits per epoch
+  // An uninterrupted sweep.
+  MemoryLedger straight_ledger(trials, dir / "straight");
+  std::filesystem::create_directories(dir / "straight");
+  FakeRunner straight(b);
+  ASSERT_EQ(test::run_local_sweep(2, straight_ledger, straight, [](int) { return test::quiet_options(); }).end,
+            SweepEnd::completed);
+
+  // Rank 0 killed right after it committed trial 0's epoch 3, 6 and 9 (its worker never dies):
+  // nothing it commits afterwards is durable, and every rank stops (as Open MPI SIGTERMs the others
+  // when a rank dies; the worker checkpoints). Each kill is followed by a resume from the durable
+  // table. max_attempts 1: a single charged attempt would fail the trial.
+  std::filesystem::create_directories(dir / "killed");
+  MortalLedger ledger(trials, dir / "killed");
+  std::atomic<bool> killed{false};
+  std::atomic<std::int64_t> kill_at{3};
+  const std::string victim = trials[0].id();
+  ledger.after_commit = [&](std::span<const search::TrialRecord> changed) {
+    for (const auto& r : changed)
+      if (r.id() == victim && r.state == TrialState::running && r.epochs >= kill_at.load()) {
+        ledger.kill();
+        killed = true;
+      }
+  };
+  FakeRunner runner(b);
+  const auto options = [&](int) {
+    auto o = test::quiet_options();
+    o.max_attempts = 1;
+    o.stop_requested = [&] { return killed.load(); };
+    return o;
+  };
+  for (int kill = 1; kill <= 3; ++kill) {
+    SCOPED_TRACE("kill " + std::to_string(kill));
+    test::run_local_sweep(2, ledger, runner, options);
+    ASSERT_TRUE(killed.load());
+    ledger.revive();  // the next job reads what reached the disk
+    const auto& t = ledger.trials()[0];
+    EXPECT_EQ(t.state, TrialState::running) << "a kill leaves it running on disk";
+    EXPECT_GE(t.epochs, kill_at.load());
+    killed = false;
+    kill_at += 3;
+  }
+  kill_at = std::numeric_limits<std::int64_t>::max();  // the last job runs undisturbed
+  EXPECT_EQ(test::run_local_sweep(2, ledger, runner, options).end, SweepEnd::completed);
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const auto& t = ledger.trials()[i];
+    const auto& s = straight_ledger.trials()[i];
+    SCOPED_TRACE(t.id());
+    EXPECT_EQ(t.state, TrialState::done) << t.message;
+    EXPECT_EQ(t.crashes, 0);
+    EXPECT_EQ(t.epochs, s.epochs);
+    EXPECT_EQ(t.best_valid, s.best_valid);
+    EXPECT_EQ(t.best_epoch, s.best_epoch);
+    EXPECT_EQ(t.valid_curve, s.valid_curve);
+  }
+  EXPECT_EQ(ledger.trials()[0].attempts, 4);  // dispatched once per job: counted, but not limited
 }
 
 TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {

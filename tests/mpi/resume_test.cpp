@@ -40,7 +40,7 @@ TEST(MpiResume, ARunningTrialCountsACrashAndIsRetriedUntilMaxAttempts) {
   EXPECT_EQ(t[1].crashes, 2);
   EXPECT_EQ(t[2].state, TrialState::failed);
   EXPECT_EQ(t[2].crashes, 3);
-  EXPECT_EQ(t[2].message, "worker died 3 times");
+  EXPECT_EQ(t[2].message, "failed: its job died 3 times before it completed an epoch");
   EXPECT_EQ(runnable(t), (std::vector<std::size_t>{0, 1}));
 }
 
@@ -48,7 +48,23 @@ TEST(MpiResume, MaxAttemptsOfOneFailsAtTheFirstCrash) {
   auto t = table({{TrialState::running, 0}});
   recover_crashed(t, 1);
   EXPECT_EQ(t[0].state, TrialState::failed);
-  EXPECT_EQ(t[0].message, "worker died 1 times");
+  EXPECT_EQ(t[0].message, "failed: its job died 1 time before it completed an epoch");
+}
+
+TEST(MpiResume, ARunThatCompletedAnEpochBeforeTheJobDiedCountsNoCrash) {
+  // Found running at epoch 7, its run having started at epoch 4 (the coordinator, mpirun or the
+  // whole job was killed, or a requeue): continued, uncharged, however often it happens.
+  auto t = table({{TrialState::running, 2}, {TrialState::running, 2}});
+  t[0].epochs = 7;
+  t[0].epochs_at_start = 4;
+  t[1].epochs = 4;  // no epoch since its run started at 4: charged, and the third charge fails it
+  t[1].epochs_at_start = 4;
+  EXPECT_EQ(recover_crashed(t, 3), (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(t[0].state, TrialState::pending);
+  EXPECT_EQ(t[0].crashes, 2);
+  EXPECT_NE(t[0].message.find("after epoch 7"), std::string::npos) << t[0].message;
+  EXPECT_EQ(t[1].state, TrialState::failed);
+  EXPECT_EQ(t[1].crashes, 3);
 }
 
 TEST(MpiResume, MaxAttemptsBelowOneIsAnErrorNamingIt) {

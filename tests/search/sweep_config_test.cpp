@@ -83,6 +83,20 @@ TEST(SearchSweepConfig, ErrorsNameTheKeyAndLine) {
   EXPECT_NE(error_of("[space]\nhidden = []\n").find("empty"), std::string::npos);
 }
 
+TEST(SearchSweepConfig, SamplesAreLimitedToAMillionTrialsPerSweep) {
+  // 1 dataset × 1 model: exactly the limit is accepted, one more is not.
+  EXPECT_EQ(parse_sweep_config("[sweep]\nsamples = 1000000\n", "s.toml").samples, kMaxSweepTrials);
+  EXPECT_NE(error_of("[sweep]\nsamples = 1000001\n")
+                .find("sweep.samples is 1000001, must be ≤ 1000000 (1 (dataset, model) pairs × samples ≤ 1000000 "
+                      "trials per sweep)"),
+            std::string::npos)
+      << error_of("[sweep]\nsamples = 1000001\n");
+  // 2 datasets × 2 models: a quarter of it.
+  const std::string four = "[sweep]\ndatasets = [\"jsb\", \"muse\"]\nmodels = [\"vosp\", \"vrae\"]\nsamples = ";
+  EXPECT_EQ(parse_sweep_config(four + "250000\n", "s.toml").samples, 250000);
+  EXPECT_NE(error_of(four + "250001\n").find("must be ≤ 250000"), std::string::npos) << error_of(four + "250001\n");
+}
+
 TEST(SearchSweepConfig, UnreadableFileIsAnError) {
   EXPECT_THROW(read_sweep_config("/nonexistent/sweep.toml"), std::invalid_argument);
 }

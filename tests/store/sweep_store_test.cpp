@@ -752,4 +752,122 @@ TEST(StoreSweepStore, TenThousandTrialsWithSingleRecordCommits) {
   for (const auto& r : store.trials()) ASSERT_EQ(r.state, TrialState::done) << r.id();
 }
 
+/// Flips the lowest bit of the first occurrence of `pattern` in `path`; false if there is none.
+bool flip_bit_in(const fs::path& path, const std::string& pattern) {
+  std::string bytes = read_bytes(path);
+  const auto at = bytes.find(pattern);
+  if (at == std::string::npos) return false;
+  bytes[at] = static_cast<char>(bytes[at] ^ 1);
+  write_bytes(path, bytes);
+  return true;
+}
+
+std::string bytes_of(double x) {
+  const auto u = std::bit_cast<std::uint64_t>(x);
+  std::string b(8, '\0');
+  for (int i = 0; i < 8; ++i) b[static_cast<std::size_t>(i)] = static_cast<char>(u >> (8 * i));
+  return b;
+}
+
+/// A sweep of 3 trials whose snapshot holds trial 1 done with a best bound of 9.0084.
+fs::path sweep_with_a_finished_trial(const fs::path& dir) {
+  std::vector<TrialRecord> records = make_records(3);
+  records[1] = finished(records[1], 3);
+  records[1].best_valid = 9.0084;
+  records[1].spec.params["hidden"] = std::int64_t{64};
+  SweepStore::create(dir, kConfig, records);
+  return dir / "sweep.h5";
+}
+
+TEST(StoreSweepStore, AFlippedBitInTheTableOrTheHeaderIsAnErrorNamingTheFile) {
+  const TempDir tmp;
+  // One bit of a best_valid value (9.0084 -> 9.0084000000000017), of a params digit (64 -> 74 is
+  // "6" -> "7": one bit), of the configuration text: each is detected, naming sweep.h5.
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"best_valid", bytes_of(9.0084)}, {"params", "\"hidden\":64"}, {"config", "seed = 7"}};
+  for (const auto& [what, pattern] : cases) {
+    SCOPED_TRACE(what);
+    const fs::path dir = tmp / what;
+    const fs::path file = sweep_with_a_finished_trial(dir);
+    ASSERT_NO_THROW(seqvi::store::read_sweep(dir));
+    ASSERT_TRUE(flip_bit_in(file, pattern)) << "pattern not in the file";
+    const std::string error = error_of([&] { seqvi::store::read_sweep(dir); });
+    EXPECT_NE(error.find("'" + file.string() + "'"), std::string::npos) << error;
+    EXPECT_NE(error.find("does not match its checksum"), std::string::npos) << error;
+    EXPECT_NE(error_of([&] { SweepStore::open(dir); }).find("damaged"), std::string::npos);
+    try {
+      SweepStore::open(dir);
+      ADD_FAILURE() << "opened a damaged sweep";
+    } catch (const seqvi::store::SweepSnapshotDamaged& e) {
+      EXPECT_EQ(e.header_intact(), what != "config");
+    }
+    if (what == "config") {
+      EXPECT_NE(error.find("header"), std::string::npos) << error;
+      EXPECT_THROW(seqvi::store::read_sweep_config(dir), SweepStoreError);
+    } else {
+      EXPECT_EQ(seqvi::store::read_sweep_config(dir), kConfig);  // the header is intact
+    }
+  }
+}
+
+TEST(StoreSweepStore, SweepsWrittenWithoutDigestsStillOpen) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "old";
+  const fs::path file = sweep_with_a_finished_trial(dir);
+  // A file of the version before the digests: the same layout without the two attributes (here their
+  // names are changed in place, so HDF5 finds neither).
+  ASSERT_TRUE(flip_bit_in(file, "table_digest"));
+  ASSERT_TRUE(flip_bit_in(file, "header_digest"));
+  const auto view = seqvi::store::read_sweep(dir);
+  ASSERT_EQ(view.trials.size(), 3u);
+  EXPECT_EQ(view.trials[1].best_valid, 9.0084);
+  SweepStore store = SweepStore::open(dir);  // and the snapshot open() writes has digests again
+  EXPECT_EQ(store.trials()[1].best_valid, 9.0084);
+  EXPECT_NE(read_bytes(file).find("table_digest"), std::string::npos);
+}
+
+TEST(StoreSweepStore, ADamagedSnapshotIsRebuiltFromTheJournalOnlyWhereTheJournalHoldsEveryTrial) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+  // (a) Nothing folded into sweep.h5 yet (journal_sequence 0): its table is the created one; the
+  // journal holds every change since. A crash leaves these files; then a bit flips in sweep.h5.
+  TrialRecord r0 = finished(make_record(0), 4), r2 = make_record(2);
+  r2.state = TrialState::running;
+  r2.epochs = 1;
+  r2.valid_curve = {12.5};
+  store.commit(std::vector<TrialRecord>{r0, r2});
+  const fs::path a = tmp / "a";
+  copy_sweep_files(dir, a);
+  ASSERT_TRUE(flip_bit_in(a / "sweep.h5", "\"hidden\":201"));
+  EXPECT_THROW(SweepStore::open(a), seqvi::store::SweepSnapshotDamaged);
+  {
+    SweepStore rebuilt = SweepStore::rebuild(a, make_records(3));
+    expect_same(store.trials(), rebuilt.trials());
+  }
+  expect_same(store.trials(), seqvi::store::read_sweep(a).trials);
+  EXPECT_TRUE(fs::exists(a / "sweep.h5.damaged"));
+
+  // (b) After a snapshot, the journal holds only trial 1's later change: trials 0 and 2 live only in
+  // sweep.h5, so a damaged one cannot be rebuilt — an error that says so, and nothing is changed.
+  store.snapshot();
+  store.commit(finished(make_record(1), 2));
+  const fs::path b = tmp / "b";
+  copy_sweep_files(dir, b);
+  ASSERT_TRUE(flip_bit_in(b / "sweep.h5", bytes_of(r0.best_valid)));
+  const std::string damaged = read_bytes(b / "sweep.h5");
+  const std::string error = error_of([&] { SweepStore::rebuild(b, make_records(3)); });
+  EXPECT_NE(error.find("cannot be rebuilt"), std::string::npos) << error;
+  EXPECT_NE(error.find("holds 1 of its 3 trials"), std::string::npos) << error;
+  EXPECT_EQ(read_bytes(b / "sweep.h5"), damaged);
+
+  // (c) The same, once the journal has an entry for every trial: rebuilt.
+  store.commit(std::vector<TrialRecord>{store.trials()[0], store.trials()[2]});
+  const fs::path c = tmp / "c";
+  copy_sweep_files(dir, c);
+  ASSERT_TRUE(flip_bit_in(c / "sweep.h5", bytes_of(r0.best_valid)));
+  SweepStore rebuilt = SweepStore::rebuild(c, make_records(3));
+  expect_same(store.trials(), rebuilt.trials());
+}
+
 }  // namespace

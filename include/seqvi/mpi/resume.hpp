@@ -1,9 +1,10 @@
 // What a reopened sweep does with each trial before anything runs (docs/sweep-protocol.md):
 //   done, pruned, diverged, failed   kept; never run again
 //   pending, interrupted             run (an interrupted trial continues from its checkpoint)
-//   running                          its worker died: crashes += 1; failed ("worker died N times")
-//                                    once crashes ≥ max_attempts, else pending again (it continues
-//                                    from its checkpoint if one was written)
+//   running                          its job died under it: pending again (continues from its
+//                                    checkpoint); only if no epoch completed in that run (epochs ≤
+//                                    epochs_at_start) crashes += 1, and failed once crashes ≥
+//                                    max_attempts (docs/sweeps.md, "Attempts and crashes")
 // Pure: the coordinator commits the changed records before dispatching anything.
 #ifndef SEQVI_MPI_RESUME_HPP
 #define SEQVI_MPI_RESUME_HPP

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <stdexcept>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,31 @@ struct TrialOutcome {
   /// the next run's result carries it). Empty for a trial that failed before it had a checkpoint.
   std::vector<double> valid_curve;
 };
+
+/// Thrown by a runner that cannot write the sweep's own files (the trial's checkpoint): out of space
+/// (ENOSPC, EDQUOT) or another I/O error. Not the trial's failure: the worker records the trial
+/// `interrupted` (its last checkpoint stays valid) and the coordinator drains the sweep, so that a
+/// resume after the cause is fixed continues it (docs/sweeps.md, "Out of space").
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The message of an outcome that a StorageError ended starts with this.
+inline constexpr std::string_view kStorageErrorPrefix = "cannot write the sweep's files: ";
+
+/// The outcome the loops record for a StorageError: interrupted, message kStorageErrorPrefix + what.
+inline TrialOutcome storage_outcome(const StorageError& e, double wall_s) {
+  TrialOutcome out;
+  out.state = search::TrialState::interrupted;
+  out.message = std::string(kStorageErrorPrefix) + e.what();
+  out.wall_s = wall_s;
+  return out;
+}
+
+inline bool is_storage_outcome(const TrialOutcome& o) {
+  return o.state == search::TrialState::interrupted && o.message.rfind(kStorageErrorPrefix, 0) == 0;
+}
 
 /// The runner's line back to the coordinator while a trial runs.
 class TrialControl {

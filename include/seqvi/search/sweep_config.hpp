@@ -5,7 +5,7 @@
 //   datasets = ["jsb"]             # short names; files from [datasets] or <data dir>/<name>.h5
 //   models = ["vosp", "vrae"]
 //   samples = 64                   # trials per (dataset, model)
-//   max_attempts = 3               # a trial whose worker crashed is retried up to this often
+//   max_attempts = 3               # crashes (runs dying before an epoch completed) before failed
 //
 //   [datasets]
 //   jsb = "runs/jsb.h5"            # optional explicit dataset files
@@ -37,6 +37,10 @@ struct PrunerConfig {
   std::int64_t min_epochs = 1;      ///< r: epochs before the first rung
   std::int64_t reduction_factor = 3;///< η: keep the top 1/η at each rung
 };
+
+/// The most trials one sweep may have (datasets × models × samples): what the sweep store, the
+/// coordinator and the leaderboard are measured for (bench/sweep_store.cpp --million, docs/sweeps.md).
+inline constexpr std::int64_t kMaxSweepTrials = 1'000'000;
 
 struct SweepConfig {
   std::uint64_t seed = 1;

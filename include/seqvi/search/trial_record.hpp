@@ -15,11 +15,11 @@ namespace seqvi::search {
 
 /// Where a trial stands in a sweep.
 ///  pending      never started (or reset)
-///  running      dispatched to a worker; found `running` when a sweep is reopened = its worker died
+///  running      dispatched to a worker; found `running` when a sweep is reopened = its job died
 ///  done         trained to its epoch budget or stopped early by patience
 ///  pruned       stopped by the pruner (ASHA)
 ///  diverged     NaN/Inf in loss or parameters (a trial outcome, not an error)
-///  failed       the trial threw (bad configuration, I/O error) or its worker died max_attempts times
+///  failed       the trial threw (bad configuration) or crashed max_attempts times (mpi/resume.hpp)
 ///  interrupted  drained on a signal; continues from its checkpoint on resume
 enum class TrialState { pending, running, done, pruned, diverged, failed, interrupted };
 
@@ -39,7 +39,8 @@ struct TrialRecord {
   double wall_s = 0;                 ///< training wall time summed over attempts
   int rank = -1;                     ///< the worker rank that ran it last (−1: never ran)
   std::int64_t attempts = 0;         ///< times it was dispatched to a worker
-  std::int64_t crashes = 0;          ///< times its worker died while running it
+  std::int64_t crashes = 0;          ///< runs that ended with the job dead and no epoch completed (docs/sweeps.md)
+  std::int64_t epochs_at_start = 0;  ///< completed epochs when its last run started (crash accounting)
   std::string message;               ///< why it ended (divergence, exception text, …)
 
   std::string id() const { return spec.name(); }

@@ -32,6 +32,18 @@ class SweepStoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// sweep.h5 fails its checksum (a flipped bit, a damaged block). header_intact(): its configuration,
+/// generation and trial count passed their own checksum, so SweepStore::rebuild may work.
+class SweepSnapshotDamaged : public SweepStoreError {
+ public:
+  SweepSnapshotDamaged(const std::string& what, bool header_intact)
+      : SweepStoreError(what), header_intact_(header_intact) {}
+  bool header_intact() const noexcept { return header_intact_; }
+
+ private:
+  bool header_intact_;
+};
+
 /// How SweepStore::open waits for a sweep locked by another process (e.g. the ranks of a killed job,
 /// which die a moment after mpirun): up to `timeout`, calling `on_wait` once with what it waits for.
 struct LockWait {
@@ -43,13 +55,23 @@ class SweepStore {
  public:
   /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
   /// (normally all pending). @throws SweepStoreError (also when dir already holds sweep.h5)
+  /// (`trials` by value: pass it with std::move, a 10^6-trial table need not be held twice.)
   static SweepStore create(const std::filesystem::path& dir, const std::string& config_text,
-                           const std::vector<search::TrialRecord>& trials);
+                           std::vector<search::TrialRecord> trials);
   /// Opens an existing sweep for writing (resume): snapshot + journal replay. If another process
   /// holds the sweep's lock, waits for it as `wait` says (default: not at all).
   /// @throws SweepStoreError (no sweep there, unreadable, or the lock still held after the wait; the
   ///         message names the holder's PID and host, which the holder records in <dir>/lock)
   static SweepStore open(const std::filesystem::path& dir, const LockWait& wait = {});
+
+  /// For a sweep whose sweep.h5 is damaged (SweepSnapshotDamaged with header_intact()): rebuilds the
+  /// table from `initial` — the trials as create() got them (resampled from the stored configuration,
+  /// read_sweep_config) — and the journal, where that gives every record: either the damaged snapshot
+  /// never had a journal entry folded in (journal_sequence 0: its table was `initial`), or the
+  /// journal holds an entry for every trial. Keeps the damaged file as sweep.h5.damaged.
+  /// @throws SweepStoreError saying why it cannot (header damaged, trials the journal lacks, …)
+  static SweepStore rebuild(const std::filesystem::path& dir, const std::vector<search::TrialRecord>& initial,
+                            const LockWait& wait = {});
 
   SweepStore(SweepStore&&) noexcept;
   SweepStore& operator=(SweepStore&&) noexcept;
@@ -85,6 +107,9 @@ struct SweepView {
   std::vector<search::TrialRecord> trials;
 };
 SweepView read_sweep(const std::filesystem::path& dir);
+/// Only the configuration text of the sweep in `dir` (sweep.h5's header, checked by its own digest:
+/// readable even when the trial table is damaged). @throws SweepStoreError
+std::string read_sweep_config(const std::filesystem::path& dir);
 
 /// <sweep dir>/trials/<trial id>.h5: where a sweep keeps a trial's checkpoint (readers use this too).
 std::filesystem::path trial_checkpoint_path(const std::filesystem::path& sweep_dir, const std::string& trial_id);
