@@ -24,18 +24,26 @@ VariationalModel<S>::VariationalModel(const ModelConfig& config, ModelKind kind,
 }
 
 template <class S>
-KeepRateSpec VariationalModel<S>::recognition_inputs_keep() const {
-  return detail::recognition_keep(config_.keep_inputs, config_.learn_keep);
-}
-
-template <class S>
-KeepRateSpec VariationalModel<S>::recognition_hidden_keep() const {
-  return detail::recognition_keep(config_.keep_hidden, config_.learn_keep);
+FdRnnSpec VariationalModel<S>::recognition_spec() const {
+  return FdRnnSpec{config_.inputs, config_.hidden, config_.transfer,
+                   detail::recognition_keep(config_.keep_inputs, config_.learn_keep),
+                   detail::recognition_keep(config_.keep_hidden, config_.learn_keep)};
 }
 
 template <class S>
 KeepRateSpec VariationalModel<S>::generating_keep() const {
   return fixed_keep_rate(config_.keep_hidden);
+}
+
+template <class S>
+void VariationalModel<S>::add_posterior_heads(detail::RoleTable& roles, Index in) {
+  heads_ = detail::LatentHeads<S>(prototype_, roles, "rec.head", in, config_.latent,
+                                  recognition_spec().keep_rec, config_.variance_head);
+}
+
+template <class S>
+void VariationalModel<S>::finish_roles(detail::RoleTable& roles) {
+  roles_ = roles.finish(prototype_.size());
 }
 
 template <class S>

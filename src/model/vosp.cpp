@@ -15,20 +15,17 @@ namespace seqvi::model {
 
 template <class S>
 Vosp<S>::Vosp(const ModelConfig& config) : Base(config, ModelKind::vosp, "Vosp") {
-  const Index D = config.inputs, H = config.hidden, K = config.latent;
-  const KeepRateSpec rec_hidden = this->recognition_hidden_keep();
-  const KeepRateSpec hidden = this->generating_keep();
   detail::RoleTable roles;
-  rec_ = FdRnn<S>(this->prototype_, "rec",
-                  FdRnnSpec{D, H, config.transfer, this->recognition_inputs_keep(), rec_hidden});
+  rec_ = FdRnn<S>(this->prototype_, "rec", this->recognition_spec());
   roles.rnn(rec_);
-  this->heads_ = detail::LatentHeads<S>(this->prototype_, roles, "rec.head", H, K, rec_hidden,
-                                        config.variance_head);
-  gen_ = FdMlp<S>(this->prototype_, "gen", K + H,
-                  {{H, config.transfer, hidden}, {D, Transfer::identity, hidden}});
+  this->add_posterior_heads(roles, config.hidden);
+  // The generating MLP on [z_t | h_{t−1}]: a hidden layer of H units, then the D outputs.
+  const KeepRateSpec keep = this->generating_keep();
+  gen_ = FdMlp<S>(this->prototype_, "gen", config.latent + config.hidden,
+                  {{config.hidden, config.transfer, keep}, {config.inputs, Transfer::identity, keep}});
   roles.dense(gen_.layers()[0], ParamRole::hidden_bias);
   roles.dense(gen_.layers()[1], ParamRole::output_bias);
-  this->roles_ = roles.finish(this->prototype_.size());
+  this->finish_roles(roles);
 }
 
 template <class S>

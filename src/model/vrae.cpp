@@ -13,22 +13,18 @@ namespace seqvi::model {
 
 template <class S>
 Vrae<S>::Vrae(const ModelConfig& config) : Base(config, ModelKind::vrae, "Vrae") {
-  const Index D = config.inputs, H = config.hidden, K = config.latent;
-  const KeepRateSpec rec_hidden = this->recognition_hidden_keep();
-  const KeepRateSpec hidden = this->generating_keep();
   detail::RoleTable roles;
-  rec_ = FdBiRnn<S>(this->prototype_, "rec",
-                    FdRnnSpec{D, H, config.transfer, this->recognition_inputs_keep(), rec_hidden});
-  roles.rnn(rec_.forward_rnn());
-  roles.rnn(rec_.reverse_rnn());
-  this->heads_ = detail::LatentHeads<S>(this->prototype_, roles, "rec.head", 2 * H, K, rec_hidden,
-                                        config.variance_head);
-  gen_ = FdBiRnn<S>(this->prototype_, "gen", FdRnnSpec{K, H, config.transfer, hidden, hidden});
-  roles.rnn(gen_.forward_rnn());
-  roles.rnn(gen_.reverse_rnn());
-  out_ = FdDense<S>(this->prototype_, "gen.out", 2 * H, D, Transfer::identity, hidden);
+  rec_ = FdBiRnn<S>(this->prototype_, "rec", this->recognition_spec());
+  for (const FdRnn<S>* rnn : {&rec_.forward_rnn(), &rec_.reverse_rnn()}) roles.rnn(*rnn);
+  this->add_posterior_heads(roles, 2 * config.hidden);
+  // The generating bi-RNN on z, then the output layer on its 2H states.
+  const KeepRateSpec keep = this->generating_keep();
+  gen_ = FdBiRnn<S>(this->prototype_, "gen",
+                    FdRnnSpec{config.latent, config.hidden, config.transfer, keep, keep});
+  for (const FdRnn<S>* rnn : {&gen_.forward_rnn(), &gen_.reverse_rnn()}) roles.rnn(*rnn);
+  out_ = FdDense<S>(this->prototype_, "gen.out", 2 * config.hidden, config.inputs, Transfer::identity, keep);
   roles.dense(out_, ParamRole::output_bias);
-  this->roles_ = roles.finish(this->prototype_.size());
+  this->finish_roles(roles);
 }
 
 template <class S>

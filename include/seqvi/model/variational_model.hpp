@@ -11,6 +11,8 @@
 #define SEQVI_MODEL_VARIATIONAL_MODEL_HPP
 
 #include "seqvi/model/detail/latent_heads.hpp"
+#include "seqvi/model/detail/param_roles.hpp"
+#include "seqvi/model/fd_rnn.hpp"
 #include "seqvi/model/keep_rate.hpp"
 #include "seqvi/model/param_set.hpp"
 #include "seqvi/model/sequence_model.hpp"
@@ -70,11 +72,15 @@ class VariationalModel : public SequenceModel<S> {
   /// @throws std::invalid_argument
   VariationalModel(const ModelConfig& config, ModelKind kind, const char* name);
 
-  /// Keep rates of the recognition model's inputs and hidden units (learned when config.learn_keep
-  /// and below 1) and of the generating model (keep_hidden, fixed).
-  KeepRateSpec recognition_inputs_keep() const;
-  KeepRateSpec recognition_hidden_keep() const;
+  /// The recognition RNN reading the data: D inputs, H hidden units, keep rates keep_inputs and
+  /// keep_hidden (learned when config.learn_keep and below 1).
+  FdRnnSpec recognition_spec() const;
+  /// Keep rate of the generating model's inputs and hidden units: keep_hidden, fixed.
   KeepRateSpec generating_keep() const;
+  /// Registers the posterior heads ("rec.head.*") on `in` recognition features into heads_.
+  void add_posterior_heads(detail::RoleTable& roles, Index in);
+  /// Ends the constructor: roles_ from the role table.
+  void finish_roles(detail::RoleTable& roles);
 
   /// The derived model's forward pass: sets h_, heads_cache_ (through posterior()), the sample
   /// (latent_sample()), a_ and, through emission(), logits_ (and nll_seq_ when per_sequence).
