@@ -43,7 +43,8 @@ Roll bernoulli_sample(const Mat<float>& logits, core::Rng& rng) {
 
 Roll sample_vrae(VraeNet& net, Index frames, core::Rng& rng) {
   if (frames < 0) throw std::invalid_argument("frames is " + std::to_string(frames) + ", must be ≥ 0");
-  const Mat<float> z = net.model().prior_sample(standard_normal(frames, net.config().latent, rng), 1);
+  const Mat<float> w = standard_normal(frames, net.config().latent, rng);
+  const Mat<float> z = net.model().prior_sample(net.params(), w, 1);
   if (frames == 0) return Roll(0, net.config().inputs);
   return bernoulli_sample(net.logits(z), rng);
 }
@@ -56,7 +57,7 @@ Roll sample_vosp(VospNet& net, Index frames, core::Rng& rng) {
   model::VospState<float> state;
   Mat<float> logits;
   for (Index t = 0; t < frames; ++t) {
-    const Mat<float> z_t = vosp.prior_step(state, standard_normal(1, K, rng));
+    const Mat<float> z_t = vosp.prior_step(net.params(), state, standard_normal(1, K, rng));
     vosp.emission_step(net.params(), state, z_t, logits);
     x.row(t) = bernoulli_sample(logits, rng);
     vosp.advance(net.params(), state, x.row(t), z_t);

@@ -117,7 +117,9 @@ ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
 }
 
 template <class S>
-Mat<S> VariationalModel<S>::prior_sample(const Eigen::Ref<const Mat<S>>& w, Index sequences) const {
+Mat<S> VariationalModel<S>::prior_sample(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& w,
+                                         Index sequences) const {
+  detail::check_params<S>(name_, "params", prototype_, params);
   if (w.cols() != config_.latent)
     throw std::invalid_argument(std::string(name_) + ": prior noise has " +
                                 std::to_string(w.cols()) + " columns, must have K = " +

@@ -81,7 +81,9 @@ void Vosp<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch,
 }
 
 template <class S>
-Mat<S> Vosp<S>::prior_step(const VospState<S>& state, const Eigen::Ref<const Mat<S>>& w) const {
+Mat<S> Vosp<S>::prior_step(const ParamSet<S>& params, const VospState<S>& state,
+                           const Eigen::Ref<const Mat<S>>& w) const {
+  detail::check_params<S>("Vosp", "params", this->prototype_, params);
   Mat<S> z(w.rows(), w.cols());
   if (w.cols() != this->config_.latent)
     throw std::invalid_argument("Vosp::prior_step: w has " + std::to_string(w.cols()) +

@@ -148,12 +148,13 @@ TEST(ModelVosp, PriorStepDrawsFromThePriorGivenTheState) {
   const Mat<double> w = (Mat<double>(2, 2) << 0.5, -1.0, 2.0, 0.25).finished();
   for (Prior prior : {Prior::wiener, Prior::normal}) {
     Vosp<double> m(tiny_config(ModelKind::vosp, {prior, Posterior::marginal, KlMode::exact}));
+    const ParamSet<double> params = random_params(m, 2);
     VospState<double> state;
-    EXPECT_TRUE(m.prior_step(state, w) == w);
+    EXPECT_TRUE(m.prior_step(params, state, w) == w);
     state.z = (Mat<double>(2, 2) << 1.0, 2.0, 3.0, 4.0).finished();
     const Mat<double> want = prior == Prior::wiener ? Mat<double>(state.z + w) : w;
-    EXPECT_TRUE(m.prior_step(state, w) == want);
-    EXPECT_THROW(m.prior_step(state, Mat<double>::Zero(2, 3)), std::invalid_argument);
+    EXPECT_TRUE(m.prior_step(params, state, w) == want);
+    EXPECT_THROW(m.prior_step(params, state, Mat<double>::Zero(2, 3)), std::invalid_argument);
   }
 }
 

@@ -63,9 +63,10 @@ class VariationalModel : public SequenceModel<S> {
                               const Eigen::Ref<const Mat<S>>& eps);
 
   /// z_{1:T} drawn from the prior p(z) of config().latent_spec by standard normal noise w
-  /// ((T·B) × K, time-major, B sequences of T frames, no padding): prior_sample.hpp.
+  /// ((T·B) × K, time-major, B sequences of T frames, no padding): prior_sample.hpp. Takes the
+  /// parameters so that a learned prior draws through the same call.
   /// @throws std::invalid_argument if w is not (T·B) × K for some T
-  Mat<S> prior_sample(const Eigen::Ref<const Mat<S>>& w, Index sequences) const;
+  Mat<S> prior_sample(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& w, Index sequences) const;
 
  protected:
   /// Checks that config is valid and of `kind`; `name` prefixes error messages ("Vrae", "Vosp").

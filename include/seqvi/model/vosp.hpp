@@ -46,9 +46,11 @@ class Vosp final : public VariationalModel<S> {
   /// @throws std::invalid_argument if config is invalid or not a vosp.
   explicit Vosp(const ModelConfig& config);
 
-  /// z_t drawn from the prior given the state (z_{t−1}) by standard normal w_t (B × K):
-  /// prior_sample.hpp's prior_step. Returns B × K. @throws std::invalid_argument on shapes
-  Mat<S> prior_step(const VospState<S>& state, const Eigen::Ref<const Mat<S>>& w) const;
+  /// z_t drawn from the prior given the state (z_{t−1}; h_{t−1} for a prior that reads it) by
+  /// standard normal w_t (B × K): prior_sample.hpp's prior_step. Returns B × K.
+  /// @throws std::invalid_argument on shapes
+  Mat<S> prior_step(const ParamSet<S>& params, const VospState<S>& state,
+                    const Eigen::Ref<const Mat<S>>& w) const;
   /// Emission logits of frame t (B × D) given z_t (B × K) and the state's h_{t−1}: the generating
   /// MLP and emission of forward(), on one frame. @throws std::invalid_argument on shapes
   void emission_step(const ParamSet<S>& params, const VospState<S>& state,
