@@ -49,7 +49,9 @@ void VariationalModel<S>::finish_roles(detail::RoleTable& roles) {
 template <class S>
 BoundTerms VariationalModel<S>::run_forward(const ParamSet<S>& params, const BatchView<S>& batch,
                                             const Eigen::Ref<const Mat<S>>& eps,
-                                            bool per_sequence) {
+                                            bool per_sequence, const ParamSet<S>* grad) {
+  detail::check_params<S>(name_, "params", prototype_, params);
+  if (grad != nullptr) detail::check_params<S>(name_, "grad", prototype_, *grad);
   BoundTerms terms;
   terms.frames = detail::check_batch<S>(name_, config_.inputs, noise_dim(), batch, eps);
   if (batch.frames == 0 || batch.sequences == 0) return terms;
@@ -63,9 +65,7 @@ BoundTerms VariationalModel<S>::forward_backward(const ParamSet<S>& params,
                                                  const BatchView<S>& batch,
                                                  const Eigen::Ref<const Mat<S>>& eps,
                                                  ParamSet<S>* grad, S grad_scale) {
-  detail::check_params<S>(name_, "params", prototype_, params);
-  if (grad != nullptr) detail::check_params<S>(name_, "grad", prototype_, *grad);
-  const BoundTerms terms = run_forward(params, batch, eps, /*per_sequence=*/false);
+  const BoundTerms terms = run_forward(params, batch, eps, /*per_sequence=*/false, grad);
   if (grad != nullptr && batch.frames > 0 && batch.sequences > 0)
     backward(params, batch, eps, *grad, grad_scale);
   return terms;
@@ -75,7 +75,6 @@ template <class S>
 ColVec<double> VariationalModel<S>::log_weights(const ParamSet<S>& params,
                                                 const BatchView<S>& batch,
                                                 const Eigen::Ref<const Mat<S>>& eps) {
-  detail::check_params<S>(name_, "params", prototype_, params);
   run_forward(params, batch, eps, /*per_sequence=*/true);
   const Index T = batch.frames, B = batch.sequences;
   ColVec<double> w = ColVec<double>::Zero(B);
@@ -95,7 +94,6 @@ template <class S>
 ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
                                                  const BatchView<S>& batch,
                                                  const Eigen::Ref<const Mat<S>>& eps) {
-  detail::check_params<S>(name_, "params", prototype_, params);
   ForwardPass<S> out;
   out.terms = run_forward(params, batch, eps, /*per_sequence=*/false);
   const Index rows = batch.frames * batch.sequences, K = config_.latent, D = config_.inputs;

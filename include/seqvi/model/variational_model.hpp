@@ -124,8 +124,11 @@ class VariationalModel : public SequenceModel<S> {
   Moments<S> a_adj_;
 
  private:
+  /// Checks params (and grad, if given) and the batch, then runs forward(): the one forward pass
+  /// behind forward_backward, log_weights and forward_pass.
   BoundTerms run_forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                         const Eigen::Ref<const Mat<S>>& eps, bool per_sequence);
+                         const Eigen::Ref<const Mat<S>>& eps, bool per_sequence,
+                         const ParamSet<S>* grad = nullptr);
 };
 
 extern template class VariationalModel<float>;
