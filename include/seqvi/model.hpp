@@ -36,9 +36,11 @@
 #include "seqvi/model/reparam.hpp"
 #include "seqvi/model/latent_density.hpp"
 #include "seqvi/model/bernoulli.hpp"
+#include "seqvi/model/prior_sample.hpp"
 
 // the models
 #include "seqvi/model/sequence_model.hpp"
+#include "seqvi/model/variational_model.hpp"
 #include "seqvi/model/vrae.hpp"
 #include "seqvi/model/vosp.hpp"
 #include "seqvi/model/predictor.hpp"

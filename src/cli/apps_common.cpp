@@ -10,24 +10,28 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <system_error>
 
 extern char** environ;
 
 namespace seqvi::cli::apps {
 
-LoadedModel load_model(const std::string& path, bool current) {
+LoadedModel load_model(const std::string& path, bool current, const core::Params& overrides) {
   LoadedModel m;
   m.path = path;
   m.checkpoint = store::read_checkpoint(path);
+  core::Params params = m.checkpoint.hyperparameters;
+  for (const auto& [key, value] : overrides) params[key] = value;
   try {
-    m.config = train::from_params(m.checkpoint.hyperparameters);
+    m.config = train::from_params(params);
   } catch (const std::invalid_argument& e) {
-    throw CommandError(fmt::format("{}: {}", path, e.what()));
+    throw CommandError(fmt::format("{}: {}", path, e.what()), overrides.empty() ? kError : kUsage);
   }
   const auto& s = m.checkpoint.state;
   m.params = (current || s.best_params.size() == 0) ? s.params : s.best_params;
@@ -49,6 +53,67 @@ data::Dataset load_matching_dataset(const LoadedModel& m, const std::string& dat
   data::Dataset d = store::read_dataset(data_path);
   store::require_same_dataset(m.checkpoint, m.path, d, data_path);
   return d;
+}
+
+CLI::Option* add_split_option(CLI::App* cmd, std::string& split, const std::string& help) {
+  return cmd->add_option("--split", split, help)->check(CLI::IsMember({"test", "valid", "train"}));
+}
+
+CLI::App* add_sequence_run_command(CLI::App& app, const std::string& name, const std::string& description,
+                                   SequenceRunArgs& args, const SequenceRunHelp& help) {
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->add_option("checkpoint", args.checkpoint, help.checkpoint)->required();
+  cmd->add_option("--data", args.data, "The dataset file the model was trained on")->required();
+  add_split_option(cmd, args.split, help.split);
+  return cmd;
+}
+
+void add_sequence_run_outputs(CLI::App* cmd, SequenceRunArgs& args, const SequenceRunHelp& help) {
+  cmd->add_option("--seed", args.seed, help.seed);
+  cmd->add_option("--sequences", args.sequences, help.sequences)->check(CLI::NonNegativeNumber);
+  cmd->add_option("--rolls", args.rolls, help.rolls);
+  cmd->add_option("--figure", args.figure, "Draw a Figure-3-style PNG of one sequence (needs python3-matplotlib)");
+  cmd->add_option("--figure-sequence", args.figure_sequence, help.figure_sequence)->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
+  cmd->add_flag("--json", args.json, "One JSON object with the scores instead of the table");
+}
+
+SequenceRun open_sequence_run(const SequenceRunArgs& args, model::ModelKind kind, const std::string& command,
+                              const std::string& why) {
+  SequenceRun run;
+  run.model = load_model(args.checkpoint, args.current);
+  require_kind(run.model, kind, command, why);
+  run.dataset = load_matching_dataset(run.model, args.data);
+  run.split_name = args.split;
+  const std::size_t available = run.split().sequences();
+  run.sequences = args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences), available)
+                                     : available;
+  return run;
+}
+
+void write_rolls_and_figure(const store::RollFile& rolls, const SequenceRunArgs& args, const std::string& record) {
+  std::filesystem::path rolls_path = args.rolls;
+  std::filesystem::path temp_rolls;
+  if (rolls_path.empty() && !args.figure.empty()) {
+    const std::filesystem::path fig(args.figure);
+    temp_rolls = fig.parent_path() / ("." + fig.filename().string() + ".rolls.h5");
+    rolls_path = temp_rolls;
+  }
+  if (!rolls_path.empty()) store::write_roll_file(rolls, rolls_path);
+  if (args.figure.empty()) return;
+  try {
+    draw_figure(rolls_path, record, args.figure);
+  } catch (...) {
+    if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
+    throw;
+  }
+  if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
+}
+
+void print_written_files(const SequenceRunArgs& args) {
+  if (args.json) return;
+  if (!args.rolls.empty()) std::cout << fmt::format("rolls written to {}\n", args.rolls);
+  if (!args.figure.empty()) std::cout << fmt::format("figure written to {}\n", args.figure);
 }
 
 std::string record_name(const std::string& split, std::size_t sequence) {

@@ -1,5 +1,7 @@
-// Shared by the application commands (denoise, impute, sample, export-midi, report): loading a
-// trained model from its checkpoint, MIDI options and files, and running the analysis/ tools.
+// Shared by the commands that run a trained model (eval, denoise, impute, sample) and the other
+// application commands (export-midi, report): the one loader of a trained model from its
+// checkpoint, the options and outputs denoise and impute share, MIDI options and files, and running
+// the analysis/ tools.
 #ifndef SEQVI_CLI_APPS_COMMON_HPP
 #define SEQVI_CLI_APPS_COMMON_HPP
 
@@ -9,6 +11,7 @@
 #include "seqvi/data/piano_roll.hpp"
 #include "seqvi/infer/roll.hpp"
 #include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/roll_file.hpp"
 #include "seqvi/train/train_config.hpp"
 
 #include <filesystem>
@@ -25,9 +28,11 @@ struct LoadedModel {
   model::ParamSet<float> params;  ///< best_params, or params with `current` (or when no epoch is complete)
 };
 
-/// Reads a checkpoint and rebuilds its configuration (train::from_params, as seqvi eval does).
-/// @throws CommandError naming the file
-LoadedModel load_model(const std::string& path, bool current);
+/// The one loader of a trained model (seqvi eval and the applications): reads the checkpoint and
+/// rebuilds its configuration with train::from_params from its hyper-parameters, with `overrides`
+/// replacing some (eval --kl).
+/// @throws CommandError naming the file; kUsage when an override makes the configuration invalid
+LoadedModel load_model(const std::string& path, bool current, const core::Params& overrides = {});
 
 /// Throws CommandError(kUsage) unless the model is of `kind`, e.g.
 /// "denoise needs a VOSP model (online inference); vrae.h5 holds a vrae".
@@ -35,6 +40,61 @@ void require_kind(const LoadedModel& m, model::ModelKind kind, const std::string
 
 /// Reads a dataset file and checks that it is the one the model was trained on.
 data::Dataset load_matching_dataset(const LoadedModel& m, const std::string& data_path);
+
+/// Registers --split (test, valid or train) on `cmd`.
+CLI::Option* add_split_option(CLI::App* cmd, std::string& split, const std::string& help);
+
+/// The options denoise and impute share: the model, the dataset split, the sequences to run, the
+/// seed, and where the rolls and the figure go.
+struct SequenceRunArgs {
+  std::string checkpoint;
+  std::string data;
+  std::string split = "test";
+  std::uint64_t seed = 1;
+  std::int64_t sequences = 0;  ///< 0 = all
+  std::string rolls;
+  std::string figure;
+  std::int64_t figure_sequence = 0;
+  bool current = false;
+  bool json = false;
+};
+
+/// The help texts that differ between the commands registering SequenceRunArgs.
+struct SequenceRunHelp {
+  std::string checkpoint;       ///< e.g. "Checkpoint of a VOSP (seqvi train --model vosp)"
+  std::string split;            ///< e.g. "Sequences to corrupt"
+  std::string seed;             ///< e.g. "Seed of the corruption"
+  std::string sequences;        ///< e.g. "Denoise only the first N sequences (0 = all)"
+  std::string rolls;            ///< e.g. "Write the clean, corrupted, … rolls to this HDF5 file"
+  std::string figure_sequence;  ///< e.g. "The sequence --figure shows"
+};
+
+/// Adds the subcommand `name` to `app` with the positional checkpoint, --data and --split; the
+/// caller adds its own options, then add_sequence_run_outputs.
+CLI::App* add_sequence_run_command(CLI::App& app, const std::string& name, const std::string& description,
+                                   SequenceRunArgs& args, const SequenceRunHelp& help);
+/// Registers --seed, --sequences, --rolls, --figure, --figure-sequence, --current and --json.
+void add_sequence_run_outputs(CLI::App* cmd, SequenceRunArgs& args, const SequenceRunHelp& help);
+
+/// The model (checked to be of `kind`, see require_kind), its dataset (checked to match) and how
+/// many sequences of the split to run (--sequences, capped at the split's size).
+struct SequenceRun {
+  LoadedModel model;
+  data::Dataset dataset;
+  std::size_t sequences = 0;
+  const data::Split& split() const { return dataset.split(split_name); }
+  std::string split_name;
+};
+SequenceRun open_sequence_run(const SequenceRunArgs& args, model::ModelKind kind, const std::string& command,
+                              const std::string& why);
+
+/// Writes `rolls` to --rolls (if given) and draws --figure of `record` from it (through a temporary
+/// roll file beside the figure when --rolls is not given, removed afterwards).
+/// @throws CommandError if writing or drawing fails
+void write_rolls_and_figure(const store::RollFile& rolls, const SequenceRunArgs& args, const std::string& record);
+
+/// The closing lines of the table output (nothing with --json): where the rolls and the figure were written.
+void print_written_files(const SequenceRunArgs& args);
 
 /// Record names in roll files: "<split>_<sequence, 3 digits>".
 std::string record_name(const std::string& split, std::size_t sequence);

@@ -15,18 +15,8 @@
 namespace seqvi::cli {
 namespace {
 
-struct DenoiseArgs {
-  std::string checkpoint;
-  std::string data;
-  std::string split = "test";
+struct DenoiseArgs : apps::SequenceRunArgs {
   double p = 0.05;
-  std::uint64_t seed = 1;
-  std::int64_t sequences = 0;  // 0 = all
-  std::string rolls;
-  std::string figure;
-  std::int64_t figure_sequence = 0;
-  bool current = false;
-  bool json = false;
 };
 
 nlohmann::json scores_json(const infer::NoteScores& s) {
@@ -42,13 +32,11 @@ void add_scores(std::map<std::string, double>& out, const std::string& prefix, c
 }
 
 int run_denoise(const DenoiseArgs& args) {
-  const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current);
-  apps::require_kind(m, model::ModelKind::vosp, "denoise", "online inference");
-  const data::Dataset dataset = apps::load_matching_dataset(m, args.data);
-  const data::Split& split = dataset.split(args.split);
-  const std::size_t n = args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences),
-                                                                   split.sequences())
-                                           : split.sequences();
+  const apps::SequenceRun run = apps::open_sequence_run(args, model::ModelKind::vosp, "denoise", "online inference");
+  const apps::LoadedModel& m = run.model;
+  const data::Dataset& dataset = run.dataset;
+  const data::Split& split = run.split();
+  const std::size_t n = run.sequences;
   if (n == 0) throw CommandError(fmt::format("{}: the {} split has no sequences", args.data, args.split));
   if (!args.figure.empty() && static_cast<std::size_t>(args.figure_sequence) >= n)
     throw CommandError(fmt::format("--figure-sequence is {}, must be below the {} sequences denoised",
@@ -80,24 +68,7 @@ int run_denoise(const DenoiseArgs& args) {
   add_scores(rolls.numbers, "corrupted", corrupted);
   add_scores(rolls.numbers, "denoised", denoised);
 
-  std::filesystem::path rolls_path = args.rolls;
-  std::filesystem::path temp_rolls;
-  if (rolls_path.empty() && !args.figure.empty()) {
-    const std::filesystem::path fig(args.figure);
-    temp_rolls = fig.parent_path() / ("." + fig.filename().string() + ".rolls.h5");
-    rolls_path = temp_rolls;
-  }
-  if (!rolls_path.empty()) store::write_roll_file(rolls, rolls_path);
-  if (!args.figure.empty()) {
-    try {
-      apps::draw_figure(rolls_path, apps::record_name(args.split, static_cast<std::size_t>(args.figure_sequence)),
-                        args.figure);
-    } catch (...) {
-      if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
-      throw;
-    }
-    if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
-  }
+  apps::write_rolls_and_figure(rolls, args, apps::record_name(args.split, static_cast<std::size_t>(args.figure_sequence)));
 
   if (args.json) {
     std::cout << nlohmann::json{{"sequences", n},         {"split", args.split},
@@ -113,8 +84,6 @@ int run_denoise(const DenoiseArgs& args) {
                            corrupted.recall(), corrupted.f1())
             << fmt::format("  {:<10} {:>9.4f} {:>9.4f} {:>9.4f}\n", "denoised", denoised.precision(),
                            denoised.recall(), denoised.f1());
-  if (!args.rolls.empty()) std::cout << fmt::format("rolls written to {}\n", args.rolls);
-  if (!args.figure.empty()) std::cout << fmt::format("figure written to {}\n", args.figure);
   return kOk;
 }
 
@@ -122,22 +91,19 @@ int run_denoise(const DenoiseArgs& args) {
 
 void add_denoise_command(CLI::App& app) {
   static DenoiseArgs args;
-  auto* cmd = app.add_subcommand(
-      "denoise", "Denoise corrupted sequences online with a VOSP; precision, recall and F1 before and after");
-  cmd->add_option("checkpoint", args.checkpoint, "Checkpoint of a VOSP (seqvi train --model vosp)")->required();
-  cmd->add_option("--data", args.data, "The dataset file the model was trained on")->required();
-  cmd->add_option("--split", args.split, "Sequences to corrupt")->check(CLI::IsMember({"test", "valid", "train"}));
+  const apps::SequenceRunHelp help{
+      "Checkpoint of a VOSP (seqvi train --model vosp)", "Sequences to corrupt", "Seed of the corruption",
+      "Denoise only the first N sequences (0 = all)",
+      "Write the clean, corrupted, denoised and error rolls to this HDF5 file", "The sequence --figure shows"};
+  auto* cmd = apps::add_sequence_run_command(
+      app, "denoise", "Denoise corrupted sequences online with a VOSP; precision, recall and F1 before and after",
+      args, help);
   cmd->add_option("-p,--p", args.p, "Probability of switching each off note on")->check(CLI::Range(0.0, 1.0));
-  cmd->add_option("--seed", args.seed, "Seed of the corruption");
-  cmd->add_option("--sequences", args.sequences, "Denoise only the first N sequences (0 = all)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--rolls", args.rolls, "Write the clean, corrupted, denoised and error rolls to this HDF5 file");
-  cmd->add_option("--figure", args.figure, "Draw a Figure-3-style PNG of one sequence (needs python3-matplotlib)");
-  cmd->add_option("--figure-sequence", args.figure_sequence, "The sequence --figure shows")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
-  cmd->add_flag("--json", args.json, "One JSON object with the scores instead of the table");
-  cmd->callback([] { run_denoise(args); });
+  apps::add_sequence_run_outputs(cmd, args, help);
+  cmd->callback([] {
+    run_denoise(args);
+    apps::print_written_files(args);
+  });
 }
 
 }  // namespace seqvi::cli

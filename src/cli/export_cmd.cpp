@@ -66,7 +66,7 @@ void add_export_midi_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "export-midi", "Write a dataset sequence or a roll of a roll file as a Standard MIDI File");
   auto* data = cmd->add_option("--data", args.data, "A dataset file: export --split / --sequence from it");
-  cmd->add_option("--split", args.split, "The dataset split")->check(CLI::IsMember({"test", "valid", "train"}));
+  apps::add_split_option(cmd, args.split, "The dataset split");
   cmd->add_option("--sequence", args.sequence, "The sequence of the split (counted from 0)")
       ->check(CLI::NonNegativeNumber);
   auto* rolls = cmd->add_option("--rolls", args.rolls, "A roll file (seqvi denoise/impute/sample --rolls)");

@@ -14,20 +14,10 @@
 namespace seqvi::cli {
 namespace {
 
-struct ImputeArgs {
-  std::string checkpoint;
-  std::string data;
-  std::string split = "test";
+struct ImputeArgs : apps::SequenceRunArgs {
   std::int64_t window = 8;
   std::int64_t start = -1;  // -1 = a seeded random position per sequence
   int steps = 10;
-  std::uint64_t seed = 1;
-  std::int64_t sequences = 0;
-  std::string rolls;
-  std::string figure;
-  std::int64_t figure_sequence = 0;
-  bool current = false;
-  bool json = false;
 };
 
 nlohmann::json scores_json(const infer::NoteScores& s) {
@@ -36,13 +26,12 @@ nlohmann::json scores_json(const infer::NoteScores& s) {
 }
 
 int run_impute(const ImputeArgs& args) {
-  const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current);
-  apps::require_kind(m, model::ModelKind::vrae, "impute", "it infers z from the frames on both sides of the gap");
-  const data::Dataset dataset = apps::load_matching_dataset(m, args.data);
-  const data::Split& split = dataset.split(args.split);
-  const std::size_t n = args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences),
-                                                                   split.sequences())
-                                           : split.sequences();
+  const apps::SequenceRun run = apps::open_sequence_run(args, model::ModelKind::vrae, "impute",
+                                                        "it infers z from the frames on both sides of the gap");
+  const apps::LoadedModel& m = run.model;
+  const data::Dataset& dataset = run.dataset;
+  const data::Split& split = run.split();
+  const std::size_t n = run.sequences;
   infer::VraeNet net(m.config.model, m.params);
   if (!args.json)
     std::cout << fmt::format("seqvi impute: {} sequences of {} {}, windows of {} frames, {} steps, seed {}\n", n,
@@ -94,23 +83,7 @@ int run_impute(const ImputeArgs& args) {
     throw CommandError(fmt::format("--figure-sequence is {}, must be below the {} sequences imputed",
                                    args.figure_sequence, used), kUsage);
 
-  std::filesystem::path rolls_path = args.rolls;
-  std::filesystem::path temp_rolls;
-  if (rolls_path.empty() && !args.figure.empty()) {
-    const std::filesystem::path fig(args.figure);
-    temp_rolls = fig.parent_path() / ("." + fig.filename().string() + ".rolls.h5");
-    rolls_path = temp_rolls;
-  }
-  if (!rolls_path.empty()) store::write_roll_file(rolls, rolls_path);
-  if (!args.figure.empty()) {
-    try {
-      apps::draw_figure(rolls_path, figure_record, args.figure);
-    } catch (...) {
-      if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
-      throw;
-    }
-    if (!temp_rolls.empty()) std::filesystem::remove(temp_rolls);
-  }
+  apps::write_rolls_and_figure(rolls, args, figure_record);
 
   if (args.json) {
     nlohmann::json steps = nlohmann::json::array();
@@ -134,8 +107,6 @@ int run_impute(const ImputeArgs& args) {
   for (const auto& s : per_step) trace += fmt::format(" {:.3f}", s.accuracy());
   std::cout << fmt::format("  accuracy after each step:{}\n", trace);
   std::cout << "  (accuracy = TP / (TP + FP + FN) over the missing frames' notes, Bay et al. 2009)\n";
-  if (!args.rolls.empty()) std::cout << fmt::format("rolls written to {}\n", args.rolls);
-  if (!args.figure.empty()) std::cout << fmt::format("figure written to {}\n", args.figure);
   return kOk;
 }
 
@@ -143,11 +114,14 @@ int run_impute(const ImputeArgs& args) {
 
 void add_impute_command(CLI::App& app) {
   static ImputeArgs args;
-  auto* cmd = app.add_subcommand(
-      "impute", "Impute a window of removed frames with a VRAE; accuracy against copying the previous frame");
-  cmd->add_option("checkpoint", args.checkpoint, "Checkpoint of a VRAE (seqvi train --model vrae)")->required();
-  cmd->add_option("--data", args.data, "The dataset file the model was trained on")->required();
-  cmd->add_option("--split", args.split, "Sequences to impute")->check(CLI::IsMember({"test", "valid", "train"}));
+  const apps::SequenceRunHelp help{
+      "Checkpoint of a VRAE (seqvi train --model vrae)", "Sequences to impute",
+      "Seed of the window positions and the initial uniform values", "Impute only the first N sequences (0 = all)",
+      "Write the clean, initial, imputed, baseline and error rolls to this HDF5 file",
+      "Which imputed sequence --figure shows (0 = first)"};
+  auto* cmd = apps::add_sequence_run_command(
+      app, "impute", "Impute a window of removed frames with a VRAE; accuracy against copying the previous frame",
+      args, help);
   cmd->add_option("--window", args.window, "Frames removed per sequence")->check(CLI::PositiveNumber);
   cmd->add_option("--start", args.start,
                   "First removed frame (≥ 1); default: a random position per sequence from --seed")
@@ -155,16 +129,11 @@ void add_impute_command(CLI::App& app) {
       ->default_str("random");
   cmd->add_option("--steps", args.steps, "Iterations of mode inference → emission mode → replace")
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--seed", args.seed, "Seed of the window positions and the initial uniform values");
-  cmd->add_option("--sequences", args.sequences, "Impute only the first N sequences (0 = all)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--rolls", args.rolls, "Write the clean, initial, imputed, baseline and error rolls to this HDF5 file");
-  cmd->add_option("--figure", args.figure, "Draw a Figure-3-style PNG of one sequence (needs python3-matplotlib)");
-  cmd->add_option("--figure-sequence", args.figure_sequence, "Which imputed sequence --figure shows (0 = first)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
-  cmd->add_flag("--json", args.json, "One JSON object with the scores instead of the table");
-  cmd->callback([] { run_impute(args); });
+  apps::add_sequence_run_outputs(cmd, args, help);
+  cmd->callback([] {
+    run_impute(args);
+    apps::print_written_files(args);
+  });
 }
 
 }  // namespace seqvi::cli

@@ -1,5 +1,6 @@
 // seqvi train / seqvi eval: one trial end to end — train with checkpoints and resume; evaluate a
 // checkpoint on whole sequences (bound, its parts, standard error, importance-weighted −log p(x)).
+#include "apps_common.hpp"
 #include "commands.hpp"
 
 #include "seqvi/job/stop_flag.hpp"
@@ -216,20 +217,12 @@ struct EvalArgs {
 };
 
 int run_eval(const EvalArgs& args) {
-  const store::Checkpoint cp = store::read_checkpoint(args.checkpoint);
-  data::Dataset dataset = store::read_dataset(args.data);
-  store::require_same_dataset(cp, args.checkpoint, dataset, args.data);
-  core::Params params = cp.hyperparameters;
-  if (!args.kl.empty()) params["kl"] = args.kl;
-  train::TrainConfig config;
-  try {
-    config = train::from_params(params);
-  } catch (const std::invalid_argument& e) {
-    throw CommandError(e.what(), kUsage);
-  }
-  train::Trainer trainer(config, dataset);
-  const auto& theta = args.current ? cp.state.params : cp.state.best_params;
-  const train::EvalResult r = trainer.evaluate(theta, args.split, args.samples, args.iw, config.seed);
+  core::Params overrides;
+  if (!args.kl.empty()) overrides["kl"] = args.kl;
+  const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current, overrides);
+  const data::Dataset dataset = apps::load_matching_dataset(m, args.data);
+  train::Trainer trainer(m.config, dataset);
+  const train::EvalResult r = trainer.evaluate(m.params, args.split, args.samples, args.iw, m.config.seed);
   if (args.json) {
     nlohmann::json j = {{"frames", r.frames},          {"bound", r.bound},     {"kl", r.kl},
                         {"recon", r.recon},            {"bound_stderr", r.bound_stderr},
@@ -284,7 +277,7 @@ void add_train_commands(CLI::App& app) {
   auto* eval = app.add_subcommand("eval", "Evaluate a checkpoint on whole sequences: bound, KL, recon, IW estimate");
   eval->add_option("checkpoint", eval_args.checkpoint, "Checkpoint file")->required();
   eval->add_option("--data", eval_args.data, "Dataset file")->required();
-  eval->add_option("--split", eval_args.split, "test or valid")->check(CLI::IsMember({"test", "valid", "train"}));
+  apps::add_split_option(eval, eval_args.split, "test or valid");
   eval->add_option("--samples", eval_args.samples, "Noise samples for the bound (standard error from them)")
       ->check(CLI::PositiveNumber);
   eval->add_option("--iw", eval_args.iw, "Samples per sequence for the importance-weighted estimate (0 = off)")

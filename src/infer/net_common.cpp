@@ -1,4 +1,4 @@
-// Internal to infer/: binding parameters by name and checking rebuilt structures (net_common.hpp).
+// Internal to infer/: binding parameters by name, the forward pass at the mode (net_common.hpp).
 #include "net_common.hpp"
 
 #include <stdexcept>
@@ -9,20 +9,6 @@ namespace {
 std::string shape(const model::Mat<float>& m) { return std::to_string(m.rows()) + "×" + std::to_string(m.cols()); }
 
 }  // namespace
-
-void check_same_structure(const model::ModelConfig& config, const model::ParamSet<float>& rebuilt) {
-  const model::ParamSet<float> expected = model::make_model<float>(config)->make_params();
-  const std::string kind(model::to_string(config.kind));
-  if (expected.size() != rebuilt.size())
-    throw std::logic_error("infer: the rebuilt " + kind + " has " + std::to_string(rebuilt.size()) +
-                           " parameters, the model " + std::to_string(expected.size()));
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    if (expected.name(i) != rebuilt.name(i) || expected[i].rows() != rebuilt[i].rows() ||
-        expected[i].cols() != rebuilt[i].cols())
-      throw std::logic_error("infer: the rebuilt " + kind + "'s parameter " + std::to_string(i) + " is '" +
-                             rebuilt.name(i) + "' " + shape(rebuilt[i]) + ", the model's '" + expected.name(i) +
-                             "' " + shape(expected[i]));
-}
 
 model::ParamSet<float> bind_params(const model::ParamSet<float>& prototype, const model::ParamSet<float>& given,
                                    const std::string& model_name) {
@@ -41,6 +27,17 @@ model::ParamSet<float> bind_params(const model::ParamSet<float>& prototype, cons
     out[i] = given[j];
   }
   return out;
+}
+
+model::ForwardPass<float> mode_pass(model::VariationalModel<float>& model, const model::ParamSet<float>& params,
+                                    const Roll& x) {
+  if (x.cols() != model.config().inputs)
+    throw std::invalid_argument("roll has " + std::to_string(x.cols()) + " keys, the model " +
+                                std::to_string(model.config().inputs));
+  const model::Index T = x.rows();
+  const model::ColVec<float> mask = model::ColVec<float>::Ones(T);
+  const model::Mat<float> eps = model::Mat<float>::Zero(T, model.noise_dim());
+  return model.forward_pass(params, model::BatchView<float>{x, mask, T, 1}, eps);
 }
 
 }  // namespace seqvi::infer::detail

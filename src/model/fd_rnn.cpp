@@ -33,7 +33,7 @@ FdRnn<S>::FdRnn(ParamSet<S>& params, const std::string& prefix, const FdRnnSpec&
 template <class S>
 void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index batch,
                        const Eigen::Ref<const ColVec<S>>& mask, FdRnnCache<S>& cache,
-                       Moments<S>& h) const {
+                       Moments<S>& h, const Moments<S>* initial) const {
   const Index rows = x.mean.rows();
   const Index n_in = spec_.in;
   const Index n_h = spec_.hidden;
@@ -61,6 +61,15 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
   const bool in_exact = x.var.size() == 0 && (cache.keep_in.array() == S(1)).all();
   const bool det = in_exact && (cache.keep_rec.array() == S(1)).all();
   cache.deterministic = det;
+  if (initial != nullptr &&
+      (initial->mean.rows() != batch || initial->mean.cols() != n_h ||
+       (det ? initial->var.size() != 0
+            : initial->var.rows() != batch || initial->var.cols() != n_h)))
+    throw std::invalid_argument(
+        "FdRnn initial state is " + std::to_string(initial->mean.rows()) + "×" +
+        std::to_string(initial->mean.cols()) + " (var " + std::to_string(initial->var.rows()) +
+        "×" + std::to_string(initial->var.cols()) + "), must be B×H = " + std::to_string(batch) +
+        "×" + std::to_string(n_h) + (det ? " with no var (deterministic)" : " with a var"));
 
   cache.mask.resize(rows);
   if (mask.size() == 0)
@@ -100,15 +109,17 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
     Eigen::Ref<Mat<S>> hs_mean = cache.hs_mean.middleRows(r, batch);
     Eigen::Ref<Mat<S>> a_mean = cache.a_mean.middleRows(r, batch);
-    if (k == 0) {
+    if (k == 0 && initial == nullptr) {
       hs_mean.setZero();
       if (!det) cache.hs_var.middleRows(r, batch).setZero();
     } else {
-      const Index p = forward_in_time ? r - batch : r + batch;  // the previous frame's rows
+      // The previous frame's rows, or the initial state before the first frame.
+      const Moments<S>& prev = k == 0 ? *initial : h;
+      const Index p = k == 0 ? 0 : forward_in_time ? r - batch : r + batch;
       if (det) {
-        hs_mean = h.mean.middleRows(p, batch);
+        hs_mean = prev.mean.middleRows(p, batch);
       } else {
-        detail::fd_scale_inputs<S>(h.mean.middleRows(p, batch), h.var.middleRows(p, batch),
+        detail::fd_scale_inputs<S>(prev.mean.middleRows(p, batch), prev.var.middleRows(p, batch),
                                    cache.keep_rec, nullptr, hs_mean,
                                    cache.hs_var.middleRows(r, batch));
         gemm_add<S>(Op::none, cache.hs_var.middleRows(r, batch), Op::none, cache.w_rec_sq, S(1),

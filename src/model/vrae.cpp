@@ -1,10 +1,8 @@
 // Vrae: construction, forward pass, reverse pass (the model is in include/seqvi/model/vrae.hpp).
 #include "seqvi/model/vrae.hpp"
 
-#include "seqvi/model/bernoulli.hpp"
 #include "seqvi/model/detail/emission.hpp"
 #include "seqvi/model/detail/param_roles.hpp"
-#include "seqvi/model/latent_density.hpp"
 
 #include "model_common.hpp"
 
@@ -14,101 +12,65 @@
 namespace seqvi::model {
 
 template <class S>
-Vrae<S>::Vrae(const ModelConfig& config) : config_(config) {
-  if (config.kind != ModelKind::vrae)
-    throw std::invalid_argument("Vrae: model is '" + std::string(to_string(config.kind)) +
-                                "', must be vrae");
-  config.validate();
-  const Index D = config.inputs, H = config.hidden, K = config.latent;
-  const KeepRateSpec rec_in = detail::recognition_keep(config.keep_inputs, config.learn_keep);
-  const KeepRateSpec rec_hidden = detail::recognition_keep(config.keep_hidden, config.learn_keep);
-  const KeepRateSpec hidden = fixed_keep_rate(config.keep_hidden);
+Vrae<S>::Vrae(const ModelConfig& config) : Base(config, ModelKind::vrae, "Vrae") {
   detail::RoleTable roles;
-  rec_ = FdBiRnn<S>(prototype_, "rec", FdRnnSpec{D, H, config.transfer, rec_in, rec_hidden});
-  roles.rnn(rec_.forward_rnn());
-  roles.rnn(rec_.reverse_rnn());
-  heads_ = detail::LatentHeads<S>(prototype_, roles, "rec.head", 2 * H, K, rec_hidden,
-                                  config.variance_head);
-  gen_ = FdBiRnn<S>(prototype_, "gen", FdRnnSpec{K, H, config.transfer, hidden, hidden});
-  roles.rnn(gen_.forward_rnn());
-  roles.rnn(gen_.reverse_rnn());
-  out_ = FdDense<S>(prototype_, "gen.out", 2 * H, D, Transfer::identity, hidden);
+  rec_ = FdBiRnn<S>(this->prototype_, "rec", this->recognition_spec());
+  for (const FdRnn<S>* rnn : {&rec_.forward_rnn(), &rec_.reverse_rnn()}) roles.rnn(*rnn);
+  this->add_posterior_heads(roles, 2 * config.hidden);
+  // The generating bi-RNN on z, then the output layer on its 2H states.
+  const KeepRateSpec keep = this->generating_keep();
+  gen_ = FdBiRnn<S>(this->prototype_, "gen",
+                    FdRnnSpec{config.latent, config.hidden, config.transfer, keep, keep});
+  for (const FdRnn<S>* rnn : {&gen_.forward_rnn(), &gen_.reverse_rnn()}) roles.rnn(*rnn);
+  out_ = FdDense<S>(this->prototype_, "gen.out", 2 * config.hidden, config.inputs, Transfer::identity, keep);
   roles.dense(out_, ParamRole::output_bias);
-  roles_ = roles.finish(prototype_.size());
+  this->finish_roles(roles);
 }
 
 template <class S>
-ParamRole Vrae<S>::role(std::size_t i) const {
-  return roles_.at(i);
-}
-
-template <class S>
-BoundTerms Vrae<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                            const Eigen::Ref<const Mat<S>>& eps, bool per_sequence) {
-  BoundTerms terms;
-  terms.frames = detail::check_batch<S>("Vrae", config_.inputs, noise_dim(), batch, eps);
+void Vrae<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
+                      const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) {
   const Index T = batch.frames, B = batch.sequences;
-  if (T == 0 || B == 0) return terms;
-  detail::deterministic_moments<S>(batch.x, x_);
-  rec_.forward(params, x_, B, batch.mask, rec_cache_, h_);
-  z_.mean.resize(T * B, config_.latent);
+  rec_.forward(params, this->x_, B, batch.mask, rec_cache_, this->h_);
+  z_.mean.resize(T * B, this->config_.latent);
   z_.var.resize(0, 0);
-  terms.kl = heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, T, B, heads_cache_,
-                            z_.mean, per_sequence);
-  gen_.forward(params, z_, B, batch.mask, gen_cache_, g_);
-  out_.forward(params, g_, out_cache_, a_);
-  detail::emission_logits<S>(a_, logits_);
-  terms.recon = static_cast<double>(
-      bernoulli_nll<S>(logits_, batch.x, batch.mask, T, B, per_sequence ? &nll_seq_ : nullptr));
-  return terms;
+  terms.kl = this->posterior(params, batch, eps, per_sequence, z_.mean);
+  generate(params, batch.mask, B);
+  terms.recon = this->emission(batch, per_sequence);
+}
+
+template <class S>
+void Vrae<S>::generate(const ParamSet<S>& params, const Eigen::Ref<const ColVec<S>>& mask, Index B) {
+  gen_.forward(params, z_, B, mask, gen_cache_, g_);
+  out_.forward(params, g_, out_cache_, this->a_);
+}
+
+template <class S>
+void Vrae<S>::emission_given(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& z,
+                             Index sequences, Mat<S>& logits) {
+  detail::check_params<S>("Vrae", "params", this->prototype_, params);
+  if (sequences < 1 || z.rows() % sequences != 0 || z.cols() != this->config_.latent)
+    throw std::invalid_argument("Vrae::emission_given: z is " + std::to_string(z.rows()) + "×" +
+                                std::to_string(z.cols()) + " for " + std::to_string(sequences) +
+                                " sequences; must be (T·B)×K with K = " +
+                                std::to_string(this->config_.latent) + " and B ≥ 1");
+  detail::deterministic_moments<S>(z, z_);
+  all_valid_.setOnes(z.rows());
+  generate(params, all_valid_, sequences);
+  detail::emission_logits<S>(this->a_, logits);
 }
 
 template <class S>
 void Vrae<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch,
                        const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) {
-  const Index T = batch.frames, B = batch.sequences;
-  logits_adj_.resize(logits_.rows(), logits_.cols());
-  logits_adj_.setZero();
-  bernoulli_nll_backward<S>(logits_, batch.x, batch.mask, T, B, grad_scale, logits_adj_);
-  detail::emission_logits_backward<S>(a_, logits_adj_, a_adj_);
+  this->emission_backward(batch, grad_scale);
   detail::zero_adjoint<S>(g_, g_adj_);
-  out_.backward(params, out_cache_, a_adj_, grad, &g_adj_);
+  out_.backward(params, out_cache_, this->a_adj_, grad, &g_adj_);
   detail::zero_adjoint<S>(z_, z_adj_);
   gen_.backward(params, gen_cache_, g_adj_, grad, &z_adj_);
-  detail::zero_adjoint<S>(h_, h_adj_);
-  heads_.backward(params, h_, config_.latent_spec, eps, batch.mask, heads_cache_, z_adj_.mean,
-                  grad_scale, grad, h_adj_);
+  detail::zero_adjoint<S>(this->h_, h_adj_);
+  this->posterior_backward(params, batch, eps, z_adj_.mean, grad_scale, grad, h_adj_);
   rec_.backward(params, rec_cache_, h_adj_, grad, nullptr);
-}
-
-template <class S>
-BoundTerms Vrae<S>::forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                                     const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
-                                     S grad_scale) {
-  detail::check_params<S>("Vrae", "params", prototype_, params);
-  if (grad != nullptr) detail::check_params<S>("Vrae", "grad", prototype_, *grad);
-  const BoundTerms terms = forward(params, batch, eps, /*per_sequence=*/false);
-  if (grad != nullptr && batch.frames > 0 && batch.sequences > 0)
-    backward(params, batch, eps, *grad, grad_scale);
-  return terms;
-}
-
-template <class S>
-ColVec<double> Vrae<S>::log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
-                                    const Eigen::Ref<const Mat<S>>& eps) {
-  detail::check_params<S>("Vrae", "params", prototype_, params);
-  forward(params, batch, eps, /*per_sequence=*/true);
-  const Index T = batch.frames, B = batch.sequences;
-  ColVec<double> w = ColVec<double>::Zero(B);
-  if (T == 0 || B == 0) return w;
-  const LatentSpec& spec = config_.latent_spec;
-  const ColVec<S> log_p = log_prior_density<S>(spec.prior, z_.mean, batch.mask, T, B);
-  const ColVec<S> log_q = log_posterior_density<S>(
-      spec.posterior, z_.mean, heads_.mean(heads_cache_), heads_cache_.var, batch.mask, T, B);
-  for (Index b = 0; b < B; ++b)
-    w[b] = -static_cast<double>(nll_seq_[b]) + static_cast<double>(log_p[b]) -
-           static_cast<double>(log_q[b]);
-  return w;
 }
 
 template class Vrae<float>;

@@ -96,5 +96,82 @@ TEST(ModelVosp, FirstFrameEmissionSeesOnlyZAndAZeroState) {
   EXPECT_EQ(t1.kl, t2.kl);
 }
 
+/// max |a − b| over all entries (shapes must agree).
+double max_abs_diff(const Mat<double>& a, const Mat<double>& b) {
+  EXPECT_EQ(a.rows(), b.rows());
+  EXPECT_EQ(a.cols(), b.cols());
+  if (a.rows() != b.rows() || a.cols() != b.cols() || a.size() == 0) return 0;
+  return (a - b).cwiseAbs().maxCoeff();
+}
+
+// Run one frame at a time (advance / emission_step) on forward_pass's own x and z, the VOSP gives
+// forward_pass's recognition states and logits frame by frame — for both heads, learned keep rates
+// and the deterministic networks (keep rates 1, no variances), B = 2 sequences at once. Equal up to
+// the rounding of one-frame products against whole-chunk ones.
+TEST(ModelVosp, StepFunctionsReproduceTheFullForwardFrameByFrame) {
+  for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd})
+    for (double keep : {0.8, 1.0}) {
+      ModelConfig config = tiny_config(ModelKind::vosp, {}, head);
+      config.keep_inputs = keep;
+      config.keep_hidden = keep;
+      SCOPED_TRACE(describe(config) + ", keep rates " + std::to_string(keep));
+      Vosp<double> m(config);
+      for (auto seed : ci_seeds()) {
+        const ParamSet<double> params = random_params(m, seed);
+        const Index T = 6, B = 2;
+        const auto chunk = random_chunk(T, {T, T}, config.inputs, m.noise_dim(), seed);
+        const ForwardPass<double> full = m.forward_pass(params, chunk.view(), chunk.eps);
+        EXPECT_EQ(full.recognition.var.size() == 0, keep == 1.0);
+        VospState<double> state;
+        Mat<double> logits;
+        for (Index t = 0; t < T; ++t) {
+          const Mat<double> z_t = full.z.middleRows(t * B, B);
+          m.emission_step(params, state, z_t, logits);
+          EXPECT_LT(max_abs_diff(logits, full.logits.middleRows(t * B, B)), 1e-12) << "frame " << t;
+          m.advance(params, state, chunk.x.middleRows(t * B, B), z_t);
+          EXPECT_LT(max_abs_diff(state.h.mean, full.recognition.mean.middleRows(t * B, B)), 1e-12)
+              << "frame " << t;
+          if (keep == 1.0)
+            EXPECT_EQ(state.h.var.size(), 0);
+          else
+            EXPECT_LT(max_abs_diff(state.h.var, full.recognition.var.middleRows(t * B, B)), 1e-12)
+                << "frame " << t;
+          EXPECT_TRUE(state.z == z_t);
+        }
+      }
+    }
+}
+
+// prior_step draws from the configured prior given the state's z_{t−1}: a Wiener step adds the
+// noise to it, a normal step ignores it; before the first frame z_0 = 0.
+TEST(ModelVosp, PriorStepDrawsFromThePriorGivenTheState) {
+  const Mat<double> w = (Mat<double>(2, 2) << 0.5, -1.0, 2.0, 0.25).finished();
+  for (Prior prior : {Prior::wiener, Prior::normal}) {
+    Vosp<double> m(tiny_config(ModelKind::vosp, {prior, Posterior::marginal, KlMode::exact}));
+    const ParamSet<double> params = random_params(m, 2);
+    VospState<double> state;
+    EXPECT_TRUE(m.prior_step(params, state, w) == w);
+    state.z = (Mat<double>(2, 2) << 1.0, 2.0, 3.0, 4.0).finished();
+    const Mat<double> want = prior == Prior::wiener ? Mat<double>(state.z + w) : w;
+    EXPECT_TRUE(m.prior_step(params, state, w) == want);
+    EXPECT_THROW(m.prior_step(params, state, Mat<double>::Zero(2, 3)), std::invalid_argument);
+  }
+}
+
+TEST(ModelVosp, StepFunctionsRejectMisshapenInputs) {
+  const ModelConfig config = tiny_config(ModelKind::vosp);
+  Vosp<double> m(config);
+  const ParamSet<double> params = random_params(m, 3);
+  VospState<double> state;
+  Mat<double> logits;
+  EXPECT_THROW(m.emission_step(params, state, Mat<double>::Zero(1, 3), logits), std::invalid_argument);
+  EXPECT_THROW(m.advance(params, state, Mat<double>::Zero(1, 5), Mat<double>::Zero(1, 2)),
+               std::invalid_argument);
+  m.advance(params, state, Mat<double>::Zero(1, 6), Mat<double>::Zero(1, 2));
+  EXPECT_EQ(state.h.mean.rows(), 1);
+  // The state holds one sequence now: two z rows do not fit it.
+  EXPECT_THROW(m.emission_step(params, state, Mat<double>::Zero(2, 2), logits), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace seqvi::model

@@ -13,20 +13,20 @@
 
 namespace seqvi::infer {
 
-/// z_{1:T} (T × K) from the prior: Wiener, z_0 = 0, z_t = z_{t−1} + w_t; normal, z_t = w_t; with
-/// w_t ~ N(0, I) drawn from rng in row-major order.
+/// z_{1:T} (T × K) from the prior (model/prior_sample.hpp: Wiener, z_0 = 0, z_t = z_{t−1} + w_t;
+/// normal, z_t = w_t) with w_t ~ N(0, I) drawn from rng in row-major order.
 model::Mat<float> prior_sample(model::Prior prior, model::Index frames, model::Index latent, core::Rng& rng);
 
 /// x_{tk} = [u_{tk} < σ(ℓ_{tk})] with u uniform from rng (row-major): Bernoulli draws.
 Roll bernoulli_sample(const model::Mat<float>& logits, core::Rng& rng);
 
-/// A T-frame roll from the VRAE: z from the prior, then independent Bernoulli draws given z.
-/// Deterministic in (parameters, frames, rng state).
+/// A T-frame roll from the VRAE: z from the model's prior (VariationalModel::prior_sample), then
+/// independent Bernoulli draws given z. Deterministic in (parameters, frames, rng state).
 Roll sample_vrae(VraeNet& net, model::Index frames, core::Rng& rng);
 
-/// A T-frame roll from the VOSP, one frame at a time (the recognition RNN is rerun over the sampled
-/// prefix for each frame: O(T²) RNN steps, a second or so for a few hundred frames).
-/// Deterministic in (parameters, frames, rng state).
+/// A T-frame roll from the VOSP, one frame at a time through the model's step functions: z_t from
+/// the prior given z_{t−1} (K normals from rng), x_t ~ p(x_t | z_t, h_{t−1}) (D uniforms), then the
+/// recognition RNN advances by x_t: T RNN steps in all. Deterministic in (parameters, frames, rng state).
 Roll sample_vosp(VospNet& net, model::Index frames, core::Rng& rng);
 
 }  // namespace seqvi::infer

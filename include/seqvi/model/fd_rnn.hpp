@@ -109,9 +109,14 @@ class FdRnn {
   /// @param batch B ≥ 1; T = rows / B (rows must be a multiple of B; T = 0 is an empty chunk).
   /// @param mask  T·B entries, 1 valid / 0 padding; empty = all valid.
   /// @param h     (T·B) × H output moments (resized; var empty in deterministic mode).
+  /// @param initial  the state before the chunk's first frame (B × H moments; var empty exactly
+  ///              in deterministic mode); null = h_0 = 0, as in training. Lets a caller run a
+  ///              sequence frame by frame (T = 1 per call, carrying h): the same recurrence.
+  ///              The reverse pass does not differentiate through it.
   /// @throws std::invalid_argument on shape mismatch.
   void forward(const ParamSet<S>& params, const Moments<S>& x, Index batch,
-               const Eigen::Ref<const ColVec<S>>& mask, FdRnnCache<S>& cache, Moments<S>& h) const;
+               const Eigen::Ref<const ColVec<S>>& mask, FdRnnCache<S>& cache, Moments<S>& h,
+               const Moments<S>* initial = nullptr) const;
 
   /// Reverse pass (backpropagation through time over the chunk). Adds ∂/∂W_in, ∂/∂W_rec, ∂/∂b
   /// and the keep logits' gradients into grad, and the input adjoints into *x_adj if given

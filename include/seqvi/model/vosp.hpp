@@ -4,16 +4,22 @@
 #ifndef SEQVI_MODEL_VOSP_HPP
 #define SEQVI_MODEL_VOSP_HPP
 
-#include "seqvi/model/detail/latent_heads.hpp"
 #include "seqvi/model/fd_mlp.hpp"
 #include "seqvi/model/fd_rnn.hpp"
 #include "seqvi/model/param_set.hpp"
 #include "seqvi/model/sequence_model.hpp"
 #include "seqvi/model/types.hpp"
-
-#include <vector>
+#include "seqvi/model/variational_model.hpp"
 
 namespace seqvi::model {
+
+/// The VOSP's state between frames when it runs one frame at a time (Vosp::advance), for B
+/// sequences. Default-constructed = before the first frame (h_0 = 0, z_0 = 0).
+template <class S>
+struct VospState {
+  Moments<S> h;  ///< h_{t−1}, B × H recognition moments; empty (0 rows) before the first frame
+  Mat<S> z;      ///< z_{t−1}, B × K; empty (0 rows) before the first frame
+};
 
 /// The VOSP. With x the (T·B) × D chunk (D = config.inputs), H = config.hidden, K = config.latent:
 ///   recognition:  h_t = FdRnn_rec(x_{1:t})                   ((T·B) × H moments; forward in time)
@@ -31,47 +37,52 @@ namespace seqvi::model {
 /// "gen.0.{W,b}" (hidden layer), "gen.1.{W,b}" (output layer).
 ///
 /// Ownership, thread safety: as Vrae (one model object per thread).
+///
+/// Frame by frame (VospState, prior_step / emission_step / advance): the same networks run one frame
+/// at a time for B sequences, carrying h_{t−1} and z_{t−1}, so a T-frame sample costs T RNN steps.
 template <class S>
-class Vosp final : public SequenceModel<S> {
+class Vosp final : public VariationalModel<S> {
  public:
   /// @throws std::invalid_argument if config is invalid or not a vosp.
   explicit Vosp(const ModelConfig& config);
 
-  const ModelConfig& config() const override { return config_; }
-  ParamSet<S> make_params() const override { return prototype_; }
-  ParamRole role(std::size_t i) const override;
-  Index noise_dim() const override { return config_.latent; }
-  BoundTerms forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                              const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
-                              S grad_scale) override;
-  ColVec<double> log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
-                             const Eigen::Ref<const Mat<S>>& eps) override;
+  /// z_t drawn from the prior given the state (z_{t−1}; h_{t−1} for a prior that reads it) by
+  /// standard normal w_t (B × K): prior_sample.hpp's prior_step. Returns B × K.
+  /// @throws std::invalid_argument on shapes
+  Mat<S> prior_step(const ParamSet<S>& params, const VospState<S>& state,
+                    const Eigen::Ref<const Mat<S>>& w) const;
+  /// Emission logits of frame t (B × D) given z_t (B × K) and the state's h_{t−1}: the generating
+  /// MLP and emission of forward(), on one frame. @throws std::invalid_argument on shapes
+  void emission_step(const ParamSet<S>& params, const VospState<S>& state,
+                     const Eigen::Ref<const Mat<S>>& z_t, Mat<S>& logits);
+  /// Feeds frame x_t (B × D, observed or sampled) to the recognition RNN from the state's h_{t−1}:
+  /// state.h ← h_t, state.z ← z_t. After frames 1…t, state.h equals forward's rows of frame t
+  /// (up to the rounding of a one-frame product). @throws std::invalid_argument on shapes
+  void advance(const ParamSet<S>& params, VospState<S>& state, const Eigen::Ref<const Mat<S>>& x_t,
+               const Eigen::Ref<const Mat<S>>& z_t);
 
  private:
-  BoundTerms forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                     const Eigen::Ref<const Mat<S>>& eps, bool per_sequence);
+  using Base = VariationalModel<S>;
+  void forward(const ParamSet<S>& params, const BatchView<S>& batch,
+               const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) override;
   void backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale);
+                const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) override;
+  Eigen::Ref<const Mat<S>> latent_sample() const override;
+  /// Whether the recognition RNN runs deterministically on data (all its keep rates exactly 1).
+  bool recognition_deterministic(const ParamSet<S>& params) const;
 
-  ModelConfig config_;
-  ParamSet<S> prototype_;
-  std::vector<ParamRole> roles_;
   FdRnn<S> rec_;
-  detail::LatentHeads<S> heads_;
   FdMlp<S> gen_;
 
   // Workspaces, reused across calls.
-  Moments<S> x_;  ///< the data as moments (var empty)
   FdRnnCache<S> rec_cache_;
-  Moments<S> h_;  ///< recognition states, (T·B) × H
-  detail::LatentHeadsCache<S> heads_cache_;
   Moments<S> u_;  ///< the MLP's input [z | h_{t−1}], (T·B) × (K + H); z lives in its left K columns
   FdMlpCache<S> gen_cache_;
-  Moments<S> a_;  ///< output pre-activations, (T·B) × D
-  Mat<S> logits_;
-  ColVec<S> nll_seq_;
-  Mat<S> logits_adj_;
-  Moments<S> a_adj_, u_adj_, h_adj_;
+  Moments<S> u_adj_, h_adj_;
+  // frame by frame
+  FdRnnCache<S> step_rec_cache_;
+  Moments<S> step_x_, step_h_, step_u_, step_a_;
+  FdMlpCache<S> step_gen_cache_;
 };
 
 extern template class Vosp<float>;

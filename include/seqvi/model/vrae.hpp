@@ -4,14 +4,12 @@
 #ifndef SEQVI_MODEL_VRAE_HPP
 #define SEQVI_MODEL_VRAE_HPP
 
-#include "seqvi/model/detail/latent_heads.hpp"
 #include "seqvi/model/fd_birnn.hpp"
 #include "seqvi/model/fd_dense.hpp"
 #include "seqvi/model/param_set.hpp"
 #include "seqvi/model/sequence_model.hpp"
 #include "seqvi/model/types.hpp"
-
-#include <vector>
+#include "seqvi/model/variational_model.hpp"
 
 namespace seqvi::model {
 
@@ -36,51 +34,40 @@ namespace seqvi::model {
 /// Ownership: owns its structure and workspaces, never the parameters. Thread safety: none (the
 /// workspaces are reused by every call); one model object per thread.
 template <class S>
-class Vrae final : public SequenceModel<S> {
+class Vrae final : public VariationalModel<S> {
  public:
   /// @throws std::invalid_argument if config is invalid or not a vrae.
   explicit Vrae(const ModelConfig& config);
 
-  const ModelConfig& config() const override { return config_; }
-  ParamSet<S> make_params() const override { return prototype_; }
-  ParamRole role(std::size_t i) const override;
-  Index noise_dim() const override { return config_.latent; }
-  BoundTerms forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                              const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
-                              S grad_scale) override;
-  ColVec<double> log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
-                             const Eigen::Ref<const Mat<S>>& eps) override;
+  /// Emission logits ((T·B) × D) of the generating model given any z ((T·B) × K, B sequences of
+  /// T frames, no padding): the generating half of forward() (the same code). Used to sample
+  /// (z from prior_sample) and by the applications.
+  /// @throws std::invalid_argument if z is not (T·B) × K
+  void emission_given(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& z, Index sequences,
+                      Mat<S>& logits);
 
  private:
-  /// The forward pass into the workspaces; returns the terms (per-sequence NLL and KL kept when
-  /// per_sequence).
-  BoundTerms forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                     const Eigen::Ref<const Mat<S>>& eps, bool per_sequence);
+  using Base = VariationalModel<S>;
+  void forward(const ParamSet<S>& params, const BatchView<S>& batch,
+               const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) override;
   void backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale);
+                const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) override;
+  Eigen::Ref<const Mat<S>> latent_sample() const override { return z_.mean; }
+  /// The generating model on z_: g_, then a_ (output pre-activations).
+  void generate(const ParamSet<S>& params, const Eigen::Ref<const ColVec<S>>& mask, Index B);
 
-  ModelConfig config_;
-  ParamSet<S> prototype_;
-  std::vector<ParamRole> roles_;
   FdBiRnn<S> rec_;
-  detail::LatentHeads<S> heads_;
   FdBiRnn<S> gen_;
   FdDense<S> out_;
 
   // Workspaces, reused across calls (no allocation after the first call with given T, B).
-  Moments<S> x_;  ///< the data as moments (var empty: deterministic)
   FdBiRnnCache<S> rec_cache_;
-  Moments<S> h_;  ///< recognition states, (T·B) × 2H
-  detail::LatentHeadsCache<S> heads_cache_;
   Moments<S> z_;  ///< the sample as the generating RNN's input, (T·B) × K (var empty)
   FdBiRnnCache<S> gen_cache_;
   Moments<S> g_;  ///< generating states, (T·B) × 2H
   FdDenseCache<S> out_cache_;
-  Moments<S> a_;  ///< output pre-activations, (T·B) × D
-  Mat<S> logits_;
-  ColVec<S> nll_seq_;
-  Mat<S> logits_adj_;
-  Moments<S> a_adj_, g_adj_, z_adj_, h_adj_;
+  Moments<S> g_adj_, z_adj_, h_adj_;
+  ColVec<S> all_valid_;  ///< the mask of emission_given
 };
 
 extern template class Vrae<float>;
