@@ -13,6 +13,7 @@
 #include "seqvi/mpi/messages.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/store/sweep_store.hpp"
+#include "mpi/local_sweep.hpp"
 #include "support/fake_runner.hpp"
 
 #include <fcntl.h>
@@ -89,17 +90,8 @@ int run(int argc, char** argv) {
         sweep.emplace(store::SweepStore::open(dir, wait));
       } else {
         std::filesystem::create_directories(dir);
-        std::vector<search::TrialRecord> trials;
-        const int n = std::stoi(flag(f, "--trials", "12"));
-        for (int i = 0; i < n; ++i) {
-          search::TrialRecord r;
-          r.spec.dataset = i % 2 ? "muse" : "jsb";
-          r.spec.model = "vosp";
-          r.spec.index = i;
-          r.spec.seed = 1000003ULL * static_cast<std::uint64_t>(i) + 17;
-          r.spec.params = {{"model", std::string("vosp")}};
-          trials.push_back(r);
-        }
+        // The trials carry their epoch count (FakeRunner reads it), so a resume needs no --epochs.
+        const auto trials = test::fake_trials(std::stoi(flag(f, "--trials", "12")), b.epochs);
         sweep.emplace(store::SweepStore::create(dir, "# sweep_probe\n", trials));
       }
     }

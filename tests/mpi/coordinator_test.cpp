@@ -340,18 +340,21 @@ TEST(MpiCoordinator, AshaInSweepOrderPrunesEveryTrialWorseThanTheFirstTwoAtRungO
   }
 }
 
-/// A ledger whose disk fails at the n-th commit.
+/// A ledger whose disk fails at the n-th commit: from then on (`once` false), or that commit alone.
 class FailingLedger final : public MemoryLedger {
  public:
-  FailingLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir, int fail_at)
-      : MemoryLedger(std::move(trials), std::move(dir)), fail_at_(fail_at) {}
+  FailingLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir, int fail_at, bool once = false)
+      : MemoryLedger(std::move(trials), std::move(dir)), fail_at_(fail_at), once_(once) {}
   void commit(std::span<const search::TrialRecord> changed) override {
-    if (commits + 1 == fail_at_) throw store::SweepStoreError("journal: No space left on device");
+    ++calls_;
+    if (once_ ? calls_ == fail_at_ : calls_ >= fail_at_) throw store::SweepStoreError("journal: No space left on device");
     MemoryLedger::commit(changed);
   }
 
  private:
   int fail_at_;
+  bool once_;
+  int calls_ = 0;
 };
 
 TEST(MpiCoordinator, AStoreErrorReachesTheCallerAndTheWorkersAreReleased) {
@@ -374,24 +377,9 @@ TEST(MpiCoordinator, AStoreErrorReachesTheCallerAndTheWorkersAreReleased) {
   EXPECT_EQ(ledger.commits, 3);
 }
 
-/// A ledger whose disk fails once, at the n-th commit, and works again after it.
-class FlakyLedger final : public MemoryLedger {
- public:
-  FlakyLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir, int fail_at)
-      : MemoryLedger(std::move(trials), std::move(dir)), fail_at_(fail_at) {}
-  void commit(std::span<const search::TrialRecord> changed) override {
-    if (++calls_ == fail_at_) throw store::SweepStoreError("journal: Input/output error");
-    MemoryLedger::commit(changed);
-  }
-
- private:
-  int fail_at_;
-  int calls_ = 0;
-};
-
 TEST(MpiCoordinator, ACoordinatorStoppingOnAnErrorRecordsItsRunningTrialsAsInterrupted) {
   test::TempDir dir;
-  FlakyLedger ledger(test::fake_trials(12, 6), dir.path(), 4);
+  FailingLedger ledger(test::fake_trials(12, 6), dir.path(), 4, /*once=*/true);
   FakeRunner::Behaviour b;
   b.batch_time = std::chrono::microseconds(2000);
   FakeRunner runner(b);

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <sstream>
@@ -362,18 +363,17 @@ TEST(StoreSweepStore, SecondOpenFailsWhileReadersStillWork) {
   EXPECT_EQ(SweepStore::open(dir).trials().size(), 2u);
 }
 
-TEST(StoreSweepStore, LockOfAKilledProcessIsReleased) {
-  const TempDir tmp;
-  const fs::path dir = tmp / "sweep";
-  SweepStore::create(dir, kConfig, make_records(2));
+/// Forks a child that opens the sweep in `dir` (taking its lock), runs `then` on it and waits to be
+/// killed, lock held; returns its pid once the sweep is open (-1 if the child could not open it).
+pid_t hold_open_in_child(const fs::path& dir, const std::function<void(SweepStore&)>& then) {
   int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
+  if (::pipe(ready) != 0) return -1;
   const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
+  if (child < 0) return -1;
   if (child == 0) {
     try {
       SweepStore store = SweepStore::open(dir);
-      store.commit(finished(make_record(1), 2));
+      then(store);
       const char byte = 'x';
       if (::write(ready[1], &byte, 1) != 1) ::_exit(2);
       for (;;) ::pause();  // killed here, lock held, journal not snapshotted
@@ -383,8 +383,17 @@ TEST(StoreSweepStore, LockOfAKilledProcessIsReleased) {
   }
   ::close(ready[1]);
   char byte = 0;
-  ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the child could not open the sweep";
+  const bool opened = ::read(ready[0], &byte, 1) == 1;
   ::close(ready[0]);
+  return opened ? child : -1;
+}
+
+TEST(StoreSweepStore, LockOfAKilledProcessIsReleased) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  SweepStore::create(dir, kConfig, make_records(2));
+  const pid_t child = hold_open_in_child(dir, [](SweepStore& store) { store.commit(finished(make_record(1), 2)); });
+  ASSERT_GT(child, 0) << "the child could not open the sweep";
   EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
             "sweep " + dir.string() + " is in use by another process (lock held by " + holder(child) + ")");
   ::kill(child, SIGKILL);
@@ -399,25 +408,9 @@ TEST(StoreSweepStore, OpenWaitsBoundedForAHolderThatIsExiting) {
   const TempDir tmp;
   const fs::path dir = tmp / "sweep";
   SweepStore::create(dir, kConfig, make_records(2));
-  // A child holds the lock (as the rank 0 of a killed job still exiting) and lets go on a signal.
-  int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    try {
-      SweepStore store = SweepStore::open(dir);
-      const char byte = 'x';
-      if (::write(ready[1], &byte, 1) != 1) ::_exit(2);
-      for (;;) ::pause();
-    } catch (...) {
-      ::_exit(3);
-    }
-  }
-  ::close(ready[1]);
-  char byte = 0;
-  ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the child could not open the sweep";
-  ::close(ready[0]);
+  // A child holds the lock, as the rank 0 of a killed job that is still exiting.
+  const pid_t child = hold_open_in_child(dir, [](SweepStore&) {});
+  ASSERT_GT(child, 0) << "the child could not open the sweep";
 
   // Still held when the wait runs out: an error naming the holder, after about the wait.
   std::vector<std::string> said;
