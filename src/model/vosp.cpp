@@ -26,8 +26,8 @@ Vosp<S>::Vosp(const ModelConfig& config) : config_(config) {
   detail::RoleTable roles;
   rec_ = FdRnn<S>(prototype_, "rec", FdRnnSpec{D, H, config.transfer, rec_in, rec_hidden});
   roles.rnn(rec_);
-  heads_ =
-      detail::LatentHeads<S>(prototype_, roles, "rec.head", H, K, rec_hidden, config.variance_head);
+  heads_ = detail::LatentHeads<S>(prototype_, roles, "rec.head", H, K, rec_hidden,
+                                  config.variance_head, config.latent_spec.posterior);
   gen_ = FdMlp<S>(prototype_, "gen", K + H,
                   {{H, config.transfer, hidden}, {D, Transfer::identity, hidden}});
   roles.dense(gen_.layers()[0], ParamRole::hidden_bias);
@@ -94,7 +94,7 @@ void Vosp<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch,
     h_adj_.var.topRows(rows - B) = u_adj_.var.rightCols(H).bottomRows(rows - B);
   }
   heads_.backward(params, h_, config_.latent_spec, eps, batch.mask, heads_cache_,
-                  u_adj_.mean.leftCols(K), grad_scale, grad, h_adj_);
+                  u_adj_.mean.leftCols(K), grad_scale * this->kl_weight_, grad, h_adj_);
   rec_.backward(params, rec_cache_, h_adj_, grad, nullptr);
 }
 
@@ -122,7 +122,8 @@ ColVec<double> Vosp<S>::log_weights(const ParamSet<S>& params, const BatchView<S
   const Eigen::Ref<const Mat<S>> z = u_.mean.leftCols(config_.latent);
   const ColVec<S> log_p = log_prior_density<S>(spec.prior, z, batch.mask, T, B);
   const ColVec<S> log_q = log_posterior_density<S>(spec.posterior, z, heads_.mean(heads_cache_),
-                                                   heads_cache_.var, batch.mask, T, B);
+                                                   heads_cache_.var, heads_.coef(heads_cache_),
+                                                   batch.mask, T, B);
   for (Index b = 0; b < B; ++b)
     w[b] = -static_cast<double>(nll_seq_[b]) + static_cast<double>(log_p[b]) -
            static_cast<double>(log_q[b]);

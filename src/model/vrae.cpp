@@ -28,7 +28,7 @@ Vrae<S>::Vrae(const ModelConfig& config) : config_(config) {
   roles.rnn(rec_.forward_rnn());
   roles.rnn(rec_.reverse_rnn());
   heads_ = detail::LatentHeads<S>(prototype_, roles, "rec.head", 2 * H, K, rec_hidden,
-                                  config.variance_head);
+                                  config.variance_head, config.latent_spec.posterior);
   gen_ = FdBiRnn<S>(prototype_, "gen", FdRnnSpec{K, H, config.transfer, hidden, hidden});
   roles.rnn(gen_.forward_rnn());
   roles.rnn(gen_.reverse_rnn());
@@ -77,7 +77,7 @@ void Vrae<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch,
   gen_.backward(params, gen_cache_, g_adj_, grad, &z_adj_);
   detail::zero_adjoint<S>(h_, h_adj_);
   heads_.backward(params, h_, config_.latent_spec, eps, batch.mask, heads_cache_, z_adj_.mean,
-                  grad_scale, grad, h_adj_);
+                  grad_scale * this->kl_weight_, grad, h_adj_);
   rec_.backward(params, rec_cache_, h_adj_, grad, nullptr);
 }
 
@@ -104,7 +104,8 @@ ColVec<double> Vrae<S>::log_weights(const ParamSet<S>& params, const BatchView<S
   const LatentSpec& spec = config_.latent_spec;
   const ColVec<S> log_p = log_prior_density<S>(spec.prior, z_.mean, batch.mask, T, B);
   const ColVec<S> log_q = log_posterior_density<S>(
-      spec.posterior, z_.mean, heads_.mean(heads_cache_), heads_cache_.var, batch.mask, T, B);
+      spec.posterior, z_.mean, heads_.mean(heads_cache_), heads_cache_.var,
+      heads_.coef(heads_cache_), batch.mask, T, B);
   for (Index b = 0; b < B; ++b)
     w[b] = -static_cast<double>(nll_seq_[b]) + static_cast<double>(log_p[b]) -
            static_cast<double>(log_q[b]);
