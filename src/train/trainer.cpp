@@ -2,6 +2,7 @@
 
 #include "seqvi/core/rng.hpp"
 #include "seqvi/train/init.hpp"
+#include "seqvi/train/kl_warmup.hpp"
 #include "seqvi/train/rmsprop.hpp"
 
 #include <chrono>
@@ -33,6 +34,16 @@ bool all_finite(const model::ParamSet<float>& p) {
     if (!p[i].allFinite()) return false;
   return true;
 }
+
+/// Sets the model's KL weight back to 1 however run() returns (a KL warm-up β < 1 never outlives
+/// the training step it was set for).
+struct FullKlOnExit {
+  explicit FullKlOnExit(model::SequenceModel<float>& model) : m(model) {}
+  model::SequenceModel<float>& m;
+  FullKlOnExit(const FullKlOnExit&) = delete;
+  FullKlOnExit& operator=(const FullKlOnExit&) = delete;
+  ~FullKlOnExit() { m.set_kl_weight(1.0f); }
+};
 
 model::BatchView<float> view(const data::Batch& b) {
   return {b.x, b.mask, b.frames, b.sequences};
@@ -183,6 +194,7 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
 TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
   if (s.status != TrialStatus::running && s.status != TrialStatus::interrupted) return s.status;
   s.status = TrialStatus::running;
+  const FullKlOnExit full_kl_on_exit(*model_);
   const Rmsprop<float> opt(config_.optimizer);
   model::ParamSet<float> grad = s.params.zeros_like();
   model::Mat<float> eps;
@@ -203,6 +215,9 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       fill_noise(eps, core::Rng(config_.seed, batch_stream(s.epoch, s.batch)));
       opt.lookahead(s.params, s.optimizer);
       grad.set_zero();
+      // KL warm-up: only the gradient sees β; t below holds the unweighted terms.
+      model_->set_kl_weight(static_cast<float>(
+          kl_warmup_weight(config_.kl_warmup, s.epoch, s.batch, static_cast<std::int64_t>(batches.size()))));
       const auto frames = b.valid_frames();
       const auto t = model_->forward_backward(s.params, view(b), eps, &grad,
                                               1.0f / static_cast<float>(frames));
@@ -223,7 +238,8 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
         return s.status;
       }
     }
-    // End of epoch: validation, curve, early stopping.
+    // End of epoch: validation, curve, early stopping — all with β = 1, the true bound.
+    model_->set_kl_weight(1.0f);
     const auto v0 = Clock::now();
     const EvalResult v = validate(s.params);
     EpochRecord rec;
