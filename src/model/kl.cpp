@@ -61,7 +61,8 @@ double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean
 template <class S>
 S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
           const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-          const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, ColVec<S>* per_sequence) {
+          const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, ColVec<S>* per_sequence,
+          Eigen::VectorXd* per_dim) {
   detail::check_kl_arguments<S>("kl_divergence", spec, mean, var, coef, mask, T, B);
   if (per_sequence != nullptr) {
     per_sequence->resize(B);
@@ -70,12 +71,19 @@ S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
   const detail::KlForm form = detail::kl_form(spec);
   const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, coef);
   const Index K = mean.cols();
+  if (per_dim != nullptr) {
+    per_dim->resize(K);
+    per_dim->setZero();
+  }
   double total = 0;
   for (Index b = 0; b < B; ++b) {
     const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
     double kl_b = 0;
-    for (Index k = 0; k < K && t0 < T; ++k)
-      kl_b += sequence_dim_kl<S>(form, mean, var, a, T, B, b, k, t0);
+    for (Index k = 0; k < K && t0 < T; ++k) {
+      const double kl_bk = sequence_dim_kl<S>(form, mean, var, a, T, B, b, k, t0);
+      kl_b += kl_bk;
+      if (per_dim != nullptr) (*per_dim)[k] += kl_bk;
+    }
     if (per_sequence != nullptr) (*per_sequence)[b] = static_cast<S>(kl_b);
     total += kl_b;
   }
@@ -89,15 +97,15 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                 const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const ColVec<S>>& mask,
                 Index T, Index B, ColVec<S>* per_sequence) {
   const Mat<S> none;
-  return kl_impl<S>(spec, mean, var, none, mask, T, B, per_sequence);
+  return kl_impl<S>(spec, mean, var, none, mask, T, B, per_sequence, nullptr);
 }
 
 template <class S>
 S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                 const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
                 const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                ColVec<S>* per_sequence) {
-  return kl_impl<S>(spec, mean, var, coef, mask, T, B, per_sequence);
+                ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
+  return kl_impl<S>(spec, mean, var, coef, mask, T, B, per_sequence, per_dim);
 }
 
 template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
@@ -112,11 +120,11 @@ template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Ma
                                     const Eigen::Ref<const Mat<float>>&,
                                     const Eigen::Ref<const Mat<float>>&,
                                     const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                    ColVec<float>*);
+                                    ColVec<float>*, Eigen::VectorXd*);
 template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
                                       const Eigen::Ref<const Mat<double>>&,
                                       const Eigen::Ref<const Mat<double>>&,
                                       const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                      ColVec<double>*);
+                                      ColVec<double>*, Eigen::VectorXd*);
 
 }  // namespace seqvi::model

@@ -114,7 +114,8 @@ double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
   reparam_into<S>(spec.posterior, mu, cache.var, cache.coef, eps, mask, T, B, z);
   if (markov) cache.z = z;
   return static_cast<double>(kl_divergence<S>(spec, mu, cache.var, cache.coef, mask, T, B,
-                                              per_sequence ? &cache.kl_seq : nullptr));
+                                              per_sequence ? &cache.kl_seq : nullptr,
+                                              &cache.kl_dim));
 }
 
 template <class S>

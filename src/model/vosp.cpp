@@ -46,6 +46,7 @@ BoundTerms Vosp<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch
   BoundTerms terms;
   terms.frames = detail::check_batch<S>("Vosp", config_.inputs, noise_dim(), batch, eps);
   const Index T = batch.frames, B = batch.sequences;
+  this->kl_per_dim_.setZero(config_.latent);
   if (T == 0 || B == 0) return terms;
   const Index rows = T * B, K = config_.latent, H = config_.hidden;
   detail::deterministic_moments<S>(batch.x, x_);
@@ -54,6 +55,7 @@ BoundTerms Vosp<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch
   u_.mean.resize(rows, K + H);
   terms.kl = heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, T, B, heads_cache_,
                             u_.mean.leftCols(K), per_sequence);
+  this->kl_per_dim_ = heads_cache_.kl_dim;
   u_.mean.rightCols(H).topRows(B).setZero();
   u_.mean.rightCols(H).bottomRows(rows - B) = h_.mean.topRows(rows - B);
   if (h_.var.size() == 0) {

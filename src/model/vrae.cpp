@@ -48,6 +48,7 @@ BoundTerms Vrae<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch
   BoundTerms terms;
   terms.frames = detail::check_batch<S>("Vrae", config_.inputs, noise_dim(), batch, eps);
   const Index T = batch.frames, B = batch.sequences;
+  this->kl_per_dim_.setZero(config_.latent);
   if (T == 0 || B == 0) return terms;
   detail::deterministic_moments<S>(batch.x, x_);
   rec_.forward(params, x_, B, batch.mask, rec_cache_, h_);
@@ -55,6 +56,7 @@ BoundTerms Vrae<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch
   z_.var.resize(0, 0);
   terms.kl = heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, T, B, heads_cache_,
                             z_.mean, per_sequence);
+  this->kl_per_dim_ = heads_cache_.kl_dim;
   gen_.forward(params, z_, B, batch.mask, gen_cache_, g_);
   out_.forward(params, g_, out_cache_, a_);
   detail::emission_logits<S>(a_, logits_);

@@ -1,6 +1,7 @@
 #include "seqvi/train/trainer.hpp"
 
 #include "seqvi/core/rng.hpp"
+#include "seqvi/train/active_dims.hpp"
 #include "seqvi/train/init.hpp"
 #include "seqvi/train/kl_warmup.hpp"
 #include "seqvi/train/rmsprop.hpp"
@@ -44,6 +45,13 @@ struct FullKlOnExit {
   FullKlOnExit& operator=(const FullKlOnExit&) = delete;
   ~FullKlOnExit() { m.set_kl_weight(1.0f); }
 };
+
+/// Adds the model's per-dim KL of its last forward pass into sum (sized on first use).
+void add_kl_per_dim(const model::SequenceModel<float>& m, std::vector<double>& sum) {
+  const Eigen::VectorXd& kl = m.kl_per_dim();
+  if (sum.size() < static_cast<std::size_t>(kl.size())) sum.resize(static_cast<std::size_t>(kl.size()), 0.0);
+  for (Eigen::Index k = 0; k < kl.size(); ++k) sum[static_cast<std::size_t>(k)] += kl[k];
+}
 
 model::BatchView<float> view(const data::Batch& b) {
   return {b.x, b.mask, b.frames, b.sequences};
@@ -114,6 +122,7 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
     for (const auto& chunks : batches) valid_batches_.push_back(data::assemble_batch(dataset_.valid, chunks));
   }
   model::BoundTerms sum;
+  std::vector<double> kl_dim;
   model::Mat<float> eps;
   for (std::size_t j = 0; j < valid_batches_.size(); ++j) {
     const data::Batch& b = valid_batches_[j];
@@ -123,6 +132,7 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
     sum.recon += t.recon;
     sum.kl += t.kl;
     sum.frames += t.frames;
+    add_kl_per_dim(*model_, kl_dim);
   }
   EvalResult r;
   r.frames = sum.frames;
@@ -130,6 +140,9 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
   r.kl = sum.kl / static_cast<double>(sum.frames);
   r.bound = r.recon + r.kl;
   r.is_bound = model::is_bound(config_.model.latent_spec);
+  for (double& kl : kl_dim) kl /= static_cast<double>(sum.frames);
+  r.kl_per_dim = std::move(kl_dim);
+  r.active_dims = count_active_dims(r.kl_per_dim);
   return r;
 }
 
@@ -144,6 +157,7 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
   const std::int64_t K = stochastic ? iw_samples : std::min<std::int64_t>(iw_samples, 1);
   std::vector<double> per_sample(static_cast<std::size_t>(S), 0.0);
   double recon = 0, kl = 0, iw_total = 0;
+  std::vector<double> kl_dim;
   std::int64_t frames = 0;
   model::Mat<float> eps;
   for (std::size_t j = 0; j < batches.size(); ++j) {
@@ -155,6 +169,7 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
       const auto t = model_->forward_backward(params, view(b), eps, nullptr, 0.0f);
       recon += t.recon;
       kl += t.kl;
+      add_kl_per_dim(*model_, kl_dim);
       per_sample[static_cast<std::size_t>(s)] += t.negative_bound();
     }
     if (K > 0) {
@@ -188,6 +203,9 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
   }
   r.iw_nll = K > 0 ? iw_total / F : 0.0;
   r.is_bound = model::is_bound(config_.model.latent_spec);
+  for (double& d : kl_dim) d /= F * static_cast<double>(S);
+  r.kl_per_dim = std::move(kl_dim);
+  r.active_dims = count_active_dims(r.kl_per_dim);
   return r;
 }
 
@@ -248,6 +266,7 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     rec.valid_bound = v.bound;
     rec.valid_kl = v.kl;
     rec.valid_recon = v.recon;
+    rec.valid_active_dims = v.active_dims;
     rec.wall_s = s.partial_seconds + seconds_since(v0);
     rec.frames_per_s = s.partial_seconds > 0 ? static_cast<double>(s.partial_frames) / s.partial_seconds : 0.0;
     if (!std::isfinite(v.bound)) return diverge("the validation bound is not finite after epoch " + std::to_string(rec.epoch));

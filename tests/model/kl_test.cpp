@@ -535,5 +535,28 @@ TEST(ModelKl, MarkovFloatInstantiationMatchesDouble) {
   }
 }
 
+
+TEST(ModelKl, PerDimKlIsEachDimsOwnKlAndSumsToTheTotal) {
+  // Dims are independent: the per-dim KL equals the KL of a chunk holding that column alone.
+  const auto c = random_chunk(6, {6, 3, 1, 0}, 3, 31);
+  const MatD coef = test::random_coef(c, 32);
+  for (Prior prior : {Prior::wiener, Prior::normal})
+    for (Posterior posterior : {Posterior::increments, Posterior::marginal, Posterior::markov}) {
+      const LatentSpec spec{prior, posterior, KlMode::exact};
+      const MatD a = posterior == Posterior::markov ? coef : MatD();
+      Eigen::VectorXd per_dim;
+      const double total =
+          kl_divergence<double>(spec, c.mean, c.var, a, c.mask, c.T, c.B, nullptr, &per_dim);
+      ASSERT_EQ(per_dim.size(), c.K);
+      EXPECT_NEAR(per_dim.sum(), total, 1e-12 * std::max(1.0, total));
+      for (Index k = 0; k < c.K; ++k) {
+        const MatD ak = posterior == Posterior::markov ? MatD(coef.col(k)) : MatD();
+        const double alone = kl_divergence<double>(spec, MatD(c.mean.col(k)), MatD(c.var.col(k)),
+                                                   ak, c.mask, c.T, c.B);
+        EXPECT_NEAR(per_dim[k], alone, 1e-12 * std::max(1.0, alone)) << to_string(spec) << ", dim " << k;
+      }
+    }
+}
+
 }  // namespace
 }  // namespace seqvi::model

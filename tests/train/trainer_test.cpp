@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -230,6 +231,37 @@ TEST(TrainConfig, KlWarmupDefaultsToOffRoundTripsAndRejectsNegativeValues) {
     EXPECT_NE(std::string(e.what()).find("kl_warmup is -1"), std::string::npos) << e.what();
   }
   EXPECT_NE(describe_hyperparameter("kl_warmup").find("0 = off"), std::string::npos);
+}
+
+TEST(TrainTrainer, ValidationSplitsTheKlByLatentDimAndCountsActiveDims) {
+  const data::Dataset d = synthetic_dataset();
+  for (const std::string model : {"vosp", "vrae", "fdrnn"}) {
+    TrainConfig c = small_config(model);
+    c.model.latent_spec.posterior = model::Posterior::markov;
+    c.epochs = 2;
+    Trainer t(c, d);
+    TrainState s = t.initial_state();
+    TrainObserver none;
+    ASSERT_EQ(t.run(s, none), TrialStatus::done) << s.message;
+    for (const EvalResult& r : {t.validate(s.params), t.evaluate(s.params, "test", 2, 0, 3)}) {
+      if (model == "fdrnn") {
+        EXPECT_TRUE(r.kl_per_dim.empty());
+        EXPECT_EQ(r.active_dims, 0);
+        continue;
+      }
+      ASSERT_EQ(r.kl_per_dim.size(), 4u) << model;
+      double sum = 0;
+      std::int64_t active = 0;
+      for (double k : r.kl_per_dim) {
+        EXPECT_GE(k, 0.0);
+        sum += k;
+        active += k > 0.01 ? 1 : 0;
+      }
+      EXPECT_NEAR(sum, r.kl, 1e-5 * std::max(1.0, r.kl)) << model;
+      EXPECT_EQ(r.active_dims, active) << model;
+    }
+    EXPECT_EQ(s.curve.back().valid_active_dims, t.validate(s.params).active_dims) << model;
+  }
 }
 
 TEST(TrainConfig, EveryHyperParameterHasADescription) {

@@ -66,13 +66,15 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
 
 /// The same for every posterior including markov: coef is the (T·B) × K matrix of a_t ∈ [0, 1]
 /// for markov (padded rows unread) and must be empty for increments and marginal (a fixed).
+/// @param per_dim  if not null, resized to K and set to each latent dim's KL summed over the
+///                 sequences (nats; the dims are independent, so they add up to the total)
 /// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1] on a valid
 ///         row.
 template <class S>
 S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                 const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
                 const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                ColVec<S>* per_sequence = nullptr);
+                ColVec<S>* per_sequence = nullptr, Eigen::VectorXd* per_dim = nullptr);
 
 /// The reverse pass of kl_divergence: ADDS kl_adj · ∂KL/∂mean into mean_adj and kl_adj · ∂KL/∂var
 /// into var_adj (padded rows receive nothing). Per sequence and dim, t = 1..n over valid frames:
@@ -133,7 +135,7 @@ extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<c
                                            const Eigen::Ref<const Mat<float>>&,
                                            const Eigen::Ref<const Mat<float>>&,
                                            const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                           ColVec<float>*);
+                                           ColVec<float>*, Eigen::VectorXd*);
 extern template void kl_divergence_backward<float>(
     const LatentSpec&, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
     const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&, Index, Index, float,
@@ -142,7 +144,7 @@ extern template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref
                                            const Eigen::Ref<const Mat<double>>&,
                                            const Eigen::Ref<const Mat<double>>&,
                                            const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                           ColVec<double>*);
+                                           ColVec<double>*, Eigen::VectorXd*);
 extern template void kl_divergence_backward<double>(
     const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index, double,

@@ -124,6 +124,12 @@ class SequenceModel {
   }
   S kl_weight() const { return kl_weight_; }
 
+  /// The KL of the last forward_backward per latent dim: K values in nats, summed over its valid
+  /// frames and sequences, adding up to its BoundTerms::kl (to rounding). They show which dims
+  /// carry information (posterior collapse: a dim whose KL is ~0 is unused). Empty for models
+  /// without latents.
+  const Eigen::VectorXd& kl_per_dim() const { return kl_per_dim_; }
+
   /// Per-sequence log importance weights log p(x, z) − log q(z | x) with z drawn from q by `eps`,
   /// using the exact prior density (for IW estimates of −log p(x)); baselines return log p(x).
   /// Output: B values, in nats; the per-sequence sums are accumulated in double (for S = float
@@ -133,6 +139,7 @@ class SequenceModel {
 
  protected:
   S kl_weight_ = S(1);  ///< β of set_kl_weight
+  Eigen::VectorXd kl_per_dim_;  ///< what kl_per_dim() returns; models with latents fill it
 };
 
 /// Builds the model described by `config` (validated first).

@@ -36,6 +36,7 @@ struct LatentHeadsCache {
   Mat<S> z;          ///< copy of the sample z (markov: reparam_backward needs z_{t−1})
   Mat<S> none;       ///< an empty matrix: coef / z / coef_adj of increments and marginal
   ColVec<S> kl_seq;  ///< per-sequence KL (B), when asked for
+  Eigen::VectorXd kl_dim;  ///< per-latent-dim KL (K, nats summed over frames and sequences)
   // VarianceHead::fd: the μ head as an FdDense
   FdDenseCache<S> mean_head;
   Moments<S> head;      ///< its FD output: μ and the FD variance (rows × K)
@@ -88,8 +89,8 @@ class LatentHeads {
   Index latent() const { return mean_head_.out(); }
 
   /// Forward: fills μ (see mean()), cache.var (s²) and z (rows × K, pre-sized; 0 on padding),
-  /// and returns the KL summed over valid frames (nats); with per_sequence, also each sequence's KL
-  /// in cache.kl_seq.
+  /// and returns the KL summed over valid frames (nats); each latent dim's share in cache.kl_dim;
+  /// with per_sequence, also each sequence's KL in cache.kl_seq.
   /// @param h    rows × in hidden moments (var may be empty); rows = T·B, time-major
   /// @param eps  rows × K standard normal noise (unread on padded rows)
   /// @param mask T·B, pre-padded (checked by the caller)
