@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iostream>
+#include <limits>
 #include <set>
 
 namespace seqvi::cli {
@@ -20,9 +21,36 @@ namespace {
 struct Entry {
   std::filesystem::path sweep;
   search::TrialRecord record;
+  /// Validation KL (nats/frame) and active latent dims at the best epoch, from the trial's
+  /// checkpoint (the sweep table holds bounds only); NaN / −1 when unknown (no checkpoint yet, a
+  /// checkpoint written before active dims were recorded, or a model without latents: KL 0).
+  double valid_kl = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t active_dims = -1;
   std::filesystem::path checkpoint() const { return store::trial_checkpoint_path(sweep, record.id()); }
   bool has_bound() const { return std::isfinite(record.best_valid); }
 };
+
+/// Fills valid_kl and active_dims of the listed entries from the curve row of their best epoch.
+/// Checkpoints are replaced atomically, so reading one while its sweep runs is safe; an unreadable
+/// one leaves the entry unknown (the leaderboard is a view, not a check).
+void add_collapse_columns(std::map<std::string, std::vector<Entry>>& groups) {
+  for (auto& [dataset, entries] : groups)
+    for (auto& e : entries) {
+      if (e.record.best_epoch <= 0 || !std::filesystem::exists(e.checkpoint())) continue;
+      try {
+        const store::Checkpoint cp = store::read_checkpoint(e.checkpoint());
+        for (const auto& rec : cp.state.curve)
+          if (rec.epoch == e.record.best_epoch) {
+            e.valid_kl = rec.valid_kl;
+            e.active_dims = rec.valid_active_dims;
+          }
+      } catch (const store::CheckpointError&) {
+      }
+    }
+}
+
+std::string kl_text(const Entry& e) { return std::isfinite(e.valid_kl) ? fmt::format("{:.4f}", e.valid_kl) : "-"; }
+std::string active_text(const Entry& e) { return e.active_dims >= 0 ? std::to_string(e.active_dims) : "-"; }
 
 struct Selection {
   std::vector<std::string> dirs;
@@ -78,6 +106,8 @@ nlohmann::json entry_json(const Entry& e) {
           {"model", r.spec.model},
           {"status", search::to_string(r.state)},
           {"val_bound", e.has_bound() ? nlohmann::json(r.best_valid) : nlohmann::json(nullptr)},
+          {"val_kl", std::isfinite(e.valid_kl) ? nlohmann::json(e.valid_kl) : nlohmann::json(nullptr)},
+          {"active_dims", e.active_dims >= 0 ? nlohmann::json(e.active_dims) : nlohmann::json(nullptr)},
           {"best_epoch", r.best_epoch},
           {"epochs", r.epochs},
           {"wall_s", r.wall_s},
@@ -131,16 +161,19 @@ void print(const std::map<std::string, std::vector<Entry>>& groups, Format forma
       for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
       return q + "\"";
     };
-    std::cout << "dataset,rank,trial,model,status,val_bound,best_epoch,epochs,wall_s,sweep";
+    std::cout << "dataset,rank,trial,model,status,val_bound,val_kl,active_dims,best_epoch,epochs,wall_s,sweep";
     for (const auto& k : keys) std::cout << ',' << k;
     std::cout << '\n';
     for (const auto& [d, entries] : groups)
       for (std::size_t i = 0; i < entries.size(); ++i) {
         const auto& r = entries[i].record;
-        std::cout << fmt::format("{},{},{},{},{},{},{},{},{:.1f},{}", csv(d), i + 1, r.id(), r.spec.model,
+        const Entry& e = entries[i];
+        std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.1f},{}", csv(d), i + 1, r.id(), r.spec.model,
                                  search::to_string(r.state),
-                                 entries[i].has_bound() ? fmt::format("{:.17g}", r.best_valid) : "", r.best_epoch,
-                                 r.epochs, r.wall_s, csv(entries[i].sweep.string()));
+                                 e.has_bound() ? fmt::format("{:.17g}", r.best_valid) : "",
+                                 std::isfinite(e.valid_kl) ? fmt::format("{:.17g}", e.valid_kl) : "",
+                                 e.active_dims >= 0 ? std::to_string(e.active_dims) : "", r.best_epoch,
+                                 r.epochs, r.wall_s, csv(e.sweep.string()));
         for (const auto& k : keys) std::cout << ',' << csv(param_text(r, k));
         std::cout << '\n';
       }
@@ -148,19 +181,21 @@ void print(const std::map<std::string, std::vector<Entry>>& groups, Format forma
   }
   for (const auto& [d, entries] : groups) {
     std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> head{"#", "trial", "model", "status", "valid bound", "best epoch", "epochs", "time"};
+    std::vector<std::string> head{"#",  "trial",       "model",      "status", "valid bound",
+                                  "kl", "active dims", "best epoch", "epochs", "time"};
     head.insert(head.end(), keys.begin(), keys.end());
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const auto& r = entries[i].record;
       std::vector<std::string> row{std::to_string(i + 1), r.id(), r.spec.model, search::to_string(r.state),
-                                   bound_text(entries[i]), std::to_string(r.best_epoch), std::to_string(r.epochs),
+                                   bound_text(entries[i]), kl_text(entries[i]), active_text(entries[i]),
+                                   std::to_string(r.best_epoch), std::to_string(r.epochs),
                                    fmt::format("{:.0f}s", r.wall_s)};
       for (const auto& k : keys) row.push_back(param_text(r, k));
       rows.push_back(std::move(row));
     }
     if (format == Format::markdown) {
       std::cout << fmt::format("### {}\n\n| {} |\n|{}\n", d, fmt::join(head, " | "),
-                               [&] { std::string s; for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 6) ? "---:|" : "---|"; return s; }());
+                               [&] { std::string s; for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 8) ? "---:|" : "---|"; return s; }());
       for (const auto& row : rows) std::cout << "| " << fmt::format("{}", fmt::join(row, " | ")) << " |\n";
       std::cout << '\n';
       continue;
@@ -174,7 +209,7 @@ void print(const std::map<std::string, std::vector<Entry>>& groups, Format forma
     auto line = [&](const std::vector<std::string>& row) {
       std::string s;
       for (std::size_t c = 0; c < row.size(); ++c)
-        s += (c == 0 || (c >= 4 && c <= 7)) ? fmt::format("{:>{}}  ", row[c], width[c]) : fmt::format("{:<{}}  ", row[c], width[c]);
+        s += (c == 0 || (c >= 4 && c <= 9)) ? fmt::format("{:>{}}  ", row[c], width[c]) : fmt::format("{:<{}}  ", row[c], width[c]);
       while (!s.empty() && s.back() == ' ') s.pop_back();
       std::cout << s << '\n';
     };
@@ -262,13 +297,16 @@ void add_leaderboard_commands(CLI::App& app) {
   cmd->add_option("--dataset", lb.sel.dataset, "Only this dataset");
   cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(CLI::PositiveNumber);
   cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
-  auto* json = cmd->add_flag("--json", lb.json, "A JSON list: dataset, trial, model, status, val_bound, epochs, params, …");
+  auto* json = cmd->add_flag("--json", lb.json,
+                             "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, params, …");
   auto* csv = cmd->add_flag("--csv", lb.csv, "CSV, one row per trial");
   auto* md = cmd->add_flag("--markdown", lb.markdown, "Markdown tables, one per dataset");
   json->excludes(csv)->excludes(md);
   csv->excludes(md);
   cmd->callback([] {
-    print(select(lb.sel), lb.json ? Format::json : lb.csv ? Format::csv : lb.markdown ? Format::markdown : Format::text);
+    auto groups = select(lb.sel);
+    add_collapse_columns(groups);
+    print(groups, lb.json ? Format::json : lb.csv ? Format::csv : lb.markdown ? Format::markdown : Format::text);
   });
 
   static BestArgs best;

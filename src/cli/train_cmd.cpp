@@ -7,6 +7,7 @@
 #include "seqvi/search/toml_value.hpp"
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/dataset_file.hpp"
+#include "seqvi/train/active_dims.hpp"
 #include "seqvi/train/bernoulli_baseline.hpp"
 #include "seqvi/train/trainer.hpp"
 
@@ -103,10 +104,14 @@ class CliObserver final : public train::TrainObserver {
   bool end_epoch(const train::TrainState& s, const train::EpochRecord& r) override {
     if (!quiet_) {
       const double eta = r.wall_s * static_cast<double>(config_.epochs - r.epoch);
-      std::cout << fmt::format("epoch {:>4}/{}  train {:8.4f}  valid {:8.4f} (kl {:.4f}, recon {:.4f}){}  "
+      // Active dims next to the KL make posterior collapse visible (models with latents only).
+      const bool latent = config_.model.kind == model::ModelKind::vrae || config_.model.kind == model::ModelKind::vosp;
+      const std::string dims =
+          latent ? fmt::format(", active dims {}/{}", r.valid_active_dims, config_.model.latent) : std::string();
+      std::cout << fmt::format("epoch {:>4}/{}  train {:8.4f}  valid {:8.4f} (kl {:.4f}, recon {:.4f}{}){}  "
                                "{:>8.0f} frames/s  {:>6}  ETA {}\n",
                                r.epoch, config_.epochs, r.train_bound, r.valid_bound, r.valid_kl,
-                               r.valid_recon, r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s,
+                               r.valid_recon, dims, r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s,
                                format_duration(r.wall_s), format_duration(eta))
                 << std::flush;
     }
@@ -229,6 +234,7 @@ int run_eval(const EvalArgs& args) {
                         {"iw_nll", r.iw_samples > 0 ? nlohmann::json(r.iw_nll) : nlohmann::json(nullptr)},
                         {"iw_samples", r.iw_samples},  {"samples", r.samples}, {"split", args.split},
                         {"is_bound", r.is_bound},
+                        {"kl_per_dim", r.kl_per_dim},  {"active_dims", r.active_dims},
                         {"baseline_nll", train::independent_bernoulli_nll(dataset, args.split)}};
     std::cout << j.dump() << '\n';
     return kOk;
@@ -238,6 +244,9 @@ int run_eval(const EvalArgs& args) {
   std::cout << fmt::format("  {} {:.4f} ± {:.4f}  (kl {:.4f}, recon {:.4f}; {} sample{})\n",
                            r.is_bound ? "negative bound" : "paper-diagonal 'bound' (NOT a bound)", r.bound,
                            r.bound_stderr, r.kl, r.recon, r.samples, r.samples == 1 ? "" : "s");
+  if (!r.kl_per_dim.empty())
+    std::cout << fmt::format("  active latent dims {} of {} (KL > {} nats/frame)\n", r.active_dims,
+                             r.kl_per_dim.size(), train::kActiveDimNats);
   if (r.iw_samples > 0)
     std::cout << fmt::format("  importance-weighted -log p(x) ≈ {:.4f}  ({} samples per sequence)\n", r.iw_nll,
                              r.iw_samples);
@@ -284,7 +293,9 @@ void add_train_commands(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   eval->add_option("--kl", eval_args.kl, "Re-score with this KL mode (exact or paper-diagonal)");
   eval->add_flag("--current", eval_args.current, "Use the last parameters instead of the best ones");
-  eval->add_flag("--json", eval_args.json, "One JSON object: frames, bound, kl, recon, bound_stderr, iw_nll, iw_samples");
+  eval->add_flag("--json", eval_args.json,
+                 "One JSON object: frames, bound, kl, recon, bound_stderr, iw_nll, iw_samples, kl_per_dim "
+                 "(nats/frame per latent dim), active_dims (dims above 0.01 nats/frame)");
   eval->callback([] { run_eval(eval_args); });
 }
 

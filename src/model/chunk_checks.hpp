@@ -3,6 +3,7 @@
 #ifndef SEQVI_SRC_MODEL_CHUNK_CHECKS_HPP
 #define SEQVI_SRC_MODEL_CHUNK_CHECKS_HPP
 
+#include "seqvi/model/latent.hpp"
 #include "seqvi/model/types.hpp"
 
 #include <sstream>
@@ -82,6 +83,33 @@ void check_var(std::string_view fn, const Eigen::Ref<const Mat<S>>& var,
         fail(fn, "var(" + std::to_string(r) + ", " + std::to_string(k) + ") is " +
                      number(static_cast<double>(v)) +
                      (allow_zero ? ", must be >= 0" : ", must be > 0"));
+    }
+  }
+}
+
+/// The Gauss–Markov coefficients of `posterior` (latent.hpp): for markov, coef is (T·B) × K with
+/// 0 ≤ a ≤ 1 on valid rows (NaN passes; padded rows are not read); for increments and marginal,
+/// whose a is fixed, coef must be empty.
+template <class S>
+void check_coef(std::string_view fn, Posterior posterior, const Eigen::Ref<const Mat<S>>& coef,
+                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, Index K) {
+  if (posterior != Posterior::markov) {
+    if (coef.size() != 0)
+      fail(fn, "coef is " + std::to_string(coef.rows()) + "×" + std::to_string(coef.cols()) +
+                   ", must be empty for the " +
+                   (posterior == Posterior::increments ? std::string("increments (a = 1)")
+                                                       : std::string("marginal (a = 0)")) +
+                   " posterior");
+    return;
+  }
+  check_rows(fn, "coef", coef.rows(), coef.cols(), T, B, K);
+  for (Index r = 0; r < coef.rows(); ++r) {
+    if (mask[r] == S(0)) continue;
+    for (Index k = 0; k < K; ++k) {
+      const S a = coef(r, k);
+      if (a < S(0) || a > S(1))
+        fail(fn, "coef(" + std::to_string(r) + ", " + std::to_string(k) + ") is " +
+                     number(static_cast<double>(a)) + ", must be in [0, 1]");
     }
   }
 }

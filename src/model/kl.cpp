@@ -12,36 +12,82 @@ namespace {
 /// KL of one latent dim k of sequence b, whose valid frames are t0 … T − 1.
 template <class S>
 double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean,
-                       const Eigen::Ref<const Mat<S>>& var, Index T, Index B, Index b, Index k,
-                       Index t0) {
+                       const Eigen::Ref<const Mat<S>>& var, const detail::Coef<S>& a, Index T,
+                       Index B, Index b, Index k, Index t0) {
   using detail::KlForm;
   double sum = 0;
-  double mu_prev = 0, v_prev = 0;  // μ_{t−1}, v_{t−1}; 0 before the first valid frame
-  double cum = 0;                  // Σ_{r≤t} μ_r (normal + increments)
-  for (Index t = t0; t < T; ++t) {
-    const double mu = mean(t * B + b, k);
-    const double v = var(t * B + b, k);
-    switch (form) {
-      case KlForm::diagonal:
-        sum += v + mu * mu - 1 - std::log(v);
-        break;
-      case KlForm::wiener_marginal:
-      case KlForm::wiener_marginal_paper: {
-        const double lambda = t < T - 1 ? 2.0 : 1.0;
-        const double dmu = mu - mu_prev;
-        const double entropy = form == KlForm::wiener_marginal ? std::log(v) : std::log(v + v_prev);
-        sum += lambda * v + dmu * dmu - 1 - entropy;
-        break;
-      }
-      case KlForm::normal_increments:
-        cum += mu;
-        sum += static_cast<double>(T - t) * v + cum * cum - 1 - std::log(v);
-        break;
+  if (form == KlForm::wiener_marginal_paper) {
+    double mu_prev = 0, v_prev = 0;  // μ_{t−1}, v_{t−1}; 0 before the first valid frame
+    for (Index t = t0; t < T; ++t) {
+      const double mu = mean(t * B + b, k);
+      const double v = var(t * B + b, k);
+      const double lambda = t < T - 1 ? 2.0 : 1.0;
+      const double dmu = mu - mu_prev;
+      sum += lambda * v + dmu * dmu - 1 - std::log(v + v_prev);
+      mu_prev = mu;
+      v_prev = v;
     }
-    mu_prev = mu;
+    return 0.5 * sum;
+  }
+  // Marginal moments of q: m_t = a_t m_{t−1} + μ_t, v_t = a_t² v_{t−1} + σ²_t, m_0 = v_0 = 0.
+  // Wiener: frame t's term carries (a_{t+1} − 1)² v_t instead of (a_t − 1)² v_{t−1} (the same
+  // sum), so that a ≡ 0 adds σ²_t + σ²_t = 2σ²_t and a ≡ 1 adds σ²_t + 0: bit for bit the
+  // marginal and increments forms this code path replaced.
+  double m_prev = 0, v_prev = 0;
+  for (Index t = t0; t < T; ++t) {
+    const Index r = t * B + b;
+    const double mu = mean(r, k);
+    const double s2 = var(r, k);
+    const double at = a(r, k);
+    const double m = at * m_prev + mu;
+    const double v = at * at * v_prev + s2;
+    if (form == KlForm::wiener_markov) {
+      const double d = (at - 1) * m_prev + mu;
+      double spread = s2;
+      if (t < T - 1) {
+        const double c = static_cast<double>(a(r + B, k)) - 1;
+        spread += c * c * v;
+      }
+      sum += spread + d * d - 1 - std::log(s2);
+    } else {
+      sum += v + m * m - 1 - std::log(s2);
+    }
+    m_prev = m;
     v_prev = v;
   }
   return 0.5 * sum;
+}
+
+template <class S>
+S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+          const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+          const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, ColVec<S>* per_sequence,
+          Eigen::VectorXd* per_dim) {
+  detail::check_kl_arguments<S>("kl_divergence", spec, mean, var, coef, mask, T, B);
+  if (per_sequence != nullptr) {
+    per_sequence->resize(B);
+    per_sequence->setZero();
+  }
+  const detail::KlForm form = detail::kl_form(spec);
+  const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, coef);
+  const Index K = mean.cols();
+  if (per_dim != nullptr) {
+    per_dim->resize(K);
+    per_dim->setZero();
+  }
+  double total = 0;
+  for (Index b = 0; b < B; ++b) {
+    const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
+    double kl_b = 0;
+    for (Index k = 0; k < K && t0 < T; ++k) {
+      const double kl_bk = sequence_dim_kl<S>(form, mean, var, a, T, B, b, k, t0);
+      kl_b += kl_bk;
+      if (per_dim != nullptr) (*per_dim)[k] += kl_bk;
+    }
+    if (per_sequence != nullptr) (*per_sequence)[b] = static_cast<S>(kl_b);
+    total += kl_b;
+  }
+  return static_cast<S>(total);
 }
 
 }  // namespace
@@ -50,23 +96,16 @@ template <class S>
 S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                 const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const ColVec<S>>& mask,
                 Index T, Index B, ColVec<S>* per_sequence) {
-  detail::check_kl_arguments<S>("kl_divergence", spec, mean, var, mask, T, B);
-  if (per_sequence != nullptr) {
-    per_sequence->resize(B);
-    per_sequence->setZero();
-  }
-  const detail::KlForm form = detail::kl_form(spec);
-  const Index K = mean.cols();
-  double total = 0;
-  for (Index b = 0; b < B; ++b) {
-    const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
-    double kl_b = 0;
-    for (Index k = 0; k < K && t0 < T; ++k)
-      kl_b += sequence_dim_kl<S>(form, mean, var, T, B, b, k, t0);
-    if (per_sequence != nullptr) (*per_sequence)[b] = static_cast<S>(kl_b);
-    total += kl_b;
-  }
-  return static_cast<S>(total);
+  const Mat<S> none;
+  return kl_impl<S>(spec, mean, var, none, mask, T, B, per_sequence, nullptr);
+}
+
+template <class S>
+S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
+  return kl_impl<S>(spec, mean, var, coef, mask, T, B, per_sequence, per_dim);
 }
 
 template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
@@ -77,5 +116,15 @@ template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const 
                                       const Eigen::Ref<const Mat<double>>&,
                                       const Eigen::Ref<const ColVec<double>>&, Index, Index,
                                       ColVec<double>*);
+template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
+                                    const Eigen::Ref<const Mat<float>>&,
+                                    const Eigen::Ref<const Mat<float>>&,
+                                    const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                    ColVec<float>*, Eigen::VectorXd*);
+template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
+                                      const Eigen::Ref<const Mat<double>>&,
+                                      const Eigen::Ref<const Mat<double>>&,
+                                      const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                      ColVec<double>*, Eigen::VectorXd*);
 
 }  // namespace seqvi::model

@@ -7,85 +7,149 @@
 
 namespace seqvi::model {
 
+namespace {
+
 template <class S>
-void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                            const Eigen::Ref<const Mat<S>>& var,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj) {
+void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                      const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
+                      Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
+                      Eigen::Ref<Mat<S>>* coef_adj) {
   constexpr std::string_view fn = "kl_divergence_backward";
-  detail::check_kl_arguments<S>(fn, spec, mean, var, mask, T, B);
+  detail::check_kl_arguments<S>(fn, spec, mean, var, coef, mask, T, B);
   const Index K = mean.cols();
   detail::check_rows(fn, "mean_adj", mean_adj.rows(), mean_adj.cols(), T, B, K);
   detail::check_rows(fn, "var_adj", var_adj.rows(), var_adj.cols(), T, B, K);
+  const bool markov = spec.posterior == Posterior::markov;
+  if (markov) {
+    if (coef_adj == nullptr) detail::fail(fn, "posterior is markov: pass coef and coef_adj");
+    detail::check_rows(fn, "coef_adj", coef_adj->rows(), coef_adj->cols(), T, B, K);
+  } else if (coef_adj != nullptr && coef_adj->size() != 0) {
+    detail::fail(fn, "coef_adj is " + std::to_string(coef_adj->rows()) + "×" +
+                         std::to_string(coef_adj->cols()) + ", must be empty for posterior " +
+                         std::string(to_string(spec.posterior)));
+  }
 
   using detail::KlForm;
   const KlForm form = detail::kl_form(spec);
-  const double a = kl_adj;
-  // normal + increments: c_t = Σ_{r≤t} μ_r of the current (b, k); one buffer per call.
-  std::vector<double> cum(form == KlForm::normal_increments ? static_cast<std::size_t>(T) : 0);
+  const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, coef);
+  const double g = kl_adj;
+  // The marginal moments m_t, v_t of the current (b, k) (2 per frame); one buffer per thread,
+  // grown on demand, so a training step allocates nothing after the first with a given T.
+  thread_local std::vector<double> moments;
+  if (form != KlForm::wiener_marginal_paper && moments.size() < static_cast<std::size_t>(2 * T))
+    moments.resize(static_cast<std::size_t>(2 * T));
 
   for (Index b = 0; b < B; ++b) {
     const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
     for (Index k = 0; k < K && t0 < T; ++k) {
       auto mu = [&](Index t) { return static_cast<double>(mean(t * B + b, k)); };
-      auto v = [&](Index t) { return static_cast<double>(var(t * B + b, k)); };
+      auto s2 = [&](Index t) { return static_cast<double>(var(t * B + b, k)); };
       auto add = [&](Index t, double g_mean, double g_var) {
-        mean_adj(t * B + b, k) += static_cast<S>(a * g_mean);
-        var_adj(t * B + b, k) += static_cast<S>(a * g_var);
+        mean_adj(t * B + b, k) += static_cast<S>(g * g_mean);
+        var_adj(t * B + b, k) += static_cast<S>(g * g_var);
       };
-      switch (form) {
-        case KlForm::diagonal:
-          // ½ Σ [v + μ² − 1 − ln v]
-          for (Index t = t0; t < T; ++t) add(t, mu(t), 0.5 * (1 - 1 / v(t)));
-          break;
-        case KlForm::wiener_marginal:
-        case KlForm::wiener_marginal_paper:
-          // ½ Σ [Λ_tt v_t + (μ_t − μ_{t−1})² − 1 − ln v_t]  (or ln(v_t + v_{t−1}))
-          for (Index t = t0; t < T; ++t) {
-            const bool has_prev = t > t0, has_next = t < T - 1;
-            const double mu_prev = has_prev ? mu(t - 1) : 0.0;
-            double g_mean = mu(t) - mu_prev;
-            if (has_next) g_mean -= mu(t + 1) - mu(t);
-            const double lambda = has_next ? 2.0 : 1.0;
-            double g_var;
-            if (form == KlForm::wiener_marginal) {
-              g_var = 0.5 * (lambda - 1 / v(t));
-            } else {
-              const double v_prev = has_prev ? v(t - 1) : 0.0;
-              g_var = 0.5 * (lambda - 1 / (v(t) + v_prev));
-              if (has_next) g_var -= 0.5 / (v(t + 1) + v(t));
-            }
-            add(t, g_mean, g_var);
-          }
-          break;
-        case KlForm::normal_increments: {
-          // ½ [Σ (T − t) v_t + Σ c_t² − n − Σ ln v_t], 0-based t; ∂/∂μ_r = Σ_{t≥r} c_t.
-          double c = 0;
-          for (Index t = t0; t < T; ++t) {
-            c += mu(t);
-            cum[static_cast<std::size_t>(t)] = c;
-          }
-          double tail = 0;
-          for (Index t = T - 1; t >= t0; --t) {
-            tail += cum[static_cast<std::size_t>(t)];
-            add(t, tail, 0.5 * (static_cast<double>(T - t) - 1 / v(t)));
-          }
-          break;
+      if (form == KlForm::wiener_marginal_paper) {
+        // ½ Σ [Λ_tt v_t + (μ_t − μ_{t−1})² − 1 − ln(v_t + v_{t−1})]
+        for (Index t = t0; t < T; ++t) {
+          const bool has_prev = t > t0, has_next = t < T - 1;
+          const double mu_prev = has_prev ? mu(t - 1) : 0.0;
+          double g_mean = mu(t) - mu_prev;
+          if (has_next) g_mean -= mu(t + 1) - mu(t);
+          const double lambda = has_next ? 2.0 : 1.0;
+          const double v_prev = has_prev ? s2(t - 1) : 0.0;
+          double g_var = 0.5 * (lambda - 1 / (s2(t) + v_prev));
+          if (has_next) g_var -= 0.5 / (s2(t + 1) + s2(t));
+          add(t, g_mean, g_var);
         }
+        continue;
+      }
+      auto m_at = [&](Index t) -> double& { return moments[static_cast<std::size_t>(2 * t)]; };
+      auto v_at = [&](Index t) -> double& { return moments[static_cast<std::size_t>(2 * t + 1)]; };
+      {
+        double m = 0, v = 0;
+        for (Index t = t0; t < T; ++t) {
+          const double at = a(t * B + b, k);
+          m = at * m + mu(t);
+          v = at * at * v + s2(t);
+          m_at(t) = m;
+          v_at(t) = v;
+        }
+      }
+      // M, V: the adjoints of m_t, v_t carried from the frames after t.
+      double M = 0, V = 0;
+      for (Index t = T - 1; t >= t0; --t) {
+        const Index r = t * B + b;
+        const double at = a(r, k);
+        const double m_prev = t > t0 ? m_at(t - 1) : 0.0;
+        const double v_prev = t > t0 ? v_at(t - 1) : 0.0;
+        double g_mean, g_var, g_coef;
+        if (form == KlForm::wiener_markov) {
+          // ½ [σ²_t + d_t² + (a_t − 1)² v_{t−1} − 1 − ln σ²_t], d_t = (a_t − 1) m_{t−1} + μ_t
+          const double d = (at - 1) * m_prev + mu(t);
+          g_mean = d + M;
+          g_var = 0.5 * (1 - 1 / s2(t)) + V;
+          g_coef = (d + M) * m_prev + ((at - 1) + 2 * at * V) * v_prev;
+          const double M_prev = d * (at - 1) + at * M;
+          V = 0.5 * (at - 1) * (at - 1) + at * at * V;
+          M = M_prev;
+        } else {
+          // ½ [v_t + m_t² − 1 − ln σ²_t]
+          M += m_at(t);
+          V += 0.5;
+          g_mean = M;
+          g_var = V - 0.5 / s2(t);
+          g_coef = M * m_prev + 2 * at * V * v_prev;
+          M *= at;
+          V *= at * at;
+        }
+        add(t, g_mean, g_var);
+        if (markov) (*coef_adj)(r, k) += static_cast<S>(g * g_coef);
       }
     }
   }
 }
 
+}  // namespace
+
+template <class S>
+void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                            const Eigen::Ref<const Mat<S>>& var,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
+                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj) {
+  const Mat<S> none;
+  kl_backward_impl<S>(spec, mean, var, none, mask, T, B, kl_adj, mean_adj, var_adj, nullptr);
+}
+
+template <class S>
+void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                            const Eigen::Ref<const Mat<S>>& var,
+                            const Eigen::Ref<const Mat<S>>& coef,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
+                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
+                            Eigen::Ref<Mat<S>> coef_adj) {
+  kl_backward_impl<S>(spec, mean, var, coef, mask, T, B, kl_adj, mean_adj, var_adj, &coef_adj);
+}
+
 template void kl_divergence_backward<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                            const Eigen::Ref<const Mat<float>>&,
-                                            const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                            float, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
-template void kl_divergence_backward<double>(const LatentSpec&,
+                                             const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                             float, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
+template void kl_divergence_backward<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                             float, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>,
+                                             Eigen::Ref<Mat<float>>);
+template void kl_divergence_backward<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
+                                             const Eigen::Ref<const Mat<double>>&,
+                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                             double, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+template void kl_divergence_backward<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
                                              const Eigen::Ref<const Mat<double>>&,
                                              const Eigen::Ref<const Mat<double>>&,
                                              const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                             double, Eigen::Ref<Mat<double>>,
+                                             double, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>,
                                              Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model

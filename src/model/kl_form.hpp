@@ -7,32 +7,33 @@
 #include "seqvi/model/types.hpp"
 
 #include "chunk_checks.hpp"
+#include "latent_markov.hpp"
 
 #include <string_view>
 
 namespace seqvi::model::detail {
 
 enum class KlForm {
-  diagonal,         ///< ½ Σ [v + μ² − 1 − ln v]: wiener + increments, normal + marginal
-  wiener_marginal,  ///< ½ Σ [Λ_tt v_t + (μ_t − μ_{t−1})² − 1 − ln v_t]
-  wiener_marginal_paper,  ///< as above with ln(v_t + v_{t−1})
-  normal_increments,  ///< ½ [Σ (n − t + 1) v_t + Σ (Σ_{r≤t} μ_r)² − n − Σ ln v_t]
+  /// ½ Σ_t [σ²_t + [t < n](a_{t+1} − 1)² v_t + ((a_t − 1) m_{t−1} + μ_t)² − 1 − ln σ²_t]
+  wiener_markov,
+  /// ½ Σ_t [v_t + m_t² − 1 − ln σ²_t]
+  normal_markov,
+  /// wiener + marginal with ln(v_t + v_{t−1}) for ln v_t, Λ_tt v_t for the variance term
+  wiener_marginal_paper,
 };
 
-/// The form of a validated spec.
+/// The form of a validated spec. Every exact spec is a Markov form: increments and marginal are
+/// the cases a ≡ 1 and a ≡ 0 (latent.hpp, fixed_coef).
 inline KlForm kl_form(const LatentSpec& spec) {
-  if (spec.prior == Prior::wiener) {
-    if (spec.posterior == Posterior::increments) return KlForm::diagonal;
-    return spec.kl == KlMode::paper_diagonal ? KlForm::wiener_marginal_paper
-                                             : KlForm::wiener_marginal;
-  }
-  return spec.posterior == Posterior::marginal ? KlForm::diagonal : KlForm::normal_increments;
+  if (spec.kl == KlMode::paper_diagonal) return KlForm::wiener_marginal_paper;
+  return spec.prior == Prior::wiener ? KlForm::wiener_markov : KlForm::normal_markov;
 }
 
 /// The argument checks of kl_divergence and its backward (see kl.hpp for the rules).
 template <class S>
 void check_kl_arguments(std::string_view fn, const LatentSpec& spec,
                         const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                        const Eigen::Ref<const Mat<S>>& coef,
                         const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   validate(spec);
   check_dims(fn, T, B);
@@ -40,6 +41,7 @@ void check_kl_arguments(std::string_view fn, const LatentSpec& spec,
   check_rows(fn, "var", var.rows(), var.cols(), T, B, mean.cols());
   check_mask<S>(fn, mask, T, B, /*pre_padded=*/true);
   check_var<S>(fn, var, mask);
+  check_coef<S>(fn, spec.posterior, coef, mask, T, B, mean.cols());
 }
 
 }  // namespace seqvi::model::detail

@@ -20,6 +20,20 @@ std::string_view to_string(Posterior posterior) {
       return "increments";
     case Posterior::marginal:
       return "marginal";
+    case Posterior::markov:
+      return "markov";
+  }
+  throw std::invalid_argument("posterior has an invalid enum value");
+}
+
+double fixed_coef(Posterior posterior) {
+  switch (posterior) {
+    case Posterior::increments:
+      return 1.0;
+    case Posterior::marginal:
+      return 0.0;
+    case Posterior::markov:
+      return -1.0;
   }
   throw std::invalid_argument("posterior has an invalid enum value");
 }
@@ -66,7 +80,8 @@ Prior parse_prior(std::string_view name) {
 Posterior parse_posterior(std::string_view name) {
   if (name == "increments") return Posterior::increments;
   if (name == "marginal") return Posterior::marginal;
-  bad_name("posterior", name, "increments or marginal");
+  if (name == "markov") return Posterior::markov;
+  bad_name("posterior", name, "increments, marginal or markov");
 }
 
 KlMode parse_kl_mode(std::string_view name) {

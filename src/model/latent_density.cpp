@@ -2,6 +2,7 @@
 #include "seqvi/model/latent_density.hpp"
 
 #include "chunk_checks.hpp"
+#include "latent_markov.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -47,11 +48,14 @@ ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
   return out;
 }
 
+namespace {
+
 template <class S>
-ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
-                                const Eigen::Ref<const Mat<S>>& mean,
-                                const Eigen::Ref<const Mat<S>>& var,
-                                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+ColVec<S> log_posterior_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
+                             const Eigen::Ref<const Mat<S>>& mean,
+                             const Eigen::Ref<const Mat<S>>& var,
+                             const Eigen::Ref<const Mat<S>>& coef,
+                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   constexpr std::string_view fn = "log_posterior_density";
   detail::check_dims(fn, T, B);
   const Index K = z.cols();
@@ -60,7 +64,8 @@ ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<
   detail::check_rows(fn, "var", var.rows(), var.cols(), T, B, K);
   detail::check_mask<S>(fn, mask, T, B, /*pre_padded=*/true);
   detail::check_var<S>(fn, var, mask);
-  const bool increments = posterior == Posterior::increments;
+  detail::check_coef<S>(fn, posterior, coef, mask, T, B, K);
+  const detail::Coef<S> a = detail::coef_of<S>(posterior, coef);
   ColVec<S> out(B);
   for (Index b = 0; b < B; ++b) {
     const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
@@ -68,7 +73,9 @@ ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<
     for (Index t = t0; t < T; ++t) {
       const Index r = t * B + b;
       for (Index k = 0; k < K; ++k) {
-        const double prev = increments && t > t0 ? static_cast<double>(z(r - B, k)) : 0.0;
+        // q(z_t | z_{t−1}) = N(a_t z_{t−1} + μ_t, σ²_t); a_t z_{t−1} is 0 at t0 and for marginal.
+        const double prev =
+            t > t0 ? static_cast<double>(a(r, k)) * static_cast<double>(z(r - B, k)) : 0.0;
         sum += log_normal_kernel(static_cast<double>(z(r, k)) - prev, mean(r, k), var(r, k));
       }
     }
@@ -76,6 +83,26 @@ ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<
     out[b] = static_cast<S>(sum);
   }
   return out;
+}
+
+}  // namespace
+
+template <class S>
+ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
+                                const Eigen::Ref<const Mat<S>>& mean,
+                                const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+  const Mat<S> none;
+  return log_posterior_impl<S>(posterior, z, mean, var, none, mask, T, B);
+}
+
+template <class S>
+ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
+                                const Eigen::Ref<const Mat<S>>& mean,
+                                const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const Mat<S>>& coef,
+                                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+  return log_posterior_impl<S>(posterior, z, mean, var, coef, mask, T, B);
 }
 
 template ColVec<float> log_prior_density<float>(Prior, const Eigen::Ref<const Mat<float>>&,
@@ -92,5 +119,13 @@ template ColVec<float> log_posterior_density<float>(Posterior, const Eigen::Ref<
 template ColVec<double> log_posterior_density<double>(
     Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index);
+template ColVec<float> log_posterior_density<float>(
+    Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const ColVec<float>>&, Index, Index);
+template ColVec<double> log_posterior_density<double>(
+    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const ColVec<double>>&, Index, Index);
 
 }  // namespace seqvi::model

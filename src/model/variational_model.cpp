@@ -38,7 +38,8 @@ KeepRateSpec VariationalModel<S>::generating_keep() const {
 template <class S>
 void VariationalModel<S>::add_posterior_heads(detail::RoleTable& roles, Index in) {
   heads_ = detail::LatentHeads<S>(prototype_, roles, "rec.head", in, config_.latent,
-                                  recognition_spec().keep_rec, config_.variance_head);
+                                  recognition_spec().keep_rec, config_.variance_head,
+                                  config_.latent_spec.posterior);
 }
 
 template <class S>
@@ -54,6 +55,7 @@ BoundTerms VariationalModel<S>::run_forward(const ParamSet<S>& params, const Bat
   if (grad != nullptr) detail::check_params<S>(name_, "grad", prototype_, *grad);
   BoundTerms terms;
   terms.frames = detail::check_batch<S>(name_, config_.inputs, noise_dim(), batch, eps);
+  this->kl_per_dim_.setZero(config_.latent);
   if (batch.frames == 0 || batch.sequences == 0) return terms;
   detail::deterministic_moments<S>(batch.x, x_);
   forward(params, batch, eps, per_sequence, terms);
@@ -83,7 +85,8 @@ ColVec<double> VariationalModel<S>::log_weights(const ParamSet<S>& params,
   const Eigen::Ref<const Mat<S>> z = latent_sample();
   const ColVec<S> log_p = log_prior_density<S>(spec.prior, z, batch.mask, T, B);
   const ColVec<S> log_q = log_posterior_density<S>(spec.posterior, z, heads_.mean(heads_cache_),
-                                                   heads_cache_.var, batch.mask, T, B);
+                                                   heads_cache_.var, heads_.coef(heads_cache_),
+                                                   batch.mask, T, B);
   for (Index b = 0; b < B; ++b)
     w[b] = -static_cast<double>(nll_seq_[b]) + static_cast<double>(log_p[b]) -
            static_cast<double>(log_q[b]);
@@ -101,6 +104,7 @@ ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
     out.z.resize(0, K);
     out.posterior_mean.resize(0, K);
     out.posterior_var.resize(0, K);
+    out.posterior_coef.resize(0, 0);
     out.logits.resize(0, D);
     out.probabilities.resize(0, D);
     return out;
@@ -108,6 +112,7 @@ ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
   out.z = latent_sample();
   out.posterior_mean = heads_.mean(heads_cache_);
   out.posterior_var = heads_cache_.var;
+  out.posterior_coef = heads_.coef(heads_cache_);
   out.recognition = h_;
   out.logits = logits_;
   out.probabilities = (S(1) / (S(1) + (-logits_.array()).exp())).matrix();
@@ -129,8 +134,10 @@ template <class S>
 double VariationalModel<S>::posterior(const ParamSet<S>& params, const BatchView<S>& batch,
                                       const Eigen::Ref<const Mat<S>>& eps, bool per_sequence,
                                       Eigen::Ref<Mat<S>> z) {
-  return heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, batch.frames,
-                        batch.sequences, heads_cache_, z, per_sequence);
+  const double kl = heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, batch.frames,
+                                   batch.sequences, heads_cache_, z, per_sequence);
+  this->kl_per_dim_ = heads_cache_.kl_dim;
+  return kl;
 }
 
 template <class S>
@@ -138,8 +145,10 @@ void VariationalModel<S>::posterior_backward(const ParamSet<S>& params, const Ba
                                              const Eigen::Ref<const Mat<S>>& eps,
                                              const Eigen::Ref<const Mat<S>>& z_adj, S grad_scale,
                                              ParamSet<S>& grad, Moments<S>& h_adj) {
+  // The KL's adjoint is weighted by β (KL warm-up, SequenceModel::set_kl_weight); z's already
+  // carries grad_scale from the reconstruction.
   heads_.backward(params, h_, config_.latent_spec, eps, batch.mask, heads_cache_, z_adj,
-                  grad_scale, grad, h_adj);
+                  grad_scale * this->kl_weight_, grad, h_adj);
 }
 
 template <class S>

@@ -64,8 +64,10 @@ void write_curve(const Checker& c, hid_t loc, const std::vector<train::EpochReco
   const H5Handle g = detail::create_group(c, loc, "curve");
   std::vector<std::int64_t> epoch;
   std::vector<double> train, valid, kl, recon, wall, fps;
+  std::vector<std::int64_t> active;
   for (const auto& r : curve) {
     epoch.push_back(r.epoch);
+    active.push_back(r.valid_active_dims);
     train.push_back(r.train_bound);
     valid.push_back(r.valid_bound);
     kl.push_back(r.valid_kl);
@@ -80,6 +82,7 @@ void write_curve(const Checker& c, hid_t loc, const std::vector<train::EpochReco
   detail::write_vector(c, g.get(), "valid_recon", recon);
   detail::write_vector(c, g.get(), "wall_s", wall);
   detail::write_vector(c, g.get(), "frames_per_s", fps);
+  detail::write_vector(c, g.get(), "valid_active_dims", active);
 }
 
 std::vector<train::EpochRecord> read_curve(const Checker& c, hid_t loc) {
@@ -95,9 +98,15 @@ std::vector<train::EpochRecord> read_curve(const Checker& c, hid_t loc) {
   if (train.size() != n || valid.size() != n || kl.size() != n || recon.size() != n || wall.size() != n ||
       fps.size() != n)
     c.fail("the columns of '/curve' have different lengths");
+  // Optional: checkpoints written before it was recorded lack it (−1 = not recorded).
+  std::vector<std::int64_t> active(n, -1);
+  if (detail::has_link(c, g.get(), "valid_active_dims")) {
+    active = detail::read_int_vector(c, g.get(), "valid_active_dims");
+    if (active.size() != n) c.fail("the columns of '/curve' have different lengths");
+  }
   std::vector<train::EpochRecord> curve(n);
   for (std::size_t i = 0; i < n; ++i)
-    curve[i] = {epoch[i], train[i], valid[i], kl[i], recon[i], wall[i], fps[i]};
+    curve[i] = {epoch[i], train[i], valid[i], kl[i], recon[i], wall[i], fps[i], active[i]};
   return curve;
 }
 

@@ -99,6 +99,8 @@ const std::map<std::string, Field>& fields() {
                   [](const TrainConfig& c) { return V(c.epochs); }}},
       {"patience", {[](TrainConfig& c, const V& v, const std::string& k) { c.patience = as_int(v, k); },
                     [](const TrainConfig& c) { return V(c.patience); }}},
+      {"kl_warmup", {[](TrainConfig& c, const V& v, const std::string& k) { c.kl_warmup = as_int(v, k); },
+                     [](const TrainConfig& c) { return V(c.kl_warmup); }}},
       {"seed", {[](TrainConfig& c, const V& v, const std::string& k) {
                   const auto s = as_int(v, k);
                   if (s < 0) bad(k, std::to_string(s), "≥ 0");
@@ -123,6 +125,7 @@ void TrainConfig::validate() const {
   if (batching.max_frames < 1) bad("chunk_frames", std::to_string(batching.max_frames), "≥ 1");
   if (epochs < 1) bad("epochs", std::to_string(epochs), "≥ 1");
   if (patience < 1) bad("patience", std::to_string(patience), "≥ 1");
+  if (kl_warmup < 0) bad("kl_warmup", std::to_string(kl_warmup), "≥ 0 (0 = no warm-up)");
 }
 
 core::Params TrainConfig::to_params() const {
@@ -162,7 +165,8 @@ std::string describe_hyperparameter(const std::string& name) {
       {"keep_hidden", "fast-dropout keep rate of hidden units, in (0, 1]"},
       {"learn_keep", "learn the keep rates (true) or keep them fixed (false)"},
       {"prior", "prior on z: wiener (z_0 = 0, unit increments) | normal (N(0, I) per frame)"},
-      {"posterior", "diagonal Gaussian on increments z_t - z_(t-1) (default, KL can reach 0) | marginal"},
+      {"posterior", "diagonal Gaussian on increments z_t - z_(t-1) (default, KL can reach 0) | marginal | "
+                    "markov (z_t = a_t z_(t-1) + mu_t + sigma_t eps_t with a learned a_t in [0, 1])"},
       {"kl", "exact | paper-diagonal (the authors' approximation: below the true KL, NOT a bound)"},
       {"variance_head", "how q's variance is produced: softplus | fd (fast-dropout variance)"},
       {"step_rate", "rmsprop step rate alpha (Table 2: 1e-2 ... 1e-5)"},
@@ -180,6 +184,8 @@ std::string describe_hyperparameter(const std::string& name) {
       {"bucketing", "group chunks of similar length into batches (less padding)"},
       {"epochs", "maximum number of epochs"},
       {"patience", "stop after this many epochs without a better validation bound"},
+      {"kl_warmup", "epochs over which the training KL weight rises linearly to 1 (0 = off); "
+                    "validation and everything reported use the full KL"},
       {"seed", "trial seed: initialisation, shuffling and noise all derive from it"},
   };
   const auto it = text.find(name);
@@ -198,7 +204,7 @@ std::string hyperparameter_range(const std::string& name) {
       {"init_var_rec", "> 0"},      {"incoming", ">= 0"},       {"spectral_radius", "> 0"},
       {"bias_hidden", "finite"},    {"bias_out", "finite"},     {"batch_size", ">= 1"},
       {"chunk_frames", ">= 1"},     {"epochs", ">= 1"},         {"patience", ">= 1"},
-      {"seed", ">= 0"},
+      {"seed", ">= 0"},             {"kl_warmup", ">= 0"},
   };
   if (!fields().count(name)) throw std::invalid_argument("unknown hyper-parameter '" + name + "'");
   const auto it = text.find(name);

@@ -1,7 +1,9 @@
 #include "seqvi/train/trainer.hpp"
 
 #include "seqvi/core/rng.hpp"
+#include "seqvi/train/active_dims.hpp"
 #include "seqvi/train/init.hpp"
+#include "seqvi/train/kl_warmup.hpp"
 #include "seqvi/train/rmsprop.hpp"
 
 #include <chrono>
@@ -32,6 +34,23 @@ bool all_finite(const model::ParamSet<float>& p) {
   for (std::size_t i = 0; i < p.size(); ++i)
     if (!p[i].allFinite()) return false;
   return true;
+}
+
+/// Sets the model's KL weight back to 1 however run() returns (a KL warm-up β < 1 never outlives
+/// the training step it was set for).
+struct FullKlOnExit {
+  explicit FullKlOnExit(model::SequenceModel<float>& model) : m(model) {}
+  model::SequenceModel<float>& m;
+  FullKlOnExit(const FullKlOnExit&) = delete;
+  FullKlOnExit& operator=(const FullKlOnExit&) = delete;
+  ~FullKlOnExit() { m.set_kl_weight(1.0f); }
+};
+
+/// Adds the model's per-dim KL of its last forward pass into sum (sized on first use).
+void add_kl_per_dim(const model::SequenceModel<float>& m, std::vector<double>& sum) {
+  const Eigen::VectorXd& kl = m.kl_per_dim();
+  if (sum.size() < static_cast<std::size_t>(kl.size())) sum.resize(static_cast<std::size_t>(kl.size()), 0.0);
+  for (Eigen::Index k = 0; k < kl.size(); ++k) sum[static_cast<std::size_t>(k)] += kl[k];
 }
 
 model::BatchView<float> view(const data::Batch& b) {
@@ -103,6 +122,7 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
     for (const auto& chunks : batches) valid_batches_.push_back(data::assemble_batch(dataset_.valid, chunks));
   }
   model::BoundTerms sum;
+  std::vector<double> kl_dim;
   model::Mat<float> eps;
   for (std::size_t j = 0; j < valid_batches_.size(); ++j) {
     const data::Batch& b = valid_batches_[j];
@@ -112,6 +132,7 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
     sum.recon += t.recon;
     sum.kl += t.kl;
     sum.frames += t.frames;
+    add_kl_per_dim(*model_, kl_dim);
   }
   EvalResult r;
   r.frames = sum.frames;
@@ -119,6 +140,9 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
   r.kl = sum.kl / static_cast<double>(sum.frames);
   r.bound = r.recon + r.kl;
   r.is_bound = model::is_bound(config_.model.latent_spec);
+  for (double& kl : kl_dim) kl /= static_cast<double>(sum.frames);
+  r.kl_per_dim = std::move(kl_dim);
+  r.active_dims = count_active_dims(r.kl_per_dim);
   return r;
 }
 
@@ -133,6 +157,7 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
   const std::int64_t K = stochastic ? iw_samples : std::min<std::int64_t>(iw_samples, 1);
   std::vector<double> per_sample(static_cast<std::size_t>(S), 0.0);
   double recon = 0, kl = 0, iw_total = 0;
+  std::vector<double> kl_dim;
   std::int64_t frames = 0;
   model::Mat<float> eps;
   for (std::size_t j = 0; j < batches.size(); ++j) {
@@ -144,6 +169,7 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
       const auto t = model_->forward_backward(params, view(b), eps, nullptr, 0.0f);
       recon += t.recon;
       kl += t.kl;
+      add_kl_per_dim(*model_, kl_dim);
       per_sample[static_cast<std::size_t>(s)] += t.negative_bound();
     }
     if (K > 0) {
@@ -177,12 +203,16 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
   }
   r.iw_nll = K > 0 ? iw_total / F : 0.0;
   r.is_bound = model::is_bound(config_.model.latent_spec);
+  for (double& d : kl_dim) d /= F * static_cast<double>(S);
+  r.kl_per_dim = std::move(kl_dim);
+  r.active_dims = count_active_dims(r.kl_per_dim);
   return r;
 }
 
 TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
   if (s.status != TrialStatus::running && s.status != TrialStatus::interrupted) return s.status;
   s.status = TrialStatus::running;
+  const FullKlOnExit full_kl_on_exit(*model_);
   const Rmsprop<float> opt(config_.optimizer);
   model::ParamSet<float> grad = s.params.zeros_like();
   model::Mat<float> eps;
@@ -203,6 +233,9 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       fill_noise(eps, core::Rng(config_.seed, batch_stream(s.epoch, s.batch)));
       opt.lookahead(s.params, s.optimizer);
       grad.set_zero();
+      // KL warm-up: only the gradient sees β; t below holds the unweighted terms.
+      model_->set_kl_weight(static_cast<float>(
+          kl_warmup_weight(config_.kl_warmup, s.epoch, s.batch, static_cast<std::int64_t>(batches.size()))));
       const auto frames = b.valid_frames();
       const auto t = model_->forward_backward(s.params, view(b), eps, &grad,
                                               1.0f / static_cast<float>(frames));
@@ -223,7 +256,8 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
         return s.status;
       }
     }
-    // End of epoch: validation, curve, early stopping.
+    // End of epoch: validation, curve, early stopping — all with β = 1, the true bound.
+    model_->set_kl_weight(1.0f);
     const auto v0 = Clock::now();
     const EvalResult v = validate(s.params);
     EpochRecord rec;
@@ -232,6 +266,7 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     rec.valid_bound = v.bound;
     rec.valid_kl = v.kl;
     rec.valid_recon = v.recon;
+    rec.valid_active_dims = v.active_dims;
     rec.wall_s = s.partial_seconds + seconds_since(v0);
     rec.frames_per_s = s.partial_seconds > 0 ? static_cast<double>(s.partial_frames) / s.partial_seconds : 0.0;
     if (!std::isfinite(v.bound)) return diverge("the validation bound is not finite after epoch " + std::to_string(rec.epoch));

@@ -282,7 +282,7 @@ TEST(CliApps, ReportWritesFiguresAndTheLeaderboardFromATable) {
   const auto vosp = w.checkpoint("vosp"), vrae = w.checkpoint("vrae");
   const nlohmann::json table = nlohmann::json::array({
       {{"dataset", "synthetic chords"}, {"trial", 0}, {"model", "vosp"}, {"status", "done"}, {"val_bound", 30.5},
-       {"best_epoch", 2}, {"epochs", 2}, {"wall_s", 1.0}, {"attempts", 1},
+       {"val_kl", 1.25}, {"active_dims", 3}, {"best_epoch", 2}, {"epochs", 2}, {"wall_s", 1.0}, {"attempts", 1},
        {"params", {{"hidden", 8}, {"step_rate", 0.001}}}, {"checkpoint", vosp.string()}},
       {{"dataset", "synthetic chords"}, {"trial", 1}, {"model", "vrae"}, {"status", "done"}, {"val_bound", 31.25},
        {"best_epoch", 2}, {"epochs", 2}, {"wall_s", 75.0}, {"attempts", 1},
@@ -298,8 +298,10 @@ TEST(CliApps, ReportWritesFiguresAndTheLeaderboardFromATable) {
   expect_png(w.dir() / "sweep" / "report" / "hyperparameters_synthetic-chords.png");
   const std::string md = read_bytes(w.dir() / "sweep" / "report" / "README.md");
   EXPECT_NE(md.find("## synthetic chords"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 1 | 0 | vosp | 30.5000 | 2 | 2 | done | 1s | 0.001 |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| 2 | 1 | vrae | 31.2500 | 2 | 2 | done | 1m15s | 0.03 |"), std::string::npos) << md;
+  // KL and active dims next to the bound; a table from before they existed (trial 1) shows "-".
+  EXPECT_NE(md.find("| validation bound | KL | active dims |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 1 | 0 | vosp | 30.5000 | 1.2500 | 3 | 2 | 2 | done | 1s | 0.001 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 2 | 1 | vrae | 31.2500 | - | - | 2 | 2 | done | 1m15s | 0.03 |"), std::string::npos) << md;
   EXPECT_NE(md.find("Trials: 1 diverged, 2 done."), std::string::npos) << md;
   EXPECT_NE(md.find("![learning curves of the best trials](curves_synthetic-chords.png)"), std::string::npos);
 }

@@ -264,6 +264,14 @@ TEST(CliLeaderboard, FormatsPoolSweepsAndBestExportsAModelThatEvaluates) {
   for (std::size_t i = 0; i < list.size(); ++i) {
     for (const char* key : {"dataset", "trial", "model", "status", "val_bound", "epochs", "params"})
       EXPECT_TRUE(list[i].contains(key)) << key;
+    // Collapse made visible: the validation KL and active dims at the best epoch, from the
+    // trial's checkpoint, below the bound and within the latent size.
+    ASSERT_TRUE(list[i]["val_kl"].is_number()) << list[i].dump();
+    ASSERT_TRUE(list[i]["active_dims"].is_number_integer()) << list[i].dump();
+    EXPECT_GE(list[i]["val_kl"].get<double>(), 0.0);
+    EXPECT_LT(list[i]["val_kl"].get<double>(), list[i]["val_bound"].get<double>());
+    EXPECT_GE(list[i]["active_dims"].get<std::int64_t>(), 0);
+    EXPECT_LE(list[i]["active_dims"].get<std::int64_t>(), list[i]["params"]["latent"].get<std::int64_t>());
     if (i > 0) {
       EXPECT_LE(list[i - 1]["val_bound"].get<double>(), list[i]["val_bound"].get<double>());
     }
@@ -271,12 +279,14 @@ TEST(CliLeaderboard, FormatsPoolSweepsAndBestExportsAModelThatEvaluates) {
   const Outcome top = seqvi({"leaderboard", (dir / "a").string(), (dir / "b").string(), "--top", "2", "--csv"}, dir.path());
   ASSERT_EQ(top.code, 0);
   EXPECT_EQ(std::count(top.out.begin(), top.out.end(), '\n'), 3) << top.out;  // header + 2
-  EXPECT_EQ(top.out.rfind("dataset,rank,trial,model,status,val_bound", 0), 0u) << top.out;
+  EXPECT_EQ(top.out.rfind("dataset,rank,trial,model,status,val_bound,val_kl,active_dims", 0), 0u) << top.out;
   const Outcome md = seqvi({"leaderboard", (dir / "a").string(), "--markdown"}, dir.path());
   EXPECT_NE(md.out.find("### jsb"), std::string::npos) << md.out;
   EXPECT_NE(md.out.find("| 1 | "), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| valid bound | kl | active dims |"), std::string::npos) << md.out;
   const Outcome text = seqvi({"leaderboard", (dir / "a").string()}, dir.path());
   EXPECT_NE(text.out.find(list[0]["trial"].get<std::string>()), std::string::npos);
+  EXPECT_NE(text.out.find("active dims"), std::string::npos) << text.out;
 
   const Outcome best = seqvi({"best", (dir / "a").string(), (dir / "b").string(), "--dataset", "jsb", "-o",
                               (dir / "model.h5").string()}, dir.path());

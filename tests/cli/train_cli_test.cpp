@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -124,6 +125,10 @@ TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
   EXPECT_NE(run.out.find("frames/s"), std::string::npos);
   EXPECT_NE(run.out.find("ETA"), std::string::npos);
   EXPECT_NE(run.out.find("independent-Bernoulli baseline"), std::string::npos);
+  EXPECT_NE(run.out.find(", active dims "), std::string::npos) << "progress lines show collapse";
+  ASSERT_FALSE(cp.state.curve.empty());
+  EXPECT_GE(cp.state.curve.back().valid_active_dims, 0);
+  EXPECT_LE(cp.state.curve.back().valid_active_dims, 8);
 
   // seqvi eval: the test bound and an importance-weighted estimate that does not exceed it.
   const Outcome eval = seqvi({"eval", (dir / "vosp.h5").string(), "--data", jsb().string(), "--split", "test",
@@ -136,6 +141,18 @@ TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
   EXPECT_NEAR(j["bound"].get<double>(), j["kl"].get<double>() + j["recon"].get<double>(), 1e-9);
   EXPECT_LE(j["iw_nll"].get<double>(), j["bound"].get<double>() + 3 * j["bound_stderr"].get<double>());
   EXPECT_LT(j["bound"].get<double>(), j["baseline_nll"].get<double>());
+  // The KL split by latent dim adds up to the KL; active dims count those above 0.01 nats/frame.
+  const auto per_dim = j["kl_per_dim"].get<std::vector<double>>();
+  ASSERT_EQ(per_dim.size(), 8u);
+  double sum = 0;
+  std::int64_t active = 0;
+  for (double d : per_dim) {
+    EXPECT_GE(d, 0.0);
+    sum += d;
+    active += d > 0.01 ? 1 : 0;
+  }
+  EXPECT_NEAR(sum, j["kl"].get<double>(), 1e-6 * std::max(1.0, sum));
+  EXPECT_EQ(j["active_dims"].get<std::int64_t>(), active);
 }
 
 /// A VOSP whose weights are all zero: x is independent of z, p(x_t,k) = σ(b_k), and q(d_t) = N(0, s²) with
@@ -193,7 +210,8 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
   const auto config = seqvi::train::from_params(hp);
   seqvi::train::Trainer trainer(config, dataset);
   seqvi::train::TrainState state = trainer.initial_state();
-  const double a = 0.3;
+  const double a = 0.3;          // latent dim 0: s² ≈ 0.85, KL ≈ 0.006 nats/frame (inactive)
+  const double a_active = -3.0;  // latent dim 1: s² ≈ 0.049, KL ≈ 1.0 nats/frame (active)
   std::vector<double> b(88);
   for (int k = 0; k < 88; ++k) b[k] = -3.0 + 0.05 * k;
   int var_biases = 0, output_biases = 0;
@@ -202,7 +220,8 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
     m.setZero();
     const std::string& name = state.params.name(i);
     if (name.size() > 6 && name.ends_with(".var.b")) {
-      m.setConstant(static_cast<float>(a));
+      m(0, 0) = static_cast<float>(a);
+      m(0, 1) = static_cast<float>(a_active);
       ++var_biases;
     } else if (trainer.model().role(i) == seqvi::model::ParamRole::output_bias) {
       for (int k = 0; k < 88; ++k) m(0, k) = static_cast<float>(b[k]);
@@ -224,8 +243,14 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
       recon += test.frame(f)[k] ? std::log1p(std::exp(-logit)) : std::log1p(std::exp(logit));
     }
   recon /= static_cast<double>(test.frames());
-  const double s2 = std::log1p(std::exp(static_cast<double>(static_cast<float>(a)))) + 1e-4;
-  const double kl = 2 * 0.5 * (s2 - 1 - std::log(s2));  // two latent dims, per frame
+  auto dim_kl = [](double bias) {  // ½(s² − 1 − ln s²) per frame, s² = softplus(bias) + 1e-4
+    const double s2 = std::log1p(std::exp(static_cast<double>(static_cast<float>(bias)))) + 1e-4;
+    return 0.5 * (s2 - 1 - std::log(s2));
+  };
+  const double kl0 = dim_kl(a), kl1 = dim_kl(a_active);
+  ASSERT_LT(kl0, 0.01);
+  ASSERT_GT(kl1, 0.01);
+  const double kl = kl0 + kl1;  // two latent dims, per frame
 
   const Outcome eval = seqvi({"eval", (dir / "tiny.h5").string(), "--data", jsb().string(), "--split", "test",
                               "--samples", "3", "--iw", "4", "--json"}, dir.path());
@@ -234,6 +259,11 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
   EXPECT_EQ(j["frames"].get<std::int64_t>(), test.frames());
   EXPECT_NEAR(j["recon"].get<double>(), recon, 1e-4 * recon);
   EXPECT_NEAR(j["kl"].get<double>(), kl, 1e-4);
+  const auto per_dim = j["kl_per_dim"].get<std::vector<double>>();
+  ASSERT_EQ(per_dim.size(), 2u);
+  EXPECT_NEAR(per_dim[0], kl0, 1e-5);
+  EXPECT_NEAR(per_dim[1], kl1, 1e-4);
+  EXPECT_EQ(j["active_dims"].get<std::int64_t>(), 1);
   EXPECT_NEAR(j["bound"].get<double>(), recon + kl, 1e-4 * recon);
   EXPECT_NEAR(j["bound_stderr"].get<double>(), 0.0, 1e-6) << "the noise cannot matter here";
   // −log p(x) = recon exactly here; the IW estimate lies between it and the bound.

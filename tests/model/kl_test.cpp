@@ -10,6 +10,7 @@
 #include <numbers>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace seqvi::model {
@@ -381,6 +382,180 @@ TEST(ModelKl, FloatInstantiationMatchesDouble) {
     EXPECT_LT((mf.cast<double>() - md).cwiseAbs().maxCoeff(), 1e-4) << name(spec);
     EXPECT_LT((vf.cast<double>() - vd).cwiseAbs().maxCoeff(), 1e-4) << name(spec);
   }
+}
+
+
+// ---- The Gauss–Markov posterior -------------------------------------------------------------
+
+double kl_markov(Prior prior, const MatD& mean, const MatD& var, const MatD& coef, const ColD& mask,
+                 Index T, Index B, ColD* per_sequence = nullptr) {
+  return kl_divergence<double>({prior, Posterior::markov, KlMode::exact}, mean, var, coef, mask, T,
+                               B, per_sequence);
+}
+
+TEST(ModelKl, MarkovMatchesTheDenseGaussianKlForBothPriors) {
+  // Dense T×T covariance of q (A⁻¹ diag(v) A⁻ᵀ) and of p, KL by Cholesky; T = 1..7 with lengths
+  // 0, 1, T and in between in one padded batch, a ∈ [0.05, 0.95] and the ends 0 and 1.
+  const Index K = 2;
+  for (auto seed : ci_seeds())
+    for (Index T = 1; T <= 7; ++T)
+      for (const auto& lengths : lengths_for(T))
+        for (const auto& range : {std::pair{0.05, 0.95}, std::pair{0.0, 1.0}}) {
+          const auto c = random_chunk(T, lengths, K, seed * 100 + static_cast<std::uint64_t>(T));
+          const MatD coef = test::random_coef(c, seed + 7, range.first, range.second);
+          for (Prior prior : {Prior::wiener, Prior::normal}) {
+            ColD per_sequence;
+            const double total = kl_markov(prior, c.mean, c.var, coef, c.mask, T, c.B, &per_sequence);
+            ASSERT_EQ(per_sequence.size(), c.B);
+            double brute_total = 0;
+            for (Index b = 0; b < c.B; ++b) {
+              const Index n = lengths[static_cast<std::size_t>(b)];
+              double brute = 0;
+              for (Index k = 0; k < K; ++k) {
+                const auto q = test::dense_markov_posterior(
+                    test::valid_column(c.mean, T, c.B, b, k, n),
+                    test::valid_column(c.var, T, c.B, b, k, n),
+                    test::valid_column(coef, T, c.B, b, k, n));
+                brute += test::dense_kl(q, test::dense_prior(prior, n));
+              }
+              EXPECT_NEAR(per_sequence[b], brute, 1e-10 * std::max(1.0, brute))
+                  << to_string(prior) << ", T " << T << ", sequence " << b << " of length " << n;
+              brute_total += brute;
+            }
+            EXPECT_NEAR(total, brute_total, 1e-10 * std::max(1.0, brute_total)) << to_string(prior);
+          }
+        }
+}
+
+TEST(ModelKl, MarkovWithCoefficientOneIsIncrementsAndZeroIsMarginalExactly) {
+  for (auto seed : ci_seeds())
+    for (Prior prior : {Prior::wiener, Prior::normal})
+      for (Posterior fixed : {Posterior::increments, Posterior::marginal}) {
+        SCOPED_TRACE(std::string(to_string(prior)) + ", " + std::string(to_string(fixed)));
+        const auto c = random_chunk(6, {6, 3, 1, 0}, 3, seed);
+        MatD coef = MatD::Constant(c.mean.rows(), c.K, fixed_coef(fixed));
+        test::fill_padding(coef, c.mask, 9.0);
+        const LatentSpec markov{prior, Posterior::markov, KlMode::exact};
+        const LatentSpec old{prior, fixed, KlMode::exact};
+        ColD seq_markov, seq_old;
+        const double v_markov = kl_markov(prior, c.mean, c.var, coef, c.mask, c.T, c.B, &seq_markov);
+        const double v_old = kl(old, c.mean, c.var, c.mask, c.T, c.B, &seq_old);
+        EXPECT_EQ(v_markov, v_old);
+        EXPECT_TRUE(seq_markov == seq_old);
+        MatD m1 = MatD::Zero(c.mean.rows(), c.K), v1 = m1, a1 = m1, m2 = m1, v2 = m1;
+        kl_divergence_backward<double>(markov, c.mean, c.var, coef, c.mask, c.T, c.B, 1.0, m1, v1,
+                                       a1);
+        kl_divergence_backward<double>(old, c.mean, c.var, c.mask, c.T, c.B, 1.0, m2, v2);
+        EXPECT_TRUE(m1 == m2);
+        EXPECT_TRUE(v1 == v2);
+      }
+}
+
+TEST(ModelKl, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
+  for (Prior prior : {Prior::wiener, Prior::normal})
+    for (auto seed : ci_seeds()) {
+      SCOPED_TRACE(std::string(to_string(prior)) + ", seed " + std::to_string(seed));
+      const LatentSpec spec{prior, Posterior::markov, KlMode::exact};
+      const auto c = random_chunk(6, {6, 3, 1, 0}, 2, seed);
+      const MatD coef0 = test::random_coef(c, seed + 3);
+      auto value = [&](const Eigen::VectorXd& x) {
+        MatD mean = c.mean, var = c.var, coef = coef0;
+        test::unpack(x, {&mean, &var, &coef});
+        return kl_markov(prior, mean, var, coef, c.mask, c.T, c.B);
+      };
+      auto gradient = [&](const Eigen::VectorXd& x) {
+        MatD mean = c.mean, var = c.var, coef = coef0;
+        test::unpack(x, {&mean, &var, &coef});
+        MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj,
+             coef_adj = mean_adj;
+        kl_divergence_backward<double>(spec, mean, var, coef, c.mask, c.T, c.B, 1.0, mean_adj,
+                                       var_adj, coef_adj);
+        return test::pack({&mean_adj, &var_adj, &coef_adj});
+      };
+      testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var, &coef0}),
+                               {{"mean", c.mean.size()}, {"var", c.var.size()},
+                                {"coef", coef0.size()}});
+      // Scaled by kl_adj and added into what is there.
+      MatD m = MatD::Ones(c.mean.rows(), c.K), v = m, a = m;
+      MatD mu = MatD::Zero(c.mean.rows(), c.K), vu = mu, au = mu;
+      kl_divergence_backward<double>(spec, c.mean, c.var, coef0, c.mask, c.T, c.B, 2.5, m, v, a);
+      kl_divergence_backward<double>(spec, c.mean, c.var, coef0, c.mask, c.T, c.B, 1.0, mu, vu, au);
+      EXPECT_LT((a - (MatD::Ones(c.mean.rows(), c.K) + 2.5 * au)).cwiseAbs().maxCoeff(), 1e-12);
+      for (Index r = 0; r < c.mask.size(); ++r)
+        if (c.mask[r] == 0) {
+          EXPECT_EQ(au.row(r).cwiseAbs().sum(), 0.0) << "padded row " << r;
+        }
+    }
+}
+
+TEST(ModelKl, MarkovReachesZeroAtEachPriorsOwnDynamics) {
+  // Wiener: a = 1, μ = 0, σ² = 1 is the prior; normal: a = 0, μ = 0, σ² = 1. An unused dim can
+  // sit there with KL 0, and the gradient vanishes.
+  const auto c = random_chunk(5, {5, 2, 1, 0}, 3, 4);
+  const MatD mean = MatD::Zero(c.mean.rows(), c.K), var = MatD::Ones(c.mean.rows(), c.K);
+  for (Prior prior : {Prior::wiener, Prior::normal}) {
+    const MatD coef = MatD::Constant(c.mean.rows(), c.K, prior == Prior::wiener ? 1.0 : 0.0);
+    EXPECT_EQ(kl_markov(prior, mean, var, coef, c.mask, c.T, c.B), 0.0) << to_string(prior);
+    MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, a = m;
+    kl_divergence_backward<double>({prior, Posterior::markov, KlMode::exact}, mean, var, coef,
+                                   c.mask, c.T, c.B, 1.0, m, v, a);
+    EXPECT_EQ(m.cwiseAbs().maxCoeff(), 0.0);
+    EXPECT_EQ(v.cwiseAbs().maxCoeff(), 0.0);
+    EXPECT_EQ(a.cwiseAbs().maxCoeff(), 0.0);
+  }
+}
+
+TEST(ModelKl, MarkovRejectsMissingOrOutOfRangeCoefficientsNamingThem) {
+  const auto c = random_chunk(4, {4, 2}, 2, 5);
+  const LatentSpec spec{Prior::wiener, Posterior::markov, KlMode::exact};
+  MatD coef = test::random_coef(c, 6);
+  std::string msg = test::invalid_argument_message(
+      [&] { kl_divergence<double>(spec, c.mean, c.var, c.mask, c.T, c.B); });
+  EXPECT_NE(msg.find("coef has 0 rows"), std::string::npos) << msg;
+  coef(c.mean.rows() - 1, 1) = 1.5;
+  msg = test::invalid_argument_message([&] { kl_markov(Prior::wiener, c.mean, c.var, coef, c.mask, c.T, c.B); });
+  EXPECT_NE(msg.find("coef(7, 1) is 1.5, must be in [0, 1]"), std::string::npos) << msg;
+  msg = test::invalid_argument_message([&] {
+    kl_divergence<double>({Prior::wiener, Posterior::marginal, KlMode::exact}, c.mean, c.var, coef,
+                          c.mask, c.T, c.B);
+  });
+  EXPECT_NE(msg.find("must be empty for the marginal (a = 0) posterior"), std::string::npos) << msg;
+}
+
+TEST(ModelKl, MarkovFloatInstantiationMatchesDouble) {
+  const auto c = random_chunk(6, {6, 3, 1, 0}, 2, 8);
+  const MatD coef = test::random_coef(c, 9);
+  for (Prior prior : {Prior::wiener, Prior::normal}) {
+    const LatentSpec spec{prior, Posterior::markov, KlMode::exact};
+    const double want = kl_markov(prior, c.mean, c.var, coef, c.mask, c.T, c.B);
+    const Mat<float> mf = c.mean.cast<float>(), vf = c.var.cast<float>(), af = coef.cast<float>();
+    const ColVec<float> maskf = c.mask.cast<float>();
+    const float got = kl_divergence<float>(spec, mf, vf, af, maskf, c.T, c.B);
+    EXPECT_NEAR(got, want, 1e-5 * std::max(1.0, want));
+  }
+}
+
+
+TEST(ModelKl, PerDimKlIsEachDimsOwnKlAndSumsToTheTotal) {
+  // Dims are independent: the per-dim KL equals the KL of a chunk holding that column alone.
+  const auto c = random_chunk(6, {6, 3, 1, 0}, 3, 31);
+  const MatD coef = test::random_coef(c, 32);
+  for (Prior prior : {Prior::wiener, Prior::normal})
+    for (Posterior posterior : {Posterior::increments, Posterior::marginal, Posterior::markov}) {
+      const LatentSpec spec{prior, posterior, KlMode::exact};
+      const MatD a = posterior == Posterior::markov ? coef : MatD();
+      Eigen::VectorXd per_dim;
+      const double total =
+          kl_divergence<double>(spec, c.mean, c.var, a, c.mask, c.T, c.B, nullptr, &per_dim);
+      ASSERT_EQ(per_dim.size(), c.K);
+      EXPECT_NEAR(per_dim.sum(), total, 1e-12 * std::max(1.0, total));
+      for (Index k = 0; k < c.K; ++k) {
+        const MatD ak = posterior == Posterior::markov ? MatD(coef.col(k)) : MatD();
+        const double alone = kl_divergence<double>(spec, MatD(c.mean.col(k)), MatD(c.var.col(k)),
+                                                   ak, c.mask, c.T, c.B);
+        EXPECT_NEAR(per_dim[k], alone, 1e-12 * std::max(1.0, alone)) << to_string(spec) << ", dim " << k;
+      }
+    }
 }
 
 }  // namespace

@@ -139,5 +139,66 @@ TEST(ModelLatentDensity, FloatInstantiationMatchesDouble) {
   EXPECT_LT((qf.cast<double>() - qd).cwiseAbs().maxCoeff(), 1e-4);
 }
 
+
+TEST(ModelLatentDensity, MarkovMatchesTheDenseDensityAndItsFixedCasesExactly) {
+  for (auto seed : ci_seeds()) {
+    const auto c = random_chunk(7, {7, 4, 1, 0}, 2, seed);
+    const MatD coef = test::random_coef(c, seed + 9);
+    std::mt19937_64 rng(seed + 50);
+    MatD z = 2.0 * test::normal_matrix(c.mean.rows(), c.K, rng);
+    test::fill_padding(z, c.mask, 0.0);
+    const ColD got =
+        log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T, c.B);
+    ASSERT_EQ(got.size(), c.B);
+    for (Index b = 0; b < c.B; ++b) {
+      const Index n = c.lengths[static_cast<std::size_t>(b)];
+      double want = 0;
+      for (Index k = 0; k < c.K; ++k)
+        want += test::dense_log_density(
+            test::valid_column(z, c.T, c.B, b, k, n),
+            test::dense_markov_posterior(test::valid_column(c.mean, c.T, c.B, b, k, n),
+                                         test::valid_column(c.var, c.T, c.B, b, k, n),
+                                         test::valid_column(coef, c.T, c.B, b, k, n)));
+      EXPECT_NEAR(got[b], want, 1e-10 * std::max(1.0, std::abs(want))) << "sequence " << b;
+    }
+    for (Posterior fixed : {Posterior::increments, Posterior::marginal}) {
+      MatD a = MatD::Constant(c.mean.rows(), c.K, fixed_coef(fixed));
+      test::fill_padding(a, c.mask, 9.0);
+      EXPECT_TRUE(
+          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, a, c.mask, c.T, c.B) ==
+          log_posterior_density<double>(fixed, z, c.mean, c.var, c.mask, c.T, c.B))
+          << to_string(fixed);
+    }
+  }
+}
+
+TEST(ModelLatentDensity, MarkovMonteCarloLogRatioApproachesTheAnalyticKl) {
+  // E_q[log q(z) − log p(z)] over reparam samples is kl_divergence, within 5 standard errors.
+  const auto c = random_chunk(5, {5, 3, 1}, 2, 21);
+  const MatD coef = test::random_coef(c, 22);
+  for (Prior prior : {Prior::wiener, Prior::normal}) {
+    const double kl = kl_divergence<double>({prior, Posterior::markov, KlMode::exact}, c.mean,
+                                            c.var, coef, c.mask, c.T, c.B);
+    std::mt19937_64 rng(23);
+    const int draws = 20000;
+    double sum = 0, sum_sq = 0;
+    for (int i = 0; i < draws; ++i) {
+      const MatD eps = test::normal_matrix(c.mean.rows(), c.K, rng);
+      const MatD z =
+          reparam<double>(Posterior::markov, c.mean, c.var, coef, eps, c.mask, c.T, c.B);
+      const double d =
+          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T,
+                                        c.B)
+              .sum() -
+          log_prior_density<double>(prior, z, c.mask, c.T, c.B).sum();
+      sum += d;
+      sum_sq += d * d;
+    }
+    const double mean = sum / draws;
+    const double se = std::sqrt((sum_sq / draws - mean * mean) / draws);
+    EXPECT_NEAR(mean, kl, 5 * se) << to_string(prior);
+  }
+}
+
 }  // namespace
 }  // namespace seqvi::model

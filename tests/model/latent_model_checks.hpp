@@ -76,33 +76,34 @@ inline void check_log_weights_identity(ModelKind kind, std::uint64_t seed) {
   }
 }
 
-/// Changing x and ε on padded rows (to NaN) changes neither the terms nor the gradient nor the
+/// (default spec and the markov posterior) Changing x and ε on padded rows (to NaN) changes neither the terms nor the gradient nor the
 /// log weights.
 inline void check_padding_invariance(ModelKind kind, std::uint64_t seed) {
-  for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
-    const ModelConfig config = tiny_config(kind, {}, head);
-    SCOPED_TRACE(describe(config));
-    auto m = model::make_model<double>(config);
-    const ParamSet<double> params = random_params(*m, seed);
-    const Chunk<double> clean = tiny_chunk(*m, seed);
-    Chunk<double> junk = clean;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (Index r = 0; r < junk.x.rows(); ++r)
-      if (junk.mask[r] == 0) {
-        junk.x.row(r).setConstant(nan);
-        junk.eps.row(r).setConstant(nan);
-      }
-    ParamSet<double> g1 = params.zeros_like(), g2 = params.zeros_like();
-    const auto t1 = m->forward_backward(params, clean.view(), clean.eps, &g1, 1.0);
-    const auto t2 = m->forward_backward(params, junk.view(), junk.eps, &g2, 1.0);
-    EXPECT_EQ(t1.recon, t2.recon);
-    EXPECT_EQ(t1.kl, t2.kl);
-    EXPECT_EQ(t1.frames, 9);
-    EXPECT_EQ(t2.frames, 9);
-    EXPECT_TRUE(g1.flatten() == g2.flatten());
-    EXPECT_TRUE(m->log_weights(params, clean.view(), clean.eps) ==
-                m->log_weights(params, junk.view(), junk.eps));
-  }
+  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::wiener, Posterior::markov}})
+    for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
+      const ModelConfig config = tiny_config(kind, spec, head);
+      SCOPED_TRACE(describe(config));
+      auto m = model::make_model<double>(config);
+      const ParamSet<double> params = random_params(*m, seed);
+      const Chunk<double> clean = tiny_chunk(*m, seed);
+      Chunk<double> junk = clean;
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      for (Index r = 0; r < junk.x.rows(); ++r)
+        if (junk.mask[r] == 0) {
+          junk.x.row(r).setConstant(nan);
+          junk.eps.row(r).setConstant(nan);
+        }
+      ParamSet<double> g1 = params.zeros_like(), g2 = params.zeros_like();
+      const auto t1 = m->forward_backward(params, clean.view(), clean.eps, &g1, 1.0);
+      const auto t2 = m->forward_backward(params, junk.view(), junk.eps, &g2, 1.0);
+      EXPECT_EQ(t1.recon, t2.recon);
+      EXPECT_EQ(t1.kl, t2.kl);
+      EXPECT_EQ(t1.frames, 9);
+      EXPECT_EQ(t2.frames, 9);
+      EXPECT_TRUE(g1.flatten() == g2.flatten());
+      EXPECT_TRUE(m->log_weights(params, clean.view(), clean.eps) ==
+                  m->log_weights(params, junk.view(), junk.eps));
+    }
 }
 
 /// The chunk with column b dropped (B − 1 sequences).
@@ -146,6 +147,45 @@ inline void check_empty_sequence(ModelKind kind, std::uint64_t seed) {
   EXPECT_EQ(w1[1], 0.0);
   EXPECT_NEAR(w1[0], w2[0], 1e-12 * std::abs(w2[0]));
   EXPECT_NEAR(w1[2], w2[1], 1e-12 * std::abs(w2[1]));
+}
+
+
+/// KL warm-up: with set_kl_weight(β) the gradient is that of recon + β·KL (finite differences of
+/// that objective, markov and default specs, both heads), the returned terms stay unweighted, and
+/// β outside [0, 1] is rejected.
+inline void check_kl_weight(ModelKind kind, std::uint64_t seed) {
+  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::normal, Posterior::markov}})
+    for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
+      const ModelConfig config = tiny_config(kind, spec, head);
+      SCOPED_TRACE(describe(config));
+      auto m = model::make_model<double>(config);
+      const ParamSet<double> params = random_params(*m, seed);
+      const Chunk<double> chunk = tiny_chunk(*m, seed);
+      const auto full = m->forward_backward(params, chunk.view(), chunk.eps, nullptr, 0.0);
+      const double beta = 0.3;
+      m->set_kl_weight(beta);
+      ParamSet<double> p = params;
+      const auto value = [&](const Eigen::VectorXd& x) {
+        p.unflatten(x);
+        const auto t = m->forward_backward(p, chunk.view(), chunk.eps, nullptr, 0.0);
+        return t.recon + beta * t.kl;
+      };
+      const auto gradient = [&](const Eigen::VectorXd& x) {
+        p.unflatten(x);
+        ParamSet<double> g = p.zeros_like();
+        m->forward_backward(p, chunk.view(), chunk.eps, &g, 1.0);
+        return Eigen::VectorXd(g.flatten());
+      };
+      expect_gradient(value, gradient, params.flatten(), param_blocks(params));
+      ParamSet<double> g = params.zeros_like();
+      const auto weighted = m->forward_backward(params, chunk.view(), chunk.eps, &g, 1.0);
+      EXPECT_EQ(weighted.kl, full.kl);  // the terms are never weighted
+      EXPECT_EQ(weighted.recon, full.recon);
+      EXPECT_EQ(m->kl_weight(), beta);
+      EXPECT_THROW(m->set_kl_weight(1.5), std::invalid_argument);
+      EXPECT_THROW(m->set_kl_weight(-0.1), std::invalid_argument);
+      EXPECT_EQ(m->kl_weight(), beta);
+    }
 }
 
 }  // namespace seqvi::testing::models

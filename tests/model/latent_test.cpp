@@ -20,8 +20,9 @@ std::string message_of(F&& f) {
 
 TEST(ModelLatent, NamesRoundTripThroughParse) {
   for (Prior p : {Prior::wiener, Prior::normal}) EXPECT_EQ(parse_prior(to_string(p)), p);
-  for (Posterior q : {Posterior::increments, Posterior::marginal})
+  for (Posterior q : {Posterior::increments, Posterior::marginal, Posterior::markov})
     EXPECT_EQ(parse_posterior(to_string(q)), q);
+  EXPECT_EQ(to_string(Posterior::markov), "markov");
   for (KlMode m : {KlMode::exact, KlMode::paper_diagonal})
     EXPECT_EQ(parse_kl_mode(to_string(m)), m);
   EXPECT_EQ(to_string(KlMode::paper_diagonal), "paper-diagonal");
@@ -32,7 +33,7 @@ TEST(ModelLatent, ParseErrorsNameTheValueAndTheAllowedValues) {
             "kl is 'paper', must be exact or paper-diagonal");
   EXPECT_EQ(message_of([] { parse_prior("gauss"); }), "prior is 'gauss', must be wiener or normal");
   EXPECT_EQ(message_of([] { parse_posterior("Marginal"); }),
-            "posterior is 'Marginal', must be increments or marginal");
+            "posterior is 'Marginal', must be increments, marginal or markov");
   EXPECT_EQ(message_of([] { parse_kl_mode("paper_diagonal"); }),
             "kl is 'paper_diagonal', must be exact or paper-diagonal");
 }
@@ -48,7 +49,7 @@ TEST(ModelLatent, DefaultIsWienerPriorIncrementsPosteriorExactKl) {
 
 TEST(ModelLatent, PaperDiagonalIsValidOnlyForTheMarginalPosteriorWithTheWienerPrior) {
   for (Prior p : {Prior::wiener, Prior::normal})
-    for (Posterior q : {Posterior::increments, Posterior::marginal}) {
+    for (Posterior q : {Posterior::increments, Posterior::marginal, Posterior::markov}) {
       EXPECT_NO_THROW(validate({p, q, KlMode::exact}));
       const LatentSpec paper{p, q, KlMode::paper_diagonal};
       if (p == Prior::wiener && q == Posterior::marginal) {
@@ -64,7 +65,14 @@ TEST(ModelLatent, PaperDiagonalIsValidOnlyForTheMarginalPosteriorWithTheWienerPr
     }
 }
 
+TEST(ModelLatent, IncrementsAndMarginalAreTheFixedCoefficientCasesOfMarkov) {
+  EXPECT_EQ(fixed_coef(Posterior::increments), 1.0);
+  EXPECT_EQ(fixed_coef(Posterior::marginal), 0.0);
+  EXPECT_LT(fixed_coef(Posterior::markov), 0.0);  // no fixed a: the heads emit it
+}
+
 TEST(ModelLatent, OnlyPaperDiagonalIsNotABound) {
+  EXPECT_TRUE(is_bound({Prior::normal, Posterior::markov, KlMode::exact}));
   EXPECT_TRUE(is_bound({Prior::wiener, Posterior::marginal, KlMode::exact}));
   EXPECT_TRUE(is_bound({Prior::normal, Posterior::increments, KlMode::exact}));
   EXPECT_FALSE(is_bound({Prior::wiener, Posterior::marginal, KlMode::paper_diagonal}));

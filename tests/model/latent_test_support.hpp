@@ -135,6 +135,30 @@ inline DenseGaussian dense_posterior(Posterior posterior, const Eigen::VectorXd&
   return {L * mu, L * S * L.transpose()};
 }
 
+/// A (T·B) × K matrix of Gauss–Markov coefficients a ∈ [lo, hi] (uniform) on the valid rows of
+/// the chunk, and junk (9, outside [0, 1]) on padded rows that the functions must never read.
+inline MatD random_coef(const Chunk& c, std::uint64_t seed, double lo = 0.05, double hi = 0.95) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(lo, hi);
+  MatD a(c.T * c.B, c.K);
+  for (Index r = 0; r < a.rows(); ++r)
+    for (Index k = 0; k < c.K; ++k) a(r, k) = u(rng);
+  fill_padding(a, c.mask, 9.0);
+  return a;
+}
+
+/// q(z_{1:n}) of the Gauss–Markov posterior z_t = a_t z_{t−1} + μ_t + σ_t ε_t (z_0 = 0): with the
+/// unit lower-bidiagonal A (A_tt = 1, A_{t,t−1} = −a_t), A z = μ + σ ε, so
+/// q = N(A⁻¹μ, A⁻¹ diag(v) A⁻ᵀ). Built densely, independently of the O(T) recursions.
+inline DenseGaussian dense_markov_posterior(const Eigen::VectorXd& mu, const Eigen::VectorXd& v,
+                                            const Eigen::VectorXd& a) {
+  const Index n = mu.size();
+  Eigen::MatrixXd A = Eigen::MatrixXd::Identity(n, n);
+  for (Index t = 1; t < n; ++t) A(t, t - 1) = -a[t];
+  const Eigen::MatrixXd Ainv = A.inverse();
+  return {Ainv * mu, Ainv * v.asDiagonal() * Ainv.transpose()};
+}
+
 /// KL(q ‖ p) = ½[tr(Σp⁻¹Σq) + (μp − μq)ᵀΣp⁻¹(μp − μq) − n + ln det Σp − ln det Σq], by brute force.
 inline double dense_kl(const DenseGaussian& q, const DenseGaussian& p) {
   const Index n = q.mean.size();

@@ -119,13 +119,15 @@ inline void expect_bound_gradient(SequenceModel<double>& m, const ParamSet<doubl
   expect_gradient(value, gradient, params.flatten(), param_blocks(params), tol);
 }
 
-/// The five latent specs (four exact, one paper-diagonal), named for traces.
+/// The seven latent specs (six exact, one paper-diagonal), named for traces.
 inline std::vector<LatentSpec> all_latent_specs() {
   return {{Prior::wiener, Posterior::increments, KlMode::exact},
           {Prior::wiener, Posterior::marginal, KlMode::exact},
           {Prior::wiener, Posterior::marginal, KlMode::paper_diagonal},
           {Prior::normal, Posterior::increments, KlMode::exact},
-          {Prior::normal, Posterior::marginal, KlMode::exact}};
+          {Prior::normal, Posterior::marginal, KlMode::exact},
+          {Prior::wiener, Posterior::markov, KlMode::exact},
+          {Prior::normal, Posterior::markov, KlMode::exact}};
 }
 
 inline std::string describe(const ModelConfig& c) {

@@ -1,5 +1,7 @@
 #include "seqvi/model/reparam.hpp"
 
+#include "seqvi/model/detail/latent_heads.hpp"
+
 #include "model/latent_test_support.hpp"
 #include "support/gradient_check.hpp"
 
@@ -209,6 +211,98 @@ TEST(ModelReparam, FloatInstantiationMatchesDouble) {
     const Mat<float> zf = reparam<float>(posterior, c.mean.cast<float>(), c.var.cast<float>(),
                                          noise.cast<float>(), c.mask.cast<float>(), c.T, c.B);
     EXPECT_LT((zf.cast<double>() - zd).cwiseAbs().maxCoeff(), 1e-5);
+  }
+}
+
+
+// ---- The Gauss–Markov posterior -------------------------------------------------------------
+
+TEST(ModelReparam, MarkovIsTheDenseAffineMapOfTheNoiseAndZeroOnPadding) {
+  // z = A⁻¹(μ + σ ε) with A unit lower-bidiagonal (A_{t,t−1} = −a_t), per sequence and dim.
+  for (auto seed : ci_seeds()) {
+    const auto c = random_chunk(7, {7, 4, 1, 0}, 2, seed);
+    const MatD coef = test::random_coef(c, seed + 1);
+    std::mt19937_64 rng(seed + 2);
+    const MatD noise = test::normal_matrix(c.mean.rows(), c.K, rng);
+    const MatD z = reparam<double>(Posterior::markov, c.mean, c.var, coef, noise, c.mask, c.T, c.B);
+    for (Index b = 0; b < c.B; ++b)
+      for (Index k = 0; k < c.K; ++k) {
+        const Index n = c.lengths[static_cast<std::size_t>(b)];
+        if (n == 0) continue;  // nothing valid (padding is checked below)
+        const Eigen::VectorXd mu = test::valid_column(c.mean, c.T, c.B, b, k, n);
+        const Eigen::VectorXd sd =
+            test::valid_column(c.var, c.T, c.B, b, k, n).array().sqrt().matrix();
+        const Eigen::VectorXd eps = test::valid_column(noise, c.T, c.B, b, k, n);
+        const Eigen::VectorXd a = test::valid_column(coef, c.T, c.B, b, k, n);
+        const auto q = test::dense_markov_posterior(mu + sd.cwiseProduct(eps), sd, a);
+        EXPECT_LT((test::valid_column(z, c.T, c.B, b, k, n) - q.mean).cwiseAbs().maxCoeff(), 1e-12);
+      }
+    for (Index r = 0; r < c.mask.size(); ++r)
+      if (c.mask[r] == 0) {
+        EXPECT_EQ(z.row(r).cwiseAbs().sum(), 0.0);
+      }
+  }
+}
+
+TEST(ModelReparam, MarkovWithCoefficientOneIsIncrementsAndZeroIsMarginalExactly) {
+  for (auto seed : ci_seeds())
+    for (Posterior fixed : {Posterior::increments, Posterior::marginal}) {
+      const auto c = random_chunk(6, {6, 3, 1, 0}, 3, seed);
+      MatD coef = MatD::Constant(c.mean.rows(), c.K, fixed_coef(fixed));
+      test::fill_padding(coef, c.mask, 9.0);
+      std::mt19937_64 rng(seed + 3);
+      const MatD noise = test::normal_matrix(c.mean.rows(), c.K, rng);
+      const MatD z = reparam<double>(Posterior::markov, c.mean, c.var, coef, noise, c.mask, c.T, c.B);
+      EXPECT_TRUE(z == sample(fixed, c, noise)) << to_string(fixed);
+      const MatD z_adj = test::normal_matrix(c.mean.rows(), c.K, rng);
+      MatD m1 = MatD::Zero(c.mean.rows(), c.K), v1 = m1, a1 = m1, m2 = m1, v2 = m1;
+      reparam_backward<double>(Posterior::markov, c.var, coef, z, noise, c.mask, c.T, c.B, z_adj,
+                               m1, v1, a1);
+      reparam_backward<double>(fixed, c.var, noise, c.mask, c.T, c.B, z_adj, m2, v2);
+      EXPECT_TRUE(m1 == m2) << to_string(fixed);
+      EXPECT_TRUE(v1 == v2) << to_string(fixed);
+    }
+}
+
+TEST(ModelReparam, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
+  for (auto seed : ci_seeds()) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const auto c = random_chunk(6, {6, 3, 1, 0}, 2, seed);
+    const MatD coef0 = test::random_coef(c, seed + 4);
+    std::mt19937_64 rng(seed + 100);
+    const MatD noise = test::normal_matrix(c.mean.rows(), c.K, rng);
+    const MatD v = test::normal_matrix(c.mean.rows(), c.K, rng);
+    auto value = [&](const Eigen::VectorXd& x) {
+      MatD mean = c.mean, var = c.var, coef = coef0;
+      test::unpack(x, {&mean, &var, &coef});
+      const MatD z = reparam<double>(Posterior::markov, mean, var, coef, noise, c.mask, c.T, c.B);
+      return z.cwiseProduct(v).sum();
+    };
+    auto gradient = [&](const Eigen::VectorXd& x) {
+      MatD mean = c.mean, var = c.var, coef = coef0;
+      test::unpack(x, {&mean, &var, &coef});
+      const MatD z = reparam<double>(Posterior::markov, mean, var, coef, noise, c.mask, c.T, c.B);
+      MatD mean_adj = MatD::Zero(mean.rows(), c.K), var_adj = mean_adj, coef_adj = mean_adj;
+      reparam_backward<double>(Posterior::markov, var, coef, z, noise, c.mask, c.T, c.B, v,
+                               mean_adj, var_adj, coef_adj);
+      return test::pack({&mean_adj, &var_adj, &coef_adj});
+    };
+    testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var, &coef0}),
+                             {{"mean", c.mean.size()}, {"var", c.var.size()},
+                              {"coef", coef0.size()}});
+  }
+}
+
+TEST(ModelReparam, MarkovReparamIntoIsReparamBitForBit) {
+  for (auto seed : ci_seeds()) {
+    const auto c = random_chunk(6, {6, 0, 4, 1}, 3, seed);
+    const MatD coef = test::random_coef(c, seed + 5);
+    std::mt19937_64 rng(seed);
+    const MatD eps = test::normal_matrix(c.T * c.B, c.K, rng);
+    const MatD want = reparam<double>(Posterior::markov, c.mean, c.var, coef, eps, c.mask, c.T, c.B);
+    MatD got = MatD::Constant(c.T * c.B, c.K, 99.0);
+    detail::reparam_into<double>(Posterior::markov, c.mean, c.var, coef, eps, c.mask, c.T, c.B, got);
+    EXPECT_TRUE(got == want);
   }
 }
 

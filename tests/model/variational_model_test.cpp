@@ -41,10 +41,12 @@ TEST(ModelVariationalModel, ForwardPassReturnsTheBoundsOwnTermsAndIntermediates)
         EXPECT_EQ(got.recognition.mean.rows(), rows);
         EXPECT_EQ(got.recognition.mean.cols(), (kind == ModelKind::vrae ? 2 : 1) * config.hidden);
         EXPECT_EQ(bernoulli_nll<double>(got.logits, c.x, c.mask, c.T, c.B), want.recon);
-        EXPECT_EQ(kl_divergence<double>(spec, got.posterior_mean, got.posterior_var, c.mask, c.T, c.B),
+        EXPECT_EQ(kl_divergence<double>(spec, got.posterior_mean, got.posterior_var, got.posterior_coef,
+                                        c.mask, c.T, c.B),
                   want.kl);
-        EXPECT_TRUE(reparam<double>(spec.posterior, got.posterior_mean, got.posterior_var, c.eps, c.mask,
-                                    c.T, c.B) == got.z);
+        EXPECT_EQ(got.posterior_coef.size() == 0, spec.posterior != Posterior::markov);
+        EXPECT_TRUE(reparam<double>(spec.posterior, got.posterior_mean, got.posterior_var, got.posterior_coef,
+                                    c.eps, c.mask, c.T, c.B) == got.z);
         const Mat<double> sigma = (1.0 / (1.0 + (-got.logits.array()).exp())).matrix();
         EXPECT_TRUE(got.probabilities == sigma);
         // The pass leaves the workspaces as forward_backward needs them: a gradient right after it

@@ -28,7 +28,23 @@ TEST(SearchSpace, DefaultIsThePapersTable2) {
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_hidden")).value), "0");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_out")).value), "-0.8");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("transfer")).value), "tanh");
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("kl_warmup")).value), "0");  // no warm-up by default
   EXPECT_NO_THROW(validate(s));
+}
+
+TEST(SearchSampler, KlWarmupIsSampleableAndItsFixedDefaultLeavesOtherDrawsAlone) {
+  Space s = default_space();
+  const auto before = sample_trial(s, 3, "jsb", "vosp", 5);
+  EXPECT_EQ(to_string(before.params.at("kl_warmup")), "0");
+  Space without = s;
+  without.erase("kl_warmup");
+  const auto old = sample_trial(without, 3, "jsb", "vosp", 5);  // a space from before kl_warmup
+  for (const auto& [name, value] : old.params) EXPECT_EQ(before.params.at(name), value) << name;
+  EXPECT_EQ(old.seed, before.seed);
+  s["kl_warmup"] = Categorical{{std::int64_t{0}, std::int64_t{10}}};
+  std::set<std::string> seen;
+  for (int i = 0; i < 32; ++i) seen.insert(to_string(sample_trial(s, 1, "jsb", "vosp", i).params.at("kl_warmup")));
+  EXPECT_EQ(seen, (std::set<std::string>{"0", "10"}));
 }
 
 TEST(SearchSpace, SamplesStayInTheirDistributions) {

@@ -109,5 +109,28 @@ TEST(StoreCheckpoint, BadFilesGiveErrorsNamingThem) {
   EXPECT_THROW(write_checkpoint(sample_checkpoint(), dir.path() / "no-such-dir" / "x.h5"), CheckpointError);
 }
 
+TEST(StoreCheckpoint, ActiveDimsRoundTripAndCheckpointsWithoutThemReadAsNotRecorded) {
+  const seqvi::test::TempDir dir;
+  const auto path = dir.path() / "trial.h5";
+  Checkpoint a = sample_checkpoint();
+  a.state.curve[0].valid_active_dims = 0;
+  a.state.curve[1].valid_active_dims = 5;
+  a.state.curve[2].valid_active_dims = 16;
+  write_checkpoint(a, path);
+  const Checkpoint b = read_checkpoint(path);
+  ASSERT_EQ(b.state.curve.size(), 3u);
+  EXPECT_EQ(b.state.curve[0].valid_active_dims, 0);
+  EXPECT_EQ(b.state.curve[1].valid_active_dims, 5);
+  EXPECT_EQ(b.state.curve[2].valid_active_dims, 16);
+  // A checkpoint written before the column existed (tests/golden/checkpoints, by the old binary):
+  // it reads, and its active dims are "not recorded" (−1).
+  const Checkpoint old = read_checkpoint(std::filesystem::path(SEQVI_SOURCE_DIR) / "tests" / "golden" /
+                                         "checkpoints" / "vosp-wiener-increments.h5");
+  ASSERT_EQ(old.state.curve.size(), 1u);
+  EXPECT_EQ(old.state.curve[0].epoch, 1);
+  EXPECT_EQ(old.state.curve[0].valid_active_dims, -1);
+  EXPECT_TRUE(std::isfinite(old.state.curve[0].valid_kl));
+}
+
 }  // namespace
 }  // namespace seqvi::store

@@ -2,12 +2,14 @@
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/bernoulli_baseline.hpp"
+#include "seqvi/train/kl_warmup.hpp"
 #include "seqvi/train/trainer.hpp"
 
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -62,35 +64,38 @@ struct StopAfter final : TrainObserver {
 
 TEST(TrainTrainer, ResumeFromACheckpointIsBitIdentical) {
   const data::Dataset d = synthetic_dataset();
-  for (const std::string model : {"vosp", "vrae"}) {
-    const TrainConfig c = small_config(model);
-    Trainer a(c, d);
-    TrainState straight = a.initial_state();
-    TrainObserver none;
-    ASSERT_EQ(a.run(straight, none), TrialStatus::done) << straight.message;
+  for (const std::int64_t warmup : {0, 4})
+    for (const std::string model : {"vosp", "vrae"}) {
+      SCOPED_TRACE("kl_warmup " + std::to_string(warmup));
+      TrainConfig c = small_config(model);
+      c.kl_warmup = warmup;
+      Trainer a(c, d);
+      TrainState straight = a.initial_state();
+      TrainObserver none;
+      ASSERT_EQ(a.run(straight, none), TrialStatus::done) << straight.message;
 
-    // Interrupted after 7 batches (mid-epoch), saved to HDF5, read back by a new trainer, resumed.
-    const seqvi::test::TempDir dir;
-    Trainer b(c, d);
-    TrainState first = b.initial_state();
-    StopAfter stop(7);
-    ASSERT_EQ(b.run(first, stop), TrialStatus::interrupted);
-    store::write_checkpoint({c.to_params(), d.name, d.source_sha256, first}, dir.path() / "ckpt.h5");
-    const store::Checkpoint cp = store::read_checkpoint(dir.path() / "ckpt.h5");
-    Trainer resumed(from_params(cp.hyperparameters), d);
-    TrainState rest = cp.state;
-    ASSERT_EQ(resumed.run(rest, none), TrialStatus::done) << rest.message;
+      // Interrupted after 7 batches (mid-epoch), saved to HDF5, read back by a new trainer, resumed.
+      const seqvi::test::TempDir dir;
+      Trainer b(c, d);
+      TrainState first = b.initial_state();
+      StopAfter stop(7);
+      ASSERT_EQ(b.run(first, stop), TrialStatus::interrupted);
+      store::write_checkpoint({c.to_params(), d.name, d.source_sha256, first}, dir.path() / "ckpt.h5");
+      const store::Checkpoint cp = store::read_checkpoint(dir.path() / "ckpt.h5");
+      Trainer resumed(from_params(cp.hyperparameters), d);
+      TrainState rest = cp.state;
+      ASSERT_EQ(resumed.run(rest, none), TrialStatus::done) << rest.message;
 
-    ASSERT_EQ(rest.curve.size(), straight.curve.size()) << model;
-    for (std::size_t e = 0; e < rest.curve.size(); ++e) {
-      EXPECT_EQ(rest.curve[e].train_bound, straight.curve[e].train_bound) << model << " epoch " << e + 1;
-      EXPECT_EQ(rest.curve[e].valid_bound, straight.curve[e].valid_bound) << model << " epoch " << e + 1;
+      ASSERT_EQ(rest.curve.size(), straight.curve.size()) << model;
+      for (std::size_t e = 0; e < rest.curve.size(); ++e) {
+        EXPECT_EQ(rest.curve[e].train_bound, straight.curve[e].train_bound) << model << " epoch " << e + 1;
+        EXPECT_EQ(rest.curve[e].valid_bound, straight.curve[e].valid_bound) << model << " epoch " << e + 1;
+      }
+      for (std::size_t i = 0; i < rest.params.size(); ++i) {
+        EXPECT_EQ(rest.params[i], straight.params[i]) << model << " " << rest.params.name(i);
+        EXPECT_EQ(rest.optimizer.velocity[i], straight.optimizer.velocity[i]) << rest.params.name(i);
+      }
     }
-    for (std::size_t i = 0; i < rest.params.size(); ++i) {
-      EXPECT_EQ(rest.params[i], straight.params[i]) << model << " " << rest.params.name(i);
-      EXPECT_EQ(rest.optimizer.velocity[i], straight.optimizer.velocity[i]) << rest.params.name(i);
-    }
-  }
 }
 
 TEST(TrainTrainer, TrainingLowersTheValidationBound) {
@@ -153,6 +158,110 @@ TEST(TrainTrainer, EvaluationGivesBoundStderrAndAnImportanceWeightedEstimateBelo
   EXPECT_TRUE(std::isfinite(r.iw_nll));
   EXPECT_LE(r.iw_nll, r.bound + 3 * r.bound_stderr);
   EXPECT_GE(r.kl, 0.0);
+}
+
+TEST(TrainTrainer, KlWarmupWeighsOnlyTheTrainingGradientNeverValidationOrSelection) {
+  const data::Dataset d = synthetic_dataset();
+  TrainConfig c = small_config("vosp");
+  c.model.latent_spec.posterior = model::Posterior::markov;
+  c.epochs = 3;
+  TrainConfig warm = c;
+  warm.kl_warmup = 5;
+  Trainer plain(c, d);
+  Trainer t(warm, d);
+  // During training β follows the schedule; at each epoch's end (validation, selection) it is 1,
+  // and the recorded validation bound is the full-KL bound of the same parameters, whatever the
+  // warm-up: a trainer without warm-up validates them to the same numbers.
+  struct Watch final : TrainObserver {
+    Trainer& t;
+    Trainer& plain;
+    std::int64_t batches_seen = 0;
+    std::vector<double> betas;
+    Watch(Trainer& a, Trainer& b) : t(a), plain(b) {}
+    bool end_batch(const TrainState&) override {
+      betas.push_back(t.model().kl_weight());
+      ++batches_seen;
+      return false;
+    }
+    bool end_epoch(const TrainState& s, const EpochRecord& rec) override {
+      EXPECT_EQ(t.model().kl_weight(), 1.0f) << "epoch " << rec.epoch;
+      const EvalResult full = plain.validate(s.params);
+      EXPECT_EQ(rec.valid_bound, full.bound) << "epoch " << rec.epoch;
+      EXPECT_EQ(rec.valid_kl, full.kl) << "epoch " << rec.epoch;
+      EXPECT_EQ(rec.valid_recon, full.recon) << "epoch " << rec.epoch;
+      return false;
+    }
+  } watch(t, plain);
+  TrainState s = t.initial_state();
+  ASSERT_EQ(t.run(s, watch), TrialStatus::done) << s.message;
+  EXPECT_EQ(t.model().kl_weight(), 1.0f);
+  ASSERT_EQ(s.curve.size(), 3u);
+  const auto n = static_cast<std::int64_t>(watch.betas.size()) / 3;
+  ASSERT_GT(n, 0);
+  for (std::int64_t i = 0; i < static_cast<std::int64_t>(watch.betas.size()); ++i)
+    EXPECT_EQ(watch.betas[static_cast<std::size_t>(i)],
+              static_cast<float>(kl_warmup_weight(5, i / n, i % n, n)))
+        << "batch " << i;
+  EXPECT_LT(watch.betas.back(), 1.0f);  // 3 of 5 warm-up epochs: still below 1
+  // Selection and early stopping compare the full bounds of the curve.
+  std::size_t best = 0;
+  for (std::size_t e = 1; e < s.curve.size(); ++e)
+    if (s.curve[e].valid_bound < s.curve[best].valid_bound) best = e;
+  EXPECT_EQ(s.best_valid, s.curve[best].valid_bound);
+  EXPECT_EQ(s.best_epoch, s.curve[best].epoch);
+  EXPECT_EQ(plain.validate(s.best_params).bound, s.best_valid);
+  // And the warm-up did change training: the same trial without it ends elsewhere.
+  TrainState s0 = plain.initial_state();
+  TrainObserver none;
+  ASSERT_EQ(plain.run(s0, none), TrialStatus::done) << s0.message;
+  EXPECT_NE(s0.params.flatten(), s.params.flatten());
+}
+
+TEST(TrainConfig, KlWarmupDefaultsToOffRoundTripsAndRejectsNegativeValues) {
+  EXPECT_EQ(TrainConfig{}.kl_warmup, 0);
+  EXPECT_EQ(from_params({}).kl_warmup, 0);  // an old checkpoint's params lack it: no warm-up
+  EXPECT_EQ(from_params({{"kl_warmup", std::int64_t{10}}}).kl_warmup, 10);
+  TrainConfig c = small_config("vosp");
+  c.kl_warmup = 3;
+  EXPECT_EQ(from_params(c.to_params()).kl_warmup, 3);
+  try {
+    from_params({{"kl_warmup", std::int64_t{-1}}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("kl_warmup is -1"), std::string::npos) << e.what();
+  }
+  EXPECT_NE(describe_hyperparameter("kl_warmup").find("0 = off"), std::string::npos);
+}
+
+TEST(TrainTrainer, ValidationSplitsTheKlByLatentDimAndCountsActiveDims) {
+  const data::Dataset d = synthetic_dataset();
+  for (const std::string model : {"vosp", "vrae", "fdrnn"}) {
+    TrainConfig c = small_config(model);
+    c.model.latent_spec.posterior = model::Posterior::markov;
+    c.epochs = 2;
+    Trainer t(c, d);
+    TrainState s = t.initial_state();
+    TrainObserver none;
+    ASSERT_EQ(t.run(s, none), TrialStatus::done) << s.message;
+    for (const EvalResult& r : {t.validate(s.params), t.evaluate(s.params, "test", 2, 0, 3)}) {
+      if (model == "fdrnn") {
+        EXPECT_TRUE(r.kl_per_dim.empty());
+        EXPECT_EQ(r.active_dims, 0);
+        continue;
+      }
+      ASSERT_EQ(r.kl_per_dim.size(), 4u) << model;
+      double sum = 0;
+      std::int64_t active = 0;
+      for (double k : r.kl_per_dim) {
+        EXPECT_GE(k, 0.0);
+        sum += k;
+        active += k > 0.01 ? 1 : 0;
+      }
+      EXPECT_NEAR(sum, r.kl, 1e-5 * std::max(1.0, r.kl)) << model;
+      EXPECT_EQ(r.active_dims, active) << model;
+    }
+    EXPECT_EQ(s.curve.back().valid_active_dims, t.validate(s.params).active_dims) << model;
+  }
 }
 
 TEST(TrainConfig, EveryHyperParameterHasADescription) {

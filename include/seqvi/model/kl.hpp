@@ -3,24 +3,37 @@
 //
 // Bayer & Osendorfer 2014 ("STORN"): the KL term of the variational bound. Per sequence b
 // with n = len_b valid frames t = 1..n and per latent dimension (dims are independent; sums over
-// them), writing μ_t = mean, v_t = var, μ_0 = 0, v_0 = 0:
+// them), writing μ_t = mean, σ²_t = var, a_t = coef:
 //
-//   wiener + increments, normal + marginal (q and p both diagonal over the same variables):
-//       KL = ½ Σ_t [v_t + μ_t² − 1 − ln v_t]
-//   wiener + marginal, exact (Λ = C⁻¹ tridiagonal, Λ_tt = 2 for t < n, Λ_nn = 1, det C = 1):
-//       KL = ½ Σ_t [Λ_tt v_t + (μ_t − μ_{t−1})² − 1 − ln v_t]      ≥ ½ ln 2 · (n − 1)
+// Every exact form is the Gauss–Markov one. q: z_t = a_t z_{t−1} + μ_t + σ_t ε_t (z_0 = 0), with
+// a ≡ 1 for increments, a ≡ 0 for marginal and a emitted by the model for markov. Its marginal
+// moments are m_t = a_t m_{t−1} + μ_t, v_t = a_t² v_{t−1} + σ²_t (m_0 = v_0 = 0), and
+//   wiener:  KL = ½ Σ_t [σ²_t + ((a_t − 1) m_{t−1} + μ_t)² + (a_t − 1)² v_{t−1} − 1 − ln σ²_t]
+//   normal:  KL = ½ Σ_t [m_t² + v_t − 1 − ln σ²_t]
+// Derivation: by the chain rule of the KL, KL(q(z_{1:n}) ‖ p(z_{1:n})) = Σ_t E_q[KL(q(z_t | z_{t−1})
+// ‖ p(z_t | z_{t−1}))], both conditionals Gaussian with variance σ²_t (q) and 1 (p). For the Wiener
+// prior p(z_t | z_{t−1}) = N(z_{t−1}, 1), the conditional KL is ½[σ²_t + ((a_t − 1) z_{t−1} +
+// μ_t)² − 1 − ln σ²_t], and E_q over z_{t−1} ~ N(m_{t−1}, v_{t−1}) of the square gives
+// ((a_t − 1) m_{t−1} + μ_t)² + (a_t − 1)² v_{t−1}. For the normal prior p(z_{1:n}) = Π N(z_t; 0, 1),
+// KL = −H[q] − E_q log p = Σ_t [−½ ln(2πe σ²_t)] + Σ_t ½[ln 2π + m_t² + v_t] (q's entropy is the
+// sum of its conditionals' entropies).
+// Special cases (the forms before the Markov posterior, bit for bit except normal + increments,
+// which agrees to rounding):
+//   wiener + increments, normal + marginal:  KL = ½ Σ_t [σ²_t + μ_t² − 1 − ln σ²_t]
+//   wiener + marginal:  KL = ½ Σ_t [Λ_tt σ²_t + (μ_t − μ_{t−1})² − 1 − ln σ²_t] ≥ ½ ln 2 · (n − 1)
+//                       (Λ = C⁻¹ the Wiener precision, Λ_tt = 2 for t < n, Λ_nn = 1)
+//   normal + increments:  KL = ½ [Σ_t (n − t + 1) σ²_t + Σ_t (Σ_{r≤t} μ_r)² − n − Σ_t ln σ²_t]
 //   wiener + marginal, paper-diagonal (authors' code; NOT a bound; ≥ 0 but inf = 0 < the floor):
-//       KL_pd = ½ Σ_t [Λ_tt v_t + (μ_t − μ_{t−1})² − 1 − ln(v_t + v_{t−1})]
-//             = KL − ½ Σ_{t≥2} ln(1 + v_{t−1}/v_t)
-//   normal + increments (q(z) = N(Lμ, L diag(v) Lᵀ), L lower-triangular ones, det L = 1):
-//       KL = ½ [Σ_t (n − t + 1) v_t + Σ_t (Σ_{r≤t} μ_r)² − n − Σ_t ln v_t]
+//       KL_pd = ½ Σ_t [Λ_tt σ²_t + (μ_t − μ_{t−1})² − 1 − ln(σ²_t + σ²_{t−1})]
+//             = KL − ½ Σ_{t≥2} ln(1 + σ²_{t−1}/σ²_t)
 //
-// Each is the closed form of ½[tr(Σp⁻¹Σq) + (μp − μq)ᵀΣp⁻¹(μp − μq) − n + ln det Σp − ln det Σq].
-// Layout (types.hpp): mean, var are (T·B) × K time-major, row t·B + b = frame t of sequence b;
-// chunks are pre-padded, so sequence b's valid frames are t0_b = T − len_b … T − 1 and its last
-// valid frame (Λ_nn = 1) is always the chunk's last frame. Each sequence starts fresh at t0_b
-// (μ_0 = 0, v_0 = 0): nothing is differenced across padding. Padded rows are never read, add
-// nothing and get zero gradient; a sequence of length 0 has KL 0. Units: nats.
+// Each is the closed form of ½[tr(Σp⁻¹Σq) + (μp − μq)ᵀΣp⁻¹(μp − μq) − n + ln det Σp − ln det Σq]
+// (tests/model/kl_test.cpp checks them against it).
+// Layout (types.hpp): mean, var, coef are (T·B) × K time-major, row t·B + b = frame t of sequence
+// b; chunks are pre-padded, so sequence b's valid frames are t0_b = T − len_b … T − 1 and its last
+// valid frame is always the chunk's last frame. Each sequence starts fresh at t0_b (z_0 = 0, so
+// a_{t0} is unused): nothing is carried across padding. Padded rows are never read, add nothing
+// and get zero gradient; a sequence of length 0 has KL 0. Units: nats.
 #ifndef SEQVI_MODEL_KL_HPP
 #define SEQVI_MODEL_KL_HPP
 
@@ -35,6 +48,7 @@ namespace seqvi::model {
 /// S is float or double (explicitly instantiated; call as `kl_divergence<S>(…)`); sums are
 /// accumulated in double.
 /// @param spec     prior, posterior and KL mode (validated)
+/// Not for the markov posterior, whose coefficients only the overload with coef takes.
 /// @param mean     (T·B) × K posterior means μ (of z_t for marginal, of d_t for increments)
 /// @param var      (T·B) × K posterior variances v > 0 on valid rows (padded rows are not read)
 /// @param mask     T·B, 1 on valid frames, 0 on padding; pre-padded
@@ -50,13 +64,32 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                 const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const ColVec<S>>& mask,
                 Index T, Index B, ColVec<S>* per_sequence = nullptr);
 
+/// The same for every posterior including markov: coef is the (T·B) × K matrix of a_t ∈ [0, 1]
+/// for markov (padded rows unread) and must be empty for increments and marginal (a fixed).
+/// @param per_dim  if not null, resized to K and set to each latent dim's KL summed over the
+///                 sequences (nats; the dims are independent, so they add up to the total)
+/// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1] on a valid
+///         row.
+template <class S>
+S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                ColVec<S>* per_sequence = nullptr, Eigen::VectorXd* per_dim = nullptr);
+
 /// The reverse pass of kl_divergence: ADDS kl_adj · ∂KL/∂mean into mean_adj and kl_adj · ∂KL/∂var
 /// into var_adj (padded rows receive nothing). Per sequence and dim, t = 1..n over valid frames:
-///   diagonal forms:      ∂/∂μ_t = μ_t,                        ∂/∂v_t = ½(1 − 1/v_t)
-///   wiener + marginal:   ∂/∂μ_t = (μ_t − μ_{t−1}) − [t < n](μ_{t+1} − μ_t),
-///                        ∂/∂v_t = ½(Λ_tt − 1/v_t)   (exact)
-///                        ∂/∂v_t = ½(Λ_tt − 1/(v_t + v_{t−1}) − [t < n]/(v_{t+1} + v_t)) (paper)
-///   normal + increments: ∂/∂μ_r = Σ_{t≥r} Σ_{u≤t} μ_u,        ∂/∂v_t = ½(n − t + 1 − 1/v_t)
+/// Exact forms, through the adjoints M_t = ∂KL/∂m_t, V_t = ∂KL/∂v_t of the marginal moments
+/// (M_n = V_n = 0 for wiener), accumulated backwards in O(n):
+///   wiener (d_t = (a_t − 1) m_{t−1} + μ_t):
+///     M_{t−1} = (a_t − 1) d_t + a_t M_t,   V_{t−1} = ½(a_t − 1)² + a_t² V_t
+///     ∂/∂μ_t = d_t + M_t,  ∂/∂σ²_t = ½(1 − 1/σ²_t) + V_t,
+///     ∂/∂a_t = (d_t + M_t) m_{t−1} + (a_t − 1 + 2 a_t V_t) v_{t−1}
+///   normal: M_t = m_t + a_{t+1} M_{t+1},  V_t = ½ + a_{t+1}² V_{t+1},
+///     ∂/∂μ_t = M_t,  ∂/∂σ²_t = V_t − ½/σ²_t,  ∂/∂a_t = M_t m_{t−1} + 2 a_t V_t v_{t−1}
+///   paper-diagonal: ∂/∂μ_t = (μ_t − μ_{t−1}) − [t < n](μ_{t+1} − μ_t),
+///     ∂/∂v_t = ½(Λ_tt − 1/(v_t + v_{t−1}) − [t < n]/(v_{t+1} + v_t))
+/// Not for the markov posterior (use the overload with coef_adj). Allocates only a per-thread
+/// buffer of 2T doubles when T grows.
 /// @param kl_adj   ∂objective/∂KL (a scalar: the KL enters the objective as one pooled sum)
 /// @param mean_adj (T·B) × K, accumulated into
 /// @param var_adj  (T·B) × K, accumulated into
@@ -66,6 +99,16 @@ void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S
                             const Eigen::Ref<const Mat<S>>& var,
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
                             Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj);
+
+/// The reverse pass of the overload with coef: as above, and for markov also ADDS
+/// kl_adj · ∂KL/∂a into coef_adj ((T·B) × K; must be empty for increments and marginal).
+template <class S>
+void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                            const Eigen::Ref<const Mat<S>>& var,
+                            const Eigen::Ref<const Mat<S>>& coef,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
+                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
+                            Eigen::Ref<Mat<S>> coef_adj);
 
 extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
                                            const Eigen::Ref<const Mat<float>>&,
@@ -88,6 +131,24 @@ extern template void kl_divergence_backward<double>(const LatentSpec&,
                                                     const Eigen::Ref<const ColVec<double>>&, Index,
                                                     Index, double, Eigen::Ref<Mat<double>>,
                                                     Eigen::Ref<Mat<double>>);
+extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
+                                           const Eigen::Ref<const Mat<float>>&,
+                                           const Eigen::Ref<const Mat<float>>&,
+                                           const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                           ColVec<float>*, Eigen::VectorXd*);
+extern template void kl_divergence_backward<float>(
+    const LatentSpec&, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&, Index, Index, float,
+    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
+extern template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
+                                           const Eigen::Ref<const Mat<double>>&,
+                                           const Eigen::Ref<const Mat<double>>&,
+                                           const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                           ColVec<double>*, Eigen::VectorXd*);
+extern template void kl_divergence_backward<double>(
+    const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index, double,
+    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model
 

@@ -34,7 +34,20 @@ enum class Posterior {
   /// Under the Wiener prior its exact KL is at least ½ ln 2 per latent dim and frame t < T,
   /// because a factorised q cannot follow the prior's correlations.
   marginal,
+  /// Gauss–Markov: per frame and dim the recognition model also emits a coefficient a_t ∈ [0, 1]
+  /// and z_t = a_t z_{t−1} + mean_t + √var_t ε_t (z_0 = 0), i.e. q(z_t | z_{t−1}) =
+  /// N(a_t z_{t−1} + mean_t, var_t). increments is the case a ≡ 1, marginal the case a ≡ 0
+  /// (fixed_coef); kl.hpp, reparam.hpp and latent_density.hpp run all three through one code
+  /// path. A learned a lets an unused dim sit at the prior (a = 1 under Wiener, a = 0 under
+  /// normal: KL 0) and a used one carry information without accumulating noise (a < 1).
+  /// Why [0, 1] (a sigmoid head): a < 0 would make q oscillate, which neither prior does, and
+  /// a > 1 lets Var z_t grow geometrically; both ends of [0, 1] are the old forms.
+  markov,
 };
+
+/// The fixed a_t of a posterior that has one: 1 for increments, 0 for marginal; −1 for markov,
+/// whose a_t the recognition model emits (then the functions take a coef matrix).
+double fixed_coef(Posterior posterior);
 
 /// How the KL is computed.
 enum class KlMode {
@@ -57,7 +70,7 @@ struct LatentSpec {
 
 /// The configuration names: "wiener" | "normal".
 std::string_view to_string(Prior prior);
-/// "increments" | "marginal".
+/// "increments" | "marginal" | "markov".
 std::string_view to_string(Posterior posterior);
 /// "exact" | "paper-diagonal".
 std::string_view to_string(KlMode kl);
@@ -68,7 +81,7 @@ std::string to_string(const LatentSpec& spec);
 /// @throws std::invalid_argument naming the value and the allowed ones, e.g.
 ///         "prior is 'gauss', must be wiener or normal".
 Prior parse_prior(std::string_view name);
-/// @throws std::invalid_argument, e.g. "posterior is 'x', must be increments or marginal".
+/// @throws std::invalid_argument, e.g. "posterior is 'x', must be increments, marginal or markov".
 Posterior parse_posterior(std::string_view name);
 /// @throws std::invalid_argument, e.g. "kl is 'paper', must be exact or paper-diagonal".
 KlMode parse_kl_mode(std::string_view name);

@@ -9,6 +9,9 @@
 //   posterior increments:   log q(z) = Σ_t log N(z_t − z_{t−1}; μ_t, v_t)
 //                           (the density of the increments: the running sum has Jacobian 1)
 //   posterior marginal:     log q(z) = Σ_t log N(z_t; μ_t, v_t)
+//   posterior markov:       log q(z) = Σ_t log N(z_t − a_t z_{t−1}; μ_t, v_t)
+//                           (one code path: increments is a ≡ 1, marginal a ≡ 0; the map from
+//                           the innovations to z is unit lower-triangular, Jacobian 1)
 // The differencing restarts at each sequence's first valid frame t0_b = T − len_b (z_0 = 0 there);
 // padded rows are not read; a sequence of length 0 has log density 0. Units: nats.
 // E_q[log q(z) − log p(z)] = the exact KL of kl.hpp (the paper-diagonal mode is not a KL).
@@ -34,6 +37,7 @@ ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
 /// Per-sequence log q(z | x) in nats (see the file comment), accumulated in double.
+/// Not for markov (use the overload with coef).
 /// @param posterior  increments or marginal
 /// @param z          (T·B) × K latent sequence
 /// @param mean, var  (T·B) × K posterior parameters (var > 0 on valid rows), as given to reparam
@@ -45,6 +49,16 @@ template <class S>
 ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
                                 const Eigen::Ref<const Mat<S>>& mean,
                                 const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
+
+/// The same for every posterior: coef is the (T·B) × K matrix of a_t ∈ [0, 1] for markov
+/// (padded rows unread), empty for increments and marginal.
+/// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1].
+template <class S>
+ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
+                                const Eigen::Ref<const Mat<S>>& mean,
+                                const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const Mat<S>>& coef,
                                 const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
 extern template ColVec<float> log_prior_density<float>(Prior, const Eigen::Ref<const Mat<float>>&,
@@ -60,6 +74,14 @@ extern template ColVec<float> log_posterior_density<float>(
 extern template ColVec<double> log_posterior_density<double>(
     Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index);
+extern template ColVec<float> log_posterior_density<float>(
+    Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const ColVec<float>>&, Index, Index);
+extern template ColVec<double> log_posterior_density<double>(
+    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const ColVec<double>>&, Index, Index);
 
 }  // namespace seqvi::model
 

@@ -1,12 +1,13 @@
 // Reparametrised samples z ~ q(z | x) from the posterior parameters and noise passed in, and the
 // reverse pass (Kingma & Welling 2014; Bayer & Osendorfer 2014, "STORN").
 //
-// Per latent dim, with s = √var and standard normal noise ε (one draw per row and dim):
-//   marginal:    z_t = μ_t + s_t ε_t
-//   increments:  d_t = μ_t + s_t ε_t,  z_t = Σ_{r ≤ t, r valid} d_r
-//                (the running sum restarts at each sequence's first valid frame t0_b = T − len_b)
-// z is 0 on padded rows. With ε = 0 the result is the posterior mode (= its mean):
-// μ for marginal, the running sum of μ for increments.
+// Per latent dim, with s = √var and standard normal noise ε (one draw per row and dim), one
+// recursion for every posterior (latent.hpp):
+//   z_t = a_t z_{t−1} + μ_t + s_t ε_t,  z_{t0 − 1} = 0
+// with a ≡ 1 for increments (the running sum of d_t = μ_t + s_t ε_t), a ≡ 0 for marginal
+// (z_t = μ_t + s_t ε_t) and a = coef for markov. The recursion restarts at each sequence's first
+// valid frame t0_b = T − len_b. z is 0 on padded rows. With ε = 0 the result is the posterior mode
+// (= its mean m_t = a_t m_{t−1} + μ_t).
 // Layout (types.hpp): all matrices (T·B) × K time-major, row t·B + b = frame t of sequence b;
 // chunks are pre-padded.
 #ifndef SEQVI_MODEL_REPARAM_HPP
@@ -19,6 +20,7 @@ namespace seqvi::model {
 
 /// Draws z from q(z | x) given the noise (see the file comment). Deterministic in its inputs.
 /// S is float or double (explicitly instantiated; call as `reparam<S>(…)`).
+/// Not for markov (use the overload with coef).
 /// @param posterior  increments or marginal
 /// @param mean       (T·B) × K posterior means μ (of z_t for marginal, of d_t for increments)
 /// @param var        (T·B) × K posterior variances v ≥ 0 on valid rows (s = √v; padded rows unread)
@@ -33,10 +35,20 @@ Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
+/// The same for every posterior: coef is the (T·B) × K matrix of a_t ∈ [0, 1] for markov (padded
+/// rows unread), empty for increments and marginal.
+/// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1].
+template <class S>
+Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
+               const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+               const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask,
+               Index T, Index B);
+
 /// The reverse pass of reparam: ADDS into mean_adj and var_adj (padded rows receive nothing).
-///   marginal:    mean_adj_t += z_adj_t,  var_adj_t += z_adj_t · ε_t / (2 s_t)
-///   increments:  d_adj_t = Σ_{r ≥ t} z_adj_r (reverse running sum over the valid frames),
-///                mean_adj_t += d_adj_t,  var_adj_t += d_adj_t · ε_t / (2 s_t)
+/// With Z_t = ∂objective/∂z_t through all later frames, Z_t = z_adj_t + a_{t+1} Z_{t+1}:
+///   mean_adj_t += Z_t,  var_adj_t += Z_t · ε_t / (2 s_t),  coef_adj_t += Z_t z_{t−1} (markov)
+/// (increments: Z_t = Σ_{r ≥ t} z_adj_r; marginal: Z_t = z_adj_t). Not for markov (use the
+/// overload with coef).
 /// @param z_adj      (T·B) × K, ∂objective/∂z
 /// @param mean_adj   (T·B) × K, accumulated into
 /// @param var_adj    (T·B) × K, accumulated into
@@ -49,6 +61,17 @@ void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
                       const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
                       const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
                       Eigen::Ref<Mat<S>> var_adj);
+
+/// The reverse pass of the overload with coef. For markov it also needs z (the forward's output,
+/// for z_{t−1}) and ADDS into coef_adj; for increments and marginal coef, z and coef_adj must be
+/// empty (z is not read).
+template <class S>
+void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
+                      const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& z,
+                      const Eigen::Ref<const Mat<S>>& noise,
+                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                      const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
+                      Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>> coef_adj);
 
 extern template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
                                           const Eigen::Ref<const Mat<float>>&,
@@ -68,6 +91,26 @@ extern template void reparam_backward<double>(Posterior, const Eigen::Ref<const 
                                               const Eigen::Ref<const ColVec<double>>&, Index, Index,
                                               const Eigen::Ref<const Mat<double>>&,
                                               Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+extern template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const ColVec<float>>&, Index, Index);
+extern template void reparam_backward<float>(
+    Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const ColVec<float>>&, Index, Index, const Eigen::Ref<const Mat<float>>&,
+    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
+extern template Mat<double> reparam<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                          const Eigen::Ref<const Mat<double>>&,
+                                          const Eigen::Ref<const Mat<double>>&,
+                                          const Eigen::Ref<const Mat<double>>&,
+                                          const Eigen::Ref<const ColVec<double>>&, Index, Index);
+extern template void reparam_backward<double>(
+    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const ColVec<double>>&, Index, Index, const Eigen::Ref<const Mat<double>>&,
+    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model
 

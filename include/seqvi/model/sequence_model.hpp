@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,7 +105,7 @@ class SequenceModel {
   /// standard normal; ignored on padded rows). If grad is non-null, adds
   /// grad_scale · ∂(recon + kl)/∂θ into it (the trainer passes 1 / frames to get per-frame gradients).
   /// A null grad runs the forward pass only. No heap allocation after the first call with given
-  /// T, B (except kl_divergence_backward's buffer for the normal prior with increments).
+  /// T, B (kl_divergence_backward keeps a per-thread buffer that grows only with T).
   /// @throws std::invalid_argument on a batch that is not as BatchView says (shapes, a mask entry
   ///         other than 0/1, not pre-padded), eps of another shape, or params / grad not shaped as
   ///         make_params().
@@ -112,12 +113,33 @@ class SequenceModel {
                                       const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
                                       S grad_scale) = 0;
 
+  /// The weight β of the KL in the gradient forward_backward adds, for KL warm-up
+  /// (train/kl_warmup.hpp): grad += grad_scale · ∂(recon + β·kl)/∂θ. The terms it returns are
+  /// always unweighted (β = 1 is the bound). Default 1; models without a KL ignore it.
+  /// @throws std::invalid_argument unless 0 ≤ beta ≤ 1
+  void set_kl_weight(S beta) {
+    if (!(beta >= S(0) && beta <= S(1)))
+      throw std::invalid_argument("kl weight is " + std::to_string(beta) + ", must be in [0, 1]");
+    kl_weight_ = beta;
+  }
+  S kl_weight() const { return kl_weight_; }
+
+  /// The KL of the last forward_backward per latent dim: K values in nats, summed over its valid
+  /// frames and sequences, adding up to its BoundTerms::kl (to rounding). They show which dims
+  /// carry information (posterior collapse: a dim whose KL is ~0 is unused). Empty for models
+  /// without latents.
+  const Eigen::VectorXd& kl_per_dim() const { return kl_per_dim_; }
+
   /// Per-sequence log importance weights log p(x, z) − log q(z | x) with z drawn from q by `eps`,
   /// using the exact prior density (for IW estimates of −log p(x)); baselines return log p(x).
   /// Output: B values, in nats; the per-sequence sums are accumulated in double (for S = float
   /// they are rounded to float once per sequence and term before being combined in double).
   virtual ColVec<double> log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
                                      const Eigen::Ref<const Mat<S>>& eps) = 0;
+
+ protected:
+  S kl_weight_ = S(1);  ///< β of set_kl_weight
+  Eigen::VectorXd kl_per_dim_;  ///< what kl_per_dim() returns; models with latents fill it
 };
 
 /// Builds the model described by `config` (validated first).

@@ -31,6 +31,7 @@ struct ForwardPass {
   Mat<S> z;                ///< (T·B) × K, z drawn from q(z | x) by eps; at eps = 0 the posterior mode
   Mat<S> posterior_mean;   ///< (T·B) × K, μ of the heads (of the increments for Posterior::increments)
   Mat<S> posterior_var;    ///< (T·B) × K, s² of the heads (with the variance floor)
+  Mat<S> posterior_coef;   ///< (T·B) × K, a_t of the markov posterior; empty (0 × 0) otherwise
   Moments<S> recognition;  ///< (T·B) × H recognition states h (var empty when deterministic)
   Mat<S> logits;           ///< (T·B) × D emission logits ℓ
   Mat<S> probabilities;    ///< (T·B) × D, σ(ℓ) = p(x_td = 1 | z, …)

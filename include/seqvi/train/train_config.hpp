@@ -3,10 +3,10 @@
 //
 // Hyper-parameter names (TOML keys; CLI flags are the same with '-' for '_'):
 //   model (vrae|vosp|rnn|fdrnn), hidden, latent, transfer, keep_inputs, keep_hidden, learn_keep,
-//   prior (wiener|normal), posterior (increments|marginal), kl (exact|paper-diagonal),
+//   prior (wiener|normal), posterior (increments|marginal|markov), kl (exact|paper-diagonal),
 //   variance_head (softplus|fd), step_rate, momentum, decay, clip_norm, init_var_in, init_var_rec,
 //   incoming (ν; 0 = all), spectral_radius (ρ), bias_hidden, bias_out, batch_size, chunk_frames,
-//   bucketing, epochs, patience, seed.
+//   bucketing, epochs, patience, kl_warmup (epochs; 0 = off), seed.
 #ifndef SEQVI_TRAIN_TRAIN_CONFIG_HPP
 #define SEQVI_TRAIN_TRAIN_CONFIG_HPP
 
@@ -38,6 +38,9 @@ struct TrainConfig {
   data::BatchingOptions batching;
   std::int64_t epochs = 100;    ///< maximum epochs
   std::int64_t patience = 10;   ///< stop after this many epochs without a better validation bound
+  /// KL warm-up: the training gradient weighs the KL by β rising linearly to 1 over this many
+  /// epochs (kl_warmup.hpp); 0 = off. Validation, early stopping and selection always use β = 1.
+  std::int64_t kl_warmup = 0;
   std::uint64_t seed = 1;       ///< initialisation, shuffling and noise all derive from it
 
   /// @throws std::invalid_argument naming the first value out of range and the rule.

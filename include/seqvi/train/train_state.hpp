@@ -22,6 +22,9 @@ struct EpochRecord {
   double valid_recon = 0;       ///< its reconstruction part
   double wall_s = 0;            ///< seconds spent on this epoch (training and validation)
   double frames_per_s = 0;      ///< valid training frames per second of training time
+  /// Latent dims whose validation KL exceeds 0.01 nats/frame (active_dims.hpp); 0 for models
+  /// without latents; −1 = not recorded (a checkpoint written before it was).
+  std::int64_t valid_active_dims = -1;
 };
 
 /// How a trial ended (or that it has not).

@@ -44,6 +44,8 @@ struct EvalResult {
   std::int64_t samples = 1;
   std::int64_t iw_samples = 0;
   bool is_bound = true;      ///< false when the KL is the paper's approximation
+  std::vector<double> kl_per_dim;  ///< `kl` split by latent dim, nats/frame (empty without latents)
+  std::int64_t active_dims = 0;    ///< dims of kl_per_dim above 0.01 nats/frame (active_dims.hpp)
 };
 
 class Trainer {
