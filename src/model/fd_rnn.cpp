@@ -61,6 +61,7 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
   const bool in_exact = x.var.size() == 0 && (cache.keep_in.array() == S(1)).all();
   const bool det = in_exact && (cache.keep_rec.array() == S(1)).all();
   cache.deterministic = det;
+  cache.input_var = x.var.size() != 0;
 
   cache.mask.resize(rows);
   if (mask.size() == 0)

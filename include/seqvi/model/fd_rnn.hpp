@@ -48,6 +48,7 @@ struct FdRnnCache {
   Index frames = 0;             ///< T of the last forward
   Index batch = 0;              ///< B
   bool deterministic = false;   ///< the last forward ran in deterministic mode (no variances)
+  bool input_var = false;       ///< the last forward's input had a variance (x.var not empty)
   RowVec<S> keep_in, keep_rec;  ///< d_in (1 × in), d_rec (1 × H)
   Mat<S> w_in_sq, w_rec_sq;     ///< W_in∘W_in, W_rec∘W_rec
   ColVec<S> mask;               ///< T·B, 1 valid / 0 padding
@@ -59,7 +60,7 @@ struct FdRnnCache {
   Mat<S> g_mean, g_var;                                   ///< B × H: adjoint of h_t
   Mat<S> hs_adj_mean, hs_adj_var, carry_mean, carry_var;  ///< B × H
   Mat<S> x_adj_mean, x_adj_var;                           ///< (T·B) × in
-  Mat<S> w_in_tmp, w_rec_tmp;
+  Mat<S> w_in_tmp, w_rec_tmp, w_in_mean_tmp;
   RowVec<S> keep_in_sum, keep_rec_sum;
   detail::GemmWorkspace<S> gemm;
 };
