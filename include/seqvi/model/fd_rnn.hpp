@@ -116,7 +116,9 @@ class FdRnn {
 
   /// Reverse pass (backpropagation through time over the chunk). Adds ∂/∂W_in, ∂/∂W_rec, ∂/∂b
   /// and the keep logits' gradients into grad, and the input adjoints into *x_adj if given
-  /// ((T·B) × in; its var may be empty to skip the variance adjoint; zero on padding).
+  /// ((T·B) × in; its var may be empty to skip the variance adjoint; zero on padding). Without
+  /// x_adj on a deterministic input (a recognition RNN on data), the input keep rates' gradient is
+  /// taken from the W_in gradient's products: no input-adjoint product is run.
   /// @param h_adj (T·B) × H adjoints of the output moments (var may be empty = 0; entries on
   ///              padded rows are ignored).
   void backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const Moments<S>& h_adj,
