@@ -6,7 +6,11 @@
 // Output: one JSON line per model on stdout,
 //   {"model": …, "frames_per_s": …, "gflops": …, "sgemm_gflops": …, "ms_per_step": …,
 //    "clock": "thread_cpu", "wall_ms_per_step": …, "wall_gflops": …, "wall_sgemm_gflops": …,
-//    "gemm_gflop_per_step": …, "allocations_per_step": …}
+//    "gemm_gflop_per_step": …, "useful_gflop_per_step": …, "frames_per_s_per_sgemm_gflops": …,
+//    "allocations_per_step": …}
+// then one line per transfer (tanh, sigmoid) with the CPU cost of its moments per element:
+//   {"kernel": "transfer_moments", "transfer": …, "forward_ns_per_element": …,
+//    "backward_ns_per_element": …, "values_ns_per_element": …, "check": …}
 // ms_per_step is the median over the timed steps of the thread's CPU time (the machine is shared:
 // the wall clock also counts the time spent waiting for a core; its figures follow as wall_*).
 // gflops = GEMM FLOPs of one step (gemm_gflop_per_step, counted from the products the layers
@@ -104,8 +108,10 @@ struct Flops {
 // FdRnn: forward = input mean and variance projections (R×in·in×H each) + for frames 1 … T−1 the
 // recurrent mean and variance products (B×H·H×H each); backward = the same 2(T−1) recurrent
 // products (carry), the W_in and W_rec gradients (mean and variance: 4 products of depth R) and,
-// when the input adjoint or the input keep rates are needed, the input mean and variance adjoints
-// (2 × R×H·H×in; FdRnn computes the variance one even when the caller does not take it).
+// when the input adjoint is needed, the input mean and variance adjoints (2 × R×H·H×in). A
+// recognition RNN on data takes no input adjoint: its input keep rates' gradient comes from the
+// W_in gradient's products (fd_rnn_backward.cpp); until that change the two input-adjoint
+// products ran for it too (R·H·in·4 FLOPs per recognition RNN: 0.45 GFLOP at the benchmark's size).
 Flops fd_rnn(double R, double T, double B, double in, double H, bool input_adjoint) {
   Flops f;
   f.forward = 2 * gemm(R, in, H) + 2 * (T - 1) * gemm(B, H, H);
@@ -130,13 +136,13 @@ Flops step_flops(ModelKind kind, double T, double B, double D, double H, double 
   const double R = T * B;
   Flops f;
   if (kind == ModelKind::vosp) {
-    f += fd_rnn(R, T, B, D, H, /*input_adjoint=*/true);  // learned input keep rates
+    f += fd_rnn(R, T, B, D, H, /*input_adjoint=*/false);  // on data: no input adjoint
     f += latent_heads(R, H, K);
     f += fd_dense(R, K + H, H);  // MLP hidden layer on [z | h_{t−1}]
     f += fd_dense(R, H, D);      // output layer
   } else {
-    f += fd_rnn(R, T, B, D, H, true);  // recognition, forward direction
-    f += fd_rnn(R, T, B, D, H, true);  // and reverse
+    f += fd_rnn(R, T, B, D, H, false);  // recognition on data, forward direction
+    f += fd_rnn(R, T, B, D, H, false);  // and reverse
     f += latent_heads(R, 2 * H, K);
     f += fd_rnn(R, T, B, K, H, true);  // generating bi-RNN on z (z's adjoint needed)
     f += fd_rnn(R, T, B, K, H, true);
@@ -228,6 +234,52 @@ class Sgemm {
   int reps_ = 1;
 };
 
+// CPU time per element of the transfer moments (forward, and the reverse pass) of the FD layers'
+// hidden units, on a B×H = 32×400 block of pre-activations as they occur (E ~ N(0, 1.5²),
+// V ~ U(0, 0.5)), next to the deterministic transfer f(E): the median of 15 samples of ≥ 5 ms each.
+void transfer_cost(Transfer f) {
+  const Index rows = 32, cols = 400;
+  std::mt19937_64 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.5f);
+  std::uniform_real_distribution<float> uniform(0.0f, 0.5f);
+  Mat<float> mu(rows, cols), v(rows, cols), g(rows, cols), mean(rows, cols), var(rows, cols),
+      mu_adj = Mat<float>::Zero(rows, cols), v_adj = Mat<float>::Zero(rows, cols);
+  for (Index i = 0; i < mu.size(); ++i) {
+    mu.data()[i] = normal(rng);
+    v.data()[i] = uniform(rng);
+    g.data()[i] = normal(rng);
+  }
+  auto ns_per_element = [&](auto&& kernel) {
+    int reps = 1;
+    for (;;) {
+      const double t0 = thread_seconds();
+      for (int i = 0; i < reps; ++i) kernel();
+      if (thread_seconds() - t0 >= 0.005) break;
+      reps *= 2;
+    }
+    std::vector<double> ns;
+    for (int sample = 0; sample < 15; ++sample) {
+      const double t0 = thread_seconds();
+      for (int i = 0; i < reps; ++i) kernel();
+      ns.push_back(1e9 * (thread_seconds() - t0) / (double(reps) * double(mu.size())));
+    }
+    return median(ns);
+  };
+  const double forward =
+      ns_per_element([&] { transfer_moments<float>(f, mu, v, mean, var); });
+  const double backward = ns_per_element(
+      [&] { transfer_moments_backward<float>(f, mu, v, g, g, mu_adj, v_adj); });
+  const double values = ns_per_element([&] { transfer_values<float>(f, mu, mean); });
+  nlohmann::ordered_json j;
+  j["kernel"] = "transfer_moments";
+  j["transfer"] = std::string(to_string(f));
+  j["forward_ns_per_element"] = forward;
+  j["backward_ns_per_element"] = backward;
+  j["values_ns_per_element"] = values;
+  j["check"] = mean.sum() + var.sum() + mu_adj.sum() + v_adj.sum();  // keeps the work observable
+  std::cout << j.dump() << std::endl;
+}
+
 int run_benchmark(int steps, const std::vector<ModelKind>& kinds) {
   const Index T = 100, B = 32, D = 88, H = 400, K = 64;
   Sgemm reference;
@@ -284,6 +336,10 @@ int run_benchmark(int steps, const std::vector<ModelKind>& kinds) {
     j["wall_gflops"] = flops / (wall / 1e3) / 1e9;
     j["wall_sgemm_gflops"] = sgemm.wall;
     j["gemm_gflop_per_step"] = flops / 1e9;
+    // The products a step must do (those whose results reach the bound or a gradient): since
+    // the recognition RNNs' input adjoints went, every counted product is one of them.
+    j["useful_gflop_per_step"] = flops / 1e9;
+    j["frames_per_s_per_sgemm_gflops"] = double(T * B) / (cpu / 1e3) / sgemm.cpu;
     j["allocations_per_step"] = double(allocations) / steps;
     std::cout << j.dump() << std::endl;
     std::cerr << to_string(kind) << ": " << steps << " steps; CPU ms min "
@@ -390,5 +446,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  return run_benchmark(steps, kinds);
+  const int rc = run_benchmark(steps, kinds);
+  for (Transfer f : {Transfer::tanh, Transfer::sigmoid}) transfer_cost(f);
+  return rc;
 }

@@ -26,10 +26,8 @@ using ConstRunMap = Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>>;
 template <class S>
 using RunMap = Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>>;
 
-// Constants of the sigmoid moments (Transfer docs): c = π/8, α = 4 − 2√2, β = ln(1 + √2).
+// The probit constant of sigmoid_mean_logit: σ(x) ≈ Φ(√c·x), c = π/8.
 inline constexpr double kProbit = std::numbers::pi / 8.0;
-inline constexpr double kAlpha = 4.0 - 2.0 * std::numbers::sqrt2;
-inline constexpr double kBeta = 0.88137358701954302523;  // ln(1 + √2) = asinh(1)
 
 /// Calls fn(row, col, n) for the runs of a rows × cols block, n ≤ kChunk.
 template <class Fn>

@@ -2,6 +2,7 @@
 #include "seqvi/model/fd_moments.hpp"
 
 #include "fd_elementwise.hpp"
+#include "fd_logistic_mixture.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -33,50 +34,37 @@ Transfer parse_transfer(std::string_view name) {
 namespace detail {
 namespace {
 
-// σ(z) from e = e^{−|z|}: 1/(1 + e) for z ≥ 0, e/(1 + e) otherwise — never overflows.
-// Written out in each kernel below (select on the sign) so that Eigen fuses it.
-
+// Sigmoid and tanh moments from the mixture ĝ ≈ σ (fd_logistic_mixture.hpp): with s = σ(μ) and δ, ε
+// at (μ, v),  E = s + δ,  Var = E(1 − E) − (σ'(μ) + ε) = δ(1 − 2s − δ) − ε  (as σ' = s(1 − s)),
+// written so that nothing of size 1 cancels. σ(z) is 1/(1 + e) or e/(1 + e), e = e^{−|z|}, by the
+// sign of z (never overflows). Var is clamped at 0 (≤ 0 → +0; NaN stays NaN).
 template <class S>
 void sigmoid_run(const S* mu, const S* v, S* mean, S* var, Index n) {
-  const ConstRunMap<S> m(mu, n);
-  const ConstRunMap<S> vv(v, n);
-  const S c = S(kProbit);
-  const S ca2 = S(kProbit * kAlpha * kAlpha);
-  const S a = S(kAlpha);
-  const S ab = S(kAlpha * kBeta);
-  const Run<S> k1 = (S(1) + c * vv).sqrt().inverse();
-  const Run<S> z1 = m * k1;
-  const Run<S> e1 = (-z1.abs()).exp();
-  const Run<S> p1 = (S(1) + e1).inverse();
-  const Run<S> s1 = (z1 >= S(0)).select(p1, e1 * p1);
-  const Run<S> k2 = (S(1) + ca2 * vv).sqrt().inverse();
-  const Run<S> z2 = (a * m - ab) * k2;
-  const Run<S> e2 = (-z2.abs()).exp();
-  const Run<S> p2 = (S(1) + e2).inverse();
-  const Run<S> raw = (z2 >= S(0)).select(p2, e2 * p2) - s1.square();
-  RunMap<S>(mean, n) = s1;
-  RunMap<S>(var, n) = (raw < S(0)).select(S(0), raw);
+  const Run<S> m = ConstRunMap<S>(mu, n);
+  const Run<S> vv = ConstRunMap<S>(v, n);
+  Run<S> delta, eps;
+  mixture_deltas<S>(m, vv, delta, eps);
+  const Run<S> e = (-m.abs()).exp();
+  const Run<S> p = (S(1) + e).inverse();
+  const Run<S> s = (m >= S(0)).select(p, e * p);
+  const Run<S> raw = delta * (S(1) - S(2) * s - delta) - eps;
+  RunMap<S>(mean, n) = s + delta;
+  RunMap<S>(var, n) = (raw <= S(0)).select(S(0), raw);
 }
 
-// tanh(x) = 2σ(2x) − 1: E = tanh(μk₁), k₁ = (1 + πv/2)^{−1/2}; Var = 4σ(z₂) − (1 + E)², where
-// z₂ = α(2μ − β)k₂, k₂ = (1 + πα²v/2)^{−1/2}, and (1 + E)² = 4σ(2μk₁)².
+// tanh(x) = 2σ(2x) − 1: the sigmoid's moments at (2μ, 4v), with 2s − 1 = tanh(μ) = T:
+// E = T + 2δ,  Var = 4(δ(1 − 2s − δ) − ε) = −4(δ(T + δ) + ε),  δ, ε at (2μ, 4v).
 template <class S>
 void tanh_run(const S* mu, const S* v, S* mean, S* var, Index n) {
   const ConstRunMap<S> m(mu, n);
-  const ConstRunMap<S> vv(v, n);
-  const S c = S(4 * kProbit);
-  const S ca2 = S(4 * kProbit * kAlpha * kAlpha);
-  const S a2 = S(2 * kAlpha);
-  const S ab = S(kAlpha * kBeta);
-  const Run<S> k1 = (S(1) + c * vv).sqrt().inverse();
-  const Run<S> t = (m * k1).tanh();
-  const Run<S> k2 = (S(1) + ca2 * vv).sqrt().inverse();
-  const Run<S> z2 = (a2 * m - ab) * k2;
-  const Run<S> e2 = (-z2.abs()).exp();
-  const Run<S> p2 = (S(1) + e2).inverse();
-  const Run<S> raw = S(4) * (z2 >= S(0)).select(p2, e2 * p2) - (S(1) + t).square();
-  RunMap<S>(mean, n) = t;
-  RunMap<S>(var, n) = (raw < S(0)).select(S(0), raw);
+  const Run<S> m2 = S(2) * m;
+  const Run<S> v4 = S(4) * ConstRunMap<S>(v, n);
+  Run<S> delta, eps;
+  mixture_deltas<S>(m2, v4, delta, eps);
+  const Run<S> t = m.tanh();
+  const Run<S> raw = S(-4) * (delta * (t + delta) + eps);
+  RunMap<S>(mean, n) = t + S(2) * delta;
+  RunMap<S>(var, n) = (raw <= S(0)).select(S(0), raw);
 }
 
 template <class S>

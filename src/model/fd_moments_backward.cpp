@@ -3,6 +3,7 @@
 #include "seqvi/model/fd_moments.hpp"
 
 #include "fd_elementwise.hpp"
+#include "fd_logistic_mixture.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -13,71 +14,57 @@ namespace seqvi::model {
 namespace detail {
 namespace {
 
+// Partials of the sigmoid moments (fd_moments.cpp): with σ' = σ'(μ) and the mixture's δ, ε,
+// ∂E/∂μ = σ' + ∂δ/∂μ, ∂E/∂v = ∂δ/∂v,
+// ∂Var/∂μ = ∂δ/∂μ·(1 − 2s − 2δ) − 2δσ' − ∂ε/∂μ,  ∂Var/∂v = ∂δ/∂v·(1 − 2s − 2δ) − ∂ε/∂v;
+// the variance's are zero where it is clamped (Var < 0 before the clamp; at v = 0, where Var is
+// exactly 0, they are the limits v → 0⁺).
 template <class S>
 void sigmoid_backward_run(const S* mu, const S* v, const S* g_mean, const S* g_var, S* mu_adj,
                           S* v_adj, Index n) {
-  const ConstRunMap<S> m(mu, n);
-  const ConstRunMap<S> vv(v, n);
+  const Run<S> m = ConstRunMap<S>(mu, n);
+  const Run<S> vv = ConstRunMap<S>(v, n);
   const ConstRunMap<S> ge(g_mean, n);
   const ConstRunMap<S> gv(g_var, n);
-  const S c = S(kProbit);
-  const S ca2 = S(kProbit * kAlpha * kAlpha);
-  const S a = S(kAlpha);
-  const S ab = S(kAlpha * kBeta);
-  const Run<S> k1 = (S(1) + c * vv).sqrt().inverse();
-  const Run<S> z1 = m * k1;
-  const Run<S> e1 = (-z1.abs()).exp();
-  const Run<S> p1 = (S(1) + e1).inverse();
-  const Run<S> s1 = (z1 >= S(0)).select(p1, e1 * p1);
-  const Run<S> d1 = e1 * p1.square();  // σ'(z₁) = σ(z₁)σ(−z₁)
-  const Run<S> de_dmu = d1 * k1;
-  const Run<S> de_dv = S(-0.5) * c * d1 * z1 * k1.square();
-  const Run<S> k2 = (S(1) + ca2 * vv).sqrt().inverse();
-  const Run<S> z2 = (a * m - ab) * k2;
-  const Run<S> e2 = (-z2.abs()).exp();
-  const Run<S> p2 = (S(1) + e2).inverse();
-  const Run<S> d2 = e2 * p2.square();
-  const Run<S> raw = (z2 >= S(0)).select(p2, e2 * p2) - s1.square();
-  const Run<S> dv_dmu = a * d2 * k2 - S(2) * s1 * de_dmu;
-  const Run<S> dv_dv = S(-0.5) * ca2 * d2 * z2 * k2.square() - S(2) * s1 * de_dv;
-  RunMap<S>(mu_adj, n) += ge * de_dmu + (raw < S(0)).select(S(0), gv * dv_dmu);
-  RunMap<S>(v_adj, n) += ge * de_dv + (raw < S(0)).select(S(0), gv * dv_dv);
+  Run<S> delta, eps, delta_m, delta_v, eps_m, eps_v;
+  mixture_partials<S>(m, vv, delta, eps, delta_m, delta_v, eps_m, eps_v);
+  const Run<S> e = (-m.abs()).exp();
+  const Run<S> p = (S(1) + e).inverse();
+  const Run<S> s = (m >= S(0)).select(p, e * p);
+  const Run<S> d = e * p.square();  // σ'(μ) = σ(μ)σ(−μ)
+  const Run<S> c = S(1) - S(2) * s - delta;
+  const Run<S> raw = delta * c - eps;
+  const Run<S> c2 = c - delta;
+  const Run<S> dv_dmu = delta_m * c2 - S(2) * delta * d - eps_m;
+  const Run<S> dv_dv = delta_v * c2 - eps_v;
+  RunMap<S>(mu_adj, n) += ge * (d + delta_m) + (raw < S(0)).select(S(0), gv * dv_dmu);
+  RunMap<S>(v_adj, n) += ge * delta_v + (raw < S(0)).select(S(0), gv * dv_dv);
 }
 
-// The sigmoid's partials at (2μ, 4v) by the chain rule; with w = μk₁, k₁ = (1 + πv/2)^{−1/2}:
-// ∂E/∂μ = 4σ'(2w)k₁, ∂E/∂v = −πσ'(2w)wk₁², ∂Var/∂μ = 8ασ'(z₂)k₂ − 2(1 + E)∂E/∂μ,
-// ∂Var/∂v = −πα²σ'(z₂)z₂k₂² − 2(1 + E)∂E/∂v.
+// The sigmoid's at (2μ, 4v) by the chain rule; with T = tanh(μ), T' = 1 − T² = 4σ'(2μ) (without
+// cancellation) and the mixture's partials taken at (2μ, 4v):
+// ∂E/∂μ = T' + 4∂δ, ∂E/∂v = 8∂δ/∂v,
+// ∂Var/∂μ = −4(2∂δ·(T + 2δ) + δT' + 2∂ε),  ∂Var/∂v = −16(∂δ/∂v·(T + 2δ) + ∂ε/∂v)
+// (∂ = ∂/∂μ of the mixture at its first argument).
 template <class S>
 void tanh_backward_run(const S* mu, const S* v, const S* g_mean, const S* g_var, S* mu_adj,
                        S* v_adj, Index n) {
   const ConstRunMap<S> m(mu, n);
-  const ConstRunMap<S> vv(v, n);
   const ConstRunMap<S> ge(g_mean, n);
   const ConstRunMap<S> gv(g_var, n);
-  const S c = S(4 * kProbit);
-  const S ca2 = S(4 * kProbit * kAlpha * kAlpha);
-  const S a2 = S(2 * kAlpha);
-  const S ab = S(kAlpha * kBeta);
-  const S pi = S(std::numbers::pi);
-  const Run<S> k1 = (S(1) + c * vv).sqrt().inverse();
-  const Run<S> w = m * k1;
-  const Run<S> t = w.tanh();
-  const Run<S> e1 = (S(-2) * w.abs()).exp();
-  const Run<S> p1 = (S(1) + e1).inverse();
-  const Run<S> d1 = e1 * p1.square();  // σ'(2w); 1 − tanh²(w) = 4σ'(2w) without cancellation
-  const Run<S> de_dmu = S(4) * d1 * k1;
-  const Run<S> de_dv = -pi * d1 * w * k1.square();
-  const Run<S> k2 = (S(1) + ca2 * vv).sqrt().inverse();
-  const Run<S> z2 = (a2 * m - ab) * k2;
-  const Run<S> e2 = (-z2.abs()).exp();
-  const Run<S> p2 = (S(1) + e2).inverse();
-  const Run<S> d2 = e2 * p2.square();
-  const Run<S> one_t = S(1) + t;
-  const Run<S> raw = S(4) * (z2 >= S(0)).select(p2, e2 * p2) - one_t.square();
-  const Run<S> dv_dmu = S(4) * a2 * d2 * k2 - S(2) * one_t * de_dmu;
-  const Run<S> dv_dv = S(-kAlpha * kAlpha) * pi * d2 * z2 * k2.square() - S(2) * one_t * de_dv;
-  RunMap<S>(mu_adj, n) += ge * de_dmu + (raw < S(0)).select(S(0), gv * dv_dmu);
-  RunMap<S>(v_adj, n) += ge * de_dv + (raw < S(0)).select(S(0), gv * dv_dv);
+  const Run<S> m2 = S(2) * m;
+  const Run<S> v4 = S(4) * ConstRunMap<S>(v, n);
+  Run<S> delta, eps, delta_m, delta_v, eps_m, eps_v;
+  mixture_partials<S>(m2, v4, delta, eps, delta_m, delta_v, eps_m, eps_v);
+  const Run<S> t = m.tanh();
+  const Run<S> e = (S(-2) * m.abs()).exp();
+  const Run<S> dt = S(4) * e * (S(1) + e).inverse().square();  // 1 − tanh²(μ) = 4σ'(2μ)
+  const Run<S> raw = S(-4) * (delta * (t + delta) + eps);
+  const Run<S> c2 = t + S(2) * delta;
+  const Run<S> dv_dmu = S(-4) * (S(2) * delta_m * c2 + delta * dt + S(2) * eps_m);
+  const Run<S> dv_dv = S(-16) * (delta_v * c2 + eps_v);
+  RunMap<S>(mu_adj, n) += ge * (dt + S(4) * delta_m) + (raw < S(0)).select(S(0), gv * dv_dmu);
+  RunMap<S>(v_adj, n) += S(8) * ge * delta_v + (raw < S(0)).select(S(0), gv * dv_dv);
 }
 
 // ∂E/∂μ, ∂E/∂v, ∂Var/∂μ, ∂Var/∂v of the rectifier at one element (fd_moments.hpp).

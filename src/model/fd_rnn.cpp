@@ -70,6 +70,7 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
         std::to_string(initial->mean.cols()) + " (var " + std::to_string(initial->var.rows()) +
         "×" + std::to_string(initial->var.cols()) + "), must be B×H = " + std::to_string(batch) +
         "×" + std::to_string(n_h) + (det ? " with no var (deterministic)" : " with a var"));
+  cache.input_var = x.var.size() != 0;
 
   cache.mask.resize(rows);
   if (mask.size() == 0)

@@ -10,6 +10,14 @@
 // and after the loop, over all T·B rows at once:
 //   b_adj += Σ a_adj_mean, W_in_adj += x̄ᵀ a_adj_mean + 2 W_in∘(ṽᵀ a_adj_var),
 //   W_rec_adj += h̄ᵀ a_adj_mean + 2 W_rec∘(h̃ᵀ a_adj_var), and the input / keep-rate adjoints.
+//
+// Input keep rates without an input adjoint (a recognition RNN on data: x_adj = nullptr, x.var
+// empty, d_in learned): their gradient needs Σ_rows x̄_adj∘x̄ and Σ_rows ṽ_adj∘(ṽ − x̄²), which
+// are not worth two (T·B)×H·H×in products. With x̄_adj = a_adj_mean W_inᵀ and ṽ_adj = a_adj_var
+// (W_in∘W_in)ᵀ they are row sums over the weight gradients' products G_m = x̄ᵀ a_adj_mean and
+// G_v = ṽᵀ a_adj_var:  Σ_rows x̄_adj∘x̄ = rowsum(W_in∘G_m),  and since ṽ = d(1 − d)m² when v = 0,
+// ṽ − x̄² = d(1 − 2d)m² = ((1 − 2d)/(1 − d))∘ṽ, so Σ_rows ṽ_adj∘(ṽ − x̄²) = ((1 − 2d)/(1 − d))∘
+// rowsum(W_in∘W_in∘G_v) (learned keep rates are < 1, see KeepRate).
 #include "seqvi/model/fd_rnn.hpp"
 
 #include <stdexcept>
@@ -119,10 +127,21 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
         cache.hs_adj_mean, cache.hs_adj_var, &cache.carry_mean, &cache.carry_var, keep_rec_sum);
   }
 
+  // The input keep rates' gradient from the weight gradients' products (see the top).
+  const bool keep_from_weights = x_adj == nullptr && keep_in_.learned() && !det && !cache.input_var;
+
   // Parameter gradients over all frames at once.
   detail::add_column_sums<S>(cache.a_adj_mean, grad[b_].row(0));
-  gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1), grad[w_in_],
-              cache.gemm);
+  if (keep_from_weights) {
+    cache.w_in_mean_tmp.resize(n_in, n_h);
+    cache.w_in_mean_tmp.setZero();
+    gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1),
+                cache.w_in_mean_tmp, cache.gemm);
+    grad[w_in_] += cache.w_in_mean_tmp;
+  } else {
+    gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1), grad[w_in_],
+                cache.gemm);
+  }
   gemm_add<S>(Op::transpose, cache.hs_mean, Op::none, cache.a_adj_mean, S(1), grad[w_rec_],
               cache.gemm);
   if (!det) {
@@ -147,7 +166,16 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
     cache.keep_in_sum.setZero();
     keep_in_sum = &cache.keep_in_sum;
   }
-  if (x_adj != nullptr || keep_in_sum != nullptr) {
+  if (keep_from_weights) {
+    // cache.w_in_tmp holds G_v: x.var is empty but d_in < 1, so ṽ is not.
+    for (Index i = 0; i < n_in; ++i) {
+      const S d = cache.keep_in[i];
+      (*keep_in_sum)[i] +=
+          (w_in.row(i).array() * cache.w_in_mean_tmp.row(i).array()).sum() +
+          (S(1) - S(2) * d) / (S(1) - d) *
+              (cache.w_in_sq.row(i).array() * cache.w_in_tmp.row(i).array()).sum();
+    }
+  } else if (x_adj != nullptr || keep_in_sum != nullptr) {
     cache.x_adj_mean.resize(rows, n_in);
     cache.x_adj_mean.setZero();
     gemm_add<S>(Op::none, cache.a_adj_mean, Op::transpose, w_in, S(1), cache.x_adj_mean,

@@ -17,6 +17,8 @@ using seqvi::test::Outcome;
 using seqvi::test::read_text;
 using seqvi::test::seqvi;
 
+// The numbers are those of the exact FD transfer moments (tests/golden/checkpoints/README.md): the
+// checkpoints are of the old format and were trained under the old approximate moments.
 TEST(CliGoldenCheckpoint, OldCheckpointsEvaluateToTheirRecordedNumbers) {
   const std::filesystem::path jsb = imported_dataset("jsb", "JSB Chorales.pickle");
   const std::filesystem::path dir = std::filesystem::path(SEQVI_SOURCE_DIR) / "tests" / "golden" / "checkpoints";

@@ -269,9 +269,11 @@ TEST(ModelFdRnn, ReverseDirectionIsTheForwardDirectionOnReversedTime) {
   EXPECT_LT((reverse_time(h_fwd.var) - h_rev.var).cwiseAbs().maxCoeff(), 1e-15);
 }
 
+// input_adjoint = false: backward gets x_adj = nullptr (a recognition RNN on data), and only the
+// parameters (keep logits included) are differentiated.
 void expect_rnn_gradient(Transfer f, Direction dir, const std::vector<Index>& lengths,
                          bool with_var, KeepRateSpec keep_in, KeepRateSpec keep_rec,
-                         std::uint64_t seed) {
+                         std::uint64_t seed, bool input_adjoint = true) {
   const Index batch = static_cast<Index>(lengths.size()), rows = kT * batch, n_in = 2, n_h = 3;
   ParamSet<double> params;
   const FdRnn<double> rnn(params, "r", spec_of(n_in, n_h, f, dir, keep_in, keep_rec));
@@ -281,8 +283,9 @@ void expect_rnn_gradient(Transfer f, Direction dir, const std::vector<Index>& le
   MatD v = with_var ? random_var(rows, n_in, seed + 2) : MatD();
   const MatD c_mean = random_mat(rows, n_h, seed + 3);
   const MatD c_var = random_mat(rows, n_h, seed + 4);
-  std::vector<std::pair<std::string, MatD*>> inputs{{"x.mean", &m}};
-  if (with_var) inputs.push_back({"x.var", &v});
+  std::vector<std::pair<std::string, MatD*>> inputs;
+  if (input_adjoint) inputs.push_back({"x.mean", &m});
+  if (input_adjoint && with_var) inputs.push_back({"x.var", &v});
   const Packing packing(&params, inputs);
   FdRnnCache<double> cache;
   if (f == Transfer::rectifier) {
@@ -309,6 +312,10 @@ void expect_rnn_gradient(Transfer f, Direction dir, const std::vector<Index>& le
     rnn.forward(params, {m, v}, batch, mask, cache, h);
     ParamSet<double> grad = params.zeros_like();
     Moments<double> x_adj{MatD::Zero(rows, n_in), with_var ? MatD::Zero(rows, n_in) : MatD()};
+    if (!input_adjoint) {
+      rnn.backward(params, cache, {c_mean, c_var}, grad, nullptr);
+      return packing.pack_grad(&grad, {});
+    }
     rnn.backward(params, cache, {c_mean, c_var}, grad, &x_adj);
     return packing.pack_grad(&grad, {&x_adj.mean, &x_adj.var});
   };
@@ -335,6 +342,45 @@ TEST(ModelFdRnn, BackwardOnDeterministicInputMatchesFiniteDifferences) {
       // No dropout on the data, only on the recurrence.
       expect_rnn_gradient(Transfer::sigmoid, dir, {5, 3, 0}, false, fixed_keep_rate(1),
                           learned_keep_rate(0.8), seed);
+    }
+}
+
+// A recognition RNN on data (no input adjoint, learned input keep rates): the keep rates' gradient
+// is then taken from the W_in gradient's products instead of the input adjoint (fd_rnn_backward.cpp).
+TEST(ModelFdRnn, BackwardWithoutInputAdjointMatchesFiniteDifferences) {
+  for (std::uint64_t seed : ci_seeds())
+    for (Transfer f : kTransfers)
+      for (Direction dir : kDirections)
+        expect_rnn_gradient(f, dir, {5, 3, 0}, false, learned_keep_rate(0.8),
+                            learned_keep_rate(0.75), seed, /*input_adjoint=*/false);
+}
+
+TEST(ModelFdRnn, BackwardWithoutInputAdjointGivesTheSameParameterGradients) {
+  for (std::uint64_t seed : ci_seeds())
+    for (Direction dir : kDirections) {
+      const std::vector<Index> lengths{5, 2, 0, 4};
+      const Index batch = 4, rows = kT * batch;
+      ParamSet<double> params;
+      const FdRnn<double> rnn(params, "r",
+                              spec_of(6, 5, Transfer::tanh, dir, learned_keep_rate(0.7),
+                                      learned_keep_rate(0.85)));
+      randomize(params, seed, 0.5);
+      const ColD mask = mask_from_lengths(kT, lengths);
+      const MatD m = random_mat(rows, 6, seed + 1);
+      const Moments<double> h_adj{random_mat(rows, 5, seed + 2), random_mat(rows, 5, seed + 3)};
+      FdRnnCache<double> cache;
+      Moments<double> h;
+      rnn.forward(params, {m, MatD()}, batch, mask, cache, h);
+      ParamSet<double> with = params.zeros_like(), without = params.zeros_like();
+      Moments<double> x_adj{MatD::Zero(rows, 6), MatD()};
+      rnn.backward(params, cache, h_adj, with, &x_adj);
+      rnn.backward(params, cache, h_adj, without, nullptr);
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const double scale = std::max(1.0, with[i].cwiseAbs().maxCoeff());
+        EXPECT_LT((with[i] - without[i]).cwiseAbs().maxCoeff(), 1e-13 * scale)
+            << params.name(i) << ", seed " << seed;
+      }
+      EXPECT_GT(with[rnn.keep_in().logit_index()].cwiseAbs().maxCoeff(), 1e-3);
     }
 }
 

@@ -26,17 +26,21 @@ namespace seqvi::model {
 
 /// Elementwise transfer function of an FD layer. Its moments under x ~ N(μ, v) are:
 ///  - identity:  E = μ, Var = v (exact).
-///  - sigmoid:   E = σ(μ/√(1 + πv/8)),
-///               Var = max(0, σ(α(μ − β)/√(1 + πα²v/8)) − E²),  α = 4 − 2√2, β = ln(1 + √2)
-///               (= −ln(√2 − 1)). Both use the probit approximation σ(x) ≈ Φ(√(π/8)·x); Var
-///               also σ(x)² ≈ σ(α(x − β)). The approximation is NOT exact at v = 0: there
-///               Var = σ(α(μ − β)) − σ(μ)², up to ≈ 0.027 (at μ ≈ −1) instead of 0; hence the
-///               deterministic mode of the FD layers (fd_affine), which uses f(μ) and no variance.
-///               Error bounds (tested against quadrature): with ε₁ = sup|σ(x) − Φ(√(π/8)x)|
-///               ≈ 0.0177 and ε₂ = sup|σ(x)² − σ(α(x − β))| ≈ 0.0271, |E − E_true| ≤ 2ε₁
-///               and |Var − Var_true| ≤ ε₂ + 6ε₁ (tanh: 2× and 4× these).
-///  - tanh:      tanh(x) = 2σ(2x) − 1, so E = tanh(μ/√(1 + πv/2)) (= 2E_σ(2μ, 4v) − 1) and
-///               Var = 4·Var_σ(2μ, 4v).
+///  - sigmoid:   the Gaussian integrals E = ∫σ(x)N(x | μ, v)dx, Var = ∫(σ(x) − E)²N(x | μ, v)dx
+///               to within 1.6e−4 (the paper's f^E, f^V), in closed form: σ is replaced by a
+///               three-term Gaussian scale mixture ĝ(x) = Σ_k w_k Φ(x/s_k) fitted so that
+///               sup|σ − ĝ| and sup|σ' − ĝ'| are ≤ ε = 7.8e−5. With q_k = (s_k² + v)^{−½},
+///               q⁰_k = 1/s_k,
+///                 δ = Σ_k w_k (Φ(μq_k) − Φ(μq⁰_k)),   ε' = Σ_k w_k (φ(μq_k)q_k − φ(μq⁰_k)q⁰_k)
+///               (the changes from v = 0 of E[ĝ(x)] and E[ĝ'(x)]) and s = σ(μ):
+///                 E = s + δ,   Var = max(0, δ(1 − 2s − δ) − ε')
+///               (Var = E(1 − E) − E[σ'(x)] as σ' = σ(1 − σ)). Exact at v = 0: E = σ(μ), Var = 0
+///               (not an approximation's residual). Errors: |E − E_true| ≤ 2ε,
+///               |Var − Var_true| ≤ 4ε (measured over |μ| ≤ 30, v ≤ 1e4 against quadrature in
+///               tests/model/fd_moments_test.cpp: below 1.6e−4 and 1.7e−4). Cost: 6 erf and 7 exp per
+///               element (the backward the same plus a few products).
+///  - tanh:      tanh(x) = 2σ(2x) − 1: the sigmoid's at (2μ, 4v) with T = tanh(μ) = 2s − 1:
+///               E = T + 2δ, Var = max(0, −4(δ(T + δ) + ε')); errors 2× and 4× the sigmoid's.
 ///  - rectifier: max(0, x), exact: with s = √v, z = μ/s, Φ, φ the standard normal cdf and pdf,
 ///               E = μΦ(z) + sφ(z), Var = v·(z²Φ(z)Φ(−z) + Φ(z) + zφ(z)(1 − 2Φ(z)) − φ(z)²)
 ///               (E[x²₊] − E² rearranged so that no O(μ²) terms cancel). At v = 0: E = max(μ, 0),
@@ -67,11 +71,12 @@ void transfer_moments(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
 
 /// Reverse pass of transfer_moments: given the adjoints of E and Var, adds
 ///   mu_adj += mean_adj·∂E/∂μ + var_adj·∂Var/∂μ,   v_adj += mean_adj·∂E/∂v + var_adj·∂Var/∂v.
-/// Partials (c = π/8, k₁ = (1 + cv)^{−1/2}, z₁ = μk₁, k₂ = (1 + cα²v)^{−1/2}, z₂ = α(μ − β)k₂):
-///  - sigmoid: ∂E/∂μ = σ'(z₁)k₁, ∂E/∂v = −(c/2)σ'(z₁)z₁k₁²,
-///             ∂Var/∂μ = ασ'(z₂)k₂ − 2E∂E/∂μ, ∂Var/∂v = −(cα²/2)σ'(z₂)z₂k₂² − 2E∂E/∂v,
-///             with σ'(z) = e^{−|z|}/(1 + e^{−|z|})² (exact in the tails); zero where Var is
-///             clamped.
+/// Partials (the derivatives of the formulas above, not of the exact integrals):
+///  - sigmoid: ∂E/∂μ = σ'(μ) + ∂δ/∂μ, ∂E/∂v = ∂δ/∂v, ∂Var/∂μ = ∂δ/∂μ·(1 − 2s − 2δ) − 2δσ'(μ) − ∂ε'/∂μ,
+///             ∂Var/∂v = ∂δ/∂v·(1 − 2s − 2δ) − ∂ε'/∂v, with (u_k = μq_k, u⁰_k = μq⁰_k)
+///             ∂δ/∂μ = Σ w_k (φ(u_k)q_k − φ(u⁰_k)q⁰_k), ∂δ/∂v = −½ Σ w_k φ(u_k)u_k q_k²,
+///             ∂ε'/∂μ = −Σ w_k (φ(u_k)u_k q_k² − φ(u⁰_k)u⁰_k q⁰_k²), ∂ε'/∂v = ½ Σ w_k φ(u_k)(u_k² − 1)q_k³;
+///             the variance's are zero where it is clamped, and at v = 0 (Var = 0) the limits v → 0⁺.
 ///  - tanh: the sigmoid's at (2μ, 4v), by the chain rule.
 ///  - rectifier: ∂E/∂μ = Φ(z), ∂E/∂v = φ(z)/(2s), ∂Var/∂μ = 2EΦ(−z),
 ///    ∂Var/∂v = Φ(z) − φ(z)(zΦ(z) + φ(z)).
@@ -99,7 +104,9 @@ template <class S>
 void transfer_values_backward(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
                               const Eigen::Ref<const Mat<S>>& out_adj, Eigen::Ref<Mat<S>> mu_adj);
 
-/// The logit of the FD sigmoid mean: ℓ = μ/√(1 + πv/8), so that E[σ(x)] ≈ σ(ℓ) for x ~ N(μ, v).
+/// The probit approximation of the logit of the FD sigmoid mean: ℓ = μ/√(1 + πv/8), so that
+/// E[σ(x)] ≈ σ(ℓ) for x ~ N(μ, v) to within 0.0354 (exact at v = 0); NOT the sigmoid transfer's
+/// mean above, which is exact to 1.6e−4.
 /// A Bernoulli output computes its log-likelihood from ℓ (log σ(ℓ) = −softplus(−ℓ)), stably.
 /// @param mu, v rows × F; v may be empty (= 0, the deterministic mode of an FD layer): ℓ = μ.
 /// @param logit rows × F output (pre-sized).

@@ -48,6 +48,7 @@ struct FdRnnCache {
   Index frames = 0;             ///< T of the last forward
   Index batch = 0;              ///< B
   bool deterministic = false;   ///< the last forward ran in deterministic mode (no variances)
+  bool input_var = false;       ///< the last forward's input had a variance (x.var not empty)
   RowVec<S> keep_in, keep_rec;  ///< d_in (1 × in), d_rec (1 × H)
   Mat<S> w_in_sq, w_rec_sq;     ///< W_in∘W_in, W_rec∘W_rec
   ColVec<S> mask;               ///< T·B, 1 valid / 0 padding
@@ -59,7 +60,7 @@ struct FdRnnCache {
   Mat<S> g_mean, g_var;                                   ///< B × H: adjoint of h_t
   Mat<S> hs_adj_mean, hs_adj_var, carry_mean, carry_var;  ///< B × H
   Mat<S> x_adj_mean, x_adj_var;                           ///< (T·B) × in
-  Mat<S> w_in_tmp, w_rec_tmp;
+  Mat<S> w_in_tmp, w_rec_tmp, w_in_mean_tmp;
   RowVec<S> keep_in_sum, keep_rec_sum;
   detail::GemmWorkspace<S> gemm;
 };
@@ -120,7 +121,9 @@ class FdRnn {
 
   /// Reverse pass (backpropagation through time over the chunk). Adds ∂/∂W_in, ∂/∂W_rec, ∂/∂b
   /// and the keep logits' gradients into grad, and the input adjoints into *x_adj if given
-  /// ((T·B) × in; its var may be empty to skip the variance adjoint; zero on padding).
+  /// ((T·B) × in; its var may be empty to skip the variance adjoint; zero on padding). Without
+  /// x_adj on a deterministic input (a recognition RNN on data), the input keep rates' gradient is
+  /// taken from the W_in gradient's products: no input-adjoint product is run.
   /// @param h_adj (T·B) × H adjoints of the output moments (var may be empty = 0; entries on
   ///              padded rows are ignored).
   void backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const Moments<S>& h_adj,
