@@ -34,15 +34,14 @@ TEST(CliGoldenCheckpoint, OldCheckpointsEvaluateToTheirRecordedNumbers) {
     EXPECT_EQ(got["frames"], want["frames"]);
     EXPECT_EQ(got["is_bound"], want["is_bound"]);
     for (const char* key : {"recon", "kl", "bound", "bound_stderr", "iw_nll"}) {
+      // Equal to the float arithmetic's rounding, not bit for bit: the sums may be formed
+      // differently on another CPU (-march=native) or in the sanitizer build (measured: the ASan
+      // build's iw_nll differs by 5e-12 to 3e-9 relative, everything else is identical), and the
+      // one old form whose KL sum is now formed differently (normal + increments: Σ_t v_t of the
+      // marginal moments instead of Σ_t (n − t + 1) σ²_t, kl.hpp) moves a batch's float KL by an
+      // ulp. A change of the model's arithmetic moves these numbers by 1e-4 or more.
       const double g = got[key].get<double>(), w = want[key].get<double>();
-      if (name == "vrae-normal-increments" && (std::string(key) != "recon")) {
-        // The one old form whose KL sum is now formed differently (Σ_t v_t of the marginal
-        // moments instead of Σ_t (n − t + 1) σ²_t, kl.hpp): equal to rounding of the double sums,
-        // which can move the float KL of a batch by one ulp.
-        EXPECT_NEAR(g, w, 1e-6 * std::max(1.0, std::abs(w))) << key;
-      } else {
-        EXPECT_EQ(g, w) << key;  // bit for bit: the same arithmetic as before
-      }
+      EXPECT_NEAR(g, w, 1e-6 * std::max(1.0, std::abs(w))) << key;
     }
   }
 }
