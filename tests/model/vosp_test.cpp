@@ -179,28 +179,7 @@ TEST(ModelVosp, KlWeightScalesOnlyTheKlInTheGradient) {
 }
 
 TEST(ModelVosp, MarkovPosteriorAddsOnlyTheCoefficientHead) {
-  // The parameters of the increments / marginal models are unchanged (old checkpoints load), and
-  // markov adds rec.head.coef.{W, b} (weight, bias: a starts at sigmoid(E[h] W_a) ≈ ½).
-  for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
-    const ParamSet<double> old = make_model<double>(tiny_config(ModelKind::vosp, {}, head))->make_params();
-    auto m = make_model<double>(
-        tiny_config(ModelKind::vosp, {Prior::wiener, Posterior::markov}, head));
-    const ParamSet<double> p = m->make_params();
-    ASSERT_EQ(p.size(), old.size() + 2);
-    for (std::size_t i = 0, j = 0; i < p.size(); ++i) {  // j: the old parameter list
-      if (p.name(i).rfind("rec.head.coef.", 0) == 0) continue;
-      EXPECT_EQ(p.name(i), old.name(j));
-      EXPECT_EQ(p[i].rows(), old[j].rows());
-      EXPECT_EQ(p[i].cols(), old[j].cols());
-      ++j;
-    }
-    const std::size_t w = p.index("rec.head.coef.W"), b = p.index("rec.head.coef.b");
-    EXPECT_EQ(m->role(w), ParamRole::weight);
-    EXPECT_EQ(m->role(b), ParamRole::bias);
-    EXPECT_EQ(p[w].rows(), p[p.index("rec.head.mean.W")].rows());
-    EXPECT_EQ(p[w].cols(), m->noise_dim());
-    EXPECT_EQ(p[b].cols(), m->noise_dim());
-  }
+  check_markov_adds_only_the_coefficient_head(ModelKind::vosp);
 }
 
 }  // namespace
