@@ -75,7 +75,7 @@ void for_each_trial(const search::SweepConfig& config, const std::function<void(
     for (const auto& model : config.models)
       for (std::int64_t i = 0; i < config.samples; ++i) {
         search::TrialRecord r;
-        r.spec = search::sample_trial(config.space, config.seed, dataset, model, i);
+        r.spec = search::sweep_trial(config, dataset, model, i);
         try {
           (void)train::from_params(trial_hyperparameters(r.spec));
         } catch (const std::invalid_argument& e) {
@@ -252,7 +252,7 @@ int run_sweep(const SweepArgs& args, bool talk) {
 
 void add_sweep_command(CLI::App& app) {
   static SweepArgs args;
-  auto* cmd = app.add_subcommand("sweep", "Random search over the paper's Table-2 space with MPI; --resume continues");
+  auto* cmd = app.add_subcommand("sweep", "Random (Table-2 space) or grid search with MPI; --resume continues");
   cmd->footer(
       "Run as: mpirun -np N seqvi sweep --config sweep.toml --out DIR (or launch/sweep). Rank 0 coordinates,\n"
       "ranks 1..N-1 train; -np 1 runs everything in one process. SIGUSR1 to mpirun, or SIGTERM/SIGINT/SIGUSR1\n"

@@ -1,5 +1,7 @@
 #include "seqvi/search/sweep_config.hpp"
 
+#include "seqvi/search/grid_sampler.hpp"
+
 #include "seqvi/search/toml_value.hpp"
 
 #include <toml++/toml.h>
@@ -131,7 +133,7 @@ SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& 
   only_keys(root, {"sweep", "datasets", "space", "pruner"}, "", origin);
   SweepConfig cfg;
   if (const auto* sweep = root["sweep"].as_table()) {
-    only_keys(*sweep, {"seed", "datasets", "models", "samples", "max_attempts"}, "sweep.", origin);
+    only_keys(*sweep, {"seed", "datasets", "models", "samples", "sampler", "max_attempts"}, "sweep.", origin);
     if (const auto* n = sweep->get("seed")) cfg.seed = static_cast<std::uint64_t>(integer(*n, "sweep.seed", 0, origin));
     if (const auto* n = sweep->get("datasets")) cfg.datasets = strings(*n, "sweep.datasets", origin);
     if (const auto* n = sweep->get("models")) {
@@ -151,6 +153,12 @@ SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& 
                          " (dataset, model) pairs × samples ≤ " + std::to_string(kMaxSweepTrials) +
                          " trials per sweep)");
     }
+    if (const auto* n = sweep->get("sampler")) {
+      auto kind = n->value_exact<std::string>();
+      if (!kind || (*kind != "random" && *kind != "grid"))
+        fail(origin, where(*n) + ": sweep.sampler must be \"random\" or \"grid\"");
+      cfg.sampler = *kind;
+    }
     if (const auto* n = sweep->get("max_attempts")) cfg.max_attempts = integer(*n, "sweep.max_attempts", 1, origin);
   } else if (root.contains("sweep")) {
     fail(origin, "[sweep] must be a table");
@@ -162,6 +170,7 @@ SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& 
       cfg.dataset_files[std::string(k.str())] = *path;
     }
   }
+  Space overrides;  // what [space] sets: a grid varies these alone
   if (const auto* space = root["space"].as_table()) {
     const Space defaults = default_space();
     std::set<std::string> known;
@@ -170,6 +179,7 @@ SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& 
     for (const auto& [k, v] : *space) {
       const std::string key(k.str());
       cfg.space[key] = distribution(v, defaults.at(key), key, origin);
+      overrides[key] = cfg.space[key];
     }
   }
   if (const auto* pruner = root["pruner"].as_table()) {
@@ -189,7 +199,38 @@ SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& 
   } catch (const std::invalid_argument& e) {
     fail(origin, std::string("[space] ") + e.what());
   }
+  if (cfg.sampler == "grid") {
+    // A grid spans the lists [space] gives; every other hyper-parameter keeps the trainer's default
+    // (`seqvi train --help`), not Table 2's list, which would multiply the grid beyond any budget.
+    cfg.space = overrides;
+    const auto pairs = static_cast<std::int64_t>(std::max<std::size_t>(cfg.datasets.size(), 1) *
+                                                 std::max<std::size_t>(cfg.models.size(), 1));
+    std::int64_t points = 0;
+    try {
+      points = grid_size(cfg.space, kMaxSweepTrials);
+    } catch (const std::invalid_argument& e) {
+      fail(origin, std::string("[space] with sampler = \"grid\": ") + e.what());
+    }
+    const auto* sweep = root["sweep"].as_table();
+    const auto* n = sweep ? sweep->get("samples") : nullptr;
+    if (!n) {
+      // Not given: one trial per grid point (within the sweep's limit).
+      if (points > kMaxSweepTrials / pairs)
+        fail(origin, "the grid has " + std::to_string(points) + " points per (dataset, model), must be ≤ " +
+                         std::to_string(kMaxSweepTrials / pairs));
+      cfg.samples = points;
+    } else if (cfg.samples % points != 0) {
+      fail(origin, where(*n) + ": sweep.samples is " + std::to_string(cfg.samples) + ", must be a multiple of the " +
+                       std::to_string(points) + " grid points (each multiple trains the grid with other seeds)");
+    }
+  }
   return cfg;
+}
+
+TrialSpec sweep_trial(const SweepConfig& config, const std::string& dataset, const std::string& model,
+                      std::int64_t index) {
+  if (config.sampler == "grid") return grid_trial(config.space, config.seed, dataset, model, index);
+  return sample_trial(config.space, config.seed, dataset, model, index);
 }
 
 SweepConfig read_sweep_config(const std::string& path) {

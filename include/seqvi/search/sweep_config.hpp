@@ -4,7 +4,9 @@
 //   seed = 1                       # sweep seed: trial i of (dataset, model) depends on it alone
 //   datasets = ["jsb"]             # short names; files from [datasets] or <data dir>/<name>.h5
 //   models = ["vosp", "vrae"]
-//   samples = 64                   # trials per (dataset, model)
+//   samples = 64                   # trials per (dataset, model); grid: default one per grid point
+//   sampler = "random"             # or "grid": every combination of the [space] lists (grid_sampler.hpp);
+//                                  # a grid uses only [space]: unlisted names keep the trainer's defaults
 //   max_attempts = 3               # crashes (runs dying before an epoch completed) before failed
 //
 //   [datasets]
@@ -23,6 +25,7 @@
 #ifndef SEQVI_SEARCH_SWEEP_CONFIG_HPP
 #define SEQVI_SEARCH_SWEEP_CONFIG_HPP
 
+#include "seqvi/search/sampler.hpp"
 #include "seqvi/search/space.hpp"
 
 #include <cstdint>
@@ -47,14 +50,19 @@ struct SweepConfig {
   std::vector<std::string> datasets{"jsb"};
   std::vector<std::string> models{"vosp"};
   std::int64_t samples = 64;        ///< trials per (dataset, model)
+  std::string sampler = "random";   ///< "random" (sampler.hpp) | "grid" (grid_sampler.hpp)
   std::int64_t max_attempts = 3;
   std::map<std::string, std::string> dataset_files;  ///< short name → HDF5 path (optional)
-  Space space = default_space();
+  Space space = default_space();    ///< grid: only what [space] sets
   PrunerConfig pruner;
 };
 
 /// Parses TOML text; `origin` names the file in errors. @throws std::invalid_argument
 SweepConfig parse_sweep_config(const std::string& toml_text, const std::string& origin);
+/// Trial `index` of (dataset, model) as the configuration's sampler draws it.
+TrialSpec sweep_trial(const SweepConfig& config, const std::string& dataset, const std::string& model,
+                      std::int64_t index);
+
 /// Reads and parses a file. @throws std::invalid_argument (also for an unreadable file)
 SweepConfig read_sweep_config(const std::string& path);
 
