@@ -17,6 +17,7 @@ namespace {
 
 struct DenoiseArgs : apps::SequenceRunArgs {
   double p = 0.05;
+  int predictive_samples = 64;
 };
 
 nlohmann::json scores_json(const infer::NoteScores& s) {
@@ -49,41 +50,62 @@ int run_denoise(const DenoiseArgs& args) {
   store::RollFile rolls;
   rolls.kind = "denoise";
   rolls.text = {{"checkpoint", args.checkpoint}, {"model", "vosp"}, {"dataset", dataset.name}, {"split", args.split}};
-  infer::NoteScores corrupted, denoised;
+  const bool predictive = args.predictive_samples > 0;
+  infer::NoteScores corrupted, denoised, known_mode, known_predictive;
   for (std::size_t s = 0; s < n; ++s) {
     core::Rng rng(args.seed, core::hash64("denoise") + s);
-    const infer::DenoiseOutcome o = infer::denoise_sequence(net, infer::roll_of(split, s), args.p, rng);
+    const infer::DenoiseOutcome o =
+        infer::denoise_sequence(net, infer::roll_of(split, s), {args.p, args.predictive_samples}, rng);
     corrupted += o.corrupted_scores;
     denoised += o.denoised_scores;
+    known_mode += o.known_p_mode_scores;
+    known_predictive += o.known_p_predictive_scores;
     infer::Roll errors = (o.denoised - o.clean).cwiseAbs();
     std::map<std::string, double> numbers{{"sequence", static_cast<double>(s)}};
     add_scores(numbers, "corrupted", o.corrupted_scores);
     add_scores(numbers, "denoised", o.denoised_scores);
-    rolls.records.push_back({apps::record_name(args.split, s), numbers,
-                             {{"clean", o.clean}, {"corrupted", o.corrupted}, {"denoised", o.denoised},
-                              {"errors", errors}, {"probabilities", o.probabilities}}});
+    add_scores(numbers, "known_p_mode", o.known_p_mode_scores);
+    std::vector<std::pair<std::string, infer::Roll>> record_rolls{
+        {"clean", o.clean},   {"corrupted", o.corrupted},         {"denoised", o.denoised},
+        {"errors", errors},   {"probabilities", o.probabilities}, {"known_p_mode", o.known_p_mode}};
+    if (predictive) {
+      add_scores(numbers, "known_p_predictive", o.known_p_predictive_scores);
+      record_rolls.emplace_back("predictive", o.predictive);
+      record_rolls.emplace_back("known_p_predictive", o.known_p_predictive);
+    }
+    rolls.records.push_back({apps::record_name(args.split, s), numbers, std::move(record_rolls)});
     if (!args.json && (s + 1) % 10 == 0 && s + 1 < n) std::cerr << fmt::format("  {}/{} sequences\n", s + 1, n);
   }
-  rolls.numbers = {{"p", args.p}, {"seed", static_cast<double>(args.seed)}};
+  rolls.numbers = {{"p", args.p}, {"seed", static_cast<double>(args.seed)},
+                   {"predictive_samples", static_cast<double>(args.predictive_samples)}};
   add_scores(rolls.numbers, "corrupted", corrupted);
   add_scores(rolls.numbers, "denoised", denoised);
+  add_scores(rolls.numbers, "known_p_mode", known_mode);
+  if (predictive) add_scores(rolls.numbers, "known_p_predictive", known_predictive);
 
   apps::write_rolls_and_figure(rolls, args, apps::record_name(args.split, static_cast<std::size_t>(args.figure_sequence)));
 
   if (args.json) {
-    std::cout << nlohmann::json{{"sequences", n},         {"split", args.split},
-                                {"p", args.p},             {"seed", args.seed},
-                                {"corrupted", scores_json(corrupted)}, {"denoised", scores_json(denoised)}}
-                     .dump()
-              << '\n';
+    nlohmann::json out{{"sequences", n},
+                       {"split", args.split},
+                       {"p", args.p},
+                       {"seed", args.seed},
+                       {"predictive_samples", args.predictive_samples},
+                       {"corrupted", scores_json(corrupted)},
+                       {"denoised", scores_json(denoised)},
+                       {"known_p_mode", scores_json(known_mode)}};
+    if (predictive) out["known_p_predictive"] = scores_json(known_predictive);
+    std::cout << out.dump() << '\n';
     return kOk;
   }
+  auto row = [](const std::string& name, const infer::NoteScores& s) {
+    return fmt::format("  {:<22} {:>9.4f} {:>9.4f} {:>9.4f}\n", name, s.precision(), s.recall(), s.f1());
+  };
   std::cout << fmt::format("note-level scores against the clean rolls (pooled over {} sequences):\n", n)
-            << fmt::format("  {:<10} {:>9} {:>9} {:>9}\n", "", "precision", "recall", "F1")
-            << fmt::format("  {:<10} {:>9.4f} {:>9.4f} {:>9.4f}\n", "corrupted", corrupted.precision(),
-                           corrupted.recall(), corrupted.f1())
-            << fmt::format("  {:<10} {:>9.4f} {:>9.4f} {:>9.4f}\n", "denoised", denoised.precision(),
-                           denoised.recall(), denoised.f1());
+            << fmt::format("  {:<22} {:>9} {:>9} {:>9}\n", "", "precision", "recall", "F1")
+            << row("corrupted", corrupted) << row("denoised (mode)", denoised)
+            << row("known p, π at mode", known_mode);
+  if (predictive) std::cout << row("known p, π predictive", known_predictive);
   return kOk;
 }
 
@@ -99,6 +121,9 @@ void add_denoise_command(CLI::App& app) {
       app, "denoise", "Denoise corrupted sequences online with a VOSP; precision, recall and F1 before and after",
       args, help);
   cmd->add_option("-p,--p", args.p, "Probability of switching each off note on")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--predictive-samples", args.predictive_samples,
+                  "Prior draws per frame for the known-p rule with the one-step-ahead π (0 = skip that rule)")
+      ->check(CLI::Range(0, 1 << 16));
   apps::add_sequence_run_outputs(cmd, args, help);
   cmd->callback([] {
     run_denoise(args);

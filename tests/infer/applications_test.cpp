@@ -38,7 +38,7 @@ TEST(InferDenoise, RaisesF1AboveTheCorruptedInputOnATrainedVosp) {
   NoteScores corrupted, denoised;
   for (std::size_t s = 0; s < d.test.sequences(); ++s) {
     core::Rng rng(9, s);
-    const DenoiseOutcome o = denoise_sequence(net, roll_of(d.test, s), 0.05, rng);
+    const DenoiseOutcome o = denoise_sequence(net, roll_of(d.test, s), {0.05, 0}, rng);
     corrupted += o.corrupted_scores;
     denoised += o.denoised_scores;
   }
@@ -48,6 +48,80 @@ TEST(InferDenoise, RaisesF1AboveTheCorruptedInputOnATrainedVosp) {
   EXPECT_GT(denoised.f1(), corrupted.f1() + 0.05)
       << "precision " << corrupted.precision() << " -> " << denoised.precision() << ", recall "
       << corrupted.recall() << " -> " << denoised.recall() << "; validation bound " << trained.best_valid;
+}
+
+TEST(InferDenoise, KnownCorruptionKeepsAnOnNoteWhenItsPosteriorExceedsOneHalf) {
+  // π / (π + (1 − π) p) > ½ ⇔ π > p / (1 + p); at p = 0.25 the threshold is 0.2.
+  Roll corrupted = Roll::Zero(2, 3), pi(2, 3);
+  corrupted << 1, 1, 0,  //
+      1, 1, 1;
+  pi << 0.19f, 0.21f, 0.99f,  //
+      0.0f, 1.0f, 0.5f;
+  Roll expected(2, 3);
+  expected << 0, 1, 0,  // an off note stays off however likely the model finds it
+      0, 1, 1;
+  EXPECT_EQ(known_corruption_decision(corrupted, pi, 0.25), expected);
+  // p = 0: nothing was switched on, every on note is real; p = 1: keep only notes with π > ½.
+  EXPECT_EQ(known_corruption_decision(corrupted, Roll::Constant(2, 3, 1e-4f), 0.0), corrupted);
+  Roll half(2, 3);
+  half << 0, 0, 0,  //
+      0, 1, 0;
+  EXPECT_EQ(known_corruption_decision(corrupted, pi, 1.0), half);
+  EXPECT_THROW(known_corruption_decision(corrupted, Roll::Zero(3, 3), 0.1), std::invalid_argument);
+  EXPECT_THROW(known_corruption_decision(corrupted, pi, -0.1), std::invalid_argument);
+}
+
+TEST(InferDenoise, PredictiveProbabilitiesNeverSeeTheirOwnFrame) {
+  const test::TrainedModel& trained = test::trained_model("vosp");
+  VospNet net(trained.config.model, trained.params);
+  const Roll x = roll_of(test::structured_dataset().test, 0);
+  core::Rng a(5, "pi"), b(5, "pi"), c(6, "pi");
+  const Roll pi = net.predictive_probabilities(x, 16, a);
+  ASSERT_EQ(pi.rows(), x.rows());
+  ASSERT_EQ(pi.cols(), x.cols());
+  EXPECT_TRUE((pi.array() > 0.0f).all() && (pi.array() < 1.0f).all());
+  // Changing frame t changes π from t + 1 on, never π_t or earlier (same draws).
+  const model::Index t = 6;
+  Roll changed = x;
+  changed.row(t) = Roll::Ones(1, x.cols()) - x.row(t);
+  const Roll pi_changed = net.predictive_probabilities(changed, 16, b);
+  EXPECT_EQ(pi_changed.topRows(t + 1), pi.topRows(t + 1));
+  EXPECT_GT((pi_changed.row(t + 1) - pi.row(t + 1)).cwiseAbs().maxCoeff(), 1e-4f);
+  // A Monte-Carlo mean over the prior: other draws, nearby values.
+  const Roll other = net.predictive_probabilities(x, 16, c);
+  EXPECT_NE(other, pi);
+  EXPECT_LT((other - pi).cwiseAbs().mean(), 0.05f);
+  // On the structured set the past predicts the next triad: π is high on its notes.
+  double on = 0, off = 0;
+  for (model::Index i = 0; i < x.size(); ++i) (x.data()[i] > 0.5f ? on : off) += pi.data()[i];
+  const double on_count = x.sum(), off_count = static_cast<double>(x.size()) - on_count;
+  EXPECT_GT(on / on_count, 5.0 * off / off_count);
+  EXPECT_THROW(net.predictive_probabilities(x, 0, a), std::invalid_argument);
+}
+
+TEST(InferDenoise, EveryRuleIsScoredAndTheKnownPRulesNeverSwitchANoteOn) {
+  const test::TrainedModel& trained = test::trained_model("vosp");
+  VospNet net(trained.config.model, trained.params);
+  const data::Dataset d = test::structured_dataset();
+  NoteScores corrupted, mode_rule, predictive_rule;
+  for (std::size_t s = 0; s < d.test.sequences(); ++s) {
+    core::Rng rng(9, s), same(9, s);
+    const DenoiseOutcome o = denoise_sequence(net, roll_of(d.test, s), {0.05, 32}, rng);
+    const DenoiseOutcome without = denoise_sequence(net, roll_of(d.test, s), {0.05, 0}, same);
+    EXPECT_EQ(o.corrupted, without.corrupted);  // the corruption does not depend on the predictive draws
+    EXPECT_EQ(without.predictive.size(), 0);
+    EXPECT_TRUE((o.known_p_mode.array() <= o.corrupted.array()).all());
+    EXPECT_TRUE((o.known_p_predictive.array() <= o.corrupted.array()).all());
+    EXPECT_EQ(o.known_p_mode, known_corruption_decision(o.corrupted, o.probabilities, 0.05));
+    corrupted += o.corrupted_scores;
+    mode_rule += o.known_p_mode_scores;
+    predictive_rule += o.known_p_predictive_scores;
+  }
+  RecordProperty("known_p_mode_f1", std::to_string(mode_rule.f1()));
+  RecordProperty("known_p_predictive_f1", std::to_string(predictive_rule.f1()));
+  EXPECT_GT(predictive_rule.f1(), corrupted.f1() + 0.05)
+      << "precision " << predictive_rule.precision() << " recall " << predictive_rule.recall();
+  EXPECT_GT(mode_rule.f1(), corrupted.f1());
 }
 
 TEST(InferImpute, BaselineCopiesTheFrameBeforeTheWindow) {

@@ -20,16 +20,35 @@ Roll switch_notes_on(const Roll& clean, double p, core::Rng& rng);
 /// x̃ = (σ(ℓ) ≥ ½) at the posterior mode of the corrupted roll (see the file comment).
 Roll denoise(VospNet& net, const Roll& corrupted);
 
-/// One sequence of the experiment: the rolls and the scores of the corrupted and the denoised
-/// rolls against the clean one.
-struct DenoiseOutcome {
-  Roll clean, corrupted, denoised;
-  Roll probabilities;  ///< σ(ℓ), T × 88, from which `denoised` is the mode
-  NoteScores corrupted_scores, denoised_scores;
+/// The decision that knows the corruption (switch_notes_on with probability p): a key that is off
+/// in the corrupted roll was off (the corruption never switches notes off); a key that is on was on
+/// with probability π / (π + (1 − π) p), where π = `prior_on` is the model's probability that it is
+/// on; it stays on when that exceeds ½ (⇔ π > p / (1 + p)). @throws std::invalid_argument on shapes
+/// or p outside [0, 1]
+Roll known_corruption_decision(const Roll& corrupted, const Roll& prior_on, double p);
+
+/// The decision rules seqvi denoise reports (docs/applications.md).
+struct DenoiseOptions {
+  double p = 0.05;             ///< corruption probability
+  int predictive_samples = 64; ///< prior draws per frame for the one-step-ahead π (0 = skip that rule)
 };
 
-/// Corrupts `clean` with switch_notes_on(p, rng), denoises it and scores both.
-DenoiseOutcome denoise_sequence(VospNet& net, const Roll& clean, double p, core::Rng& rng);
+/// One sequence of the experiment: the rolls and the scores of the corrupted and the denoised
+/// rolls against the clean one, for each rule.
+struct DenoiseOutcome {
+  Roll clean, corrupted;
+  Roll denoised;       ///< the paper's rule: σ(ℓ) ≥ ½ at the posterior mode
+  Roll probabilities;  ///< σ(ℓ) at the posterior mode, T × 88
+  Roll known_p_mode;   ///< known_corruption_decision with π = σ(ℓ) at the posterior mode
+  Roll predictive;     ///< the one-step-ahead π (VospNet::predictive_probabilities); empty if skipped
+  Roll known_p_predictive;  ///< known_corruption_decision with that π; empty if skipped
+  NoteScores corrupted_scores, denoised_scores, known_p_mode_scores, known_p_predictive_scores;
+};
+
+/// Corrupts `clean` with switch_notes_on(p, rng), denoises it by every rule and scores them all.
+/// The corruption is drawn first from `rng`, then the predictive draws, so the corruption does not
+/// depend on predictive_samples.
+DenoiseOutcome denoise_sequence(VospNet& net, const Roll& clean, const DenoiseOptions& options, core::Rng& rng);
 
 }  // namespace seqvi::infer
 

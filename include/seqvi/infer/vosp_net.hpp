@@ -3,6 +3,7 @@
 #ifndef SEQVI_INFER_VOSP_NET_HPP
 #define SEQVI_INFER_VOSP_NET_HPP
 
+#include "seqvi/core/rng.hpp"
 #include "seqvi/infer/roll.hpp"
 #include "seqvi/model/param_set.hpp"
 #include "seqvi/model/sequence_model.hpp"
@@ -34,6 +35,11 @@ class VospNet {
   model::ForwardPass<float> posterior_mode(const Roll& x);
   /// Emission probabilities σ(ℓ) (T × D) at the posterior mode: p(x_t | z̃_t, h_{t−1}).
   Roll mode_probabilities(const Roll& x);
+  /// The one-step-ahead prediction π_t = E_{z_t ~ p(z_t | z̃_{t−1}, h_{t−1})} σ(ℓ(z_t, h_{t−1})) (T × D)
+  /// by `samples` prior draws per frame: what the model expects of frame t from x_{1:t−1} alone
+  /// (h_{t−1} and the posterior mode z̃_{t−1} are computed from x, frame t itself is never seen).
+  /// @throws std::invalid_argument if samples < 1 or x has the wrong number of keys
+  Roll predictive_probabilities(const Roll& x, int samples, core::Rng& rng);
 
  private:
   model::Vosp<float> model_;
