@@ -219,6 +219,7 @@ struct EvalArgs {
   std::string kl;
   bool json = false;
   bool current = false;
+  bool quiet = false;
 };
 
 int run_eval(const EvalArgs& args) {
@@ -227,7 +228,20 @@ int run_eval(const EvalArgs& args) {
   const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current, overrides);
   const data::Dataset dataset = apps::load_matching_dataset(m, args.data);
   train::Trainer trainer(m.config, dataset);
-  const train::EvalResult r = trainer.evaluate(m.params, args.split, args.samples, args.iw, m.config.seed);
+  // Progress on stderr (long splits with --iw take minutes): at most every 5 s, and never with --quiet.
+  auto last = std::chrono::steady_clock::now();
+  const auto started = last;
+  auto progress = [&](std::int64_t done, std::int64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (args.quiet || done >= total || now - last < std::chrono::seconds(5)) return;
+    last = now;
+    const double seconds = std::chrono::duration<double>(now - started).count();
+    std::cerr << fmt::format("  {} {}: {}/{} frames ({:.0f}%), {:.0f} s, about {:.0f} s left\n", args.checkpoint,
+                             args.split, done, total, 100.0 * static_cast<double>(done) / static_cast<double>(total),
+                             seconds, seconds * static_cast<double>(total - done) / static_cast<double>(done));
+  };
+  const train::EvalResult r =
+      trainer.evaluate(m.params, args.split, args.samples, args.iw, m.config.seed, progress);
   if (args.json) {
     nlohmann::json j = {{"frames", r.frames},          {"bound", r.bound},     {"kl", r.kl},
                         {"recon", r.recon},            {"bound_stderr", r.bound_stderr},
@@ -293,6 +307,7 @@ void add_train_commands(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   eval->add_option("--kl", eval_args.kl, "Re-score with this KL mode (exact or paper-diagonal)");
   eval->add_flag("--current", eval_args.current, "Use the last parameters instead of the best ones");
+  eval->add_flag("--quiet", eval_args.quiet, "No progress lines on stderr (printed every 5 s on long splits)");
   eval->add_flag("--json", eval_args.json,
                  "One JSON object: frames, bound, kl, recon, bound_stderr, iw_nll, iw_samples, kl_per_dim "
                  "(nats/frame per latent dim), active_dims (dims above 0.01 nats/frame)");

@@ -147,7 +147,8 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
 }
 
 EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::string& split_name,
-                             std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed) {
+                             std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed,
+                             const std::function<void(std::int64_t, std::int64_t)>& progress) {
   if (samples < 1) throw std::invalid_argument("samples is " + std::to_string(samples) + ", must be ≥ 1");
   if (iw_samples < 0) throw std::invalid_argument("iw samples is " + std::to_string(iw_samples) + ", must be ≥ 0");
   const data::Split& split = dataset_.split(split_name);
@@ -184,6 +185,7 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
         iw_total -= m + std::log((w.row(i).array() - m).exp().sum() / static_cast<double>(K));
       }
     }
+    if (progress) progress(frames, split.frames());
   }
   EvalResult r;
   r.frames = frames;

@@ -151,8 +151,20 @@ TEST(TrainTrainer, EvaluationGivesBoundStderrAndAnImportanceWeightedEstimateBelo
   TrainState s = t.initial_state();
   TrainObserver none;
   t.run(s, none);
-  const EvalResult r = t.evaluate(s.best_params, "test", 8, 16, 3);
+  std::vector<std::int64_t> done;
+  const EvalResult r = t.evaluate(s.best_params, "test", 8, 16, 3, [&](std::int64_t frames, std::int64_t total) {
+    EXPECT_EQ(total, d.test.frames());
+    done.push_back(frames);
+  });
   EXPECT_EQ(r.frames, d.test.frames());
+  // Progress after every batch, increasing, ending at the split's frames; the numbers do not depend on it.
+  ASSERT_FALSE(done.empty());
+  EXPECT_TRUE(std::is_sorted(done.begin(), done.end()));
+  EXPECT_GT(done.front(), 0);
+  EXPECT_EQ(done.back(), d.test.frames());
+  const EvalResult quiet = t.evaluate(s.best_params, "test", 8, 16, 3);
+  EXPECT_EQ(quiet.bound, r.bound);
+  EXPECT_EQ(quiet.iw_nll, r.iw_nll);
   EXPECT_NEAR(r.bound, r.kl + r.recon, 1e-9);
   EXPECT_GT(r.bound_stderr, 0.0);
   EXPECT_TRUE(std::isfinite(r.iw_nll));

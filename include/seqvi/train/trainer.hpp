@@ -16,6 +16,7 @@
 #include "seqvi/train/train_state.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -67,8 +68,11 @@ class Trainer {
   EvalResult validate(const model::ParamSet<float>& params);
   /// The bound on whole sequences of `split` with `samples` noise draws and an importance-weighted
   /// estimate from `iw_samples` draws per sequence (0 = none). Deterministic in (seed, split).
+  /// Memory is bounded by one evaluation batch (data::evaluation_batches), whatever the split's
+  /// size; `progress`, if set, is called after each batch with (frames done, frames in the split).
   EvalResult evaluate(const model::ParamSet<float>& params, const std::string& split,
-                      std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed);
+                      std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed,
+                      const std::function<void(std::int64_t, std::int64_t)>& progress = {});
 
   /// Padded fraction of one epoch's training batches (bucketing reduces it).
   double padded_fraction() const;
