@@ -1,0 +1,222 @@
+// launch/table1 + analysis/table1 on a tiny real sweep (JSB, tiny VOSPs and FD-RNNs, two epochs):
+// selection on validation only, every cell traceable to a trial, published figures labelled,
+// well-formed Markdown, and a second run (also after an interruption) that retrains and rescores nothing.
+#include "support/run_seqvi.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using seqvi::test::Outcome;
+using seqvi::test::quote;
+using seqvi::test::read_text;
+using seqvi::test::shell;
+using seqvi::test::TempDir;
+namespace fs = std::filesystem;
+
+constexpr const char* kTinySweep = R"(
+[sweep]
+seed = 5
+datasets = ["jsb"]
+models = ["vosp", "fdrnn"]
+sampler = "grid"
+
+[space]
+prior = ["normal", "wiener"]
+posterior = "marginal"
+step_rate = [1e-3, 3e-3]
+hidden = 8
+latent = 2
+batch_size = 32
+epochs = EPOCHS
+patience = EPOCHS
+)";
+
+std::string tiny_config(int epochs) {
+  return std::regex_replace(kTinySweep, std::regex("EPOCHS"), std::to_string(epochs));
+}
+
+std::string data_dir() {
+  const char* d = std::getenv("SEQVI_DATA_DIR");
+  return d ? d : "";
+}
+
+/// The launch/table1 command line for the sweep in `dir` (tiny scoring: 4 IW samples, 2 bound samples).
+std::string table1_command(const fs::path& dir) {
+  return "SEQVI_BINARY=" + quote(SEQVI_BINARY) + " " + quote(std::string(SEQVI_SOURCE_DIR) + "/launch/table1") +
+         " --config " + quote((dir / "tiny.toml").string()) + " --out " + quote((dir / "out").string()) +
+         " --page " + quote((dir / "page" / "results.md").string()) + " --data-dir " + quote(data_dir()) +
+         " -n 2 --iw 4 --samples 2 --no-figures";
+}
+
+nlohmann::json leaderboard(const fs::path& sweep) {
+  const Outcome o = seqvi::test::seqvi({"leaderboard", sweep.string(), "--all", "--json"}, sweep);
+  EXPECT_EQ(o.code, 0) << o.err;
+  return nlohmann::json::parse(o.out);
+}
+
+/// Every Markdown table (a run of lines starting with '|'): same number of cells in each row, and a
+/// separator row of --- cells second.
+void expect_well_formed_tables(const std::string& md) {
+  std::vector<std::vector<std::string>> tables(1);
+  std::istringstream in(md);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line[0] == '|')
+      tables.back().push_back(line);
+    else if (!tables.back().empty())
+      tables.emplace_back();
+  }
+  int checked = 0;
+  for (const auto& t : tables) {
+    if (t.empty()) continue;
+    ++checked;
+    ASSERT_GE(t.size(), 3u) << t[0];
+    const auto cells = std::count(t[0].begin(), t[0].end(), '|');
+    for (const auto& row : t) {
+      EXPECT_EQ(std::count(row.begin(), row.end(), '|'), cells) << row;
+      EXPECT_EQ(row.back(), '|') << row;
+    }
+    EXPECT_TRUE(std::regex_match(t[1], std::regex(R"((\|---)+\|)"))) << t[1];
+  }
+  EXPECT_GE(checked, 5) << md;  // measured, selected trials, paper KL, published, targets
+}
+
+std::map<std::string, fs::file_time_type> mtimes(const fs::path& dir) {
+  std::map<std::string, fs::file_time_type> out;
+  for (const auto& e : fs::directory_iterator(dir)) out[e.path().filename().string()] = e.last_write_time();
+  return out;
+}
+
+TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
+  const TempDir dir;
+  std::ofstream(dir / "tiny.toml") << tiny_config(2);
+  const Outcome first = shell(table1_command(dir.path()), dir.path());
+  ASSERT_EQ(first.code, 0) << first.out << first.err;
+  const std::string md = read_text(dir / "out" / "table1.md");
+  const std::string page = read_text(dir / "page" / "results.md");
+  EXPECT_NE(page.find(md), std::string::npos) << "the page holds the table";
+  EXPECT_NE(page.find("launch/table1 --config"), std::string::npos) << "the page names its command";
+
+  // Selection: per model, the finished trial with the lowest validation bound; never the test split.
+  const nlohmann::json trials = leaderboard(dir / "out" / "sweep");
+  ASSERT_EQ(trials.size(), 8u);
+  std::map<std::string, std::pair<double, std::string>> best;
+  std::pair<double, std::string> best_paper{1e300, ""};
+  std::set<std::string> ids;
+  for (const auto& t : trials) {
+    ASSERT_EQ(t["status"], "done") << t.dump();
+    ids.insert(t["trial"].get<std::string>());
+    const double v = t["val_bound"].get<double>();
+    auto& b = best.try_emplace(t["model"].get<std::string>(), 1e300, "").first->second;
+    if (v < b.first) b = {v, t["trial"].get<std::string>()};
+    if (t["model"] == "vosp" && t["params"]["prior"] == "wiener" && v < best_paper.first)
+      best_paper = {v, t["trial"].get<std::string>()};
+  }
+  std::smatch row;
+  ASSERT_TRUE(std::regex_search(md, row, std::regex(R"(\| JSB Chorales \| ([^|]+) \| ([^|]+) \| ([0-9.]+) \|)")))
+      << md;
+  EXPECT_NE(row[1].str().find("(`" + best["vosp"].second + "`)"), std::string::npos) << row[1];
+  EXPECT_NE(row[2].str().find("(`" + best["fdrnn"].second + "`)"), std::string::npos) << row[2];
+  EXPECT_NE(md.find("| JSB Chorales | `" + best_paper.second + "` |"), std::string::npos) << md;
+  // Every trial named anywhere is one of the sweep's, and its test score file is there.
+  const std::regex named("`(jsb-[a-z]+-[0-9]{4})`");
+  int cells = 0;
+  for (auto it = std::sregex_iterator(md.begin(), md.end(), named); it != std::sregex_iterator(); ++it, ++cells) {
+    const std::string id = (*it)[1];
+    EXPECT_TRUE(ids.count(id)) << id;
+    EXPECT_TRUE(fs::exists(dir / "out" / "test" / (id + ".s2-iw4.json"))) << id;
+  }
+  EXPECT_GE(cells, 5);
+  // The scores are the test split's: the cell's bound is the cached `seqvi eval --split test`.
+  const auto score = nlohmann::json::parse(read_text(dir / "out" / "test" / (best["vosp"].second + ".s2-iw4.json")));
+  EXPECT_EQ(score["split"], "test");
+  EXPECT_EQ(score["iw_samples"], 4);
+  char bound[32];
+  std::snprintf(bound, sizeof bound, "%.2f ± ", score["bound"].get<double>());
+  EXPECT_NE(row[1].str().find(bound), std::string::npos) << row[1] << " vs " << bound;
+  // The paper's KL: scored both ways; its "bound" is below the exact one and labelled as not a bound.
+  EXPECT_TRUE(fs::exists(dir / "out" / "test" / (best_paper.second + ".s2-iw4-paper-diagonal.json")));
+  EXPECT_NE(md.find("is **not** a bound"), std::string::npos);
+  // Published figures are labelled as such.
+  EXPECT_NE(md.find("**Published figures** (test, nats per frame; quoted from the papers, not measured here)"),
+            std::string::npos);
+  EXPECT_NE(md.find("| STORN, final (Bayer & Osendorfer 2014) | 6.91 | 2.85 | 7.13 | 6.16 |"), std::string::npos);
+  expect_well_formed_tables(md);
+
+  // A second run retrains nothing and rescores nothing: same files, same table.
+  const auto checkpoints = mtimes(dir / "out" / "sweep" / "trials");
+  const auto scores = mtimes(dir / "out" / "test");
+  const Outcome again = shell(table1_command(dir.path()), dir.path());
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_EQ(mtimes(dir / "out" / "sweep" / "trials"), checkpoints);
+  EXPECT_EQ(mtimes(dir / "out" / "test"), scores);
+  EXPECT_EQ(read_text(dir / "out" / "table1.md"), md);
+  EXPECT_EQ(again.err.find("table1: scoring"), std::string::npos) << again.err;
+}
+
+TEST(CliTable1, AnInterruptedRunResumesWithoutRetrainingFinishedTrials) {
+  const TempDir dir;
+  std::ofstream(dir / "tiny.toml") << tiny_config(10);
+  // Started in its own session; SIGTERM to launch/table1 once a trial has finished.
+  const std::string pid_file = (dir / "pid").string();
+  const Outcome started =
+      shell("setsid bash -c " + quote(table1_command(dir.path()) + " >" + quote((dir / "log").string()) +
+                                      " 2>&1; echo $? >" + quote((dir / "code").string())) +
+                " & echo $! >" + quote(pid_file),
+            dir.path());
+  ASSERT_EQ(started.code, 0) << started.err;
+  std::string sid = seqvi::test::read_text(pid_file);
+  sid.erase(sid.find_last_not_of(" \n") + 1);
+  // Whatever happens below, nothing of this run outlives the test.
+  struct KillSession {
+    std::string sid;
+    ~KillSession() { std::system(("pkill -KILL -s " + sid + " 2>/dev/null").c_str()); }
+  } guard{sid};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+  auto finished_trials = [&] {
+    std::set<std::string> done;
+    if (!fs::exists(dir / "out" / "sweep" / "sweep.h5")) return done;
+    const Outcome o = seqvi::test::seqvi({"leaderboard", (dir / "out" / "sweep").string(), "--all", "--json"}, dir.path());
+    if (o.code != 0) return done;
+    for (const auto& t : nlohmann::json::parse(o.out))
+      if (t["status"] == "done") done.insert(t["trial"].get<std::string>());
+    return done;
+  };
+  while (finished_trials().empty() && !fs::exists(dir / "code") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(fs::exists(dir / "code")) << "the run ended before it could be interrupted:\n" << read_text(dir / "log");
+  // Only launch/table1 itself (not the bash -c around it): it forwards the signal and waits.
+  ASSERT_EQ(shell("pkill -TERM -s " + sid + " -f \"^bash [^ ]*launch/table1\"", dir.path()).code, 0);
+  while (!fs::exists(dir / "code") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(fs::exists(dir / "code")) << read_text(dir / "log");
+  EXPECT_EQ(std::stoi(read_text(dir / "code")), 75) << read_text(dir / "log");
+  EXPECT_NE(read_text(dir / "log").find("run the same command again to resume"), std::string::npos);
+
+  const std::set<std::string> done_before = finished_trials();
+  ASSERT_FALSE(done_before.empty());
+  std::map<std::string, fs::file_time_type> before;
+  for (const auto& id : done_before)
+    before[id] = fs::last_write_time(dir / "out" / "sweep" / "trials" / (id + ".h5"));
+
+  const Outcome resumed = shell(table1_command(dir.path()), dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.out << resumed.err;
+  const nlohmann::json trials = leaderboard(dir / "out" / "sweep");
+  for (const auto& t : trials) EXPECT_EQ(t["status"], "done") << t.dump();
+  for (const auto& [id, time] : before)
+    EXPECT_EQ(fs::last_write_time(dir / "out" / "sweep" / "trials" / (id + ".h5")), time) << id << " was retrained";
+  EXPECT_TRUE(fs::exists(dir / "out" / "table1.md"));
+}
+
+}  // namespace
