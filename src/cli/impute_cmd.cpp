@@ -18,6 +18,7 @@ struct ImputeArgs : apps::SequenceRunArgs {
   std::int64_t window = 8;
   std::int64_t start = -1;  // -1 = a seeded random position per sequence
   int steps = 10;
+  std::string init = "uniform";
 };
 
 nlohmann::json scores_json(const infer::NoteScores& s) {
@@ -39,7 +40,8 @@ int run_impute(const ImputeArgs& args) {
               << std::flush;
   store::RollFile rolls;
   rolls.kind = "impute";
-  rolls.text = {{"checkpoint", args.checkpoint}, {"model", "vrae"}, {"dataset", dataset.name}, {"split", args.split}};
+  rolls.text = {{"checkpoint", args.checkpoint}, {"model", "vrae"}, {"dataset", dataset.name}, {"split", args.split},
+                {"init", args.init}};
   infer::NoteScores imputed, baseline;
   std::vector<infer::NoteScores> per_step(static_cast<std::size_t>(args.steps));
   std::size_t used = 0, skipped = 0;
@@ -56,7 +58,8 @@ int run_impute(const ImputeArgs& args) {
         args.start >= 0 ? args.start
                         : 1 + static_cast<std::int64_t>(rng.uniform_index(static_cast<std::uint64_t>(T - args.window)));
     const infer::ImputeOutcome o =
-        infer::impute_sequence(net, infer::roll_of(split, s), {start, args.window}, args.steps, rng);
+        infer::impute_sequence(net, infer::roll_of(split, s), {start, args.window}, args.steps, rng,
+                               args.init == "previous" ? infer::ImputeStart::previous : infer::ImputeStart::uniform);
     imputed += o.imputed_scores;
     baseline += o.baseline_scores;
     for (std::size_t i = 0; i < per_step.size(); ++i) per_step[i] += o.step_scores[i];
@@ -89,7 +92,7 @@ int run_impute(const ImputeArgs& args) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : per_step) steps.push_back(s.accuracy());
     std::cout << nlohmann::json{{"sequences", used},        {"skipped", skipped},
-                                {"window", args.window},    {"steps", args.steps},
+                                {"window", args.window},    {"steps", args.steps}, {"init", args.init},
                                 {"seed", args.seed},        {"imputed", scores_json(imputed)},
                                 {"baseline", scores_json(baseline)}, {"accuracy_per_step", steps}}
                      .dump()
@@ -123,6 +126,10 @@ void add_impute_command(CLI::App& app) {
       app, "impute", "Impute a window of removed frames with a VRAE; accuracy against copying the previous frame",
       args, help);
   cmd->add_option("--window", args.window, "Frames removed per sequence")->check(CLI::PositiveNumber);
+  cmd->add_option("--init", args.init,
+                  "What the window holds before the first step: uniform (random values, the paper's) or previous "
+                  "(a copy of the frame before it, which the steps refine)")
+      ->check(CLI::IsMember({"uniform", "previous"}));
   cmd->add_option("--start", args.start,
                   "First removed frame (≥ 1); default: a random position per sequence from --seed")
       ->check(CLI::PositiveNumber)

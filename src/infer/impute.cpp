@@ -44,13 +44,14 @@ Roll impute(VraeNet& net, const Roll& start, const Window& w, int steps) {
   return x;
 }
 
-ImputeOutcome impute_sequence(VraeNet& net, const Roll& clean, const Window& w, int steps, core::Rng& rng) {
+ImputeOutcome impute_sequence(VraeNet& net, const Roll& clean, const Window& w, int steps, core::Rng& rng,
+                              ImputeStart from) {
   if (steps < 1) throw std::invalid_argument("steps is " + std::to_string(steps) + ", must be at least 1");
   ImputeOutcome o;
   o.window = w;
   o.clean = clean;
   o.baseline = copy_previous_frame(clean, w);
-  o.initial = fill_uniform(clean, w, rng);
+  o.initial = from == ImputeStart::uniform ? fill_uniform(clean, w, rng) : o.baseline;
   Roll x = o.initial;
   for (int i = 0; i < steps; ++i) {
     x = impute(net, x, w, 1);

@@ -33,17 +33,22 @@ Roll fill_uniform(const Roll& roll, const Window& window, core::Rng& rng);
 /// @throws std::invalid_argument for steps < 1 or a window outside the roll
 Roll impute(VraeNet& net, const Roll& start, const Window& window, int steps);
 
+/// What the window holds before the first step: uniform random values (the paper's), or a copy of
+/// the frame before it (the baseline, which the steps then refine).
+enum class ImputeStart { uniform, previous };
+
 /// One sequence of the experiment: the rolls and the scores on the missing frames.
 struct ImputeOutcome {
   Window window;
-  Roll clean, initial, imputed, baseline;  ///< initial: the window filled with uniform values
+  Roll clean, initial, imputed, baseline;  ///< initial: the window as filled before the first step
   NoteScores imputed_scores, baseline_scores;  ///< on the window's frames only
   std::vector<NoteScores> step_scores;         ///< the imputation's scores after each step
 };
 
-/// Fills the window of `clean` with fill_uniform(rng), imputes it for `steps` steps, and scores the
-/// imputation and the copy-the-previous-frame baseline on the window.
-ImputeOutcome impute_sequence(VraeNet& net, const Roll& clean, const Window& window, int steps, core::Rng& rng);
+/// Fills the window of `clean` (fill_uniform(rng) or copy_previous_frame, as `from` says), imputes it
+/// for `steps` steps, and scores the imputation and the copy-the-previous-frame baseline on the window.
+ImputeOutcome impute_sequence(VraeNet& net, const Roll& clean, const Window& window, int steps, core::Rng& rng,
+                              ImputeStart from = ImputeStart::uniform);
 
 }  // namespace seqvi::infer
 
