@@ -128,6 +128,21 @@ void TrainConfig::validate() const {
   if (kl_warmup < 0) bad("kl_warmup", std::to_string(kl_warmup), "≥ 0 (0 = no warm-up)");
 }
 
+model::ModelConfig default_model_config() {
+  model::ModelConfig m;
+  m.hidden = 200;
+  m.latent = 16;
+  m.latent_spec.prior = model::Prior::normal;
+  m.latent_spec.posterior = model::Posterior::marginal;
+  return m;
+}
+
+data::BatchingOptions default_batching() {
+  data::BatchingOptions b;
+  b.batch_size = 8;
+  return b;
+}
+
 core::Params TrainConfig::to_params() const {
   core::Params p;
   for (const auto& [name, field] : fields()) p.emplace(name, field.get(*this));
@@ -165,8 +180,9 @@ std::string describe_hyperparameter(const std::string& name) {
       {"keep_hidden", "fast-dropout keep rate of hidden units, in (0, 1]"},
       {"learn_keep", "learn the keep rates (true) or keep them fixed (false)"},
       {"prior", "prior on z: wiener (z_0 = 0, unit increments) | normal (N(0, I) per frame)"},
-      {"posterior", "diagonal Gaussian on increments z_t - z_(t-1) (default, KL can reach 0) | marginal | "
-                    "markov (z_t = a_t z_(t-1) + mu_t + sigma_t eps_t with a learned a_t in [0, 1])"},
+      {"posterior", "marginal (diagonal Gaussian q(z_t) per frame) | increments (on z_t - z_(t-1), the paper's; "
+                    "its noise accumulates along t) | markov (z_t = a_t z_(t-1) + mu_t + sigma_t eps_t with a "
+                    "learned a_t in [0, 1])"},
       {"kl", "exact | paper-diagonal (the authors' approximation: below the true KL, NOT a bound)"},
       {"variance_head", "how q's variance is produced: softplus | fd (fast-dropout variance)"},
       {"step_rate", "rmsprop step rate alpha (Table 2: 1e-2 ... 1e-5)"},

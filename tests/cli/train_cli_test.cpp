@@ -155,6 +155,35 @@ TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
   EXPECT_EQ(j["active_dims"].get<std::int64_t>(), active);
 }
 
+TEST(CliTrain, DefaultVospUsesItsLatentsBeatsAnFdrnnAndDenoisesJsb) {
+  // The shipped latent forms (nothing but the size and the budget given): seconds of real JSB.
+  TempDir dir;
+  const std::vector<std::string> size{"--hidden", "64", "--latent", "8", "--batch-size", "8", "--epochs", "20",
+                                      "--patience", "20", "--quiet", "--data", jsb().string()};
+  auto train = [&](const std::string& model) {
+    std::vector<std::string> args{"train", "--model", model, "--out", (dir / (model + ".h5")).string()};
+    args.insert(args.end(), size.begin(), size.end());
+    const Outcome run = seqvi(args, dir.path());
+    EXPECT_EQ(run.code, 0) << run.err;
+    return seqvi::store::read_checkpoint(dir / (model + ".h5"));
+  };
+  const auto vosp = train("vosp");
+  const auto fdrnn = train("fdrnn");
+  const auto& best = vosp.state.curve.at(static_cast<std::size_t>(vosp.state.best_epoch - 1));
+  std::cout << "JSB valid after 20 epochs (H 64, K 8, batch 8): VOSP " << vosp.state.best_valid << " (KL "
+            << best.valid_kl << ", active dims " << best.valid_active_dims << "), FD-RNN " << fdrnn.state.best_valid
+            << '\n';
+  EXPECT_GT(best.valid_active_dims, 0) << "the default VOSP ignores its latents";
+  EXPECT_LT(vosp.state.best_valid, fdrnn.state.best_valid);
+  // Online denoising on it: the rule that knows the corruption beats the corrupted input.
+  const Outcome den = seqvi({"denoise", (dir / "vosp.h5").string(), "--data", jsb().string(), "--json",
+                             "--predictive-samples", "8"},
+                            dir.path());
+  ASSERT_EQ(den.code, 0) << den.err;
+  const auto j = nlohmann::json::parse(den.out);
+  EXPECT_GT(j["known_p_mode"]["f1"].get<double>(), j["corrupted"]["f1"].get<double>()) << den.out;
+}
+
 /// A VOSP whose weights are all zero: x is independent of z, p(x_t,k) = σ(b_k), and q(d_t) = N(0, s²) with
 /// s² = softplus(a) + 1e-4 — so the bound is a hand computation.
 TEST(CliTrain, ConfigFileValuesFollowTheSweepsTomlRules) {
