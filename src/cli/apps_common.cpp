@@ -29,7 +29,7 @@ LoadedModel load_model(const std::string& path, bool current, const core::Params
   core::Params params = m.checkpoint.hyperparameters;
   for (const auto& [key, value] : overrides) params[key] = value;
   try {
-    m.config = train::from_params(params);
+    m.config = train::from_checkpoint_params(params);
   } catch (const std::invalid_argument& e) {
     throw CommandError(fmt::format("{}: {}", path, e.what()), overrides.empty() ? kError : kUsage);
   }

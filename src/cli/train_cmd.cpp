@@ -154,7 +154,7 @@ int run_train(TrainArgs& args) {
     if (!args.flags.empty() || !args.config.empty())
       throw CommandError("--resume continues with the checkpoint's hyper-parameters; drop the other flags", kUsage);
     store::require_same_dataset(checkpoint, args.out, dataset, args.data);
-    config = train::from_params(checkpoint.hyperparameters);
+    config = train::from_checkpoint_params(checkpoint.hyperparameters);
     resumed = checkpoint.state;
   } else {
     if (!args.resume && std::filesystem::exists(args.out))

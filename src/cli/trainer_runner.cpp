@@ -140,7 +140,7 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   if (std::filesystem::exists(checkpoint_path)) {
     checkpoint = store::read_checkpoint(checkpoint_path);
     store::require_same_dataset(checkpoint, checkpoint_path, data, files_.at(trial.dataset));
-    config = train::from_params(checkpoint.hyperparameters);
+    config = train::from_checkpoint_params(checkpoint.hyperparameters);
     state = checkpoint.state;
     ++resumed_runs_;
   } else {

@@ -128,6 +128,11 @@ void TrainConfig::validate() const {
   if (kl_warmup < 0) bad("kl_warmup", std::to_string(kl_warmup), "≥ 0 (0 = no warm-up)");
 }
 
+TrainConfig from_checkpoint_params(core::Params params) {
+  params.try_emplace("kl_warmup", std::int64_t{0});  // before warm-up existed: none
+  return from_params(params);
+}
+
 model::ModelConfig default_model_config() {
   model::ModelConfig m;
   m.hidden = 200;

@@ -168,7 +168,15 @@ TEST(CliApps, DenoiseReportsScoresWritesRollsAndAFigure) {
   const auto& r = rolls.record("test_001");
   std::vector<std::string> names;
   for (const auto& [name, roll] : r.rolls) names.push_back(name);
-  EXPECT_EQ(names, (std::vector<std::string>{"clean", "corrupted", "denoised", "errors", "probabilities"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"clean", "corrupted", "denoised", "errors", "probabilities",
+                                             "known_p_mode", "predictive", "known_p_predictive"}));
+  // The known-p rules only ever switch notes off: their recall is at most the corrupted roll's.
+  for (const char* rule : {"known_p_mode", "known_p_predictive"}) {
+    EXPECT_LE(j[rule]["recall"].get<double>(), 1.0) << rule;
+    EXPECT_LE(j[rule]["false_positives"].get<double>(), j["corrupted"]["false_positives"].get<double>()) << rule;
+    EXPECT_DOUBLE_EQ(rolls.numbers.at(std::string(rule) + "_f1"), j[rule]["f1"].get<double>()) << rule;
+  }
+  EXPECT_EQ(j["predictive_samples"], 64);
   EXPECT_EQ(r.rolls[0].second.rows(), 17);  // 12 + 5 frames
   EXPECT_DOUBLE_EQ(rolls.numbers.at("denoised_f1"), j["denoised"]["f1"].get<double>());
   expect_png(w.dir() / "denoise.png");

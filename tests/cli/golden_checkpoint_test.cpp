@@ -2,6 +2,9 @@
 // binary printed (tests/golden/checkpoints/README.md says how they were made).
 #include "support/run_seqvi.hpp"
 
+#include "seqvi/store/checkpoint.hpp"
+#include "seqvi/train/train_config.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -31,6 +34,14 @@ TEST(CliGoldenCheckpoint, OldCheckpointsEvaluateToTheirRecordedNumbers) {
                               std::filesystem::temp_directory_path());
     ASSERT_EQ(run.code, 0) << run.err;
     const auto got = nlohmann::json::parse(run.out);
+    // Written before KL warm-up existed: read as 0, what those runs trained with, so a resume
+    // continues as they would have (the trainer's default is 10 now). Every other hyper-parameter
+    // is in the file, so the changed defaults (hidden, latent, batch, forms) do not reach it.
+    const auto cp = seqvi::store::read_checkpoint(dir / (name + ".h5"));
+    EXPECT_EQ(seqvi::train::from_checkpoint_params(cp.hyperparameters).kl_warmup, 0);
+    EXPECT_EQ(seqvi::train::from_params(cp.hyperparameters).kl_warmup, 10);
+    for (const auto& key : seqvi::train::hyperparameter_names())
+      EXPECT_TRUE(cp.hyperparameters.count(key) || key == "kl_warmup") << key << " missing";
     EXPECT_EQ(got["frames"], want["frames"]);
     EXPECT_EQ(got["is_bound"], want["is_bound"]);
     for (const char* key : {"recon", "kl", "bound", "bound_stderr", "iw_nll"}) {

@@ -28,14 +28,16 @@ TEST(SearchSpace, DefaultIsThePapersTable2) {
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_hidden")).value), "0");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_out")).value), "-0.8");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("transfer")).value), "tanh");
-  EXPECT_EQ(to_string(std::get<Fixed>(s.at("kl_warmup")).value), "0");  // no warm-up by default
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("kl_warmup")).value), "10");  // measured: docs/latent-forms.md
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("prior")).value), "normal");
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("posterior")).value), "marginal");
   EXPECT_NO_THROW(validate(s));
 }
 
 TEST(SearchSampler, KlWarmupIsSampleableAndItsFixedDefaultLeavesOtherDrawsAlone) {
   Space s = default_space();
   const auto before = sample_trial(s, 3, "jsb", "vosp", 5);
-  EXPECT_EQ(to_string(before.params.at("kl_warmup")), "0");
+  EXPECT_EQ(to_string(before.params.at("kl_warmup")), "10");
   Space without = s;
   without.erase("kl_warmup");
   const auto old = sample_trial(without, 3, "jsb", "vosp", 5);  // a space from before kl_warmup

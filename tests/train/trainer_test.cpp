@@ -229,9 +229,14 @@ TEST(TrainTrainer, KlWarmupWeighsOnlyTheTrainingGradientNeverValidationOrSelecti
   EXPECT_NE(s0.params.flatten(), s.params.flatten());
 }
 
-TEST(TrainConfig, KlWarmupDefaultsToOffRoundTripsAndRejectsNegativeValues) {
-  EXPECT_EQ(TrainConfig{}.kl_warmup, 0);
-  EXPECT_EQ(from_params({}).kl_warmup, 0);  // an old checkpoint's params lack it: no warm-up
+TEST(TrainConfig, KlWarmupDefaultsToTenRoundTripsAndRejectsNegativeValues) {
+  // 10 epochs: measured on JSB (docs/latent-forms.md). Checkpoints from before warm-up existed are
+  // read with 0 (from_checkpoint_params; CliGoldenCheckpoint), not with this default.
+  EXPECT_EQ(TrainConfig{}.kl_warmup, 10);
+  EXPECT_EQ(from_params({}).kl_warmup, 10);
+  EXPECT_EQ(from_params({{"kl_warmup", std::int64_t{0}}}).kl_warmup, 0);
+  EXPECT_EQ(from_checkpoint_params({}).kl_warmup, 0);  // written before warm-up existed
+  EXPECT_EQ(from_checkpoint_params({{"kl_warmup", std::int64_t{7}}}).kl_warmup, 7);
   EXPECT_EQ(from_params({{"kl_warmup", std::int64_t{10}}}).kl_warmup, 10);
   TrainConfig c = small_config("vosp");
   c.kl_warmup = 3;

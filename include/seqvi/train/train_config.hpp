@@ -49,7 +49,7 @@ struct TrainConfig {
   std::int64_t patience = 10;   ///< stop after this many epochs without a better validation bound
   /// KL warm-up: the training gradient weighs the KL by β rising linearly to 1 over this many
   /// epochs (kl_warmup.hpp); 0 = off. Validation, early stopping and selection always use β = 1.
-  std::int64_t kl_warmup = 0;
+  std::int64_t kl_warmup = 10;  ///< measured on JSB: 0.05–0.1 nats/frame better than 0 (docs/latent-forms.md)
   std::uint64_t seed = 1;       ///< initialisation, shuffling and noise all derive from it
 
   /// @throws std::invalid_argument naming the first value out of range and the rule.
@@ -61,6 +61,11 @@ struct TrainConfig {
 /// Builds a config from defaults overridden by `params`; unknown names and wrong types are errors.
 /// @throws std::invalid_argument naming the key, its value and the rule
 TrainConfig from_params(const core::Params& params);
+
+/// from_params for hyper-parameters a checkpoint stored: a name added after the checkpoint was written
+/// takes the value its run trained with, not today's default (kl_warmup: 0), so that resuming or
+/// evaluating an old checkpoint does what it did. @throws std::invalid_argument as from_params
+TrainConfig from_checkpoint_params(core::Params params);
 
 /// The hyper-parameter names from_params accepts.
 std::vector<std::string> hyperparameter_names();
