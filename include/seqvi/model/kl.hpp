@@ -58,7 +58,8 @@ namespace seqvi::model {
 /// S is float or double (explicitly instantiated; call as `kl_divergence<S>(…)`); sums are
 /// accumulated in double.
 /// @param spec     prior, posterior and KL mode (validated)
-/// Not for the markov posterior, whose coefficients only the overload with coef takes.
+/// Not for the markov posterior, whose coefficients only the overload with coef takes, nor for the
+/// learned prior, whose parameters only the overload with prior takes.
 /// @param mean     (T·B) × K posterior means μ (of z_t for marginal, of d_t for increments)
 /// @param var      (T·B) × K posterior variances v > 0 on valid rows (padded rows are not read)
 /// @param mask     T·B, 1 on valid frames, 0 on padding; pre-padded
@@ -76,6 +77,7 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
 
 /// The same for every posterior including markov: coef is the (T·B) × K matrix of a_t ∈ [0, 1]
 /// for markov (padded rows unread) and must be empty for increments and marginal (a fixed).
+/// Not for the learned prior (the overload with prior).
 /// @param per_dim  if not null, resized to K and set to each latent dim's KL summed over the
 ///                 sequences (nats; the dims are independent, so they add up to the total)
 /// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1] on a valid

@@ -5,8 +5,9 @@
 //
 // Why one base: the applications must run the model's own code, never a second implementation of
 // its forward pass (ARCHITECTURE.md). A new prior or posterior form plugs into the latent heads
-// (detail/latent_heads.hpp) and the prior draws below; forward_pass and the training bound then
-// use it alike, with no change in infer/.
+// (detail/latent_heads.hpp), the learned prior's networks (detail/learned_prior_net.hpp) and the
+// prior draws below; forward_pass and the training bound then use it alike, with no change in
+// infer/.
 #ifndef SEQVI_MODEL_VARIATIONAL_MODEL_HPP
 #define SEQVI_MODEL_VARIATIONAL_MODEL_HPP
 
