@@ -25,8 +25,8 @@ Vosp<S>::Vosp(const ModelConfig& config) : Base(config, ModelKind::vosp, "Vosp")
                   {{config.hidden, config.transfer, keep}, {config.inputs, Transfer::identity, keep}});
   roles.dense(gen_.layers()[0], ParamRole::hidden_bias);
   roles.dense(gen_.layers()[1], ParamRole::output_bias);
-  // The learned prior p(z_t | h_{t−1}) reads the generating MLP's h_{t−1} (last: the parameters
-  // of the fixed priors' models are as before).
+  // The learned prior p(z_t | h_{t−1}) reads the same h_{t−1} as the generating MLP (registered
+  // last, so the fixed priors' models have the parameters they had before).
   this->add_learned_prior(roles, config.hidden);
   this->finish_roles(roles);
 }
