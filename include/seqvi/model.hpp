@@ -32,6 +32,7 @@
 
 // latent variables and emissions
 #include "seqvi/model/latent.hpp"
+#include "seqvi/model/learned_prior.hpp"
 #include "seqvi/model/kl.hpp"
 #include "seqvi/model/reparam.hpp"
 #include "seqvi/model/latent_density.hpp"

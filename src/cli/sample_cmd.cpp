@@ -1,5 +1,6 @@
 // seqvi sample: draw a piano roll from a trained model's generative process — the VRAE ancestrally
-// from the Wiener (or normal) prior, the VOSP frame by frame — and write it as a MIDI file.
+// from its prior (wiener, normal or the learned transition), the VOSP frame by frame — and write it
+// as a MIDI file.
 #include "apps_common.hpp"
 
 #include "seqvi/infer/sample.hpp"

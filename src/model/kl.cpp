@@ -12,8 +12,8 @@ namespace {
 /// KL of one latent dim k of sequence b, whose valid frames are t0 … T − 1.
 template <class S>
 double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean,
-                       const Eigen::Ref<const Mat<S>>& var, const detail::Coef<S>& a, Index T,
-                       Index B, Index b, Index k, Index t0) {
+                       const Eigen::Ref<const Mat<S>>& var, const detail::Coef<S>& a,
+                       const detail::PriorOf<S>& p, Index T, Index B, Index b, Index k, Index t0) {
   using detail::KlForm;
   double sum = 0;
   if (form == KlForm::wiener_marginal_paper) {
@@ -30,10 +30,32 @@ double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean
     return 0.5 * sum;
   }
   // Marginal moments of q: m_t = a_t m_{t−1} + μ_t, v_t = a_t² v_{t−1} + σ²_t, m_0 = v_0 = 0.
-  // Wiener: frame t's term carries (a_{t+1} − 1)² v_t instead of (a_t − 1)² v_{t−1} (the same
-  // sum), so that a ≡ 0 adds σ²_t + σ²_t = 2σ²_t and a ≡ 1 adds σ²_t + 0: bit for bit the
-  // marginal and increments forms this code path replaced.
   double m_prev = 0, v_prev = 0;
+  if (form == KlForm::transition_markov) {
+    // Frame t's term carries (a_{t+1} − α)² v_t instead of (a_t − α)² v_{t−1} (the same sum, as
+    // β² is the same at every frame), so that under the Wiener prior a ≡ 0 adds σ²_t + σ²_t = 2σ²_t
+    // and a ≡ 1 adds σ²_t + 0: bit for bit the marginal and increments forms this code replaced.
+    const double alpha = p.alpha_k(k);
+    const double beta2 = p.var_at(0, k);
+    const double log_beta2 = p.fixed() ? 0.0 : std::log(beta2);
+    for (Index t = t0; t < T; ++t) {
+      const Index r = t * B + b;
+      const double mu = mean(r, k);
+      const double s2 = var(r, k);
+      const double at = a(r, k);
+      const double v = at * at * v_prev + s2;
+      const double d = (at - alpha) * m_prev + mu;
+      double spread = s2;
+      if (t < T - 1) {
+        const double c = static_cast<double>(a(r + B, k)) - alpha;
+        spread += c * c * v;
+      }
+      sum += (spread + d * d) / beta2 - 1 - std::log(s2) + log_beta2;
+      m_prev = at * m_prev + mu;
+      v_prev = v;
+    }
+    return 0.5 * sum;
+  }
   for (Index t = t0; t < T; ++t) {
     const Index r = t * B + b;
     const double mu = mean(r, k);
@@ -41,17 +63,9 @@ double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean
     const double at = a(r, k);
     const double m = at * m_prev + mu;
     const double v = at * at * v_prev + s2;
-    if (form == KlForm::wiener_markov) {
-      const double d = (at - 1) * m_prev + mu;
-      double spread = s2;
-      if (t < T - 1) {
-        const double c = static_cast<double>(a(r + B, k)) - 1;
-        spread += c * c * v;
-      }
-      sum += spread + d * d - 1 - std::log(s2);
-    } else {
-      sum += v + m * m - 1 - std::log(s2);
-    }
+    const double dm = m - p.mean_at(r, k);
+    const double pv = p.var_at(r, k);
+    sum += (v + dm * dm) / pv - 1 - std::log(s2) + (p.fixed() ? 0.0 : std::log(pv));
     m_prev = m;
     v_prev = v;
   }
@@ -61,14 +75,15 @@ double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean
 template <class S>
 S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
           const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-          const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, ColVec<S>* per_sequence,
-          Eigen::VectorXd* per_dim) {
-  detail::check_kl_arguments<S>("kl_divergence", spec, mean, var, coef, mask, T, B);
+          const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+          ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
+  detail::check_kl_arguments<S>("kl_divergence", spec, mean, var, coef, prior, mask, T, B);
   if (per_sequence != nullptr) {
     per_sequence->resize(B);
     per_sequence->setZero();
   }
-  const detail::KlForm form = detail::kl_form(spec);
+  const detail::PriorOf<S> p = detail::prior_of<S>(spec.prior, prior);
+  const detail::KlForm form = detail::kl_form<S>(spec, p);
   const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, coef);
   const Index K = mean.cols();
   if (per_dim != nullptr) {
@@ -80,7 +95,7 @@ S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
     const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
     double kl_b = 0;
     for (Index k = 0; k < K && t0 < T; ++k) {
-      const double kl_bk = sequence_dim_kl<S>(form, mean, var, a, T, B, b, k, t0);
+      const double kl_bk = sequence_dim_kl<S>(form, mean, var, a, p, T, B, b, k, t0);
       kl_b += kl_bk;
       if (per_dim != nullptr) (*per_dim)[k] += kl_bk;
     }
@@ -97,7 +112,7 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                 const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const ColVec<S>>& mask,
                 Index T, Index B, ColVec<S>* per_sequence) {
   const Mat<S> none;
-  return kl_impl<S>(spec, mean, var, none, mask, T, B, per_sequence, nullptr);
+  return kl_impl<S>(spec, mean, var, none, {}, mask, T, B, per_sequence, nullptr);
 }
 
 template <class S>
@@ -105,7 +120,15 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                 const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
                 const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
                 ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
-  return kl_impl<S>(spec, mean, var, coef, mask, T, B, per_sequence, per_dim);
+  return kl_impl<S>(spec, mean, var, coef, {}, mask, T, B, per_sequence, per_dim);
+}
+
+template <class S>
+S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+                const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask, Index T,
+                Index B, ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
+  return kl_impl<S>(spec, mean, var, coef, prior, mask, T, B, per_sequence, per_dim);
 }
 
 template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
@@ -124,6 +147,17 @@ template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Ma
 template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
                                       const Eigen::Ref<const Mat<double>>&,
                                       const Eigen::Ref<const Mat<double>>&,
+                                      const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                      ColVec<double>*, Eigen::VectorXd*);
+template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
+                                    const Eigen::Ref<const Mat<float>>&,
+                                    const Eigen::Ref<const Mat<float>>&, const LearnedPrior<float>&,
+                                    const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                    ColVec<float>*, Eigen::VectorXd*);
+template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
+                                      const Eigen::Ref<const Mat<double>>&,
+                                      const Eigen::Ref<const Mat<double>>&,
+                                      const LearnedPrior<double>&,
                                       const Eigen::Ref<const ColVec<double>>&, Index, Index,
                                       ColVec<double>*, Eigen::VectorXd*);
 

@@ -12,11 +12,12 @@ namespace {
 template <class S>
 void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                       const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                      Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
-                      Eigen::Ref<Mat<S>>* coef_adj) {
+                      const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask,
+                      Index T, Index B, S kl_adj, Eigen::Ref<Mat<S>> mean_adj,
+                      Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>>* coef_adj,
+                      const LearnedPriorAdj<S>& prior_adj) {
   constexpr std::string_view fn = "kl_divergence_backward";
-  detail::check_kl_arguments<S>(fn, spec, mean, var, coef, mask, T, B);
+  detail::check_kl_arguments<S>(fn, spec, mean, var, coef, prior, mask, T, B);
   const Index K = mean.cols();
   detail::check_rows(fn, "mean_adj", mean_adj.rows(), mean_adj.cols(), T, B, K);
   detail::check_rows(fn, "var_adj", var_adj.rows(), var_adj.cols(), T, B, K);
@@ -30,8 +31,29 @@ void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& me
                          std::string(to_string(spec.posterior)));
   }
 
+  // The learned prior's adjoints: exactly where the prior has parameters, shaped like them.
+  const bool learned = spec.prior == Prior::learned;
+  if (learned) {
+    auto check_adj = [&](const char* what, Mat<S>* adj, const Mat<S>* like) {
+      if ((adj == nullptr) != (like == nullptr) ||
+          (adj != nullptr && (adj->rows() != like->rows() || adj->cols() != like->cols())))
+        detail::fail(fn, std::string("prior_adj.") + what + " must be " +
+                             (like == nullptr ? std::string("null")
+                                              : "shaped " + std::to_string(like->rows()) + "×" +
+                                                    std::to_string(like->cols())) +
+                             ", like the learned prior's " + what);
+    };
+    check_adj("mean", prior_adj.mean, prior.mean);
+    check_adj("var", prior_adj.var, prior.var);
+    check_adj("alpha", prior_adj.alpha, prior.alpha);
+  } else if (!prior_adj.empty()) {
+    detail::fail(fn, "prior_adj given for prior " + std::string(to_string(spec.prior)) +
+                         ", which has no parameters");
+  }
+
   using detail::KlForm;
-  const KlForm form = detail::kl_form(spec);
+  const detail::PriorOf<S> p = detail::prior_of<S>(spec.prior, prior);
+  const KlForm form = detail::kl_form<S>(spec, p);
   const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, coef);
   const double g = kl_adj;
   // The marginal moments m_t, v_t of the current (b, k) (2 per frame); one buffer per thread,
@@ -78,33 +100,57 @@ void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& me
       }
       // M, V: the adjoints of m_t, v_t carried from the frames after t.
       double M = 0, V = 0;
+      // The transition prior's α_k, β²_k (1 and 1 for wiener) and their adjoints, summed over t.
+      const double alpha = p.alpha_k(k);
+      const double inv_beta2 = form == KlForm::transition_markov ? 1 / p.var_at(0, k) : 1.0;
+      double alpha_adj = 0, beta2_adj = 0;
       for (Index t = T - 1; t >= t0; --t) {
         const Index r = t * B + b;
         const double at = a(r, k);
         const double m_prev = t > t0 ? m_at(t - 1) : 0.0;
         const double v_prev = t > t0 ? v_at(t - 1) : 0.0;
         double g_mean, g_var, g_coef;
-        if (form == KlForm::wiener_markov) {
-          // ½ [σ²_t + d_t² + (a_t − 1)² v_{t−1} − 1 − ln σ²_t], d_t = (a_t − 1) m_{t−1} + μ_t
-          const double d = (at - 1) * m_prev + mu(t);
-          g_mean = d + M;
-          g_var = 0.5 * (1 - 1 / s2(t)) + V;
-          g_coef = (d + M) * m_prev + ((at - 1) + 2 * at * V) * v_prev;
-          const double M_prev = d * (at - 1) + at * M;
-          V = 0.5 * (at - 1) * (at - 1) + at * at * V;
+        if (form == KlForm::transition_markov) {
+          // ½ [(σ²_t + d_t² + (a_t − α)² v_{t−1})/β² − 1 − ln σ²_t + ln β²],
+          // d_t = (a_t − α) m_{t−1} + μ_t
+          const double c = at - alpha;
+          const double d = c * m_prev + mu(t);
+          const double dd = d * inv_beta2;
+          g_mean = dd + M;
+          g_var = 0.5 * (inv_beta2 - 1 / s2(t)) + V;
+          g_coef = (dd + M) * m_prev + (c * inv_beta2 + 2 * at * V) * v_prev;
+          if (learned) {
+            alpha_adj -= dd * m_prev + c * inv_beta2 * v_prev;
+            beta2_adj += 0.5 * inv_beta2 *
+                         (1 - (s2(t) + d * d + c * c * v_prev) * inv_beta2);
+          }
+          const double M_prev = dd * c + at * M;
+          V = 0.5 * c * c * inv_beta2 + at * at * V;
           M = M_prev;
         } else {
-          // ½ [v_t + m_t² − 1 − ln σ²_t]
-          M += m_at(t);
-          V += 0.5;
+          // ½ [(v_t + (m_t − μ_p,t)²)/σ²_p,t − 1 − ln σ²_t + ln σ²_p,t]
+          const double pv = p.var_at(r, k);
+          const double inv_pv = 1 / pv;
+          const double dm = m_at(t) - p.mean_at(r, k);
+          M += dm * inv_pv;
+          V += 0.5 * inv_pv;
           g_mean = M;
           g_var = V - 0.5 / s2(t);
           g_coef = M * m_prev + 2 * at * V * v_prev;
+          if (learned) {
+            (*prior_adj.mean)(r, k) += static_cast<S>(g * (-dm * inv_pv));
+            (*prior_adj.var)(r, k) +=
+                static_cast<S>(g * 0.5 * inv_pv * (1 - (v_at(t) + dm * dm) * inv_pv));
+          }
           M *= at;
           V *= at * at;
         }
         add(t, g_mean, g_var);
         if (markov) (*coef_adj)(r, k) += static_cast<S>(g * g_coef);
+      }
+      if (learned && form == KlForm::transition_markov) {
+        (*prior_adj.alpha)(0, k) += static_cast<S>(g * alpha_adj);
+        (*prior_adj.var)(0, k) += static_cast<S>(g * beta2_adj);
       }
     }
   }
@@ -118,7 +164,7 @@ void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
                             Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj) {
   const Mat<S> none;
-  kl_backward_impl<S>(spec, mean, var, none, mask, T, B, kl_adj, mean_adj, var_adj, nullptr);
+  kl_backward_impl<S>(spec, mean, var, none, {}, mask, T, B, kl_adj, mean_adj, var_adj, nullptr, {});
 }
 
 template <class S>
@@ -128,7 +174,19 @@ void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
                             Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
                             Eigen::Ref<Mat<S>> coef_adj) {
-  kl_backward_impl<S>(spec, mean, var, coef, mask, T, B, kl_adj, mean_adj, var_adj, &coef_adj);
+  kl_backward_impl<S>(spec, mean, var, coef, {}, mask, T, B, kl_adj, mean_adj, var_adj, &coef_adj,
+                      {});
+}
+
+template <class S>
+void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                            const Eigen::Ref<const Mat<S>>& var,
+                            const Eigen::Ref<const Mat<S>>& coef, const LearnedPrior<S>& prior,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
+                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
+                            Eigen::Ref<Mat<S>> coef_adj, const LearnedPriorAdj<S>& prior_adj) {
+  kl_backward_impl<S>(spec, mean, var, coef, prior, mask, T, B, kl_adj, mean_adj, var_adj,
+                      &coef_adj, prior_adj);
 }
 
 template void kl_divergence_backward<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
@@ -151,5 +209,15 @@ template void kl_divergence_backward<double>(const LatentSpec&, const Eigen::Ref
                                              const Eigen::Ref<const ColVec<double>>&, Index, Index,
                                              double, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>,
                                              Eigen::Ref<Mat<double>>);
+template void kl_divergence_backward<float>(
+    const LatentSpec&, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const Mat<float>>&, const LearnedPrior<float>&,
+    const Eigen::Ref<const ColVec<float>>&, Index, Index, float, Eigen::Ref<Mat<float>>,
+    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, const LearnedPriorAdj<float>&);
+template void kl_divergence_backward<double>(
+    const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const Mat<double>>&, const LearnedPrior<double>&,
+    const Eigen::Ref<const ColVec<double>>&, Index, Index, double, Eigen::Ref<Mat<double>>,
+    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, const LearnedPriorAdj<double>&);
 
 }  // namespace seqvi::model

@@ -10,6 +10,8 @@ std::string_view to_string(Prior prior) {
       return "wiener";
     case Prior::normal:
       return "normal";
+    case Prior::learned:
+      return "learned";
   }
   throw std::invalid_argument("prior has an invalid enum value");
 }
@@ -74,7 +76,8 @@ namespace {
 Prior parse_prior(std::string_view name) {
   if (name == "wiener") return Prior::wiener;
   if (name == "normal") return Prior::normal;
-  bad_name("prior", name, "wiener or normal");
+  if (name == "learned") return Prior::learned;
+  bad_name("prior", name, "wiener, normal or learned");
 }
 
 Posterior parse_posterior(std::string_view name) {

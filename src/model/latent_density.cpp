@@ -3,6 +3,7 @@
 
 #include "chunk_checks.hpp"
 #include "latent_markov.hpp"
+#include "prior_markov.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -21,15 +22,21 @@ const double kHalfLog2Pi = 0.5 * std::log(2 * std::numbers::pi);
 
 }  // namespace
 
+namespace {
+
+/// log p(z) per sequence for every prior: p(z_t | z_{t−1}, past) = N(α z_{t−1} + μ_p,t, σ²_p,t)
+/// (prior_markov.hpp; wiener α = 1, normal α = 0, both μ_p = 0, σ²_p = 1).
 template <class S>
-ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+ColVec<S> log_prior_impl(Prior prior, const LearnedPrior<S>& learned,
+                         const Eigen::Ref<const Mat<S>>& z, const Eigen::Ref<const ColVec<S>>& mask,
+                         Index T, Index B) {
   constexpr std::string_view fn = "log_prior_density";
   detail::check_dims(fn, T, B);
   detail::check_rows(fn, "z", z.rows(), z.cols(), T, B);
   detail::check_mask<S>(fn, mask, T, B, /*pre_padded=*/true);
   const Index K = z.cols();
-  const bool wiener = prior == Prior::wiener;
+  detail::check_learned_prior<S>(fn, prior, learned, &mask, T * B, K);
+  const detail::PriorOf<S> p = detail::prior_of<S>(prior, learned);
   ColVec<S> out(B);
   for (Index b = 0; b < B; ++b) {
     const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
@@ -37,15 +44,36 @@ ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
     for (Index t = t0; t < T; ++t) {
       const Index r = t * B + b;
       for (Index k = 0; k < K; ++k) {
-        const double prev = wiener && t > t0 ? static_cast<double>(z(r - B, k)) : 0.0;
-        const double d = static_cast<double>(z(r, k)) - prev;
-        sum += -0.5 * d * d;
+        // E[z_t | z_{t−1}] = α z_{t−1} + μ_p,t (a transition prior has μ_p = 0, a conditional α = 0)
+        double prev = 0.0;
+        if (t > t0 && p.transition) prev = p.alpha_k(k) * static_cast<double>(z(r - B, k));
+        const double d = static_cast<double>(z(r, k)) - (prev + p.mean_at(r, k));
+        // One expression for every prior (v = 1, ln v = 0 for the fixed ones), so that a learned
+        // prior at the fixed values gives the same bits whatever the compiler fuses.
+        const double v = p.var_at(r, k);
+        const double log_v = p.fixed() ? 0.0 : std::log(v);
+        sum += -0.5 * (d * d / v + log_v);
       }
     }
     sum -= kHalfLog2Pi * static_cast<double>((T - t0) * K);
     out[b] = static_cast<S>(sum);
   }
   return out;
+}
+
+}  // namespace
+
+template <class S>
+ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+  return log_prior_impl<S>(prior, {}, z, mask, T, B);
+}
+
+template <class S>
+ColVec<S> log_prior_density(Prior prior, const LearnedPrior<S>& learned,
+                            const Eigen::Ref<const Mat<S>>& z,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+  return log_prior_impl<S>(prior, learned, z, mask, T, B);
 }
 
 namespace {
@@ -109,6 +137,14 @@ template ColVec<float> log_prior_density<float>(Prior, const Eigen::Ref<const Ma
                                                 const Eigen::Ref<const ColVec<float>>&, Index,
                                                 Index);
 template ColVec<double> log_prior_density<double>(Prior, const Eigen::Ref<const Mat<double>>&,
+                                                  const Eigen::Ref<const ColVec<double>>&, Index,
+                                                  Index);
+template ColVec<float> log_prior_density<float>(Prior, const LearnedPrior<float>&,
+                                                const Eigen::Ref<const Mat<float>>&,
+                                                const Eigen::Ref<const ColVec<float>>&, Index,
+                                                Index);
+template ColVec<double> log_prior_density<double>(Prior, const LearnedPrior<double>&,
+                                                  const Eigen::Ref<const Mat<double>>&,
                                                   const Eigen::Ref<const ColVec<double>>&, Index,
                                                   Index);
 template ColVec<float> log_posterior_density<float>(Posterior, const Eigen::Ref<const Mat<float>>&,

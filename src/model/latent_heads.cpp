@@ -52,7 +52,7 @@ double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
                                const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& eps,
                                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
                                LatentHeadsCache<S>& cache, Eigen::Ref<Mat<S>> z,
-                               bool per_sequence) const {
+                               bool per_sequence, const LearnedPrior<S>& prior) const {
   const Index rows = T * B;
   const Index K = latent();
   const Index in = mean_head_.in();
@@ -113,7 +113,7 @@ double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
   const Eigen::Ref<const Mat<S>> mu = mean(cache);
   reparam_into<S>(spec.posterior, mu, cache.var, cache.coef, eps, mask, T, B, z);
   if (markov) cache.z = z;
-  return static_cast<double>(kl_divergence<S>(spec, mu, cache.var, cache.coef, mask, T, B,
+  return static_cast<double>(kl_divergence<S>(spec, mu, cache.var, cache.coef, prior, mask, T, B,
                                               per_sequence ? &cache.kl_seq : nullptr,
                                               &cache.kl_dim));
 }
@@ -129,7 +129,8 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
                               const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& eps,
                               const Eigen::Ref<const ColVec<S>>& mask, LatentHeadsCache<S>& cache,
                               const Eigen::Ref<const Mat<S>>& z_adj, S kl_adj, ParamSet<S>& grad,
-                              Moments<S>& h_adj) const {
+                              Moments<S>& h_adj, const LearnedPrior<S>& prior,
+                              const LearnedPriorAdj<S>& prior_adj) const {
   const Index T = cache.frames;
   const Index B = cache.batch;
   const Index rows = T * B;
@@ -155,8 +156,8 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
     var_adj.setZero();
     reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
                         cache.head_adj.mean, var_adj, cache.coef_adj);
-    kl_divergence_backward<S>(spec, mu, cache.var, cache.coef, mask, T, B, kl_adj,
-                              cache.head_adj.mean, var_adj, cache.coef_adj);
+    kl_divergence_backward<S>(spec, mu, cache.var, cache.coef, prior, mask, T, B, kl_adj,
+                              cache.head_adj.mean, var_adj, cache.coef_adj, prior_adj);
     mean_head_.backward(params, cache.mean_head, cache.head_adj, grad, &h_adj);
     if (markov) {
       // a_pre_adj = a_adj · a(1 − a); then the affine a_pre = E[h] W_a + b_a.
@@ -183,8 +184,8 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
   cache.var_adj.setZero();
   reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
                       cache.pre_adj.leftCols(K), cache.var_adj, cache.coef_adj);
-  kl_divergence_backward<S>(spec, mu, cache.var, cache.coef, mask, T, B, kl_adj,
-                            cache.pre_adj.leftCols(K), cache.var_adj, cache.coef_adj);
+  kl_divergence_backward<S>(spec, mu, cache.var, cache.coef, prior, mask, T, B, kl_adj,
+                            cache.pre_adj.leftCols(K), cache.var_adj, cache.coef_adj, prior_adj);
   // a_s_adj = s²_adj · σ(a_s), with σ(a) = 1/(1 + e^{−a}) evaluated through e = e^{−|a|}.
   auto s_pre = cache.pre.middleCols(K, K);
   auto s_adj = cache.pre_adj.middleCols(K, K);

@@ -43,6 +43,13 @@ void VariationalModel<S>::add_posterior_heads(detail::RoleTable& roles, Index in
 }
 
 template <class S>
+void VariationalModel<S>::add_learned_prior(detail::RoleTable& roles, Index in) {
+  if (config_.latent_spec.prior != Prior::learned) return;
+  prior_net_ = in > 0 ? detail::LearnedPriorNet<S>::conditional(prototype_, roles, in, config_.latent)
+                      : detail::LearnedPriorNet<S>::transition(prototype_, roles, config_.latent);
+}
+
+template <class S>
 void VariationalModel<S>::finish_roles(detail::RoleTable& roles) {
   roles_ = roles.finish(prototype_.size());
 }
@@ -83,7 +90,8 @@ ColVec<double> VariationalModel<S>::log_weights(const ParamSet<S>& params,
   if (T == 0 || B == 0) return w;
   const LatentSpec& spec = config_.latent_spec;
   const Eigen::Ref<const Mat<S>> z = latent_sample();
-  const ColVec<S> log_p = log_prior_density<S>(spec.prior, z, batch.mask, T, B);
+  const ColVec<S> log_p =
+      log_prior_density<S>(spec.prior, prior_net_.view(params, prior_cache_), z, batch.mask, T, B);
   const ColVec<S> log_q = log_posterior_density<S>(spec.posterior, z, heads_.mean(heads_cache_),
                                                    heads_cache_.var, heads_.coef(heads_cache_),
                                                    batch.mask, T, B);
@@ -105,6 +113,8 @@ ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
     out.posterior_mean.resize(0, K);
     out.posterior_var.resize(0, K);
     out.posterior_coef.resize(0, 0);
+    out.prior_mean.resize(0, 0);
+    out.prior_var.resize(0, 0);
     out.logits.resize(0, D);
     out.probabilities.resize(0, D);
     return out;
@@ -113,6 +123,10 @@ ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
   out.posterior_mean = heads_.mean(heads_cache_);
   out.posterior_var = heads_cache_.var;
   out.posterior_coef = heads_.coef(heads_cache_);
+  if (prior_net_.kind() == detail::LearnedPriorNet<S>::Kind::conditional) {
+    out.prior_mean = prior_cache_.mean;
+    out.prior_var = prior_cache_.var;
+  }
   out.recognition = h_;
   out.logits = logits_;
   out.probabilities = (S(1) / (S(1) + (-logits_.array()).exp())).matrix();
@@ -127,15 +141,26 @@ Mat<S> VariationalModel<S>::prior_sample(const ParamSet<S>& params, const Eigen:
     throw std::invalid_argument(std::string(name_) + ": prior noise has " +
                                 std::to_string(w.cols()) + " columns, must have K = " +
                                 std::to_string(config_.latent));
-  return model::prior_sample<S>(config_.latent_spec.prior, w, sequences);
+  if (prior_net_.kind() == detail::LearnedPriorNet<S>::Kind::conditional)
+    throw std::invalid_argument(
+        std::string(name_) + ": the learned prior p(z_t | h_{t−1}) depends on the frames before t, "
+        "so z_{1:T} cannot be drawn alone; sample frame by frame (Vosp::prior_step, emission_step, "
+        "advance)");
+  detail::LearnedPriorNetCache<S> cache;
+  prior_net_.forward(params, Mat<S>(), cache);
+  return model::prior_sample<S>(config_.latent_spec.prior, prior_net_.view(params, cache), w,
+                                sequences);
 }
 
 template <class S>
 double VariationalModel<S>::posterior(const ParamSet<S>& params, const BatchView<S>& batch,
                                       const Eigen::Ref<const Mat<S>>& eps, bool per_sequence,
-                                      Eigen::Ref<Mat<S>> z) {
+                                      Eigen::Ref<Mat<S>> z,
+                                      const Eigen::Ref<const Mat<S>>& prior_input) {
+  prior_net_.forward(params, prior_input, prior_cache_);
   const double kl = heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, batch.frames,
-                                   batch.sequences, heads_cache_, z, per_sequence);
+                                   batch.sequences, heads_cache_, z, per_sequence,
+                                   prior_net_.view(params, prior_cache_));
   this->kl_per_dim_ = heads_cache_.kl_dim;
   return kl;
 }
@@ -144,11 +169,17 @@ template <class S>
 void VariationalModel<S>::posterior_backward(const ParamSet<S>& params, const BatchView<S>& batch,
                                              const Eigen::Ref<const Mat<S>>& eps,
                                              const Eigen::Ref<const Mat<S>>& z_adj, S grad_scale,
-                                             ParamSet<S>& grad, Moments<S>& h_adj) {
+                                             ParamSet<S>& grad, Moments<S>& h_adj,
+                                             const Eigen::Ref<const Mat<S>>& prior_input,
+                                             Eigen::Ref<Mat<S>>* prior_input_adj) {
   // The KL's adjoint is weighted by β (KL warm-up, SequenceModel::set_kl_weight); z's already
-  // carries grad_scale from the reconstruction.
+  // carries grad_scale from the reconstruction. The KL's adjoints of the learned prior's
+  // parameters land in prior_cache_ and go on through its networks.
+  const LearnedPriorAdj<S> prior_adj = prior_net_.zero_adjoints(params, prior_cache_);
   heads_.backward(params, h_, config_.latent_spec, eps, batch.mask, heads_cache_, z_adj,
-                  grad_scale * this->kl_weight_, grad, h_adj);
+                  grad_scale * this->kl_weight_, grad, h_adj, prior_net_.view(params, prior_cache_),
+                  prior_adj);
+  prior_net_.backward(params, prior_input, prior_cache_, grad, prior_input_adj);
 }
 
 template <class S>

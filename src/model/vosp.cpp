@@ -25,6 +25,9 @@ Vosp<S>::Vosp(const ModelConfig& config) : Base(config, ModelKind::vosp, "Vosp")
                   {{config.hidden, config.transfer, keep}, {config.inputs, Transfer::identity, keep}});
   roles.dense(gen_.layers()[0], ParamRole::hidden_bias);
   roles.dense(gen_.layers()[1], ParamRole::output_bias);
+  // The learned prior p(z_t | h_{t−1}) reads the same h_{t−1} as the generating MLP (registered
+  // last, so the fixed priors' models have the parameters they had before).
+  this->add_learned_prior(roles, config.hidden);
   this->finish_roles(roles);
 }
 
@@ -40,11 +43,13 @@ void Vosp<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
   const Index rows = batch.frames * B, K = this->config_.latent, H = this->config_.hidden;
   Moments<S>& h = this->h_;
   rec_.forward(params, this->x_, B, batch.mask, rec_cache_, h);
-  // u = [z | h_{t−1}]: z is written straight into the left columns.
+  // u = [z | h_{t−1}]: z is written straight into the left columns; h_{t−1} is also the learned
+  // prior's input.
   u_.mean.resize(rows, K + H);
-  terms.kl = this->posterior(params, batch, eps, per_sequence, u_.mean.leftCols(K));
   u_.mean.rightCols(H).topRows(B).setZero();
   u_.mean.rightCols(H).bottomRows(rows - B) = h.mean.topRows(rows - B);
+  terms.kl = this->posterior(params, batch, eps, per_sequence, u_.mean.leftCols(K),
+                             u_.mean.rightCols(H));
   if (h.var.size() == 0) {
     u_.var.resize(0, 0);
   } else {
@@ -76,7 +81,16 @@ void Vosp<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch,
     h_adj_.var.bottomRows(B).setZero();
     h_adj_.var.topRows(rows - B) = u_adj_.var.rightCols(H).bottomRows(rows - B);
   }
-  this->posterior_backward(params, batch, eps, u_adj_.mean.leftCols(K), grad_scale, grad, h_adj_);
+  if (this->prior_net_.kind() == detail::LearnedPriorNet<S>::Kind::none) {
+    this->posterior_backward(params, batch, eps, u_adj_.mean.leftCols(K), grad_scale, grad, h_adj_);
+  } else {
+    // The learned prior read h_{t−1} too: its adjoint moves up one frame block like the MLP's.
+    prior_h_adj_.setZero(rows, H);
+    Eigen::Ref<Mat<S>> prior_h_adj(prior_h_adj_);
+    this->posterior_backward(params, batch, eps, u_adj_.mean.leftCols(K), grad_scale, grad, h_adj_,
+                             u_.mean.rightCols(H), &prior_h_adj);
+    h_adj_.mean.topRows(rows - B) += prior_h_adj_.bottomRows(rows - B);
+  }
   rec_.backward(params, rec_cache_, h_adj_, grad, nullptr);
 }
 
@@ -84,11 +98,27 @@ template <class S>
 Mat<S> Vosp<S>::prior_step(const ParamSet<S>& params, const VospState<S>& state,
                            const Eigen::Ref<const Mat<S>>& w) const {
   detail::check_params<S>("Vosp", "params", this->prototype_, params);
-  Mat<S> z(w.rows(), w.cols());
+  const Index B = w.rows(), H = this->config_.hidden;
+  Mat<S> z(B, w.cols());
   if (w.cols() != this->config_.latent)
     throw std::invalid_argument("Vosp::prior_step: w has " + std::to_string(w.cols()) +
                                 " columns, must have K = " + std::to_string(this->config_.latent));
-  model::prior_step<S>(this->config_.latent_spec.prior, state.z, w, z);
+  // The learned prior's head on h_{t−1} — the forward pass's own code on this frame's B rows,
+  // from h_0 = 0 before the first frame as forward() has it.
+  detail::LearnedPriorNetCache<S> cache;
+  if (this->prior_net_.kind() == detail::LearnedPriorNet<S>::Kind::conditional) {
+    const bool first = state.h.mean.rows() == 0;
+    if (!first && state.h.mean.rows() != B)
+      throw std::invalid_argument("Vosp::prior_step: w has " + std::to_string(B) +
+                                  " rows and the state's h " + std::to_string(state.h.mean.rows()) +
+                                  ", must both be B");
+    if (first)
+      this->prior_net_.forward(params, Mat<S>::Zero(B, H), cache);
+    else
+      this->prior_net_.forward(params, state.h.mean, cache);
+  }
+  model::prior_step<S>(this->config_.latent_spec.prior, this->prior_net_.view(params, cache),
+                       state.z, w, z);
   return z;
 }
 

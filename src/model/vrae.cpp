@@ -24,6 +24,7 @@ Vrae<S>::Vrae(const ModelConfig& config) : Base(config, ModelKind::vrae, "Vrae")
   for (const FdRnn<S>* rnn : {&gen_.forward_rnn(), &gen_.reverse_rnn()}) roles.rnn(*rnn);
   out_ = FdDense<S>(this->prototype_, "gen.out", 2 * config.hidden, config.inputs, Transfer::identity, keep);
   roles.dense(out_, ParamRole::output_bias);
+  this->add_learned_prior(roles, 0);  // the transition N(α z_{t−1}, β²) when the prior is learned
   this->finish_roles(roles);
 }
 

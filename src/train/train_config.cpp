@@ -184,7 +184,10 @@ std::string describe_hyperparameter(const std::string& name) {
       {"keep_inputs", "fast-dropout keep rate of layer inputs, in (0, 1]; 1 = no dropout"},
       {"keep_hidden", "fast-dropout keep rate of hidden units, in (0, 1]"},
       {"learn_keep", "learn the keep rates (true) or keep them fixed (false)"},
-      {"prior", "prior on z: wiener (z_0 = 0, unit increments) | normal (N(0, I) per frame)"},
+      {"prior", "prior on z: wiener (z_0 = 0, unit increments) | normal (N(0, I) per frame) | learned "
+                "(vosp: N(mu(h_(t-1)), sigma^2(h_(t-1))) from the recognition state; vrae: "
+                "z_t ~ N(alpha z_(t-1), beta^2) with alpha, beta^2 learned per dim; not with "
+                "kl = paper-diagonal)"},
       {"posterior", "marginal (diagonal Gaussian q(z_t) per frame) | increments (on z_t - z_(t-1), the paper's; "
                     "its noise accumulates along t) | markov (z_t = a_t z_(t-1) + mu_t + sigma_t eps_t with a "
                     "learned a_t in [0, 1])"},

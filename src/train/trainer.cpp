@@ -83,7 +83,8 @@ void initialize_parameters(const model::SequenceModel<float>& m, const TrainConf
         W.setZero();
         break;
       case model::ParamRole::keep_logit:
-        break;  // make_params() already set them to the configured keep rates
+      case model::ParamRole::preset:
+        break;  // make_params() already set them (the configured keep rates; the learned prior's start)
     }
   }
 }

@@ -200,5 +200,75 @@ TEST(ModelLatentDensity, MarkovMonteCarloLogRatioApproachesTheAnalyticKl) {
   }
 }
 
+TEST(ModelLatentDensity, LearnedPriorsMatchTheDenseDensityAndTheirFixedCasesExactly) {
+  for (auto seed : ci_seeds()) {
+    const auto c = random_chunk(7, {7, 4, 1, 0}, 2, seed);
+    const test::PriorChunk p = test::random_prior(c, seed + 13);
+    std::mt19937_64 rng(seed + 50);
+    MatD z = 2.0 * test::normal_matrix(c.mean.rows(), c.K, rng);
+    test::fill_padding(z, c.mask, 0.0);
+    for (bool cond : {true, false}) {
+      const auto prior = cond ? LearnedPrior<double>::conditional_prior(p.mean, p.var)
+                              : LearnedPrior<double>::transition_prior(p.alpha, p.beta2);
+      const ColD got = log_prior_density<double>(Prior::learned, prior, z, c.mask, c.T, c.B);
+      ASSERT_EQ(got.size(), c.B);
+      for (Index b = 0; b < c.B; ++b) {
+        const Index n = c.lengths[static_cast<std::size_t>(b)];
+        double want = 0;
+        for (Index k = 0; k < c.K; ++k)
+          want += test::dense_log_density(
+              test::valid_column(z, c.T, c.B, b, k, n),
+              cond ? test::dense_conditional_prior(test::valid_column(p.mean, c.T, c.B, b, k, n),
+                                                   test::valid_column(p.var, c.T, c.B, b, k, n))
+                   : test::dense_transition_prior(p.alpha(0, k), p.beta2(0, k), n));
+        EXPECT_NEAR(got[b], want, 1e-10 * std::max(1.0, std::abs(want)))
+            << (cond ? "conditional" : "transition") << ", sequence " << b;
+      }
+    }
+    // α = β² = 1 is the Wiener density, μ_p = 0, σ²_p = 1 the normal density, bit for bit.
+    const MatD zeros = MatD::Zero(c.mean.rows(), c.K), ones = MatD::Ones(c.mean.rows(), c.K);
+    const MatD one = MatD::Ones(1, c.K);
+    EXPECT_TRUE(log_prior_density<double>(Prior::learned, LearnedPrior<double>::transition_prior(one, one),
+                                          z, c.mask, c.T, c.B) ==
+                log_prior_density<double>(Prior::wiener, z, c.mask, c.T, c.B));
+    EXPECT_TRUE(log_prior_density<double>(Prior::learned,
+                                          LearnedPrior<double>::conditional_prior(zeros, ones), z,
+                                          c.mask, c.T, c.B) ==
+                log_prior_density<double>(Prior::normal, z, c.mask, c.T, c.B));
+  }
+  const auto c = random_chunk(3, {3}, 2, 1);
+  const MatD z = MatD::Zero(3, 2);
+  EXPECT_THROW(log_prior_density<double>(Prior::learned, z, c.mask, c.T, c.B), std::invalid_argument);
+}
+
+TEST(ModelLatentDensity, LearnedPriorMonteCarloLogRatioApproachesTheAnalyticKl) {
+  // E_q[log q(z) − log p(z)] over reparam samples is kl_divergence for both learned priors.
+  const auto c = random_chunk(5, {5, 3, 1}, 2, 31);
+  const MatD coef = test::random_coef(c, 32);
+  const test::PriorChunk p = test::random_prior(c, 33);
+  for (bool cond : {true, false}) {
+    const auto prior = cond ? LearnedPrior<double>::conditional_prior(p.mean, p.var)
+                            : LearnedPrior<double>::transition_prior(p.alpha, p.beta2);
+    const double kl = kl_divergence<double>({Prior::learned, Posterior::markov, KlMode::exact}, c.mean,
+                                            c.var, coef, prior, c.mask, c.T, c.B);
+    std::mt19937_64 rng(34);
+    const int draws = 20000;
+    double sum = 0, sum_sq = 0;
+    for (int i = 0; i < draws; ++i) {
+      const MatD eps = test::normal_matrix(c.mean.rows(), c.K, rng);
+      const MatD z = reparam<double>(Posterior::markov, c.mean, c.var, coef, eps, c.mask, c.T, c.B);
+      const double d =
+          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T, c.B)
+              .sum() -
+          log_prior_density<double>(Prior::learned, prior, z, c.mask, c.T, c.B).sum();
+      sum += d;
+      sum_sq += d * d;
+    }
+    const double mean = sum / draws;
+    const double se = std::sqrt((sum_sq / draws - mean * mean) / draws);
+    EXPECT_NEAR(mean, kl, 5 * se) << (cond ? "conditional" : "transition");
+  }
+}
+
 }  // namespace
 }  // namespace seqvi::model

@@ -76,10 +76,11 @@ inline void check_log_weights_identity(ModelKind kind, std::uint64_t seed) {
   }
 }
 
-/// (default spec and the markov posterior) Changing x and ε on padded rows (to NaN) changes neither the terms nor the gradient nor the
-/// log weights.
+/// (default spec, the markov posterior and the learned prior) Changing x and ε on padded rows (to
+/// NaN) changes neither the terms nor the gradient nor the log weights.
 inline void check_padding_invariance(ModelKind kind, std::uint64_t seed) {
-  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::wiener, Posterior::markov}})
+  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::wiener, Posterior::markov},
+                                 LatentSpec{Prior::learned, Posterior::markov}})
     for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
       const ModelConfig config = tiny_config(kind, spec, head);
       SCOPED_TRACE(describe(config));
@@ -151,10 +152,12 @@ inline void check_empty_sequence(ModelKind kind, std::uint64_t seed) {
 
 
 /// KL warm-up: with set_kl_weight(β) the gradient is that of recon + β·KL (finite differences of
-/// that objective, markov and default specs, both heads), the returned terms stay unweighted, and
-/// β outside [0, 1] is rejected.
+/// that objective, markov, learned-prior and default specs, both heads), the returned terms stay
+/// unweighted, and β outside [0, 1] is rejected. (With the learned prior β weighs the prior's
+/// gradient too: it comes only through the KL.)
 inline void check_kl_weight(ModelKind kind, std::uint64_t seed) {
-  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::normal, Posterior::markov}})
+  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::normal, Posterior::markov},
+                                 LatentSpec{Prior::learned, Posterior::marginal}})
     for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
       const ModelConfig config = tiny_config(kind, spec, head);
       SCOPED_TRACE(describe(config));
@@ -212,6 +215,48 @@ inline void check_markov_adds_only_the_coefficient_head(ModelKind kind) {
     EXPECT_EQ(p[w].rows(), p[p.index("rec.head.mean.W")].rows());
     EXPECT_EQ(p[w].cols(), m->noise_dim());
     EXPECT_EQ(p[b].cols(), m->noise_dim());
+  }
+}
+
+/// The parameters of a learned-prior model are those of the same model with a fixed prior plus the
+/// prior's, appended last with ParamRole::preset at their starting values: for the VOSP
+/// prior.head.{mean,var}.{W,b} (H × K and 1 × K; W = 0, b_μ = 0, softplus(b_v) + 1e-4 = 1: N(0, 1)),
+/// for the VRAE prior.alpha = 1 and prior.log_beta2 = 0 (the Wiener prior).
+inline void check_learned_prior_adds_only_the_prior_parameters(ModelKind kind) {
+  for (Posterior posterior : {Posterior::increments, Posterior::markov}) {
+    const ParamSet<double> old =
+        make_model<double>(tiny_config(kind, {Prior::wiener, posterior}))->make_params();
+    auto m = make_model<double>(tiny_config(kind, {Prior::learned, posterior}));
+    const ParamSet<double> p = m->make_params();
+    const std::size_t added = kind == ModelKind::vosp ? 4 : 2;
+    ASSERT_EQ(p.size(), old.size() + added);
+    for (std::size_t i = 0; i < old.size(); ++i) {
+      EXPECT_EQ(p.name(i), old.name(i));
+      EXPECT_TRUE(p[i] == old[i]) << p.name(i);
+    }
+    const Index K = m->noise_dim(), H = m->config().hidden;
+    for (std::size_t i = old.size(); i < p.size(); ++i) {
+      EXPECT_EQ(p.name(i).rfind("prior.", 0), 0u) << p.name(i);
+      EXPECT_EQ(m->role(i), model::ParamRole::preset) << p.name(i);
+    }
+    if (kind == ModelKind::vosp) {
+      for (const char* name : {"prior.head.mean.W", "prior.head.var.W"}) {
+        const Mat<double>& w = p[p.index(name)];
+        EXPECT_EQ(w.rows(), H);
+        EXPECT_EQ(w.cols(), K);
+        EXPECT_TRUE(w.isZero(0)) << name;
+      }
+      EXPECT_TRUE(p[p.index("prior.head.mean.b")].isZero(0));
+      const Mat<double>& b = p[p.index("prior.head.var.b")];
+      ASSERT_EQ(b.cols(), K);
+      for (Index k = 0; k < K; ++k) {
+        const double var = std::log1p(std::exp(b(0, k))) + 1e-4;  // softplus + floor
+        EXPECT_NEAR(var, 1.0, 1e-15);
+      }
+    } else {
+      EXPECT_TRUE(p[p.index("prior.alpha")] == Mat<double>::Ones(1, K));
+      EXPECT_TRUE(p[p.index("prior.log_beta2")] == Mat<double>::Zero(1, K));
+    }
   }
 }
 

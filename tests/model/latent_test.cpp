@@ -19,7 +19,8 @@ std::string message_of(F&& f) {
 }
 
 TEST(ModelLatent, NamesRoundTripThroughParse) {
-  for (Prior p : {Prior::wiener, Prior::normal}) EXPECT_EQ(parse_prior(to_string(p)), p);
+  for (Prior p : {Prior::wiener, Prior::normal, Prior::learned}) EXPECT_EQ(parse_prior(to_string(p)), p);
+  EXPECT_EQ(to_string(Prior::learned), "learned");
   for (Posterior q : {Posterior::increments, Posterior::marginal, Posterior::markov})
     EXPECT_EQ(parse_posterior(to_string(q)), q);
   EXPECT_EQ(to_string(Posterior::markov), "markov");
@@ -31,7 +32,7 @@ TEST(ModelLatent, NamesRoundTripThroughParse) {
 TEST(ModelLatent, ParseErrorsNameTheValueAndTheAllowedValues) {
   EXPECT_EQ(message_of([] { parse_kl_mode("paper"); }),
             "kl is 'paper', must be exact or paper-diagonal");
-  EXPECT_EQ(message_of([] { parse_prior("gauss"); }), "prior is 'gauss', must be wiener or normal");
+  EXPECT_EQ(message_of([] { parse_prior("gauss"); }), "prior is 'gauss', must be wiener, normal or learned");
   EXPECT_EQ(message_of([] { parse_posterior("Marginal"); }),
             "posterior is 'Marginal', must be increments, marginal or markov");
   EXPECT_EQ(message_of([] { parse_kl_mode("paper_diagonal"); }),
@@ -48,7 +49,7 @@ TEST(ModelLatent, DefaultIsWienerPriorIncrementsPosteriorExactKl) {
 }
 
 TEST(ModelLatent, PaperDiagonalIsValidOnlyForTheMarginalPosteriorWithTheWienerPrior) {
-  for (Prior p : {Prior::wiener, Prior::normal})
+  for (Prior p : {Prior::wiener, Prior::normal, Prior::learned})
     for (Posterior q : {Posterior::increments, Posterior::marginal, Posterior::markov}) {
       EXPECT_NO_THROW(validate({p, q, KlMode::exact}));
       const LatentSpec paper{p, q, KlMode::paper_diagonal};
@@ -61,6 +62,7 @@ TEST(ModelLatent, PaperDiagonalIsValidOnlyForTheMarginalPosteriorWithTheWienerPr
                   std::string::npos)
             << msg;
         EXPECT_NE(msg.find(std::string(to_string(q))), std::string::npos) << msg;
+        EXPECT_NE(msg.find("prior " + std::string(to_string(p))), std::string::npos) << msg;
       }
     }
 }
@@ -75,6 +77,7 @@ TEST(ModelLatent, OnlyPaperDiagonalIsNotABound) {
   EXPECT_TRUE(is_bound({Prior::normal, Posterior::markov, KlMode::exact}));
   EXPECT_TRUE(is_bound({Prior::wiener, Posterior::marginal, KlMode::exact}));
   EXPECT_TRUE(is_bound({Prior::normal, Posterior::increments, KlMode::exact}));
+  EXPECT_TRUE(is_bound({Prior::learned, Posterior::marginal, KlMode::exact}));
   EXPECT_FALSE(is_bound({Prior::wiener, Posterior::marginal, KlMode::paper_diagonal}));
 }
 

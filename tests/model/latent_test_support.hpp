@@ -159,6 +159,58 @@ inline DenseGaussian dense_markov_posterior(const Eigen::VectorXd& mu, const Eig
   return {Ainv * mu, Ainv * v.asDiagonal() * Ainv.transpose()};
 }
 
+/// The learned transition prior p(z_t | z_{t−1}) = N(α z_{t−1}, β²), z_0 = 0, over n frames: with the
+/// unit lower-bidiagonal A (A_{t,t−1} = −α), A z = β w, so p = N(0, β² A⁻¹ A⁻ᵀ). Built densely.
+inline DenseGaussian dense_transition_prior(double alpha, double beta2, Index n) {
+  Eigen::MatrixXd A = Eigen::MatrixXd::Identity(n, n);
+  for (Index t = 1; t < n; ++t) A(t, t - 1) = -alpha;
+  const Eigen::MatrixXd Ainv = A.inverse();
+  return {Eigen::VectorXd::Zero(n), beta2 * Ainv * Ainv.transpose()};
+}
+
+/// The learned conditional prior given x: p(z_{1:n}) = N(μ_p, diag σ²_p).
+inline DenseGaussian dense_conditional_prior(const Eigen::VectorXd& mean, const Eigen::VectorXd& var) {
+  return {mean, var.asDiagonal()};
+}
+
+/// The Gauss–Markov coefficients of a posterior on the valid rows of a chunk: a ≡ 1 (increments),
+/// a ≡ 0 (marginal) or `coef` (markov).
+inline MatD coef_for(Posterior posterior, const Chunk& c, const MatD& coef) {
+  if (posterior == Posterior::markov) return coef;
+  return MatD::Constant(c.T * c.B, c.K, fixed_coef(posterior));
+}
+
+/// Random learned-prior parameters for a chunk: a conditional prior's mean ~ N(0, 1) and var in
+/// [0.3, 3] ((T·B) × K, junk 11 and −5 on padded rows, which must never be read), a transition
+/// prior's α uniform in [−1.5, 1.5] and β² in [0.3, 3] (1 × K).
+struct PriorChunk {
+  MatD mean, var;     // conditional
+  MatD alpha, beta2;  // transition
+};
+
+inline PriorChunk random_prior(const Chunk& c, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> u(-1.5, 1.5);
+  PriorChunk p;
+  p.mean.resize(c.T * c.B, c.K);
+  p.var.resize(c.T * c.B, c.K);
+  for (Index r = 0; r < p.mean.rows(); ++r)
+    for (Index k = 0; k < c.K; ++k) {
+      p.mean(r, k) = normal(rng);
+      p.var(r, k) = std::clamp(std::exp(0.5 * normal(rng)), 0.3, 3.0);
+    }
+  fill_padding(p.mean, c.mask, 11.0);
+  fill_padding(p.var, c.mask, -5.0);
+  p.alpha.resize(1, c.K);
+  p.beta2.resize(1, c.K);
+  for (Index k = 0; k < c.K; ++k) {
+    p.alpha(0, k) = u(rng);
+    p.beta2(0, k) = std::clamp(std::exp(0.5 * normal(rng)), 0.3, 3.0);
+  }
+  return p;
+}
+
 /// KL(q ‖ p) = ½[tr(Σp⁻¹Σq) + (μp − μq)ᵀΣp⁻¹(μp − μq) − n + ln det Σp − ln det Σq], by brute force.
 inline double dense_kl(const DenseGaussian& q, const DenseGaussian& p) {
   const Index n = q.mean.size();

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace seqvi::testing::models {
@@ -23,6 +24,7 @@ using model::ColVec;
 using model::Index;
 using model::KlMode;
 using model::LatentSpec;
+using model::LearnedPrior;
 using model::Mat;
 using model::ModelConfig;
 using model::ModelKind;
@@ -119,7 +121,7 @@ inline void expect_bound_gradient(SequenceModel<double>& m, const ParamSet<doubl
   expect_gradient(value, gradient, params.flatten(), param_blocks(params), tol);
 }
 
-/// The seven latent specs (six exact, one paper-diagonal), named for traces.
+/// The ten latent specs (nine exact — three priors × three posteriors — and one paper-diagonal).
 inline std::vector<LatentSpec> all_latent_specs() {
   return {{Prior::wiener, Posterior::increments, KlMode::exact},
           {Prior::wiener, Posterior::marginal, KlMode::exact},
@@ -127,7 +129,25 @@ inline std::vector<LatentSpec> all_latent_specs() {
           {Prior::normal, Posterior::increments, KlMode::exact},
           {Prior::normal, Posterior::marginal, KlMode::exact},
           {Prior::wiener, Posterior::markov, KlMode::exact},
-          {Prior::normal, Posterior::markov, KlMode::exact}};
+          {Prior::normal, Posterior::markov, KlMode::exact},
+          {Prior::learned, Posterior::increments, KlMode::exact},
+          {Prior::learned, Posterior::marginal, KlMode::exact},
+          {Prior::learned, Posterior::markov, KlMode::exact}};
+}
+
+/// The learned prior of the last forward of a VRAE or VOSP with prior learned, as kl.hpp takes it:
+/// the VOSP's per-frame N(prior_mean, prior_var) from its ForwardPass, the VRAE's transition from
+/// its parameters (α = prior.alpha, β² = exp(prior.log_beta2)); empty for the fixed priors. The
+/// matrices live in `store` (alpha, beta2).
+inline LearnedPrior<double> learned_prior_of(const ModelConfig& config, const ParamSet<double>& params,
+                                             const model::ForwardPass<double>& pass,
+                                             std::pair<Mat<double>, Mat<double>>& store) {
+  if (config.latent_spec.prior != Prior::learned) return {};
+  if (config.kind == ModelKind::vosp)
+    return LearnedPrior<double>::conditional_prior(pass.prior_mean, pass.prior_var);
+  store.first = params[params.index("prior.alpha")];
+  store.second = params[params.index("prior.log_beta2")].array().exp().matrix();
+  return LearnedPrior<double>::transition_prior(store.first, store.second);
 }
 
 inline std::string describe(const ModelConfig& c) {

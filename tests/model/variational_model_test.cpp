@@ -41,9 +41,16 @@ TEST(ModelVariationalModel, ForwardPassReturnsTheBoundsOwnTermsAndIntermediates)
         EXPECT_EQ(got.recognition.mean.rows(), rows);
         EXPECT_EQ(got.recognition.mean.cols(), (kind == ModelKind::vrae ? 2 : 1) * config.hidden);
         EXPECT_EQ(bernoulli_nll<double>(got.logits, c.x, c.mask, c.T, c.B), want.recon);
+        std::pair<Mat<double>, Mat<double>> store;
+        const LearnedPrior<double> prior = learned_prior_of(config, params, got, store);
         EXPECT_EQ(kl_divergence<double>(spec, got.posterior_mean, got.posterior_var, got.posterior_coef,
-                                        c.mask, c.T, c.B),
+                                        prior, c.mask, c.T, c.B),
                   want.kl);
+        // Only the VOSP's learned prior has per-frame parameters to return.
+        const bool per_frame = spec.prior == Prior::learned && kind == ModelKind::vosp;
+        EXPECT_EQ(got.prior_mean.rows(), per_frame ? rows : 0);
+        EXPECT_EQ(got.prior_var.rows(), per_frame ? rows : 0);
+        EXPECT_EQ(got.prior_mean.cols(), per_frame ? config.latent : 0);
         EXPECT_EQ(got.posterior_coef.size() == 0, spec.posterior != Posterior::markov);
         EXPECT_TRUE(reparam<double>(spec.posterior, got.posterior_mean, got.posterior_var, got.posterior_coef,
                                     c.eps, c.mask, c.T, c.B) == got.z);

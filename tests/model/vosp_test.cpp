@@ -8,6 +8,8 @@
 
 #include <cmath>
 #include <numbers>
+#include <string>
+#include <vector>
 
 namespace seqvi::model {
 namespace {
@@ -180,6 +182,103 @@ TEST(ModelVosp, KlWeightScalesOnlyTheKlInTheGradient) {
 
 TEST(ModelVosp, MarkovPosteriorAddsOnlyTheCoefficientHead) {
   check_markov_adds_only_the_coefficient_head(ModelKind::vosp);
+}
+
+TEST(ModelVosp, LearnedPriorAddsOnlyThePriorHeadStartingAtTheNormalPrior) {
+  check_learned_prior_adds_only_the_prior_parameters(ModelKind::vosp);
+}
+
+/// The parameters of `to` (a superset of from's, by name) with from's values where they share a
+/// name and to's own elsewhere.
+ParamSet<double> with_shared_values(const ParamSet<double>& from, ParamSet<double> to) {
+  for (std::size_t i = 0; i < from.size(); ++i) to[to.index(from.name(i))] = from[i];
+  return to;
+}
+
+// p(z_t | h_{t−1}) reads the recognition state BEFORE frame t, the same h_{t−1} the generating MLP
+// reads (0 at each sequence's first valid frame): forward_pass's prior equals the head computed by
+// hand on the recognition states shifted down one frame block.
+TEST(ModelVosp, LearnedPriorReadsTheRecognitionStateBeforeEachFrame) {
+  for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
+    const ModelConfig config = tiny_config(ModelKind::vosp, {Prior::learned, Posterior::marginal}, head);
+    Vosp<double> m(config);
+    const ParamSet<double> params = random_params(m, 4);
+    const auto chunk = tiny_chunk(m, 4);
+    const ForwardPass<double> pass = m.forward_pass(params, chunk.view(), chunk.eps);
+    const Index B = chunk.B, rows = chunk.T * B, H = config.hidden;
+    Mat<double> h_prev = Mat<double>::Zero(rows, H);
+    h_prev.bottomRows(rows - B) = pass.recognition.mean.topRows(rows - B);
+    const auto& p = params;
+    const Mat<double> mean =
+        (h_prev * p[p.index("prior.head.mean.W")]).rowwise() + p[p.index("prior.head.mean.b")].row(0);
+    const Mat<double> pre =
+        (h_prev * p[p.index("prior.head.var.W")]).rowwise() + p[p.index("prior.head.var.b")].row(0);
+    const Mat<double> var = (pre.array().exp().log1p() + 1e-4).matrix();
+    EXPECT_LT(max_abs_diff(pass.prior_mean, mean), 1e-12);
+    EXPECT_LT(max_abs_diff(pass.prior_var, var), 1e-12);
+    for (Index b = 0; b < B; ++b) {  // first valid frame: h_0 = 0, the biases alone
+      const Index t0 = chunk.T - std::vector<Index>{5, 3, 1}[static_cast<std::size_t>(b)];
+      EXPECT_TRUE(pass.prior_mean.row(t0 * B + b) == p[p.index("prior.head.mean.b")].row(0)) << b;
+    }
+  }
+}
+
+// Sampling runs the same prior: fed forward_pass's own frames (advance), prior_step at w = 0 is the
+// pass's prior mean and at w = 1 the mean plus its standard deviation, frame by frame — from h_0 = 0
+// before the first frame, for two sequences at once.
+TEST(ModelVosp, LearnedPriorStepIsTheForwardPassPriorFrameByFrame) {
+  for (double keep : {0.8, 1.0}) {
+    ModelConfig config = tiny_config(ModelKind::vosp, {Prior::learned, Posterior::markov});
+    config.keep_inputs = keep;
+    config.keep_hidden = keep;
+    Vosp<double> m(config);
+    for (auto seed : ci_seeds()) {
+      const ParamSet<double> params = random_params(m, seed);
+      const Index T = 6, B = 2, K = config.latent;
+      const auto chunk = random_chunk(T, {T, T}, config.inputs, m.noise_dim(), seed);
+      const ForwardPass<double> full = m.forward_pass(params, chunk.view(), chunk.eps);
+      VospState<double> state;
+      const Mat<double> zero = Mat<double>::Zero(B, K), one = Mat<double>::Ones(B, K);
+      for (Index t = 0; t < T; ++t) {
+        const Mat<double> at_mean = m.prior_step(params, state, zero);
+        const Mat<double> at_one = m.prior_step(params, state, one);
+        EXPECT_LT(max_abs_diff(at_mean, full.prior_mean.middleRows(t * B, B)), 1e-12) << "frame " << t;
+        const Mat<double> sd = full.prior_var.middleRows(t * B, B).array().sqrt().matrix();
+        EXPECT_LT(max_abs_diff(Mat<double>(at_one - at_mean), sd), 1e-12) << "frame " << t;
+        m.advance(params, state, chunk.x.middleRows(t * B, B), full.z.middleRows(t * B, B));
+      }
+      EXPECT_THROW(m.prior_step(params, state, Mat<double>::Zero(3, K)), std::invalid_argument);
+    }
+  }
+}
+
+// At its starting values (make_params) the learned prior is N(0, 1) up to the rounding of
+// softplus(softplus⁻¹(1 − 1e-4)) + 1e-4: the bound is the normal prior's.
+TEST(ModelVosp, LearnedPriorStartsAtTheNormalPrior) {
+  for (Posterior posterior : {Posterior::marginal, Posterior::markov}) {
+    auto normal = make_model<double>(tiny_config(ModelKind::vosp, {Prior::normal, posterior}));
+    auto learned = make_model<double>(tiny_config(ModelKind::vosp, {Prior::learned, posterior}));
+    const ParamSet<double> shared = random_params(*normal, 6);
+    const ParamSet<double> params = with_shared_values(shared, learned->make_params());
+    const auto chunk = tiny_chunk(*normal, 6);
+    const auto a = normal->forward_backward(shared, chunk.view(), chunk.eps, nullptr, 0);
+    const auto b = learned->forward_backward(params, chunk.view(), chunk.eps, nullptr, 0);
+    EXPECT_EQ(a.recon, b.recon);
+    EXPECT_NEAR(a.kl, b.kl, 1e-12 * a.kl);
+  }
+}
+
+TEST(ModelVosp, LearnedPriorCannotDrawAWholeLatentSequenceWithoutTheFrames) {
+  Vosp<double> m(tiny_config(ModelKind::vosp, {Prior::learned, Posterior::marginal}));
+  const std::string msg = [&] {
+    try {
+      m.prior_sample(m.make_params(), Mat<double>::Zero(4, 2), 1);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  }();
+  EXPECT_NE(msg.find("depends on the frames before t"), std::string::npos) << msg;
 }
 
 }  // namespace

@@ -13,6 +13,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <string>
+#include <variant>
+#include <vector>
 
 namespace seqvi::train {
 namespace {
@@ -278,6 +281,65 @@ TEST(TrainTrainer, ValidationSplitsTheKlByLatentDimAndCountsActiveDims) {
       EXPECT_EQ(r.active_dims, active) << model;
     }
     EXPECT_EQ(s.curve.back().valid_active_dims, t.validate(s.params).active_dims) << model;
+  }
+}
+
+TEST(TrainConfig, LearnedPriorIsAConfigValueThatRefusesThePaperDiagonalKl) {
+  EXPECT_EQ(from_params({{"prior", std::string("learned")}}).model.latent_spec.prior, model::Prior::learned);
+  TrainConfig c = small_config("vrae");
+  c.model.latent_spec.prior = model::Prior::learned;
+  EXPECT_EQ(std::get<std::string>(c.to_params().at("prior")), "learned");
+  EXPECT_EQ(from_params(c.to_params()).model.latent_spec.prior, model::Prior::learned);
+  const std::string help = describe_hyperparameter("prior");
+  for (const char* word : {"wiener", "normal", "learned", "h_(t-1)", "alpha z_(t-1)"})
+    EXPECT_NE(help.find(word), std::string::npos) << word << " in: " << help;
+  try {
+    from_params({{"prior", std::string("learned")},
+                 {"posterior", std::string("marginal")},
+                 {"kl", std::string("paper-diagonal")}});
+    FAIL() << "paper-diagonal with the learned prior was accepted";
+  } catch (const std::invalid_argument& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("only for the marginal posterior with the wiener prior"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("prior learned"), std::string::npos) << msg;
+  }
+  try {
+    from_params({{"prior", std::string("learnt")}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("must be wiener, normal or learned"), std::string::npos) << e.what();
+  }
+}
+
+// The trainer keeps the learned prior's preset start (N(0, 1) for the VOSP's head, α = 1, β² = 1 for
+// the VRAE's transition), trains it with the rest, and the result evaluates (bound, IW estimate).
+TEST(TrainTrainer, LearnedPriorStartsAtItsPresetValuesTrainsAndEvaluates) {
+  const data::Dataset d = synthetic_dataset();
+  for (const std::string name : {"vosp", "vrae"}) {
+    SCOPED_TRACE(name);
+    TrainConfig c = small_config(name);
+    c.model.latent_spec.prior = model::Prior::learned;
+    c.model.latent_spec.posterior = model::Posterior::marginal;
+    c.epochs = 2;
+    Trainer t(c, d);
+    TrainState s = t.initial_state();
+    const model::ParamSet<float> preset = t.model().make_params();
+    std::vector<std::size_t> prior_params;
+    for (std::size_t i = 0; i < s.params.size(); ++i)
+      if (s.params.name(i).rfind("prior.", 0) == 0) {
+        prior_params.push_back(i);
+        EXPECT_TRUE(s.params[i] == preset[i]) << s.params.name(i);
+      }
+    ASSERT_EQ(prior_params.size(), name == "vosp" ? 4u : 2u);
+    TrainObserver none;
+    ASSERT_EQ(t.run(s, none), TrialStatus::done) << s.message;
+    for (std::size_t i : prior_params) EXPECT_FALSE(s.params[i] == preset[i]) << s.params.name(i) << " did not train";
+    const EvalResult r = t.evaluate(s.best_params, "test", 4, 8, 3);
+    EXPECT_TRUE(std::isfinite(r.bound));
+    EXPECT_GT(r.kl, 0.0);
+    EXPECT_NEAR(r.bound, r.kl + r.recon, 1e-9);
+    EXPECT_TRUE(std::isfinite(r.iw_nll));
+    EXPECT_LE(r.iw_nll, r.bound + 3 * r.bound_stderr);
   }
 }
 

@@ -17,6 +17,15 @@
 // ((a_t − 1) m_{t−1} + μ_t)² + (a_t − 1)² v_{t−1}. For the normal prior p(z_{1:n}) = Π N(z_t; 0, 1),
 // KL = −H[q] − E_q log p = Σ_t [−½ ln(2πe σ²_t)] + Σ_t ½[ln 2π + m_t² + v_t] (q's entropy is the
 // sum of its conditionals' entropies).
+// Learned priors (learned_prior.hpp; the same chain rule, now with p's conditional variance):
+//   transition  p(z_t | z_{t−1}) = N(α z_{t−1}, β²) (VRAE):
+//       KL = ½ Σ_t [ln β² − ln σ²_t + (σ²_t + ((a_t − α) m_{t−1} + μ_t)² + (a_t − α)² v_{t−1})/β² − 1]
+//     (the conditional KL ½[ln β² − ln σ²_t + (σ²_t + ((a_t − α) z_{t−1} + μ_t)²)/β² − 1] averaged
+//     over z_{t−1} ~ N(m_{t−1}, v_{t−1})); the Wiener form is its case α = β² = 1 — the same code.
+//   conditional  p(z_t | h_{t−1}) = N(μ_p,t, σ²_p,t) (VOSP; h is a function of x, so given x
+//     p(z_{1:n}) = Π_t N(z_t; μ_p,t, σ²_p,t) does not depend on z_{t−1}):
+//       KL = −H[q] − E_q log p = ½ Σ_t [ln σ²_p,t − ln σ²_t + (v_t + (m_t − μ_p,t)²)/σ²_p,t − 1]
+//     (q's entropy per frame is ½ ln(2πe σ²_t)); the normal form is its case μ_p = 0, σ²_p = 1.
 // Special cases (the forms before the Markov posterior, bit for bit except normal + increments,
 // which agrees to rounding):
 //   wiener + increments, normal + marginal:  KL = ½ Σ_t [σ²_t + μ_t² − 1 − ln σ²_t]
@@ -38,6 +47,7 @@
 #define SEQVI_MODEL_KL_HPP
 
 #include "seqvi/model/latent.hpp"
+#include "seqvi/model/learned_prior.hpp"
 #include "seqvi/model/types.hpp"
 
 namespace seqvi::model {
@@ -48,7 +58,8 @@ namespace seqvi::model {
 /// S is float or double (explicitly instantiated; call as `kl_divergence<S>(…)`); sums are
 /// accumulated in double.
 /// @param spec     prior, posterior and KL mode (validated)
-/// Not for the markov posterior, whose coefficients only the overload with coef takes.
+/// Not for the markov posterior, whose coefficients only the overload with coef takes, nor for the
+/// learned prior, whose parameters only the overload with prior takes.
 /// @param mean     (T·B) × K posterior means μ (of z_t for marginal, of d_t for increments)
 /// @param var      (T·B) × K posterior variances v > 0 on valid rows (padded rows are not read)
 /// @param mask     T·B, 1 on valid frames, 0 on padding; pre-padded
@@ -66,6 +77,7 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
 
 /// The same for every posterior including markov: coef is the (T·B) × K matrix of a_t ∈ [0, 1]
 /// for markov (padded rows unread) and must be empty for increments and marginal (a fixed).
+/// Not for the learned prior (the overload with prior).
 /// @param per_dim  if not null, resized to K and set to each latent dim's KL summed over the
 ///                 sequences (nats; the dims are independent, so they add up to the total)
 /// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1] on a valid
@@ -102,6 +114,7 @@ void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S
 
 /// The reverse pass of the overload with coef: as above, and for markov also ADDS
 /// kl_adj · ∂KL/∂a into coef_adj ((T·B) × K; must be empty for increments and marginal).
+/// Not for the learned prior (use the overload with prior).
 template <class S>
 void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
                             const Eigen::Ref<const Mat<S>>& var,
@@ -109,6 +122,39 @@ void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
                             Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
                             Eigen::Ref<Mat<S>> coef_adj);
+
+/// The KL for every prior and posterior: `prior` holds the learned prior's parameters for
+/// spec.prior == learned (a conditional or a transition prior, learned_prior.hpp) and must be empty
+/// for wiener and normal. Other parameters as the overload with coef.
+/// @throws std::invalid_argument as above, and when prior is given for a fixed prior, missing or
+///         of neither kind for the learned one, shaped otherwise than learned_prior.hpp says, or
+///         has a variance ≤ 0 (on a valid row for a conditional prior).
+template <class S>
+S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+                const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask, Index T,
+                Index B, ColVec<S>* per_sequence = nullptr, Eigen::VectorXd* per_dim = nullptr);
+
+/// The reverse pass of the overload with prior: as the overload with coef, and for the learned
+/// prior also ADDS kl_adj · ∂KL/∂(its parameters) into prior_adj (null exactly where prior is,
+/// shaped alike; empty for the fixed priors; padded rows of a conditional prior receive nothing).
+/// With d_t = (a_t − α) m_{t−1} + μ_t and D_t = σ²_t + d_t² + (a_t − α)² v_{t−1}:
+///   transition: ∂/∂α = −Σ_t [d_t m_{t−1} + (a_t − α) v_{t−1}]/β²,
+///               ∂/∂β² = ½ Σ_t [1/β² − D_t/β⁴]   (summed over the sequences too);
+///     the posterior's partials are the Wiener ones above with d_t, (a_t − α) for d_t, (a_t − 1),
+///     divided by β² (M_{t−1} = (a_t − α) d_t/β² + a_t M_t, V_{t−1} = ½(a_t − α)²/β² + a_t² V_t,
+///     ∂/∂σ²_t = ½(1/β² − 1/σ²_t) + V_t).
+///   conditional: ∂/∂μ_p,t = −(m_t − μ_p,t)/σ²_p,t,
+///               ∂/∂σ²_p,t = ½ [1/σ²_p,t − (v_t + (m_t − μ_p,t)²)/σ⁴_p,t];
+///     the posterior's are the normal ones with M_t = (m_t − μ_p,t)/σ²_p,t + a_{t+1} M_{t+1},
+///     V_t = ½/σ²_p,t + a_{t+1}² V_{t+1}.
+template <class S>
+void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
+                            const Eigen::Ref<const Mat<S>>& var,
+                            const Eigen::Ref<const Mat<S>>& coef, const LearnedPrior<S>& prior,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
+                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
+                            Eigen::Ref<Mat<S>> coef_adj, const LearnedPriorAdj<S>& prior_adj);
 
 extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
                                            const Eigen::Ref<const Mat<float>>&,
@@ -149,6 +195,29 @@ extern template void kl_divergence_backward<double>(
     const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index, double,
     Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
+                                           const Eigen::Ref<const Mat<float>>&,
+                                           const Eigen::Ref<const Mat<float>>&,
+                                           const LearnedPrior<float>&,
+                                           const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                           ColVec<float>*, Eigen::VectorXd*);
+extern template double kl_divergence<double>(const LatentSpec&,
+                                             const Eigen::Ref<const Mat<double>>&,
+                                             const Eigen::Ref<const Mat<double>>&,
+                                             const Eigen::Ref<const Mat<double>>&,
+                                             const LearnedPrior<double>&,
+                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                             ColVec<double>*, Eigen::VectorXd*);
+extern template void kl_divergence_backward<float>(
+    const LatentSpec&, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const Mat<float>>&, const LearnedPrior<float>&,
+    const Eigen::Ref<const ColVec<float>>&, Index, Index, float, Eigen::Ref<Mat<float>>,
+    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, const LearnedPriorAdj<float>&);
+extern template void kl_divergence_backward<double>(
+    const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const Mat<double>>&, const LearnedPrior<double>&,
+    const Eigen::Ref<const ColVec<double>>&, Index, Index, double, Eigen::Ref<Mat<double>>,
+    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, const LearnedPriorAdj<double>&);
 
 }  // namespace seqvi::model
 

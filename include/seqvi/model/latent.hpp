@@ -22,6 +22,14 @@ enum class Prior {
   wiener,
   /// i.i.d. standard normal: p(z_{1:T}) = N(0, I). The paper's final version.
   normal,
+  /// Learned (learned_prior.hpp), as in VRNN and SRNN, its kind depending on the model:
+  ///   VOSP: p(z_t | h_{t−1}) = N(μ_p(h_{t−1}), σ²_p(h_{t−1})) from the recognition RNN's state
+  ///         before frame t (h_0 = 0), so the KL pays only for what the past does not predict;
+  ///   VRAE: a diagonal linear-Gaussian transition p(z_t | z_{t−1}) = N(α ⊙ z_{t−1}, diag β²),
+  ///         z_0 = 0, with α and β² learned per latent dim (the Wiener prior is α = β² = 1).
+  /// Both start at their fixed counterparts (the VOSP's at N(0, 1): normal, the VRAE's at
+  /// Wiener), and every KL with them is exact and in closed form (kl.hpp).
+  learned,
 };
 
 /// The Gaussian family of q(z | x) the recognition model parametrises with (mean, var) per frame.
@@ -68,7 +76,7 @@ struct LatentSpec {
   KlMode kl = KlMode::exact;
 };
 
-/// The configuration names: "wiener" | "normal".
+/// The configuration names: "wiener" | "normal" | "learned".
 std::string_view to_string(Prior prior);
 /// "increments" | "marginal" | "markov".
 std::string_view to_string(Posterior posterior);
@@ -79,7 +87,7 @@ std::string to_string(const LatentSpec& spec);
 
 /// Parses a configuration name (exact, case-sensitive).
 /// @throws std::invalid_argument naming the value and the allowed ones, e.g.
-///         "prior is 'gauss', must be wiener or normal".
+///         "prior is 'gauss', must be wiener, normal or learned".
 Prior parse_prior(std::string_view name);
 /// @throws std::invalid_argument, e.g. "posterior is 'x', must be increments, marginal or markov".
 Posterior parse_posterior(std::string_view name);
@@ -87,7 +95,7 @@ Posterior parse_posterior(std::string_view name);
 KlMode parse_kl_mode(std::string_view name);
 
 /// Checks that the combination is defined: paper-diagonal needs the marginal posterior and the
-/// Wiener prior (every other combination is valid).
+/// Wiener prior, so it is an error with the learned prior too (every other combination is valid).
 /// @throws std::invalid_argument saying so and naming the offending choices.
 void validate(const LatentSpec& spec);
 

@@ -6,6 +6,10 @@
 // log N(x; m, v) = −½[(x − m)²/v + ln v + ln 2π], z_0 = 0:
 //   prior wiener:           log p(z) = Σ_t log N(z_t − z_{t−1}; 0, 1)
 //   prior normal:           log p(z) = Σ_t log N(z_t; 0, 1)
+//   prior learned:          log p(z) = Σ_t log N(z_t; α z_{t−1}, β²)     (transition, VRAE)
+//                           log p(z) = Σ_t log N(z_t; μ_p,t, σ²_p,t)      (conditional, VOSP)
+//                           (learned_prior.hpp; wiener and normal are its fixed cases α = 1 and
+//                           α = 0 with mean 0 and variance 1, the same code)
 //   posterior increments:   log q(z) = Σ_t log N(z_t − z_{t−1}; μ_t, v_t)
 //                           (the density of the increments: the running sum has Jacobian 1)
 //   posterior marginal:     log q(z) = Σ_t log N(z_t; μ_t, v_t)
@@ -19,13 +23,14 @@
 #define SEQVI_MODEL_LATENT_DENSITY_HPP
 
 #include "seqvi/model/latent.hpp"
+#include "seqvi/model/learned_prior.hpp"
 #include "seqvi/model/types.hpp"
 
 namespace seqvi::model {
 
 /// Per-sequence log p(z) in nats (see the file comment), accumulated in double.
 /// S is float or double (explicitly instantiated; call as `log_prior_density<S>(…)`).
-/// @param prior  wiener or normal
+/// @param prior  wiener or normal (the learned prior needs its parameters: the overload below)
 /// @param z      (T·B) × K latent sequence, time-major (types.hpp)
 /// @param mask   T·B, 1 on valid frames, 0 on padding; pre-padded
 /// @param T, B   frames per sequence, sequences in the chunk
@@ -34,6 +39,14 @@ namespace seqvi::model {
 ///         pre-padded.
 template <class S>
 ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
+                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
+
+/// The same for every prior: `learned` holds the learned prior's parameters for prior learned
+/// (learned_prior.hpp) and must be empty for wiener and normal.
+/// @throws std::invalid_argument as above, and as kl_divergence on `learned`.
+template <class S>
+ColVec<S> log_prior_density(Prior prior, const LearnedPrior<S>& learned,
+                            const Eigen::Ref<const Mat<S>>& z,
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
 /// Per-sequence log q(z | x) in nats (see the file comment), accumulated in double.
@@ -65,6 +78,14 @@ extern template ColVec<float> log_prior_density<float>(Prior, const Eigen::Ref<c
                                                        const Eigen::Ref<const ColVec<float>>&,
                                                        Index, Index);
 extern template ColVec<double> log_prior_density<double>(Prior,
+                                                         const Eigen::Ref<const Mat<double>>&,
+                                                         const Eigen::Ref<const ColVec<double>>&,
+                                                         Index, Index);
+extern template ColVec<float> log_prior_density<float>(Prior, const LearnedPrior<float>&,
+                                                       const Eigen::Ref<const Mat<float>>&,
+                                                       const Eigen::Ref<const ColVec<float>>&,
+                                                       Index, Index);
+extern template ColVec<double> log_prior_density<double>(Prior, const LearnedPrior<double>&,
                                                          const Eigen::Ref<const Mat<double>>&,
                                                          const Eigen::Ref<const ColVec<double>>&,
                                                          Index, Index);

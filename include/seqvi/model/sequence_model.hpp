@@ -68,6 +68,9 @@ enum class ParamRole {
   output_bias,       ///< bias of the Bernoulli output layer: b_y = −0.8
   bias,              ///< other biases (latent heads): 0
   keep_logit,        ///< learned keep rates: set so the keep rate starts at its configured value
+  /// set by make_params to its initial value, which the trainer keeps: the learned prior's
+  /// parameters (detail/learned_prior_net.hpp: it starts at the normal or the Wiener prior)
+  preset,
 };
 
 /// Sums over the valid frames of one batch, in nats.
@@ -94,7 +97,8 @@ class SequenceModel {
 
   virtual const ModelConfig& config() const = 0;
   /// The parameters' names and shapes, all zero except the keep logits, which are already set to
-  /// their configured initial keep rates; the trainer initialises the rest by role.
+  /// their configured initial keep rates, and the preset ones (ParamRole::preset, the learned
+  /// prior's) at their initial values; the trainer initialises the rest by role.
   virtual ParamSet<S> make_params() const = 0;
   /// The Table-2 role of parameter i of make_params(). @throws std::out_of_range for i ≥ size.
   virtual ParamRole role(std::size_t i) const = 0;

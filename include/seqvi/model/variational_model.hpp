@@ -5,12 +5,14 @@
 //
 // Why one base: the applications must run the model's own code, never a second implementation of
 // its forward pass (ARCHITECTURE.md). A new prior or posterior form plugs into the latent heads
-// (detail/latent_heads.hpp) and the prior draws below; forward_pass and the training bound then
-// use it alike, with no change in infer/.
+// (detail/latent_heads.hpp), the learned prior's networks (detail/learned_prior_net.hpp) and the
+// prior draws below; forward_pass and the training bound then use it alike, with no change in
+// infer/.
 #ifndef SEQVI_MODEL_VARIATIONAL_MODEL_HPP
 #define SEQVI_MODEL_VARIATIONAL_MODEL_HPP
 
 #include "seqvi/model/detail/latent_heads.hpp"
+#include "seqvi/model/detail/learned_prior_net.hpp"
 #include "seqvi/model/detail/param_roles.hpp"
 #include "seqvi/model/fd_rnn.hpp"
 #include "seqvi/model/keep_rate.hpp"
@@ -32,6 +34,11 @@ struct ForwardPass {
   Mat<S> posterior_mean;   ///< (T·B) × K, μ of the heads (of the increments for Posterior::increments)
   Mat<S> posterior_var;    ///< (T·B) × K, s² of the heads (with the variance floor)
   Mat<S> posterior_coef;   ///< (T·B) × K, a_t of the markov posterior; empty (0 × 0) otherwise
+  /// (T·B) × K, the VOSP's learned prior p(z_t | h_{t−1}) = N(prior_mean, prior_var) at every
+  /// frame; empty (0 × 0) for the other priors (fixed, or the VRAE's transition: its α, β² are
+  /// parameters, "prior.alpha", "prior.log_beta2")
+  Mat<S> prior_mean;
+  Mat<S> prior_var;
   Moments<S> recognition;  ///< (T·B) × H recognition states h (var empty when deterministic)
   Mat<S> logits;           ///< (T·B) × D emission logits ℓ
   Mat<S> probabilities;    ///< (T·B) × D, σ(ℓ) = p(x_td = 1 | z, …)
@@ -65,8 +72,9 @@ class VariationalModel : public SequenceModel<S> {
 
   /// z_{1:T} drawn from the prior p(z) of config().latent_spec by standard normal noise w
   /// ((T·B) × K, time-major, B sequences of T frames, no padding): prior_sample.hpp. Takes the
-  /// parameters so that a learned prior draws through the same call.
-  /// @throws std::invalid_argument if w is not (T·B) × K for some T
+  /// parameters so that a learned prior draws through the same call (the VRAE's transition).
+  /// @throws std::invalid_argument if w is not (T·B) × K for some T, or for the VOSP's learned
+  ///         prior, which depends on the frames before t (draw it with Vosp::prior_step)
   Mat<S> prior_sample(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& w, Index sequences) const;
 
  protected:
@@ -81,6 +89,10 @@ class VariationalModel : public SequenceModel<S> {
   KeepRateSpec generating_keep() const;
   /// Registers the posterior heads ("rec.head.*") on `in` recognition features into heads_.
   void add_posterior_heads(detail::RoleTable& roles, Index in);
+  /// With prior learned, registers the learned prior into prior_net_: for in ≥ 1 the conditional
+  /// head on `in` features (the VOSP's, on h_{t−1}), for in = 0 the transition (the VRAE's).
+  /// Nothing for the fixed priors. Call after the other networks (old parameter lists unchanged).
+  void add_learned_prior(detail::RoleTable& roles, Index in);
   /// Ends the constructor: roles_ from the role table.
   void finish_roles(detail::RoleTable& roles);
 
@@ -95,14 +107,21 @@ class VariationalModel : public SequenceModel<S> {
   /// The z of the last forward, (T·B) × K.
   virtual Eigen::Ref<const Mat<S>> latent_sample() const = 0;
 
-  /// The posterior heads on h_: μ, s² into heads_cache_, z into `z` (pre-sized (T·B) × K);
-  /// returns the KL (nats, summed over valid frames).
+  /// The learned prior (if any) on prior_input — the means of h_{t−1}, (T·B) × in, for the
+  /// conditional prior; unread otherwise — then the posterior heads on h_: μ, s² into
+  /// heads_cache_, z into `z` (pre-sized (T·B) × K); returns the KL (nats, summed over valid
+  /// frames).
   double posterior(const ParamSet<S>& params, const BatchView<S>& batch,
-                   const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, Eigen::Ref<Mat<S>> z);
-  /// Reverse of posterior(): the adjoint of z (and the KL's, grad_scale) into grad and h_adj.
+                   const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, Eigen::Ref<Mat<S>> z,
+                   const Eigen::Ref<const Mat<S>>& prior_input = Mat<S>());
+  /// Reverse of posterior(): the adjoint of z (and the KL's, grad_scale · β) into grad and h_adj,
+  /// and the conditional prior's adjoint of prior_input (the same matrix as the forward's) ADDED
+  /// into prior_input_adj ((T·B) × in; unused otherwise).
   void posterior_backward(const ParamSet<S>& params, const BatchView<S>& batch,
                           const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const Mat<S>>& z_adj,
-                          S grad_scale, ParamSet<S>& grad, Moments<S>& h_adj);
+                          S grad_scale, ParamSet<S>& grad, Moments<S>& h_adj,
+                          const Eigen::Ref<const Mat<S>>& prior_input = Mat<S>(),
+                          Eigen::Ref<Mat<S>>* prior_input_adj = nullptr);
   /// Emission: logits_ from the output moments a_; returns recon = Σ −log p(x | …) (nats).
   double emission(const BatchView<S>& batch, bool per_sequence);
   /// Reverse of emission(): a_adj_ = the adjoint of a_ for the objective grad_scale · recon.
@@ -113,11 +132,13 @@ class VariationalModel : public SequenceModel<S> {
   ParamSet<S> prototype_;
   std::vector<ParamRole> roles_;
   detail::LatentHeads<S> heads_;
+  detail::LearnedPriorNet<S> prior_net_;  ///< Kind::none unless the prior is learned
 
   // Workspaces, reused across calls (no allocation after the first call with given T, B).
   Moments<S> x_;  ///< the data as moments (var empty)
   Moments<S> h_;  ///< recognition states
   detail::LatentHeadsCache<S> heads_cache_;
+  detail::LearnedPriorNetCache<S> prior_cache_;
   Moments<S> a_;  ///< output pre-activations, (T·B) × D
   Mat<S> logits_;
   ColVec<S> nll_seq_;

@@ -34,7 +34,11 @@ struct VospState {
 /// Keep rates: recognition inputs keep_inputs, its hidden units and the heads' inputs keep_hidden
 /// (learned when config.learn_keep and below 1); the MLP's inputs [z | h] and hidden units
 /// keep_hidden, fixed. Parameters: "rec.*", "rec.head.mean.*", "rec.head.var.*" (softplus head),
-/// "gen.0.{W,b}" (hidden layer), "gen.1.{W,b}" (output layer).
+/// "gen.0.{W,b}" (hidden layer), "gen.1.{W,b}" (output layer); with prior learned also
+/// "prior.head.{mean,var}.{W,b}" (detail/learned_prior_net.hpp).
+/// Prior learned: p(z_t | h_{t−1}) = N(μ_p(E h_{t−1}), σ²_p(E h_{t−1})) with the same h_{t−1} the
+/// MLP reads (0 at each sequence's first frame), so given x the prior factorises over t and the KL
+/// is exact (kl.hpp); the recognition RNN gets gradients through the prior head as well.
 ///
 /// Ownership, thread safety: as Vrae (one model object per thread).
 ///
@@ -46,8 +50,10 @@ class Vosp final : public VariationalModel<S> {
   /// @throws std::invalid_argument if config is invalid or not a vosp.
   explicit Vosp(const ModelConfig& config);
 
-  /// z_t drawn from the prior given the state (z_{t−1}; h_{t−1} for a prior that reads it) by
-  /// standard normal w_t (B × K): prior_sample.hpp's prior_step. Returns B × K.
+  /// z_t drawn from the prior given the state (z_{t−1}; h_{t−1} for the learned prior, which
+  /// runs its head on the state's h, or on h_0 = 0 before the first frame) by standard normal
+  /// w_t (B × K): prior_sample.hpp's prior_step. Returns B × K. With advance() feeding the sampled
+  /// frames, this is the prior of the forward pass on them, frame by frame.
   /// @throws std::invalid_argument on shapes
   Mat<S> prior_step(const ParamSet<S>& params, const VospState<S>& state,
                     const Eigen::Ref<const Mat<S>>& w) const;
@@ -79,6 +85,7 @@ class Vosp final : public VariationalModel<S> {
   Moments<S> u_;  ///< the MLP's input [z | h_{t−1}], (T·B) × (K + H); z lives in its left K columns
   FdMlpCache<S> gen_cache_;
   Moments<S> u_adj_, h_adj_;
+  Mat<S> prior_h_adj_;  ///< the learned prior's adjoint of h_{t−1}, (T·B) × H
   // frame by frame
   FdRnnCache<S> step_rec_cache_;
   Moments<S> step_x_, step_h_, step_u_, step_a_;

@@ -27,7 +27,8 @@ namespace seqvi::model {
 /// inputs keep_hidden — learned when config.learn_keep (and the rate is below 1); the generating
 /// RNN's inputs z and hidden units and the output layer's inputs keep_hidden, fixed.
 /// Parameters: "rec.{fwd,rev}.*", "rec.head.mean.*", "rec.head.var.*" (softplus head),
-/// "gen.{fwd,rev}.*", "gen.out.{W,b}".
+/// "gen.{fwd,rev}.*", "gen.out.{W,b}"; with prior learned (the transition p(z_t | z_{t−1}) =
+/// N(α ⊙ z_{t−1}, diag β²), detail/learned_prior_net.hpp) also "prior.alpha", "prior.log_beta2".
 ///
 /// Cost per chunk (T frames, B sequences; R = T·B rows): the two bi-RNNs (fd_rnn.hpp) plus
 /// O(R·2H·(K + D)) for heads and output, all as (T·B)-deep GEMMs.

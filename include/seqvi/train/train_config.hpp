@@ -3,7 +3,7 @@
 //
 // Hyper-parameter names (TOML keys; CLI flags are the same with '-' for '_'):
 //   model (vrae|vosp|rnn|fdrnn), hidden, latent, transfer, keep_inputs, keep_hidden, learn_keep,
-//   prior (wiener|normal), posterior (increments|marginal|markov), kl (exact|paper-diagonal),
+//   prior (wiener|normal|learned), posterior (increments|marginal|markov), kl (exact|paper-diagonal),
 //   variance_head (softplus|fd), step_rate, momentum, decay, clip_norm, init_var_in, init_var_rec,
 //   incoming (ν; 0 = all), spectral_radius (ρ), bias_hidden, bias_out, batch_size, chunk_frames,
 //   bucketing, epochs, patience, kl_warmup (epochs; 0 = off), seed.

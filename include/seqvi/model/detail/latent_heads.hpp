@@ -9,6 +9,7 @@
 #include "seqvi/model/fd_dense.hpp"
 #include "seqvi/model/keep_rate.hpp"
 #include "seqvi/model/latent.hpp"
+#include "seqvi/model/learned_prior.hpp"
 #include "seqvi/model/param_set.hpp"
 #include "seqvi/model/sequence_model.hpp"
 #include "seqvi/model/types.hpp"
@@ -94,10 +95,11 @@ class LatentHeads {
   /// @param h    rows × in hidden moments (var may be empty); rows = T·B, time-major
   /// @param eps  rows × K standard normal noise (unread on padded rows)
   /// @param mask T·B, pre-padded (checked by the caller)
+  /// @param prior the learned prior's parameters for this chunk (spec.prior learned; else empty)
   double forward(const ParamSet<S>& params, const Moments<S>& h, const LatentSpec& spec,
                  const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const ColVec<S>>& mask,
                  Index T, Index B, LatentHeadsCache<S>& cache, Eigen::Ref<Mat<S>> z,
-                 bool per_sequence = false) const;
+                 bool per_sequence = false, const LearnedPrior<S>& prior = {}) const;
 
   /// The posterior means μ of the last forward (rows × K, a view into the cache).
   Eigen::Ref<const Mat<S>> mean(const LatentHeadsCache<S>& cache) const;
@@ -107,11 +109,13 @@ class LatentHeads {
 
   /// Reverse pass for the objective kl_adj·KL + ⟨z_adj, z⟩: adds the parameter gradients into grad
   /// and the adjoint of h into h_adj (rows × in; its var may be empty to skip it — it must be empty
-  /// exactly when h.var is).
+  /// exactly when h.var is). With a learned prior (the forward's `prior`), also ADDS kl_adj ·
+  /// ∂KL/∂(its parameters) into prior_adj (kl.hpp).
   void backward(const ParamSet<S>& params, const Moments<S>& h, const LatentSpec& spec,
                 const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const ColVec<S>>& mask,
                 LatentHeadsCache<S>& cache, const Eigen::Ref<const Mat<S>>& z_adj, S kl_adj,
-                ParamSet<S>& grad, Moments<S>& h_adj) const;
+                ParamSet<S>& grad, Moments<S>& h_adj, const LearnedPrior<S>& prior = {},
+                const LearnedPriorAdj<S>& prior_adj = {}) const;
 
  private:
   FdDense<S> mean_head_;  ///< registers the μ head; runs it for the fd head
