@@ -3,6 +3,7 @@
 // selection; the test split is for `seqvi eval` on the exported model.
 #include "commands.hpp"
 
+#include "seqvi/model/sequence_model.hpp"
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/sweep_store.hpp"
 
@@ -21,22 +22,37 @@ namespace {
 struct Entry {
   std::filesystem::path sweep;
   search::TrialRecord record;
-  /// Validation KL (nats/frame) and active latent dims at the best epoch, from the trial's
-  /// checkpoint (the sweep table holds bounds only); NaN / −1 when unknown (no checkpoint yet, a
-  /// checkpoint written before active dims were recorded, or a model without latents: KL 0).
+  /// Validation KL (nats/frame) and active latent dims at the best epoch: the sweep table's, or for
+  /// a sweep written before the table held them, the trial checkpoint's; NaN / −1 when unknown (no
+  /// checkpoint yet) or for a model without latents (rnn, fdrnn: shown "-").
   double valid_kl = std::numeric_limits<double>::quiet_NaN();
   std::int64_t active_dims = -1;
   std::filesystem::path checkpoint() const { return store::trial_checkpoint_path(sweep, record.id()); }
   bool has_bound() const { return std::isfinite(record.best_valid); }
 };
 
-/// Fills valid_kl and active_dims of the listed entries from the curve row of their best epoch.
-/// Checkpoints are replaced atomically, so reading one while its sweep runs is safe; an unreadable
-/// one leaves the entry unknown (the leaderboard is a view, not a check).
+bool has_latents(const std::string& model_name) {
+  try {
+    const model::ModelKind kind = model::parse_model_kind(model_name);
+    return kind == model::ModelKind::vrae || kind == model::ModelKind::vosp;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+/// Fills valid_kl and active_dims of the listed entries: from the table, or where it lacks them (a
+/// sweep written before it held them) from the curve row of the best epoch in the trial's
+/// checkpoint. Checkpoints are replaced atomically, so reading one while its sweep runs is safe; an
+/// unreadable one leaves the entry unknown (the leaderboard is a view, not a check).
 void add_collapse_columns(std::map<std::string, std::vector<Entry>>& groups) {
   for (auto& [dataset, entries] : groups)
     for (auto& e : entries) {
-      if (e.record.best_epoch <= 0 || !std::filesystem::exists(e.checkpoint())) continue;
+      if (!has_latents(e.record.spec.model)) continue;
+      e.valid_kl = e.record.valid_kl;
+      e.active_dims = e.record.active_dims;
+      if ((std::isfinite(e.valid_kl) && e.active_dims >= 0) || e.record.best_epoch <= 0 ||
+          !std::filesystem::exists(e.checkpoint()))
+        continue;
       try {
         const store::Checkpoint cp = store::read_checkpoint(e.checkpoint());
         for (const auto& rec : cp.state.curve)

@@ -106,7 +106,12 @@ void print_dry_run(const search::SweepConfig& config, bool talk) {
 void print_progress(const mpi::Progress& p) {
   using search::TrialState;
   std::string best;
-  for (const auto& [dataset, bound] : p.best_by_dataset) best += fmt::format(" {} {:.4f}", dataset, bound);
+  // The best trial per dataset with its validation KL and active latent dims ("-": a model without
+  // latents, or not known yet).
+  for (const auto& [dataset, b] : p.best_by_dataset)
+    best += fmt::format(" {} {:.4f} (kl {}, active dims {})", dataset, b.bound,
+                        std::isfinite(b.kl) ? fmt::format("{:.4f}", b.kl) : "-",
+                        b.active_dims >= 0 ? std::to_string(b.active_dims) : "-");
   const std::int64_t finished = p.count(TrialState::done) + p.count(TrialState::pruned) +
                                 p.count(TrialState::diverged) + p.count(TrialState::failed);
   std::cout << fmt::format("[{:>7}] {}/{} finished (done {}, pruned {}, diverged {}, failed {})  running {}  "

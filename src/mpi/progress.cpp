@@ -15,8 +15,9 @@ Progress summarize(const std::vector<search::TrialRecord>& trials, double elapse
   for (const search::TrialRecord& t : trials) {
     p.by_state[static_cast<std::size_t>(t.state)] += 1;
     if (std::isfinite(t.best_valid)) {
-      auto [it, inserted] = p.best_by_dataset.emplace(t.spec.dataset, t.best_valid);
-      if (!inserted) it->second = std::min(it->second, t.best_valid);
+      const DatasetBest best{t.best_valid, t.valid_kl, t.active_dims, t.id()};
+      auto [it, inserted] = p.best_by_dataset.emplace(t.spec.dataset, best);
+      if (!inserted && t.best_valid < it->second.bound) it->second = best;
     }
   }
   p.running = p.count(TrialState::running);

@@ -65,6 +65,7 @@ bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
                        std::numeric_limits<double>::quiet_NaN());
   t.valid_curve.push_back(bound);
   t.epochs = epoch;
+  const std::int64_t previous_best = t.best_epoch;
   t.best_valid = std::numeric_limits<double>::infinity();
   t.best_epoch = 0;
   for (std::size_t e = 0; e < t.valid_curve.size(); ++e)
@@ -72,6 +73,10 @@ bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
       t.best_valid = t.valid_curve[e];
       t.best_epoch = static_cast<std::int64_t>(e) + 1;
     }
+  if (t.best_epoch != previous_best) {  // the KL of another epoch: unknown until the result carries it
+    t.valid_kl = std::numeric_limits<double>::quiet_NaN();
+    t.active_dims = -1;
+  }
   return judge_ == nullptr || judge_->keep_going(t, epoch, bound);
 }
 
@@ -86,6 +91,8 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
   if (t.valid_curve.size() > epochs) t.valid_curve.resize(epochs);
   t.best_valid = outcome.best_valid;
   t.best_epoch = outcome.best_epoch;
+  t.valid_kl = outcome.valid_kl;  // the runner's, for its best epoch (authoritative like best_valid)
+  t.active_dims = outcome.active_dims;
   t.wall_s += outcome.wall_s;
   t.rank = rank;
   t.message = outcome.message;

@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <system_error>
 
 #include <zlib.h>
@@ -168,7 +169,8 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
   std::vector<std::string> id, dataset, model, state, message, params;
   std::vector<std::int64_t> index, epochs, best_epoch, rank, attempts, crashes, epochs_at_start, offsets{0};
   std::vector<std::uint64_t> seed;
-  std::vector<double> best_valid, wall_s, curve;
+  std::vector<std::int64_t> active_dims;
+  std::vector<double> best_valid, wall_s, curve, valid_kl;
   for (auto* v : {&id, &dataset, &model, &state, &message, &params}) v->reserve(n);
   for (const auto& r : s.trials) {
     id.push_back(stored_string(r.id()));
@@ -191,6 +193,8 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
     crashes.push_back(r.crashes);
     epochs_at_start.push_back(r.epochs_at_start);
     message.push_back(stored_string(r.message));
+    valid_kl.push_back(r.valid_kl);
+    active_dims.push_back(r.active_dims);
     curve.insert(curve.end(), r.valid_curve.begin(), r.valid_curve.end());
     offsets.push_back(static_cast<std::int64_t>(curve.size()));
   }
@@ -236,6 +240,8 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
         column("message", message);
         column("valid_curve", curve);
         column("valid_curve_offsets", offsets);
+        column("valid_kl", valid_kl);
+        column("active_dims", active_dims);
       }
       write_attribute(c, root, "header_digest", header_digest(s, static_cast<std::int64_t>(n)));
       write_attribute(c, root, "table_digest", digest.text());
@@ -323,6 +329,11 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   const auto message = read_strings(c, t, "message", n);
   const auto curve = read_double_vector(c, t, "valid_curve");
   const auto offsets = read_ints(c, t, "valid_curve_offsets", n + 1);
+  // Absent in sweeps written before the table held them: unknown (NaN, −1).
+  const bool has_kl = has_link(c, t, "valid_kl"), has_active = has_link(c, t, "active_dims");
+  const auto valid_kl = has_kl ? read_doubles(c, t, "valid_kl", n)
+                               : std::vector<double>(n, std::numeric_limits<double>::quiet_NaN());
+  const auto active_dims = has_active ? read_ints(c, t, "active_dims", n) : std::vector<std::int64_t>(n, -1);
   if (stored_digest) {
     TableDigest d;
     digest_column(d, "id", id);
@@ -343,6 +354,8 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     digest_column(d, "message", message);
     digest_column(d, "valid_curve", curve);
     digest_column(d, "valid_curve_offsets", offsets);
+    if (has_kl) digest_column(d, "valid_kl", valid_kl);
+    if (has_active) digest_column(d, "active_dims", active_dims);
     if (d.text() != *stored_digest)
       throw SweepSnapshotDamaged("sweep '" + path.string() + "': its trial table does not match its checksum "
                                  "(table_digest " + *stored_digest + ", computed " + d.text() +
@@ -375,6 +388,8 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     r.crashes = crashes[i];
     r.epochs_at_start = epochs_at_start[i];
     r.message = message[i];
+    r.valid_kl = valid_kl[i];
+    r.active_dims = active_dims[i];
     if (offsets[i + 1] < offsets[i] || offsets[i + 1] > offsets[n]) c.fail(row + "curve offsets are not increasing");
     r.valid_curve.assign(curve.begin() + offsets[i], curve.begin() + offsets[i + 1]);
   }

@@ -3,7 +3,7 @@
 //
 // Exact round trip: int64/double/string/bool keep their types (a double is always written with a
 // fraction or exponent, "3.0", so it reads back as a double); doubles use the shortest text that
-// reads back bit-identically. Non-finite doubles in record fields (best_valid, valid_curve, wall_s)
+// reads back bit-identically. Non-finite doubles in record fields (best_valid, valid_curve, valid_kl, wall_s)
 // are the strings "inf", "-inf", "nan" (Python's float() reads all three); hyper-parameters must be
 // finite. Strings are kept up to their first NUL byte (HDF5 strings end there) and invalid UTF-8 is
 // replaced by U+FFFD, so the journal and the snapshot always agree.

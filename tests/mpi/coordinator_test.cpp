@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <bit>
+#include <tuple>
 #include <thread>
 #include <cmath>
 #include <csignal>
@@ -31,11 +33,18 @@ struct Row {
   std::int64_t best_epoch;
   std::vector<double> curve;
   std::string message;
-  bool operator==(const Row&) const = default;
+  double valid_kl;  ///< NaN for a trial without a best epoch: compared by bits
+  std::int64_t active_dims;
+  bool operator==(const Row& o) const {
+    return std::tie(state, epochs, best_valid, best_epoch, curve, message, active_dims) ==
+               std::tie(o.state, o.epochs, o.best_valid, o.best_epoch, o.curve, o.message, o.active_dims) &&
+           std::bit_cast<std::uint64_t>(valid_kl) == std::bit_cast<std::uint64_t>(o.valid_kl);
+  }
 };
 std::map<std::string, Row> results(const std::vector<search::TrialRecord>& trials) {
   std::map<std::string, Row> out;
-  for (const auto& t : trials) out[t.id()] = Row{t.state, t.epochs, t.best_valid, t.best_epoch, t.valid_curve, t.message};
+  for (const auto& t : trials)
+    out[t.id()] = Row{t.state, t.epochs, t.best_valid, t.best_epoch, t.valid_curve, t.message, t.valid_kl, t.active_dims};
   return out;
 }
 
@@ -54,6 +63,9 @@ TEST(MpiCoordinator, CompletesTheSweepAndRecordsEveryTrial) {
     EXPECT_EQ(t.best_epoch, 3);
     EXPECT_EQ(t.valid_curve, (std::vector<double>{FakeRunner::bound(t.spec.seed, 1), FakeRunner::bound(t.spec.seed, 2),
                                                   FakeRunner::bound(t.spec.seed, 3)}));
+    // The validation KL and active dims of the best epoch, as the worker's result carried them.
+    EXPECT_EQ(t.valid_kl, FakeRunner::kl(t.spec.seed, 3));
+    EXPECT_EQ(t.active_dims, FakeRunner::active_dims(t.spec.seed));
     EXPECT_EQ(t.attempts, 1);
     EXPECT_EQ(t.crashes, 0);
     EXPECT_TRUE(t.rank == 1 || t.rank == 2) << t.rank;
@@ -278,9 +290,17 @@ TEST(MpiCoordinator, ProgressCountsTrialsAndTheLastCallIsFinal) {
   EXPECT_EQ(last.pending + last.running, 0);
   EXPECT_EQ(last.eta_s, 0.0);
   double best_jsb = std::numeric_limits<double>::infinity();
+  search::TrialRecord best;
   for (const auto& t : ledger.trials())
-    if (t.spec.dataset == "jsb") best_jsb = std::min(best_jsb, t.best_valid);
-  EXPECT_EQ(last.best_by_dataset.at("jsb"), best_jsb);
+    if (t.spec.dataset == "jsb" && t.best_valid < best_jsb) {
+      best_jsb = t.best_valid;
+      best = t;
+    }
+  EXPECT_EQ(last.best_by_dataset.at("jsb").bound, best_jsb);
+  // The final table shows the best trial's validation KL and active dims, as its result gave them.
+  EXPECT_EQ(last.best_by_dataset.at("jsb").trial, best.id());
+  EXPECT_EQ(last.best_by_dataset.at("jsb").kl, test::FakeRunner::kl(best.spec.seed, best.best_epoch));
+  EXPECT_EQ(last.best_by_dataset.at("jsb").active_dims, test::FakeRunner::active_dims(best.spec.seed));
   EXPECT_EQ(last.best_by_dataset.size(), 2u);
 }
 
