@@ -85,8 +85,9 @@ void for_each_trial(const search::SweepConfig& config, const std::function<void(
       }
 }
 
-std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config) {
-  std::vector<search::TrialRecord> trials;
+/// The sweep's trial table, sampled one trial at a time into its compact form.
+search::TrialTable sample_trials(const search::SweepConfig& config) {
+  search::TrialTable trials;
   trials.reserve(static_cast<std::size_t>(trial_count(config)));
   for_each_trial(config, [&](search::TrialRecord&& r) { trials.push_back(std::move(r)); });
   return trials;
@@ -231,10 +232,10 @@ int run_sweep(const SweepArgs& args, bool talk) {
     const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
     std::string storage;  // the first trial a storage failure interrupted (rank 0)
     if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
-      for (const auto& t : sweep->trials())
-        if (t.state == search::TrialState::interrupted &&
-            t.message.rfind(mpi::kStorageErrorPrefix, 0) == 0) {
-          storage = "trial " + t.id() + ": " + t.message;
+      for (std::size_t i = 0; i < sweep->trials().size(); ++i)
+        if (sweep->trials().state(i) == search::TrialState::interrupted &&
+            sweep->trials().message(i).rfind(mpi::kStorageErrorPrefix, 0) == 0) {
+          storage = "trial " + sweep->trials().id(i) + ": " + sweep->trials().message(i);
           break;
         }
     if (!storage.empty())

@@ -70,12 +70,14 @@ class SweepObserver final : public train::TrainObserver {
 }  // namespace
 
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
-    const std::vector<search::TrialRecord>& trials,
+    const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
     const std::function<void(const std::string&)>& say) {
   std::vector<search::TrialRecord> out;
-  for (const auto& t : trials) {
-    if (t.state != TrialState::done && t.state != TrialState::pruned && t.state != TrialState::diverged) continue;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const TrialState state = trials.state(i);
+    if (state != TrialState::done && state != TrialState::pruned && state != TrialState::diverged) continue;
+    const search::TrialRecord t = trials[i];
     const std::filesystem::path path = checkpoint_path(t.spec);
     std::error_code ec;
     std::string problem;

@@ -138,7 +138,7 @@ SweepEnd run_inline(detail::TrialBook& book, SweepLedger& ledger, TrialRunner& r
     book.started(i, 0);
     book.flush();
     InlineControl control(book, timers, o, i);
-    const search::TrialSpec spec = book.at(i).spec;  // a copy: at()'s reference ends at the next flush
+    const search::TrialSpec spec = book.at(i).spec;
     const TrialOutcome outcome = run_guarded(runner, spec, ledger.checkpoint_path(spec), control);
     book.finished(i, outcome, 0);
     book.flush();
@@ -263,7 +263,7 @@ class Dispatcher {
         const std::size_t i = queue_.front();
         queue_.pop_front();
         slot.assigned.push_back(i);
-        const search::TrialSpec& spec = book_.at(i).spec;
+        const search::TrialSpec spec = book_.at(i).spec;
         outgoing_.emplace_back(w, Assign{spec, ledger_.checkpoint_path(spec).string(), book_.pruning()});
         any = true;
       }

@@ -14,13 +14,11 @@ using search::TrialState;
 TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts)
     : ledger_(ledger) {
   const auto& table = ledger.trials();
-  index_.reserve(table.size());
-  for (std::size_t i = 0; i < table.size(); ++i) index_.emplace(table[i].id(), i);
   // The resume rules change only `running` trials: apply them to copies of those.
   std::vector<std::size_t> where;
   std::vector<search::TrialRecord> running;
   for (std::size_t i = 0; i < table.size(); ++i)
-    if (table[i].state == TrialState::running) {
+    if (table.state(i) == TrialState::running) {
       where.push_back(i);
       running.push_back(table[i]);
     }
@@ -29,15 +27,20 @@ TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, st
   judge_ = make_epoch_judge(pruner, ledger_.trials());
 }
 
-const search::TrialRecord& TrialBook::at(std::size_t i) const {
+search::TrialRecord TrialBook::at(std::size_t i) const {
   const auto it = changes_.find(i);
   return it != changes_.end() ? it->second : ledger_.trials()[i];
 }
 
+search::TrialState TrialBook::state(std::size_t i) const {
+  const auto it = changes_.find(i);
+  return it != changes_.end() ? it->second.state : ledger_.trials().state(i);
+}
+
 std::size_t TrialBook::index_of(const std::string& id) const {
-  auto it = index_.find(id);
-  if (it == index_.end()) throw MessageError("trial \"" + id + "\" is not in this sweep");
-  return it->second;
+  const auto row = ledger_.trials().find(id);
+  if (!row) throw MessageError("trial \"" + id + "\" is not in this sweep");
+  return *row;
 }
 
 search::TrialRecord& TrialBook::edit(std::size_t i) {
@@ -107,7 +110,7 @@ std::size_t TrialBook::interrupt_running(const std::string& message) {
   std::size_t n = 0;
   const std::size_t size = ledger_.trials().size();
   for (std::size_t i = 0; i < size; ++i) {
-    if (at(i).state != TrialState::running) continue;
+    if (state(i) != TrialState::running) continue;
     search::TrialRecord& t = edit(i);
     t.state = TrialState::interrupted;
     t.message = message;

@@ -49,6 +49,10 @@ std::string string_field(const json& j, const std::string& field) {
 
 std::string stored_string(const std::string& s) { return s.substr(0, s.find('\0')); }
 
+std::string stored_text(const std::string& s) {
+  return json::parse(dump_json(json(stored_string(s)))).get<std::string>();
+}
+
 std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json params_to_json(const core::Params& params) {

@@ -26,6 +26,8 @@ class CodecError : public std::runtime_error {
 
 /// The form every string field is stored in: cut at the first NUL byte.
 std::string stored_string(const std::string& s);
+/// What reading a stored string back gives: stored_string with invalid UTF-8 replaced by U+FFFD.
+std::string stored_text(const std::string& s);
 
 /// {"name": value, ...}. @throws CodecError for a non-finite double (named)
 nlohmann::json params_to_json(const core::Params& params);

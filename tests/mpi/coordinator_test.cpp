@@ -487,16 +487,15 @@ TEST(MpiCoordinator, TheResultCarriesTheCurveSoALostEpochReportLeavesNoGap) {
 /// after kill() nothing more reaches "disk"; revive() is the next job, which reads only the disk.
 class MortalLedger final : public SweepLedger {
  public:
-  MortalLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir)
-      : live_(trials), disk_(std::move(trials)), dir_(std::move(dir)) {}
-  const std::vector<search::TrialRecord>& trials() const override { return live_; }
+  MortalLedger(const std::vector<search::TrialRecord>& trials, std::filesystem::path dir)
+      : live_(trials), disk_(trials), dir_(std::move(dir)) {}
+  const search::TrialTable& trials() const override { return live_; }
   void commit(std::span<const search::TrialRecord> changed) override {
     for (const auto& r : changed)
-      for (std::size_t i = 0; i < live_.size(); ++i)
-        if (live_[i].id() == r.id()) {
-          live_[i] = r;
-          if (!dead_) disk_[i] = r;
-        }
+      if (const auto i = live_.find(r.id())) {
+        live_.set(*i, r);
+        if (!dead_) disk_.set(*i, r);
+      }
     if (!dead_ && after_commit) after_commit(changed);
   }
   /// Called after each commit that reached the disk (e.g. to kill the coordinator right after it).
@@ -512,7 +511,7 @@ class MortalLedger final : public SweepLedger {
   }
 
  private:
-  std::vector<search::TrialRecord> live_, disk_;
+  search::TrialTable live_, disk_;
   std::filesystem::path dir_;
   std::atomic<bool> dead_{false};
 };

@@ -44,7 +44,7 @@ TEST(MpiProgress, CountsStatesAndKeepsTheLowestBoundPerDataset) {
 }
 
 TEST(MpiProgress, EtaIsUnknownUntilATrialHasFinished) {
-  const Progress p = summarize({row("jsb", TrialState::pending, 1.0)}, 1.0, 0.0, 4);
+  const Progress p = summarize(std::vector<search::TrialRecord>{row("jsb", TrialState::pending, 1.0)}, 1.0, 0.0, 4);
   EXPECT_TRUE(std::isnan(p.eta_s));
 }
 

@@ -2,7 +2,7 @@
 #ifndef SEQVI_MPI_PROGRESS_HPP
 #define SEQVI_MPI_PROGRESS_HPP
 
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 
 #include <array>
 #include <cstdint>
@@ -37,8 +37,7 @@ struct Progress {
 
 /// Counts and bests of `trials`; ETA = (pending + running) · mean_trial_s / max(1, busy_workers),
 /// NaN if mean_trial_s is not positive. Best bounds count only finite ones.
-Progress summarize(const std::vector<search::TrialRecord>& trials, double elapsed_s, double mean_trial_s,
-                   int busy_workers);
+Progress summarize(const search::TrialTable& trials, double elapsed_s, double mean_trial_s, int busy_workers);
 
 }  // namespace seqvi::mpi
 
