@@ -222,6 +222,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
     options.max_attempts = config.max_attempts;
     options.pruner = config.pruner;
     options.progress_interval_s = args.progress_every;
+    std::string journal_error;  // the sweep's journal cannot be appended to (rank 0): it drains
+    options.on_storage_error = [&](const std::string& what) { journal_error = what; };
     if (transport->rank() == 0 && !args.quiet) {
       std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
                                trials, config.datasets.size(), config.models.size(), config.samples,
@@ -230,8 +232,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
       options.on_progress = print_progress;
     }
     const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
-    std::string storage;  // the first trial a storage failure interrupted (rank 0)
-    if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
+    std::string storage = journal_error;  // or the first trial a storage failure interrupted (rank 0)
+    if (storage.empty() && transport->rank() == 0 && end == mpi::SweepEnd::drained)
       for (std::size_t i = 0; i < sweep->trials().size(); ++i)
         if (sweep->trials().state(i) == search::TrialState::interrupted &&
             sweep->trials().message(i).rfind(mpi::kStorageErrorPrefix, 0) == 0) {

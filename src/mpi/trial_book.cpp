@@ -23,7 +23,7 @@ TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, st
       running.push_back(table[i]);
     }
   for (std::size_t k : recover_crashed(running, max_attempts)) edit(where[k]) = std::move(running[k]);
-  flush();  // durable before anything is dispatched
+  // The coordinator flushes these before it dispatches anything.
   judge_ = make_epoch_judge(pruner, ledger_.trials());
 }
 

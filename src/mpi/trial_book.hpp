@@ -20,7 +20,8 @@ namespace seqvi::mpi::detail {
 /// the records changed since the last flush (a 10^6-trial sweep is held once, by the store).
 class TrialBook {
  public:
-  /// Recovers crashed trials (resume.hpp) and commits that at once.
+  /// Recovers crashed trials (resume.hpp): changes for the first flush(), which the caller makes
+  /// before it dispatches anything.
   TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts);
 
   /// The table as of the last flush (the ledger's).

@@ -382,7 +382,13 @@ std::size_t SweepStore::index_of(const std::string& id) const {
 void SweepStore::commit(std::span<const search::TrialRecord> changed) {
   if (changed.empty()) return;
   Impl& s = *impl_;
-  if (!s.journal || s.journal->broken()) s.snapshot(Overwrite::replace);  // recover from an earlier failure
+  if (!s.journal || s.journal->broken()) {  // recover from an earlier failure
+    try {
+      s.snapshot(Overwrite::replace);
+    } catch (const SweepStoreError& e) {
+      throw SweepStoreWriteError(std::string(e.what()) + " (" + describe_file_system(s.dir) + ")");
+    }
+  }
   std::vector<std::size_t> rows;
   std::vector<search::TrialRecord> records;
   rows.reserve(changed.size());
@@ -398,9 +404,9 @@ void SweepStore::commit(std::span<const search::TrialRecord> changed) {
   try {
     s.journal->append(bytes);
   } catch (const std::system_error& e) {
-    if (is_out_of_space(e.code().value()))
-      throw SweepStoreError(s.prefix() + e.what() + " (out of space: " + describe_file_system(s.dir) + ")");
-    throw SweepStoreError(s.prefix() + e.what());
+    throw SweepStoreWriteError(s.prefix() + e.what() + " (" +
+                               (is_out_of_space(e.code().value()) ? "out of space: " : "I/O error: ") +
+                               describe_file_system(s.dir) + ")");
   }
   for (std::size_t k = 0; k < rows.size(); ++k) s.table.trials.set(rows[k], records[k]);
   s.table.sequence = seq;
@@ -408,8 +414,14 @@ void SweepStore::commit(std::span<const search::TrialRecord> changed) {
   s.dirty = true;
   const auto n = static_cast<std::int64_t>(s.table.trials.size());
   if (s.journal_entries > std::max(kMinJournalEntries, 2 * n) ||
-      s.journal->size() > std::max(kMinJournalBytes, 2 * s.snapshot_bytes))
-    s.snapshot(Overwrite::replace);
+      s.journal->size() > std::max(kMinJournalBytes, 2 * s.snapshot_bytes)) {
+    try {
+      s.snapshot(Overwrite::replace);
+    } catch (const SweepStoreError&) {
+      // The records are durable in the journal already; a snapshot that cannot be written (a full
+      // disk) leaves the journal valid, or none, which the next commit replaces (above).
+    }
+  }
 }
 
 void SweepStore::snapshot() {

@@ -5,6 +5,8 @@
 #include "support/memory_ledger.hpp"
 #include "support/temp_dir.hpp"
 
+#include "seqvi/store/sweep_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -590,6 +592,102 @@ TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "queue_depth is 0, must be ≥ 1");
+  }
+}
+
+
+/// A ledger whose storage fails for a while: once armed, its next `failures` commits throw what
+/// SweepStore::commit throws when the journal cannot be appended to (nothing of them is kept).
+class FullJournalLedger final : public MemoryLedger {
+ public:
+  using MemoryLedger::MemoryLedger;
+  void commit(std::span<const search::TrialRecord> changed) override {
+    if (armed && failures > 0) {
+      --failures;
+      throw store::SweepStoreWriteError("sweep s: cannot append to journal 's/journal': No space left on device "
+                                        "(out of space: the file system at /s (tmpfs) has 0 B free of 160.0 KiB)");
+    }
+    MemoryLedger::commit(changed);
+  }
+  std::atomic<bool> armed{false};
+  std::atomic<int> failures{0};
+};
+
+TEST(MpiCoordinator, AJournalThatCannotBeAppendedToDrainsTheSweepAndAResumeEqualsAnUninterruptedOne) {
+  for (const int ranks : {1, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    test::TempDir dir;
+    const auto trials = test::fake_trials(6, 4);
+    FakeRunner::Behaviour b;
+    b.batch_time = std::chrono::microseconds(500);
+    MemoryLedger straight_ledger(trials, dir / "straight");
+    std::filesystem::create_directories(dir / "straight");
+    FakeRunner straight(b);
+    ASSERT_EQ(test::run_local_sweep(ranks, straight_ledger, straight, [](int) { return test::quiet_options(); }).end,
+              SweepEnd::completed);
+
+    FullJournalLedger ledger(trials, dir.path());
+    FakeRunner::Behaviour full = b;
+    // The disk fills after trial 1's second epoch: the commits of the next turns fail (the first
+    // two), then the records of the drain fit (the journal's reserve).
+    full.after_epoch = [&](const std::string& id, std::int64_t epoch) {
+      if (id == trials[1].id() && epoch == 2 && !ledger.armed) {
+        ledger.failures = 2;
+        ledger.armed = true;
+      }
+    };
+    FakeRunner runner(full);
+    std::vector<std::string> told;
+    const auto r = test::run_local_sweep(ranks, ledger, runner, [&](int rank) {
+      auto o = test::quiet_options();
+      if (rank == 0) o.on_storage_error = [&](const std::string& what) { told.push_back(what); };
+      return o;
+    });
+    EXPECT_EQ(r.end, SweepEnd::drained);  // the CLI exits 75
+    for (const SweepEnd e : r.worker_end) EXPECT_EQ(e, SweepEnd::drained);
+    ASSERT_EQ(told.size(), 1u);  // once, naming the file and its file system
+    EXPECT_NE(told[0].find("journal 's/journal'"), std::string::npos) << told[0];
+    EXPECT_NE(told[0].find("the file system at /s (tmpfs)"), std::string::npos) << told[0];
+    int interrupted = 0;
+    for (const auto& t : ledger.trials()) {
+      EXPECT_NE(t.state, TrialState::failed) << t.id() << ": " << t.message;
+      EXPECT_NE(t.state, TrialState::running) << t.id();
+      if (t.state == TrialState::interrupted) ++interrupted;
+      EXPECT_EQ(t.crashes, 0) << t.id();
+    }
+    EXPECT_GE(interrupted, 1);
+    // Space freed: a resume completes to the uninterrupted sweep's results.
+    ASSERT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return test::quiet_options(); }).end,
+              SweepEnd::completed);
+    EXPECT_EQ(results(ledger.trials()), results(straight_ledger.trials()));
+  }
+}
+
+TEST(MpiCoordinator, AJournalStillFullAtTheEndLeavesRunningTrialsToResumeWithoutACharge) {
+  test::TempDir dir;
+  const auto trials = test::fake_trials(4, 3);
+  FullJournalLedger ledger(trials, dir.path());
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(500);
+  b.after_epoch = [&](const std::string& id, std::int64_t epoch) {
+    if (id == trials[0].id() && epoch == 1) {
+      ledger.failures = 1 << 30;  // never frees up in this run
+      ledger.armed = true;
+    }
+  };
+  FakeRunner runner(b);
+  const auto r = test::run_local_sweep(3, ledger, runner, [](int) { return test::quiet_options(); });
+  EXPECT_EQ(r.end, SweepEnd::drained);
+  for (const auto& t : ledger.trials()) EXPECT_NE(t.state, TrialState::failed) << t.id();
+  ledger.armed = false;
+  FakeRunner::Behaviour plain;
+  plain.batch_time = b.batch_time;
+  FakeRunner resumed(plain);
+  ASSERT_EQ(test::run_local_sweep(2, ledger, resumed, [](int) { return test::quiet_options(); }).end,
+            SweepEnd::completed);
+  for (const auto& t : ledger.trials()) {
+    EXPECT_EQ(t.state, TrialState::done) << t.id();
+    EXPECT_EQ(t.best_valid, FakeRunner::bound(t.spec.seed, 3)) << t.id();
   }
 }
 

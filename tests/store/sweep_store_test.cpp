@@ -1001,4 +1001,58 @@ TEST(StoreSweepStore, HyperParameterTextWithCommasQuotesAndBracesRoundTrips) {
   expect_same(records, seqvi::store::read_sweep(dir).trials);
 }
 
+
+/// A tmpfs of `size` at `at` for the test's lifetime (mounting needs root: CAP_SYS_ADMIN).
+class SmallDisk {
+ public:
+  SmallDisk(fs::path at, const std::string& size) : at_(std::move(at)) {
+    fs::create_directories(at_);
+    mounted_ = run_shell("mount -t tmpfs -o size=" + size + " seqvi-test " + at_.string() + " 2>/dev/null") == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) run_shell("umount " + at_.string() + " || umount -l " + at_.string());
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  bool mounted() const { return mounted_; }
+
+ private:
+  fs::path at_;
+  bool mounted_ = false;
+};
+
+TEST(StoreSweepStore, AJournalThatCannotBeAppendedToIsAWriteErrorNamingTheFileAndItsFileSystem) {
+  const TempDir tmp;
+  const fs::path mount = tmp / "disk";
+  SmallDisk disk(mount, "2m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  const fs::path dir = mount / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+  const TrialRecord small = finished(make_record(0), 2);
+  store.commit(small);
+  {  // fill the file system
+    std::ofstream filler(mount / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) && filler.flush()) {
+    }
+  }
+  // The journal's reserve (256 KiB kept allocated past its end) still takes a small record; a record
+  // larger than the reserve cannot be appended.
+  TrialRecord big = finished(make_record(1), 30000);  // a ~0.6 MB journal entry
+  try {
+    store.commit(big);
+    ADD_FAILURE() << "a 0.6 MB record fit on a full disk";
+  } catch (const seqvi::store::SweepStoreWriteError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("journal '" + (dir / "journal").string() + "'"), std::string::npos) << what;
+    EXPECT_NE(what.find("out of space: the file system at " + mount.string() + " (tmpfs) has "), std::string::npos) << what;
+  }
+  // Nothing of the failed commit was kept; after space is freed the store goes on.
+  expect_same(make_record(1), store.trials()[1]);
+  fs::remove(mount / "filler");
+  store.commit(big);
+  expect_same(big, seqvi::store::read_sweep(dir).trials[1]);
+  expect_same(small, seqvi::store::read_sweep(dir).trials[0]);
+}
+
 }  // namespace

@@ -32,6 +32,15 @@ class SweepStoreError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// commit() could not make the records durable: the journal cannot be appended to (out of space,
+/// EDQUOT, an I/O error), or the snapshot that replaces a broken journal cannot be written. Nothing
+/// of the failed commit was acknowledged; what() names the file and its file system. The sweep's
+/// own storage failing, not a bad record: the coordinator drains the sweep (docs/sweeps.md).
+class SweepStoreWriteError : public SweepStoreError {
+ public:
+  using SweepStoreError::SweepStoreError;
+};
+
 /// sweep.h5 fails its checksum (a flipped bit, a damaged block). header_intact(): its configuration,
 /// generation and trial count passed their own checksum, so SweepStore::rebuild may work.
 class SweepSnapshotDamaged : public SweepStoreError {
@@ -85,6 +94,8 @@ class SweepStore {
   std::size_t index_of(const std::string& id) const;
 
   /// Replaces the records with the same ids and makes the change durable before returning.
+  /// @throws SweepStoreWriteError if it cannot be made durable (the table is then unchanged);
+  ///         SweepStoreError for an unknown id or a record that cannot be stored
   void commit(std::span<const search::TrialRecord> changed);
   void commit(const search::TrialRecord& changed) { commit(std::span(&changed, 1)); }
   /// Rewrites sweep.h5 atomically with the current table and truncates the journal; does nothing
