@@ -440,8 +440,11 @@ fs::path trial_checkpoint_path(const fs::path& sweep_dir, const std::string& tri
 }
 
 SweepView read_sweep(const fs::path& dir) {
+  // The journal rotated between our reads of sweep.h5 and of the journal: read both again. A
+  // writer snapshotting again during each of those reads (a busy machine, a tiny table) can make
+  // one retry too few; a few are cheap, and a journal that stays newer is an error.
   Loaded loaded = load(dir);
-  if (loaded.journal_newer) loaded = load(dir);  // rotated between our two reads: once more
+  for (int retry = 0; retry < 8 && loaded.journal_newer; ++retry) loaded = load(dir);
   if (loaded.journal_newer)
     throw SweepStoreError("sweep " + dir.string() + ": the journal's generation stays newer than sweep.h5's " +
                           std::to_string(loaded.table.generation));
