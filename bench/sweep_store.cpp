@@ -19,13 +19,14 @@
 //     resume       SweepStore::open, then the coordinator (1 rank) recovers the table and drains at
 //                  once (what `seqvi sweep --resume` does before dispatching, and its final snapshot)
 //     leaderboard  `seqvi leaderboard DIR --all` (every trial listed; output discarded), the binary
-//                  beside build/bench or --seqvi
+//                  beside build/bench or --seqvi; leaderboard_json: the same with --json
 //   One JSON line per phase: {"phase", "trials", "seconds", "cpu_seconds", "peak_rss_mb"}, then the
 //   size of sweep.h5.
 #include "seqvi/mpi/local_transport.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/search/sampler.hpp"
 #include "seqvi/search/space.hpp"
+#include "seqvi/search/trial_table.hpp"
 #include "seqvi/search/sweep_config.hpp"
 #include "seqvi/store/sweep_store.hpp"
 
@@ -160,10 +161,15 @@ int scale(std::int64_t n, const fs::path& folder, fs::path seqvi) {
               << std::endl;
   };
   report("create", in_child([&] {
+    // As `seqvi sweep` does: sampled one at a time into the compact table.
     const seqvi::search::Space space = seqvi::search::default_space();
-    std::vector<seqvi::search::TrialRecord> trials(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i)
-      trials[static_cast<std::size_t>(i)].spec = seqvi::search::sample_trial(space, 1, "jsb", "vosp", i);
+    seqvi::search::TrialTable trials;
+    trials.reserve(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) {
+      seqvi::search::TrialRecord r;
+      r.spec = seqvi::search::sample_trial(space, 1, "jsb", "vosp", i);
+      trials.push_back(r);
+    }
     seqvi::store::SweepStore::create(dir, config, std::move(trials));
     return 0;
   }));
@@ -181,6 +187,12 @@ int scale(std::int64_t n, const fs::path& folder, fs::path seqvi) {
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
     ::execl(seqvi.c_str(), seqvi.c_str(), "leaderboard", dir.c_str(), "--all", (char*)nullptr);
+    return 127;
+  }));
+  report("leaderboard_json", in_child([&] {  // the same as JSON (what `seqvi report` reads)
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::execl(seqvi.c_str(), seqvi.c_str(), "leaderboard", dir.c_str(), "--all", "--json", (char*)nullptr);
     return 127;
   }));
   std::error_code ec;

@@ -3,6 +3,7 @@
 // selection; the test split is for `seqvi eval` on the exported model.
 #include "commands.hpp"
 
+#include "seqvi/model/sequence_model.hpp"
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/sweep_store.hpp"
 
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <set>
 
 namespace seqvi::cli {
@@ -21,28 +23,76 @@ namespace {
 struct Entry {
   std::filesystem::path sweep;
   search::TrialRecord record;
-  /// Validation KL (nats/frame) and active latent dims at the best epoch, from the trial's
-  /// checkpoint (the sweep table holds bounds only); NaN / −1 when unknown (no checkpoint yet, a
-  /// checkpoint written before active dims were recorded, or a model without latents: KL 0).
+  /// Validation KL (nats/frame) and active latent dims at the best epoch: the sweep table's, or for
+  /// a sweep written before the table held them, the trial checkpoint's; NaN / −1 when unknown (no
+  /// checkpoint yet) or for a model without latents (rnn, fdrnn: shown "-").
   double valid_kl = std::numeric_limits<double>::quiet_NaN();
   std::int64_t active_dims = -1;
   std::filesystem::path checkpoint() const { return store::trial_checkpoint_path(sweep, record.id()); }
   bool has_bound() const { return std::isfinite(record.best_valid); }
 };
 
-/// Fills valid_kl and active_dims of the listed entries from the curve row of their best epoch.
-/// Checkpoints are replaced atomically, so reading one while its sweep runs is safe; an unreadable
-/// one leaves the entry unknown (the leaderboard is a view, not a check).
-void add_collapse_columns(std::map<std::string, std::vector<Entry>>& groups) {
-  for (auto& [dataset, entries] : groups)
-    for (auto& e : entries) {
-      if (e.record.best_epoch <= 0 || !std::filesystem::exists(e.checkpoint())) continue;
+bool has_latents(const std::string& model_name) {
+  try {
+    const model::ModelKind kind = model::parse_model_kind(model_name);
+    return kind == model::ModelKind::vrae || kind == model::ModelKind::vosp;
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+/// A listed trial: where it is, and what ranks it (its row is expanded only to be shown).
+struct Pick {
+  std::size_t sweep = 0;
+  std::size_t row = 0;
+  double bound = 0;
+  std::string id;
+  double valid_kl = std::numeric_limits<double>::quiet_NaN();  ///< see Entry (add_collapse_columns)
+  std::int64_t active_dims = -1;
+  bool has_bound() const { return std::isfinite(bound); }
+};
+
+/// The selected trials of every sweep, grouped by dataset (name order), best bound first (ties: id).
+/// Memory: the sweeps' compact tables and one Pick per listed trial — never a table of expanded
+/// records (a 10^6-trial sweep lists in well under 1 GB: docs/sweep-store.md).
+struct Listing {
+  std::vector<store::SweepView> sweeps;
+  std::map<std::string, std::vector<Pick>> by_dataset;
+
+  Entry entry(const Pick& p) const {
+    Entry e{sweeps[p.sweep].dir, sweeps[p.sweep].trials[p.row]};
+    e.valid_kl = p.valid_kl;
+    e.active_dims = p.active_dims;
+    return e;
+  }
+  std::size_t count() const {
+    std::size_t n = 0;
+    for (const auto& [d, picks] : by_dataset) n += picks.size();
+    return n;
+  }
+};
+
+/// Fills valid_kl and active_dims of the listed trials: from the table, or where it lacks them (a
+/// sweep written before it held them) from the curve row of the best epoch in the trial's
+/// checkpoint. Checkpoints are replaced atomically, so reading one while its sweep runs is safe; an
+/// unreadable one leaves the entry unknown (the leaderboard is a view, not a check).
+void add_collapse_columns(Listing& listing) {
+  for (auto& [dataset, picks] : listing.by_dataset)
+    for (auto& p : picks) {
+      const search::TrialTable& t = listing.sweeps[p.sweep].trials;
+      if (!has_latents(t.model(p.row))) continue;
+      p.valid_kl = t.valid_kl(p.row);
+      p.active_dims = t.active_dims(p.row);
+      const std::filesystem::path checkpoint = store::trial_checkpoint_path(listing.sweeps[p.sweep].dir, p.id);
+      if ((std::isfinite(p.valid_kl) && p.active_dims >= 0) || t.best_epoch(p.row) <= 0 ||
+          !std::filesystem::exists(checkpoint))
+        continue;
       try {
-        const store::Checkpoint cp = store::read_checkpoint(e.checkpoint());
+        const store::Checkpoint cp = store::read_checkpoint(checkpoint);
         for (const auto& rec : cp.state.curve)
-          if (rec.epoch == e.record.best_epoch) {
-            e.valid_kl = rec.valid_kl;
-            e.active_dims = rec.valid_active_dims;
+          if (rec.epoch == t.best_epoch(p.row)) {
+            p.valid_kl = rec.valid_kl;
+            p.active_dims = rec.valid_active_dims;
           }
       } catch (const store::CheckpointError&) {
       }
@@ -60,37 +110,46 @@ struct Selection {
   bool all = false;
 };
 
-/// Trials of every sweep, filtered, grouped by dataset (name order), best bound first (ties: id).
-std::map<std::string, std::vector<Entry>> select(const Selection& sel) {
-  std::map<std::string, std::vector<Entry>> by_dataset;
+/// Trials of every sweep, filtered, grouped by dataset, best bound first (ties: id), the best `top`
+/// per dataset (a partial sort: a streaming top-k over the rows) or, with `all`, every one.
+Listing select(const Selection& sel) {
+  Listing listing;
   for (const auto& dir : sel.dirs) {
-    store::SweepView view;
     try {
-      view = store::read_sweep(dir);
+      listing.sweeps.push_back(store::read_sweep(dir));
     } catch (const store::SweepStoreError& e) {
       throw CommandError(e.what());
     }
-    for (auto& r : view.trials) {
-      if (!sel.dataset.empty() && r.spec.dataset != sel.dataset) continue;
-      if (!sel.model.empty() && r.spec.model != sel.model) continue;
-      Entry e{view.dir, std::move(r)};
-      if (!sel.all && !e.has_bound()) continue;
-      by_dataset[e.record.spec.dataset].push_back(std::move(e));
+    const std::size_t k = listing.sweeps.size() - 1;
+    const search::TrialTable& t = listing.sweeps[k].trials;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      if (!sel.dataset.empty() && t.dataset(i) != sel.dataset) continue;
+      if (!sel.model.empty() && t.model(i) != sel.model) continue;
+      if (!sel.all && !std::isfinite(t.best_valid(i))) continue;
+      listing.by_dataset[t.dataset(i)].push_back(Pick{k, i, t.best_valid(i), t.id(i)});
     }
   }
-  if (!sel.dataset.empty() && by_dataset.empty())
+  if (!sel.dataset.empty() && listing.by_dataset.empty())
     throw CommandError(fmt::format("no trial of dataset '{}'{} with a validation bound in {}", sel.dataset,
                                    sel.model.empty() ? "" : " and model '" + sel.model + "'",
                                    fmt::join(sel.dirs, ", ")));
-  for (auto& [dataset, entries] : by_dataset) {
-    std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-      if (a.has_bound() != b.has_bound()) return a.has_bound();
-      if (a.record.best_valid != b.record.best_valid) return a.record.best_valid < b.record.best_valid;
-      return a.record.id() < b.record.id();
-    });
-    if (!sel.all && static_cast<std::int64_t>(entries.size()) > sel.top) entries.resize(static_cast<std::size_t>(sel.top));
+  const auto better = [](const Pick& a, const Pick& b) {
+    if (a.has_bound() != b.has_bound()) return a.has_bound();
+    if (a.bound != b.bound) return a.bound < b.bound;
+    if (a.id != b.id) return a.id < b.id;
+    return a.sweep < b.sweep;  // the same trial in two sweeps: in the order the sweeps were named
+  };
+  for (auto& [dataset, picks] : listing.by_dataset) {
+    if (!sel.all && static_cast<std::int64_t>(picks.size()) > sel.top) {
+      const auto top = static_cast<std::ptrdiff_t>(sel.top);
+      std::partial_sort(picks.begin(), picks.begin() + top, picks.end(), better);
+      picks.resize(static_cast<std::size_t>(sel.top));
+      picks.shrink_to_fit();
+    } else {
+      std::sort(picks.begin(), picks.end(), better);
+    }
   }
-  return by_dataset;
+  return listing;
 }
 
 nlohmann::json value_json(const core::Value& v) {
@@ -121,18 +180,24 @@ nlohmann::json entry_json(const Entry& e) {
 }
 
 /// Hyper-parameters whose value differs between the listed trials (the ones worth a column).
-std::vector<std::string> varying(const std::map<std::string, std::vector<Entry>>& groups) {
-  std::map<std::string, std::set<std::string>> values;
-  std::size_t n = 0;
-  for (const auto& [d, entries] : groups)
-    for (const auto& e : entries) {
-      ++n;
-      for (const auto& [k, v] : e.record.spec.params)
-        if (k != "model" && k != "seed") values[k].insert(core::to_string(v));
-    }
+std::vector<std::string> varying(const Listing& listing) {
+  struct Seen {
+    std::string first;
+    bool varies = false;
+  };
+  std::map<std::string, Seen> values;
+  const std::size_t n = listing.count();
+  for (const auto& [d, picks] : listing.by_dataset)
+    for (const auto& p : picks)
+      for (const auto& [k, v] : listing.sweeps[p.sweep].trials.params(p.row)) {
+        if (k == "model" || k == "seed") continue;
+        const std::string text = core::to_string(v);
+        auto [it, inserted] = values.try_emplace(k, Seen{text});
+        if (!inserted && it->second.first != text) it->second.varies = true;
+      }
   std::vector<std::string> keys;
-  for (const auto& [k, vs] : values)
-    if (vs.size() > 1 || n == 1) keys.push_back(k);
+  for (const auto& [k, seen] : values)
+    if (seen.varies || n == 1) keys.push_back(k);
   return keys;
 }
 
@@ -145,13 +210,29 @@ std::string bound_text(const Entry& e) { return e.has_bound() ? fmt::format("{:.
 
 enum class Format { text, json, csv, markdown };
 
-void print(const std::map<std::string, std::vector<Entry>>& groups, Format format) {
-  const auto keys = varying(groups);
+/// Prints the listing, one trial at a time (each row expanded only while it is printed).
+void print(const Listing& listing, Format format) {
+  const auto keys = varying(listing);
   if (format == Format::json) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& [d, entries] : groups)
-      for (const auto& e : entries) list.push_back(entry_json(e));
-    std::cout << list.dump(1) << '\n';
+    // The form nlohmann's dump(1) gives the whole list, written entry by entry.
+    if (listing.count() == 0) {
+      std::cout << "[]\n";
+      return;
+    }
+    std::cout << "[\n";
+    bool first = true;
+    for (const auto& [d, picks] : listing.by_dataset)
+      for (const auto& p : picks) {
+        const std::string text = entry_json(listing.entry(p)).dump(1);
+        std::string indented = " ";
+        for (char ch : text) {
+          indented += ch;
+          if (ch == '\n') indented += ' ';
+        }
+        std::cout << (first ? "" : ",\n") << indented;
+        first = false;
+      }
+    std::cout << "\n]\n";
     return;
   }
   if (format == Format::csv) {
@@ -164,10 +245,10 @@ void print(const std::map<std::string, std::vector<Entry>>& groups, Format forma
     std::cout << "dataset,rank,trial,model,status,val_bound,val_kl,active_dims,best_epoch,epochs,wall_s,sweep";
     for (const auto& k : keys) std::cout << ',' << k;
     std::cout << '\n';
-    for (const auto& [d, entries] : groups)
-      for (std::size_t i = 0; i < entries.size(); ++i) {
-        const auto& r = entries[i].record;
-        const Entry& e = entries[i];
+    for (const auto& [d, picks] : listing.by_dataset)
+      for (std::size_t i = 0; i < picks.size(); ++i) {
+        const Entry e = listing.entry(picks[i]);
+        const auto& r = e.record;
         std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.1f},{}", csv(d), i + 1, r.id(), r.spec.model,
                                  search::to_string(r.state),
                                  e.has_bound() ? fmt::format("{:.17g}", r.best_valid) : "",
@@ -179,31 +260,33 @@ void print(const std::map<std::string, std::vector<Entry>>& groups, Format forma
       }
     return;
   }
-  for (const auto& [d, entries] : groups) {
-    std::vector<std::vector<std::string>> rows;
-    std::vector<std::string> head{"#",  "trial",       "model",      "status", "valid bound",
-                                  "kl", "active dims", "best epoch", "epochs", "time"};
-    head.insert(head.end(), keys.begin(), keys.end());
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const auto& r = entries[i].record;
-      std::vector<std::string> row{std::to_string(i + 1), r.id(), r.spec.model, search::to_string(r.state),
-                                   bound_text(entries[i]), kl_text(entries[i]), active_text(entries[i]),
-                                   std::to_string(r.best_epoch), std::to_string(r.epochs),
-                                   fmt::format("{:.0f}s", r.wall_s)};
-      for (const auto& k : keys) row.push_back(param_text(r, k));
-      rows.push_back(std::move(row));
-    }
+  std::vector<std::string> head{"#",  "trial",       "model",      "status", "valid bound",
+                                "kl", "active dims", "best epoch", "epochs", "time"};
+  head.insert(head.end(), keys.begin(), keys.end());
+  const auto row_of = [&](const Pick& p, std::size_t place) {
+    const Entry e = listing.entry(p);
+    const auto& r = e.record;
+    std::vector<std::string> row{std::to_string(place), r.id(), r.spec.model, search::to_string(r.state),
+                                 bound_text(e), kl_text(e), active_text(e), std::to_string(r.best_epoch),
+                                 std::to_string(r.epochs), fmt::format("{:.0f}s", r.wall_s)};
+    for (const auto& k : keys) row.push_back(param_text(r, k));
+    return row;
+  };
+  for (const auto& [d, picks] : listing.by_dataset) {
     if (format == Format::markdown) {
       std::cout << fmt::format("### {}\n\n| {} |\n|{}\n", d, fmt::join(head, " | "),
                                [&] { std::string s; for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 8) ? "---:|" : "---|"; return s; }());
-      for (const auto& row : rows) std::cout << "| " << fmt::format("{}", fmt::join(row, " | ")) << " |\n";
+      for (std::size_t i = 0; i < picks.size(); ++i)
+        std::cout << "| " << fmt::format("{}", fmt::join(row_of(picks[i], i + 1), " | ")) << " |\n";
       std::cout << '\n';
       continue;
     }
+    // Two passes (widths, then lines), so that no more than one row is held at a time.
     std::vector<std::size_t> width(head.size());
-    for (std::size_t c = 0; c < head.size(); ++c) {
-      width[c] = head[c].size();
-      for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
+    for (std::size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
+    for (std::size_t i = 0; i < picks.size(); ++i) {
+      const auto row = row_of(picks[i], i + 1);
+      for (std::size_t c = 0; c < head.size(); ++c) width[c] = std::max(width[c], row[c].size());
     }
     std::cout << d << " (nats per frame, validation; lower is better)\n";
     auto line = [&](const std::vector<std::string>& row) {
@@ -214,7 +297,7 @@ void print(const std::map<std::string, std::vector<Entry>>& groups, Format forma
       std::cout << s << '\n';
     };
     line(head);
-    for (const auto& row : rows) line(row);
+    for (std::size_t i = 0; i < picks.size(); ++i) line(row_of(picks[i], i + 1));
     std::cout << '\n';
   }
 }
@@ -246,23 +329,24 @@ std::string checkpoint_problem(const Entry& e, store::Checkpoint* out) {
 
 int run_best(BestArgs& args) {
   args.sel.top = 1 << 30;
-  const auto groups = select(args.sel);
-  const auto it = groups.find(args.sel.dataset);
-  if (it == groups.end() || it->second.empty())
+  const Listing listing = select(args.sel);
+  const auto it = listing.by_dataset.find(args.sel.dataset);
+  if (it == listing.by_dataset.end() || it->second.empty())
     throw CommandError(fmt::format("no trial of dataset '{}' has a validation bound yet", args.sel.dataset));
   if (std::filesystem::exists(args.out) && !args.force)
     throw CommandError(fmt::format("{} exists; pass --force to replace it", args.out), kUsage);
   // The leaderboard's first trial, or (only with --fallback, said on stderr) the next one whose
   // checkpoint reads: exporting the runner-up silently would misreport the selection.
-  const Entry* chosen = nullptr;
+  std::optional<Entry> chosen;
   std::size_t place = 0;
   store::Checkpoint cp;
-  for (const auto& e : it->second) {
-    if (!e.has_bound()) break;  // sorted: no bound after the first without one
+  for (const auto& p : it->second) {
+    if (!p.has_bound()) break;  // sorted: no bound after the first without one
     ++place;
+    const Entry e = listing.entry(p);
     const std::string problem = checkpoint_problem(e, &cp);
     if (problem.empty()) {
-      chosen = &e;
+      chosen = e;
       break;
     }
     const std::string what = fmt::format("trial {} (#{} of '{}' in {}): its checkpoint {} {}", e.record.id(), place,
@@ -272,7 +356,7 @@ int run_best(BestArgs& args) {
                                      "the best trial whose checkpoint reads", what, e.sweep.string()));
     std::cerr << "seqvi best: " << what << "; falling back to the next trial (--fallback)\n";
   }
-  if (chosen == nullptr) throw CommandError(fmt::format("no readable checkpoint for the trials of '{}'", args.sel.dataset));
+  if (!chosen) throw CommandError(fmt::format("no readable checkpoint for the trials of '{}'", args.sel.dataset));
   store::write_checkpoint(cp, args.out);  // atomic; reading it first also validated the file
   const auto& r = chosen->record;
   std::cout << fmt::format("{}: {} trial {} ({}, validation bound {:.4f} nats/frame at epoch {}, status {}) from {}\n"
@@ -304,9 +388,9 @@ void add_leaderboard_commands(CLI::App& app) {
   json->excludes(csv)->excludes(md);
   csv->excludes(md);
   cmd->callback([] {
-    auto groups = select(lb.sel);
-    add_collapse_columns(groups);
-    print(groups, lb.json ? Format::json : lb.csv ? Format::csv : lb.markdown ? Format::markdown : Format::text);
+    Listing listing = select(lb.sel);
+    add_collapse_columns(listing);
+    print(listing, lb.json ? Format::json : lb.csv ? Format::csv : lb.markdown ? Format::markdown : Format::text);
   });
 
   static BestArgs best;

@@ -85,8 +85,9 @@ void for_each_trial(const search::SweepConfig& config, const std::function<void(
       }
 }
 
-std::vector<search::TrialRecord> sample_trials(const search::SweepConfig& config) {
-  std::vector<search::TrialRecord> trials;
+/// The sweep's trial table, sampled one trial at a time into its compact form.
+search::TrialTable sample_trials(const search::SweepConfig& config) {
+  search::TrialTable trials;
   trials.reserve(static_cast<std::size_t>(trial_count(config)));
   for_each_trial(config, [&](search::TrialRecord&& r) { trials.push_back(std::move(r)); });
   return trials;
@@ -106,7 +107,12 @@ void print_dry_run(const search::SweepConfig& config, bool talk) {
 void print_progress(const mpi::Progress& p) {
   using search::TrialState;
   std::string best;
-  for (const auto& [dataset, bound] : p.best_by_dataset) best += fmt::format(" {} {:.4f}", dataset, bound);
+  // The best trial per dataset with its validation KL and active latent dims ("-": a model without
+  // latents, or not known yet).
+  for (const auto& [dataset, b] : p.best_by_dataset)
+    best += fmt::format(" {} {:.4f} (kl {}, active dims {})", dataset, b.bound,
+                        std::isfinite(b.kl) ? fmt::format("{:.4f}", b.kl) : "-",
+                        b.active_dims >= 0 ? std::to_string(b.active_dims) : "-");
   const std::int64_t finished = p.count(TrialState::done) + p.count(TrialState::pruned) +
                                 p.count(TrialState::diverged) + p.count(TrialState::failed);
   std::cout << fmt::format("[{:>7}] {}/{} finished (done {}, pruned {}, diverged {}, failed {})  running {}  "
@@ -216,6 +222,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
     options.max_attempts = config.max_attempts;
     options.pruner = config.pruner;
     options.progress_interval_s = args.progress_every;
+    std::string journal_error;  // the sweep's journal cannot be appended to (rank 0): it drains
+    options.on_storage_error = [&](const std::string& what) { journal_error = what; };
     if (transport->rank() == 0 && !args.quiet) {
       std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
                                trials, config.datasets.size(), config.models.size(), config.samples,
@@ -224,12 +232,12 @@ int run_sweep(const SweepArgs& args, bool talk) {
       options.on_progress = print_progress;
     }
     const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
-    std::string storage;  // the first trial a storage failure interrupted (rank 0)
-    if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
-      for (const auto& t : sweep->trials())
-        if (t.state == search::TrialState::interrupted &&
-            t.message.rfind(mpi::kStorageErrorPrefix, 0) == 0) {
-          storage = "trial " + t.id() + ": " + t.message;
+    std::string storage = journal_error;  // or the first trial a storage failure interrupted (rank 0)
+    if (storage.empty() && transport->rank() == 0 && end == mpi::SweepEnd::drained)
+      for (std::size_t i = 0; i < sweep->trials().size(); ++i)
+        if (sweep->trials().state(i) == search::TrialState::interrupted &&
+            sweep->trials().message(i).rfind(mpi::kStorageErrorPrefix, 0) == 0) {
+          storage = "trial " + sweep->trials().id(i) + ": " + sweep->trials().message(i);
           break;
         }
     if (!storage.empty())

@@ -70,12 +70,14 @@ class SweepObserver final : public train::TrainObserver {
 }  // namespace
 
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
-    const std::vector<search::TrialRecord>& trials,
+    const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
     const std::function<void(const std::string&)>& say) {
   std::vector<search::TrialRecord> out;
-  for (const auto& t : trials) {
-    if (t.state != TrialState::done && t.state != TrialState::pruned && t.state != TrialState::diverged) continue;
+  for (std::size_t i = 0; i < trials.size(); ++i) {
+    const TrialState state = trials.state(i);
+    if (state != TrialState::done && state != TrialState::pruned && state != TrialState::diverged) continue;
+    const search::TrialRecord t = trials[i];
     const std::filesystem::path path = checkpoint_path(t.spec);
     std::error_code ec;
     std::string problem;
@@ -102,6 +104,8 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
     r.best_valid = std::numeric_limits<double>::infinity();
     r.best_epoch = 0;
     r.valid_curve.clear();
+    r.valid_kl = std::numeric_limits<double>::quiet_NaN();
+    r.active_dims = -1;
     r.message = "retrained: its checkpoint " + problem;
     say("trial " + t.id() + " was " + search::to_string(t.state) + " but its checkpoint " + path.string() + " " +
         problem + ": retraining it");
@@ -164,6 +168,14 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   // The whole curve from the checkpoint: a report lost to a kill between checkpoint and report is
   // filled in here (mpi/trial_runner.hpp), without reporting old epochs again.
   for (const auto& r : state->curve) out.valid_curve.push_back(r.valid_bound);
+  // The validation KL and active dims of the selected epoch, for the sweep table (a model without
+  // latents has none: NaN / −1, shown as "-").
+  const bool latent = config.model.kind == model::ModelKind::vrae || config.model.kind == model::ModelKind::vosp;
+  for (const auto& r : state->curve)
+    if (latent && r.epoch == state->best_epoch) {
+      out.valid_kl = r.valid_kl;
+      out.active_dims = r.valid_active_dims;
+    }
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

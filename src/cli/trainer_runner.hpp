@@ -9,6 +9,7 @@
 
 #include "seqvi/data/piano_roll.hpp"
 #include "seqvi/mpi/trial_runner.hpp"
+#include "seqvi/search/trial_table.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -44,7 +45,7 @@ class TrainerRunner final : public mpi::TrialRunner {
 /// (training is deterministic: the same result). An unreadable file is moved aside to
 /// `<file>.unreadable`, so that the retrained trial starts afresh. Says each one through `say`.
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
-    const std::vector<search::TrialRecord>& trials,
+    const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
     const std::function<void(const std::string&)>& say);
 

@@ -91,21 +91,61 @@ class Timers {
   Clock::time_point start_, last_progress_, last_snapshot_;
 };
 
-/// One rank: the coordinator runs each trial itself through the runner.
-class InlineControl final : public TrialControl {
+/// The ledger failing to make changes durable (store::SweepStoreWriteError: the journal cannot be
+/// appended to) is the sweep's storage failing, like a checkpoint that cannot be written: the sweep
+/// drains (docs/sweeps.md, "Out of space"). The changes stay in the book; every later flush retries.
+class StorageFault {
  public:
-  InlineControl(detail::TrialBook& book, Timers& timers, const SweepOptions& o, std::size_t trial)
-      : book_(book), timers_(timers), o_(o), trial_(trial) {}
-  bool report_epoch(std::int64_t epoch, double valid_bound) override {
-    const bool keep_going = book_.epoch(trial_, epoch, valid_bound);
-    book_.flush();  // durable before the verdict is acted on
-    timers_.tick();
-    return keep_going;
+  StorageFault(detail::TrialBook& book, const SweepOptions& o) : book_(book), o_(o) {}
+  /// book.flush(); false if it failed for the storage (the first failure is told to on_storage_error).
+  /// `committed`: whether there was anything to commit (and it was).
+  bool flush(bool* committed = nullptr) {
+    try {
+      const bool any = book_.flush();
+      if (committed != nullptr) *committed = any;
+      return true;
+    } catch (const store::SweepStoreWriteError& e) {
+      if (what_.empty()) {
+        what_ = e.what();
+        if (o_.on_storage_error) o_.on_storage_error(what_);
+      }
+      return false;
+    }
   }
-  bool stop_requested() override { return o_.stop_requested(); }
+  bool failed() const { return !what_.empty(); }
+  /// At the end of a drained sweep: trials still running are recorded interrupted (if the journal
+  /// takes it now), their message naming the storage failure.
+  void finish() {
+    if (!failed()) return;
+    book_.interrupt_running(std::string(kStorageErrorPrefix) + what_);
+    flush();
+  }
 
  private:
   detail::TrialBook& book_;
+  const SweepOptions& o_;
+  std::string what_;
+};
+
+/// One rank: the coordinator runs each trial itself through the runner.
+class InlineControl final : public TrialControl {
+ public:
+  InlineControl(detail::TrialBook& book, StorageFault& storage, Timers& timers, const SweepOptions& o,
+                std::size_t trial)
+      : book_(book), storage_(storage), timers_(timers), o_(o), trial_(trial) {}
+  bool report_epoch(std::int64_t epoch, double valid_bound) override {
+    const bool keep_going = book_.epoch(trial_, epoch, valid_bound);
+    // Durable before the verdict is acted on: if it cannot be, no verdict (the trial is interrupted
+    // at its next batch boundary instead).
+    if (!storage_.flush()) return true;
+    timers_.tick();
+    return keep_going;
+  }
+  bool stop_requested() override { return o_.stop_requested() || storage_.failed(); }
+
+ private:
+  detail::TrialBook& book_;
+  StorageFault& storage_;
   Timers& timers_;
   const SweepOptions& o_;
   std::size_t trial_;
@@ -129,23 +169,28 @@ TrialOutcome run_guarded(TrialRunner& runner, const search::TrialSpec& spec, con
 
 SweepEnd run_inline(detail::TrialBook& book, SweepLedger& ledger, TrialRunner& runner, const SweepOptions& o) {
   Timers timers(book, ledger, o, 1);
-  bool drained = false;
-  for (std::size_t i : runnable(book.records())) {
+  StorageFault storage(book, o);
+  bool drained = !storage.flush();  // the recovered trials, durable before anything runs
+  for (std::size_t i : drained ? std::vector<std::size_t>{} : runnable(book.records())) {
     if (o.stop_requested()) {
       drained = true;
       break;
     }
     book.started(i, 0);
-    book.flush();
-    InlineControl control(book, timers, o, i);
-    const search::TrialSpec spec = book.at(i).spec;  // a copy: at()'s reference ends at the next flush
+    if (!storage.flush()) {
+      drained = true;
+      break;
+    }
+    InlineControl control(book, storage, timers, o, i);
+    const search::TrialSpec spec = book.at(i).spec;
     const TrialOutcome outcome = run_guarded(runner, spec, ledger.checkpoint_path(spec), control);
     book.finished(i, outcome, 0);
-    book.flush();
-    if (outcome.state == TrialState::interrupted) drained = true;
+    storage.flush();
+    if (outcome.state == TrialState::interrupted || storage.failed()) drained = true;
     timers.tick();
     if (drained) break;
   }
+  storage.finish();
   timers.tick(true);
   return drained ? SweepEnd::drained : SweepEnd::completed;
 }
@@ -155,7 +200,8 @@ class Dispatcher {
  public:
   Dispatcher(Transport& t, detail::TrialBook& book, SweepLedger& ledger, const SweepOptions& o)
       : t_(t), book_(book), ledger_(ledger), o_(o), slots_(static_cast<std::size_t>(t.size())),
-        timers_(book, ledger, o, t.size() - 1) {
+        timers_(book, ledger, o, t.size() - 1), storage_(book, o) {
+    if (!storage_.flush()) return;  // the recovered trials, durable before anything is dispatched
     for (std::size_t i : runnable(book.records())) queue_.push_back(i);
   }
 
@@ -174,7 +220,7 @@ class Dispatcher {
  private:
   SweepEnd loop() {
     for (;;) {
-      if (!draining_ && !finishing_ && o_.stop_requested()) drain();
+      if (!draining_ && !finishing_ && (o_.stop_requested() || storage_.failed())) drain();
       if (!draining_) assign();
       send_outgoing();
       if (gone_ == t_.size() - 1) break;
@@ -185,16 +231,23 @@ class Dispatcher {
         if (++taken == kMaxBatch) break;
       }
       const auto commit_start = Clock::now();
-      if (book_.flush()) {
+      bool committed = false;
+      if (!storage_.flush(&committed)) {
+        // Nothing of this turn is durable, so nothing of it may be acknowledged: no verdicts (a
+        // worker waiting for one stops at its Shutdown), and the sweep drains.
+        std::erase_if(outgoing_, [](const auto& m) { return std::holds_alternative<Verdict>(m.second); });
+        if (!draining_ && !finishing_) drain();
+      } else if (committed) {
         const double s = std::chrono::duration<double>(Clock::now() - commit_start).count();
         commit_s_ = commit_s_ > 0 ? 0.8 * commit_s_ + 0.2 * s : s;
       }
       send_outgoing();
       timers_.tick();
     }
-    book_.flush();
+    storage_.flush();
+    storage_.finish();
     timers_.tick(true);
-    return draining_ ? SweepEnd::drained : SweepEnd::completed;
+    return draining_ || storage_.failed() ? SweepEnd::drained : SweepEnd::completed;
   }
 
   /// After an error on rank 0 (store, garbled message): release the workers so that every rank can
@@ -263,7 +316,7 @@ class Dispatcher {
         const std::size_t i = queue_.front();
         queue_.pop_front();
         slot.assigned.push_back(i);
-        const search::TrialSpec& spec = book_.at(i).spec;
+        const search::TrialSpec spec = book_.at(i).spec;
         outgoing_.emplace_back(w, Assign{spec, ledger_.checkpoint_path(spec).string(), book_.pruning()});
         any = true;
       }
@@ -340,6 +393,7 @@ class Dispatcher {
   const SweepOptions& o_;
   std::vector<Slot> slots_;
   Timers timers_;
+  StorageFault storage_;
   std::deque<std::size_t> queue_;
   std::vector<std::pair<int, Message>> outgoing_;
   double commit_s_ = 0;     ///< moving average of a group commit's duration

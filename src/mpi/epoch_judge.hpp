@@ -4,7 +4,7 @@
 #define SEQVI_SRC_MPI_EPOCH_JUDGE_HPP
 
 #include "seqvi/search/sweep_config.hpp"
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -22,7 +22,7 @@ class EpochJudge {
 /// nullptr for kind "none"; otherwise the pruner, restored from the curves in `trials`.
 /// @throws std::invalid_argument for an unknown kind
 std::unique_ptr<EpochJudge> make_epoch_judge(const search::PrunerConfig& config,
-                                             const std::vector<search::TrialRecord>& trials);
+                                             const search::TrialTable& trials);
 
 }  // namespace seqvi::mpi::detail
 

@@ -38,10 +38,10 @@ std::vector<std::size_t> recover_crashed(std::vector<search::TrialRecord>& trial
   return changed;
 }
 
-std::vector<std::size_t> runnable(const std::vector<search::TrialRecord>& trials) {
+std::vector<std::size_t> runnable(const search::TrialTable& trials) {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < trials.size(); ++i)
-    if (trials[i].state == TrialState::pending || trials[i].state == TrialState::interrupted) out.push_back(i);
+    if (trials.state(i) == TrialState::pending || trials.state(i) == TrialState::interrupted) out.push_back(i);
   return out;
 }
 

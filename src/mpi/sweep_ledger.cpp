@@ -6,7 +6,7 @@ namespace {
 class StoreLedger final : public SweepLedger {
  public:
   explicit StoreLedger(store::SweepStore& store) : store_(store) {}
-  const std::vector<search::TrialRecord>& trials() const override { return store_.trials(); }
+  const search::TrialTable& trials() const override { return store_.trials(); }
   void commit(std::span<const search::TrialRecord> changed) override { store_.commit(changed); }
   void snapshot() override { store_.snapshot(); }
   std::filesystem::path checkpoint_path(const search::TrialSpec& trial) const override {

@@ -14,30 +14,33 @@ using search::TrialState;
 TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts)
     : ledger_(ledger) {
   const auto& table = ledger.trials();
-  index_.reserve(table.size());
-  for (std::size_t i = 0; i < table.size(); ++i) index_.emplace(table[i].id(), i);
   // The resume rules change only `running` trials: apply them to copies of those.
   std::vector<std::size_t> where;
   std::vector<search::TrialRecord> running;
   for (std::size_t i = 0; i < table.size(); ++i)
-    if (table[i].state == TrialState::running) {
+    if (table.state(i) == TrialState::running) {
       where.push_back(i);
       running.push_back(table[i]);
     }
   for (std::size_t k : recover_crashed(running, max_attempts)) edit(where[k]) = std::move(running[k]);
-  flush();  // durable before anything is dispatched
+  // The coordinator flushes these before it dispatches anything.
   judge_ = make_epoch_judge(pruner, ledger_.trials());
 }
 
-const search::TrialRecord& TrialBook::at(std::size_t i) const {
+search::TrialRecord TrialBook::at(std::size_t i) const {
   const auto it = changes_.find(i);
   return it != changes_.end() ? it->second : ledger_.trials()[i];
 }
 
+search::TrialState TrialBook::state(std::size_t i) const {
+  const auto it = changes_.find(i);
+  return it != changes_.end() ? it->second.state : ledger_.trials().state(i);
+}
+
 std::size_t TrialBook::index_of(const std::string& id) const {
-  auto it = index_.find(id);
-  if (it == index_.end()) throw MessageError("trial \"" + id + "\" is not in this sweep");
-  return it->second;
+  const auto row = ledger_.trials().find(id);
+  if (!row) throw MessageError("trial \"" + id + "\" is not in this sweep");
+  return *row;
 }
 
 search::TrialRecord& TrialBook::edit(std::size_t i) {
@@ -65,6 +68,7 @@ bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
                        std::numeric_limits<double>::quiet_NaN());
   t.valid_curve.push_back(bound);
   t.epochs = epoch;
+  const std::int64_t previous_best = t.best_epoch;
   t.best_valid = std::numeric_limits<double>::infinity();
   t.best_epoch = 0;
   for (std::size_t e = 0; e < t.valid_curve.size(); ++e)
@@ -72,6 +76,10 @@ bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
       t.best_valid = t.valid_curve[e];
       t.best_epoch = static_cast<std::int64_t>(e) + 1;
     }
+  if (t.best_epoch != previous_best) {  // the KL of another epoch: unknown until the result carries it
+    t.valid_kl = std::numeric_limits<double>::quiet_NaN();
+    t.active_dims = -1;
+  }
   return judge_ == nullptr || judge_->keep_going(t, epoch, bound);
 }
 
@@ -86,6 +94,8 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
   if (t.valid_curve.size() > epochs) t.valid_curve.resize(epochs);
   t.best_valid = outcome.best_valid;
   t.best_epoch = outcome.best_epoch;
+  t.valid_kl = outcome.valid_kl;  // the runner's, for its best epoch (authoritative like best_valid)
+  t.active_dims = outcome.active_dims;
   t.wall_s += outcome.wall_s;
   t.rank = rank;
   t.message = outcome.message;
@@ -100,7 +110,7 @@ std::size_t TrialBook::interrupt_running(const std::string& message) {
   std::size_t n = 0;
   const std::size_t size = ledger_.trials().size();
   for (std::size_t i = 0; i < size; ++i) {
-    if (at(i).state != TrialState::running) continue;
+    if (state(i) != TrialState::running) continue;
     search::TrialRecord& t = edit(i);
     t.state = TrialState::interrupted;
     t.message = message;

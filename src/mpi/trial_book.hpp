@@ -16,17 +16,20 @@
 
 namespace seqvi::mpi::detail {
 
-/// **Memory.** The book holds no copy of the table: it reads the ledger's, and keeps only the records
-/// changed since the last flush (a 10^6-trial sweep is held once, by the store).
+/// **Memory.** The book holds no copy of the table: it reads the ledger's (compact) one, and keeps only
+/// the records changed since the last flush (a 10^6-trial sweep is held once, by the store).
 class TrialBook {
  public:
-  /// Recovers crashed trials (resume.hpp) and commits that at once.
+  /// Recovers crashed trials (resume.hpp): changes for the first flush(), which the caller makes
+  /// before it dispatches anything.
   TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts);
 
   /// The table as of the last flush (the ledger's).
-  const std::vector<search::TrialRecord>& records() const { return ledger_.trials(); }
-  /// Trial i as changed so far. The reference is valid until the next flush.
-  const search::TrialRecord& at(std::size_t i) const;
+  const search::TrialTable& records() const { return ledger_.trials(); }
+  /// Trial i as changed so far (a copy).
+  search::TrialRecord at(std::size_t i) const;
+  /// Its state, without expanding it.
+  search::TrialState state(std::size_t i) const;
   /// @throws MessageError naming the id if no such trial
   std::size_t index_of(const std::string& id) const;
   bool pruning() const { return judge_ != nullptr; }
@@ -50,7 +53,6 @@ class TrialBook {
   search::TrialRecord& edit(std::size_t i);
 
   SweepLedger& ledger_;
-  std::unordered_map<std::string, std::size_t> index_;
   std::unique_ptr<EpochJudge> judge_;
   std::unordered_map<std::size_t, search::TrialRecord> changes_;  ///< since the last flush
   std::vector<std::size_t> changed_;                               ///< their indices, in order of change

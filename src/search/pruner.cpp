@@ -24,7 +24,7 @@ bool NoPruner::should_stop(const std::string&, const std::string&, std::int64_t 
   return false;
 }
 
-void NoPruner::restore(const std::vector<TrialRecord>&) {}
+void NoPruner::restore(const TrialTable&) {}
 
 bool asha_continues(std::span<const double> sorted_values, double value, std::int64_t reduction_factor) {
   const auto m = static_cast<std::int64_t>(sorted_values.size());
@@ -73,17 +73,22 @@ bool AshaPruner::should_stop(const std::string& group, const std::string& trial,
   return !asha_continues(rung.sorted, value, reduction_factor_);
 }
 
-void AshaPruner::restore(const std::vector<TrialRecord>& records) {
+void AshaPruner::restore(const TrialTable& records) {
   groups_.clear();
-  for (const auto& r : records) {
-    const auto epochs = static_cast<std::int64_t>(r.valid_curve.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {  // rows read in place
+    const std::vector<double>& curve = records.valid_curve(i);
+    const auto epochs = static_cast<std::int64_t>(curve.size());
     if (epochs < min_epochs_) continue;
-    auto& rungs = groups_[pruner_group(r.spec)];
-    const std::string id = r.id();
+    TrialSpec spec;
+    spec.dataset = records.dataset(i);
+    spec.model = records.model(i);
+    spec.index = records.index(i);
+    auto& rungs = groups_[pruner_group(spec)];
+    const std::string id = records.id(i);
     std::int64_t at = min_epochs_;
     for (std::size_t k = 0; at <= epochs; ++k) {
       if (rungs.size() <= k) rungs.resize(k + 1);
-      record(rungs[k], id, comparable(r.valid_curve[static_cast<std::size_t>(at - 1)]));
+      record(rungs[k], id, comparable(curve[static_cast<std::size_t>(at - 1)]));
       if (at > std::numeric_limits<std::int64_t>::max() / reduction_factor_) break;
       at *= reduction_factor_;
     }

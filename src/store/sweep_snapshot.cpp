@@ -7,9 +7,11 @@
 #include <algorithm>
 #include <bit>
 #include <optional>
+#include <unordered_map>
 #include <type_traits>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <system_error>
 
 #include <zlib.h>
@@ -23,7 +25,13 @@ void TableDigest::add_bytes(const void* data, std::size_t n) {
     crc_ = ::crc32(crc_, p, chunk);
     p += chunk;
     n -= chunk;
+    bytes_ += chunk;
   }
+}
+
+void TableDigest::append(const TableDigest& next) {
+  crc_ = ::crc32_combine64(crc_, next.crc_, static_cast<z_off64_t>(next.bytes_));
+  bytes_ += next.bytes_;
 }
 
 void TableDigest::add(std::uint64_t v) {
@@ -44,24 +52,6 @@ std::string TableDigest::text() const {
 }
 
 namespace {
-
-/// A column's name and values into `d` (the same bytes whether written or read back).
-void digest_column(TableDigest& d, const std::string& name, const std::vector<std::string>& v) {
-  d.add(name);
-  for (const auto& s : v) d.add(s);
-}
-void digest_column(TableDigest& d, const std::string& name, const std::vector<std::int64_t>& v) {
-  d.add(name);
-  for (auto x : v) d.add(static_cast<std::uint64_t>(x));
-}
-void digest_column(TableDigest& d, const std::string& name, const std::vector<std::uint64_t>& v) {
-  d.add(name);
-  for (auto x : v) d.add(x);
-}
-void digest_column(TableDigest& d, const std::string& name, const std::vector<double>& v) {
-  d.add(name);
-  for (auto x : v) d.add(std::bit_cast<std::uint64_t>(x));
-}
 
 std::string header_digest(const SweepSnapshot& s, std::int64_t count) {
   TableDigest d;
@@ -84,116 +74,244 @@ H5Handle utf8_string_type(const Checker& c) {
   return type;
 }
 
-H5Handle create_column(const Checker& c, hid_t loc, const std::string& name, hid_t file_type, std::size_t n) {
-  const hsize_t dims[1] = {n};
-  const H5Handle space = c.handle(H5Screate_simple(1, dims, nullptr), H5Sclose, "cannot make a dataspace");
-  return c.handle(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                  H5Dclose, "cannot create '" + name + "'");
+/// A column's values into its digest (the same bytes whether written or read back).
+void digest_values(TableDigest& d, const std::vector<std::string>& v) {
+  for (const auto& s : v) d.add(s);
+}
+void digest_values(TableDigest& d, const std::vector<std::int64_t>& v) {
+  for (auto x : v) d.add(static_cast<std::uint64_t>(x));
+}
+void digest_values(TableDigest& d, const std::vector<std::uint64_t>& v) {
+  for (auto x : v) d.add(x);
+}
+void digest_values(TableDigest& d, const std::vector<double>& v) {
+  for (auto x : v) d.add(std::bit_cast<std::uint64_t>(x));
 }
 
-void write_strings(const Checker& c, hid_t loc, const std::string& name, const std::vector<std::string>& v) {
-  const H5Handle type = utf8_string_type(c);
-  const H5Handle d = create_column(c, loc, name, type.get(), v.size());
-  std::vector<const char*> pointers;
-  pointers.reserve(v.size());
-  for (const auto& s : v) pointers.push_back(s.c_str());
-  if (!v.empty())
-    c.ok(H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), "cannot write '" + name + "'");
+template <class T>
+struct ColumnType;
+template <>
+struct ColumnType<std::int64_t> {
+  static hid_t file() { return H5T_STD_I64LE; }
+  static hid_t memory() { return H5T_NATIVE_INT64; }
+};
+template <>
+struct ColumnType<std::uint64_t> {
+  static hid_t file() { return H5T_STD_U64LE; }
+  static hid_t memory() { return H5T_NATIVE_UINT64; }
+};
+template <>
+struct ColumnType<double> {
+  static hid_t file() { return H5T_IEEE_F64LE; }
+  static hid_t memory() { return H5T_NATIVE_DOUBLE; }
+};
+
+/// The selection of rows [offset, offset + count) of a 1-D dataset, and a memory space of count.
+struct Slab {
+  H5Handle file_space;
+  H5Handle memory_space;
+};
+Slab slab(const Checker& c, hid_t dataset, hsize_t offset, hsize_t count, const std::string& name) {
+  Slab sl{c.handle(H5Dget_space(dataset), H5Sclose, "cannot read the shape of '/trials/" + name + "'"),
+          c.handle(H5Screate_simple(1, &count, nullptr), H5Sclose, "cannot make a dataspace")};
+  c.ok(H5Sselect_hyperslab(sl.file_space.get(), H5S_SELECT_SET, &offset, nullptr, &count, nullptr),
+       "cannot select rows of '/trials/" + name + "'");
+  return sl;
 }
 
-void write_u64s(const Checker& c, hid_t loc, const std::string& name, const std::vector<std::uint64_t>& v) {
-  const H5Handle d = create_column(c, loc, name, H5T_STD_U64LE, v.size());
-  if (!v.empty())
-    c.ok(H5Dwrite(d.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "cannot write '" + name + "'");
-}
-
-H5Handle open_column(const Checker& c, hid_t loc, const std::string& name, std::size_t n) {
-  if (!has_link(c, loc, name)) c.fail("lacks the column '/trials/" + name + "'");
-  H5Handle d = c.handle(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open '/trials/" + name + "'");
-  const H5Handle space = c.handle(H5Dget_space(d.get()), H5Sclose, "cannot read the shape of '/trials/" + name + "'");
-  hsize_t dims[1] = {0};
-  if (H5Sget_simple_extent_ndims(space.get()) != 1) c.fail("'/trials/" + name + "' is not 1-D");
-  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
-  if (dims[0] != n)
-    c.fail("'/trials/" + name + "' has " + std::to_string(dims[0]) + " rows, expected " + std::to_string(n));
-  return d;
-}
-
-std::vector<std::string> read_strings(const Checker& c, hid_t loc, const std::string& name, std::size_t n) {
-  const H5Handle d = open_column(c, loc, name, n);
-  const H5Handle file_type = c.handle(H5Dget_type(d.get()), H5Tclose, "cannot read the type of '" + name + "'");
-  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0)
-    c.fail("'/trials/" + name + "' is not a variable-length string column");
-  const H5Handle type = utf8_string_type(c);
-  std::vector<char*> pointers(n, nullptr);
-  if (n > 0)
-    c.ok(H5Dread(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), "cannot read '/trials/" + name + "'");
-  std::vector<std::string> v;
-  v.reserve(n);
-  for (char* p : pointers) {
-    v.emplace_back(p != nullptr ? p : "");
-    H5free_memory(p);
+/// One column of sweep.h5 being written in row blocks, with its digest (name, then values).
+class ColumnWriter {
+ public:
+  ColumnWriter(const Checker& c, hid_t group, std::string name, hid_t file_type, hsize_t rows, hid_t memory_type)
+      : c_(c), name_(std::move(name)), memory_type_(memory_type),
+        dataset_(create(c, group, name_, file_type, rows)) {
+    digest_.add(name_);
   }
-  return v;
-}
+  template <class T>
+  void write(const std::vector<T>& block) {
+    digest_values(digest_, block);
+    if (block.empty()) return;
+    const Slab sl = slab(c_, dataset_.get(), written_, block.size(), name_);
+    if constexpr (std::is_same_v<T, std::string>) {
+      std::vector<const char*> pointers;
+      pointers.reserve(block.size());
+      for (const auto& s : block) pointers.push_back(s.c_str());
+      c_.ok(H5Dwrite(dataset_.get(), memory_type_, sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT,
+                     pointers.data()), "cannot write '/trials/" + name_ + "'");
+    } else {
+      c_.ok(H5Dwrite(dataset_.get(), memory_type_, sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT,
+                     block.data()), "cannot write '/trials/" + name_ + "'");
+    }
+    written_ += block.size();
+  }
+  const TableDigest& digest() const { return digest_; }
 
-std::vector<std::uint64_t> read_u64s(const Checker& c, hid_t loc, const std::string& name, std::size_t n) {
-  const H5Handle d = open_column(c, loc, name, n);
-  std::vector<std::uint64_t> v(n);
-  if (n > 0)
-    c.ok(H5Dread(d.get(), H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data()), "cannot read '/trials/" + name + "'");
-  return v;
-}
+ private:
+  static H5Handle create(const Checker& c, hid_t group, const std::string& name, hid_t file_type, hsize_t rows) {
+    const H5Handle space = c.handle(H5Screate_simple(1, &rows, nullptr), H5Sclose, "cannot make a dataspace");
+    return c.handle(H5Dcreate2(group, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                    H5Dclose, "cannot create '" + name + "'");
+  }
+  const Checker& c_;
+  std::string name_;
+  hid_t memory_type_;
+  H5Handle dataset_;
+  TableDigest digest_;
+  hsize_t written_ = 0;
+};
 
-std::vector<std::int64_t> read_ints(const Checker& c, hid_t loc, const std::string& name, std::size_t n) {
-  auto v = read_int_vector(c, loc, name);
-  if (v.size() != n)
-    c.fail("'/trials/" + name + "' has " + std::to_string(v.size()) + " rows, expected " + std::to_string(n));
-  return v;
-}
+/// One column of sweep.h5 being read in row blocks, with its digest.
+class ColumnReader {
+ public:
+  /// `rows`: the rows it must have.
+  ColumnReader(const Checker& c, hid_t group, std::string name, std::size_t rows)
+      : c_(c), name_(std::move(name)), dataset_(open(c, group, name_)) {
+    const std::size_t n = length();
+    if (n != rows) c.fail("'/trials/" + name_ + "' has " + std::to_string(n) + " rows, expected " + std::to_string(rows));
+    digest_.add(name_);
+  }
+  /// Any length (valid_curve); length() tells it.
+  ColumnReader(const Checker& c, hid_t group, std::string name)
+      : c_(c), name_(std::move(name)), dataset_(open(c, group, name_)) {
+    if (length() > (std::size_t{1} << 30)) c.fail("'/trials/" + name_ + "' is implausibly large");
+    digest_.add(name_);
+  }
+  std::size_t length() const {
+    const H5Handle space = c_.handle(H5Dget_space(dataset_.get()), H5Sclose, "cannot read the shape of '/trials/" + name_ + "'");
+    if (H5Sget_simple_extent_ndims(space.get()) != 1) c_.fail("'/trials/" + name_ + "' is not 1-D");
+    hsize_t dims[1] = {0};
+    H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+    return static_cast<std::size_t>(dims[0]);
+  }
+  /// The next `count` values (in order), into the digest too.
+  template <class T>
+  std::vector<T> read(std::size_t count) {
+    std::vector<T> v;
+    if (count == 0) return v;
+    const Slab sl = slab(c_, dataset_.get(), read_, count, name_);
+    if constexpr (std::is_same_v<T, std::string>) {
+      const H5Handle file_type = c_.handle(H5Dget_type(dataset_.get()), H5Tclose, "cannot read the type of '" + name_ + "'");
+      if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0)
+        c_.fail("'/trials/" + name_ + "' is not a variable-length string column");
+      const H5Handle type = utf8_string_type(c_);
+      std::vector<char*> pointers(count, nullptr);
+      c_.ok(H5Dread(dataset_.get(), type.get(), sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT, pointers.data()),
+            "cannot read '/trials/" + name_ + "'");
+      v.reserve(count);
+      for (char* p : pointers) {
+        v.emplace_back(p != nullptr ? p : "");
+        H5free_memory(p);
+      }
+    } else {
+      v.resize(count);
+      c_.ok(H5Dread(dataset_.get(), ColumnType<T>::memory(), sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT,
+                    v.data()), "cannot read '/trials/" + name_ + "'");
+    }
+    read_ += count;
+    digest_values(digest_, v);
+    return v;
+  }
+  const TableDigest& digest() const { return digest_; }
 
-std::vector<double> read_doubles(const Checker& c, hid_t loc, const std::string& name, std::size_t n) {
-  auto v = read_double_vector(c, loc, name);
-  if (v.size() != n)
-    c.fail("'/trials/" + name + "' has " + std::to_string(v.size()) + " rows, expected " + std::to_string(n));
-  return v;
-}
+ private:
+  static H5Handle open(const Checker& c, hid_t group, const std::string& name) {
+    if (!has_link(c, group, name)) c.fail("lacks the column '/trials/" + name + "'");
+    return c.handle(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open '/trials/" + name + "'");
+  }
+  const Checker& c_;
+  std::string name_;
+  H5Handle dataset_;
+  TableDigest digest_;
+  hsize_t read_ = 0;
+};
+
+/// The params column's text of a table's rows: params_to_text of the row's hyper-parameters, built
+/// from one cached `"name":value` piece per distinct value (a JSON object's members in name order,
+/// joined by commas — the same text, without expanding a map per row).
+class ParamsText {
+ public:
+  ParamsText(const Checker& c, std::size_t columns) : c_(c), pieces_(columns) {}
+  std::string of(const search::TrialTable& t, std::size_t i) {
+    std::string text = "{";
+    t.for_each_param(i, [&](std::size_t column, std::uint32_t code, const std::string& name, const core::Value& value) {
+      auto& pieces = pieces_[column];
+      if (pieces.size() <= code) pieces.resize(code + 1);
+      std::string& piece = pieces[code];
+      if (piece.empty()) {
+        try {
+          const std::string member = params_to_text(core::Params{{name, value}});  // {"name":value}
+          piece = member.substr(1, member.size() - 2);
+        } catch (const CodecError& e) {
+          c_.fail("trial '" + t.id(i) + "': " + e.what());
+        }
+      }
+      if (text.size() > 1) text += ',';
+      text += piece;
+    });
+    return text + "}";
+  }
+
+ private:
+  const Checker& c_;
+  std::vector<std::vector<std::string>> pieces_;  ///< [column][code]
+};
+
+/// Hyper-parameters from the params column's text: each member's text is parsed once and cached
+/// (a sweep's values repeat), the rest is a split at the object's top-level commas. Anything that
+/// does not split cleanly is parsed whole, so errors are params_from_text's.
+class ParamsParser {
+ public:
+  core::Params parse(const std::string& text) {
+    if (text.size() < 2 || text.front() != '{' || text.back() != '}') return params_from_text(text);
+    core::Params out;
+    if (text.find_first_not_of(" \t\r\n", 1) == text.size() - 1) return params_from_text(text);  // {}
+    std::size_t start = 1;
+    bool in_string = false;
+    for (std::size_t k = 1; k < text.size(); ++k) {
+      const char ch = text[k];
+      if (in_string) {
+        if (ch == '\\') ++k;
+        else if (ch == '"') in_string = false;
+        continue;
+      }
+      if (ch == '"') in_string = true;
+      else if (ch == '{' || ch == '[') return params_from_text(text);  // nested: not a params object
+      else if (ch == ',' || k == text.size() - 1) {
+        const auto member = member_of(text.substr(start, k - start));
+        if (!member) return params_from_text(text);
+        out[member->first] = member->second;  // a repeated name: the last one, as a JSON parser keeps it
+        start = k + 1;
+      }
+    }
+    if (start != text.size()) return params_from_text(text);  // an unterminated string: not JSON
+    return out;
+  }
+
+ private:
+  const std::pair<std::string, core::Value>* member_of(const std::string& piece) {
+    const auto it = cache_.find(piece);
+    if (it != cache_.end()) return &it->second;
+    core::Params one;
+    try {
+      one = params_from_text("{" + piece + "}");
+    } catch (const CodecError&) {
+      return nullptr;
+    }
+    if (one.size() != 1) return nullptr;
+    return &cache_.emplace(piece, *one.begin()).first->second;
+  }
+  std::unordered_map<std::string, std::pair<std::string, core::Value>> cache_;
+};
 
 }  // namespace
 
 void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot& s, Overwrite overwrite) {
   silence_hdf5_errors();
   const Checker c = checker(path);
-  const std::size_t n = s.trials.size();
-  std::vector<std::string> id, dataset, model, state, message, params;
-  std::vector<std::int64_t> index, epochs, best_epoch, rank, attempts, crashes, epochs_at_start, offsets{0};
-  std::vector<std::uint64_t> seed;
-  std::vector<double> best_valid, wall_s, curve;
-  for (auto* v : {&id, &dataset, &model, &state, &message, &params}) v->reserve(n);
-  for (const auto& r : s.trials) {
-    id.push_back(stored_string(r.id()));
-    dataset.push_back(stored_string(r.spec.dataset));
-    model.push_back(stored_string(r.spec.model));
-    index.push_back(r.spec.index);
-    seed.push_back(r.spec.seed);
-    try {
-      params.push_back(params_to_text(r.spec.params));
-    } catch (const CodecError& e) {
-      c.fail("trial '" + r.id() + "': " + e.what());
-    }
-    state.push_back(search::to_string(r.state));
-    epochs.push_back(r.epochs);
-    best_valid.push_back(r.best_valid);
-    best_epoch.push_back(r.best_epoch);
-    wall_s.push_back(r.wall_s);
-    rank.push_back(r.rank);
-    attempts.push_back(r.attempts);
-    crashes.push_back(r.crashes);
-    epochs_at_start.push_back(r.epochs_at_start);
-    message.push_back(stored_string(r.message));
-    curve.insert(curve.end(), r.valid_curve.begin(), r.valid_curve.end());
-    offsets.push_back(static_cast<std::int64_t>(curve.size()));
-  }
+  const search::TrialTable& t = s.trials;
+  const std::size_t n = t.size();
+  std::size_t curve_values = 0;
+  for (std::size_t i = 0; i < n; ++i) curve_values += t.valid_curve(i).size();
   try {
     AtomicFile file(path);
     {
@@ -210,32 +328,92 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
       TableDigest digest;
       {
         const H5Handle g = create_group(c, root, "trials");
-        // Every column goes through `column`, so that the digest covers exactly what is written.
-        const auto column = [&](const std::string& name, const auto& v) {
-          digest_column(digest, name, v);
-          using V = std::decay_t<decltype(v)>;
-          if constexpr (std::is_same_v<V, std::vector<std::string>>) write_strings(c, g.get(), name, v);
-          else if constexpr (std::is_same_v<V, std::vector<std::uint64_t>>) write_u64s(c, g.get(), name, v);
-          else write_vector(c, g.get(), name, v);
+        const H5Handle text = utf8_string_type(c);
+        // The columns in table order (docs/sweep-store.md): the digest joins theirs in this order.
+        std::vector<ColumnWriter> w;
+        w.reserve(20);
+        const auto strings = [&](const char* name) { w.emplace_back(c, g.get(), name, text.get(), n, text.get()); };
+        const auto numbers = [&]<class T>(const char* name, T, hsize_t rows) {
+          w.emplace_back(c, g.get(), name, ColumnType<T>::file(), rows, ColumnType<T>::memory());
         };
-        column("id", id);
-        column("dataset", dataset);
-        column("model", model);
-        column("index", index);
-        column("seed", seed);
-        column("params", params);
-        column("state", state);
-        column("epochs", epochs);
-        column("best_valid", best_valid);
-        column("best_epoch", best_epoch);
-        column("wall_s", wall_s);
-        column("rank", rank);
-        column("attempts", attempts);
-        column("crashes", crashes);
-        column("epochs_at_start", epochs_at_start);
-        column("message", message);
-        column("valid_curve", curve);
-        column("valid_curve_offsets", offsets);
+        enum Col { id, dataset, model, index, seed, params, state, epochs, best_valid, best_epoch, wall_s, rank, attempts,
+                   crashes, epochs_at_start, message, valid_curve, valid_curve_offsets, valid_kl, active_dims };
+        strings("id");
+        strings("dataset");
+        strings("model");
+        numbers("index", std::int64_t{}, n);
+        numbers("seed", std::uint64_t{}, n);
+        strings("params");
+        strings("state");
+        numbers("epochs", std::int64_t{}, n);
+        numbers("best_valid", double{}, n);
+        numbers("best_epoch", std::int64_t{}, n);
+        numbers("wall_s", double{}, n);
+        numbers("rank", std::int64_t{}, n);
+        numbers("attempts", std::int64_t{}, n);
+        numbers("crashes", std::int64_t{}, n);
+        numbers("epochs_at_start", std::int64_t{}, n);
+        strings("message");
+        numbers("valid_curve", double{}, curve_values);
+        numbers("valid_curve_offsets", std::int64_t{}, n + 1);
+        numbers("valid_kl", double{}, n);
+        numbers("active_dims", std::int64_t{}, n);
+        ParamsText params_text(c, t.param_columns());
+        std::int64_t offset = 0;
+        for (std::size_t b = 0; b < n; b += kSnapshotBlockRows) {
+          const std::size_t e = std::min(n, b + kSnapshotBlockRows);
+          std::vector<std::string> ids, datasets, models, param_texts, states, messages;
+          std::vector<std::int64_t> indices, epoch_counts, best_epochs, ranks, attempt_counts, crash_counts, starts,
+              offsets, actives;
+          std::vector<std::uint64_t> seeds;
+          std::vector<double> bests, walls, curve, kls;
+          for (std::size_t i = b; i < e; ++i) {
+            ids.push_back(stored_string(t.id(i)));
+            datasets.push_back(stored_string(t.dataset(i)));
+            models.push_back(stored_string(t.model(i)));
+            indices.push_back(t.index(i));
+            seeds.push_back(t.seed(i));
+            param_texts.push_back(params_text.of(t, i));
+            const search::TrialRecord r = t[i];  // the rest of the row
+            states.push_back(search::to_string(r.state));
+            epoch_counts.push_back(r.epochs);
+            bests.push_back(r.best_valid);
+            best_epochs.push_back(r.best_epoch);
+            walls.push_back(r.wall_s);
+            ranks.push_back(r.rank);
+            attempt_counts.push_back(r.attempts);
+            crash_counts.push_back(r.crashes);
+            starts.push_back(r.epochs_at_start);
+            messages.push_back(stored_string(r.message));
+            offsets.push_back(offset);
+            curve.insert(curve.end(), r.valid_curve.begin(), r.valid_curve.end());
+            offset += static_cast<std::int64_t>(r.valid_curve.size());
+            kls.push_back(r.valid_kl);
+            actives.push_back(r.active_dims);
+          }
+          w[id].write(ids);
+          w[dataset].write(datasets);
+          w[model].write(models);
+          w[index].write(indices);
+          w[seed].write(seeds);
+          w[params].write(param_texts);
+          w[state].write(states);
+          w[epochs].write(epoch_counts);
+          w[best_valid].write(bests);
+          w[best_epoch].write(best_epochs);
+          w[wall_s].write(walls);
+          w[rank].write(ranks);
+          w[attempts].write(attempt_counts);
+          w[crashes].write(crash_counts);
+          w[epochs_at_start].write(starts);
+          w[message].write(messages);
+          w[valid_curve].write(curve);
+          w[valid_curve_offsets].write(offsets);
+          w[valid_kl].write(kls);
+          w[active_dims].write(actives);
+        }
+        w[valid_curve_offsets].write(std::vector<std::int64_t>{offset});
+        for (const auto& column : w) digest.append(column.digest());
       }
       write_attribute(c, root, "header_digest", header_digest(s, static_cast<std::int64_t>(n)));
       write_attribute(c, root, "table_digest", digest.text());
@@ -303,81 +481,102 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   const auto n = static_cast<std::size_t>(count);
   const H5Handle g = open_group(c, root, "trials");
   const hid_t t = g.get();
-  const auto id = read_strings(c, t, "id", n);
-  const auto dataset = read_strings(c, t, "dataset", n);
-  const auto model = read_strings(c, t, "model", n);
-  const auto index = read_ints(c, t, "index", n);
-  const auto seed = read_u64s(c, t, "seed", n);
-  const auto params = read_strings(c, t, "params", n);
-  const auto state = read_strings(c, t, "state", n);
-  const auto epochs = read_ints(c, t, "epochs", n);
-  const auto best_valid = read_doubles(c, t, "best_valid", n);
-  const auto best_epoch = read_ints(c, t, "best_epoch", n);
-  const auto wall_s = read_doubles(c, t, "wall_s", n);
-  const auto rank = read_ints(c, t, "rank", n);
-  const auto attempts = read_ints(c, t, "attempts", n);
-  const auto crashes = read_ints(c, t, "crashes", n);
-  // Absent in sweeps written before it existed: zeros.
-  const auto epochs_at_start =
-      has_link(c, t, "epochs_at_start") ? read_ints(c, t, "epochs_at_start", n) : std::vector<std::int64_t>(n, 0);
-  const auto message = read_strings(c, t, "message", n);
-  const auto curve = read_double_vector(c, t, "valid_curve");
-  const auto offsets = read_ints(c, t, "valid_curve_offsets", n + 1);
+  // Columns added after version 1's first files are optional: epochs_at_start (absent: 0),
+  // valid_kl and active_dims (absent: unknown, NaN and −1). The digest covers those present.
+  const bool has_start = has_link(c, t, "epochs_at_start");
+  const bool has_kl = has_link(c, t, "valid_kl"), has_active = has_link(c, t, "active_dims");
+  std::vector<ColumnReader> r;
+  r.reserve(20);
+  const auto open_column = [&](const char* name, bool present = true) {
+    if (present) r.emplace_back(c, t, name, name == std::string("valid_curve_offsets") ? n + 1 : n);
+    return present ? static_cast<int>(r.size()) - 1 : -1;
+  };
+  const int id = open_column("id"), dataset = open_column("dataset"), model = open_column("model"),
+            index = open_column("index"), seed = open_column("seed"), params = open_column("params"),
+            state = open_column("state"), epochs = open_column("epochs"), best_valid = open_column("best_valid"),
+            best_epoch = open_column("best_epoch"), wall_s = open_column("wall_s"), rank = open_column("rank"),
+            attempts = open_column("attempts"), crashes = open_column("crashes"),
+            epochs_at_start = open_column("epochs_at_start", has_start), message = open_column("message");
+  r.emplace_back(c, t, "valid_curve");
+  const int valid_curve = static_cast<int>(r.size()) - 1;
+  const std::size_t curve_values = r[valid_curve].length();
+  const int valid_curve_offsets = open_column("valid_curve_offsets"), valid_kl = open_column("valid_kl", has_kl),
+            active_dims = open_column("active_dims", has_active);
+  // The offsets first (n + 1 integers): each block of rows then reads its stretch of the curves.
+  const std::vector<std::int64_t> offsets = r[valid_curve_offsets].read<std::int64_t>(n + 1);
+  bool offsets_ok = offsets[0] == 0 && offsets[n] == static_cast<std::int64_t>(curve_values);
+  for (std::size_t i = 0; offsets_ok && i < n; ++i) offsets_ok = offsets[i] <= offsets[i + 1];
+  std::vector<std::string> bad_rows;  ///< reported after the digest check (damage is named as such first)
+  s.trials.reserve(n);
+  ParamsParser params_parser;
+  for (std::size_t b = 0; b < n; b += kSnapshotBlockRows) {
+    const std::size_t m = std::min(n, b + kSnapshotBlockRows) - b;
+    const auto ids = r[id].read<std::string>(m);
+    const auto datasets = r[dataset].read<std::string>(m);
+    const auto models = r[model].read<std::string>(m);
+    const auto indices = r[index].read<std::int64_t>(m);
+    const auto seeds = r[seed].read<std::uint64_t>(m);
+    const auto param_texts = r[params].read<std::string>(m);
+    const auto states = r[state].read<std::string>(m);
+    const auto epoch_counts = r[epochs].read<std::int64_t>(m);
+    const auto bests = r[best_valid].read<double>(m);
+    const auto best_epochs = r[best_epoch].read<std::int64_t>(m);
+    const auto walls = r[wall_s].read<double>(m);
+    const auto ranks = r[rank].read<std::int64_t>(m);
+    const auto attempt_counts = r[attempts].read<std::int64_t>(m);
+    const auto crash_counts = r[crashes].read<std::int64_t>(m);
+    const auto starts = has_start ? r[epochs_at_start].read<std::int64_t>(m) : std::vector<std::int64_t>(m, 0);
+    const auto messages = r[message].read<std::string>(m);
+    const std::size_t from = offsets_ok ? static_cast<std::size_t>(offsets[b]) : 0;
+    const auto curve = offsets_ok ? r[valid_curve].read<double>(static_cast<std::size_t>(offsets[b + m]) - from)
+                                  : std::vector<double>();
+    const auto kls = has_kl ? r[valid_kl].read<double>(m)
+                            : std::vector<double>(m, std::numeric_limits<double>::quiet_NaN());
+    const auto actives = has_active ? r[active_dims].read<std::int64_t>(m) : std::vector<std::int64_t>(m, -1);
+    for (std::size_t k = 0; k < m; ++k) {
+      search::TrialRecord rec;
+      rec.spec.dataset = datasets[k];
+      rec.spec.model = models[k];
+      rec.spec.index = indices[k];
+      rec.spec.seed = seeds[k];
+      const std::string row = "row " + std::to_string(b + k) + " ('" + ids[k] + "'): ";
+      try {
+        rec.spec.params = params_parser.parse(param_texts[k]);
+        rec.state = search::parse_trial_state(states[k]);
+      } catch (const std::exception& e) {
+        if (bad_rows.empty()) bad_rows.push_back(row + e.what());
+      }
+      if (rec.id() != ids[k] && bad_rows.empty()) bad_rows.push_back(row + "dataset, model and index name '" + rec.id() + "'");
+      rec.epochs = epoch_counts[k];
+      rec.best_valid = bests[k];
+      rec.best_epoch = best_epochs[k];
+      rec.wall_s = walls[k];
+      rec.rank = static_cast<int>(ranks[k]);
+      rec.attempts = attempt_counts[k];
+      rec.crashes = crash_counts[k];
+      rec.epochs_at_start = starts[k];
+      rec.message = messages[k];
+      rec.valid_kl = kls[k];
+      rec.active_dims = actives[k];
+      if (offsets_ok)
+        rec.valid_curve.assign(curve.begin() + (offsets[b + k] - static_cast<std::int64_t>(from)),
+                               curve.begin() + (offsets[b + k + 1] - static_cast<std::int64_t>(from)));
+      s.trials.push_back(rec);
+    }
+  }
+  if (!offsets_ok) (void)r[valid_curve].read<double>(curve_values);  // for the digest
   if (stored_digest) {
     TableDigest d;
-    digest_column(d, "id", id);
-    digest_column(d, "dataset", dataset);
-    digest_column(d, "model", model);
-    digest_column(d, "index", index);
-    digest_column(d, "seed", seed);
-    digest_column(d, "params", params);
-    digest_column(d, "state", state);
-    digest_column(d, "epochs", epochs);
-    digest_column(d, "best_valid", best_valid);
-    digest_column(d, "best_epoch", best_epoch);
-    digest_column(d, "wall_s", wall_s);
-    digest_column(d, "rank", rank);
-    digest_column(d, "attempts", attempts);
-    digest_column(d, "crashes", crashes);
-    if (has_link(c, t, "epochs_at_start")) digest_column(d, "epochs_at_start", epochs_at_start);
-    digest_column(d, "message", message);
-    digest_column(d, "valid_curve", curve);
-    digest_column(d, "valid_curve_offsets", offsets);
+    for (const auto& column : r) d.append(column.digest());
     if (d.text() != *stored_digest)
       throw SweepSnapshotDamaged("sweep '" + path.string() + "': its trial table does not match its checksum "
                                  "(table_digest " + *stored_digest + ", computed " + d.text() +
                                  "): the file is damaged", true);
   }
-  if (offsets[0] != 0 || offsets[n] != static_cast<std::int64_t>(curve.size()))
-    c.fail("'/trials/valid_curve_offsets' does not span '/trials/valid_curve' (" + std::to_string(curve.size()) +
-           " values)");
-  s.trials.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    auto& r = s.trials[i];
-    const std::string row = "row " + std::to_string(i) + " ('" + id[i] + "'): ";
-    r.spec.dataset = dataset[i];
-    r.spec.model = model[i];
-    r.spec.index = index[i];
-    r.spec.seed = seed[i];
-    try {
-      r.spec.params = params_from_text(params[i]);
-      r.state = search::parse_trial_state(state[i]);
-    } catch (const std::exception& e) {
-      c.fail(row + e.what());
-    }
-    if (r.id() != id[i]) c.fail(row + "dataset, model and index name '" + r.id() + "'");
-    r.epochs = epochs[i];
-    r.best_valid = best_valid[i];
-    r.best_epoch = best_epoch[i];
-    r.wall_s = wall_s[i];
-    r.rank = static_cast<int>(rank[i]);
-    r.attempts = attempts[i];
-    r.crashes = crashes[i];
-    r.epochs_at_start = epochs_at_start[i];
-    r.message = message[i];
-    if (offsets[i + 1] < offsets[i] || offsets[i + 1] > offsets[n]) c.fail(row + "curve offsets are not increasing");
-    r.valid_curve.assign(curve.begin() + offsets[i], curve.begin() + offsets[i + 1]);
-  }
+  if (!offsets_ok)
+    c.fail("'/trials/valid_curve_offsets' does not span '/trials/valid_curve' (" + std::to_string(curve_values) +
+           " values) in increasing order");
+  if (!bad_rows.empty()) c.fail(bad_rows.front());
   return s;
 }
 

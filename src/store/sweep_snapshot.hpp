@@ -3,7 +3,7 @@
 #ifndef SEQVI_STORE_SWEEP_SNAPSHOT_HPP
 #define SEQVI_STORE_SWEEP_SNAPSHOT_HPP
 
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 #include "seqvi/store/atomic_file.hpp"
 
 #include <cstdint>
@@ -20,22 +20,30 @@ struct SweepSnapshot {
   std::string created;           ///< ISO 8601 UTC time of create(), kept by every snapshot
   std::int64_t generation = 0;   ///< the journal generation that continues this snapshot
   std::int64_t sequence = 0;     ///< the last journal sequence number folded into it (0: none)
-  std::vector<search::TrialRecord> trials;
+  search::TrialTable trials;
 };
 
 /// CRC-32 (zlib) over a canonical byte form of the table: each column's name, then its values in row
 /// order — integers and doubles as 8 little-endian bytes (doubles by bit pattern), strings as an
 /// 8-byte length and their bytes. Stored as the text "crc32:<8 hex digits>" (docs/sweep-store.md).
+/// Columns are digested separately (each as it is written or read, in row blocks) and joined in
+/// table order with append(), which gives the CRC of the concatenation (zlib's crc32_combine).
 class TableDigest {
  public:
   void add_bytes(const void* data, std::size_t n);
   void add(std::uint64_t v);
   void add(const std::string& s);
+  /// Continues this digest with the bytes `next` covered.
+  void append(const TableDigest& next);
   std::string text() const;
 
  private:
   unsigned long crc_ = 0;
+  std::uint64_t bytes_ = 0;
 };
+
+/// Rows per block when sweep.h5's columns are written or read (memory: one block of each column).
+inline constexpr std::size_t kSnapshotBlockRows = std::size_t{1} << 16;
 
 /// Writes sweep.h5 atomically (AtomicFile). @throws SweepStoreError naming the path
 void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot& s, Overwrite overwrite);

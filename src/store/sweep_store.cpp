@@ -7,6 +7,7 @@
 #include "trial_codec.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <thread>
 #include <cerrno>
@@ -140,6 +141,22 @@ std::pair<search::TrialRecord, std::string> normalise(const fs::path& dir, const
   }
 }
 
+/// A whole table in the form the store keeps (what reading it back gives): strings cut at NUL with
+/// invalid UTF-8 replaced — done once per distinct string, not per trial — and finite
+/// hyper-parameters (else the error names a trial that has the value).
+void normalise(const fs::path& dir, search::TrialTable& table) {
+  table.for_each_param_value([&](const std::string& name, const core::Value& value, std::size_t row) {
+    if (const auto* d = std::get_if<double>(&value); d && !std::isfinite(*d))
+      throw SweepStoreError("sweep " + dir.string() + ": trial '" + table.id(row) + "': hyper-parameter '" + name +
+                            "' is " + core::to_string(value) + ", must be finite to be stored");
+  });
+  try {
+    table.transform_strings([](const std::string& text) { return detail::stored_text(text); });
+  } catch (const std::invalid_argument& e) {
+    throw SweepStoreError("sweep " + dir.string() + ": " + e.what());
+  }
+}
+
 struct Loaded {
   detail::SweepSnapshot table;       ///< snapshot with the journal replayed; sequence = last applied
   std::int64_t journal_entries = 0;  ///< entries replayed
@@ -162,17 +179,15 @@ Loaded load(const fs::path& dir) {
     out.journal_newer = true;
     return out;
   }
-  std::unordered_map<std::string, std::size_t> index;
-  for (std::size_t i = 0; i < t.trials.size(); ++i) index.emplace(t.trials[i].id(), i);
   for (auto& e : journal->entries) {
     const std::string where = "sweep " + dir.string() + ": journal '" + journal_path(dir).string() +
                               "' at byte offset " + std::to_string(e.offset) + ": ";
     if (e.seq <= t.sequence)
       throw SweepStoreError(where + "sequence number " + std::to_string(e.seq) + " does not follow " +
                             std::to_string(t.sequence));
-    const auto it = index.find(e.record.id());
-    if (it == index.end()) throw SweepStoreError(where + "updates the unknown trial '" + e.record.id() + "'");
-    t.trials[it->second] = std::move(e.record);
+    const auto row = t.trials.find(e.record.id());
+    if (!row) throw SweepStoreError(where + "updates the unknown trial '" + e.record.id() + "'");
+    t.trials.set(*row, e.record);
     t.sequence = e.seq;
   }
   out.journal_entries = static_cast<std::int64_t>(journal->entries.size());
@@ -185,7 +200,6 @@ struct SweepStore::Impl {
   fs::path dir;
   int lock_fd = -1;
   detail::SweepSnapshot table;  ///< in memory: generation of the live journal, sequence = last written
-  std::unordered_map<std::string, std::size_t> index;
   std::unique_ptr<detail::JournalWriter> journal;  ///< null after a failed rotation: restarted on commit
   std::int64_t journal_entries = 0;
   std::int64_t snapshot_bytes = 0;
@@ -198,12 +212,10 @@ struct SweepStore::Impl {
 
   std::string prefix() const { return "sweep " + dir.string() + ": "; }
 
+  /// Checks the ids are unique (and builds the table's id index).
   void build_index() {
-    index.clear();
-    index.reserve(table.trials.size());
-    for (std::size_t i = 0; i < table.trials.size(); ++i)
-      if (!index.emplace(table.trials[i].id(), i).second)
-        throw SweepStoreError(prefix() + "trial id '" + table.trials[i].id() + "' appears twice");
+    if (const auto twice = table.trials.duplicate_id())
+      throw SweepStoreError(prefix() + "trial id '" + *twice + "' appears twice");
   }
 
   /// Replaces the journal with an empty one of the current generation.
@@ -253,8 +265,7 @@ SweepStore::~SweepStore() {
   }
 }
 
-SweepStore SweepStore::create(const fs::path& dir, const std::string& config_text,
-                              std::vector<search::TrialRecord> trials) {
+SweepStore SweepStore::create(const fs::path& dir, const std::string& config_text, search::TrialTable trials) {
   std::error_code ec;
   fs::create_directories(dir / "trials", ec);
   if (ec) throw SweepStoreError("sweep " + dir.string() + ": cannot create the directory (" + ec.message() + ")");
@@ -267,7 +278,7 @@ SweepStore SweepStore::create(const fs::path& dir, const std::string& config_tex
   impl->table.created = utc_now();
   impl->table.generation = 0;  // snapshot() makes it 1
   impl->table.sequence = 0;
-  for (auto& r : trials) r = normalise(dir, r).first;
+  normalise(dir, trials);
   impl->table.trials = std::move(trials);
   impl->build_index();
   impl->snapshot(Overwrite::refuse);
@@ -293,8 +304,7 @@ SweepStore SweepStore::open(const fs::path& dir, const LockWait& wait) {
   return SweepStore(std::move(impl));
 }
 
-SweepStore SweepStore::rebuild(const fs::path& dir, const std::vector<search::TrialRecord>& initial,
-                               const LockWait& wait) {
+SweepStore SweepStore::rebuild(const fs::path& dir, search::TrialTable initial, const LockWait& wait) {
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->lock_fd = take_lock(dir, wait);
@@ -309,8 +319,8 @@ SweepStore SweepStore::rebuild(const fs::path& dir, const std::vector<search::Tr
   if (count != static_cast<std::int64_t>(initial.size()))
     throw SweepStoreError(cannot + "it has " + std::to_string(count) + " trials, its configuration samples " +
                           std::to_string(initial.size()));
-  table.trials.reserve(initial.size());
-  for (const auto& r : initial) table.trials.push_back(normalise(dir, r).first);
+  normalise(dir, initial);
+  table.trials = std::move(initial);
   impl->table = std::move(table);
   impl->build_index();
   auto& t = impl->table;
@@ -327,14 +337,14 @@ SweepStore SweepStore::rebuild(const fs::path& dir, const std::vector<search::Tr
     throw SweepStoreError(cannot + "the journal's generation is newer than sweep.h5's");
   if (journal && journal->generation == t.generation) {
     for (auto& e : journal->entries) {
-      const auto it = impl->index.find(e.record.id());
-      if (it == impl->index.end() || e.seq <= t.sequence)
+      const auto row = t.trials.find(e.record.id());
+      if (!row || e.seq <= t.sequence)
         throw SweepStoreError(cannot + "its journal entry at byte offset " + std::to_string(e.offset) +
                               " does not continue it");
-      t.trials[it->second] = std::move(e.record);
+      t.trials.set(*row, e.record);
       t.sequence = e.seq;
-      if (!covered[it->second]) ++n_covered;
-      covered[it->second] = true;
+      if (!covered[*row]) ++n_covered;
+      covered[*row] = true;
     }
   }
   // journal_sequence 0: nothing was ever folded into the snapshot, its table was `initial`.
@@ -361,18 +371,24 @@ std::string read_sweep_config(const fs::path& dir) {
 
 const fs::path& SweepStore::dir() const { return impl_->dir; }
 const std::string& SweepStore::config_text() const { return impl_->table.config_text; }
-const std::vector<search::TrialRecord>& SweepStore::trials() const { return impl_->table.trials; }
+const search::TrialTable& SweepStore::trials() const { return impl_->table.trials; }
 
 std::size_t SweepStore::index_of(const std::string& id) const {
-  const auto it = impl_->index.find(id);
-  if (it == impl_->index.end()) throw SweepStoreError(impl_->prefix() + "has no trial '" + id + "'");
-  return it->second;
+  const auto row = impl_->table.trials.find(id);
+  if (!row) throw SweepStoreError(impl_->prefix() + "has no trial '" + id + "'");
+  return *row;
 }
 
 void SweepStore::commit(std::span<const search::TrialRecord> changed) {
   if (changed.empty()) return;
   Impl& s = *impl_;
-  if (!s.journal || s.journal->broken()) s.snapshot(Overwrite::replace);  // recover from an earlier failure
+  if (!s.journal || s.journal->broken()) {  // recover from an earlier failure
+    try {
+      s.snapshot(Overwrite::replace);
+    } catch (const SweepStoreError& e) {
+      throw SweepStoreWriteError(std::string(e.what()) + " (" + describe_file_system(s.dir) + ")");
+    }
+  }
   std::vector<std::size_t> rows;
   std::vector<search::TrialRecord> records;
   rows.reserve(changed.size());
@@ -388,21 +404,32 @@ void SweepStore::commit(std::span<const search::TrialRecord> changed) {
   try {
     s.journal->append(bytes);
   } catch (const std::system_error& e) {
-    if (is_out_of_space(e.code().value()))
-      throw SweepStoreError(s.prefix() + e.what() + " (out of space: " + describe_file_system(s.dir) + ")");
-    throw SweepStoreError(s.prefix() + e.what());
+    throw SweepStoreWriteError(s.prefix() + e.what() + " (" +
+                               (is_out_of_space(e.code().value()) ? "out of space: " : "I/O error: ") +
+                               describe_file_system(s.dir) + ")");
   }
-  for (std::size_t k = 0; k < rows.size(); ++k) s.table.trials[rows[k]] = std::move(records[k]);
+  for (std::size_t k = 0; k < rows.size(); ++k) s.table.trials.set(rows[k], records[k]);
   s.table.sequence = seq;
   s.journal_entries += static_cast<std::int64_t>(rows.size());
   s.dirty = true;
   const auto n = static_cast<std::int64_t>(s.table.trials.size());
   if (s.journal_entries > std::max(kMinJournalEntries, 2 * n) ||
-      s.journal->size() > std::max(kMinJournalBytes, 2 * s.snapshot_bytes))
-    s.snapshot(Overwrite::replace);
+      s.journal->size() > std::max(kMinJournalBytes, 2 * s.snapshot_bytes)) {
+    try {
+      s.snapshot(Overwrite::replace);
+    } catch (const SweepStoreError&) {
+      // The records are durable in the journal already; a snapshot that cannot be written (a full
+      // disk) leaves the journal valid, or none, which the next commit replaces (above).
+    }
+  }
 }
 
-void SweepStore::snapshot() { impl_->snapshot(Overwrite::replace); }
+void SweepStore::snapshot() {
+  // Nothing committed since the last one (and the journal healthy): sweep.h5 already says it all,
+  // and rewriting a 10^6-trial table costs seconds.
+  if (!impl_->dirty && impl_->journal && !impl_->journal->broken()) return;
+  impl_->snapshot(Overwrite::replace);
+}
 
 fs::path SweepStore::checkpoint_path(const search::TrialSpec& trial) const {
   return trial_checkpoint_path(impl_->dir, trial.name());
@@ -413,8 +440,11 @@ fs::path trial_checkpoint_path(const fs::path& sweep_dir, const std::string& tri
 }
 
 SweepView read_sweep(const fs::path& dir) {
+  // The journal rotated between our reads of sweep.h5 and of the journal: read both again. A
+  // writer snapshotting again during each of those reads (a busy machine, a tiny table) can make
+  // one retry too few; a few are cheap, and a journal that stays newer is an error.
   Loaded loaded = load(dir);
-  if (loaded.journal_newer) loaded = load(dir);  // rotated between our two reads: once more
+  for (int retry = 0; retry < 8 && loaded.journal_newer; ++retry) loaded = load(dir);
   if (loaded.journal_newer)
     throw SweepStoreError("sweep " + dir.string() + ": the journal's generation stays newer than sweep.h5's " +
                           std::to_string(loaded.table.generation));

@@ -49,6 +49,10 @@ std::string string_field(const json& j, const std::string& field) {
 
 std::string stored_string(const std::string& s) { return s.substr(0, s.find('\0')); }
 
+std::string stored_text(const std::string& s) {
+  return json::parse(dump_json(json(stored_string(s)))).get<std::string>();
+}
+
 std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 json params_to_json(const core::Params& params) {
@@ -108,6 +112,8 @@ json record_to_json(const search::TrialRecord& r) {
               {"best_valid", double_to_json(r.best_valid)},
               {"best_epoch", r.best_epoch},
               {"valid_curve", std::move(curve)},
+              {"valid_kl", double_to_json(r.valid_kl)},
+              {"active_dims", r.active_dims},
               {"wall_s", double_to_json(r.wall_s)},
               {"rank", r.rank},
               {"attempts", r.attempts},
@@ -139,6 +145,9 @@ search::TrialRecord record_from_json(const json& j) {
   if (!curve.is_array()) throw CodecError("field 'valid_curve' is not an array");
   r.valid_curve.reserve(curve.size());
   for (const json& v : curve) r.valid_curve.push_back(double_from_json(v, "valid_curve"));
+  // Absent in records written before the table held them: unknown (NaN, −1).
+  if (j.contains("valid_kl")) r.valid_kl = double_from_json(j["valid_kl"], "valid_kl");
+  if (j.contains("active_dims")) r.active_dims = int_field(j, "active_dims");
   r.wall_s = double_from_json(member(j, "wall_s"), "wall_s");
   const std::int64_t rank = int_field(j, "rank");
   if (rank < std::numeric_limits<int>::min() || rank > std::numeric_limits<int>::max())

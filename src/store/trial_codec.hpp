@@ -3,7 +3,7 @@
 //
 // Exact round trip: int64/double/string/bool keep their types (a double is always written with a
 // fraction or exponent, "3.0", so it reads back as a double); doubles use the shortest text that
-// reads back bit-identically. Non-finite doubles in record fields (best_valid, valid_curve, wall_s)
+// reads back bit-identically. Non-finite doubles in record fields (best_valid, valid_curve, valid_kl, wall_s)
 // are the strings "inf", "-inf", "nan" (Python's float() reads all three); hyper-parameters must be
 // finite. Strings are kept up to their first NUL byte (HDF5 strings end there) and invalid UTF-8 is
 // replaced by U+FFFD, so the journal and the snapshot always agree.
@@ -26,6 +26,8 @@ class CodecError : public std::runtime_error {
 
 /// The form every string field is stored in: cut at the first NUL byte.
 std::string stored_string(const std::string& s);
+/// What reading a stored string back gives: stored_string with invalid UTF-8 replaced by U+FFFD.
+std::string stored_text(const std::string& s);
 
 /// {"name": value, ...}. @throws CodecError for a non-finite double (named)
 nlohmann::json params_to_json(const core::Params& params);

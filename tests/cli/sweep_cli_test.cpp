@@ -5,6 +5,7 @@
 #include "support/temp_dir.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/sweep_store.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <bit>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <iostream>
@@ -351,6 +353,80 @@ TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndRe
     std::filesystem::remove(dir / "m.h5");
   }
   EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".unreadable"));
+}
+
+TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSweepsReadThemFromCheckpoints) {
+  TempDir dir;
+  std::ofstream(dir / "kl.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\", \"fdrnn\"]\n"
+                                    "samples = 2\n[datasets]\njsb = \"" << jsb().string() << "\"\n[space]\n"
+                                    "hidden = 8\nlatent = 3\nepochs = 2\nbatch_size = 32\n";
+  const auto out = dir / "s";
+  const Outcome run = seqvi({"sweep", "--config", (dir / "kl.toml").string(), "--out", out.string(),
+                             "--progress-every", "1000"}, dir.path());
+  ASSERT_EQ(run.code, 0) << run.err;
+  // The final progress line names the best trial's KL and active dims.
+  EXPECT_NE(run.out.find("(kl "), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("active dims "), std::string::npos) << run.out;
+  // Each record holds what the trainer computed at the best epoch (its checkpoint's curve row);
+  // models without latents hold "unknown".
+  std::map<std::string, std::pair<double, std::int64_t>> from_checkpoints;
+  for (const auto& r : seqvi::store::read_sweep(out).trials) {
+    SCOPED_TRACE(r.id());
+    ASSERT_EQ(r.state, seqvi::search::TrialState::done);
+    ASSERT_GT(r.best_epoch, 0);
+    const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(out, r.id()));
+    const auto& row = cp.state.curve.at(static_cast<std::size_t>(r.best_epoch - 1));
+    ASSERT_EQ(row.epoch, r.best_epoch);
+    if (r.spec.model == "fdrnn") {
+      EXPECT_TRUE(std::isnan(r.valid_kl)) << r.valid_kl;
+      EXPECT_EQ(r.active_dims, -1);
+      continue;
+    }
+    EXPECT_EQ(r.valid_kl, row.valid_kl);  // bit for bit
+    EXPECT_EQ(r.active_dims, row.valid_active_dims);
+    EXPECT_GT(r.valid_kl, 0.0);
+    from_checkpoints[r.id()] = {row.valid_kl, row.valid_active_dims};
+  }
+  ASSERT_EQ(from_checkpoints.size(), 2u);
+  // The leaderboard shows the table's values: it needs no checkpoint for them.
+  std::filesystem::remove_all(out / "trials");
+  const auto check = [&](const std::filesystem::path& sweep, const std::map<std::string, std::pair<double, std::int64_t>>& kl) {
+    const Outcome json = seqvi({"leaderboard", sweep.string(), "--json"}, dir.path());
+    ASSERT_EQ(json.code, 0) << json.err;
+    const auto list = nlohmann::json::parse(json.out);
+    ASSERT_EQ(list.size(), 4u);
+    for (const auto& row : list) {
+      SCOPED_TRACE(row.dump());
+      if (row["model"] == "fdrnn") {
+        EXPECT_TRUE(row["val_kl"].is_null());
+        EXPECT_TRUE(row["active_dims"].is_null());
+      } else {
+        const auto& [kl_value, active] = kl.at(row["trial"].get<std::string>());
+        EXPECT_EQ(row["val_kl"].get<double>(), kl_value);
+        EXPECT_EQ(row["active_dims"].get<std::int64_t>(), active);
+      }
+    }
+    const Outcome text = seqvi({"leaderboard", sweep.string()}, dir.path());
+    const auto fdrnn = text.out.find("jsb-fdrnn-0000");
+    ASSERT_NE(fdrnn, std::string::npos) << text.out;
+    const std::string line = text.out.substr(fdrnn, text.out.find('\n', fdrnn) - fdrnn);
+    EXPECT_NE(line.find("  -  "), std::string::npos) << line;  // no KL, no active dims: "-"
+  };
+  check(out, from_checkpoints);
+  // A sweep written before the table held them (tests/golden/sweeps): from the trials' checkpoints.
+  const auto old = dir / "old";
+  std::filesystem::copy(std::filesystem::path(SEQVI_SOURCE_DIR) / "tests" / "golden" / "sweeps" / "before-kl", old,
+                        std::filesystem::copy_options::recursive);
+  std::map<std::string, std::pair<double, std::int64_t>> old_kl;
+  for (const auto& r : seqvi::store::read_sweep(old).trials) {
+    ASSERT_TRUE(std::isnan(r.valid_kl));
+    if (r.spec.model != "vosp") continue;
+    const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(old, r.id()));
+    const auto& row = cp.state.curve.at(static_cast<std::size_t>(r.best_epoch - 1));
+    old_kl[r.id()] = {row.valid_kl, row.valid_active_dims};
+  }
+  ASSERT_EQ(old_kl.size(), 2u);
+  check(old, old_kl);
 }
 
 TEST(CliLeaderboard, AFlippedBitInSweepH5IsAnErrorNamingTheFileForEveryReader) {

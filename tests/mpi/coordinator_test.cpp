@@ -5,9 +5,13 @@
 #include "support/memory_ledger.hpp"
 #include "support/temp_dir.hpp"
 
+#include "seqvi/store/sweep_store.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <bit>
+#include <tuple>
 #include <thread>
 #include <cmath>
 #include <csignal>
@@ -31,11 +35,18 @@ struct Row {
   std::int64_t best_epoch;
   std::vector<double> curve;
   std::string message;
-  bool operator==(const Row&) const = default;
+  double valid_kl;  ///< NaN for a trial without a best epoch: compared by bits
+  std::int64_t active_dims;
+  bool operator==(const Row& o) const {
+    return std::tie(state, epochs, best_valid, best_epoch, curve, message, active_dims) ==
+               std::tie(o.state, o.epochs, o.best_valid, o.best_epoch, o.curve, o.message, o.active_dims) &&
+           std::bit_cast<std::uint64_t>(valid_kl) == std::bit_cast<std::uint64_t>(o.valid_kl);
+  }
 };
 std::map<std::string, Row> results(const std::vector<search::TrialRecord>& trials) {
   std::map<std::string, Row> out;
-  for (const auto& t : trials) out[t.id()] = Row{t.state, t.epochs, t.best_valid, t.best_epoch, t.valid_curve, t.message};
+  for (const auto& t : trials)
+    out[t.id()] = Row{t.state, t.epochs, t.best_valid, t.best_epoch, t.valid_curve, t.message, t.valid_kl, t.active_dims};
   return out;
 }
 
@@ -54,6 +65,9 @@ TEST(MpiCoordinator, CompletesTheSweepAndRecordsEveryTrial) {
     EXPECT_EQ(t.best_epoch, 3);
     EXPECT_EQ(t.valid_curve, (std::vector<double>{FakeRunner::bound(t.spec.seed, 1), FakeRunner::bound(t.spec.seed, 2),
                                                   FakeRunner::bound(t.spec.seed, 3)}));
+    // The validation KL and active dims of the best epoch, as the worker's result carried them.
+    EXPECT_EQ(t.valid_kl, FakeRunner::kl(t.spec.seed, 3));
+    EXPECT_EQ(t.active_dims, FakeRunner::active_dims(t.spec.seed));
     EXPECT_EQ(t.attempts, 1);
     EXPECT_EQ(t.crashes, 0);
     EXPECT_TRUE(t.rank == 1 || t.rank == 2) << t.rank;
@@ -278,9 +292,17 @@ TEST(MpiCoordinator, ProgressCountsTrialsAndTheLastCallIsFinal) {
   EXPECT_EQ(last.pending + last.running, 0);
   EXPECT_EQ(last.eta_s, 0.0);
   double best_jsb = std::numeric_limits<double>::infinity();
+  search::TrialRecord best;
   for (const auto& t : ledger.trials())
-    if (t.spec.dataset == "jsb") best_jsb = std::min(best_jsb, t.best_valid);
-  EXPECT_EQ(last.best_by_dataset.at("jsb"), best_jsb);
+    if (t.spec.dataset == "jsb" && t.best_valid < best_jsb) {
+      best_jsb = t.best_valid;
+      best = t;
+    }
+  EXPECT_EQ(last.best_by_dataset.at("jsb").bound, best_jsb);
+  // The final table shows the best trial's validation KL and active dims, as its result gave them.
+  EXPECT_EQ(last.best_by_dataset.at("jsb").trial, best.id());
+  EXPECT_EQ(last.best_by_dataset.at("jsb").kl, test::FakeRunner::kl(best.spec.seed, best.best_epoch));
+  EXPECT_EQ(last.best_by_dataset.at("jsb").active_dims, test::FakeRunner::active_dims(best.spec.seed));
   EXPECT_EQ(last.best_by_dataset.size(), 2u);
 }
 
@@ -467,16 +489,15 @@ TEST(MpiCoordinator, TheResultCarriesTheCurveSoALostEpochReportLeavesNoGap) {
 /// after kill() nothing more reaches "disk"; revive() is the next job, which reads only the disk.
 class MortalLedger final : public SweepLedger {
  public:
-  MortalLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir)
-      : live_(trials), disk_(std::move(trials)), dir_(std::move(dir)) {}
-  const std::vector<search::TrialRecord>& trials() const override { return live_; }
+  MortalLedger(const std::vector<search::TrialRecord>& trials, std::filesystem::path dir)
+      : live_(trials), disk_(trials), dir_(std::move(dir)) {}
+  const search::TrialTable& trials() const override { return live_; }
   void commit(std::span<const search::TrialRecord> changed) override {
     for (const auto& r : changed)
-      for (std::size_t i = 0; i < live_.size(); ++i)
-        if (live_[i].id() == r.id()) {
-          live_[i] = r;
-          if (!dead_) disk_[i] = r;
-        }
+      if (const auto i = live_.find(r.id())) {
+        live_.set(*i, r);
+        if (!dead_) disk_.set(*i, r);
+      }
     if (!dead_ && after_commit) after_commit(changed);
   }
   /// Called after each commit that reached the disk (e.g. to kill the coordinator right after it).
@@ -492,7 +513,7 @@ class MortalLedger final : public SweepLedger {
   }
 
  private:
-  std::vector<search::TrialRecord> live_, disk_;
+  search::TrialTable live_, disk_;
   std::filesystem::path dir_;
   std::atomic<bool> dead_{false};
 };
@@ -571,6 +592,102 @@ TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {
     FAIL();
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "queue_depth is 0, must be ≥ 1");
+  }
+}
+
+
+/// A ledger whose storage fails for a while: once armed, its next `failures` commits throw what
+/// SweepStore::commit throws when the journal cannot be appended to (nothing of them is kept).
+class FullJournalLedger final : public MemoryLedger {
+ public:
+  using MemoryLedger::MemoryLedger;
+  void commit(std::span<const search::TrialRecord> changed) override {
+    if (armed && failures > 0) {
+      --failures;
+      throw store::SweepStoreWriteError("sweep s: cannot append to journal 's/journal': No space left on device "
+                                        "(out of space: the file system at /s (tmpfs) has 0 B free of 160.0 KiB)");
+    }
+    MemoryLedger::commit(changed);
+  }
+  std::atomic<bool> armed{false};
+  std::atomic<int> failures{0};
+};
+
+TEST(MpiCoordinator, AJournalThatCannotBeAppendedToDrainsTheSweepAndAResumeEqualsAnUninterruptedOne) {
+  for (const int ranks : {1, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    test::TempDir dir;
+    const auto trials = test::fake_trials(6, 4);
+    FakeRunner::Behaviour b;
+    b.batch_time = std::chrono::microseconds(500);
+    MemoryLedger straight_ledger(trials, dir / "straight");
+    std::filesystem::create_directories(dir / "straight");
+    FakeRunner straight(b);
+    ASSERT_EQ(test::run_local_sweep(ranks, straight_ledger, straight, [](int) { return test::quiet_options(); }).end,
+              SweepEnd::completed);
+
+    FullJournalLedger ledger(trials, dir.path());
+    FakeRunner::Behaviour full = b;
+    // The disk fills after trial 1's second epoch: the commits of the next turns fail (the first
+    // two), then the records of the drain fit (the journal's reserve).
+    full.after_epoch = [&](const std::string& id, std::int64_t epoch) {
+      if (id == trials[1].id() && epoch == 2 && !ledger.armed) {
+        ledger.failures = 2;
+        ledger.armed = true;
+      }
+    };
+    FakeRunner runner(full);
+    std::vector<std::string> told;
+    const auto r = test::run_local_sweep(ranks, ledger, runner, [&](int rank) {
+      auto o = test::quiet_options();
+      if (rank == 0) o.on_storage_error = [&](const std::string& what) { told.push_back(what); };
+      return o;
+    });
+    EXPECT_EQ(r.end, SweepEnd::drained);  // the CLI exits 75
+    for (const SweepEnd e : r.worker_end) EXPECT_EQ(e, SweepEnd::drained);
+    ASSERT_EQ(told.size(), 1u);  // once, naming the file and its file system
+    EXPECT_NE(told[0].find("journal 's/journal'"), std::string::npos) << told[0];
+    EXPECT_NE(told[0].find("the file system at /s (tmpfs)"), std::string::npos) << told[0];
+    int interrupted = 0;
+    for (const auto& t : ledger.trials()) {
+      EXPECT_NE(t.state, TrialState::failed) << t.id() << ": " << t.message;
+      EXPECT_NE(t.state, TrialState::running) << t.id();
+      if (t.state == TrialState::interrupted) ++interrupted;
+      EXPECT_EQ(t.crashes, 0) << t.id();
+    }
+    EXPECT_GE(interrupted, 1);
+    // Space freed: a resume completes to the uninterrupted sweep's results.
+    ASSERT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return test::quiet_options(); }).end,
+              SweepEnd::completed);
+    EXPECT_EQ(results(ledger.trials()), results(straight_ledger.trials()));
+  }
+}
+
+TEST(MpiCoordinator, AJournalStillFullAtTheEndLeavesRunningTrialsToResumeWithoutACharge) {
+  test::TempDir dir;
+  const auto trials = test::fake_trials(4, 3);
+  FullJournalLedger ledger(trials, dir.path());
+  FakeRunner::Behaviour b;
+  b.batch_time = std::chrono::microseconds(500);
+  b.after_epoch = [&](const std::string& id, std::int64_t epoch) {
+    if (id == trials[0].id() && epoch == 1) {
+      ledger.failures = 1 << 30;  // never frees up in this run
+      ledger.armed = true;
+    }
+  };
+  FakeRunner runner(b);
+  const auto r = test::run_local_sweep(3, ledger, runner, [](int) { return test::quiet_options(); });
+  EXPECT_EQ(r.end, SweepEnd::drained);
+  for (const auto& t : ledger.trials()) EXPECT_NE(t.state, TrialState::failed) << t.id();
+  ledger.armed = false;
+  FakeRunner::Behaviour plain;
+  plain.batch_time = b.batch_time;
+  FakeRunner resumed(plain);
+  ASSERT_EQ(test::run_local_sweep(2, ledger, resumed, [](int) { return test::quiet_options(); }).end,
+            SweepEnd::completed);
+  for (const auto& t : ledger.trials()) {
+    EXPECT_EQ(t.state, TrialState::done) << t.id();
+    EXPECT_EQ(t.best_valid, FakeRunner::bound(t.spec.seed, 3)) << t.id();
   }
 }
 

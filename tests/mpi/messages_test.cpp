@@ -55,7 +55,11 @@ TEST(MpiMessages, EveryKindRoundTrips) {
   o.wall_s = 1.5;
   o.message = "NaN in loss";
   o.valid_curve = {9.5, 8.25, std::numeric_limits<double>::quiet_NaN(), 7.0};
+  o.valid_kl = 0.3125;
+  o.active_dims = 7;
   const Result r = round_trip(Result{"t", o});
+  EXPECT_EQ(r.outcome.valid_kl, 0.3125);
+  EXPECT_EQ(r.outcome.active_dims, 7);
   EXPECT_EQ(r.outcome.state, search::TrialState::diverged);
   EXPECT_EQ(r.outcome.epochs, 4);
   EXPECT_EQ(r.outcome.best_valid, std::numeric_limits<double>::infinity());

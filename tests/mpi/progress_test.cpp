@@ -9,17 +9,22 @@ namespace {
 
 using search::TrialState;
 
-search::TrialRecord row(const std::string& dataset, TrialState state, double best) {
+search::TrialRecord row(const std::string& dataset, TrialState state, double best, double kl = 0.5,
+                        std::int64_t active = 2) {
   search::TrialRecord r;
   r.spec.dataset = dataset;
+  r.spec.model = "vosp";
+  r.spec.index = static_cast<std::int64_t>(best * 100);
   r.state = state;
   r.best_valid = best;
+  r.valid_kl = kl;
+  r.active_dims = active;
   return r;
 }
 
 TEST(MpiProgress, CountsStatesAndKeepsTheLowestBoundPerDataset) {
   const double inf = std::numeric_limits<double>::infinity();
-  std::vector<search::TrialRecord> t{row("jsb", TrialState::done, 8.5),       row("jsb", TrialState::done, 7.25),
+  std::vector<search::TrialRecord> t{row("jsb", TrialState::done, 8.5),       row("jsb", TrialState::done, 7.25, 0.125, 5),
                                      row("jsb", TrialState::running, 9.0),     row("muse", TrialState::pending, inf),
                                      row("muse", TrialState::interrupted, 6.0), row("muse", TrialState::failed, inf)};
   const Progress p = summarize(t, 12.0, 10.0, 2);
@@ -28,14 +33,18 @@ TEST(MpiProgress, CountsStatesAndKeepsTheLowestBoundPerDataset) {
   EXPECT_EQ(p.count(TrialState::failed), 1);
   EXPECT_EQ(p.running, 1);
   EXPECT_EQ(p.pending, 2);  // pending + interrupted
-  EXPECT_EQ(p.best_by_dataset.at("jsb"), 7.25);
-  EXPECT_EQ(p.best_by_dataset.at("muse"), 6.0);
+  EXPECT_EQ(p.best_by_dataset.at("jsb").bound, 7.25);
+  // The best trial's KL and active dims travel with its bound.
+  EXPECT_EQ(p.best_by_dataset.at("jsb").kl, 0.125);
+  EXPECT_EQ(p.best_by_dataset.at("jsb").active_dims, 5);
+  EXPECT_EQ(p.best_by_dataset.at("jsb").trial, "jsb-vosp-0725");
+  EXPECT_EQ(p.best_by_dataset.at("muse").bound, 6.0);
   EXPECT_EQ(p.elapsed_s, 12.0);
   EXPECT_DOUBLE_EQ(p.eta_s, 3 * 10.0 / 2);  // (pending + running) · mean / workers
 }
 
 TEST(MpiProgress, EtaIsUnknownUntilATrialHasFinished) {
-  const Progress p = summarize({row("jsb", TrialState::pending, 1.0)}, 1.0, 0.0, 4);
+  const Progress p = summarize(std::vector<search::TrialRecord>{row("jsb", TrialState::pending, 1.0)}, 1.0, 0.0, 4);
   EXPECT_TRUE(std::isnan(p.eta_s));
 }
 

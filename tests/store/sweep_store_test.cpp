@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <bit>
 #include <chrono>
@@ -94,6 +95,8 @@ void expect_same(const TrialRecord& a, const TrialRecord& b) {
   EXPECT_EQ(a.attempts, b.attempts);
   EXPECT_EQ(a.crashes, b.crashes);
   EXPECT_EQ(a.message, b.message);
+  EXPECT_TRUE(same_double(a.valid_kl, b.valid_kl)) << a.valid_kl << " vs " << b.valid_kl;
+  EXPECT_EQ(a.active_dims, b.active_dims);
 }
 
 void expect_same(const std::vector<TrialRecord>& a, const std::vector<TrialRecord>& b) {
@@ -170,6 +173,8 @@ TrialRecord finished(TrialRecord r, std::int64_t epochs) {
   for (std::int64_t e = 1; e <= epochs; ++e) r.valid_curve.push_back(10.0 / static_cast<double>(e) + 1e-3 * r.spec.index);
   r.best_valid = r.valid_curve.back();
   r.best_epoch = epochs;
+  r.valid_kl = 0.0625 * static_cast<double>(epochs) + 1e-4 * static_cast<double>(r.spec.index);
+  r.active_dims = 1 + r.spec.index % 4;
   r.wall_s = 1.25 * static_cast<double>(epochs);
   r.rank = 1 + static_cast<int>(r.spec.index % 3);
   r.attempts = 1;
@@ -863,6 +868,191 @@ TEST(StoreSweepStore, ADamagedSnapshotIsRebuiltFromTheJournalOnlyWhereTheJournal
   ASSERT_TRUE(flip_bit_in(c / "sweep.h5", bytes_of(r0.best_valid)));
   SweepStore rebuilt = SweepStore::rebuild(c, make_records(3));
   expect_same(store.trials(), rebuilt.trials());
+}
+
+
+// ---- The validation KL and active dims in the table (issue 11 item 5)
+
+/// The sweep in tests/golden/sweeps/before-kl (README.md there): written by seqvi before the table
+/// held valid_kl and active_dims; copied, since opening it writes a snapshot.
+fs::path copy_of_the_sweep_before_kl(const fs::path& to) {
+  const fs::path golden = fs::path(SEQVI_SOURCE_DIR) / "tests" / "golden" / "sweeps" / "before-kl";
+  fs::copy(golden, to, fs::copy_options::recursive);
+  return to;
+}
+
+TEST(StoreSweepStore, ASweepWrittenBeforeTheTableHeldTheKlOpensWithItUnknown) {
+  const TempDir tmp;
+  const fs::path dir = copy_of_the_sweep_before_kl(tmp / "old");
+  const auto expect_unknown = [](const TrialRecord& r) {
+    EXPECT_TRUE(std::isnan(r.valid_kl)) << r.id() << ": " << r.valid_kl;
+    EXPECT_EQ(r.active_dims, -1) << r.id();
+  };
+  const auto view = seqvi::store::read_sweep(dir);  // digests checked: the old columns only
+  ASSERT_EQ(view.trials.size(), 4u);
+  for (const TrialRecord& r : view.trials) {
+    EXPECT_EQ(r.state, TrialState::done) << r.id();
+    EXPECT_EQ(r.best_epoch, 2) << r.id();
+    EXPECT_TRUE(std::isfinite(r.best_valid)) << r.id();
+    expect_unknown(r);
+  }
+  {
+    SweepStore store = SweepStore::open(dir);  // rewrites sweep.h5 with the new columns
+    for (const TrialRecord& r : store.trials()) expect_unknown(r);
+    TrialRecord r = store.trials()[0];
+    r.valid_kl = 0.375;
+    r.active_dims = 2;
+    store.commit(r);
+  }
+  const auto reopened = seqvi::store::read_sweep(dir);
+  EXPECT_EQ(reopened.trials[0].valid_kl, 0.375);
+  EXPECT_EQ(reopened.trials[0].active_dims, 2);
+  expect_unknown(reopened.trials[1]);
+}
+
+/// One journal entry framed by hand as docs/sweep-store.md says (length, CRC-32, payload).
+std::string framed(const std::string& payload) {
+  std::string out;
+  const auto put_u32 = [&](std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
+  };
+  put_u32(static_cast<std::uint32_t>(payload.size()));
+  put_u32(static_cast<std::uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
+                                             static_cast<uInt>(payload.size()))));
+  return out + payload;
+}
+
+TEST(StoreSweepStore, TheKlAndActiveDimsRoundTripThroughTheJournalAndOldEntriesReadAsUnknown) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  {
+    SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+    TrialRecord r = finished(make_record(1), 3);
+    r.valid_kl = 0.1 + 0.2;  // not a short decimal: the journal's text must read back bit-identically
+    r.active_dims = 11;
+    TrialRecord no_latents = finished(make_record(2), 2);
+    no_latents.valid_kl = std::numeric_limits<double>::quiet_NaN();  // rnn, fdrnn: "nan" in the journal
+    no_latents.active_dims = -1;
+    store.commit(std::vector<TrialRecord>{r, no_latents});
+    copy_sweep_files(dir, tmp / "crashed");  // before any snapshot: only the journal has them
+  }
+  const auto view = seqvi::store::read_sweep(tmp / "crashed");
+  EXPECT_EQ(view.trials[1].valid_kl, 0.1 + 0.2);
+  EXPECT_EQ(view.trials[1].active_dims, 11);
+  EXPECT_TRUE(std::isnan(view.trials[2].valid_kl));
+  EXPECT_EQ(view.trials[2].active_dims, -1);
+  EXPECT_NE(read_bytes(tmp / "crashed" / "journal").find("\"valid_kl\":0.30000000000000004"), std::string::npos);
+
+  // An entry an older seqvi appended (no valid_kl, no active_dims) reads as unknown.
+  const fs::path old = tmp / "old";
+  copy_sweep_files(dir, old);  // dir's destructor snapshotted: an empty journal of a new generation
+  const std::string journal = read_bytes(old / "journal");
+  ASSERT_EQ(journal.size(), 24u);
+  nlohmann::json record = {{"id", "jsb-vosp-0000"}, {"dataset", "jsb"}, {"model", "vosp"}, {"index", 0},
+                           {"seed", make_record(0).spec.seed}, {"params", {{"model", "vosp"}}},
+                           {"state", "done"}, {"epochs", 1}, {"best_valid", 7.5}, {"best_epoch", 1},
+                           {"valid_curve", {7.5}}, {"wall_s", 1.0}, {"rank", 1}, {"attempts", 1},
+                           {"crashes", 0}, {"epochs_at_start", 0}, {"message", ""}};
+  const std::int64_t sequence = 3;  // the two entries above and create's none: the next is 3
+  write_bytes(old / "journal",
+              journal + framed(nlohmann::json{{"op", 1}, {"seq", sequence}, {"record", record}}.dump()));
+  const auto replayed = seqvi::store::read_sweep(old);
+  EXPECT_EQ(replayed.trials[0].best_valid, 7.5);
+  EXPECT_TRUE(std::isnan(replayed.trials[0].valid_kl));
+  EXPECT_EQ(replayed.trials[0].active_dims, -1);
+  EXPECT_EQ(replayed.trials[1].valid_kl, 0.1 + 0.2);  // from the snapshot
+}
+
+
+TEST(StoreSweepStore, ATableOfSeveralRowBlocksRoundTripsAcrossTheBlockBoundaries) {
+  // sweep.h5 is written and read in blocks of 65536 rows (kSnapshotBlockRows): rows on both sides
+  // of a boundary, curves that straddle it, and the digest joined over blocks.
+  const ScratchDir tmp;
+  const fs::path dir = tmp.path() / "sweep";
+  const std::int64_t n = 65536 + 70;
+  std::vector<TrialRecord> records;
+  records.reserve(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) records.push_back(i % 4093 == 0 || (i > 65530 && i < 65540) ? finished(make_record(i), 1 + i % 5) : make_record(i));
+  records[65535].message = "the last row of the first block";
+  SweepStore::create(dir, kConfig, records);
+  const auto view = seqvi::store::read_sweep(dir);
+  ASSERT_EQ(view.trials.size(), static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i)
+    if (i % 4093 == 0 || (i > 65525 && i < 65545) || i == n - 1) expect_same(records[static_cast<std::size_t>(i)], view.trials[static_cast<std::size_t>(i)]);
+  SweepStore::open(dir);  // the snapshot open() writes reads back the same
+  const auto again = seqvi::store::read_sweep(dir);
+  for (std::int64_t i = 65530; i < 65541; ++i) expect_same(records[static_cast<std::size_t>(i)], again.trials[static_cast<std::size_t>(i)]);
+}
+
+
+TEST(StoreSweepStore, HyperParameterTextWithCommasQuotesAndBracesRoundTrips) {
+  // sweep.h5's params column is read by splitting each object at its top-level commas (members
+  // parsed once and cached): strings holding the JSON punctuation must not split.
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  std::vector<TrialRecord> records = make_records(3);
+  records[0].spec.params["note"] = std::string("a\",\"b\\\",{[}]:1,");
+  records[1].spec.params["note"] = std::string("☃, \\");
+  records[1].spec.params["odd,\"name"] = std::int64_t{-7};
+  records[2].spec.params["note"] = std::string("a\",\"b\\\",{[}]:1,");  // the same member again: cached
+  SweepStore::create(dir, kConfig, records);
+  expect_same(records, seqvi::store::read_sweep(dir).trials);
+  SweepStore::open(dir);
+  expect_same(records, seqvi::store::read_sweep(dir).trials);
+}
+
+
+/// A tmpfs of `size` at `at` for the test's lifetime (mounting needs root: CAP_SYS_ADMIN).
+class SmallDisk {
+ public:
+  SmallDisk(fs::path at, const std::string& size) : at_(std::move(at)) {
+    fs::create_directories(at_);
+    mounted_ = run_shell("mount -t tmpfs -o size=" + size + " seqvi-test " + at_.string() + " 2>/dev/null") == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) run_shell("umount " + at_.string() + " || umount -l " + at_.string());
+  }
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  bool mounted() const { return mounted_; }
+
+ private:
+  fs::path at_;
+  bool mounted_ = false;
+};
+
+TEST(StoreSweepStore, AJournalThatCannotBeAppendedToIsAWriteErrorNamingTheFileAndItsFileSystem) {
+  const TempDir tmp;
+  const fs::path mount = tmp / "disk";
+  SmallDisk disk(mount, "2m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root)";
+  const fs::path dir = mount / "sweep";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+  const TrialRecord small = finished(make_record(0), 2);
+  store.commit(small);
+  {  // fill the file system
+    std::ofstream filler(mount / "filler", std::ios::binary);
+    const std::string block(4096, 'x');
+    while (filler.write(block.data(), static_cast<std::streamsize>(block.size())) && filler.flush()) {
+    }
+  }
+  // The journal's reserve (256 KiB kept allocated past its end) still takes a small record; a record
+  // larger than the reserve cannot be appended.
+  TrialRecord big = finished(make_record(1), 30000);  // a ~0.6 MB journal entry
+  try {
+    store.commit(big);
+    ADD_FAILURE() << "a 0.6 MB record fit on a full disk";
+  } catch (const seqvi::store::SweepStoreWriteError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("journal '" + (dir / "journal").string() + "'"), std::string::npos) << what;
+    EXPECT_NE(what.find("out of space: the file system at " + mount.string() + " (tmpfs) has "), std::string::npos) << what;
+  }
+  // Nothing of the failed commit was kept; after space is freed the store goes on.
+  expect_same(make_record(1), store.trials()[1]);
+  fs::remove(mount / "filler");
+  store.commit(big);
+  expect_same(big, seqvi::store::read_sweep(dir).trials[1]);
+  expect_same(small, seqvi::store::read_sweep(dir).trials[0]);
 }
 
 }  // namespace

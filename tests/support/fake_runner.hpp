@@ -1,5 +1,6 @@
 // Test support: a TrialRunner that "trains" without a model. Deterministic in the trial's seed
-// (bound after epoch e = 3 + (seed mod 1000)/1000 + 1/e), reports every epoch, polls the stop flag
+// (bound after epoch e = 3 + (seed mod 1000)/1000 + 1/e; at the best epoch a validation KL of
+// kl(seed, e) and active_dims(seed) latent dims, carried by the result), reports every epoch, polls the stop flag
 // at `batches` boundaries per epoch, keeps a text checkpoint (written atomically after every epoch and
 // when interrupted) and continues from it. Per-trial behaviour: throw, diverge, or a hook after an
 // epoch. Thread-safe: one runner may serve several in-process workers.
@@ -43,6 +44,10 @@ class FakeRunner : public mpi::TrialRunner {
   static double bound(std::uint64_t seed, std::int64_t epoch) {
     return 3.0 + static_cast<double>(seed % 1000) / 1000.0 + 1.0 / static_cast<double>(epoch);
   }
+  static double kl(std::uint64_t seed, std::int64_t epoch) {
+    return 0.25 + static_cast<double>(seed % 7) / 8.0 + 1.0 / static_cast<double>(epoch + 1);
+  }
+  static std::int64_t active_dims(std::uint64_t seed) { return static_cast<std::int64_t>(seed % 5); }
 
   mpi::TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
                         mpi::TrialControl& control) override {
@@ -69,6 +74,10 @@ class FakeRunner : public mpi::TrialRunner {
           out.best_valid = curve[e];
           out.best_epoch = static_cast<std::int64_t>(e) + 1;
         }
+      if (out.best_epoch > 0) {
+        out.valid_kl = kl(trial.seed, out.best_epoch);
+        out.active_dims = active_dims(trial.seed);
+      }
       out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       return out;
     };

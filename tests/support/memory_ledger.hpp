@@ -16,19 +16,15 @@ namespace seqvi::test {
 
 class MemoryLedger : public mpi::SweepLedger {
  public:
-  MemoryLedger(std::vector<search::TrialRecord> trials, std::filesystem::path checkpoint_dir)
+  MemoryLedger(search::TrialTable trials, std::filesystem::path checkpoint_dir)
       : trials_(std::move(trials)), dir_(std::move(checkpoint_dir)) {}
 
-  const std::vector<search::TrialRecord>& trials() const override { return trials_; }
+  const search::TrialTable& trials() const override { return trials_; }
   void commit(std::span<const search::TrialRecord> changed) override {
     for (const search::TrialRecord& r : changed) {
-      bool found = false;
-      for (search::TrialRecord& t : trials_)
-        if (t.id() == r.id()) {
-          t = r;
-          found = true;
-        }
-      if (!found) throw std::invalid_argument("commit of unknown trial " + r.id());
+      const auto row = trials_.find(r.id());
+      if (!row) throw std::invalid_argument("commit of unknown trial " + r.id());
+      trials_.set(*row, r);
     }
     commits += 1;
     if (on_commit) on_commit(changed);
@@ -43,7 +39,7 @@ class MemoryLedger : public mpi::SweepLedger {
   std::function<void(std::span<const search::TrialRecord>)> on_commit;
 
  private:
-  std::vector<search::TrialRecord> trials_;
+  search::TrialTable trials_;
   std::filesystem::path dir_;
 };
 

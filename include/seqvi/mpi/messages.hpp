@@ -21,7 +21,7 @@
 namespace seqvi::mpi {
 
 /// Bumped when a message changes shape; ranks of one job run one binary, so a mismatch is a bug.
-inline constexpr std::uint16_t kProtocolVersion = 1;
+inline constexpr std::uint16_t kProtocolVersion = 2;  ///< 2: Result carries valid_kl, active_dims
 
 /// Run this trial (queued behind the worker's current one, if any).
 struct Assign {
@@ -64,7 +64,7 @@ struct Result {
   template <class Archive>
   void serialize(Archive& ar, std::uint32_t /*version*/) {
     ar(trial, outcome.state, outcome.epochs, outcome.best_valid, outcome.best_epoch, outcome.wall_s,
-       outcome.message, outcome.valid_curve);
+       outcome.message, outcome.valid_curve, outcome.valid_kl, outcome.active_dims);
   }
 };
 

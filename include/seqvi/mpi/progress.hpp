@@ -2,7 +2,7 @@
 #ifndef SEQVI_MPI_PROGRESS_HPP
 #define SEQVI_MPI_PROGRESS_HPP
 
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 
 #include <array>
 #include <cstdint>
@@ -12,13 +12,22 @@
 
 namespace seqvi::mpi {
 
+/// A dataset's best trial so far: its validation bound (nats/frame) and, at that epoch, its
+/// validation KL (nats/frame) and active latent dims (NaN / −1: unknown, or a model without latents).
+struct DatasetBest {
+  double bound = 0;
+  double kl = 0;
+  std::int64_t active_dims = -1;
+  std::string trial;  ///< its id
+};
+
 struct Progress {
   static constexpr std::size_t kStates = 7;  ///< TrialState has 7 values
   std::array<std::int64_t, kStates> by_state{};  ///< counts, indexed by TrialState
   std::int64_t total = 0;
   std::int64_t running = 0;   ///< = count(running)
   std::int64_t pending = 0;   ///< still to run: pending + interrupted
-  std::map<std::string, double> best_by_dataset;  ///< lowest best_valid (nats/frame) per dataset
+  std::map<std::string, DatasetBest> best_by_dataset;  ///< the trial of lowest best_valid per dataset (ties: first)
   double elapsed_s = 0;       ///< since this run of the sweep started
   double eta_s = 0;           ///< estimated seconds left; NaN while unknown (no finished trial yet)
   bool final = false;         ///< the last call of the run
@@ -28,8 +37,7 @@ struct Progress {
 
 /// Counts and bests of `trials`; ETA = (pending + running) · mean_trial_s / max(1, busy_workers),
 /// NaN if mean_trial_s is not positive. Best bounds count only finite ones.
-Progress summarize(const std::vector<search::TrialRecord>& trials, double elapsed_s, double mean_trial_s,
-                   int busy_workers);
+Progress summarize(const search::TrialTable& trials, double elapsed_s, double mean_trial_s, int busy_workers);
 
 }  // namespace seqvi::mpi
 

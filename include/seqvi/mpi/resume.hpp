@@ -9,7 +9,7 @@
 #ifndef SEQVI_MPI_RESUME_HPP
 #define SEQVI_MPI_RESUME_HPP
 
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -22,7 +22,7 @@ namespace seqvi::mpi {
 std::vector<std::size_t> recover_crashed(std::vector<search::TrialRecord>& trials, std::int64_t max_attempts);
 
 /// Indices of the trials a sweep still has to run (pending or interrupted), in sweep order.
-std::vector<std::size_t> runnable(const std::vector<search::TrialRecord>& trials);
+std::vector<std::size_t> runnable(const search::TrialTable& trials);
 
 }  // namespace seqvi::mpi
 

@@ -6,7 +6,7 @@
 #ifndef SEQVI_MPI_SWEEP_LEDGER_HPP
 #define SEQVI_MPI_SWEEP_LEDGER_HPP
 
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 #include "seqvi/store/sweep_store.hpp"
 
 #include <filesystem>
@@ -21,8 +21,8 @@ namespace seqvi::mpi {
 class SweepLedger {
  public:
   virtual ~SweepLedger() = default;
-  /// Every trial, in sweep order, as of the last commit.
-  virtual const std::vector<search::TrialRecord>& trials() const = 0;
+  /// Every trial, in sweep order, as of the last commit (held compactly: search/trial_table.hpp).
+  virtual const search::TrialTable& trials() const = 0;
   /// Replaces the records with the same ids; durable on return. One call per batch of changes.
   virtual void commit(std::span<const search::TrialRecord> changed) = 0;
   /// Folds the commits so far into a compact snapshot (SweepStore::snapshot).

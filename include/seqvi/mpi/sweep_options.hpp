@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace seqvi::mpi {
 
@@ -27,10 +28,15 @@ struct SweepOptions {
   /// This rank's stop request (SIGTERM/SIGINT/SIGUSR1/SIGUSR2 via job/stop_flag.hpp); tests inject
   /// one per simulated rank. Polled by the loops and, through TrialControl, at batch boundaries.
   std::function<bool()> stop_requested = [] { return job::stop_requested(); };
+  /// Called once (rank 0) when the sweep drains because the ledger cannot make a change durable
+  /// (store::SweepStoreWriteError: the journal cannot be appended to); `what` names the file and its
+  /// file system. The CLI says it and exits 75, as for a trial's checkpoint (docs/sweeps.md).
+  std::function<void(const std::string& what)> on_storage_error;
 };
 
-/// completed: every trial is final. drained: stopped by a signal (on any rank) after every running
-/// trial checkpointed and was recorded `interrupted`; rerun to resume (the CLI exits 75).
+/// completed: every trial is final. drained: stopped by a signal (on any rank), or because the
+/// sweep's own files cannot be written, after every running trial checkpointed and was recorded
+/// `interrupted` (where the journal still took it); rerun to resume (the CLI exits 75).
 enum class SweepEnd { completed, drained };
 
 const char* to_string(SweepEnd end);

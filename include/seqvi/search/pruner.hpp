@@ -27,7 +27,7 @@
 #define SEQVI_SEARCH_PRUNER_HPP
 
 #include "seqvi/search/sweep_config.hpp"
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 
 #include <cstdint>
 #include <map>
@@ -51,7 +51,7 @@ class Pruner {
                            double valid_bound) = 0;
   /// Forgets everything, then records every rung value of every record's valid_curve (group
   /// pruner_group(spec), trial id()). Decides nothing.
-  virtual void restore(const std::vector<TrialRecord>& records) = 0;
+  virtual void restore(const TrialTable& records) = 0;
 };
 
 /// Never stops a trial.
@@ -59,7 +59,7 @@ class NoPruner final : public Pruner {
  public:
   bool should_stop(const std::string& group, const std::string& trial, std::int64_t epoch,
                    double valid_bound) override;
-  void restore(const std::vector<TrialRecord>& records) override;
+  void restore(const TrialTable& records) override;
 };
 
 /// Asynchronous successive halving (see the file comment for the rule).
@@ -70,7 +70,7 @@ class AshaPruner final : public Pruner {
 
   bool should_stop(const std::string& group, const std::string& trial, std::int64_t epoch,
                    double valid_bound) override;
-  void restore(const std::vector<TrialRecord>& records) override;
+  void restore(const TrialTable& records) override;
 
   /// k if `epoch` is r·η^k, else −1.
   int rung_of(std::int64_t epoch) const;

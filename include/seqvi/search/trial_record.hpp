@@ -36,6 +36,12 @@ struct TrialRecord {
   double best_valid = std::numeric_limits<double>::infinity();  ///< best validation bound (nats/frame)
   std::int64_t best_epoch = 0;       ///< its epoch (1-based; 0 = none yet)
   std::vector<double> valid_curve;   ///< validation bound after each completed epoch
+  /// The validation KL (nats/frame) and the active latent dims (KL above 0.01 nats/frame,
+  /// train/active_dims.hpp) at best_epoch, as the trainer computed them. NaN / −1 = unknown: no
+  /// result yet for the current best epoch, a model without latents (rnn, fdrnn), or a sweep
+  /// written before the table held them (its checkpoints still do).
+  double valid_kl = std::numeric_limits<double>::quiet_NaN();
+  std::int64_t active_dims = -1;
   double wall_s = 0;                 ///< training wall time summed over attempts
   int rank = -1;                     ///< the worker rank that ran it last (−1: never ran)
   std::int64_t attempts = 0;         ///< times it was dispatched to a worker

@@ -12,7 +12,7 @@
 #ifndef SEQVI_STORE_SWEEP_STORE_HPP
 #define SEQVI_STORE_SWEEP_STORE_HPP
 
-#include "seqvi/search/trial_record.hpp"
+#include "seqvi/search/trial_table.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -30,6 +30,15 @@ namespace seqvi::store {
 class SweepStoreError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+/// commit() could not make the records durable: the journal cannot be appended to (out of space,
+/// EDQUOT, an I/O error), or the snapshot that replaces a broken journal cannot be written. Nothing
+/// of the failed commit was acknowledged; what() names the file and its file system. The sweep's
+/// own storage failing, not a bad record: the coordinator drains the sweep (docs/sweeps.md).
+class SweepStoreWriteError : public SweepStoreError {
+ public:
+  using SweepStoreError::SweepStoreError;
 };
 
 /// sweep.h5 fails its checksum (a flipped bit, a damaged block). header_intact(): its configuration,
@@ -55,9 +64,10 @@ class SweepStore {
  public:
   /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
   /// (normally all pending). @throws SweepStoreError (also when dir already holds sweep.h5)
-  /// (`trials` by value: pass it with std::move, a 10^6-trial table need not be held twice.)
+  /// (`trials` by value: pass it with std::move, a 10^6-trial table need not be held twice. A
+  /// std::vector of records converts.)
   static SweepStore create(const std::filesystem::path& dir, const std::string& config_text,
-                           std::vector<search::TrialRecord> trials);
+                           search::TrialTable trials);
   /// Opens an existing sweep for writing (resume): snapshot + journal replay. If another process
   /// holds the sweep's lock, waits for it as `wait` says (default: not at all).
   /// @throws SweepStoreError (no sweep there, unreadable, or the lock still held after the wait; the
@@ -70,8 +80,7 @@ class SweepStore {
   /// never had a journal entry folded in (journal_sequence 0: its table was `initial`), or the
   /// journal holds an entry for every trial. Keeps the damaged file as sweep.h5.damaged.
   /// @throws SweepStoreError saying why it cannot (header damaged, trials the journal lacks, …)
-  static SweepStore rebuild(const std::filesystem::path& dir, const std::vector<search::TrialRecord>& initial,
-                            const LockWait& wait = {});
+  static SweepStore rebuild(const std::filesystem::path& dir, search::TrialTable initial, const LockWait& wait = {});
 
   SweepStore(SweepStore&&) noexcept;
   SweepStore& operator=(SweepStore&&) noexcept;
@@ -79,15 +88,18 @@ class SweepStore {
 
   const std::filesystem::path& dir() const;
   const std::string& config_text() const;
-  /// Every trial, in the order given to create().
-  const std::vector<search::TrialRecord>& trials() const;
+  /// Every trial, in the order given to create(), held compactly (search/trial_table.hpp).
+  const search::TrialTable& trials() const;
   /// Index of the trial with id `id` in trials(). @throws SweepStoreError if unknown
   std::size_t index_of(const std::string& id) const;
 
   /// Replaces the records with the same ids and makes the change durable before returning.
+  /// @throws SweepStoreWriteError if it cannot be made durable (the table is then unchanged);
+  ///         SweepStoreError for an unknown id or a record that cannot be stored
   void commit(std::span<const search::TrialRecord> changed);
   void commit(const search::TrialRecord& changed) { commit(std::span(&changed, 1)); }
-  /// Rewrites sweep.h5 atomically with the current table and truncates the journal.
+  /// Rewrites sweep.h5 atomically with the current table and truncates the journal; does nothing
+  /// if nothing was committed since the last snapshot.
   void snapshot();
 
   /// <dir>/trials/<id>.h5
@@ -104,7 +116,7 @@ class SweepStore {
 struct SweepView {
   std::filesystem::path dir;
   std::string config_text;
-  std::vector<search::TrialRecord> trials;
+  search::TrialTable trials;
 };
 SweepView read_sweep(const std::filesystem::path& dir);
 /// Only the configuration text of the sweep in `dir` (sweep.h5's header, checked by its own digest:
