@@ -30,8 +30,9 @@ namespace seqvi::model::detail {
 template <class S>
 Run<S> mixture_q(S s2, S q0, const Run<S>& v) {
   Run<S> q = (s2 + v).sqrt().inverse();
-  for (Index i = 0; i < v.size(); ++i)
-    if (s2 + v[i] == s2) q[i] = q0;
+  S* qp = q.data();
+  const S* vp = v.data();
+  for (Index i = 0; i < v.size(); ++i) qp[i] = s2 + vp[i] == s2 ? q0 : qp[i];  // a blend
   return q;
 }
 
