@@ -5,8 +5,8 @@
 //
 // Output: one JSON line per model and posterior form (increments, marginal, markov; the model's
 // default prior) on stdout,
-//   {"model": …, "prior": …, "posterior": …, "frames_per_s": …, "gflops": …, "sgemm_gflops": …, "ms_per_step": …,
-//    "clock": "thread_cpu", "wall_ms_per_step": …, "wall_gflops": …, "wall_sgemm_gflops": …,
+//   {"model": …, "prior": …, "posterior": …, "frames_per_s": …, "gflops": …, "sgemm_gflops": …,
+//    "ms_per_step": …, "clock": "thread_cpu", "wall_ms_per_step": …, "wall_gflops": …, "wall_sgemm_gflops": …,
 //    "gemm_gflop_per_step": …, "useful_gflop_per_step": …, "frames_per_s_per_sgemm_gflops": …,
 //    "frames_per_s_per_sgemm_gflops_bound": …, "allocations_per_step": …}
 // then one line per transfer (tanh, sigmoid) with the CPU cost of its moments per element:
@@ -18,12 +18,13 @@
 // perform, see step_flops) / ms_per_step; sgemm_gflops the reference measured with the same clock;
 // frames_per_s = T·B / ms_per_step. frames_per_s_per_sgemm_gflops_bound = T·B / useful GFLOP is
 // what that ratio would be if the useful products ran at the SGEMM rate and nothing else took
-// time: no implementation of this FLOP count can exceed it. allocations_per_step counts heap allocations (malloc, calloc,
-// realloc calls) per timed step. Details (min / max, the FLOP split, Eigen's threads) go to stderr.
+// time: no implementation of this FLOP count can exceed it. allocations_per_step counts heap
+// allocations (malloc, calloc, realloc calls) per timed step. Details (min / max, the FLOP split, Eigen's threads) go to stderr.
 // Eigen runs on one thread: seqvi is not built with OpenMP (Eigen::nbThreads() is printed, and
 // setNbThreads(1) is called anyway), and no BLAS backend is used.
 //
-// Usage: seqvi_bench_model [--steps N] [--models vosp,vrae] [--posteriors increments,marginal,markov]
+// Usage: seqvi_bench_model [--steps N] [--models vosp,vrae]
+//                          [--posteriors increments,marginal,markov]
 //        seqvi_bench_model --check-allocations  (small shapes, every kind; exit 1 on any allocation
 //                                                 in a step after the first — registered as a test)
 #include "seqvi/model.hpp"
