@@ -3,11 +3,12 @@
 // frames, all frames valid, random binary x at ~5% density — against a single-core Eigen SGEMM of
 // the recurrent product's shape (32×400 · 400×400), measured in the same run.
 //
-// Output: one JSON line per model on stdout,
-//   {"model": …, "frames_per_s": …, "gflops": …, "sgemm_gflops": …, "ms_per_step": …,
-//    "clock": "thread_cpu", "wall_ms_per_step": …, "wall_gflops": …, "wall_sgemm_gflops": …,
+// Output: one JSON line per model and posterior form (increments, marginal, markov; the model's
+// default prior) on stdout,
+//   {"model": …, "prior": …, "posterior": …, "frames_per_s": …, "gflops": …, "sgemm_gflops": …,
+//    "ms_per_step": …, "clock": "thread_cpu", "wall_ms_per_step": …, "wall_gflops": …, "wall_sgemm_gflops": …,
 //    "gemm_gflop_per_step": …, "useful_gflop_per_step": …, "frames_per_s_per_sgemm_gflops": …,
-//    "allocations_per_step": …}
+//    "frames_per_s_per_sgemm_gflops_bound": …, "allocations_per_step": …}
 // then one line per transfer (tanh, sigmoid) with the CPU cost of its moments per element:
 //   {"kernel": "transfer_moments", "transfer": …, "forward_ns_per_element": …,
 //    "backward_ns_per_element": …, "values_ns_per_element": …, "check": …}
@@ -15,12 +16,15 @@
 // the wall clock also counts the time spent waiting for a core; its figures follow as wall_*).
 // gflops = GEMM FLOPs of one step (gemm_gflop_per_step, counted from the products the layers
 // perform, see step_flops) / ms_per_step; sgemm_gflops the reference measured with the same clock;
-// frames_per_s = T·B / ms_per_step. allocations_per_step counts heap allocations (malloc, calloc,
-// realloc calls) per timed step. Details (min / max, the FLOP split, Eigen's threads) go to stderr.
+// frames_per_s = T·B / ms_per_step. frames_per_s_per_sgemm_gflops_bound = T·B / useful GFLOP is
+// what that ratio would be if the useful products ran at the SGEMM rate and nothing else took
+// time: no implementation of this FLOP count can exceed it. allocations_per_step counts heap
+// allocations (malloc, calloc, realloc calls) per timed step. Details (min / max, the FLOP split, Eigen's threads) go to stderr.
 // Eigen runs on one thread: seqvi is not built with OpenMP (Eigen::nbThreads() is printed, and
 // setNbThreads(1) is called anyway), and no BLAS backend is used.
 //
 // Usage: seqvi_bench_model [--steps N] [--models vosp,vrae]
+//                          [--posteriors increments,marginal,markov]
 //        seqvi_bench_model --check-allocations  (small shapes, every kind; exit 1 on any allocation
 //                                                 in a step after the first — registered as a test)
 #include "seqvi/model.hpp"
@@ -112,38 +116,62 @@ struct Flops {
 // recognition RNN on data takes no input adjoint: its input keep rates' gradient comes from the
 // W_in gradient's products (fd_rnn_backward.cpp); until that change the two input-adjoint
 // products ran for it too (R·H·in·4 FLOPs per recognition RNN: 0.45 GFLOP at the benchmark's size).
-Flops fd_rnn(double R, double T, double B, double in, double H, bool input_adjoint) {
+//
+// Audited against the code (fd_rnn_backward.cpp, fd_dense.cpp, latent_heads.cpp) for this
+// configuration: every variance-path product feeds a needed gradient — the exact transfer
+// moments make each E[h] depend on Var[a], so Var's adjoint is nonzero even where only E[h] is
+// used (the recognition RNNs under the latent heads); the generating networks' inputs have fixed
+// keep rates 0.9, so the input variance adjoint feeds the mean adjoint (ṽ = d(1 − d)m²). The one
+// product part that is done but not needed: the W_rec gradients are (T·B)-deep, and the B rows
+// of the first frame are zero (h_0 = 0), 2·gemm(H, B, H) per FdRnn (`useful` leaves them out).
+struct Count {
+  Flops done, useful;
+  Count& operator+=(const Count& o) {
+    done += o.done;
+    useful += o.useful;
+    return *this;
+  }
+};
+
+Count fd_rnn(double R, double T, double B, double in, double H, bool input_adjoint) {
   Flops f;
   f.forward = 2 * gemm(R, in, H) + 2 * (T - 1) * gemm(B, H, H);
   f.backward = 2 * (T - 1) * gemm(B, H, H) + 2 * gemm(in, R, H) + 2 * gemm(H, R, H) +
                (input_adjoint ? 2 * gemm(R, H, in) : 0);
-  return f;
+  Flops u = f;
+  u.backward -= 2 * gemm(H, B, H);
+  return {f, u};
 }
 
 // FdDense (fd_affine) with a variance adjoint: forward = mean and variance products; backward =
 // the W gradient's and the input adjoint's mean and variance products.
-Flops fd_dense(double R, double in, double out) {
-  return {2 * gemm(R, in, out), 4 * gemm(R, in, out)};
+Count fd_dense(double R, double in, double out) {
+  const Flops f{2 * gemm(R, in, out), 4 * gemm(R, in, out)};
+  return {f, f};
 }
 
 // The softplus-mode latent heads (latent_heads.cpp): [μ | a_s] = E[h] [diag(d) W_μ | W_s] is one
-// R×in·in×2K product forward; backward the W gradient (in×R·R×2K) and the input adjoint.
-Flops latent_heads(double R, double in, double K) {
-  return {gemm(R, in, 2 * K), 2 * gemm(R, in, 2 * K)};
+// R×in·in×2K product forward (3K wide with the Markov posterior's coefficient head); backward the
+// W gradient (in×R·R×wide) and the input adjoint.
+Count latent_heads(double R, double in, double K, Posterior posterior) {
+  const double wide = (posterior == Posterior::markov ? 3 : 2) * K;
+  const Flops f{gemm(R, in, wide), 2 * gemm(R, in, wide)};
+  return {f, f};
 }
 
-Flops step_flops(ModelKind kind, double T, double B, double D, double H, double K) {
+Count step_flops(ModelKind kind, Posterior posterior, double T, double B, double D, double H,
+                 double K) {
   const double R = T * B;
-  Flops f;
+  Count f;
   if (kind == ModelKind::vosp) {
     f += fd_rnn(R, T, B, D, H, /*input_adjoint=*/false);  // on data: no input adjoint
-    f += latent_heads(R, H, K);
+    f += latent_heads(R, H, K, posterior);
     f += fd_dense(R, K + H, H);  // MLP hidden layer on [z | h_{t−1}]
     f += fd_dense(R, H, D);      // output layer
   } else {
     f += fd_rnn(R, T, B, D, H, false);  // recognition on data, forward direction
     f += fd_rnn(R, T, B, D, H, false);  // and reverse
-    f += latent_heads(R, 2 * H, K);
+    f += latent_heads(R, 2 * H, K, posterior);
     f += fd_rnn(R, T, B, K, H, true);  // generating bi-RNN on z (z's adjoint needed)
     f += fd_rnn(R, T, B, K, H, true);
     f += fd_dense(R, 2 * H, D);
@@ -280,81 +308,89 @@ void transfer_cost(Transfer f) {
   std::cout << j.dump() << std::endl;
 }
 
-int run_benchmark(int steps, const std::vector<ModelKind>& kinds) {
+int run_benchmark(int steps, const std::vector<ModelKind>& kinds,
+                  const std::vector<Posterior>& posteriors) {
   const Index T = 100, B = 32, D = 88, H = 400, K = 64;
   Sgemm reference;
   std::cerr << "eigen threads: " << Eigen::nbThreads()
             << ", SIMD: " << Eigen::SimdInstructionSetsInUse() << "\n";
-  for (ModelKind kind : kinds) {
-    ModelConfig config;
-    config.kind = kind;
-    config.inputs = D;
-    config.hidden = H;
-    config.latent = K;
-    auto model = make_model<float>(config);
-    const ParamSet<float> params = make_params(*model, 1);
-    ParamSet<float> grad = params.zeros_like();
-    const Problem p = make_problem(T, B, D, K, {}, 2);
-    const BatchView<float> batch{p.x, p.mask, T, B};
-    auto step = [&] {
-      grad.set_zero();
-      return model->forward_backward(params, batch, p.eps, &grad, 1.0f / float(T * B));
-    };
-    step();
-    step();  // warm-up: workspaces sized and touched, caches warm
-    std::vector<double> cpu_ms, wall_ms, sgemm_cpu, sgemm_wall;
-    cpu_ms.reserve(static_cast<std::size_t>(steps));  // no allocation inside the counted region
-    wall_ms.reserve(static_cast<std::size_t>(steps));
-    long allocations = 0;
-    BoundTerms terms;
-    for (int i = 0; i < steps; ++i) {
-      g_allocations = 0;
-      g_counting = true;
-      const double c0 = thread_seconds();
-      const auto w0 = Clock::now();
-      terms = step();
-      wall_ms.push_back(1e3 * seconds_since(w0));
-      cpu_ms.push_back(1e3 * (thread_seconds() - c0));
-      g_counting = false;
-      allocations += g_allocations.load();
-      const Rate r = reference.sample();
-      sgemm_cpu.push_back(r.cpu);
-      sgemm_wall.push_back(r.wall);
+  for (ModelKind kind : kinds)
+    for (Posterior posterior : posteriors) {
+      ModelConfig config;
+      config.kind = kind;
+      config.inputs = D;
+      config.hidden = H;
+      config.latent = K;
+      config.latent_spec.posterior = posterior;
+      auto model = make_model<float>(config);
+      const ParamSet<float> params = make_params(*model, 1);
+      ParamSet<float> grad = params.zeros_like();
+      const Problem p = make_problem(T, B, D, model->noise_dim(), {}, 2);
+      const BatchView<float> batch{p.x, p.mask, T, B};
+      auto step = [&] {
+        grad.set_zero();
+        return model->forward_backward(params, batch, p.eps, &grad, 1.0f / float(T * B));
+      };
+      step();
+      step();  // warm-up: workspaces sized and touched, caches warm
+      std::vector<double> cpu_ms, wall_ms, sgemm_cpu, sgemm_wall;
+      cpu_ms.reserve(static_cast<std::size_t>(steps));  // no allocation inside the counted region
+      wall_ms.reserve(static_cast<std::size_t>(steps));
+      long allocations = 0;
+      BoundTerms terms;
+      for (int i = 0; i < steps; ++i) {
+        g_allocations = 0;
+        g_counting = true;
+        const double c0 = thread_seconds();
+        const auto w0 = Clock::now();
+        terms = step();
+        wall_ms.push_back(1e3 * seconds_since(w0));
+        cpu_ms.push_back(1e3 * (thread_seconds() - c0));
+        g_counting = false;
+        allocations += g_allocations.load();
+        const Rate r = reference.sample();
+        sgemm_cpu.push_back(r.cpu);
+        sgemm_wall.push_back(r.wall);
+      }
+      const Rate sgemm{median(sgemm_cpu), median(sgemm_wall)};
+      const Count count =
+          step_flops(kind, posterior, double(T), double(B), double(D), double(H), double(K));
+      const Flops f = count.done;
+      const double flops = f.forward + f.backward;
+      const double useful = count.useful.forward + count.useful.backward;
+      const double cpu = median(cpu_ms), wall = median(wall_ms);
+      nlohmann::ordered_json j;
+      j["model"] = std::string(to_string(kind));
+      j["prior"] = std::string(to_string(config.latent_spec.prior));
+      j["posterior"] = std::string(to_string(posterior));
+      j["frames_per_s"] = double(T * B) / (cpu / 1e3);
+      j["gflops"] = flops / (cpu / 1e3) / 1e9;
+      j["sgemm_gflops"] = sgemm.cpu;
+      j["ms_per_step"] = cpu;
+      j["clock"] = "thread_cpu";
+      j["wall_ms_per_step"] = wall;
+      j["wall_gflops"] = flops / (wall / 1e3) / 1e9;
+      j["wall_sgemm_gflops"] = sgemm.wall;
+      j["gemm_gflop_per_step"] = flops / 1e9;
+      // The products a step must do (those whose results reach the bound or a gradient; see Count).
+      j["useful_gflop_per_step"] = useful / 1e9;
+      j["frames_per_s_per_sgemm_gflops"] = double(T * B) / (cpu / 1e3) / sgemm.cpu;
+      j["frames_per_s_per_sgemm_gflops_bound"] = double(T * B) / (useful / 1e9);
+      j["allocations_per_step"] = double(allocations) / steps;
+      std::cout << j.dump() << std::endl;
+      std::cerr << to_string(kind) << ", " << to_string(posterior) << ": " << steps << " steps; CPU ms min "
+                << *std::min_element(cpu_ms.begin(), cpu_ms.end()) << " median " << cpu << " max "
+                << *std::max_element(cpu_ms.begin(), cpu_ms.end()) << "; wall ms min "
+                << *std::min_element(wall_ms.begin(), wall_ms.end()) << " median " << wall << " max "
+                << *std::max_element(wall_ms.begin(), wall_ms.end()) << "; sgemm GFLOP/s median "
+                << sgemm.cpu << " (CPU; min " << *std::min_element(sgemm_cpu.begin(), sgemm_cpu.end())
+                << ", max " << *std::max_element(sgemm_cpu.begin(), sgemm_cpu.end()) << "), "
+                << sgemm.wall << " (wall); GEMM GFLOP per step " << flops / 1e9 << " (forward "
+                << f.forward / 1e9 << ", backward " << f.backward / 1e9 << "); gflops/sgemm "
+                << flops / (cpu / 1e3) / 1e9 / sgemm.cpu << " (CPU), "
+                << flops / (wall / 1e3) / 1e9 / sgemm.wall << " (wall); bound "
+                << terms.negative_bound() / double(terms.frames) << " nats/frame\n";
     }
-    const Rate sgemm{median(sgemm_cpu), median(sgemm_wall)};
-    const Flops f = step_flops(kind, double(T), double(B), double(D), double(H), double(K));
-    const double flops = f.forward + f.backward;
-    const double cpu = median(cpu_ms), wall = median(wall_ms);
-    nlohmann::ordered_json j;
-    j["model"] = std::string(to_string(kind));
-    j["frames_per_s"] = double(T * B) / (cpu / 1e3);
-    j["gflops"] = flops / (cpu / 1e3) / 1e9;
-    j["sgemm_gflops"] = sgemm.cpu;
-    j["ms_per_step"] = cpu;
-    j["clock"] = "thread_cpu";
-    j["wall_ms_per_step"] = wall;
-    j["wall_gflops"] = flops / (wall / 1e3) / 1e9;
-    j["wall_sgemm_gflops"] = sgemm.wall;
-    j["gemm_gflop_per_step"] = flops / 1e9;
-    // The products a step must do (those whose results reach the bound or a gradient): since
-    // the recognition RNNs' input adjoints went, every counted product is one of them.
-    j["useful_gflop_per_step"] = flops / 1e9;
-    j["frames_per_s_per_sgemm_gflops"] = double(T * B) / (cpu / 1e3) / sgemm.cpu;
-    j["allocations_per_step"] = double(allocations) / steps;
-    std::cout << j.dump() << std::endl;
-    std::cerr << to_string(kind) << ": " << steps << " steps; CPU ms min "
-              << *std::min_element(cpu_ms.begin(), cpu_ms.end()) << " median " << cpu << " max "
-              << *std::max_element(cpu_ms.begin(), cpu_ms.end()) << "; wall ms min "
-              << *std::min_element(wall_ms.begin(), wall_ms.end()) << " median " << wall << " max "
-              << *std::max_element(wall_ms.begin(), wall_ms.end()) << "; sgemm GFLOP/s median "
-              << sgemm.cpu << " (CPU; min " << *std::min_element(sgemm_cpu.begin(), sgemm_cpu.end())
-              << ", max " << *std::max_element(sgemm_cpu.begin(), sgemm_cpu.end()) << "), "
-              << sgemm.wall << " (wall); GEMM GFLOP per step " << flops / 1e9 << " (forward "
-              << f.forward / 1e9 << ", backward " << f.backward / 1e9 << "); gflops/sgemm "
-              << flops / (cpu / 1e3) / 1e9 / sgemm.cpu << " (CPU), "
-              << flops / (wall / 1e3) / 1e9 / sgemm.wall << " (wall); bound "
-              << terms.negative_bound() / double(terms.frames) << " nats/frame\n";
-  }
   return 0;
 }
 
@@ -427,26 +463,33 @@ int main(int argc, char** argv) {
   Eigen::setNbThreads(1);
   int steps = 9;
   std::vector<ModelKind> kinds = {ModelKind::vosp, ModelKind::vrae};
+  std::vector<Posterior> posteriors = {Posterior::increments, Posterior::marginal,
+                                       Posterior::markov};
+  auto split = [](const std::string& list, auto parse) {
+    std::vector<decltype(parse(std::string()))> out;
+    for (std::size_t at = 0; at <= list.size();) {
+      const std::size_t end = std::min(list.find(',', at), list.size());
+      out.push_back(parse(list.substr(at, end - at)));
+      at = end + 1;
+    }
+    return out;
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--check-allocations") return check_allocations();
     if (arg == "--steps" && i + 1 < argc) {
       steps = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--models" && i + 1 < argc) {
-      kinds.clear();
-      std::string list = argv[++i];
-      for (std::size_t at = 0; at <= list.size();) {
-        const std::size_t end = std::min(list.find(',', at), list.size());
-        kinds.push_back(parse_model_kind(list.substr(at, end - at)));
-        at = end + 1;
-      }
+      kinds = split(argv[++i], [](const std::string& x) { return parse_model_kind(x); });
+    } else if (arg == "--posteriors" && i + 1 < argc) {
+      posteriors = split(argv[++i], [](const std::string& x) { return parse_posterior(x); });
     } else {
-      std::cerr
-          << "usage: seqvi_bench_model [--steps N] [--models vosp,vrae] | --check-allocations\n";
+      std::cerr << "usage: seqvi_bench_model [--steps N] [--models vosp,vrae] "
+                   "[--posteriors increments,marginal,markov] | --check-allocations\n";
       return 2;
     }
   }
-  const int rc = run_benchmark(steps, kinds);
+  const int rc = run_benchmark(steps, kinds, posteriors);
   for (Transfer f : {Transfer::tanh, Transfer::sigmoid}) transfer_cost(f);
   return rc;
 }

@@ -24,6 +24,18 @@
 
 namespace seqvi::model::detail {
 
+/// q = (s² + v)^{−½}, and q⁰ itself where s² + v rounds to s² (v = 0): the vectorised double
+/// path was measured to leave Var ≈ 1e−19 instead of 0 at v = 0 without this (a loop, since
+/// Eigen 3.4's select() is not vectorised).
+template <class S>
+Run<S> mixture_q(S s2, S q0, const Run<S>& v) {
+  Run<S> q = (s2 + v).sqrt().inverse();
+  S* qp = q.data();
+  const S* vp = v.data();
+  for (Index i = 0; i < v.size(); ++i) qp[i] = s2 + vp[i] == s2 ? q0 : qp[i];  // a blend
+  return q;
+}
+
 /// δ and ε (above) at (m, v), elementwise over a run.
 template <class S>
 void mixture_deltas(const Run<S>& m, const Run<S>& v, Run<S>& delta, Run<S>& eps) {
@@ -34,7 +46,7 @@ void mixture_deltas(const Run<S>& m, const Run<S>& v, Run<S>& delta, Run<S>& eps
   for (int k = 0; k < kMixtureTerms; ++k) {
     const S s2 = S(kMixtureScale[k] * kMixtureScale[k]);
     const S q0 = S(1) / std::sqrt(s2);
-    const Run<S> q = (s2 + v).sqrt().inverse();
+    const Run<S> q = mixture_q(s2, q0, v);
     const Run<S> u = m * q;
     const Run<S> u0 = m * q0;
     // Φ(a) − Φ(b) = (erf(a/√2) − erf(b/√2))/2
@@ -68,14 +80,19 @@ void mixture_partials(const Run<S>& m, const Run<S>& v, Run<S>& delta, Run<S>& e
     const S q0 = S(1) / std::sqrt(s2);
     const S w = S(kMixtureWeight[k]);
     const S w_pdf = S(kMixtureWeight[k] * std::numbers::inv_sqrtpi / std::numbers::sqrt2);
-    const Run<S> q = (s2 + v).sqrt().inverse();
+    const Run<S> q = mixture_q(s2, q0, v);
     const Run<S> u = m * q;
     const Run<S> u0 = m * q0;
-    const Run<S> pq = w_pdf * (S(-0.5) * u.square()).exp() * q;       // w φ(u) q
-    const Run<S> pq0 = w_pdf * (S(-0.5) * u0.square()).exp() * q0;    // w φ(u⁰) q⁰
+    const Run<S> p = (S(-0.5) * u.square()).exp();
+    const Run<S> p0 = (S(-0.5) * u0.square()).exp();
+    const Run<S> pq = w_pdf * p * q;     // w φ(u) q
+    const Run<S> pq0 = w_pdf * p0 * q0;  // w φ(u⁰) q⁰
     delta += S(0.5) * w * ((inv_sqrt2 * u).erf() - (inv_sqrt2 * u0).erf());
-    eps += pq - pq0;
-    delta_m += pq - pq0;
+    // ε as in mixture_deltas, exactly 0 at v = 0 (pq − pq0 need not be: Eigen may fold the
+    // scalars of pq0 in another order), so that the reverse pass sees the forward's clamp.
+    const Run<S> de = w_pdf * ((p - p0) * q + p0 * (q - q0));
+    eps += de;
+    delta_m += de;
     delta_v += S(-0.5) * pq * u * q;
     eps_m -= pq * u * q - pq0 * u0 * q0;
     eps_v += S(0.5) * pq * (u.square() - S(1)) * q.square();

@@ -2,7 +2,7 @@
 #include "seqvi/model/fd_moments.hpp"
 
 #include "fd_elementwise.hpp"
-#include "fd_logistic_mixture.hpp"
+#include "fd_logistic_moments.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -34,37 +34,15 @@ Transfer parse_transfer(std::string_view name) {
 namespace detail {
 namespace {
 
-// Sigmoid and tanh moments from the mixture ĝ ≈ σ (fd_logistic_mixture.hpp): with s = σ(μ) and δ, ε
-// at (μ, v),  E = s + δ,  Var = E(1 − E) − (σ'(μ) + ε) = δ(1 − 2s − δ) − ε  (as σ' = s(1 − s)),
-// written so that nothing of size 1 cancels. σ(z) is 1/(1 + e) or e/(1 + e), e = e^{−|z|}, by the
-// sign of z (never overflows). Var is clamped at 0 (≤ 0 → +0; NaN stays NaN).
+// Sigmoid and tanh moments: one kernel, fd_logistic_moments.hpp.
 template <class S>
 void sigmoid_run(const S* mu, const S* v, S* mean, S* var, Index n) {
-  const Run<S> m = ConstRunMap<S>(mu, n);
-  const Run<S> vv = ConstRunMap<S>(v, n);
-  Run<S> delta, eps;
-  mixture_deltas<S>(m, vv, delta, eps);
-  const Run<S> e = (-m.abs()).exp();
-  const Run<S> p = (S(1) + e).inverse();
-  const Run<S> s = (m >= S(0)).select(p, e * p);
-  const Run<S> raw = delta * (S(1) - S(2) * s - delta) - eps;
-  RunMap<S>(mean, n) = s + delta;
-  RunMap<S>(var, n) = (raw <= S(0)).select(S(0), raw);
+  logistic_moments_run<S, false>(mu, v, mean, var, n);
 }
 
-// tanh(x) = 2σ(2x) − 1: the sigmoid's moments at (2μ, 4v), with 2s − 1 = tanh(μ) = T:
-// E = T + 2δ,  Var = 4(δ(1 − 2s − δ) − ε) = −4(δ(T + δ) + ε),  δ, ε at (2μ, 4v).
 template <class S>
 void tanh_run(const S* mu, const S* v, S* mean, S* var, Index n) {
-  const ConstRunMap<S> m(mu, n);
-  const Run<S> m2 = S(2) * m;
-  const Run<S> v4 = S(4) * ConstRunMap<S>(v, n);
-  Run<S> delta, eps;
-  mixture_deltas<S>(m2, v4, delta, eps);
-  const Run<S> t = m.tanh();
-  const Run<S> raw = S(-4) * (delta * (t + delta) + eps);
-  RunMap<S>(mean, n) = t + S(2) * delta;
-  RunMap<S>(var, n) = (raw <= S(0)).select(S(0), raw);
+  logistic_moments_run<S, true>(mu, v, mean, var, n);
 }
 
 template <class S>

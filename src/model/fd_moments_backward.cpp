@@ -3,7 +3,7 @@
 #include "seqvi/model/fd_moments.hpp"
 
 #include "fd_elementwise.hpp"
-#include "fd_logistic_mixture.hpp"
+#include "fd_logistic_moments.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -14,57 +14,17 @@ namespace seqvi::model {
 namespace detail {
 namespace {
 
-// Partials of the sigmoid moments (fd_moments.cpp): with σ' = σ'(μ) and the mixture's δ, ε,
-// ∂E/∂μ = σ' + ∂δ/∂μ, ∂E/∂v = ∂δ/∂v,
-// ∂Var/∂μ = ∂δ/∂μ·(1 − 2s − 2δ) − 2δσ' − ∂ε/∂μ,  ∂Var/∂v = ∂δ/∂v·(1 − 2s − 2δ) − ∂ε/∂v;
-// the variance's are zero where it is clamped (Var < 0 before the clamp; at v = 0, where Var is
-// exactly 0, they are the limits v → 0⁺).
+// Partials of the sigmoid and tanh moments: one kernel, fd_logistic_moments.hpp.
 template <class S>
 void sigmoid_backward_run(const S* mu, const S* v, const S* g_mean, const S* g_var, S* mu_adj,
                           S* v_adj, Index n) {
-  const Run<S> m = ConstRunMap<S>(mu, n);
-  const Run<S> vv = ConstRunMap<S>(v, n);
-  const ConstRunMap<S> ge(g_mean, n);
-  const ConstRunMap<S> gv(g_var, n);
-  Run<S> delta, eps, delta_m, delta_v, eps_m, eps_v;
-  mixture_partials<S>(m, vv, delta, eps, delta_m, delta_v, eps_m, eps_v);
-  const Run<S> e = (-m.abs()).exp();
-  const Run<S> p = (S(1) + e).inverse();
-  const Run<S> s = (m >= S(0)).select(p, e * p);
-  const Run<S> d = e * p.square();  // σ'(μ) = σ(μ)σ(−μ)
-  const Run<S> c = S(1) - S(2) * s - delta;
-  const Run<S> raw = delta * c - eps;
-  const Run<S> c2 = c - delta;
-  const Run<S> dv_dmu = delta_m * c2 - S(2) * delta * d - eps_m;
-  const Run<S> dv_dv = delta_v * c2 - eps_v;
-  RunMap<S>(mu_adj, n) += ge * (d + delta_m) + (raw < S(0)).select(S(0), gv * dv_dmu);
-  RunMap<S>(v_adj, n) += ge * delta_v + (raw < S(0)).select(S(0), gv * dv_dv);
+  logistic_moments_backward_run<S, false>(mu, v, g_mean, g_var, mu_adj, v_adj, n);
 }
 
-// The sigmoid's at (2μ, 4v) by the chain rule; with T = tanh(μ), T' = 1 − T² = 4σ'(2μ) (without
-// cancellation) and the mixture's partials taken at (2μ, 4v):
-// ∂E/∂μ = T' + 4∂δ, ∂E/∂v = 8∂δ/∂v,
-// ∂Var/∂μ = −4(2∂δ·(T + 2δ) + δT' + 2∂ε),  ∂Var/∂v = −16(∂δ/∂v·(T + 2δ) + ∂ε/∂v)
-// (∂ = ∂/∂μ of the mixture at its first argument).
 template <class S>
 void tanh_backward_run(const S* mu, const S* v, const S* g_mean, const S* g_var, S* mu_adj,
                        S* v_adj, Index n) {
-  const ConstRunMap<S> m(mu, n);
-  const ConstRunMap<S> ge(g_mean, n);
-  const ConstRunMap<S> gv(g_var, n);
-  const Run<S> m2 = S(2) * m;
-  const Run<S> v4 = S(4) * ConstRunMap<S>(v, n);
-  Run<S> delta, eps, delta_m, delta_v, eps_m, eps_v;
-  mixture_partials<S>(m2, v4, delta, eps, delta_m, delta_v, eps_m, eps_v);
-  const Run<S> t = m.tanh();
-  const Run<S> e = (S(-2) * m.abs()).exp();
-  const Run<S> dt = S(4) * e * (S(1) + e).inverse().square();  // 1 − tanh²(μ) = 4σ'(2μ)
-  const Run<S> raw = S(-4) * (delta * (t + delta) + eps);
-  const Run<S> c2 = t + S(2) * delta;
-  const Run<S> dv_dmu = S(-4) * (S(2) * delta_m * c2 + delta * dt + S(2) * eps_m);
-  const Run<S> dv_dv = S(-16) * (delta_v * c2 + eps_v);
-  RunMap<S>(mu_adj, n) += ge * (dt + S(4) * delta_m) + (raw < S(0)).select(S(0), gv * dv_dmu);
-  RunMap<S>(v_adj, n) += S(8) * ge * delta_v + (raw < S(0)).select(S(0), gv * dv_dv);
+  logistic_moments_backward_run<S, true>(mu, v, g_mean, g_var, mu_adj, v_adj, n);
 }
 
 // ∂E/∂μ, ∂E/∂v, ∂Var/∂μ, ∂Var/∂v of the rectifier at one element (fd_moments.hpp).

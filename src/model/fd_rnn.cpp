@@ -7,6 +7,7 @@
 namespace seqvi::model {
 
 using detail::gemm_add;
+using detail::gemm_add_packed;
 using detail::Op;
 
 std::string_view to_string(Direction direction) {
@@ -105,6 +106,12 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
     h.var.resize(rows, n_h);
   }
 
+  // The recurrent products' right-hand sides, packed once for all frames.
+  if (frames > 1 || initial != nullptr) {
+    cache.w_rec_packed.pack(Op::none, w_rec, batch);
+    if (!det) cache.w_rec_sq_packed.pack(Op::none, cache.w_rec_sq, batch);
+  }
+
   const bool forward_in_time = spec_.direction == Direction::forward;
   for (Index k = 0; k < frames; ++k) {
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
@@ -123,10 +130,10 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
         detail::fd_scale_inputs<S>(prev.mean.middleRows(p, batch), prev.var.middleRows(p, batch),
                                    cache.keep_rec, nullptr, hs_mean,
                                    cache.hs_var.middleRows(r, batch));
-        gemm_add<S>(Op::none, cache.hs_var.middleRows(r, batch), Op::none, cache.w_rec_sq, S(1),
-                    cache.a_var.middleRows(r, batch), cache.gemm);
+        gemm_add_packed<S>(cache.hs_var.middleRows(r, batch), cache.w_rec_sq_packed, S(1),
+                           cache.a_var.middleRows(r, batch), cache.gemm);
       }
-      gemm_add<S>(Op::none, hs_mean, Op::none, w_rec, S(1), a_mean, cache.gemm);
+      gemm_add_packed<S>(hs_mean, cache.w_rec_packed, S(1), a_mean, cache.gemm);
     }
     if (det)
       transfer_values<S>(spec_.transfer, a_mean, h.mean.middleRows(r, batch));

@@ -26,6 +26,7 @@
 namespace seqvi::model {
 
 using detail::gemm_add;
+using detail::gemm_add_packed;
 using detail::Op;
 
 template <class S>
@@ -80,6 +81,12 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
     keep_rec_sum = &cache.keep_rec_sum;
   }
 
+  // The carries' right-hand sides W_recᵀ and (W_rec∘W_rec)ᵀ, packed once for all frames.
+  if (frames > 1) {
+    cache.w_rec_t_packed.pack(Op::transpose, w_rec, batch);
+    if (!det) cache.w_rec_sq_t_packed.pack(Op::transpose, cache.w_rec_sq, batch);
+  }
+
   const bool forward_in_time = spec_.direction == Direction::forward;
   for (Index k = frames; k-- > 0;) {
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
@@ -110,16 +117,16 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
     if (k == 0) break;  // the first frame read h = 0: nothing to carry further
     if (det) {
       cache.carry_mean.setZero();
-      gemm_add<S>(Op::none, cache.a_adj_mean.middleRows(r, batch), Op::transpose, w_rec, S(1),
-                  cache.carry_mean, cache.gemm);
+      gemm_add_packed<S>(cache.a_adj_mean.middleRows(r, batch), cache.w_rec_t_packed, S(1),
+                         cache.carry_mean, cache.gemm);
       continue;
     }
     cache.hs_adj_mean.setZero();
-    gemm_add<S>(Op::none, cache.a_adj_mean.middleRows(r, batch), Op::transpose, w_rec, S(1),
-                cache.hs_adj_mean, cache.gemm);
+    gemm_add_packed<S>(cache.a_adj_mean.middleRows(r, batch), cache.w_rec_t_packed, S(1),
+                       cache.hs_adj_mean, cache.gemm);
     cache.hs_adj_var.setZero();
-    gemm_add<S>(Op::none, cache.a_adj_var.middleRows(r, batch), Op::transpose, cache.w_rec_sq, S(1),
-                cache.hs_adj_var, cache.gemm);
+    gemm_add_packed<S>(cache.a_adj_var.middleRows(r, batch), cache.w_rec_sq_t_packed, S(1),
+                       cache.hs_adj_var, cache.gemm);
     cache.carry_mean.setZero();
     cache.carry_var.setZero();
     detail::fd_scale_inputs_backward<S>(

@@ -256,6 +256,66 @@ TEST(ModelFdMoments, FloatSigmoidAndTanhMomentsMatchDouble) {
   }
 }
 
+// The float reverse pass (its own fused kernel, fd_logistic_moments.hpp) against the double one,
+// relative to the size of each partial's scale, over the whole range including v = 0.
+TEST(ModelFdMoments, FloatSigmoidAndTanhBackwardMatchesDouble) {
+  const MatD mu = random_mat(16, 40, 9, 6.0);
+  MatD v = random_var(16, 40, 10, 0.0, 12.0);
+  v.row(0).setZero();
+  const MatD ge = random_mat(16, 40, 11), gv = random_mat(16, 40, 12);
+  for (Transfer f : {Transfer::sigmoid, Transfer::tanh}) {
+    MatD mu_adj = MatD::Zero(16, 40), v_adj = MatD::Zero(16, 40);
+    transfer_moments_backward<double>(f, mu, v, ge, gv, mu_adj, v_adj);
+    Mat<float> mu_adj_f = Mat<float>::Ones(16, 40), v_adj_f = Mat<float>::Ones(16, 40);
+    transfer_moments_backward<float>(f, mu.cast<float>(), v.cast<float>(), ge.cast<float>(),
+                                     gv.cast<float>(), mu_adj_f, v_adj_f);
+    // A whole row at v = 0 (vectorised, unlike the 1×1 checks above): Var is exactly 0.
+    Mat<float> mean(16, 40), var(16, 40);
+    transfer_moments<float>(f, mu.cast<float>(), v.cast<float>(), mean, var);
+    EXPECT_EQ(var.row(0).cwiseAbs().maxCoeff(), 0.0f) << to_string(f);
+    const Moments<double> y = moments(f, mu, v);
+    EXPECT_EQ(y.var.row(0).cwiseAbs().maxCoeff(), 0.0) << to_string(f);
+    const double scale = f == Transfer::sigmoid ? 1 : 16;  // the tanh's partials are up to c⁴ = 16×
+    EXPECT_LT((mu_adj_f.cast<double>().array() - 1 - mu_adj.array()).abs().maxCoeff(),
+              2e-5 * scale)
+        << to_string(f);
+    EXPECT_LT((v_adj_f.cast<double>().array() - 1 - v_adj.array()).abs().maxCoeff(), 2e-5 * scale)
+        << to_string(f);
+  }
+}
+
+TEST(ModelFdMoments, FloatSigmoidAndTanhKeepNanAndSaturate) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (Transfer f : {Transfer::sigmoid, Transfer::tanh}) {
+    for (auto [mu, v] : {std::pair{nan, 1.0f}, std::pair{1.0f, nan}, std::pair{nan, 0.0f}}) {
+      Mat<float> mean(1, 1), var(1, 1), mu_adj = Mat<float>::Zero(1, 1),
+                                        v_adj = Mat<float>::Zero(1, 1);
+      const Mat<float> m = Mat<float>::Constant(1, 1, mu), vv = Mat<float>::Constant(1, 1, v);
+      transfer_moments<float>(f, m, vv, mean, var);
+      EXPECT_TRUE(std::isnan(mean(0, 0)) && std::isnan(var(0, 0))) << to_string(f) << " " << mu;
+      transfer_moments_backward<float>(f, m, vv, Mat<float>::Ones(1, 1), Mat<float>::Ones(1, 1),
+                                       mu_adj, v_adj);
+      EXPECT_TRUE(std::isnan(mu_adj(0, 0))) << to_string(f) << " " << mu << " " << v;
+    }
+    const float lo = f == Transfer::sigmoid ? 0.0f : -1.0f;
+    for (float mu : {-80.0f, 80.0f})
+      for (float v : {0.0f, 1e-12f, 1e4f}) {
+        Mat<float> mean(1, 1), var(1, 1), mu_adj = Mat<float>::Zero(1, 1),
+                                          v_adj = Mat<float>::Zero(1, 1);
+        const Mat<float> m = Mat<float>::Constant(1, 1, mu), vv = Mat<float>::Constant(1, 1, v);
+        transfer_moments<float>(f, m, vv, mean, var);
+        const Moments<double> y = moments(f, mu, v);
+        EXPECT_NEAR(mean(0, 0), y.mean(0, 0), 2e-6) << to_string(f) << " " << mu << " " << v;
+        EXPECT_NEAR(var(0, 0), y.var(0, 0), 2e-6) << to_string(f) << " " << mu << " " << v;
+        EXPECT_GE(mean(0, 0), lo);
+        transfer_moments_backward<float>(f, m, vv, Mat<float>::Ones(1, 1),
+                                         Mat<float>::Ones(1, 1), mu_adj, v_adj);
+        EXPECT_TRUE(std::isfinite(mu_adj(0, 0)) && std::isfinite(v_adj(0, 0)))
+            << to_string(f) << " " << mu << " " << v;
+      }
+  }
+}
+
 TEST(ModelFdMoments, SigmoidAndTanhMeansAreExactAtZeroVariance) {
   for (double mu : {-30.0, -2.0, 0.0, 0.7, 30.0}) {
     EXPECT_NEAR(moments(Transfer::sigmoid, mu, 0.0).mean(0, 0), sigmoid(mu), 1e-16);

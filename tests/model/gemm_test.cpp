@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <stdexcept>
 
 namespace seqvi::model::detail {
@@ -59,6 +60,51 @@ TEST(ModelGemm, RejectsNonConformingShapes) {
   EXPECT_THROW(gemm_add<double>(Op::none, MatD(3, 4), Op::none, MatD(5, 2), 1.0, c, ws),
                std::invalid_argument);
   EXPECT_THROW(gemm_add<double>(Op::none, MatD(3, 4), Op::none, MatD(4, 3), 1.0, c, ws),
+               std::invalid_argument);
+}
+
+
+// The packed path runs the same kernel with the same blocking: bit-identical to gemm_add, for
+// both storage orders of B, shapes that split into several blocks, and repeated use of one pack.
+template <class S>
+void expect_packed_equals_gemm_add(Index m, Index k, Index n, Op op_b, std::uint64_t seed) {
+  const Mat<S> a = random_mat(m, k, seed).cast<S>();
+  const Mat<S> b = (op_b == Op::none ? random_mat(k, n, seed + 1) : random_mat(n, k, seed + 1))
+                       .cast<S>();
+  const Mat<S> c0 = random_mat(m, n, seed + 2).cast<S>();
+  GemmWorkspace<S> ws;
+  Mat<S> want = c0;
+  gemm_add<S>(Op::none, a, op_b, b, S(0.75), want, ws);
+  PackedRhs<S> packed;
+  packed.pack(op_b, b, m);
+  for (int repeat = 0; repeat < 2; ++repeat) {
+    Mat<S> got = c0;
+    gemm_add_packed<S>(a, packed, S(0.75), got, ws);
+    EXPECT_TRUE((got.array() == want.array()).all())
+        << m << "×" << k << "×" << n << (op_b == Op::none ? "" : " (Bᵀ)") << ", max difference "
+        << (got - want).cwiseAbs().maxCoeff();
+  }
+}
+
+TEST(ModelGemm, PackedRhsGivesGemmAddsResultBitForBit) {
+  for (Op op : {Op::none, Op::transpose}) {
+    expect_packed_equals_gemm_add<float>(32, 400, 400, op, 1);  // an FD-RNN's recurrent product
+    expect_packed_equals_gemm_add<float>(5, 16, 16, op, 2);
+    expect_packed_equals_gemm_add<float>(7, 1300, 900, op, 3);  // several blocks along k and n
+    expect_packed_equals_gemm_add<double>(32, 400, 400, op, 4);
+    expect_packed_equals_gemm_add<double>(3, 700, 1100, op, 5);
+  }
+}
+
+TEST(ModelGemm, PackedRhsRejectsAnotherShape) {
+  PackedRhs<float> packed;
+  packed.pack(Op::none, Mat<float>::Ones(4, 3), 2);
+  GemmWorkspace<float> ws;
+  Mat<float> c = Mat<float>::Zero(5, 3);
+  EXPECT_THROW(gemm_add_packed<float>(Mat<float>::Ones(5, 4), packed, 1.0f, c, ws),
+               std::invalid_argument);  // packed for A of 2 rows
+  Mat<float> c2 = Mat<float>::Zero(2, 3);
+  EXPECT_THROW(gemm_add_packed<float>(Mat<float>::Ones(2, 5), packed, 1.0f, c2, ws),
                std::invalid_argument);
 }
 

@@ -62,6 +62,9 @@ struct FdRnnCache {
   Mat<S> x_adj_mean, x_adj_var;                           ///< (T·B) × in
   Mat<S> w_in_tmp, w_rec_tmp, w_in_mean_tmp;
   RowVec<S> keep_in_sum, keep_rec_sum;
+  /// W_rec and W_rec∘W_rec packed once per forward (and their transposes once per reverse pass)
+  /// for the T − 1 recurrent products: gemm_add would repack them every frame.
+  detail::PackedRhs<S> w_rec_packed, w_rec_sq_packed, w_rec_t_packed, w_rec_sq_t_packed;
   detail::GemmWorkspace<S> gemm;
 };
 

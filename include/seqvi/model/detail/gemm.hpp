@@ -31,6 +31,35 @@ class GemmWorkspace {
   Eigen::Matrix<S, Eigen::Dynamic, 1> b_;
 };
 
+/// op(B) packed once into the GEMM kernel's panel layout, for many products C += alpha · A · op(B)
+/// with the same op(B) and A of the same row count (an RNN's B × H state times W_rec, every frame):
+/// gemm_add would repack op(B) on every call. Same kernel and blocking as gemm_add, so the result
+/// is bit-identical to gemm_add's. Grows its buffer to the largest pack, never shrinks.
+template <class S>
+class PackedRhs {
+ public:
+  /// Packs op(B) (k × n) for products whose A has m rows.
+  void pack(Op op_b, const Eigen::Ref<const Mat<S>>& b, Index m);
+  Index rows_a() const { return m_; }  ///< m
+  Index depth() const { return k_; }   ///< k
+  Index cols() const { return n_; }    ///< n
+  /// The packed block (i, k) of the (n / mc) × (k / kc) blocks.
+  const S* block(Index i, Index k) const { return data_.data() + (i * blocks_k_ + k) * stride_; }
+  Index mc() const { return mc_; }
+  Index kc() const { return kc_; }
+  Index nc() const { return nc_; }
+
+ private:
+  Index m_ = 0, k_ = 0, n_ = 0, mc_ = 0, kc_ = 0, nc_ = 0, blocks_k_ = 0, stride_ = 0;
+  Eigen::Matrix<S, Eigen::Dynamic, 1> data_;
+};
+
+/// C += alpha · A · op(B) with op(B) packed (A row-major m × k with m = b.rows_a(), C m × n).
+/// Allocates only when `ws` must grow. @throws std::invalid_argument when the shapes do not conform.
+template <class S>
+void gemm_add_packed(const Eigen::Ref<const Mat<S>>& a, const PackedRhs<S>& b, S alpha,
+                     Eigen::Ref<Mat<S>> c, GemmWorkspace<S>& ws);
+
 /// C += alpha · op(A) · op(B) for row-major A, B, C (any outer stride, inner stride 1); C must not
 /// overlap A or B.
 /// op(A) is m × k, op(B) is k × n, C is m × n. Allocates only when `ws` must grow.
@@ -42,6 +71,14 @@ void gemm_add(Op op_a, const Eigen::Ref<const Mat<S>>& a, Op op_b,
 
 extern template class GemmWorkspace<float>;
 extern template class GemmWorkspace<double>;
+extern template class PackedRhs<float>;
+extern template class PackedRhs<double>;
+extern template void gemm_add_packed<float>(const Eigen::Ref<const Mat<float>>&,
+                                            const PackedRhs<float>&, float, Eigen::Ref<Mat<float>>,
+                                            GemmWorkspace<float>&);
+extern template void gemm_add_packed<double>(const Eigen::Ref<const Mat<double>>&,
+                                             const PackedRhs<double>&, double,
+                                             Eigen::Ref<Mat<double>>, GemmWorkspace<double>&);
 extern template void gemm_add<float>(Op, const Eigen::Ref<const Mat<float>>&, Op,
                                      const Eigen::Ref<const Mat<float>>&, float,
                                      Eigen::Ref<Mat<float>>, GemmWorkspace<float>&);
