@@ -83,8 +83,8 @@ Space default_space() {
   s["keep_inputs"] = Categorical{V{0.8, 0.9, 1.0}};
   s["keep_hidden"] = Categorical{V{0.8, 0.9, 1.0}};
   s["learn_keep"] = Fixed{true};
-  s["prior"] = Fixed{std::string("normal")};       // the forms chosen by measurement (docs/latent-forms.md);
-  s["posterior"] = Fixed{std::string("marginal")};  // the paper's wiener/increments stay available by name
+  s["prior"] = Fixed{std::string("learned")};      // the forms chosen by measurement (docs/latent-forms.md);
+  s["posterior"] = Fixed{std::string("markov")};    // the paper's wiener/increments stay available by name
   s["kl"] = Fixed{std::string("exact")};
   s["variance_head"] = Fixed{std::string("softplus")};
   s["clip_norm"] = Fixed{225.0};

@@ -137,8 +137,8 @@ model::ModelConfig default_model_config() {
   model::ModelConfig m;
   m.hidden = 200;
   m.latent = 16;
-  m.latent_spec.prior = model::Prior::normal;
-  m.latent_spec.posterior = model::Posterior::marginal;
+  m.latent_spec.prior = model::Prior::learned;
+  m.latent_spec.posterior = model::Posterior::markov;
   return m;
 }
 

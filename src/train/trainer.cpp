@@ -283,7 +283,10 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       s.best_epoch = rec.epoch;
       s.best_params = s.params;
       s.bad_epochs = 0;
-    } else {
+    } else if (model_->noise_dim() == 0 || rec.epoch > config_.kl_warmup) {
+      // Epochs of KL warm-up do not count toward patience: until β reaches 1 the training objective
+      // is not the bound that validation measures, and that bound typically rises while the KL's
+      // weight grows (measured: a learned-prior VRAE stopped at epoch 20 with its best at epoch 10).
       ++s.bad_epochs;
     }
     const bool pruned = observer.end_epoch(s, rec);

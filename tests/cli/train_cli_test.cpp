@@ -235,7 +235,9 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
   TempDir dir;
   const auto dataset = seqvi::store::read_dataset(jsb());
   seqvi::core::Params hp{{"model", std::string("vosp")}, {"hidden", std::int64_t{3}}, {"latent", std::int64_t{2}},
-                         {"keep_inputs", 1.0},           {"keep_hidden", 1.0},       {"learn_keep", false}};
+                         {"keep_inputs", 1.0},           {"keep_hidden", 1.0},       {"learn_keep", false},
+                         // the hand computation below is for this form (the defaults are others now)
+                         {"prior", std::string("wiener")}, {"posterior", std::string("increments")}};
   const auto config = seqvi::train::from_params(hp);
   seqvi::train::Trainer trainer(config, dataset);
   seqvi::train::TrainState state = trainer.initial_state();

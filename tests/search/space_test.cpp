@@ -29,8 +29,8 @@ TEST(SearchSpace, DefaultIsThePapersTable2) {
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_out")).value), "-0.8");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("transfer")).value), "tanh");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("kl_warmup")).value), "10");  // measured: docs/latent-forms.md
-  EXPECT_EQ(to_string(std::get<Fixed>(s.at("prior")).value), "normal");
-  EXPECT_EQ(to_string(std::get<Fixed>(s.at("posterior")).value), "marginal");
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("prior")).value), "learned");
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("posterior")).value), "markov");
   EXPECT_NO_THROW(validate(s));
 }
 

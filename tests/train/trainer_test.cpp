@@ -131,6 +131,25 @@ TEST(TrainTrainer, NonFiniteParametersEndTheTrialAsDivergedWithoutThrowing) {
   EXPECT_NE(s.message.find("not finite"), std::string::npos) << s.message;
 }
 
+TEST(TrainTrainer, EpochsOfKlWarmupDoNotCountTowardPatience) {
+  const data::Dataset d = synthetic_dataset();
+  for (const std::string model : {"vosp", "rnn"}) {
+    SCOPED_TRACE(model);
+    TrainConfig c = small_config(model);
+    c.optimizer.step_rate = 1e-30;  // no epoch is better than the first
+    c.epochs = 20;
+    c.patience = 2;
+    c.kl_warmup = 3;
+    Trainer t(c, d);
+    TrainState s = t.initial_state();
+    TrainObserver none;
+    EXPECT_EQ(t.run(s, none), TrialStatus::done);
+    EXPECT_EQ(s.best_epoch, 1);
+    // vosp: epochs 2 and 3 are still warming up; 4 and 5 use up the patience. rnn: no KL, no warm-up.
+    EXPECT_EQ(s.curve.size(), model == "vosp" ? 5u : 3u);
+  }
+}
+
 TEST(TrainTrainer, PatienceStopsWhenTheBoundStopsImproving) {
   const data::Dataset d = synthetic_dataset();
   TrainConfig c = small_config("rnn");

@@ -32,7 +32,7 @@ struct InitConfig {
 };
 
 /// The model `seqvi train` and a grid sweep build where a hyper-parameter is not given: the latent
-/// forms and the size chosen by measurement on JSB (docs/latent-forms.md) — normal prior, marginal
+/// forms and the size chosen by measurement on JSB (docs/latent-forms.md) — learned prior, Gauss–Markov
 /// posterior, exact KL, hidden 200, latent 16. (model::ModelConfig{} itself keeps the paper's forms,
 /// wiener and increments at hidden 400, latent 64, which the model layer's tests use.)
 model::ModelConfig default_model_config();
@@ -46,7 +46,7 @@ struct TrainConfig {
   InitConfig init;
   data::BatchingOptions batching = default_batching();
   std::int64_t epochs = 100;    ///< maximum epochs
-  std::int64_t patience = 10;   ///< stop after this many epochs without a better validation bound
+  std::int64_t patience = 10;   ///< stop after this many epochs without a better validation bound (epochs of KL warm-up do not count)
   /// KL warm-up: the training gradient weighs the KL by β rising linearly to 1 over this many
   /// epochs (kl_warmup.hpp); 0 = off. Validation, early stopping and selection always use β = 1.
   std::int64_t kl_warmup = 10;  ///< measured on JSB: 0.05–0.1 nats/frame better than 0 (docs/latent-forms.md)
