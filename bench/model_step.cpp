@@ -3,8 +3,8 @@
 // frames, all frames valid, random binary x at ~5% density — against a single-core Eigen SGEMM of
 // the recurrent product's shape (32×400 · 400×400), measured in the same run.
 //
-// Output: one JSON line per model and posterior form (increments, marginal, markov; the model's
-// default prior) on stdout,
+// Output: one JSON line per model, prior (wiener, learned) and posterior form (increments, marginal,
+// markov) on stdout,
 //   {"model": …, "prior": …, "posterior": …, "frames_per_s": …, "gflops": …, "sgemm_gflops": …,
 //    "ms_per_step": …, "clock": "thread_cpu", "wall_ms_per_step": …, "wall_gflops": …, "wall_sgemm_gflops": …,
 //    "gemm_gflop_per_step": …, "useful_gflop_per_step": …, "frames_per_s_per_sgemm_gflops": …,
@@ -24,7 +24,7 @@
 // setNbThreads(1) is called anyway), and no BLAS backend is used.
 //
 // Usage: seqvi_bench_model [--steps N] [--models vosp,vrae]
-//                          [--posteriors increments,marginal,markov]
+//                          [--priors wiener,learned] [--posteriors increments,marginal,markov]
 //        seqvi_bench_model --check-allocations  (small shapes, every kind; exit 1 on any allocation
 //                                                 in a step after the first — registered as a test)
 #include "seqvi/model.hpp"
@@ -159,13 +159,16 @@ Count latent_heads(double R, double in, double K, Posterior posterior) {
   return {f, f};
 }
 
-Count step_flops(ModelKind kind, Posterior posterior, double T, double B, double D, double H,
+Count step_flops(ModelKind kind, Prior prior, Posterior posterior, double T, double B, double D, double H,
                  double K) {
   const double R = T * B;
   Count f;
   if (kind == ModelKind::vosp) {
     f += fd_rnn(R, T, B, D, H, /*input_adjoint=*/false);  // on data: no input adjoint
     f += latent_heads(R, H, K, posterior);
+    // The learned prior's head on h_{t−1}: [μ_p | a_p] = E[h] [W_μ | W_s], R×H·H×2K, and its backward
+    // (W gradient and the adjoint into h). The VRAE's learned transition is element-wise: no product.
+    if (prior == Prior::learned) f += latent_heads(R, H, K, Posterior::marginal);
     f += fd_dense(R, K + H, H);  // MLP hidden layer on [z | h_{t−1}]
     f += fd_dense(R, H, D);      // output layer
   } else {
@@ -308,19 +311,21 @@ void transfer_cost(Transfer f) {
   std::cout << j.dump() << std::endl;
 }
 
-int run_benchmark(int steps, const std::vector<ModelKind>& kinds,
+int run_benchmark(int steps, const std::vector<ModelKind>& kinds, const std::vector<Prior>& priors,
                   const std::vector<Posterior>& posteriors) {
   const Index T = 100, B = 32, D = 88, H = 400, K = 64;
   Sgemm reference;
   std::cerr << "eigen threads: " << Eigen::nbThreads()
             << ", SIMD: " << Eigen::SimdInstructionSetsInUse() << "\n";
   for (ModelKind kind : kinds)
+    for (Prior prior : priors)
     for (Posterior posterior : posteriors) {
       ModelConfig config;
       config.kind = kind;
       config.inputs = D;
       config.hidden = H;
       config.latent = K;
+      config.latent_spec.prior = prior;
       config.latent_spec.posterior = posterior;
       auto model = make_model<float>(config);
       const ParamSet<float> params = make_params(*model, 1);
@@ -354,7 +359,7 @@ int run_benchmark(int steps, const std::vector<ModelKind>& kinds,
       }
       const Rate sgemm{median(sgemm_cpu), median(sgemm_wall)};
       const Count count =
-          step_flops(kind, posterior, double(T), double(B), double(D), double(H), double(K));
+          step_flops(kind, prior, posterior, double(T), double(B), double(D), double(H), double(K));
       const Flops f = count.done;
       const double flops = f.forward + f.backward;
       const double useful = count.useful.forward + count.useful.backward;
@@ -408,7 +413,11 @@ int check_allocations() {
       {Prior::wiener, Posterior::marginal, KlMode::exact},
       {Prior::wiener, Posterior::marginal, KlMode::paper_diagonal},
       {Prior::normal, Posterior::marginal, KlMode::exact},
-      {Prior::normal, Posterior::increments, KlMode::exact}};
+      {Prior::normal, Posterior::increments, KlMode::exact},
+      {Prior::normal, Posterior::markov, KlMode::exact},
+      {Prior::wiener, Posterior::markov, KlMode::exact},
+      {Prior::learned, Posterior::marginal, KlMode::exact},
+      {Prior::learned, Posterior::markov, KlMode::exact}};
   for (ModelKind kind : {ModelKind::vrae, ModelKind::vosp, ModelKind::rnn, ModelKind::fdrnn})
     for (const LatentSpec& spec : specs)
       for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd})
@@ -465,6 +474,7 @@ int main(int argc, char** argv) {
   std::vector<ModelKind> kinds = {ModelKind::vosp, ModelKind::vrae};
   std::vector<Posterior> posteriors = {Posterior::increments, Posterior::marginal,
                                        Posterior::markov};
+  std::vector<Prior> priors = {Prior::wiener, Prior::learned};
   auto split = [](const std::string& list, auto parse) {
     std::vector<decltype(parse(std::string()))> out;
     for (std::size_t at = 0; at <= list.size();) {
@@ -481,15 +491,17 @@ int main(int argc, char** argv) {
       steps = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--models" && i + 1 < argc) {
       kinds = split(argv[++i], [](const std::string& x) { return parse_model_kind(x); });
+    } else if (arg == "--priors" && i + 1 < argc) {
+      priors = split(argv[++i], [](const std::string& x) { return parse_prior(x); });
     } else if (arg == "--posteriors" && i + 1 < argc) {
       posteriors = split(argv[++i], [](const std::string& x) { return parse_posterior(x); });
     } else {
       std::cerr << "usage: seqvi_bench_model [--steps N] [--models vosp,vrae] "
-                   "[--posteriors increments,marginal,markov] | --check-allocations\n";
+                   "[--priors wiener,learned] [--posteriors increments,marginal,markov] | --check-allocations\n";
       return 2;
     }
   }
-  const int rc = run_benchmark(steps, kinds, posteriors);
+  const int rc = run_benchmark(steps, kinds, priors, posteriors);
   for (Transfer f : {Transfer::tanh, Transfer::sigmoid}) transfer_cost(f);
   return rc;
 }
