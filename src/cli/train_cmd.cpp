@@ -20,6 +20,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <variant>
 
 namespace seqvi::cli {
 namespace {
@@ -250,6 +251,9 @@ int run_eval(const EvalArgs& args) {
                         {"is_bound", r.is_bound},
                         {"kl_per_dim", r.kl_per_dim},  {"active_dims", r.active_dims},
                         {"baseline_nll", train::independent_bernoulli_nll(dataset, args.split)}};
+    nlohmann::json& hyper = j["hyperparameters"];  // every one the model was trained with (and --kl)
+    for (const auto& [name, value] : m.config.to_params())
+      std::visit([&, &name = name](const auto& v) { hyper[name] = v; }, value);
     std::cout << j.dump() << '\n';
     return kOk;
   }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <chrono>
 #include <filesystem>
@@ -33,7 +34,7 @@ models = ["vosp", "fdrnn"]
 sampler = "grid"
 
 [space]
-prior = ["normal", "wiener"]
+prior = "normal"
 posterior = "marginal"
 step_rate = [1e-3, 3e-3]
 hidden = 8
@@ -43,8 +44,33 @@ epochs = EPOCHS
 patience = EPOCHS
 )";
 
-std::string tiny_config(int epochs) {
-  return std::regex_replace(kTinySweep, std::regex("EPOCHS"), std::to_string(epochs));
+// The paper's own form (Wiener prior, marginal posterior), a second sweep as launch/table1 runs one.
+constexpr const char* kTinyPaperSweep = R"(
+[sweep]
+seed = 6
+datasets = ["jsb"]
+models = ["vosp"]
+sampler = "grid"
+
+[space]
+prior = "wiener"
+posterior = "marginal"
+step_rate = [1e-3, 3e-3]
+hidden = 8
+latent = 2
+batch_size = 32
+epochs = EPOCHS
+patience = EPOCHS
+)";
+
+std::string tiny_config(int epochs, const char* text = kTinySweep) {
+  return std::regex_replace(text, std::regex("EPOCHS"), std::to_string(epochs));
+}
+
+/// Writes the two tiny configurations launch/table1 is given (tiny.toml, tiny-paper.toml).
+void write_configs(const fs::path& dir, int epochs) {
+  std::ofstream(dir / "tiny.toml") << tiny_config(epochs);
+  std::ofstream(dir / "tiny-paper.toml") << tiny_config(epochs, kTinyPaperSweep);
 }
 
 std::string data_dir() {
@@ -55,13 +81,17 @@ std::string data_dir() {
 /// The launch/table1 command line for the sweep in `dir` (tiny scoring: 4 IW samples, 2 bound samples).
 std::string table1_command(const fs::path& dir) {
   return "SEQVI_BINARY=" + quote(SEQVI_BINARY) + " " + quote(std::string(SEQVI_SOURCE_DIR) + "/launch/table1") +
-         " --config " + quote((dir / "tiny.toml").string()) + " --out " + quote((dir / "out").string()) +
+         " --config " + quote((dir / "tiny.toml").string()) + " --config " + quote((dir / "tiny-paper.toml").string()) +
+         " --out " + quote((dir / "out").string()) +
          " --page " + quote((dir / "page" / "results.md").string()) + " --data-dir " + quote(data_dir()) +
          " -n 2 --iw 4 --samples 2 --no-figures";
 }
 
-nlohmann::json leaderboard(const fs::path& sweep) {
-  const Outcome o = seqvi::test::seqvi({"leaderboard", sweep.string(), "--all", "--json"}, sweep);
+nlohmann::json leaderboard(const std::vector<fs::path>& sweeps) {
+  std::vector<std::string> args{"leaderboard"};
+  for (const auto& s : sweeps) args.push_back(s.string());
+  args.insert(args.end(), {"--all", "--json"});
+  const Outcome o = seqvi::test::seqvi(args, sweeps.front());
   EXPECT_EQ(o.code, 0) << o.err;
   return nlohmann::json::parse(o.out);
 }
@@ -92,6 +122,11 @@ void expect_well_formed_tables(const std::string& md) {
   EXPECT_GE(checked, 5) << md;  // measured, selected trials, paper KL, published, targets
 }
 
+/// The cached test score of a trial as the table names it ("sweep-x/id" is cached as "sweep-x.id…").
+fs::path score_file(const fs::path& dir, const std::string& trial, const std::string& suffix) {
+  return dir / "out" / "test" / (std::regex_replace(trial, std::regex("/"), ".") + suffix);
+}
+
 std::map<std::string, fs::file_time_type> mtimes(const fs::path& dir) {
   std::map<std::string, fs::file_time_type> out;
   for (const auto& e : fs::directory_iterator(dir)) out[e.path().filename().string()] = e.last_write_time();
@@ -100,7 +135,7 @@ std::map<std::string, fs::file_time_type> mtimes(const fs::path& dir) {
 
 TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
   const TempDir dir;
-  std::ofstream(dir / "tiny.toml") << tiny_config(2);
+  write_configs(dir.path(), 2);
   const Outcome first = shell(table1_command(dir.path()), dir.path());
   ASSERT_EQ(first.code, 0) << first.out << first.err;
   const std::string md = read_text(dir / "out" / "table1.md");
@@ -108,14 +143,18 @@ TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
   EXPECT_NE(page.find(md), std::string::npos) << "the page holds the table";
   EXPECT_NE(page.find("launch/table1 --config"), std::string::npos) << "the page names its command";
 
-  // Selection: per model, the finished trial with the lowest validation bound; never the test split.
-  const nlohmann::json trials = leaderboard(dir / "out" / "sweep");
-  ASSERT_EQ(trials.size(), 8u);
+  // Selection: per model, the finished trial with the lowest validation bound over both sweeps (the second
+  // one in OUT/sweep-<its name>); never the test split.
+  nlohmann::json trials = leaderboard({dir / "out" / "sweep", dir / "out" / "sweep-tiny-paper"});
+  ASSERT_EQ(trials.size(), 6u);
   std::map<std::string, std::pair<double, std::string>> best;
   std::pair<double, std::string> best_paper{1e300, ""};
   std::set<std::string> ids;
-  for (const auto& t : trials) {
+  for (auto& t : trials) {
     ASSERT_EQ(t["status"], "done") << t.dump();
+    // Ids are unique per sweep: the table names a trial of the second sweep "<its folder>/<id>".
+    if (fs::path(t["sweep"].get<std::string>()).filename() == "sweep-tiny-paper")
+      t["trial"] = "sweep-tiny-paper/" + t["trial"].get<std::string>();
     ids.insert(t["trial"].get<std::string>());
     const double v = t["val_bound"].get<double>();
     auto& b = best.try_emplace(t["model"].get<std::string>(), 1e300, "").first->second;
@@ -130,23 +169,35 @@ TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
   EXPECT_NE(row[2].str().find("(`" + best["fdrnn"].second + "`)"), std::string::npos) << row[2];
   EXPECT_NE(md.find("| JSB Chorales | `" + best_paper.second + "` |"), std::string::npos) << md;
   // Every trial named anywhere is one of the sweep's, and its test score file is there.
-  const std::regex named("`(jsb-[a-z]+-[0-9]{4})`");
+  const std::regex named("`((sweep-tiny-paper/)?jsb-[a-z]+-[0-9]{4})`");
   int cells = 0;
   for (auto it = std::sregex_iterator(md.begin(), md.end(), named); it != std::sregex_iterator(); ++it, ++cells) {
     const std::string id = (*it)[1];
     EXPECT_TRUE(ids.count(id)) << id;
-    EXPECT_TRUE(fs::exists(dir / "out" / "test" / (id + ".s2-iw4.json"))) << id;
+    EXPECT_TRUE(fs::exists(score_file(dir.path(), id, ".s2-iw4.json"))) << id;
   }
   EXPECT_GE(cells, 5);
   // The scores are the test split's: the cell's bound is the cached `seqvi eval --split test`.
-  const auto score = nlohmann::json::parse(read_text(dir / "out" / "test" / (best["vosp"].second + ".s2-iw4.json")));
+  const auto score = nlohmann::json::parse(read_text(score_file(dir.path(), best["vosp"].second, ".s2-iw4.json")));
   EXPECT_EQ(score["split"], "test");
   EXPECT_EQ(score["iw_samples"], 4);
   char bound[32];
   std::snprintf(bound, sizeof bound, "%.2f ± ", score["bound"].get<double>());
   EXPECT_NE(row[1].str().find(bound), std::string::npos) << row[1] << " vs " << bound;
+  // The latent form shown is the selected checkpoint's own (seqvi eval --json records every hyper-parameter).
+  const auto vosp = std::find_if(trials.begin(), trials.end(), [&](const auto& t) { return t["trial"] == best["vosp"].second; });
+  ASSERT_NE(vosp, trials.end());
+  const std::string vosp_row_end = " | " + (*vosp)["params"]["prior"].get<std::string>() + " | marginal |";
+  std::smatch vosp_row;
+  ASSERT_TRUE(std::regex_search(md, vosp_row, std::regex("\\| JSB Chorales \\| VOSP \\| `" + best["vosp"].second + "` \\|[^\\n]*")))
+      << md;
+  EXPECT_TRUE(vosp_row.str().ends_with(vosp_row_end)) << vosp_row.str() << " vs " << vosp_row_end;
+  // Wall times: each sweep and the scoring, for the page.
+  const auto wall = nlohmann::json::parse(read_text(dir / "out" / "wall.json"));
+  for (const char* phase : {"sweep", "sweep-tiny-paper", "scoring"}) EXPECT_TRUE(wall.contains(phase)) << wall.dump();
+  EXPECT_NE(page.find("Wall time (summed over resumed runs): scoring "), std::string::npos) << page;
   // The paper's KL: scored both ways; its "bound" is below the exact one and labelled as not a bound.
-  EXPECT_TRUE(fs::exists(dir / "out" / "test" / (best_paper.second + ".s2-iw4-paper-diagonal.json")));
+  EXPECT_TRUE(fs::exists(score_file(dir.path(), best_paper.second, ".s2-iw4-paper-diagonal.json")));
   EXPECT_NE(md.find("is **not** a bound"), std::string::npos);
   // Published figures are labelled as such.
   EXPECT_NE(md.find("**Published figures** (test, nats per frame; quoted from the papers, not measured here)"),
@@ -167,7 +218,7 @@ TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
 
 TEST(CliTable1, AnInterruptedRunResumesWithoutRetrainingFinishedTrials) {
   const TempDir dir;
-  std::ofstream(dir / "tiny.toml") << tiny_config(10);
+  write_configs(dir.path(), 10);
   // Started in its own session; SIGTERM to launch/table1 once a trial has finished.
   const std::string pid_file = (dir / "pid").string();
   const Outcome started =
@@ -212,7 +263,8 @@ TEST(CliTable1, AnInterruptedRunResumesWithoutRetrainingFinishedTrials) {
 
   const Outcome resumed = shell(table1_command(dir.path()), dir.path());
   ASSERT_EQ(resumed.code, 0) << resumed.out << resumed.err;
-  const nlohmann::json trials = leaderboard(dir / "out" / "sweep");
+  const nlohmann::json trials = leaderboard({dir / "out" / "sweep", dir / "out" / "sweep-tiny-paper"});
+  EXPECT_EQ(trials.size(), 6u);
   for (const auto& t : trials) EXPECT_EQ(t["status"], "done") << t.dump();
   for (const auto& [id, time] : before)
     EXPECT_EQ(fs::last_write_time(dir / "out" / "sweep" / "trials" / (id + ".h5")), time) << id << " was retrained";
