@@ -185,18 +185,17 @@ void transfer_backward_of_sum(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
   };
   switch (f) {
     case Transfer::identity:
-      values ? apply_values(identity_value_backward_run<S>) : apply_moments(identity_backward_run<S>);
-      return;
+      return values ? apply_values(identity_value_backward_run<S>)
+                    : apply_moments(identity_backward_run<S>);
     case Transfer::sigmoid:
-      values ? apply_values(sigmoid_value_backward_run<S>) : apply_moments(sigmoid_backward_run<S>);
-      return;
+      return values ? apply_values(sigmoid_value_backward_run<S>)
+                    : apply_moments(sigmoid_backward_run<S>);
     case Transfer::tanh:
-      values ? apply_values(tanh_value_backward_run<S>) : apply_moments(tanh_backward_run<S>);
-      return;
+      return values ? apply_values(tanh_value_backward_run<S>)
+                    : apply_moments(tanh_backward_run<S>);
     case Transfer::rectifier:
-      values ? apply_values(rectifier_value_backward_run<S>)
-             : apply_moments(rectifier_backward_run<S>);
-      return;
+      return values ? apply_values(rectifier_value_backward_run<S>)
+                    : apply_moments(rectifier_backward_run<S>);
   }
 }
 
@@ -350,10 +349,10 @@ template void fd_affine_backward<float>(const Eigen::Ref<const Mat<float>>&, FdA
                                         const Moments<float>&, Eigen::Ref<Mat<float>>,
                                         Eigen::Ref<Mat<float>>, RowVec<float>*, Moments<float>*);
 template void detail::transfer_backward_of_sum<float>(
-    Transfer, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&, const float*,
+    Transfer, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const float*, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
     const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
-    Eigen::Ref<Mat<float>>);
+    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
 template void detail::fd_scale_inputs_backward<float>(const Eigen::Ref<const RowVec<float>>&,
                                                       const Eigen::Ref<const Mat<float>>&,
                                                       const Eigen::Ref<const Mat<float>>&,
@@ -378,10 +377,10 @@ template void fd_affine_backward<double>(const Eigen::Ref<const Mat<double>>&,
                                          Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>,
                                          RowVec<double>*, Moments<double>*);
 template void detail::transfer_backward_of_sum<double>(
-    Transfer, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&, const double*,
+    Transfer, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const double*, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>,
-    Eigen::Ref<Mat<double>>);
+    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
 template void detail::fd_scale_inputs_backward<double>(const Eigen::Ref<const RowVec<double>>&,
                                                        const Eigen::Ref<const Mat<double>>&,
                                                        const Eigen::Ref<const Mat<double>>&,

@@ -37,9 +37,10 @@ void emit_frame(Transfer f, Index r, Index batch, Index next, FdRnnCache<S>& cac
     if (cache.mask[row] == S(0)) {
       h_mean.setZero();
       if (!det) h.var.middleRows(row, 1).setZero();
-      if (next < 0) continue;
-      cache.hs_mean.middleRows(next + b, 1).setZero();
-      if (!det) cache.hs_var.middleRows(next + b, 1).setZero();
+      if (next >= 0) {
+        cache.hs_mean.middleRows(next + b, 1).setZero();
+        if (!det) cache.hs_var.middleRows(next + b, 1).setZero();
+      }
       continue;
     }
     if (det) {
@@ -155,17 +156,18 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
 
   // Frame 0 reads the initial state (or h = 0), dropped out as every later frame's input is.
   const bool forward_in_time = spec_.direction == Direction::forward;
-  const Index r0 = (forward_in_time ? 0 : frames - 1) * batch;
-  if (frames > 0 && initial == nullptr) {
-    cache.hs_mean.middleRows(r0, batch).setZero();
-    if (!det) cache.hs_var.middleRows(r0, batch).setZero();
-  } else if (frames > 0) {
-    if (det)
+  if (frames > 0) {
+    const Index r0 = (forward_in_time ? 0 : frames - 1) * batch;
+    if (initial == nullptr) {
+      cache.hs_mean.middleRows(r0, batch).setZero();
+      if (!det) cache.hs_var.middleRows(r0, batch).setZero();
+    } else if (det) {
       cache.hs_mean.middleRows(r0, batch) = initial->mean;
-    else
+    } else {
       detail::fd_scale_inputs<S>(initial->mean, initial->var, cache.keep_rec, nullptr,
                                  cache.hs_mean.middleRows(r0, batch),
                                  cache.hs_var.middleRows(r0, batch));
+    }
   }
   for (Index k = 0; k < frames; ++k) {
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;

@@ -85,15 +85,17 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
     if (!det) cache.w_rec_sq_t_packed.pack(Op::transpose, cache.w_rec_sq, batch);
   }
 
-  // The frame's rows of a (T·B) × H matrix; an empty matrix stays empty (a zero term).
   using In = Eigen::Ref<const Mat<S>>;
   using Out = Eigen::Ref<Mat<S>>;
-  Mat<S> none;
+  Mat<S> none;  // an empty term or output of transfer_backward_of_sum
   const bool forward_in_time = spec_.direction == Direction::forward;
   for (Index k = frames; k-- > 0;) {
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
     const bool has_carry = k + 1 < frames;
-    auto rows_of = [&](const Mat<S>& m) { return m.size() == 0 ? In(none) : In(m.middleRows(r, batch)); };
+    // The frame's rows of a (T·B) × H matrix; an empty matrix stays empty (a zero term).
+    auto rows_of = [&](const Mat<S>& m) {
+      return m.size() == 0 ? In(none) : In(m.middleRows(r, batch));
+    };
     // One pass over the frame: g_t = h_adj_t + carry_t (0 on padded rows), built run by run
     // inside the transfer's reverse pass (in deterministic mode only the means).
     detail::transfer_backward_of_sum<S>(
