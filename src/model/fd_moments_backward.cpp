@@ -135,6 +135,70 @@ void fd_scale_inputs_backward(const Eigen::Ref<const RowVec<S>>& keep,
   }
 }
 
+template <class S>
+void transfer_backward_of_sum(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
+                              const Eigen::Ref<const Mat<S>>& v, const S* valid,
+                              const Eigen::Ref<const Mat<S>>& mean_adj,
+                              const Eigen::Ref<const Mat<S>>& mean_carry,
+                              const Eigen::Ref<const Mat<S>>& var_adj,
+                              const Eigen::Ref<const Mat<S>>& var_carry,
+                              Eigen::Ref<Mat<S>> mu_adj, Eigen::Ref<Mat<S>> v_adj) {
+  const bool values = v.size() == 0;
+  require_same_shape(mean_adj, mu, "mean_adj", "mu");
+  require_same_shape(mu_adj, mu, "mu_adj", "mu");
+  if (mean_carry.size() != 0) require_same_shape(mean_carry, mu, "mean_carry", "mu");
+  if (!values) {
+    require_same_shape(v, mu, "v", "mu");
+    require_same_shape(v_adj, mu, "v_adj", "mu");
+    if (var_adj.size() != 0) require_same_shape(var_adj, mu, "var_adj", "mu");
+    if (var_carry.size() != 0) require_same_shape(var_carry, mu, "var_carry", "mu");
+  }
+  // g = adj + carry over the run (an empty term is 0).
+  auto sum_run = [](const Eigen::Ref<const Mat<S>>& adj, const Eigen::Ref<const Mat<S>>& carry,
+                    Index r, Index c, Index n, Run<S>& g) {
+    if (adj.size() == 0 && carry.size() == 0)
+      g.setZero(n);
+    else if (carry.size() == 0)
+      g = ConstRunMap<S>(at(adj, r, c), n);
+    else if (adj.size() == 0)
+      g = ConstRunMap<S>(at(carry, r, c), n);
+    else
+      g = ConstRunMap<S>(at(adj, r, c), n) + ConstRunMap<S>(at(carry, r, c), n);
+  };
+  auto apply_moments = [&](auto kernel) {
+    for_each_run(mu.rows(), mu.cols(), [&](Index r, Index c, Index n) {
+      if (valid != nullptr && valid[r] == S(0)) return;
+      Run<S> g_mean, g_var;
+      sum_run(mean_adj, mean_carry, r, c, n, g_mean);
+      sum_run(var_adj, var_carry, r, c, n, g_var);
+      kernel(at(mu, r, c), at(v, r, c), g_mean.data(), g_var.data(), at(mu_adj, r, c),
+             at(v_adj, r, c), n);
+    });
+  };
+  auto apply_values = [&](auto kernel) {
+    for_each_run(mu.rows(), mu.cols(), [&](Index r, Index c, Index n) {
+      if (valid != nullptr && valid[r] == S(0)) return;
+      Run<S> g_mean;
+      sum_run(mean_adj, mean_carry, r, c, n, g_mean);
+      kernel(at(mu, r, c), g_mean.data(), at(mu_adj, r, c), n);
+    });
+  };
+  switch (f) {
+    case Transfer::identity:
+      return values ? apply_values(identity_value_backward_run<S>)
+                    : apply_moments(identity_backward_run<S>);
+    case Transfer::sigmoid:
+      return values ? apply_values(sigmoid_value_backward_run<S>)
+                    : apply_moments(sigmoid_backward_run<S>);
+    case Transfer::tanh:
+      return values ? apply_values(tanh_value_backward_run<S>)
+                    : apply_moments(tanh_backward_run<S>);
+    case Transfer::rectifier:
+      return values ? apply_values(rectifier_value_backward_run<S>)
+                    : apply_moments(rectifier_backward_run<S>);
+  }
+}
+
 }  // namespace detail
 
 template <class S>
@@ -284,6 +348,11 @@ template void sigmoid_mean_logit_backward<float>(const Eigen::Ref<const Mat<floa
 template void fd_affine_backward<float>(const Eigen::Ref<const Mat<float>>&, FdAffineCache<float>&,
                                         const Moments<float>&, Eigen::Ref<Mat<float>>,
                                         Eigen::Ref<Mat<float>>, RowVec<float>*, Moments<float>*);
+template void detail::transfer_backward_of_sum<float>(
+    Transfer, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const float*, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
 template void detail::fd_scale_inputs_backward<float>(const Eigen::Ref<const RowVec<float>>&,
                                                       const Eigen::Ref<const Mat<float>>&,
                                                       const Eigen::Ref<const Mat<float>>&,
@@ -307,6 +376,11 @@ template void fd_affine_backward<double>(const Eigen::Ref<const Mat<double>>&,
                                          FdAffineCache<double>&, const Moments<double>&,
                                          Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>,
                                          RowVec<double>*, Moments<double>*);
+template void detail::transfer_backward_of_sum<double>(
+    Transfer, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const double*, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
 template void detail::fd_scale_inputs_backward<double>(const Eigen::Ref<const RowVec<double>>&,
                                                        const Eigen::Ref<const Mat<double>>&,
                                                        const Eigen::Ref<const Mat<double>>&,

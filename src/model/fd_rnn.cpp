@@ -18,6 +18,48 @@ std::string_view to_string(Direction direction) {
   throw std::invalid_argument("direction has an invalid enum value");
 }
 
+namespace {
+
+// The element-wise pass of frame t (rows r … r + B − 1, after its recurrent products), row by row
+// so that each row of h_t is still in L1 when the next frame's input is made from it:
+//   (E[h_t], Var[h_t]) = transfer_moments(a_mean_t, a_var_t)    (transfer_values if deterministic),
+//   h_t = 0 (mean and variance) on padded rows,
+//   and into the rows `next` of the frame that reads h_t (next < 0: none), its dropped-out input
+//   (the paper's FD appendix; fd_scale_inputs):
+//     h̄ = d_rec∘E[h_t],   h̃ = d_rec∘Var[h_t] + d_rec(1 − d_rec)∘E[h_t]²   (deterministic: h̄ = h_t).
+// The same functions on the same rows as three separate passes would run, so bit-identical to them.
+template <class S>
+void emit_frame(Transfer f, Index r, Index batch, Index next, FdRnnCache<S>& cache, Moments<S>& h) {
+  const bool det = cache.deterministic;
+  for (Index b = 0; b < batch; ++b) {
+    const Index row = r + b;
+    Eigen::Ref<Mat<S>> h_mean = h.mean.middleRows(row, 1);
+    if (cache.mask[row] == S(0)) {
+      h_mean.setZero();
+      if (!det) h.var.middleRows(row, 1).setZero();
+      if (next >= 0) {
+        cache.hs_mean.middleRows(next + b, 1).setZero();
+        if (!det) cache.hs_var.middleRows(next + b, 1).setZero();
+      }
+      continue;
+    }
+    if (det) {
+      transfer_values<S>(f, cache.a_mean.middleRows(row, 1), h_mean);
+      if (next >= 0) cache.hs_mean.middleRows(next + b, 1) = h_mean;
+      continue;
+    }
+    Eigen::Ref<Mat<S>> h_var = h.var.middleRows(row, 1);
+    transfer_moments<S>(f, cache.a_mean.middleRows(row, 1), cache.a_var.middleRows(row, 1), h_mean,
+                        h_var);
+    if (next >= 0)
+      detail::fd_scale_inputs<S>(h_mean, h_var, cache.keep_rec, nullptr,
+                                 cache.hs_mean.middleRows(next + b, 1),
+                                 cache.hs_var.middleRows(next + b, 1));
+  }
+}
+
+}  // namespace
+
 template <class S>
 FdRnn<S>::FdRnn(ParamSet<S>& params, const std::string& prefix, const FdRnnSpec& spec)
     : spec_(spec) {
@@ -112,39 +154,33 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
     if (!det) cache.w_rec_sq_packed.pack(Op::none, cache.w_rec_sq, batch);
   }
 
+  // Frame 0 reads the initial state (or h = 0), dropped out as every later frame's input is.
   const bool forward_in_time = spec_.direction == Direction::forward;
+  if (frames > 0) {
+    const Index r0 = (forward_in_time ? 0 : frames - 1) * batch;
+    if (initial == nullptr) {
+      cache.hs_mean.middleRows(r0, batch).setZero();
+      if (!det) cache.hs_var.middleRows(r0, batch).setZero();
+    } else if (det) {
+      cache.hs_mean.middleRows(r0, batch) = initial->mean;
+    } else {
+      detail::fd_scale_inputs<S>(initial->mean, initial->var, cache.keep_rec, nullptr,
+                                 cache.hs_mean.middleRows(r0, batch),
+                                 cache.hs_var.middleRows(r0, batch));
+    }
+  }
   for (Index k = 0; k < frames; ++k) {
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
-    Eigen::Ref<Mat<S>> hs_mean = cache.hs_mean.middleRows(r, batch);
-    Eigen::Ref<Mat<S>> a_mean = cache.a_mean.middleRows(r, batch);
-    if (k == 0 && initial == nullptr) {
-      hs_mean.setZero();
-      if (!det) cache.hs_var.middleRows(r, batch).setZero();
-    } else {
-      // The previous frame's rows, or the initial state before the first frame.
-      const Moments<S>& prev = k == 0 ? *initial : h;
-      const Index p = k == 0 ? 0 : forward_in_time ? r - batch : r + batch;
-      if (det) {
-        hs_mean = prev.mean.middleRows(p, batch);
-      } else {
-        detail::fd_scale_inputs<S>(prev.mean.middleRows(p, batch), prev.var.middleRows(p, batch),
-                                   cache.keep_rec, nullptr, hs_mean,
-                                   cache.hs_var.middleRows(r, batch));
+    if (k > 0 || initial != nullptr) {
+      if (!det)
         gemm_add_packed<S>(cache.hs_var.middleRows(r, batch), cache.w_rec_sq_packed, S(1),
                            cache.a_var.middleRows(r, batch), cache.gemm);
-      }
-      gemm_add_packed<S>(hs_mean, cache.w_rec_packed, S(1), a_mean, cache.gemm);
+      gemm_add_packed<S>(cache.hs_mean.middleRows(r, batch), cache.w_rec_packed, S(1),
+                         cache.a_mean.middleRows(r, batch), cache.gemm);
     }
-    if (det)
-      transfer_values<S>(spec_.transfer, a_mean, h.mean.middleRows(r, batch));
-    else
-      transfer_moments<S>(spec_.transfer, a_mean, cache.a_var.middleRows(r, batch),
-                          h.mean.middleRows(r, batch), h.var.middleRows(r, batch));
-    for (Index b = 0; b < batch; ++b) {
-      if (cache.mask[r + b] != S(0)) continue;
-      h.mean.row(r + b).setZero();
-      if (!det) h.var.row(r + b).setZero();
-    }
+    // The frame that reads h_t next, if any.
+    const Index next = k + 1 == frames ? -1 : forward_in_time ? r + batch : r - batch;
+    emit_frame<S>(spec_.transfer, r, batch, next, cache, h);
   }
 }
 

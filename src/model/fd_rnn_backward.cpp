@@ -5,6 +5,7 @@
 // of the forward order:
 //   g_t = h_adj_t + carry_t, zeroed on padded rows        (adjoint of h_t)
 //   a_adj_t = transfer_moments_backward(a_t; g_t)
+// (these two in one pass, transfer_backward_of_sum: g_t never lands in memory),
 //   h̄_adj = a_adj_mean_t W_recᵀ,  h̃_adj = a_adj_var_t (W_rec∘W_rec)ᵀ,
 //   carry_{prev(t)} = fd_scale_inputs_backward(h̄_adj, h̃_adj)   (adjoint of h_{prev(t)})
 // and after the loop, over all T·B rows at once:
@@ -60,16 +61,13 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
   }
   const Mat<S>& w_in = params[w_in_];
   const Mat<S>& w_rec = params[w_rec_];
-  const bool var_given = !det && h_adj.var.size() != 0;
 
   cache.a_adj_mean.resize(rows, n_h);
   cache.a_adj_mean.setZero();
-  cache.g_mean.resize(batch, n_h);
   cache.carry_mean.resize(batch, n_h);
   if (!det) {
     cache.a_adj_var.resize(rows, n_h);
     cache.a_adj_var.setZero();
-    cache.g_var.resize(batch, n_h);
     cache.carry_var.resize(batch, n_h);
     cache.hs_adj_mean.resize(batch, n_h);
     cache.hs_adj_var.resize(batch, n_h);
@@ -87,33 +85,24 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
     if (!det) cache.w_rec_sq_t_packed.pack(Op::transpose, cache.w_rec_sq, batch);
   }
 
+  using In = Eigen::Ref<const Mat<S>>;
+  using Out = Eigen::Ref<Mat<S>>;
+  Mat<S> none;  // an empty term or output of transfer_backward_of_sum
   const bool forward_in_time = spec_.direction == Direction::forward;
   for (Index k = frames; k-- > 0;) {
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
     const bool has_carry = k + 1 < frames;
-    cache.g_mean = h_adj.mean.middleRows(r, batch);
-    if (has_carry) cache.g_mean += cache.carry_mean;
-    if (!det) {
-      if (var_given)
-        cache.g_var = h_adj.var.middleRows(r, batch);
-      else
-        cache.g_var.setZero();
-      if (has_carry) cache.g_var += cache.carry_var;
-    }
-    for (Index b = 0; b < batch; ++b) {
-      if (cache.mask[r + b] != S(0)) continue;
-      cache.g_mean.row(b).setZero();
-      if (!det) cache.g_var.row(b).setZero();
-    }
-    if (det) {
-      transfer_values_backward<S>(spec_.transfer, cache.a_mean.middleRows(r, batch), cache.g_mean,
-                                  cache.a_adj_mean.middleRows(r, batch));
-    } else {
-      transfer_moments_backward<S>(spec_.transfer, cache.a_mean.middleRows(r, batch),
-                                   cache.a_var.middleRows(r, batch), cache.g_mean, cache.g_var,
-                                   cache.a_adj_mean.middleRows(r, batch),
-                                   cache.a_adj_var.middleRows(r, batch));
-    }
+    // The frame's rows of a (T·B) × H matrix; an empty matrix stays empty (a zero term).
+    auto rows_of = [&](const Mat<S>& m) {
+      return m.size() == 0 ? In(none) : In(m.middleRows(r, batch));
+    };
+    // One pass over the frame: g_t = h_adj_t + carry_t (0 on padded rows), built run by run
+    // inside the transfer's reverse pass (in deterministic mode only the means).
+    detail::transfer_backward_of_sum<S>(
+        spec_.transfer, rows_of(cache.a_mean), rows_of(cache.a_var), cache.mask.data() + r,
+        rows_of(h_adj.mean), has_carry ? In(cache.carry_mean) : In(none), rows_of(h_adj.var),
+        has_carry && !det ? In(cache.carry_var) : In(none), cache.a_adj_mean.middleRows(r, batch),
+        det ? Out(none) : Out(cache.a_adj_var.middleRows(r, batch)));
     if (k == 0) break;  // the first frame read h = 0: nothing to carry further
     if (det) {
       cache.carry_mean.setZero();

@@ -459,6 +459,51 @@ TEST(ModelFdMoments, TransferBackwardMatchesFiniteDifferencesAtLargeMeansAndVari
     }
 }
 
+// transfer_backward_of_sum is transfer_moments_backward (transfer_values_backward with v empty) on
+// the materialised, masked sum g = adj + carry, bit for bit; padded rows are left untouched. Each
+// term may be empty (= 0); 140 columns split every row into two runs.
+TEST(ModelFdMoments, TransferBackwardOfSumIsTheBackwardOfTheMaskedSum) {
+  const Index rows = 4, cols = 140;
+  const MatD mu = random_mat(rows, cols, 71, 2.0);
+  const MatD v = random_var(rows, cols, 72, 0.1);
+  const MatD adj_mean = random_mat(rows, cols, 73), carry_mean = random_mat(rows, cols, 74);
+  const MatD adj_var = random_mat(rows, cols, 75), carry_var = random_mat(rows, cols, 76);
+  const MatD start_mu = random_mat(rows, cols, 77), start_v = random_mat(rows, cols, 78);
+  const std::vector<double> valid{1, 0, 1, 1};
+  const MatD none;
+  for (Transfer f : kTransfers)
+    for (bool values : {false, true})
+      for (int terms = 0; terms < 8; ++terms) {
+        const MatD& mc = terms & 1 ? carry_mean : none;
+        const MatD& va = terms & 2 ? adj_var : none;
+        const MatD& vc = terms & 4 ? carry_var : none;
+        MatD g_mean = adj_mean, g_var = MatD::Zero(rows, cols);
+        if (mc.size() != 0) g_mean += mc;
+        if (va.size() != 0) g_var += va;
+        if (vc.size() != 0) g_var += vc;
+        for (Index r = 0; r < rows; ++r)
+          if (valid[static_cast<std::size_t>(r)] == 0) {
+            g_mean.row(r).setZero();
+            g_var.row(r).setZero();
+          }
+        MatD want_mu = start_mu, want_v = start_v, got_mu = start_mu, got_v = start_v;
+        if (values)
+          transfer_values_backward<double>(f, mu, g_mean, want_mu);
+        else
+          transfer_moments_backward<double>(f, mu, v, g_mean, g_var, want_mu, want_v);
+        detail::transfer_backward_of_sum<double>(f, mu, values ? none : v, valid.data(), adj_mean,
+                                                 mc, va, vc, got_mu, got_v);
+        SCOPED_TRACE(std::string(to_string(f)) + (values ? ", values" : ", moments") +
+                     ", terms " + std::to_string(terms));
+        EXPECT_TRUE((got_mu.array() == want_mu.array()).all())
+            << "mu_adj differs by up to " << (got_mu - want_mu).cwiseAbs().maxCoeff();
+        EXPECT_TRUE((got_v.array() == want_v.array()).all())
+            << "v_adj differs by up to " << (got_v - want_v).cwiseAbs().maxCoeff();
+        EXPECT_TRUE((got_mu.row(1).array() == start_mu.row(1).array()).all())
+            << "a padded row's mu_adj was touched";
+      }
+}
+
 TEST(ModelFdMoments, TransferValuesBackwardMatchesFiniteDifferences) {
   for (std::uint64_t seed : ci_seeds())
     for (Transfer f : kTransfers) {

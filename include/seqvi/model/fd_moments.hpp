@@ -201,6 +201,24 @@ void fd_scale_inputs_backward(const Eigen::Ref<const RowVec<S>>& keep,
                               const Eigen::Ref<const Mat<S>>& x_var_adj, Mat<S>* m_adj,
                               Mat<S>* v_adj, RowVec<S>* keep_sum);
 
+/// The reverse pass of an FD-RNN frame's transfer, with its output adjoint built run by run on
+/// the stack instead of in a matrix: on rows whose `valid` entry is not 0,
+///   g_mean = mean_adj + mean_carry,   g_var = var_adj + var_carry   (an empty term is 0),
+///   mu_adj += ∂E/∂μ∘g_mean + ∂Var/∂μ∘g_var,   v_adj += ∂E/∂v∘g_mean + ∂Var/∂v∘g_var
+/// as transfer_moments_backward does; with v empty (deterministic mode) g_var, v_adj are unused
+/// and mu_adj += f'(μ)∘g_mean as transfer_values_backward does. Rows whose `valid` entry is 0 have
+/// g = 0 and are skipped (mu_adj, v_adj untouched; valid = nullptr: all rows valid). The same
+/// kernels on the same runs as those two functions, so the results are theirs on the summed,
+/// masked adjoint, bit for bit.
+template <class S>
+void transfer_backward_of_sum(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
+                              const Eigen::Ref<const Mat<S>>& v, const S* valid,
+                              const Eigen::Ref<const Mat<S>>& mean_adj,
+                              const Eigen::Ref<const Mat<S>>& mean_carry,
+                              const Eigen::Ref<const Mat<S>>& var_adj,
+                              const Eigen::Ref<const Mat<S>>& var_carry,
+                              Eigen::Ref<Mat<S>> mu_adj, Eigen::Ref<Mat<S>> v_adj);
+
 /// acc += Σ_rows a (column sums, row by row so it streams the row-major storage).
 template <class S>
 void add_column_sums(const Eigen::Ref<const Mat<S>>& a, Eigen::Ref<RowVec<S>> acc);

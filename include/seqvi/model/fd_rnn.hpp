@@ -57,7 +57,6 @@ struct FdRnnCache {
   Mat<S> hs_mean, hs_var;       ///< dropped-out previous state fed into frame t ((T·B) × H)
   // reverse-pass scratch
   Mat<S> a_adj_mean, a_adj_var;                           ///< (T·B) × H
-  Mat<S> g_mean, g_var;                                   ///< B × H: adjoint of h_t
   Mat<S> hs_adj_mean, hs_adj_var, carry_mean, carry_var;  ///< B × H
   Mat<S> x_adj_mean, x_adj_var;                           ///< (T·B) × in
   Mat<S> w_in_tmp, w_rec_tmp, w_in_mean_tmp;
