@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks that layers depend one way (ARCHITECTURE.md): fails listing every offending #include.
+# Checks that layers depend one way (docs/architecture.md): fails listing every offending #include.
 set -u
 root=${1:-$(dirname "$0")/..}
 cd "$root" || exit 2

@@ -1,5 +1,5 @@
 // Tests of the transfer moments (fd_moments.hpp) for all four transfer functions, in the three
-// tiers of STYLE.md §4: values (quadrature, closed forms, edge cases), reverse passes against
+// tiers of docs/style.md §4: values (quadrature, closed forms, edge cases), reverse passes against
 // finite differences, and against complex-step derivatives and closed forms where finite
 // differences fail.
 #include "seqvi/model/fd_moments.hpp"
@@ -551,7 +551,7 @@ TEST(ModelFdMoments, SigmoidMeanLogitBackwardMatchesFiniteDifferences) {
   }
 }
 
-// ---- reverse passes where finite differences fail (STYLE.md §4, tier 3) -----------------------
+// ---- reverse passes where finite differences fail (docs/style.md §4, tier 3) -----------------------
 
 // The partials (∂E/∂μ, ∂E/∂v, ∂Var/∂μ, ∂Var/∂v) reported by transfer_moments_backward at one point.
 std::array<double, 4> partials(Transfer f, double mu, double v) {

@@ -82,7 +82,7 @@ inline double kink_margin(const Mat<double>& mean, const Mat<double>& var, const
 }
 
 /// Σ c_mean∘y.mean + Σ c_var∘y.var (y.var empty counts as 0): the scalar loss through which
-/// vector outputs are gradient-checked (a random projection, STYLE.md §4).
+/// vector outputs are gradient-checked (a random projection, docs/style.md §4).
 inline double project(const Moments<double>& y, const Mat<double>& c_mean,
                       const Mat<double>& c_var) {
   double s = (c_mean.array() * y.mean.array()).sum();

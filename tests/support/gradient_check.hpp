@@ -1,4 +1,4 @@
-// Finite-difference gradient checks shared by every backward pass test (STYLE.md §4).
+// Finite-difference gradient checks shared by every backward pass test (docs/style.md §4).
 //
 // expect_gradient(value_fn, grad_fn, x, blocks, tol) compares grad_fn(x) with a 6-point central
 // difference of value_fn at x, coordinate by coordinate:
@@ -101,7 +101,7 @@ inline Eigen::VectorXd random_normal(Eigen::Index n, std::uint64_t seed, double 
   return v;
 }
 
-/// The seeds every randomised gradient test runs with in CI (STYLE.md §4: three in CI).
+/// The seeds every randomised gradient test runs with in CI (docs/style.md §4: three in CI).
 inline const std::vector<std::uint64_t>& ci_seeds() {
   static const std::vector<std::uint64_t> seeds{1, 2, 3};
   return seeds;

@@ -2,7 +2,7 @@
 //
 // The handler only stores the signal number into a `volatile std::sig_atomic_t` (anything more in a
 // handler is undefined behaviour in C++); checkpointing, logging and requeueing happen in the loop
-// that polls stop_requested() at batch boundaries (STYLE.md §6).
+// that polls stop_requested() at batch boundaries (docs/style.md §6).
 //
 // Thread safety: stop_requested() may be called from any thread; install/reset from the main thread.
 #ifndef SEQVI_JOB_STOP_FLAG_HPP

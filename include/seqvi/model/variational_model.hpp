@@ -4,7 +4,7 @@
 // also returns its intermediates, and draws from the prior.
 //
 // Why one base: the applications must run the model's own code, never a second implementation of
-// its forward pass (ARCHITECTURE.md). A new prior or posterior form plugs into the latent heads
+// its forward pass (docs/architecture.md). A new prior or posterior form plugs into the latent heads
 // (detail/latent_heads.hpp), the learned prior's networks (detail/learned_prior_net.hpp) and the
 // prior draws below; forward_pass and the training bound then use it alike, with no change in
 // infer/.
