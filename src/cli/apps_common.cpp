@@ -1,6 +1,7 @@
 // Shared by the application commands (apps_common.hpp).
 #include "apps_common.hpp"
 
+#include "seqvi/model/sequence_model.hpp"
 #include "seqvi/store/atomic_file.hpp"
 #include "seqvi/store/dataset_file.hpp"
 
@@ -34,8 +35,24 @@ LoadedModel load_model(const std::string& path, bool current, const core::Params
     throw CommandError(fmt::format("{}: {}", path, e.what()), overrides.empty() ? kError : kUsage);
   }
   const auto& s = m.checkpoint.state;
-  m.params = (current || s.best_params.size() == 0) ? s.params : s.best_params;
+  const bool last = current || s.best_params.size() == 0;
+  m.params = last ? s.params : s.best_params;
   if (m.params.size() == 0) throw CommandError(fmt::format("{}: the checkpoint holds no parameters", path));
+  // Bound by name and shape-checked: the arrays of a checkpoint rewritten by another tool may be in
+  // any order, and the models address their parameters by position.
+  try {
+    m.params = model::bind_by_name(model::make_model<float>(m.config.model)->make_params(), m.params,
+                                   std::string(model::to_string(m.config.model.kind)));
+  } catch (const std::invalid_argument& e) {
+    throw CommandError(fmt::format("{}: {}", path, e.what()));
+  }
+  if (s.status == train::TrialStatus::diverged)
+    std::cerr << fmt::format(
+        "seqvi: warning: {} diverged in epoch {} ({}); {}\n", path, s.epoch + 1, s.message,
+        last ? std::string("these are its last parameters, which may be NaN/Inf or meaningless")
+        : s.best_epoch > 0
+            ? fmt::format("using its parameters of epoch {}, the best validation bound before it diverged", s.best_epoch)
+            : std::string("using its initial parameters: it diverged before finishing an epoch"));
   return m;
 }
 
@@ -69,17 +86,20 @@ CLI::App* add_sequence_run_command(CLI::App& app, const std::string& name, const
 }
 
 void add_sequence_run_outputs(CLI::App* cmd, SequenceRunArgs& args, const SequenceRunHelp& help) {
-  cmd->add_option("--seed", args.seed, help.seed);
-  cmd->add_option("--sequences", args.sequences, help.sequences)->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", args.seed, help.seed)->check(Seed);
+  cmd->add_option("--sequences", args.sequences, help.sequences)->check(NonNegativeNumber);
   cmd->add_option("--rolls", args.rolls, help.rolls);
   cmd->add_option("--figure", args.figure, "Draw a Figure-3-style PNG of one sequence (needs python3-matplotlib)");
-  cmd->add_option("--figure-sequence", args.figure_sequence, help.figure_sequence)->check(CLI::NonNegativeNumber);
+  cmd->add_option("--figure-sequence", args.figure_sequence, help.figure_sequence)->check(NonNegativeNumber);
   cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
   cmd->add_flag("--json", args.json, "One JSON object with the scores instead of the table");
+  add_force_flag(cmd, args.force);
 }
 
 SequenceRun open_sequence_run(const SequenceRunArgs& args, model::ModelKind kind, const std::string& command,
                               const std::string& why) {
+  check_output_file("--rolls", args.rolls, args.force);
+  check_output_file("--figure", args.figure, args.force);
   SequenceRun run;
   run.model = load_model(args.checkpoint, args.current);
   require_kind(run.model, kind, command, why);
@@ -122,13 +142,14 @@ std::string record_name(const std::string& split, std::size_t sequence) {
 
 void add_midi_options(CLI::App* cmd, data::MidiOptions& o) {
   cmd->add_option("--frame-seconds", o.frame_seconds, "Duration of one frame in the MIDI file, seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveNumber);
   cmd->add_option("--ticks-per-quarter", o.ticks_per_quarter, "MIDI time division")->check(CLI::Range(1, 32767));
   cmd->add_option("--velocity", o.velocity, "Note-on velocity")->check(CLI::Range(1, 127));
   cmd->add_flag("!--no-running-status", o.running_status, "Write every status byte (no running status)");
 }
 
-void write_midi(const std::filesystem::path& path, const infer::Roll& roll, const data::MidiOptions& options) {
+void write_midi(const std::filesystem::path& path, const infer::Roll& roll, const data::MidiOptions& options,
+                bool force) {
   std::string bytes;
   try {
     bytes = data::encode_midi(infer::roll_bytes(roll), options);
@@ -136,7 +157,7 @@ void write_midi(const std::filesystem::path& path, const infer::Roll& roll, cons
     throw CommandError(e.what(), kUsage);
   }
   try {
-    store::write_file_atomically(path, bytes);
+    store::write_file_atomically(path, bytes, force ? store::Overwrite::replace : store::Overwrite::refuse);
   } catch (const std::system_error& e) {
     throw CommandError(fmt::format("{}: {}", path.string(), e.what()));
   }

@@ -5,6 +5,7 @@
 #ifndef SEQVI_CLI_APPS_COMMON_HPP
 #define SEQVI_CLI_APPS_COMMON_HPP
 
+#include "checks.hpp"
 #include "commands.hpp"
 
 #include "seqvi/data/midi.hpp"
@@ -57,6 +58,7 @@ struct SequenceRunArgs {
   std::int64_t figure_sequence = 0;
   bool current = false;
   bool json = false;
+  bool force = false;  ///< replace --rolls and --figure if they exist
 };
 
 /// The help texts that differ between the commands registering SequenceRunArgs.
@@ -73,11 +75,12 @@ struct SequenceRunHelp {
 /// caller adds its own options, then add_sequence_run_outputs.
 CLI::App* add_sequence_run_command(CLI::App& app, const std::string& name, const std::string& description,
                                    SequenceRunArgs& args, const SequenceRunHelp& help);
-/// Registers --seed, --sequences, --rolls, --figure, --figure-sequence, --current and --json.
+/// Registers --seed, --sequences, --rolls, --figure, --figure-sequence, --current, --json and --force.
 void add_sequence_run_outputs(CLI::App* cmd, SequenceRunArgs& args, const SequenceRunHelp& help);
 
 /// The model (checked to be of `kind`, see require_kind), its dataset (checked to match) and how
-/// many sequences of the split to run (--sequences, capped at the split's size).
+/// many sequences of the split to run (--sequences, capped at the split's size). Checks --rolls and
+/// --figure first (check_output_file), before any work.
 struct SequenceRun {
   LoadedModel model;
   data::Dataset dataset;
@@ -102,8 +105,10 @@ std::string record_name(const std::string& split, std::size_t sequence);
 /// Registers --frame-seconds, --ticks-per-quarter, --velocity, --no-running-status on `cmd`.
 void add_midi_options(CLI::App* cmd, data::MidiOptions& options);
 
-/// Writes `roll` as a Standard MIDI File, atomically. @throws CommandError naming the file
-void write_midi(const std::filesystem::path& path, const infer::Roll& roll, const data::MidiOptions& options);
+/// Writes `roll` as a Standard MIDI File, atomically; without `force` an existing file is kept (the
+/// rename refuses it). @throws CommandError naming the file
+void write_midi(const std::filesystem::path& path, const infer::Roll& roll, const data::MidiOptions& options,
+                bool force);
 
 /// The path of an analysis/ tool ("report", "pianoroll"): $SEQVI_ANALYSIS_DIR, else
 /// <executable>/../analysis, <executable>/../../analysis, <executable>/../share/seqvi/analysis.

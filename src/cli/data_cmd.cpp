@@ -1,4 +1,5 @@
 // seqvi data: import the canonical piano-roll pickles into HDF5 dataset files and describe them.
+#include "checks.hpp"
 #include "commands.hpp"
 
 #include "seqvi/data/canonical.hpp"
@@ -58,11 +59,10 @@ std::filesystem::path resolve_pickle(const std::string& input) {
 
 void run_import(const ImportArgs& args) {
   const auto start = std::chrono::steady_clock::now();
+  check_output_file("-o", args.output, args.force);
   const std::filesystem::path input = resolve_pickle(args.input);
   const std::filesystem::path output = args.output;
   std::error_code error;
-  if (!args.force && std::filesystem::exists(output, error))
-    throw CommandError("output '" + output.string() + "' exists; pass --force to replace it");
   if (std::filesystem::equivalent(input, output, error))
     throw CommandError("output '" + output.string() + "' is the input pickle; choose another output file");
 
@@ -76,7 +76,7 @@ void run_import(const ImportArgs& args) {
     store::write_dataset(dataset, output, args.force ? store::Overwrite::replace : store::Overwrite::refuse);
   } catch (const std::system_error& e) {
     if (e.code() == std::errc::file_exists)
-      throw CommandError("output '" + output.string() + "' appeared during the import; pass --force to replace it");
+      throw CommandError("-o '" + output.string() + "' appeared during the import; pass --force to replace it", kUsage);
     throw;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -171,7 +171,7 @@ void add_data_command(CLI::App& app) {
                    "Accept a pickle whose SHA-256 is not one of the canonical files");
   import->add_option("--name", import_args->name,
                      "Dataset name (default: the canonical name, else the pickle's file name stem)");
-  import->add_flag("--force", import_args->force, "Replace the output file if it exists");
+  add_force_flag(import, import_args->force);
   import->callback([import_args] { run_import(*import_args); });
 
   auto info_args = std::make_shared<InfoArgs>();

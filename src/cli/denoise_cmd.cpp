@@ -120,7 +120,7 @@ void add_denoise_command(CLI::App& app) {
   auto* cmd = apps::add_sequence_run_command(
       app, "denoise", "Denoise corrupted sequences online with a VOSP; precision, recall and F1 before and after",
       args, help);
-  cmd->add_option("-p,--p", args.p, "Probability of switching each off note on")->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("-p,--p", args.p, "Probability of switching each off note on")->check(Range(0.0, 1.0));
   cmd->add_option("--predictive-samples", args.predictive_samples,
                   "Prior draws per frame for the known-p rule with the one-step-ahead π (0 = skip that rule)")
       ->check(CLI::Range(0, 1 << 16));

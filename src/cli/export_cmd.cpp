@@ -20,10 +20,12 @@ struct ExportArgs {
   std::string record;
   std::string roll;
   std::string out;
+  bool force = false;
   data::MidiOptions midi;
 };
 
 int run_export(const ExportArgs& args) {
+  check_output_file("-o", args.out, args.force);
   infer::Roll roll;
   std::string what;
   if (!args.data.empty()) {
@@ -53,7 +55,7 @@ int run_export(const ExportArgs& args) {
                                      record.name, args.rolls, names),
                          kUsage);
   }
-  apps::write_midi(args.out, roll, args.midi);
+  apps::write_midi(args.out, roll, args.midi, args.force);
   std::cout << fmt::format("{} ({} frames, {:.1f} s) written to {}\n", what, roll.rows(),
                            static_cast<double>(roll.rows()) * args.midi.frame_seconds, args.out);
   return kOk;
@@ -68,12 +70,13 @@ void add_export_midi_command(CLI::App& app) {
   auto* data = cmd->add_option("--data", args.data, "A dataset file: export --split / --sequence from it");
   apps::add_split_option(cmd, args.split, "The dataset split");
   cmd->add_option("--sequence", args.sequence, "The sequence of the split (counted from 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegativeNumber);
   auto* rolls = cmd->add_option("--rolls", args.rolls, "A roll file (seqvi denoise/impute/sample --rolls)");
   cmd->add_option("--record", args.record, "The record of the roll file (default: the first), e.g. test_003");
   cmd->add_option("--roll", args.roll, "The roll of the record (default: the first), e.g. denoised");
   data->excludes(rolls);
   cmd->add_option("-o,--out", args.out, "The MIDI file to write")->required();
+  add_force_flag(cmd, args.force);
   apps::add_midi_options(cmd, args.midi);
   cmd->callback([] {
     if (args.data.empty() && args.rolls.empty())

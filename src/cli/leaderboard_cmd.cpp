@@ -1,6 +1,7 @@
 // seqvi leaderboard / seqvi best: the best trials per dataset by validation bound, over one or
 // several sweep directories, and export of the selected model. Only validation bounds take part in
 // selection; the test split is for `seqvi eval` on the exported model.
+#include "checks.hpp"
 #include "commands.hpp"
 
 #include "seqvi/model/sequence_model.hpp"
@@ -328,13 +329,12 @@ std::string checkpoint_problem(const Entry& e, store::Checkpoint* out) {
 }
 
 int run_best(BestArgs& args) {
+  check_output_file("-o", args.out, args.force);
   args.sel.top = 1 << 30;
   const Listing listing = select(args.sel);
   const auto it = listing.by_dataset.find(args.sel.dataset);
   if (it == listing.by_dataset.end() || it->second.empty())
     throw CommandError(fmt::format("no trial of dataset '{}' has a validation bound yet", args.sel.dataset));
-  if (std::filesystem::exists(args.out) && !args.force)
-    throw CommandError(fmt::format("{} exists; pass --force to replace it", args.out), kUsage);
   // The leaderboard's first trial, or (only with --fallback, said on stderr) the next one whose
   // checkpoint reads: exporting the runner-up silently would misreport the selection.
   std::optional<Entry> chosen;
@@ -379,7 +379,7 @@ void add_leaderboard_commands(CLI::App& app) {
   auto* cmd = app.add_subcommand("leaderboard", "Best trials per dataset by validation bound, over sweep directories");
   add_selection(cmd, lb.sel);
   cmd->add_option("--dataset", lb.sel.dataset, "Only this dataset");
-  cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(CLI::PositiveNumber);
+  cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(PositiveNumber);
   cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
   auto* json = cmd->add_flag("--json", lb.json,
                              "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, params, …");
@@ -398,7 +398,7 @@ void add_leaderboard_commands(CLI::App& app) {
   add_selection(b, best.sel);
   b->add_option("--dataset", best.sel.dataset, "Dataset (short name, e.g. jsb)")->required();
   b->add_option("-o,--out", best.out, "Checkpoint file to write")->required();
-  b->add_flag("--force", best.force, "Replace --out if it exists");
+  add_force_flag(b, best.force);
   b->add_flag("--fallback", best.fallback,
               "If the best trial's checkpoint is missing or unreadable, export the next trial whose checkpoint "
               "reads (said on stderr and in the output) instead of failing");

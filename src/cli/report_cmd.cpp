@@ -15,6 +15,7 @@ struct ReportArgs {
   std::string table;
   std::string out;
   std::int64_t top = 5;
+  bool force = false;
 };
 
 }  // namespace
@@ -26,8 +27,12 @@ void add_report_command(CLI::App& app) {
   cmd->add_option("sweep", args.sweep, "The sweep folder")->required();
   cmd->add_option("--table", args.table, "Read the trial table from this JSON file instead of seqvi leaderboard");
   cmd->add_option("--out", args.out, "Write the report here instead of <sweep dir>/report");
-  cmd->add_option("--top", args.top, "Learning curves of the best N trials per dataset")->check(CLI::PositiveNumber);
+  cmd->add_option("--top", args.top, "Learning curves of the best N trials per dataset")->check(PositiveNumber);
+  add_force_flag(cmd, args.force);
   cmd->callback([] {
+    // Before any work: the report folder can be written and holds no report (unless --force).
+    const std::string out = args.out.empty() ? (std::filesystem::path(args.sweep) / "report").string() : args.out;
+    check_output_folder("--out", out, args.force, {"README.md"});
     const std::filesystem::path tool = apps::find_analysis_tool("report");
     std::error_code ec;
     const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);

@@ -20,10 +20,13 @@ struct SampleArgs {
   std::uint64_t seed = 1;
   std::string rolls;
   bool current = false;
+  bool force = false;
   data::MidiOptions midi;
 };
 
 int run_sample(const SampleArgs& args) {
+  check_output_file("-o", args.out, args.force);
+  check_output_file("--rolls", args.rolls, args.force);
   const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current);
   core::Rng rng(args.seed, "sample");
   infer::Roll roll;
@@ -39,7 +42,7 @@ int run_sample(const SampleArgs& args) {
                                    m.path, model::to_string(kind)),
                        kUsage);
   }
-  apps::write_midi(args.out, roll, args.midi);
+  apps::write_midi(args.out, roll, args.midi, args.force);
   if (!args.rolls.empty()) {
     store::RollFile file;
     file.kind = "sample";
@@ -63,11 +66,12 @@ void add_sample_command(CLI::App& app) {
   static SampleArgs args;
   auto* cmd = app.add_subcommand("sample", "Sample a piano roll from a VRAE or VOSP and write it as a MIDI file");
   cmd->add_option("--model", args.checkpoint, "Checkpoint of a VRAE or VOSP")->required();
-  cmd->add_option("--frames", args.frames, "Frames to sample")->check(CLI::PositiveNumber);
+  cmd->add_option("--frames", args.frames, "Frames to sample")->check(PositiveNumber);
   cmd->add_option("-o,--out", args.out, "The MIDI file to write")->required();
-  cmd->add_option("--seed", args.seed, "Seed of the prior and Bernoulli draws");
+  cmd->add_option("--seed", args.seed, "Seed of the prior and Bernoulli draws")->check(Seed);
   cmd->add_option("--rolls", args.rolls, "Also write the sampled roll to this HDF5 roll file");
   cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
+  add_force_flag(cmd, args.force);
   apps::add_midi_options(cmd, args.midi);
   cmd->callback([] { run_sample(args); });
 }

@@ -1,6 +1,7 @@
 // seqvi sweep: random search over the Table-2 space with MPI — rank 0 coordinates, the other ranks
 // train (mpi/sweep.hpp); `-np 1` runs everything in one process. Everything that can be wrong with
 // the configuration is reported before MPI starts (by rank 0 only, so mpirun prints it once).
+#include "checks.hpp"
 #include "commands.hpp"
 #include "trainer_runner.hpp"
 
@@ -38,6 +39,7 @@ struct SweepArgs {
 };
 
 std::string read_file(const std::string& path) {
+  check_input_file("--config", path);  // a folder reads as empty: the default sweep
   std::ifstream in(path, std::ios::binary);
   if (!in) throw CommandError(fmt::format("cannot read sweep configuration '{}'", path), kUsage);
   std::ostringstream s;
@@ -271,11 +273,11 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_flag("--resume", args.resume, "Continue the sweep in --out (done trials are kept)");
   cmd->add_flag("--dry-run", args.dry_run, "List the trials the configuration samples, without training");
   cmd->add_option("--progress-every", args.progress_every, "Seconds between progress lines")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveNumber);
   cmd->add_flag("--quiet", args.quiet, "No progress lines");
   cmd->add_option("--lock-wait", args.lock_wait_s,
                   "With --resume: seconds to wait for a sweep still locked by a previous job's exiting ranks")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegativeNumber)
       ->capture_default_str();
   cmd->callback([] {
     const int code = run_sweep_command(args);

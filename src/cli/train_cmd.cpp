@@ -1,6 +1,7 @@
 // seqvi train / seqvi eval: one trial end to end — train with checkpoints and resume; evaluate a
 // checkpoint on whole sequences (bound, its parts, standard error, importance-weighted −log p(x)).
 #include "apps_common.hpp"
+#include "checks.hpp"
 #include "commands.hpp"
 
 #include "seqvi/job/stop_flag.hpp"
@@ -138,12 +139,16 @@ struct TrainArgs {
   std::string config;
   std::string out;
   bool resume = false;
+  bool force = false;
   std::int64_t checkpoint_every = 1;
   bool quiet = false;
   std::map<std::string, std::string> flags;  // hyper-parameter → text
 };
 
 int run_train(TrainArgs& args) {
+  // Before any work: --out can be written (a resumed checkpoint is replaced by design) and --config is a file.
+  check_output_file("--out", args.out, args.force || args.resume, "pass --resume to continue it, or --force to replace it");
+  check_input_file("--config", args.config);
   const core::Params defaults = train::TrainConfig{}.to_params();
   data::Dataset dataset = store::read_dataset(args.data);
 
@@ -158,7 +163,7 @@ int run_train(TrainArgs& args) {
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
     resumed = checkpoint.state;
   } else {
-    if (!args.resume && std::filesystem::exists(args.out))
+    if (!args.resume && !args.force && std::filesystem::exists(args.out))
       throw CommandError(fmt::format("{} exists; pass --resume to continue it, or choose another --out", args.out),
                          kUsage);
     core::Params params;
@@ -174,6 +179,7 @@ int run_train(TrainArgs& args) {
     checkpoint.dataset_sha256 = dataset.source_sha256;
   }
 
+  check_training_memory(config);
   train::Trainer trainer(config, dataset);
   train::TrainState state = resumed ? *resumed : trainer.initial_state();
   const auto& spec = config.model.latent_spec;
@@ -282,8 +288,9 @@ void add_train_commands(CLI::App& app) {
   train->add_option("--out", train_args.out, "Checkpoint file (HDF5), written after every epoch")->required();
   train->add_option("--config", train_args.config, "TOML file with hyper-parameters (flags override it)");
   train->add_flag("--resume", train_args.resume, "Continue the run in --out from its last checkpoint");
+  add_force_flag(train, train_args.force)->excludes("--resume");
   train->add_option("--checkpoint-every", train_args.checkpoint_every, "Write the checkpoint every N epochs")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveNumber);
   train->add_flag("--quiet", train_args.quiet, "No progress lines");
   const core::Params defaults = train::TrainConfig{}.to_params();
   for (const auto& [name, value] : defaults) {
@@ -306,9 +313,9 @@ void add_train_commands(CLI::App& app) {
   eval->add_option("--data", eval_args.data, "Dataset file")->required();
   apps::add_split_option(eval, eval_args.split, "test or valid");
   eval->add_option("--samples", eval_args.samples, "Noise samples for the bound (standard error from them)")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveNumber);
   eval->add_option("--iw", eval_args.iw, "Samples per sequence for the importance-weighted estimate (0 = off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegativeNumber);
   eval->add_option("--kl", eval_args.kl, "Re-score with this KL mode (exact or paper-diagonal)");
   eval->add_flag("--current", eval_args.current, "Use the last parameters instead of the best ones");
   eval->add_flag("--quiet", eval_args.quiet, "No progress lines on stderr (printed every 5 s on long splits)");

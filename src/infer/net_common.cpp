@@ -4,29 +4,10 @@
 #include <stdexcept>
 
 namespace seqvi::infer::detail {
-namespace {
-
-std::string shape(const model::Mat<float>& m) { return std::to_string(m.rows()) + "×" + std::to_string(m.cols()); }
-
-}  // namespace
 
 model::ParamSet<float> bind_params(const model::ParamSet<float>& prototype, const model::ParamSet<float>& given,
                                    const std::string& model_name) {
-  model::ParamSet<float> out = prototype;
-  for (std::size_t i = 0; i < prototype.size(); ++i) {
-    std::size_t j = 0;
-    try {
-      j = given.index(prototype.name(i));
-    } catch (const std::out_of_range&) {
-      throw std::invalid_argument("parameter '" + prototype.name(i) + "' is missing; the " + model_name +
-                                  " needs it");
-    }
-    if (given[j].rows() != prototype[i].rows() || given[j].cols() != prototype[i].cols())
-      throw std::invalid_argument("parameter '" + prototype.name(i) + "' is " + shape(given[j]) + ", the " +
-                                  model_name + " needs " + shape(prototype[i]));
-    out[i] = given[j];
-  }
-  return out;
+  return model::bind_by_name(prototype, given, model_name);
 }
 
 model::ForwardPass<float> mode_pass(model::VariationalModel<float>& model, const model::ParamSet<float>& params,

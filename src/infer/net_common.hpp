@@ -12,7 +12,8 @@
 namespace seqvi::infer::detail {
 
 /// The values of `given` (e.g. a checkpoint's parameters) in the order of `prototype`, looked up
-/// by name. @throws std::invalid_argument naming a missing parameter or a shape mismatch.
+/// by name (model::bind_by_name). @throws std::invalid_argument naming a missing parameter, a shape
+/// mismatch or a parameter the model lacks.
 model::ParamSet<float> bind_params(const model::ParamSet<float>& prototype, const model::ParamSet<float>& given,
                                    const std::string& model_name);
 

@@ -67,4 +67,39 @@ void ParamSet<S>::unflatten(const Eigen::Ref<const ColVec<S>>& flat) {
 template class ParamSet<float>;
 template class ParamSet<double>;
 
+namespace {
+
+std::string shape(Index rows, Index cols) { return std::to_string(rows) + "×" + std::to_string(cols); }
+
+}  // namespace
+
+template <class S>
+ParamSet<S> bind_by_name(const ParamSet<S>& prototype, const ParamSet<S>& given, const std::string& owner) {
+  ParamSet<S> out = prototype;
+  for (std::size_t i = 0; i < prototype.size(); ++i) {
+    std::size_t j = 0;
+    try {
+      j = given.index(prototype.name(i));
+    } catch (const std::out_of_range&) {
+      throw std::invalid_argument("parameter '" + prototype.name(i) + "' is missing; the " + owner + " needs it");
+    }
+    if (given[j].rows() != prototype[i].rows() || given[j].cols() != prototype[i].cols())
+      throw std::invalid_argument("parameter '" + prototype.name(i) + "' is " + shape(given[j].rows(), given[j].cols()) +
+                                  ", the " + owner + " needs " + shape(prototype[i].rows(), prototype[i].cols()));
+    out[i] = given[j];
+  }
+  if (given.size() != prototype.size())  // names are unique: every one of `prototype` was found above
+    for (std::size_t j = 0; j < given.size(); ++j) {
+      try {
+        (void)prototype.index(given.name(j));
+      } catch (const std::out_of_range&) {
+        throw std::invalid_argument("parameter '" + given.name(j) + "' is not one of the " + owner + "'s");
+      }
+    }
+  return out;
+}
+
+template ParamSet<float> bind_by_name(const ParamSet<float>&, const ParamSet<float>&, const std::string&);
+template ParamSet<double> bind_by_name(const ParamSet<double>&, const ParamSet<double>&, const std::string&);
+
 }  // namespace seqvi::model

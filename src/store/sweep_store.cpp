@@ -90,7 +90,7 @@ std::string lock_holder(const fs::path& path) {
 /// waiting up to wait.timeout for a holder to let go, then records this process as the holder.
 int take_lock(const fs::path& dir, const LockWait& wait = {}) {
   const fs::path path = lock_path(dir);
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
   if (fd < 0) throw SweepStoreError("sweep " + dir.string() + ": cannot open its lock file '" + path.string() +
                                     "' (" + std::strerror(errno) + ")");
   const auto start = std::chrono::steady_clock::now();

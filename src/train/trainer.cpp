@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <initializer_list>
 #include <stdexcept>
 
 namespace seqvi::train {
@@ -147,11 +148,13 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
   return r;
 }
 
-EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::string& split_name,
+EvalResult Trainer::evaluate(const model::ParamSet<float>& given, const std::string& split_name,
                              std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed,
                              const std::function<void(std::int64_t, std::int64_t)>& progress) {
   if (samples < 1) throw std::invalid_argument("samples is " + std::to_string(samples) + ", must be ≥ 1");
   if (iw_samples < 0) throw std::invalid_argument("iw samples is " + std::to_string(iw_samples) + ", must be ≥ 0");
+  const model::ParamSet<float> params =
+      model::bind_by_name(model_->make_params(), given, std::string(model::to_string(config_.model.kind)));
   const data::Split& split = dataset_.split(split_name);
   const auto batches = data::evaluation_batches(split);
   const bool stochastic = model_->noise_dim() > 0;
@@ -212,8 +215,16 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& params, const std::st
   return r;
 }
 
+void Trainer::bind_state(TrainState& s) const {
+  const model::ParamSet<float> prototype = model_->make_params();
+  const std::string owner(model::to_string(config_.model.kind));
+  for (model::ParamSet<float>* p : {&s.params, &s.best_params, &s.optimizer.mean_square, &s.optimizer.velocity})
+    if (p->size() > 0) *p = model::bind_by_name(prototype, *p, owner);
+}
+
 TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
   if (s.status != TrialStatus::running && s.status != TrialStatus::interrupted) return s.status;
+  bind_state(s);  // a resumed checkpoint's arrays may be stored in any order
   s.status = TrialStatus::running;
   const FullKlOnExit full_kl_on_exit(*model_);
   const Rmsprop<float> opt(config_.optimizer);

@@ -105,8 +105,10 @@ TEST(CliDataImport, RefusesToOverwriteWithoutForce) {
   mini.train = {{{60}}};
   write_bytes(dir / "m.pickle", seqvi::test::build_pickle(mini, seqvi::test::FrameKind::tuple));
   write_bytes(dir / "out.h5", "old");
-  expect_one_line_failure(seqvi({"data", "import", "m.pickle", "-o", "out.h5", "--allow-unknown"}, dir.path()),
-                          "^seqvi: output 'out\\.h5' exists; pass --force to replace it\n$");
+  // The one overwrite rule (docs/cli.md): refused before any work, exit code 2 as in every command.
+  const Outcome refused = seqvi({"data", "import", "m.pickle", "-o", "out.h5", "--allow-unknown"}, dir.path());
+  EXPECT_EQ(refused.code, 2) << refused.err;
+  EXPECT_EQ(refused.err, "seqvi: -o 'out.h5' exists; pass --force to replace it\n");
   EXPECT_EQ(read_text(dir / "out.h5"), "old");
   const Outcome forced = seqvi({"data", "import", "m.pickle", "-o", "out.h5", "--allow-unknown", "--force"}, dir.path());
   EXPECT_EQ(forced.code, 0) << forced.err;

@@ -56,6 +56,15 @@ class ParamSet {
 extern template class ParamSet<float>;
 extern template class ParamSet<double>;
 
+/// The matrices of `given` (e.g. read from a checkpoint, whose arrays may be stored in any order)
+/// in the order and shapes of `prototype` (the model's make_params()), looked up by name. Models
+/// address parameters by position, so this is the one way a stored set becomes a model's.
+/// @throws std::invalid_argument naming a parameter `given` lacks, one of another shape, or one the
+///         model does not have ("parameter 'gen.W' is 8×3, the vosp needs 3×8"); `owner` ("vosp")
+///         names the model in the message
+template <class S>
+ParamSet<S> bind_by_name(const ParamSet<S>& prototype, const ParamSet<S>& given, const std::string& owner);
+
 }  // namespace seqvi::model
 
 #endif  // SEQVI_MODEL_PARAM_SET_HPP

@@ -29,7 +29,8 @@ enum class Overwrite {
 /// even for the same target, are independent (each has its own temp file; the last commit wins).
 class AtomicFile {
  public:
-  /// Creates an empty temp file (exclusively, mode 0644 before umask) beside the target.
+  /// Creates an empty temp file (exclusively, mode 0666 less the umask, as open() and shells create
+  /// files: 0644 for umask 022, 0664 for 002) beside the target; commit() keeps that mode.
   /// @param target  the path the file will have after commit(); its folder must exist
   /// @throws std::system_error naming the folder if the temp file cannot be created
   explicit AtomicFile(std::filesystem::path target);

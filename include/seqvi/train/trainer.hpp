@@ -60,14 +60,21 @@ class Trainer {
 
   /// A fresh state: parameters initialised by the paper's Table 2 from the trial seed.
   TrainState initial_state() const;
+  /// Puts the parameter sets of `state` (params, best_params, the optimiser's r and v; empty ones
+  /// stay empty) in this model's order, looked up by name and checked for shape
+  /// (model::bind_by_name): a checkpoint's arrays may be stored in any order.
+  /// @throws std::invalid_argument naming a missing, misshapen or foreign parameter
+  void bind_state(TrainState& state) const;
   /// Trains from `state` until done, diverged, pruned or stopped by an observer (interrupted).
-  /// Never throws for numerical trouble: NaN/Inf in the loss or parameters ends as `diverged`.
+  /// Binds `state` first (bind_state). Never throws for numerical trouble: NaN/Inf in the loss or
+  /// parameters ends as `diverged`.
   TrialStatus run(TrainState& state, TrainObserver& observer);
 
   /// The bound on the validation chunks (what early stopping and sweeps compare).
   EvalResult validate(const model::ParamSet<float>& params);
   /// The bound on whole sequences of `split` with `samples` noise draws and an importance-weighted
   /// estimate from `iw_samples` draws per sequence (0 = none). Deterministic in (seed, split).
+  /// `params` are bound to the model by name (model::bind_by_name; throws std::invalid_argument).
   /// Memory is bounded by one evaluation batch (data::evaluation_batches), whatever the split's
   /// size; `progress`, if set, is called after each batch with (frames done, frames in the split).
   EvalResult evaluate(const model::ParamSet<float>& params, const std::string& split,
