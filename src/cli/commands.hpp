@@ -17,6 +17,7 @@ enum ExitCode : int {
   kError = 1,       ///< a run-time failure with a one-line message on stderr
   kUsage = 2,       ///< bad flags or configuration (CLI11 also uses 105–109 internally; mapped to 2)
   kDiverged = 3,    ///< training diverged (NaN/Inf); the checkpoint records it
+  kTrialsFailed = 4,///< `seqvi sweep` finished, but trials failed (each named on stderr)
   kInterrupted = 75,///< stopped by a signal after writing a checkpoint; rerun with --resume (EX_TEMPFAIL)
 };
 

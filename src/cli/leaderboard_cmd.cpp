@@ -3,8 +3,10 @@
 // selection; the test split is for `seqvi eval` on the exported model.
 #include "checks.hpp"
 #include "commands.hpp"
+#include "trainer_runner.hpp"
 
 #include "seqvi/model/sequence_model.hpp"
+#include "seqvi/search/sweep_config.hpp"
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/sweep_store.hpp"
 
@@ -59,6 +61,8 @@ struct Pick {
 struct Listing {
   std::vector<store::SweepView> sweeps;
   std::map<std::string, std::vector<Pick>> by_dataset;
+  /// Per dataset, the trials left out for lacking a validation bound (without --all), by state.
+  std::map<std::string, std::map<search::TrialState, std::int64_t>> unlisted;
 
   Entry entry(const Pick& p) const {
     Entry e{sweeps[p.sweep].dir, sweeps[p.sweep].trials[p.row]};
@@ -103,6 +107,13 @@ void add_collapse_columns(Listing& listing) {
 std::string kl_text(const Entry& e) { return std::isfinite(e.valid_kl) ? fmt::format("{:.4f}", e.valid_kl) : "-"; }
 std::string active_text(const Entry& e) { return e.active_dims >= 0 ? std::to_string(e.active_dims) : "-"; }
 
+/// "3 failed, 1 pending": trial counts by state.
+std::string state_counts(const std::map<search::TrialState, std::int64_t>& counts) {
+  std::vector<std::string> parts;
+  for (const auto& [state, n] : counts) parts.push_back(fmt::format("{} {}", n, search::to_string(state)));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
 struct Selection {
   std::vector<std::string> dirs;
   std::string dataset;
@@ -126,14 +137,22 @@ Listing select(const Selection& sel) {
     for (std::size_t i = 0; i < t.size(); ++i) {
       if (!sel.dataset.empty() && t.dataset(i) != sel.dataset) continue;
       if (!sel.model.empty() && t.model(i) != sel.model) continue;
-      if (!sel.all && !std::isfinite(t.best_valid(i))) continue;
+      if (!sel.all && !std::isfinite(t.best_valid(i))) {
+        ++listing.unlisted[t.dataset(i)][t.state(i)];
+        continue;
+      }
       listing.by_dataset[t.dataset(i)].push_back(Pick{k, i, t.best_valid(i), t.id(i)});
     }
   }
-  if (!sel.dataset.empty() && listing.by_dataset.empty())
-    throw CommandError(fmt::format("no trial of dataset '{}'{} with a validation bound in {}", sel.dataset,
+  if (!sel.dataset.empty() && listing.by_dataset.empty()) {
+    const auto it = listing.unlisted.find(sel.dataset);
+    throw CommandError(fmt::format("no trial of dataset '{}'{} with a validation bound in {}{}", sel.dataset,
                                    sel.model.empty() ? "" : " and model '" + sel.model + "'",
-                                   fmt::join(sel.dirs, ", ")));
+                                   fmt::join(sel.dirs, ", "),
+                                   it == listing.unlisted.end() ? ""
+                                       : " (" + state_counts(it->second) + "; --all lists them with their state "
+                                         "and reason)"));
+  }
   const auto better = [](const Pick& a, const Pick& b) {
     if (a.has_bound() != b.has_bound()) return a.has_bound();
     if (a.bound != b.bound) return a.bound < b.bound;
@@ -157,7 +176,43 @@ nlohmann::json value_json(const core::Value& v) {
   return std::visit([](const auto& x) { return nlohmann::json(x); }, v);
 }
 
-nlohmann::json entry_json(const Entry& e) {
+/// Single-quotes `s` for a POSIX shell unless it needs none.
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                                       "0123456789_./:=+-,@%") == std::string::npos;
+  if (plain) return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+/// The dataset file a sweep trained `key` on: as recorded in sweep.h5, else its configuration's
+/// [datasets] entry, else <data dir>/<key>.h5 (as `seqvi sweep` looks for it).
+std::string dataset_file(const store::SweepView& view, const std::string& key) {
+  if (const auto it = view.datasets.find(key); it != view.datasets.end() && !it->second.file.empty())
+    return it->second.file;
+  try {
+    const auto config = search::parse_sweep_config(view.config_text, (view.dir / "sweep.h5").string());
+    if (const auto it = config.dataset_files.find(key); it != config.dataset_files.end()) return it->second;
+  } catch (const std::exception&) {  // a configuration this seqvi no longer parses: the default place
+  }
+  return (data_dir() / (key + ".h5")).string();
+}
+
+/// The `seqvi train` command line that trains the trial again, bit-identically: its sampled
+/// hyper-parameters, model and training seed as flags (trial_hyperparameters: what the sweep used).
+std::string train_command(const Entry& e, const std::string& data_file) {
+  std::string line = "seqvi train --data " + shell_word(data_file) + " --out " + shell_word(e.record.id() + ".h5");
+  for (const auto& [k, v] : trial_hyperparameters(e.record.spec)) {
+    std::string flag = k;
+    for (char& c : flag)
+      if (c == '_') c = '-';
+    line += " --" + flag + " " + shell_word(core::to_string(v));
+  }
+  return line;
+}
+
+nlohmann::json entry_json(const Entry& e, const std::string& data_file) {
   const auto& r = e.record;
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [k, v] : r.spec.params) params[k] = value_json(v);
@@ -177,7 +232,8 @@ nlohmann::json entry_json(const Entry& e) {
           {"valid_curve", r.valid_curve},
           {"message", r.message},
           {"sweep", e.sweep.string()},
-          {"checkpoint", e.checkpoint().string()}};
+          {"checkpoint", e.checkpoint().string()},
+          {"train_command", train_command(e, data_file)}};
 }
 
 /// Hyper-parameters whose value differs between the listed trials (the ones worth a column).
@@ -202,6 +258,20 @@ std::vector<std::string> varying(const Listing& listing) {
   return keys;
 }
 
+/// Every hyper-parameter name of the listed sweeps (all their trials, listed or not): the CSV's
+/// columns, the same whatever --top, --dataset, --model or --all select.
+std::vector<std::string> all_params(const Listing& listing) {
+  std::set<std::string> names;
+  for (const auto& view : listing.sweeps)
+    view.trials.for_each_param_value([&](const std::string& name, const core::Value&, std::size_t) {
+      if (name != "model" && name != "seed") names.insert(name);
+    });
+  return {names.begin(), names.end()};
+}
+
+/// A failed or diverged trial's reason (its message), for the text and Markdown tables.
+bool shows_reason(search::TrialState s) { return s == search::TrialState::failed || s == search::TrialState::diverged; }
+
 std::string param_text(const search::TrialRecord& r, const std::string& key) {
   const auto it = r.spec.params.find(key);
   return it == r.spec.params.end() ? "" : core::to_string(it->second);
@@ -209,10 +279,27 @@ std::string param_text(const search::TrialRecord& r, const std::string& key) {
 
 std::string bound_text(const Entry& e) { return e.has_bound() ? fmt::format("{:.4f}", e.record.best_valid) : "-"; }
 
-enum class Format { text, json, csv, markdown };
+enum class Format { text, json, csv, markdown, commands };
+
+/// The CSV's first columns (then one per hyper-parameter of the sweeps, by name): fixed, documented
+/// in docs/sweeps.md.
+constexpr const char* kCsvColumns =
+    "dataset,rank,trial,model,status,val_bound,val_kl,active_dims,best_epoch,epochs,wall_s,seed,sweep,message";
+
+
 
 /// Prints the listing, one trial at a time (each row expanded only while it is printed).
 void print(const Listing& listing, Format format) {
+  if (format == Format::commands) {
+    for (const auto& [d, picks] : listing.by_dataset)
+      for (std::size_t i = 0; i < picks.size(); ++i) {
+        const Entry e = listing.entry(picks[i]);
+        std::cout << fmt::format("# {} #{}: {} ({}, valid bound {}, {})\n{}\n", d, i + 1, e.record.id(),
+                                 search::to_string(e.record.state), bound_text(e), e.sweep.string(),
+                                 train_command(e, dataset_file(listing.sweeps[picks[i].sweep], d)));
+      }
+    return;
+  }
   const auto keys = varying(listing);
   if (format == Format::json) {
     // The form nlohmann's dump(1) gives the whole list, written entry by entry.
@@ -224,7 +311,8 @@ void print(const Listing& listing, Format format) {
     bool first = true;
     for (const auto& [d, picks] : listing.by_dataset)
       for (const auto& p : picks) {
-        const std::string text = entry_json(listing.entry(p)).dump(1);
+        const std::string text =
+            entry_json(listing.entry(p), dataset_file(listing.sweeps[p.sweep], d)).dump(1);
         std::string indented = " ";
         for (char ch : text) {
           indented += ch;
@@ -243,20 +331,25 @@ void print(const Listing& listing, Format format) {
       for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
       return q + "\"";
     };
-    std::cout << "dataset,rank,trial,model,status,val_bound,val_kl,active_dims,best_epoch,epochs,wall_s,sweep";
-    for (const auto& k : keys) std::cout << ',' << k;
+    const auto params = all_params(listing);
+    std::cout << kCsvColumns;
+    // A hyper-parameter named like a fixed column (epochs: the budget, beside the completed epochs)
+    // is written param.<name>, so that no column name repeats.
+    const std::string fixed = std::string(",") + kCsvColumns + ",";
+    for (const auto& k : params)
+      std::cout << ',' << (fixed.find("," + k + ",") != std::string::npos ? "param." + k : k);
     std::cout << '\n';
     for (const auto& [d, picks] : listing.by_dataset)
       for (std::size_t i = 0; i < picks.size(); ++i) {
         const Entry e = listing.entry(picks[i]);
         const auto& r = e.record;
-        std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.1f},{}", csv(d), i + 1, r.id(), r.spec.model,
+        std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.1f},{},{},{}", csv(d), i + 1, r.id(), r.spec.model,
                                  search::to_string(r.state),
                                  e.has_bound() ? fmt::format("{:.17g}", r.best_valid) : "",
                                  std::isfinite(e.valid_kl) ? fmt::format("{:.17g}", e.valid_kl) : "",
                                  e.active_dims >= 0 ? std::to_string(e.active_dims) : "", r.best_epoch,
-                                 r.epochs, r.wall_s, csv(e.sweep.string()));
-        for (const auto& k : keys) std::cout << ',' << csv(param_text(r, k));
+                                 r.epochs, r.wall_s, r.spec.seed, csv(e.sweep.string()), csv(r.message));
+        for (const auto& k : params) std::cout << ',' << csv(param_text(r, k));
         std::cout << '\n';
       }
     return;
@@ -264,6 +357,11 @@ void print(const Listing& listing, Format format) {
   std::vector<std::string> head{"#",  "trial",       "model",      "status", "valid bound",
                                 "kl", "active dims", "best epoch", "epochs", "time"};
   head.insert(head.end(), keys.begin(), keys.end());
+  // The reason of a failed or diverged trial, when one is listed (the last column).
+  bool reasons = false;
+  for (const auto& [d, picks] : listing.by_dataset)
+    for (const auto& p : picks) reasons = reasons || shows_reason(listing.sweeps[p.sweep].trials.state(p.row));
+  if (reasons) head.push_back("reason");
   const auto row_of = [&](const Pick& p, std::size_t place) {
     const Entry e = listing.entry(p);
     const auto& r = e.record;
@@ -271,14 +369,36 @@ void print(const Listing& listing, Format format) {
                                  bound_text(e), kl_text(e), active_text(e), std::to_string(r.best_epoch),
                                  std::to_string(r.epochs), fmt::format("{:.0f}s", r.wall_s)};
     for (const auto& k : keys) row.push_back(param_text(r, k));
+    if (reasons) {
+      std::string why = shows_reason(r.state) ? r.message.substr(0, r.message.find('\n')) : "";
+      if (format == Format::text && why.size() > 100) why = why.substr(0, 97) + "...";
+      if (format == Format::markdown)
+        for (std::size_t at = why.find('|'); at != std::string::npos; at = why.find('|', at + 2)) why.insert(at, "\\");
+      row.push_back(why);
+    }
     return row;
   };
+  // Trials left out for lacking a validation bound: said, never silently dropped.
+  const auto unlisted_note = [&](const std::string& d) -> std::string {
+    const auto it = listing.unlisted.find(d);
+    if (it == listing.unlisted.end()) return "";
+    std::int64_t n = 0;
+    for (const auto& [state, k] : it->second) n += k;
+    return fmt::format("{} trial{} without a validation bound not listed ({}); --all lists them with their state "
+                       "and reason", n, n == 1 ? "" : "s", state_counts(it->second));
+  };
+  for (const auto& [d, counts] : listing.unlisted)
+    if (!listing.by_dataset.contains(d))
+      std::cout << fmt::format("{}: no trial has a validation bound yet ({}); --all lists them with their state "
+                               "and reason\n\n", d, state_counts(counts));
+  if (listing.by_dataset.empty() && listing.unlisted.empty()) std::cout << "no trials\n";
   for (const auto& [d, picks] : listing.by_dataset) {
     if (format == Format::markdown) {
       std::cout << fmt::format("### {}\n\n| {} |\n|{}\n", d, fmt::join(head, " | "),
                                [&] { std::string s; for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 8) ? "---:|" : "---|"; return s; }());
       for (std::size_t i = 0; i < picks.size(); ++i)
         std::cout << "| " << fmt::format("{}", fmt::join(row_of(picks[i], i + 1), " | ")) << " |\n";
+      if (const std::string note = unlisted_note(d); !note.empty()) std::cout << '\n' << note << '\n';
       std::cout << '\n';
       continue;
     }
@@ -299,13 +419,14 @@ void print(const Listing& listing, Format format) {
     };
     line(head);
     for (std::size_t i = 0; i < picks.size(); ++i) line(row_of(picks[i], i + 1));
+    if (const std::string note = unlisted_note(d); !note.empty()) std::cout << "(" << note << ")\n";
     std::cout << '\n';
   }
 }
 
 struct LeaderboardArgs {
   Selection sel;
-  bool json = false, csv = false, markdown = false;
+  bool json = false, csv = false, markdown = false, commands = false;
 };
 
 struct BestArgs {
@@ -383,14 +504,26 @@ void add_leaderboard_commands(CLI::App& app) {
   cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
   auto* json = cmd->add_flag("--json", lb.json,
                              "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, params, …");
-  auto* csv = cmd->add_flag("--csv", lb.csv, "CSV, one row per trial");
+  auto* csv = cmd->add_flag("--csv", lb.csv,
+                            "CSV, one row per trial; fixed columns (docs/sweeps.md): dataset, rank, trial, model, "
+                            "status, val_bound, val_kl, active_dims, best_epoch, epochs, wall_s, seed, sweep, "
+                            "message, then every hyper-parameter of the sweeps by name (param.epochs for the "
+                            "epoch budget)");
   auto* md = cmd->add_flag("--markdown", lb.markdown, "Markdown tables, one per dataset");
-  json->excludes(csv)->excludes(md);
-  csv->excludes(md);
+  auto* commands = cmd->add_flag("--commands", lb.commands,
+                                 "For each listed trial, the `seqvi train` command line that trains it again "
+                                 "bit-identically (its hyper-parameters and training seed as flags)");
+  json->excludes(csv)->excludes(md)->excludes(commands);
+  csv->excludes(md)->excludes(commands);
+  md->excludes(commands);
   cmd->callback([] {
     Listing listing = select(lb.sel);
     add_collapse_columns(listing);
-    print(listing, lb.json ? Format::json : lb.csv ? Format::csv : lb.markdown ? Format::markdown : Format::text);
+    print(listing, lb.json       ? Format::json
+                   : lb.csv      ? Format::csv
+                   : lb.markdown ? Format::markdown
+                   : lb.commands ? Format::commands
+                                 : Format::text);
   });
 
   static BestArgs best;

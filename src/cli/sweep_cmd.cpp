@@ -5,11 +5,13 @@
 #include "commands.hpp"
 #include "trainer_runner.hpp"
 
+#include "seqvi/data/canonical.hpp"
 #include "seqvi/job/environment.hpp"
 #include "seqvi/job/stop_flag.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/search/sampler.hpp"
 #include "seqvi/search/sweep_config.hpp"
+#include "seqvi/store/dataset_file.hpp"
 #include "seqvi/store/sweep_store.hpp"
 #include "seqvi/train/train_config.hpp"
 
@@ -64,6 +66,102 @@ std::map<std::string, std::filesystem::path> dataset_files(const search::SweepCo
     files[name] = std::filesystem::absolute(path);
   }
   return files;
+}
+
+/// "the canonical Nottingham (nottingham)" or "'My data' (source SHA-256 …)": what a dataset file holds.
+std::string what_it_holds(const data::Dataset& d) {
+  if (const auto* c = data::find_canonical_by_sha256(d.source_sha256))
+    return fmt::format("the canonical {} ({})", c->name, c->short_name);
+  return fmt::format("'{}' (source SHA-256 {})", d.name, d.source_sha256);
+}
+
+/// Reads the dataset of key `key` from `path` and checks it before anything is dispatched: a
+/// readable seqvi dataset; for a canonical key (jsb, nottingham, piano-midi, musedata) the canonical
+/// file by its recorded source SHA-256 and its split sizes; splits of one frame width with
+/// training and validation sequences. @throws CommandError (exit 2) naming the file and the key
+data::Dataset checked_dataset(const std::string& key, const std::filesystem::path& path) {
+  data::Dataset d;
+  try {
+    d = store::read_dataset(path);
+  } catch (const store::DatasetFileError& e) {
+    throw CommandError(fmt::format("dataset '{}': {}", key, e.what()), kUsage);
+  }
+  const auto refuse = [&](const std::string& what) {
+    throw CommandError(fmt::format("dataset '{}': file '{}' {}", key, path.string(), what), kUsage);
+  };
+  if (const auto* canonical = data::find_canonical_by_short_name(key)) {
+    if (d.source_sha256 != canonical->sha256)
+      refuse(fmt::format("holds {}, not {} (source SHA-256 {}); name {}'s file under '{}' in [datasets], or give "
+                         "this one a key of its own", what_it_holds(d), canonical->name, canonical->sha256,
+                         canonical->name, key));
+    for (const char* which : {"train", "valid", "test"}) {
+      const data::Split& split = d.split(which);
+      const data::CanonicalSplit& expected = canonical->split(which);
+      if (split.sequences() != expected.sequences || split.frames() != expected.frames)
+        refuse(fmt::format("claims to be {} but its {} split has {} sequences and {} frames, not {} and {} "
+                           "(re-import it: seqvi data import {})", canonical->name, which, split.sequences(),
+                           split.frames(), expected.sequences, expected.frames, canonical->short_name));
+    }
+  }
+  const std::int64_t columns = store::dataset_columns(d);
+  if (columns < 1) refuse("holds no frames");
+  for (const char* which : {"train", "valid", "test"}) {
+    const data::Split& split = d.split(which);
+    if (split.frames() > 0 && static_cast<std::int64_t>(split.rolls.size()) != split.frames() * columns)
+      refuse(fmt::format("has frames of {} columns in its {} split but {} in another", split.rolls.size() /
+                         static_cast<std::size_t>(split.frames()), which, columns));
+  }
+  if (d.train.frames() == 0) refuse("has no training frames (its train split is empty): nothing to train on");
+  if (d.valid.frames() == 0) refuse("has no validation frames (its valid split is empty): trials are selected by them");
+  return d;
+}
+
+/// The identity of every dataset of the sweep, each read and checked (checked_dataset); the
+/// datasets themselves are kept in `loaded` if given (one rank trains them: read once).
+store::DatasetIdentities check_datasets(const std::map<std::string, std::filesystem::path>& files,
+                                        std::map<std::string, data::Dataset>* loaded) {
+  store::DatasetIdentities out;
+  for (const auto& [key, path] : files) {
+    data::Dataset d = checked_dataset(key, path);
+    out[key] = store::dataset_identity(d, path);
+    if (loaded != nullptr) loaded->emplace(key, std::move(d));
+  }
+  return out;
+}
+
+/// On resume: each dataset file must hold what the sweep recorded when it was created (by content
+/// digest); one the sweep has no record of (a sweep from before they were recorded) is recorded now.
+void check_recorded_datasets(store::SweepStore& sweep, const store::DatasetIdentities& now) {
+  store::DatasetIdentities recorded = sweep.datasets();
+  std::vector<std::string> added;
+  for (const auto& [key, id] : now) {
+    const auto it = recorded.find(key);
+    if (it == recorded.end()) {
+      recorded[key] = id;
+      added.push_back(key);
+      continue;
+    }
+    const store::DatasetIdentity& was = it->second;
+    if (was.content_sha256 != id.content_sha256)
+      throw CommandError(
+          fmt::format("dataset '{}': file '{}' is not the data sweep {} was created with: its content digest is "
+                      "sha256:{} ('{}', {} columns), the sweep recorded sha256:{} ('{}', {} columns, from '{}'); "
+                      "restore that file, or start a new sweep for this data",
+                      key, id.file, sweep.dir().string(), id.content_sha256, id.name, id.columns, was.content_sha256,
+                      was.name, was.columns, was.file),
+          kUsage);
+  }
+  if (added.empty()) return;
+  try {
+    sweep.record_datasets(recorded);
+  } catch (const store::SweepStoreError& e) {
+    throw CommandError(e.what());
+  }
+  for (const auto& key : added)
+    std::cerr << fmt::format("seqvi: sweep {} had no record of dataset '{}' (created before datasets were "
+                             "recorded): recorded '{}' (sha256:{}) from {}\n", sweep.dir().string(), key,
+                             recorded[key].name, recorded[key].content_sha256, recorded[key].file)
+              << std::flush;
 }
 
 std::int64_t trial_count(const search::SweepConfig& config) {
@@ -127,6 +225,29 @@ void print_progress(const mpi::Progress& p) {
 
 int run_sweep(const SweepArgs& args, bool talk);
 
+/// At the end of a completed sweep: if trials failed, says so on stderr — how many, and each failed
+/// trial with the first line of its error (the first kShown of them) — and returns true.
+bool report_failed(const store::SweepStore& sweep, const std::filesystem::path& out) {
+  constexpr std::size_t kShown = 20;
+  const search::TrialTable& t = sweep.trials();
+  std::vector<std::size_t> failed;
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (t.state(i) == search::TrialState::failed) failed.push_back(i);
+  if (failed.empty()) return false;
+  std::string text = fmt::format("seqvi: sweep finished, but {} of its {} trials failed (exit code {}):\n",
+                                 failed.size(), t.size(), static_cast<int>(kTrialsFailed));
+  for (std::size_t k = 0; k < failed.size() && k < kShown; ++k) {
+    std::string message = t.message(failed[k]);
+    message = message.substr(0, message.find('\n'));
+    text += fmt::format("seqvi:   {}: {}\n", t.id(failed[k]), message.empty() ? "(no message)" : message);
+  }
+  if (failed.size() > kShown) text += fmt::format("seqvi:   ... and {} more\n", failed.size() - kShown);
+  text += fmt::format("seqvi: failed trials are final (--resume does not rerun them); every trial with its state "
+                      "and message: seqvi leaderboard {} --all\n", out.string());
+  std::cerr << text << std::flush;
+  return true;
+}
+
 /// Ranks other than 0 end silently on a configuration error: rank 0 says it once for the job.
 int run_sweep_command(const SweepArgs& args) {
   const bool talk = job::launcher_rank(job::SystemEnv()) == 0;
@@ -175,7 +296,10 @@ int run_sweep(const SweepArgs& args, bool talk) {
   // 2. The sweep directory (rank 0 only): create, or open to resume — before MPI, so a refusal
   //    ends the job with one message.
   std::optional<store::SweepStore> sweep;
+  std::map<std::string, data::Dataset> loaded;  // rank 0's checked datasets: the trainer's if it is the only rank
   if (talk) {
+    // Every dataset read and checked against its key before anything is created or dispatched.
+    const store::DatasetIdentities identities = check_datasets(files, &loaded);
     const bool exists = std::filesystem::exists(out / "sweep.h5");
     if (args.resume && exists) {
       store::LockWait wait;
@@ -198,6 +322,7 @@ int run_sweep(const SweepArgs& args, bool talk) {
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",
                                        out.string(), args.config), kUsage);
+      check_recorded_datasets(*sweep, identities);
       const auto lost = requeue_lost_checkpoints(
           sweep->trials(), [&](const search::TrialSpec& spec) { return sweep->checkpoint_path(spec); },
           [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; });
@@ -207,7 +332,7 @@ int run_sweep(const SweepArgs& args, bool talk) {
     } else {
       // Sampled and checked only here: a resumed sweep was checked when it was created, and the
       // other ranks never need the table.
-      sweep.emplace(store::SweepStore::create(out, config_text, sample_trials(config)));
+      sweep.emplace(store::SweepStore::create(out, config_text, sample_trials(config), identities));
     }
   }
 
@@ -220,6 +345,9 @@ int run_sweep(const SweepArgs& args, bool talk) {
   const auto report = [](std::string_view what) { std::cerr << "seqvi: " << what << '\n' << std::flush; };
   const int code = mpi::run_rank(*transport, [&] {
     TrainerRunner runner(files);
+    if (transport->size() == 1)
+      for (auto& [key, d] : loaded) runner.provide(key, std::move(d));
+    loaded.clear();
     mpi::SweepOptions options;
     options.max_attempts = config.max_attempts;
     options.pruner = config.pruner;
@@ -249,10 +377,12 @@ int run_sweep(const SweepArgs& args, bool talk) {
     else if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
       std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as "
                                "interrupted; continue with: seqvi sweep --out {} --resume\n", out.string());
-    else if (transport->rank() == 0 && !args.quiet)
+    const bool failures = transport->rank() == 0 && end == mpi::SweepEnd::completed && report_failed(*sweep, out);
+    if (transport->rank() == 0 && end == mpi::SweepEnd::completed && !failures && !args.quiet)
       std::cout << fmt::format("sweep complete; see: seqvi leaderboard {}\n", out.string());
     sweep.reset();  // snapshot and release the lock before MPI finalises
-    return end == mpi::SweepEnd::drained ? kInterrupted : kOk;
+    // Only rank 0 knows the table: mpirun exits with the first non-zero rank's code.
+    return end == mpi::SweepEnd::drained ? kInterrupted : failures ? kTrialsFailed : kOk;
   }, report);
   transport.reset();
   return code;
@@ -267,6 +397,8 @@ void add_sweep_command(CLI::App& app) {
       "Run as: mpirun -np N seqvi sweep --config sweep.toml --out DIR (or launch/sweep). Rank 0 coordinates,\n"
       "ranks 1..N-1 train; -np 1 runs everything in one process. SIGUSR1 to mpirun, or SIGTERM/SIGINT/SIGUSR1\n"
       "to the ranks, drains the sweep: trials checkpoint and are recorded as interrupted; exit code 75.\n"
+      "Exit code 4: the sweep finished but trials failed (listed on stderr); 2: a bad configuration or\n"
+      "dataset file (each is read and checked against its key before anything starts).\n"
       "--resume continues it with any rank count. Guide: docs/sweeps.md");
   cmd->add_option("--config", args.config, "Sweep configuration (TOML; docs/sweeps.md)");
   cmd->add_option("--out", args.out, "Sweep directory (sweep.h5, journal, trials/<id>.h5)");

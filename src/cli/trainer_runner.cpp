@@ -117,13 +117,21 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
 core::Params trial_hyperparameters(const search::TrialSpec& trial) {
   core::Params p = trial.params;
   p["model"] = trial.model;
-  // The trial seed as a non-negative int64 (checkpoint attributes are signed).
-  p["seed"] = static_cast<std::int64_t>(trial.seed >> 1);
+  // The trial's training seed as it is (search::TrialSpec::seed; a sweep of format version 1 stored
+  // a 64-bit draw whose top 63 bits this is: the store converts it when it reads such a sweep).
+  if (trial.seed > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+    throw std::invalid_argument("trial " + trial.name() + ": seed " + std::to_string(trial.seed) +
+                                " does not fit seqvi train's --seed (a non-negative 64-bit integer)");
+  p["seed"] = static_cast<std::int64_t>(trial.seed);
   return p;
 }
 
 TrainerRunner::TrainerRunner(std::map<std::string, std::filesystem::path> dataset_files)
     : files_(std::move(dataset_files)) {}
+
+void TrainerRunner::provide(const std::string& name, data::Dataset dataset) {
+  loaded_[name] = std::make_unique<data::Dataset>(std::move(dataset));
+}
 
 const data::Dataset& TrainerRunner::dataset(const std::string& name) {
   auto it = loaded_.find(name);

@@ -28,6 +28,9 @@ class TrainerRunner final : public mpi::TrialRunner {
   mpi::TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
                         mpi::TrialControl& control) override;
 
+  /// Hands over a dataset already read (and checked) for `name`, so that it is not read again.
+  void provide(const std::string& name, data::Dataset dataset);
+
   /// Times a checkpoint was read to continue a trial (tests, logs).
   int resumed_runs() const { return resumed_runs_; }
 

@@ -53,13 +53,15 @@ std::string TableDigest::text() const {
 
 namespace {
 
-std::string header_digest(const SweepSnapshot& s, std::int64_t count) {
+/// Version 2 appends `datasets` (version 1 files have none).
+std::string header_digest(const SweepSnapshot& s, std::int64_t count, std::int64_t version) {
   TableDigest d;
   d.add(s.created);
   d.add(s.config_text);
   d.add(static_cast<std::uint64_t>(s.generation));
   d.add(static_cast<std::uint64_t>(s.sequence));
   d.add(static_cast<std::uint64_t>(count));
+  if (version >= 2) d.add(s.datasets);
   return d.text();
 }
 
@@ -325,6 +327,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
       write_attribute(c, root, "journal_generation", s.generation);
       write_attribute(c, root, "journal_sequence", s.sequence);
       write_attribute(c, root, "trial_count", static_cast<std::int64_t>(n));
+      write_attribute(c, root, "datasets", s.datasets);
       TableDigest digest;
       {
         const H5Handle g = create_group(c, root, "trials");
@@ -415,7 +418,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
         w[valid_curve_offsets].write(std::vector<std::int64_t>{offset});
         for (const auto& column : w) digest.append(column.digest());
       }
-      write_attribute(c, root, "header_digest", header_digest(s, static_cast<std::int64_t>(n)));
+      write_attribute(c, root, "header_digest", header_digest(s, static_cast<std::int64_t>(n), kSweepFormatVersion));
       write_attribute(c, root, "table_digest", digest.text());
       c.ok(f.close() < 0 ? -1 : 0, "cannot close the file");
     }
@@ -433,22 +436,32 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
   if (read_string_attribute(c, root, "format") != "seqvi-sweep")
     c.fail("is not a seqvi sweep file (attribute 'format' is not \"seqvi-sweep\")");
   const std::int64_t version = read_int_attribute(c, root, "format_version");
-  if (version != kSweepFormatVersion)
-    c.fail("has format version " + std::to_string(version) + "; this seqvi reads version " +
+  if (version != 1 && version != kSweepFormatVersion)
+    c.fail("has format version " + std::to_string(version) + "; this seqvi reads versions 1 to " +
            std::to_string(kSweepFormatVersion));
   SweepSnapshot s;
+  s.format_version = version;
+  // Version 2 records the datasets (required: a missing attribute is damage); version 1 did not.
+  if (version >= 2 && H5Aexists(root, "datasets") <= 0)
+    throw SweepSnapshotDamaged("sweep '" + path.string() + "': its dataset record (attribute 'datasets', always "
+                               "written by format version 2) is missing: the file is damaged", false);
+  if (version >= 2) s.datasets = read_string_attribute(c, root, "datasets");
   s.created = read_string_attribute(c, root, "created");
   s.config_text = read_string_attribute(c, root, "config");
   s.generation = read_int_attribute(c, root, "journal_generation");
   s.sequence = read_int_attribute(c, root, "journal_sequence");
   count = read_int_attribute(c, root, "trial_count");
-  // Sweeps written before the digests existed have neither attribute: read unchecked.
+  // Sweeps written before the digests existed have neither attribute: read unchecked. Version 2
+  // always writes both: a missing one is damage (e.g. a flipped bit in its name).
+  if (version >= 2 && H5Aexists(root, "header_digest") <= 0)
+    throw SweepSnapshotDamaged("sweep '" + path.string() + "': its header checksum (attribute 'header_digest', "
+                               "always written by format version 2) is missing: the file is damaged", false);
   if (H5Aexists(root, "header_digest") > 0) {
     const std::string stored = read_string_attribute(c, root, "header_digest");
-    const std::string computed = header_digest(s, count);
+    const std::string computed = header_digest(s, count, version);
     if (stored != computed)
       throw SweepSnapshotDamaged("sweep '" + path.string() + "': its header (configuration, generation, trial "
-                                 "count) does not match its checksum (header_digest " + stored + ", computed " +
+                                 "count, datasets) does not match its checksum (header_digest " + stored + ", computed " +
                                  computed + "): the file is damaged", false);
   }
   if (H5Aexists(root, "table_digest") > 0) table_digest = read_string_attribute(c, root, "table_digest");
@@ -538,7 +551,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
       rec.spec.dataset = datasets[k];
       rec.spec.model = models[k];
       rec.spec.index = indices[k];
-      rec.spec.seed = seeds[k];
+      rec.spec.seed = s.format_version == 1 ? seeds[k] >> 1 : seeds[k];  // version 1: the 64-bit draw
       const std::string row = "row " + std::to_string(b + k) + " ('" + ids[k] + "'): ";
       try {
         rec.spec.params = params_parser.parse(param_texts[k]);
@@ -565,6 +578,9 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     }
   }
   if (!offsets_ok) (void)r[valid_curve].read<double>(curve_values);  // for the digest
+  if (!stored_digest && s.format_version >= 2)
+    throw SweepSnapshotDamaged("sweep '" + path.string() + "': its trial table's checksum (attribute 'table_digest', "
+                               "always written by format version 2) is missing: the file is damaged", true);
   if (stored_digest) {
     TableDigest d;
     for (const auto& column : r) d.append(column.digest());

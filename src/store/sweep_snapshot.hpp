@@ -13,10 +13,16 @@
 
 namespace seqvi::store::detail {
 
-inline constexpr std::int64_t kSweepFormatVersion = 1;
+/// Version 2: `seed` is the training seed (version 1 stored a 64-bit draw whose top 63 bits it is:
+/// converted on read, in sweep.h5 and in the journal that continues it) and the root attribute
+/// `datasets` records the identity of each dataset (docs/sweep-store.md). Both versions are read;
+/// version 2 is written.
+inline constexpr std::int64_t kSweepFormatVersion = 2;
 
 struct SweepSnapshot {
+  std::int64_t format_version = kSweepFormatVersion;  ///< as read (written: always the current one)
   std::string config_text;       ///< the sweep TOML, verbatim
+  std::string datasets = "{}";   ///< JSON object: dataset key → identity (sweep_store.hpp); "{}" = none recorded
   std::string created;           ///< ISO 8601 UTC time of create(), kept by every snapshot
   std::int64_t generation = 0;   ///< the journal generation that continues this snapshot
   std::int64_t sequence = 0;     ///< the last journal sequence number folded into it (0: none)

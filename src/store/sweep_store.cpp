@@ -6,6 +6,10 @@
 #include "sweep_snapshot.hpp"
 #include "trial_codec.hpp"
 
+#include "seqvi/data/sha256.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <chrono>
@@ -157,6 +161,39 @@ void normalise(const fs::path& dir, search::TrialTable& table) {
   }
 }
 
+/// sweep.h5's `datasets` attribute: a JSON object, key → {name, source_sha256, content_sha256, columns, file}.
+std::string datasets_json(const DatasetIdentities& datasets) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [key, d] : datasets)
+    j[key] = {{"name", d.name}, {"source_sha256", d.source_sha256}, {"content_sha256", d.content_sha256},
+              {"columns", d.columns}, {"file", d.file}};
+  return j.dump();
+}
+
+DatasetIdentities parse_datasets(const fs::path& dir, const std::string& text) {
+  DatasetIdentities out;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    if (!j.is_object()) throw std::invalid_argument("not a JSON object");
+    for (const auto& [key, d] : j.items()) {
+      DatasetIdentity id;
+      id.name = d.at("name").get<std::string>();
+      id.source_sha256 = d.at("source_sha256").get<std::string>();
+      id.content_sha256 = d.at("content_sha256").get<std::string>();
+      id.columns = d.at("columns").get<std::int64_t>();
+      id.file = d.at("file").get<std::string>();
+      out[key] = std::move(id);
+    }
+  } catch (const std::exception& e) {
+    throw SweepStoreError("sweep " + dir.string() + ": sweep.h5's attribute 'datasets' is not a dataset record (" +
+                          e.what() + ")");
+  }
+  return out;
+}
+
+/// A record a format-version-1 journal holds: its seed was the 64-bit draw (sweep_snapshot.hpp).
+void convert_version_1(search::TrialRecord& r) { r.spec.seed >>= 1; }
+
 struct Loaded {
   detail::SweepSnapshot table;       ///< snapshot with the journal replayed; sequence = last applied
   std::int64_t journal_entries = 0;  ///< entries replayed
@@ -187,6 +224,7 @@ Loaded load(const fs::path& dir) {
                             std::to_string(t.sequence));
     const auto row = t.trials.find(e.record.id());
     if (!row) throw SweepStoreError(where + "updates the unknown trial '" + e.record.id() + "'");
+    if (t.format_version == 1) convert_version_1(e.record);
     t.trials.set(*row, e.record);
     t.sequence = e.seq;
   }
@@ -200,6 +238,7 @@ struct SweepStore::Impl {
   fs::path dir;
   int lock_fd = -1;
   detail::SweepSnapshot table;  ///< in memory: generation of the live journal, sequence = last written
+  DatasetIdentities datasets;   ///< table.datasets parsed
   std::unique_ptr<detail::JournalWriter> journal;  ///< null after a failed rotation: restarted on commit
   std::int64_t journal_entries = 0;
   std::int64_t snapshot_bytes = 0;
@@ -234,6 +273,7 @@ struct SweepStore::Impl {
   /// a crash in between leaves a journal older than the snapshot, which readers ignore).
   void snapshot(Overwrite overwrite) {
     ++table.generation;
+    table.format_version = detail::kSweepFormatVersion;  // what write_sweep_snapshot writes
     try {
       detail::write_sweep_snapshot(snapshot_path(dir), table, overwrite);
     } catch (...) {
@@ -265,7 +305,8 @@ SweepStore::~SweepStore() {
   }
 }
 
-SweepStore SweepStore::create(const fs::path& dir, const std::string& config_text, search::TrialTable trials) {
+SweepStore SweepStore::create(const fs::path& dir, const std::string& config_text, search::TrialTable trials,
+                              DatasetIdentities datasets) {
   std::error_code ec;
   fs::create_directories(dir / "trials", ec);
   if (ec) throw SweepStoreError("sweep " + dir.string() + ": cannot create the directory (" + ec.message() + ")");
@@ -278,6 +319,8 @@ SweepStore SweepStore::create(const fs::path& dir, const std::string& config_tex
   impl->table.created = utc_now();
   impl->table.generation = 0;  // snapshot() makes it 1
   impl->table.sequence = 0;
+  impl->table.datasets = datasets_json(datasets);
+  impl->datasets = std::move(datasets);
   normalise(dir, trials);
   impl->table.trials = std::move(trials);
   impl->build_index();
@@ -297,6 +340,7 @@ SweepStore SweepStore::open(const fs::path& dir, const LockWait& wait) {
     throw SweepStoreError("sweep " + dir.string() + ": the journal's generation is newer than sweep.h5's " +
                           std::to_string(loaded.table.generation) + " (sweep.h5 replaced by an older copy?)");
   impl->table = std::move(loaded.table);
+  impl->datasets = parse_datasets(dir, impl->table.datasets);
   impl->build_index();
   fs::create_directories(dir / "trials", ec);
   // Fold the journal in (and drop a torn tail) so appends start on a clean, new generation.
@@ -321,6 +365,7 @@ SweepStore SweepStore::rebuild(const fs::path& dir, search::TrialTable initial, 
                           std::to_string(initial.size()));
   normalise(dir, initial);
   table.trials = std::move(initial);
+  impl->datasets = parse_datasets(dir, table.datasets);
   impl->table = std::move(table);
   impl->build_index();
   auto& t = impl->table;
@@ -341,6 +386,7 @@ SweepStore SweepStore::rebuild(const fs::path& dir, search::TrialTable initial, 
       if (!row || e.seq <= t.sequence)
         throw SweepStoreError(cannot + "its journal entry at byte offset " + std::to_string(e.offset) +
                               " does not continue it");
+      if (t.format_version == 1) convert_version_1(e.record);
       t.trials.set(*row, e.record);
       t.sequence = e.seq;
       if (!covered[*row]) ++n_covered;
@@ -372,6 +418,13 @@ std::string read_sweep_config(const fs::path& dir) {
 const fs::path& SweepStore::dir() const { return impl_->dir; }
 const std::string& SweepStore::config_text() const { return impl_->table.config_text; }
 const search::TrialTable& SweepStore::trials() const { return impl_->table.trials; }
+const DatasetIdentities& SweepStore::datasets() const { return impl_->datasets; }
+
+void SweepStore::record_datasets(DatasetIdentities datasets) {
+  impl_->table.datasets = datasets_json(datasets);
+  impl_->datasets = std::move(datasets);
+  impl_->snapshot(Overwrite::replace);
+}
 
 std::size_t SweepStore::index_of(const std::string& id) const {
   const auto row = impl_->table.trials.find(id);
@@ -448,7 +501,49 @@ SweepView read_sweep(const fs::path& dir) {
   if (loaded.journal_newer)
     throw SweepStoreError("sweep " + dir.string() + ": the journal's generation stays newer than sweep.h5's " +
                           std::to_string(loaded.table.generation));
-  return SweepView{dir, std::move(loaded.table.config_text), std::move(loaded.table.trials)};
+  DatasetIdentities datasets = parse_datasets(dir, loaded.table.datasets);
+  return SweepView{dir, std::move(loaded.table.config_text), std::move(loaded.table.trials), std::move(datasets)};
+}
+
+std::int64_t dataset_columns(const data::Dataset& dataset) {
+  for (const data::Split* s : {&dataset.train, &dataset.valid, &dataset.test})
+    if (s->frames() > 0) return static_cast<std::int64_t>(s->rolls.size()) / s->frames();
+  return 0;
+}
+
+std::string dataset_content_sha256(const data::Dataset& dataset) {
+  std::vector<std::byte> bytes;
+  const auto put = [&](const void* data, std::size_t n) {
+    const auto* p = static_cast<const std::byte*>(data);
+    bytes.insert(bytes.end(), p, p + n);
+  };
+  const auto put_u64 = [&](std::uint64_t v) {
+    unsigned char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
+    put(b, 8);
+  };
+  std::size_t total = 0;
+  for (const data::Split* s : {&dataset.train, &dataset.valid, &dataset.test})
+    total += 32 + 8 * s->offsets.size() + s->rolls.size();
+  bytes.reserve(total);
+  const char* names[] = {"train", "valid", "test"};
+  const data::Split* splits[] = {&dataset.train, &dataset.valid, &dataset.test};
+  for (int k = 0; k < 3; ++k) {
+    const data::Split& s = *splits[k];
+    const std::string name = names[k];
+    put_u64(name.size());
+    put(name.data(), name.size());
+    put_u64(s.sequences());
+    put_u64(s.frames() > 0 ? s.rolls.size() / static_cast<std::size_t>(s.frames()) : 0);
+    for (const std::int64_t o : s.offsets) put_u64(static_cast<std::uint64_t>(o));
+    put(s.rolls.data(), s.rolls.size());
+  }
+  return data::sha256_hex(bytes);
+}
+
+DatasetIdentity dataset_identity(const data::Dataset& dataset, const std::filesystem::path& file) {
+  return DatasetIdentity{dataset.name, dataset.source_sha256, dataset_content_sha256(dataset),
+                         dataset_columns(dataset), file.string()};
 }
 
 }  // namespace seqvi::store

@@ -5,6 +5,7 @@
 #include "support/temp_dir.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/dataset_file.hpp"
 #include "seqvi/store/sweep_store.hpp"
 
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -532,3 +535,262 @@ TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUn
 }
 
 }  // namespace
+
+// ---- Every command tells the truth (issue 22 items 2, 3, 4, 10; issue 26 item 2)
+
+namespace truth {
+
+/// A small binary dataset of 88 columns written with the store (not canonical unless `like` says so).
+seqvi::data::Dataset small_dataset(const std::string& name, const std::string& source_sha256, unsigned salt,
+                                   std::size_t valid_sequences = 2) {
+  seqvi::data::Dataset d;
+  d.name = name;
+  d.source_sha256 = source_sha256;
+  std::mt19937 gen(salt);
+  const auto fill = [&](seqvi::data::Split& split, std::size_t sequences) {
+    for (std::size_t s = 0; s < sequences; ++s) {
+      std::vector<std::uint8_t> frames(static_cast<std::size_t>(12 + s) * seqvi::data::kKeys);
+      for (auto& x : frames) x = gen() % 7 == 0;
+      split.append_sequence(frames);
+    }
+  };
+  fill(d.train, 4);
+  fill(d.valid, valid_sequences);
+  fill(d.test, 2);
+  return d;
+}
+
+std::filesystem::path write_small(const std::filesystem::path& path, const seqvi::data::Dataset& d) {
+  seqvi::store::write_dataset(d, path);
+  return path;
+}
+
+std::string toml_for(const std::string& key, const std::filesystem::path& file, int samples, int epochs) {
+  return "[sweep]\nseed = 21\ndatasets = [\"" + key + "\"]\nmodels = [\"vosp\"]\nsamples = " + std::to_string(samples) +
+         "\n\n[datasets]\n" + key + " = \"" + file.string() + "\"\n\n[space]\nhidden = [6, 8]\nlatent = 2\nepochs = " +
+         std::to_string(epochs) + "\nbatch_size = 4\n";
+}
+
+std::filesystem::path write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+  return path;
+}
+
+}  // namespace truth
+
+TEST(CliSweepTruth, FailedTrialsEndWithExitCode4AndASummaryAndEveryLeaderboardFormatShowsThem) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 1);
+  // A directory where a trial's checkpoint belongs: that trial fails (its checkpoint does not read).
+  const auto out = dir / "some";
+  std::filesystem::create_directories(out / "trials" / "jsb-vosp-0001.h5");
+  const Outcome run = seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path());
+  EXPECT_EQ(run.code, 4) << run.err;  // not 0, not 75 (drained): docs/cli.md
+  EXPECT_NE(run.err.find("1 of its 3 trials failed"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("jsb-vosp-0001: "), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.find("jsb-vosp-0000"), std::string::npos) << run.err;
+  EXPECT_EQ(run.out.find("sweep complete"), std::string::npos) << run.out;
+  const std::string message = table(out).at("jsb-vosp-0001")["message"].get<std::string>();
+  ASSERT_FALSE(message.empty());
+  EXPECT_NE(run.err.find("jsb-vosp-0001: " + message.substr(0, message.find('\n'))), std::string::npos) << run.err;
+
+  // Plain: the done trials, and a line saying one failed trial is not listed.
+  const Outcome plain = seqvi({"leaderboard", out.string()}, dir.path());
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  EXPECT_NE(plain.out.find("jsb-vosp-0000"), std::string::npos) << plain.out;
+  EXPECT_NE(plain.out.find("1 trial without a validation bound not listed (1 failed)"), std::string::npos) << plain.out;
+  // --all, every format: the failed trial with its state and reason.
+  const std::string reason = message.substr(0, std::min<std::size_t>(40, message.find('\n')));
+  for (const std::string format : {"", "--markdown", "--csv", "--json"}) {
+    SCOPED_TRACE(format);
+    std::vector<std::string> args{"leaderboard", out.string(), "--all"};
+    if (!format.empty()) args.push_back(format);
+    const Outcome all = seqvi(args, dir.path());
+    ASSERT_EQ(all.code, 0) << all.err;
+    if (format == "--json") {
+      bool seen = false;
+      for (const auto& row : nlohmann::json::parse(all.out))
+        if (row["trial"] == "jsb-vosp-0001") {
+          seen = true;
+          EXPECT_EQ(row["status"], "failed");
+          EXPECT_EQ(row["message"], message);
+        }
+      EXPECT_TRUE(seen) << all.out;
+      continue;
+    }
+    const auto at = all.out.find("jsb-vosp-0001");
+    ASSERT_NE(at, std::string::npos) << all.out;
+    const std::string row = all.out.substr(at, all.out.find('\n', at) - at);
+    EXPECT_NE(row.find("failed"), std::string::npos) << row;
+    EXPECT_NE(row.find(reason), std::string::npos) << row;
+  }
+
+  // Every trial failed: exit 4, and the plain leaderboard says so instead of printing nothing.
+  const auto none = dir / "none";
+  for (const char* id : {"jsb-vosp-0000.h5", "jsb-vosp-0001.h5", "jsb-vosp-0002.h5"})
+    std::filesystem::create_directories(none / "trials" / id);
+  const Outcome all_failed = seqvi({"sweep", "--config", config.string(), "--out", none.string(), "--quiet"}, dir.path());
+  EXPECT_EQ(all_failed.code, 4) << all_failed.err;
+  EXPECT_NE(all_failed.err.find("3 of its 3 trials failed"), std::string::npos) << all_failed.err;
+  const Outcome empty = seqvi({"leaderboard", none.string()}, dir.path());
+  ASSERT_EQ(empty.code, 0) << empty.err;
+  EXPECT_NE(empty.out.find("jsb: no trial has a validation bound yet (3 failed); --all lists them"), std::string::npos)
+      << empty.out;
+  // Resuming a finished sweep with failed trials reports them again with the same code.
+  const Outcome resumed = seqvi({"sweep", "--out", none.string(), "--resume", "--quiet"}, dir.path());
+  EXPECT_EQ(resumed.code, 4) << resumed.err;
+}
+
+TEST(CliSweepTruth, ADatasetFileIsCheckedAgainstItsKeyAndItsShapeBeforeAnythingStarts) {
+  TempDir dir;
+  const auto nottingham_sha = "c00cd14b74137a28bf0b5703b47833523069e68073ecc1bd3c3e8bf4efb1c67f";
+  const auto jsb_sha = "69dc4c3e52800959ac0ab3b82aa3e5f55285ce64f1705acb3e3a8ef77a5c051c";
+  struct Case {
+    std::string key;
+    seqvi::data::Dataset data;
+    std::vector<std::string> said;
+  };
+  const std::vector<Case> cases = {
+      // A Nottingham file under `jsb`: refused naming the key, the file and what it holds.
+      {"jsb", truth::small_dataset("Nottingham", nottingham_sha, 1),
+       {"dataset 'jsb'", "holds the canonical Nottingham (nottingham), not JSB Chorales"}},
+      // Claims JSB but has other split sizes (a hand-made or damaged file).
+      {"jsb", truth::small_dataset("JSB Chorales", jsb_sha, 2), {"dataset 'jsb'", "claims to be JSB Chorales"}},
+      // Its own data with no validation sequences: every trial would fail; refused at start.
+      {"mine", truth::small_dataset("mine", std::string(64, 'a'), 3, 0), {"dataset 'mine'", "no validation frames"}},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    const auto file = truth::write_small(dir / ("data" + std::to_string(n) + ".h5"), c.data);
+    const auto config = truth::write_text(dir / "bad.toml", truth::toml_for(c.key, file, 2, 1));
+    const auto out = dir / ("never" + std::to_string(n++));
+    const Outcome run = seqvi({"sweep", "--config", config.string(), "--out", out.string()}, dir.path());
+    EXPECT_EQ(run.code, 2) << run.err;
+    EXPECT_NE(run.err.find(file.string()), std::string::npos) << run.err;
+    for (const auto& s : c.said) EXPECT_NE(run.err.find(s), std::string::npos) << s << " not in: " << run.err;
+    EXPECT_FALSE(std::filesystem::exists(out / "sweep.h5"));
+    EXPECT_FALSE(std::filesystem::exists(out / "trials"));
+  }
+  // Not a dataset at all: refused naming the key.
+  const auto junk = truth::write_text(dir / "junk.h5", "not HDF5");
+  const auto config = truth::write_text(dir / "junk.toml", truth::toml_for("jsb", junk, 2, 1));
+  const Outcome run = seqvi({"sweep", "--config", config.string(), "--out", (dir / "j").string()}, dir.path());
+  EXPECT_EQ(run.code, 2) << run.err;
+  EXPECT_NE(run.err.find("dataset 'jsb': "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find(junk.string()), std::string::npos) << run.err;
+}
+
+TEST(CliSweepTruth, TheSweepRecordsEachDatasetsIdentityAndAResumeRefusesAReplacedFileNamingBothDigests) {
+  TempDir dir;
+  const auto a = truth::small_dataset("mine", std::string(64, 'b'), 4);
+  const auto b = truth::small_dataset("mine", std::string(64, 'b'), 5);  // same name, other content
+  const auto file = truth::write_small(dir / "mine.h5", a);
+  const auto config = truth::write_text(dir / "s.toml", truth::toml_for("mine", file, 2, 1));
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto view = seqvi::store::read_sweep(out);
+  ASSERT_EQ(view.datasets.size(), 1u);
+  const auto& id = view.datasets.at("mine");
+  EXPECT_EQ(id.name, "mine");
+  EXPECT_EQ(id.content_sha256, seqvi::store::dataset_content_sha256(a));
+  EXPECT_EQ(id.columns, 88);
+  EXPECT_EQ(id.file, file.string());
+
+  truth::write_small(file, b);  // replaced between runs
+  const Outcome refused = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  EXPECT_EQ(refused.code, 2) << refused.err;
+  EXPECT_NE(refused.err.find("dataset 'mine'"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("sha256:" + seqvi::store::dataset_content_sha256(a)), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("sha256:" + seqvi::store::dataset_content_sha256(b)), std::string::npos) << refused.err;
+
+  // The same content written again (another file, same data): resumes.
+  truth::write_small(file, a);
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  EXPECT_EQ(resumed.code, 0) << resumed.err;
+}
+
+TEST(CliSweepTruth, ASweepFromBeforeDatasetsWereRecordedResumesAndRecordsThem) {
+  TempDir dir;
+  const auto old = dir / "old";
+  std::filesystem::copy(std::filesystem::path(SEQVI_SOURCE_DIR) / "tests" / "golden" / "sweeps" / "before-kl", old,
+                        std::filesystem::copy_options::recursive);
+  std::filesystem::copy_file(jsb(), dir / "jsb.h5");  // its configuration names "jsb.h5", relative
+  EXPECT_TRUE(seqvi::store::read_sweep(old).datasets.empty());
+  const Outcome resumed = seqvi({"sweep", "--out", old.string(), "--resume", "--quiet"}, dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("had no record of dataset 'jsb'"), std::string::npos) << resumed.err;
+  const auto view = seqvi::store::read_sweep(old);
+  ASSERT_EQ(view.datasets.size(), 1u);
+  EXPECT_EQ(view.datasets.at("jsb").name, "JSB Chorales");
+  EXPECT_EQ(view.datasets.at("jsb").content_sha256,
+            seqvi::store::dataset_content_sha256(seqvi::store::read_dataset(jsb())));
+  for (const auto& r : view.trials) EXPECT_EQ(r.state, seqvi::search::TrialState::done) << r.id();
+}
+
+TEST(CliSweepTruth, TheSeedShownIsTheTrainSeedAndALeaderboardRowRetrainsBitIdentically) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 2, 2);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const Outcome dry = seqvi({"sweep", "--config", config.string(), "--dry-run"}, dir.path());
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  const Outcome json = seqvi({"leaderboard", out.string(), "--json"}, dir.path());
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto rows = nlohmann::json::parse(json.out);
+  ASSERT_EQ(rows.size(), 2u);
+  const Outcome commands = seqvi({"leaderboard", out.string(), "--commands"}, dir.path());
+  ASSERT_EQ(commands.code, 0) << commands.err;
+  for (const auto& row : rows) {
+    const std::string id = row["trial"].get<std::string>();
+    SCOPED_TRACE(id);
+    const auto sweep_cp = seqvi::store::read_checkpoint(row["checkpoint"].get<std::string>());
+    // The seed shown (leaderboard, dry run) is the one the trial trained with.
+    const std::uint64_t seed = row["seed"].get<std::uint64_t>();
+    EXPECT_EQ(std::get<std::int64_t>(sweep_cp.hyperparameters.at("seed")), static_cast<std::int64_t>(seed));
+    EXPECT_NE(dry.out.find(id + "  seed " + std::to_string(seed) + " "), std::string::npos) << dry.out;
+    // Its printed command line: the same in --json and --commands; run as it is, bit-identical.
+    const std::string command = row["train_command"].get<std::string>();
+    EXPECT_NE(command.find("--seed " + std::to_string(seed)), std::string::npos) << command;
+    EXPECT_NE(commands.out.find(command + "\n"), std::string::npos) << commands.out;
+    ASSERT_EQ(command.rfind("seqvi train ", 0), 0u) << command;
+    const auto again = dir / ("again-" + id);
+    std::filesystem::create_directories(again);
+    const Outcome train = shell(seqvi::test::quote(SEQVI_BINARY) + command.substr(5) + " --quiet", again);
+    ASSERT_EQ(train.code, 0) << command << "\n" << train.err;
+    const auto cp = seqvi::store::read_checkpoint(again / (id + ".h5"));
+    EXPECT_EQ(cp.state.best_valid, row["val_bound"].get<double>());
+    EXPECT_EQ(cp.state.best_epoch, row["best_epoch"].get<std::int64_t>());
+    EXPECT_EQ(cp.hyperparameters, sweep_cp.hyperparameters);
+    const auto a = cp.state.best_params.flatten(), b = sweep_cp.state.best_params.flatten();
+    ASSERT_EQ(a.size(), b.size());
+    EXPECT_TRUE((a.array() == b.array()).all());
+  }
+}
+
+TEST(CliLeaderboardTruth, CsvColumnsAreTheSameWhateverIsSelected) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 4, 1);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  std::string header;
+  for (const std::vector<std::string>& extra : std::vector<std::vector<std::string>>{
+           {"--top", "1"}, {"--top", "2"}, {"--top", "3"}, {"--all"}, {"--dataset", "jsb", "--top", "1"}, {}}) {
+    std::vector<std::string> args{"leaderboard", out.string(), "--csv"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const Outcome run = seqvi(args, dir.path());
+    ASSERT_EQ(run.code, 0) << run.err;
+    const std::string first = run.out.substr(0, run.out.find('\n'));
+    if (header.empty()) header = first;
+    EXPECT_EQ(first, header) << args.back();
+  }
+  // The documented fixed columns, then every hyper-parameter of the sweep by name (one that is also
+  // a fixed column's name, epochs, as param.epochs): no name twice.
+  const std::string fixed =
+      "dataset,rank,trial,model,status,val_bound,val_kl,active_dims,best_epoch,epochs,wall_s,seed,sweep,message,";
+  EXPECT_EQ(header.rfind(fixed, 0), 0u) << header;
+  for (const char* param : {",batch_size", ",hidden", ",latent", ",param.epochs", ",step_rate"})
+    EXPECT_NE(header.find(param), std::string::npos) << param << " not in " << header;
+  std::set<std::string> names;
+  std::stringstream split(header);
+  for (std::string name; std::getline(split, name, ',');) EXPECT_TRUE(names.insert(name).second) << name << " twice";
+}

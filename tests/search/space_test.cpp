@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <set>
 #include <stdexcept>
 
@@ -103,6 +106,19 @@ TEST(SearchSampler, TrialDependsOnlyOnSeedDatasetModelAndIndex) {
   EXPECT_NE(sample_trial(s, 7, "nottingham", "vosp", 3).seed, a.seed);
   EXPECT_NE(sample_trial(s, 8, "jsb", "vosp", 3).seed, a.seed);
   EXPECT_THROW(sample_trial(s, 7, "jsb", "vosp", -1), std::invalid_argument);
+}
+
+TEST(SearchSampler, TheTrialSeedIsATrainingSeedThatSeqviTrainAccepts) {
+  // `seqvi train --seed` takes a non-negative int64: every sampled seed is one (issue 22 item 4),
+  // spread over the whole range.
+  const Space s = default_space();
+  std::uint64_t largest = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const std::uint64_t seed = sample_trial(s, 7, "jsb", "vosp", i).seed;
+    EXPECT_LE(seed, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) << i;
+    largest = std::max(largest, seed);
+  }
+  EXPECT_GT(largest, std::uint64_t{1} << 62);
 }
 
 TEST(SearchSampler, RandomSearchCoversTheCategories) {

@@ -3,6 +3,9 @@
 // h5py readability, and 10^4 trials.
 #include "seqvi/store/sweep_store.hpp"
 
+#include "seqvi/search/sweep_config.hpp"
+#include "seqvi/store/checkpoint.hpp"
+
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -635,7 +638,7 @@ with h5py.File(sys.argv[1], "r") as f:
             0);
   const auto j = nlohmann::json::parse(read_bytes(out));
   EXPECT_EQ(j["format"], "seqvi-sweep");
-  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["format_version"], 2);
   EXPECT_EQ(j["config"], kConfig);
   EXPECT_EQ(j["trial_count"], 3);
   EXPECT_EQ(j["journal_generation"], 1);
@@ -722,7 +725,7 @@ TEST(StoreSweepStore, VersionMismatchIsRefused) {
                       "\", \"r+\"); f.attrs[\"format_version\"] = numpy.int64(99); f.close()'"),
             0);
   EXPECT_EQ(error_of([&] { SweepStore::open(dir); }),
-            "sweep '" + (dir / "sweep.h5").string() + "': has format version 99; this seqvi reads version 1");
+            "sweep '" + (dir / "sweep.h5").string() + "': has format version 99; this seqvi reads versions 1 to 2");
 }
 
 TEST(StoreSweepStore, TenThousandTrialsWithSingleRecordCommits) {
@@ -1056,3 +1059,97 @@ TEST(StoreSweepStore, AJournalThatCannotBeAppendedToIsAWriteErrorNamingTheFileAn
 }
 
 }  // namespace
+
+// ---- Seeds that reproduce, dataset identity (issue 22 items 3 and 4, issue 26 items 2 and 5)
+
+namespace truth {
+
+TEST(StoreSweepStoreTruth, AFormatVersion1SweepReadsItsSeedsAsTheSeedsItsTrialsTrainedWith) {
+  const TempDir tmp;
+  const fs::path dir = copy_of_the_sweep_before_kl(tmp / "old");
+  const auto check = [&](const seqvi::search::TrialTable& trials) {
+    ASSERT_EQ(trials.size(), 4u);
+    for (const TrialRecord& r : trials) {
+      const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(dir, r.id()));
+      EXPECT_EQ(std::get<std::int64_t>(cp.hyperparameters.at("seed")), static_cast<std::int64_t>(r.spec.seed)) << r.id();
+    }
+  };
+  check(seqvi::store::read_sweep(dir).trials);  // version 1 as it is
+  // Today's sampler draws the same training seeds from the same configuration.
+  const auto view = seqvi::store::read_sweep(dir);
+  const auto config = seqvi::search::parse_sweep_config(view.config_text, "sweep.h5");
+  for (const TrialRecord& r : view.trials)
+    EXPECT_EQ(seqvi::search::sweep_trial(config, r.spec.dataset, r.spec.model, r.spec.index).seed, r.spec.seed) << r.id();
+  {
+    SweepStore store = SweepStore::open(dir);  // rewritten as version 2
+    check(store.trials());
+  }
+  check(seqvi::store::read_sweep(dir).trials);  // read back from version 2: not shifted twice
+}
+
+TEST(StoreSweepStoreTruth, DatasetIdentitiesAreRecordedAtCreateKeptByEverySnapshotAndRecordedLater) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  seqvi::store::DatasetIdentities ids;
+  ids["jsb"] = {"JSB Chorales", std::string(64, '1'), std::string(64, '2'), 88, "/data/jsb.h5"};
+  {
+    SweepStore store = SweepStore::create(dir, kConfig, make_records(2), ids);
+    EXPECT_EQ(store.datasets(), ids);
+    store.commit(finished(make_record(0), 2));
+  }
+  EXPECT_EQ(seqvi::store::read_sweep(dir).datasets, ids);
+  {
+    SweepStore store = SweepStore::open(dir);
+    EXPECT_EQ(store.datasets(), ids);
+    ids["mine"] = {"mine", std::string(64, '3'), std::string(64, '4'), 16, "/data/mine.h5"};
+    store.record_datasets(ids);
+  }
+  EXPECT_EQ(seqvi::store::read_sweep(dir).datasets, ids);
+  // A sweep from before: none recorded; recorded on request.
+  const fs::path old = copy_of_the_sweep_before_kl(tmp / "old");
+  EXPECT_TRUE(seqvi::store::read_sweep(old).datasets.empty());
+  {
+    SweepStore store = SweepStore::open(old);
+    EXPECT_TRUE(store.datasets().empty());
+    store.record_datasets(ids);
+  }
+  EXPECT_EQ(seqvi::store::read_sweep(old).datasets, ids);
+}
+
+TEST(StoreSweepStoreTruth, TheContentDigestFollowsTheRollsNotTheFile) {
+  seqvi::data::Dataset a;
+  a.name = "a";
+  a.source_sha256 = std::string(64, '0');
+  std::vector<std::uint8_t> frames(3 * seqvi::data::kKeys, 0);
+  frames[5] = 1;
+  a.train.append_sequence(frames);
+  a.valid.append_sequence(frames);
+  seqvi::data::Dataset b = a;
+  b.name = "renamed";  // the same data under another name: the same content digest
+  EXPECT_EQ(seqvi::store::dataset_content_sha256(a), seqvi::store::dataset_content_sha256(b));
+  EXPECT_EQ(seqvi::store::dataset_content_sha256(a).size(), 64u);
+  b.valid.rolls[6] = 1;  // one bit
+  EXPECT_NE(seqvi::store::dataset_content_sha256(a), seqvi::store::dataset_content_sha256(b));
+  seqvi::data::Dataset c = a;  // the same frames split differently
+  c.train.offsets = {0, 1, 3};
+  EXPECT_NE(seqvi::store::dataset_content_sha256(a), seqvi::store::dataset_content_sha256(c));
+  EXPECT_EQ(seqvi::store::dataset_columns(a), 88);
+}
+
+TEST(StoreSweepStoreTruth, AVersion2FileWithoutADigestOrItsDatasetsIsDamaged) {
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0) << "h5py is missing for /usr/bin/python3";
+  const TempDir tmp;
+  for (const char* attribute : {"table_digest", "header_digest", "datasets"}) {
+    SCOPED_TRACE(attribute);
+    const fs::path dir = tmp / attribute;
+    SweepStore::create(dir, kConfig, make_records(2));
+    ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py; f = h5py.File(\"" + (dir / "sweep.h5").string() +
+                        "\", \"r+\"); del f.attrs[\"" + attribute + "\"]; f.close()'"),
+              0);
+    const std::string error = error_of([&] { seqvi::store::read_sweep(dir); });
+    EXPECT_NE(error.find(attribute), std::string::npos) << error;
+    EXPECT_NE(error.find("is missing: the file is damaged"), std::string::npos) << error;
+  }
+}
+
+}  // namespace truth

@@ -12,12 +12,14 @@
 #ifndef SEQVI_STORE_SWEEP_STORE_HPP
 #define SEQVI_STORE_SWEEP_STORE_HPP
 
+#include "seqvi/data/piano_roll.hpp"
 #include "seqvi/search/trial_table.hpp"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -60,6 +62,29 @@ struct LockWait {
   std::function<void(const std::string&)> on_wait;
 };
 
+/// What a sweep records of each dataset it trains on (sweep.h5's `datasets` attribute), so that a
+/// resume refuses a file replaced in between (docs/sweep-store.md, "Dataset identity").
+struct DatasetIdentity {
+  std::string name;            ///< the dataset file's `name` attribute ("JSB Chorales")
+  std::string source_sha256;   ///< its `source_sha256` attribute (the imported source file's SHA-256)
+  std::string content_sha256;  ///< dataset_content_sha256() of its splits: what the trials train on
+  std::int64_t columns = 0;    ///< frame width D (88 keys for piano rolls)
+  std::string file;            ///< the file it was read from when recorded (informational)
+
+  bool operator==(const DatasetIdentity&) const = default;
+};
+/// By the sweep's dataset key ("jsb").
+using DatasetIdentities = std::map<std::string, DatasetIdentity>;
+
+/// SHA-256 (lower-case hex) of a dataset's content, independent of how its file was written: for
+/// each split in the order train, valid, test, its name, sequence count and frame width, its
+/// offsets and its rolls (docs/sweep-store.md gives the bytes).
+std::string dataset_content_sha256(const data::Dataset& dataset);
+/// The frame width of a dataset (its rolls' columns; 0 if it has no frames).
+std::int64_t dataset_columns(const data::Dataset& dataset);
+/// The identity of `dataset`, read from `file`.
+DatasetIdentity dataset_identity(const data::Dataset& dataset, const std::filesystem::path& file);
+
 class SweepStore {
  public:
   /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
@@ -67,7 +92,7 @@ class SweepStore {
   /// (`trials` by value: pass it with std::move, a 10^6-trial table need not be held twice. A
   /// std::vector of records converts.)
   static SweepStore create(const std::filesystem::path& dir, const std::string& config_text,
-                           search::TrialTable trials);
+                           search::TrialTable trials, DatasetIdentities datasets = {});
   /// Opens an existing sweep for writing (resume): snapshot + journal replay. If another process
   /// holds the sweep's lock, waits for it as `wait` says (default: not at all).
   /// @throws SweepStoreError (no sweep there, unreadable, or the lock still held after the wait; the
@@ -90,6 +115,10 @@ class SweepStore {
   const std::string& config_text() const;
   /// Every trial, in the order given to create(), held compactly (search/trial_table.hpp).
   const search::TrialTable& trials() const;
+  /// The datasets' identities as recorded (empty for a sweep created before they were recorded).
+  const DatasetIdentities& datasets() const;
+  /// Records these identities (replacing the recorded ones) and snapshots. @throws SweepStoreError
+  void record_datasets(DatasetIdentities datasets);
   /// Index of the trial with id `id` in trials(). @throws SweepStoreError if unknown
   std::size_t index_of(const std::string& id) const;
 
@@ -117,6 +146,7 @@ struct SweepView {
   std::filesystem::path dir;
   std::string config_text;
   search::TrialTable trials;
+  DatasetIdentities datasets;  ///< as recorded (empty: none)
 };
 SweepView read_sweep(const std::filesystem::path& dir);
 /// Only the configuration text of the sweep in `dir` (sweep.h5's header, checked by its own digest:
