@@ -503,7 +503,8 @@ void add_leaderboard_commands(CLI::App& app) {
   cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(CLI::PositiveNumber);
   cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
   auto* json = cmd->add_flag("--json", lb.json,
-                             "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, params, …");
+                             "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, seed (the "
+                             "training seed), params, message, train_command, …");
   auto* csv = cmd->add_flag("--csv", lb.csv,
                             "CSV, one row per trial; fixed columns (docs/sweeps.md): dataset, rank, trial, model, "
                             "status, val_bound, val_kl, active_dims, best_epoch, epochs, wall_s, seed, sweep, "
