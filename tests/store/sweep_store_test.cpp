@@ -817,10 +817,12 @@ TEST(StoreSweepStore, SweepsWrittenWithoutDigestsStillOpen) {
   const TempDir tmp;
   const fs::path dir = tmp / "old";
   const fs::path file = sweep_with_a_finished_trial(dir);
-  // A file of the version before the digests: the same layout without the two attributes (here their
-  // names are changed in place, so HDF5 finds neither).
-  ASSERT_TRUE(flip_bit_in(file, "table_digest"));
-  ASSERT_TRUE(flip_bit_in(file, "header_digest"));
+  // A file of the version before the digests: format version 1 without the two attributes (nor the
+  // datasets of version 2). In a version-2 file their absence is damage (StoreSweepStoreTruth).
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py, numpy; f = h5py.File(\"" + file.string() +
+                      "\", \"r+\"); f.attrs[\"format_version\"] = numpy.int64(1); del f.attrs[\"table_digest\"]; "
+                      "del f.attrs[\"header_digest\"]; del f.attrs[\"datasets\"]; f.close()'"),
+            0);
   const auto view = seqvi::store::read_sweep(dir);
   ASSERT_EQ(view.trials.size(), 3u);
   EXPECT_EQ(view.trials[1].best_valid, 9.0084);
