@@ -1087,6 +1087,25 @@ TEST(StoreSweepStoreTruth, AFormatVersion1SweepReadsItsSeedsAsTheSeedsItsTrialsT
     check(store.trials());
   }
   check(seqvi::store::read_sweep(dir).trials);  // read back from version 2: not shifted twice
+
+  // An entry of the journal that continues a version-1 snapshot holds the 64-bit draw too.
+  const fs::path journaled = copy_of_the_sweep_before_kl(tmp / "journaled");
+  const auto before = seqvi::store::read_sweep(journaled).trials[0];
+  const std::uint64_t draw = before.spec.seed * 2 + 1;  // what version 1 stored (its top 63 bits: the seed)
+  nlohmann::json record = {{"id", before.id()}, {"dataset", "jsb"}, {"model", before.spec.model},
+                           {"index", before.spec.index}, {"seed", draw}, {"params", {{"model", before.spec.model}}},
+                           {"state", "done"}, {"epochs", 2}, {"best_valid", 7.5}, {"best_epoch", 2},
+                           {"valid_curve", {8.0, 7.5}}, {"wall_s", 1.0}, {"rank", 1}, {"attempts", 1},
+                           {"crashes", 0}, {"epochs_at_start", 0}, {"message", ""}};
+  const std::string journal = read_bytes(journaled / "journal");
+  ASSERT_EQ(journal.size(), 24u);  // generation 2, as sweep.h5's; its last folded sequence is 16
+  write_bytes(journaled / "journal", journal + framed(nlohmann::json{{"op", 1}, {"seq", 17}, {"record", record}}.dump()));
+  const auto replayed = seqvi::store::read_sweep(journaled).trials[0];
+  EXPECT_EQ(replayed.best_valid, 7.5);
+  EXPECT_EQ(replayed.spec.seed, before.spec.seed);
+  SweepStore reopened = SweepStore::open(journaled);
+  EXPECT_EQ(reopened.trials()[0].spec.seed, before.spec.seed);
+  EXPECT_EQ(reopened.trials()[0].best_valid, 7.5);
 }
 
 TEST(StoreSweepStoreTruth, DatasetIdentitiesAreRecordedAtCreateKeptByEverySnapshotAndRecordedLater) {
