@@ -290,13 +290,20 @@ constexpr const char* kCsvColumns =
 
 /// Prints the listing, one trial at a time (each row expanded only while it is printed).
 void print(const Listing& listing, Format format) {
+  // Each sweep's dataset file once per (sweep, dataset): an old sweep's comes from parsing its TOML.
+  std::map<std::pair<std::size_t, std::string>, std::string> files;
+  const auto file_of = [&](std::size_t sweep, const std::string& d) -> const std::string& {
+    auto it = files.find({sweep, d});
+    if (it == files.end()) it = files.emplace(std::pair{sweep, d}, dataset_file(listing.sweeps[sweep], d)).first;
+    return it->second;
+  };
   if (format == Format::commands) {
     for (const auto& [d, picks] : listing.by_dataset)
       for (std::size_t i = 0; i < picks.size(); ++i) {
         const Entry e = listing.entry(picks[i]);
         std::cout << fmt::format("# {} #{}: {} ({}, valid bound {}, {})\n{}\n", d, i + 1, e.record.id(),
                                  search::to_string(e.record.state), bound_text(e), e.sweep.string(),
-                                 train_command(e, dataset_file(listing.sweeps[picks[i].sweep], d)));
+                                 train_command(e, file_of(picks[i].sweep, d)));
       }
     return;
   }
@@ -312,7 +319,7 @@ void print(const Listing& listing, Format format) {
     for (const auto& [d, picks] : listing.by_dataset)
       for (const auto& p : picks) {
         const std::string text =
-            entry_json(listing.entry(p), dataset_file(listing.sweeps[p.sweep], d)).dump(1);
+            entry_json(listing.entry(p), file_of(p.sweep, d)).dump(1);
         std::string indented = " ";
         for (char ch : text) {
           indented += ch;
@@ -503,7 +510,8 @@ void add_leaderboard_commands(CLI::App& app) {
   cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(PositiveNumber);
   cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
   auto* json = cmd->add_flag("--json", lb.json,
-                             "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, params, …");
+                             "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, seed (the "
+                             "training seed), params, message, train_command, …");
   auto* csv = cmd->add_flag("--csv", lb.csv,
                             "CSV, one row per trial; fixed columns (docs/sweeps.md): dataset, rank, trial, model, "
                             "status, val_bound, val_kl, active_dims, best_epoch, epochs, wall_s, seed, sweep, "

@@ -534,8 +534,6 @@ TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUn
   }
 }
 
-}  // namespace
-
 // ---- Every command tells the truth (issue 22 items 2, 3, 4, 10; issue 26 item 2)
 
 namespace truth {
@@ -624,6 +622,15 @@ TEST(CliSweepTruth, FailedTrialsEndWithExitCode4AndASummaryAndEveryLeaderboardFo
     EXPECT_NE(row.find("failed"), std::string::npos) << row;
     EXPECT_NE(row.find(reason), std::string::npos) << row;
   }
+
+  // Under mpirun (the failure on a worker rank): the same code from mpirun, the summary said once.
+  const auto ranks = dir / "ranks";
+  std::filesystem::create_directories(ranks / "trials" / "jsb-vosp-0001.h5");
+  const Outcome mpi = shell(mpirun(2, {"sweep", "--config", config.string(), "--out", ranks.string(), "--quiet"}),
+                            dir.path());
+  EXPECT_EQ(mpi.code, 4) << mpi.err;
+  EXPECT_NE(mpi.err.find("1 of its 3 trials failed"), std::string::npos) << mpi.err;
+  EXPECT_EQ(mpi.err.find("trials failed"), mpi.err.rfind("trials failed")) << mpi.err;
 
   // Every trial failed: exit 4, and the plain leaderboard says so instead of printing nothing.
   const auto none = dir / "none";
@@ -794,3 +801,5 @@ TEST(CliLeaderboardTruth, CsvColumnsAreTheSameWhateverIsSelected) {
   std::stringstream split(header);
   for (std::string name; std::getline(split, name, ',');) EXPECT_TRUE(names.insert(name).second) << name << " twice";
 }
+
+}  // namespace

@@ -817,10 +817,12 @@ TEST(StoreSweepStore, SweepsWrittenWithoutDigestsStillOpen) {
   const TempDir tmp;
   const fs::path dir = tmp / "old";
   const fs::path file = sweep_with_a_finished_trial(dir);
-  // A file of the version before the digests: the same layout without the two attributes (here their
-  // names are changed in place, so HDF5 finds neither).
-  ASSERT_TRUE(flip_bit_in(file, "table_digest"));
-  ASSERT_TRUE(flip_bit_in(file, "header_digest"));
+  // A file of the version before the digests: format version 1 without the two attributes (nor the
+  // datasets of version 2). In a version-2 file their absence is damage (StoreSweepStoreTruth).
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py, numpy; f = h5py.File(\"" + file.string() +
+                      "\", \"r+\"); f.attrs[\"format_version\"] = numpy.int64(1); del f.attrs[\"table_digest\"]; "
+                      "del f.attrs[\"header_digest\"]; del f.attrs[\"datasets\"]; f.close()'"),
+            0);
   const auto view = seqvi::store::read_sweep(dir);
   ASSERT_EQ(view.trials.size(), 3u);
   EXPECT_EQ(view.trials[1].best_valid, 9.0084);
@@ -1085,6 +1087,25 @@ TEST(StoreSweepStoreTruth, AFormatVersion1SweepReadsItsSeedsAsTheSeedsItsTrialsT
     check(store.trials());
   }
   check(seqvi::store::read_sweep(dir).trials);  // read back from version 2: not shifted twice
+
+  // An entry of the journal that continues a version-1 snapshot holds the 64-bit draw too.
+  const fs::path journaled = copy_of_the_sweep_before_kl(tmp / "journaled");
+  const auto before = seqvi::store::read_sweep(journaled).trials[0];
+  const std::uint64_t draw = before.spec.seed * 2 + 1;  // what version 1 stored (its top 63 bits: the seed)
+  nlohmann::json record = {{"id", before.id()}, {"dataset", "jsb"}, {"model", before.spec.model},
+                           {"index", before.spec.index}, {"seed", draw}, {"params", {{"model", before.spec.model}}},
+                           {"state", "done"}, {"epochs", 2}, {"best_valid", 7.5}, {"best_epoch", 2},
+                           {"valid_curve", {8.0, 7.5}}, {"wall_s", 1.0}, {"rank", 1}, {"attempts", 1},
+                           {"crashes", 0}, {"epochs_at_start", 0}, {"message", ""}};
+  const std::string journal = read_bytes(journaled / "journal");
+  ASSERT_EQ(journal.size(), 24u);  // generation 2, as sweep.h5's; its last folded sequence is 16
+  write_bytes(journaled / "journal", journal + framed(nlohmann::json{{"op", 1}, {"seq", 17}, {"record", record}}.dump()));
+  const auto replayed = seqvi::store::read_sweep(journaled).trials[0];
+  EXPECT_EQ(replayed.best_valid, 7.5);
+  EXPECT_EQ(replayed.spec.seed, before.spec.seed);
+  SweepStore reopened = SweepStore::open(journaled);
+  EXPECT_EQ(reopened.trials()[0].spec.seed, before.spec.seed);
+  EXPECT_EQ(reopened.trials()[0].best_valid, 7.5);
 }
 
 TEST(StoreSweepStoreTruth, DatasetIdentitiesAreRecordedAtCreateKeptByEverySnapshotAndRecordedLater) {
