@@ -144,7 +144,7 @@ TEST(CliTruth, ACheckpointRewrittenInAnotherArrayOrderGivesBitIdenticalResults) 
   const fs::path bad = w.dir() / "vosp-misshapen.h5";
   auto cp = a;
   const std::string name = cp.state.best_params.name(0);
-  const auto& m = cp.state.best_params[0];
+  const auto rows = cp.state.best_params[0].rows();
   seqvi::model::ParamSet<float> changed;
   for (std::size_t i = 0; i < cp.state.best_params.size(); ++i) {
     const auto& p = cp.state.best_params[i];
@@ -154,7 +154,7 @@ TEST(CliTruth, ACheckpointRewrittenInAnotherArrayOrderGivesBitIdenticalResults) 
   seqvi::store::write_checkpoint(cp, bad);
   const Outcome refused = seqvi({"eval", bad.string(), "--data", "syn.h5"}, w.dir());
   EXPECT_EQ(refused.code, 1);
-  EXPECT_NE(refused.err.find("vosp-misshapen.h5: parameter '" + name + "' is " + std::to_string(m.rows() + 1) + "×"),
+  EXPECT_NE(refused.err.find("vosp-misshapen.h5: parameter '" + name + "' is " + std::to_string(rows + 1) + "×"),
             std::string::npos)
       << refused.err;
 }
