@@ -270,6 +270,9 @@ TEST(CliTruth, MessagesAreReadableAndValuesAreCheckedFirst) {
   EXPECT_FALSE(fs::exists(w.dir() / "s.mid"));
   const Outcome denoise_seed = seqvi({"denoise", vosp, "--data", "syn.h5", "--seed", "-3"}, w.dir());
   EXPECT_EQ(denoise_seed.code, 2) << denoise_seed.out;
+  const Outcome too_big = seqvi({"sample", "--model", vosp, "--seed", "18446744073709551616", "-o", "s.mid"}, w.dir());
+  EXPECT_EQ(too_big.code, 2) << too_big.out;
+  EXPECT_NE(too_big.err.find("18446744073709551616 is not a seed"), std::string::npos) << too_big.err;
   const Outcome hidden = seqvi({"train", "--data", "syn.h5", "--hidden", "99999999999", "--out", "huge.h5"}, w.dir());
   EXPECT_EQ(hidden.code, 2) << hidden.err;
   EXPECT_NE(hidden.err.find("hidden 99999999999, latent 16, batch size 8 × 100 frames needs at least "),
