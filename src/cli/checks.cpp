@@ -133,7 +133,8 @@ const CLI::Validator Seed(
       std::uint64_t v = 0;
       const char* end = text.data() + text.size();
       const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
-      if (!digits || std::from_chars(text.data(), end, v).ptr != end)
+      const auto parsed = digits ? std::from_chars(text.data(), end, v) : std::from_chars_result{};
+      if (!digits || parsed.ec != std::errc() || parsed.ptr != end)
         return fmt::format("{} is not a seed: a whole number from 0 to {}", text, UINT64_MAX);
       return "";
     },

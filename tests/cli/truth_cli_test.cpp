@@ -144,7 +144,7 @@ TEST(CliTruth, ACheckpointRewrittenInAnotherArrayOrderGivesBitIdenticalResults) 
   const fs::path bad = w.dir() / "vosp-misshapen.h5";
   auto cp = a;
   const std::string name = cp.state.best_params.name(0);
-  const auto& m = cp.state.best_params[0];
+  const auto rows = cp.state.best_params[0].rows();
   seqvi::model::ParamSet<float> changed;
   for (std::size_t i = 0; i < cp.state.best_params.size(); ++i) {
     const auto& p = cp.state.best_params[i];
@@ -154,7 +154,7 @@ TEST(CliTruth, ACheckpointRewrittenInAnotherArrayOrderGivesBitIdenticalResults) 
   seqvi::store::write_checkpoint(cp, bad);
   const Outcome refused = seqvi({"eval", bad.string(), "--data", "syn.h5"}, w.dir());
   EXPECT_EQ(refused.code, 1);
-  EXPECT_NE(refused.err.find("vosp-misshapen.h5: parameter '" + name + "' is " + std::to_string(m.rows() + 1) + "×"),
+  EXPECT_NE(refused.err.find("vosp-misshapen.h5: parameter '" + name + "' is " + std::to_string(rows + 1) + "×"),
             std::string::npos)
       << refused.err;
 }
@@ -270,6 +270,9 @@ TEST(CliTruth, MessagesAreReadableAndValuesAreCheckedFirst) {
   EXPECT_FALSE(fs::exists(w.dir() / "s.mid"));
   const Outcome denoise_seed = seqvi({"denoise", vosp, "--data", "syn.h5", "--seed", "-3"}, w.dir());
   EXPECT_EQ(denoise_seed.code, 2) << denoise_seed.out;
+  const Outcome too_big = seqvi({"sample", "--model", vosp, "--seed", "18446744073709551616", "-o", "s.mid"}, w.dir());
+  EXPECT_EQ(too_big.code, 2) << too_big.out;
+  EXPECT_NE(too_big.err.find("18446744073709551616 is not a seed"), std::string::npos) << too_big.err;
   const Outcome hidden = seqvi({"train", "--data", "syn.h5", "--hidden", "99999999999", "--out", "huge.h5"}, w.dir());
   EXPECT_EQ(hidden.code, 2) << hidden.err;
   EXPECT_NE(hidden.err.find("hidden 99999999999, latent 16, batch size 8 × 100 frames needs at least "),
