@@ -1,6 +1,7 @@
 #include "sweep_snapshot.hpp"
 
 #include "hdf5_io.hpp"
+#include "provenance_io.hpp"
 #include "seqvi/store/sweep_store.hpp"
 #include "trial_codec.hpp"
 
@@ -325,6 +326,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
       write_attribute(c, root, "journal_generation", s.generation);
       write_attribute(c, root, "journal_sequence", s.sequence);
       write_attribute(c, root, "trial_count", static_cast<std::int64_t>(n));
+      if (s.provenance) write_provenance(c, root, "provenance", *s.provenance);
       TableDigest digest;
       {
         const H5Handle g = create_group(c, root, "trials");
@@ -442,6 +444,7 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
   s.generation = read_int_attribute(c, root, "journal_generation");
   s.sequence = read_int_attribute(c, root, "journal_sequence");
   count = read_int_attribute(c, root, "trial_count");
+  s.provenance = read_provenance(c, root, "provenance");
   // Sweeps written before the digests existed have neither attribute: read unchecked.
   if (H5Aexists(root, "header_digest") > 0) {
     const std::string stored = read_string_attribute(c, root, "header_digest");
