@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <random>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -307,6 +308,39 @@ TEST(CliTrainLog, ATornLastLineIsCutByTheNextWriterAndSkippedByReaders) {
   const auto log = read_jsonl(dir / "run.jsonl");
   ASSERT_EQ(log.size(), 3u);
   for (std::size_t e = 0; e < 3; ++e) EXPECT_EQ(log[e]["epoch"], e + 1);
+}
+
+TEST(CliTrainLog, AKillNineAtARandomMomentLeavesAReadableLogAndTheResumedRunLogsEachEpochOnce) {
+  TempDir dir;
+  constexpr int kEpochs = 8;
+  Args args = tiny(dir / "run.h5", kEpochs);
+  *std::find(args.begin(), args.end(), "64") = "16";  // --batch-size 16: more time per epoch
+  args.push_back("--quiet");
+  const int delay_ms = static_cast<int>(std::random_device{}() % 1500);
+  SCOPED_TRACE("kill -9 " + std::to_string(delay_ms) + " ms after the first log line");
+  const Outcome killed = shell(seqvi_command(args) +
+                                   " & pid=$!; while { [ ! -s run.jsonl ] || [ ! -e run.h5 ]; } && kill -0 $pid; do sleep 0.005; done; sleep " +
+                                   std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid",
+                               dir.path());
+  ASSERT_EQ(killed.code, 128 + 9) << "the run was not killed (too fast?): " << killed.err;
+  // Every complete line parses (at most a torn last line, which read_jsonl below would report).
+  std::string text = read_text(dir / "run.jsonl");
+  if (!text.empty() && text.back() != '\n') text.erase(text.rfind('\n') + 1);
+  std::istringstream lines(text);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    EXPECT_FALSE(json::parse(line, nullptr, false).is_discarded()) << "line " << n << ": " << line;
+  }
+  ASSERT_EQ(seqvi(resume(dir / "run.h5", {"--quiet"}), dir.path()).code, 0);
+  const auto cp = seqvi::store::read_checkpoint(dir / "run.h5");
+  const auto log = read_jsonl(dir / "run.jsonl");
+  ASSERT_EQ(log.size(), static_cast<std::size_t>(cp.state.epoch));
+  for (std::size_t e = 0; e < log.size(); ++e) {
+    EXPECT_EQ(log[e]["epoch"], e + 1);
+    EXPECT_EQ(log[e]["valid_bound"].get<double>(), cp.state.curve[e].valid_bound) << "epoch " << e + 1;
+  }
 }
 
 TEST(CliSweepLog, EachTrialLogsItsEpochsAndTheSweepLogsItsEvents) {
