@@ -230,6 +230,34 @@ TEST(CliProvenance, CheckpointDatasetAndSweepRecordVersionCommitBuildCommandHost
     if (trial.path().extension() == ".h5") expect_provenance(h5_group(trial.path(), "provenance"), "sweep");
 }
 
+TEST(CliProvenance, TheBuildScriptSaysUnknownWithoutGitAndMarksADirtyTree) {
+  TempDir dir;
+  const std::string script = std::string(SEQVI_SOURCE_DIR) + "/cmake/build_info.cmake";
+  const auto commit_of = [&](const std::filesystem::path& tree) {
+    const auto out = dir / "info.cpp";
+    std::filesystem::remove(out);
+    const Outcome run = shell("cmake -DSOURCE_DIR=" + quote(tree.string()) + " -DOUTPUT=" + quote(out.string()) +
+                                  " -DVERSION=1.2.3 -DBUILD_TYPE=Release -DGIT=$(command -v git) -P " + quote(script),
+                              dir.path());
+    EXPECT_EQ(run.code, 0) << run.err;
+    std::smatch m;
+    const std::string text = read_text(out);
+    static const std::regex commit(R"re(kCommit = "([^"]*)")re");
+    return std::regex_search(text, m, commit) ? std::string(m[1]) : std::string("(none)");
+  };
+  std::filesystem::create_directories(dir / "plain");
+  EXPECT_EQ(commit_of(dir / "plain"), "unknown");  // a release tarball: no .git
+  const Outcome init = shell("cd repo && git init -q && git -c user.name=t -c user.email=t@t commit -q "
+                             "--allow-empty -m x && echo a > f && git add f && git -c user.name=t -c user.email=t@t "
+                             "commit -q -m f && git rev-parse HEAD",
+                             (std::filesystem::create_directories(dir / "repo"), dir.path()));
+  ASSERT_EQ(init.code, 0) << init.err;
+  const std::string head = init.out.substr(0, 40);
+  EXPECT_EQ(commit_of(dir / "repo"), head);
+  std::ofstream(dir / "repo" / "f") << "changed\n";
+  EXPECT_EQ(commit_of(dir / "repo"), head + "+dirty");
+}
+
 TEST(CliProvenance, GoldenCheckpointsWithoutItStillLoadAsUnknown) {
   const std::filesystem::path golden =
       std::filesystem::path(SEQVI_SOURCE_DIR) / "tests" / "golden" / "checkpoints" / "vosp-wiener-marginal.h5";
