@@ -56,6 +56,22 @@ def read_curve(path):
         return {name: f["curve"][name][()] for name in f["curve"]}
 
 
+def bernoulli_baseline(path, split="valid"):
+    """The independent-Bernoulli baseline of the dataset file `path` on `split`, nats per frame:
+    per-key on-rates from the training split with add-one smoothing, as seqvi computes it
+    (train/bernoulli_baseline.cpp). None for an empty split."""
+    import h5py
+    import numpy
+    with h5py.File(path, "r") as f:
+        train = numpy.asarray(f["train/rolls"][...], dtype=numpy.float64)
+        rolls = numpy.asarray(f[split + "/rolls"][...], dtype=numpy.float64)
+    if len(rolls) == 0:
+        return None
+    p = (train.sum(axis=0) + 1.0) / (train.shape[0] + 2.0)
+    nll = -(rolls @ numpy.log(p) + (1.0 - rolls) @ numpy.log1p(-p)).sum()
+    return float(nll / rolls.shape[0])
+
+
 def read_rolls(path):
     """A roll file: its attributes and records.
 

@@ -1,5 +1,6 @@
-"""Helpers the analysis scripts share: finding seqvi, writing files atomically."""
+"""Helpers the analysis scripts share: finding seqvi, writing files atomically, reading JSON Lines logs."""
 
+import json
 import os
 import shutil
 import tempfile
@@ -28,18 +29,45 @@ def file_mode():
 
 
 def save(fig, path):
-    """Saves a figure as PNG atomically (temp file beside it, then rename), with the umask's mode."""
+    """Saves a figure as PNG atomically (temp file beside it, then rename). The PNG carries the
+    figure's description (seqvi_plots.describe: titles, axis labels and limits, lines, colorbars) as
+    JSON in its text chunk "seqvi-figure", for tests and tools that check a figure without reading
+    pixels (e.g. PIL.Image.open(path).text["seqvi-figure"])."""
+    import seqvi_plots
+    description = json.dumps(seqvi_plots.describe(fig), sort_keys=True)
     fd, temp = tempfile.mkstemp(dir=os.path.dirname(path) or ".", prefix="." + os.path.basename(path), suffix=".png")
     try:
         os.fchmod(fd, file_mode())
     finally:
         os.close(fd)
     try:
-        fig.savefig(temp, dpi=100, format="png")
+        fig.savefig(temp, dpi=100, format="png", metadata={"seqvi-figure": description})
         os.replace(temp, path)
     except BaseException:
         os.unlink(temp)
         raise
+
+
+def read_jsonl(path):
+    """The records of a seqvi JSON Lines log (train's <checkpoint>.jsonl, a sweep's events.jsonl) as a
+    list of dicts. A last line that does not parse is skipped: a run killed mid-append leaves at most
+    that one torn line (every earlier line is complete). Any other bad line raises ValueError.
+
+    pandas: pandas.DataFrame(read_jsonl(path)), or pandas.read_json(path, lines=True) on a complete file.
+    """
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    records = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            if all(not rest.strip() for rest in lines[i + 1:]):
+                break  # the torn last line of a killed writer
+            raise ValueError("%s: line %d is not JSON" % (path, i + 1))
+    return records
 
 
 def write_atomically(path, data):

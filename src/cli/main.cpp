@@ -2,6 +2,8 @@
 // turning exceptions into one-line messages and documented exit codes (docs/cli.md).
 #include "commands.hpp"
 
+#include "seqvi/store/provenance.hpp"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -45,7 +47,9 @@ int main(int argc, char** argv) {
       "seqvi: variational inference of latent state sequences (VRAE, VOSP; Bayer & Osendorfer 2014)\n"
       "trained with SGVB on piano rolls, with MPI hyper-parameter sweeps.",
       "seqvi"};
-  app.set_version_flag("--version", std::string("seqvi ") + SEQVI_VERSION);
+  seqvi::store::set_command_line(argc, argv);  // provenance of every file this run writes
+  app.set_version_flag("--version", fmt::format("seqvi {} (git {}, {} build)", seqvi::store::build_version(),
+                                                seqvi::store::build_commit(), seqvi::store::build_type()));
   app.require_subcommand(1);
   app.option_defaults()->always_capture_default();
   app.add_option("--data-dir", global_options().data_dir,

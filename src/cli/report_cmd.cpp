@@ -1,6 +1,7 @@
 // seqvi report: the analysis report of a sweep (learning curves, bound against each hyper-parameter,
 // the leaderboard as Markdown) written to <sweep dir>/report/ by analysis/report.
 #include "apps_common.hpp"
+#include "commands.hpp"
 
 #include <fmt/format.h>
 
@@ -40,6 +41,7 @@ void add_report_command(CLI::App& app) {
     if (!ec) tool_args.insert(tool_args.end(), {"--seqvi", self.string()});
     if (!args.table.empty()) tool_args.insert(tool_args.end(), {"--table", args.table});
     if (!args.out.empty()) tool_args.insert(tool_args.end(), {"--out", args.out});
+    tool_args.insert(tool_args.end(), {"--data-dir", data_dir().string()});  // the baseline's dataset files
     const int code = apps::run_program("/usr/bin/python3", tool_args);
     if (code != 0) throw CommandExit(code == 2 ? kUsage : kError);
   });

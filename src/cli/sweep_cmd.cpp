@@ -3,6 +3,7 @@
 // the configuration is reported before MPI starts (by rank 0 only, so mpirun prints it once).
 #include "checks.hpp"
 #include "commands.hpp"
+#include "sweep_events.hpp"
 #include "trainer_runner.hpp"
 
 #include "seqvi/data/canonical.hpp"
@@ -361,7 +362,12 @@ int run_sweep(const SweepArgs& args, bool talk) {
                 << std::flush;
       options.on_progress = print_progress;
     }
-    const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+    // Rank 0 logs the sweep's events (events.jsonl) from the changes it commits.
+    std::unique_ptr<EventLogLedger> events;
+    if (sweep)
+      events = std::make_unique<EventLogLedger>(mpi::ledger_for(*sweep), sweep_event_log_path(out), args.resume);
+    const mpi::SweepEnd end = mpi::run_sweep(*transport, events.get(), runner, options);
+    if (events) events->ended(end);
     std::string storage = journal_error;  // or the first trial a storage failure interrupted (rank 0)
     if (storage.empty() && transport->rank() == 0 && end == mpi::SweepEnd::drained)
       for (std::size_t i = 0; i < sweep->trials().size(); ++i)
@@ -380,6 +386,7 @@ int run_sweep(const SweepArgs& args, bool talk) {
     const bool failures = transport->rank() == 0 && end == mpi::SweepEnd::completed && report_failed(*sweep, out);
     if (transport->rank() == 0 && end == mpi::SweepEnd::completed && !failures && !args.quiet)
       std::cout << fmt::format("sweep complete; see: seqvi leaderboard {}\n", out.string());
+    events.reset();
     sweep.reset();  // snapshot and release the lock before MPI finalises
     // Only rank 0 knows the table: mpirun exits with the first non-zero rank's code.
     return end == mpi::SweepEnd::drained ? kInterrupted : failures ? kTrialsFailed : kOk;

@@ -3,6 +3,7 @@
 #include "apps_common.hpp"
 #include "checks.hpp"
 #include "commands.hpp"
+#include "epoch_log.hpp"
 
 #include "seqvi/job/stop_flag.hpp"
 #include "seqvi/search/toml_value.hpp"
@@ -13,6 +14,7 @@
 #include "seqvi/train/trainer.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 
@@ -20,6 +22,7 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -93,15 +96,29 @@ core::Params read_toml_params(const std::string& path, const core::Params& defau
   return out;
 }
 
-/// Prints one line per epoch, writes the checkpoint after every `every` epochs and when stopped,
-/// and stops at the next batch boundary once a stop signal arrived.
+/// The two lines above the progress lines (stderr): what each column is and what `*` marks.
+void print_progress_header(const train::TrainConfig& config) {
+  const bool latent = config.model.kind == model::ModelKind::vrae || config.model.kind == model::ModelKind::vosp;
+  std::cerr << fmt::format("columns: epoch/epochs, train and valid = negative bound in nats/frame (lower is better; "
+                           "train over the epoch's batches, valid after it), its valid kl and recon parts{}, * = best "
+                           "valid bound so far (its parameters are kept as the best), training speed, epoch time, "
+                           "ETA\n",
+                           latent ? ", active latent dims (KL > 0.01 nats/frame) of the latent size" : "")
+            << std::flush;
+}
+
+/// Prints one line per epoch (stderr), appends it to the JSON Lines log, writes the checkpoint after
+/// every `every` epochs and when stopped, and stops at the next batch boundary once a stop signal arrived.
 class CliObserver final : public train::TrainObserver {
  public:
   CliObserver(const train::TrainConfig& config, store::Checkpoint& checkpoint, std::filesystem::path out,
-              std::int64_t every, bool quiet)
-      : config_(config), checkpoint_(checkpoint), out_(std::move(out)), every_(every), quiet_(quiet) {}
+              std::int64_t every, bool quiet, EpochLog& log)
+      : config_(config), checkpoint_(checkpoint), out_(std::move(out)), every_(every), quiet_(quiet), log_(log) {}
 
-  bool end_batch(const train::TrainState&) override { return job::stop_requested(); }
+  bool end_batch(const train::TrainState&) override {
+    log_.end_batch();
+    return job::stop_requested();
+  }
 
   bool end_epoch(const train::TrainState& s, const train::EpochRecord& r) override {
     if (!quiet_) {
@@ -110,14 +127,17 @@ class CliObserver final : public train::TrainObserver {
       const bool latent = config_.model.kind == model::ModelKind::vrae || config_.model.kind == model::ModelKind::vosp;
       const std::string dims =
           latent ? fmt::format(", active dims {}/{}", r.valid_active_dims, config_.model.latent) : std::string();
-      std::cout << fmt::format("epoch {:>4}/{}  train {:8.4f}  valid {:8.4f} (kl {:.4f}, recon {:.4f}{}){}  "
+      std::cerr << fmt::format("epoch {:>4}/{}  train {:8.4f}  valid {:8.4f} (kl {:.4f}, recon {:.4f}{}){}  "
                                "{:>8.0f} frames/s  {:>6}  ETA {}\n",
                                r.epoch, config_.epochs, r.train_bound, r.valid_bound, r.valid_kl,
                                r.valid_recon, dims, r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s,
                                format_duration(r.wall_s), format_duration(eta))
                 << std::flush;
     }
+    // The log first: a kill between the two leaves a record the resumed run drops and writes again.
+    log_.write(s, r);
     if (r.epoch % every_ == 0) save(s);
+    log_.restart_clock();
     return false;
   }
 
@@ -132,6 +152,7 @@ class CliObserver final : public train::TrainObserver {
   std::filesystem::path out_;
   std::int64_t every_;
   bool quiet_;
+  EpochLog& log_;
 };
 
 struct TrainArgs {
@@ -142,8 +163,46 @@ struct TrainArgs {
   bool force = false;
   std::int64_t checkpoint_every = 1;
   bool quiet = false;
+  bool json = false;
   std::map<std::string, std::string> flags;  // hyper-parameter → text
 };
+
+/// The hyper-parameters given on the command line: --config's, overridden by the flags.
+core::Params given_params(const TrainArgs& args, const core::Params& defaults) {
+  core::Params params;
+  if (!args.config.empty()) params = read_toml_params(args.config, defaults);
+  for (const auto& [key, text] : args.flags) params[key] = parse_like(defaults.at(key), key, text);
+  return params;
+}
+
+/// --resume with hyper-parameters: they must equal the checkpoint's, except a larger --epochs, which
+/// extends the run (bit-identical to a run asked for that many epochs from the start: the epoch count
+/// only ends the loop). Refuses any other difference, listing them all.
+void apply_resume_flags(const core::Params& given, train::TrainConfig& config, const train::TrainState& state,
+                        const std::string& out) {
+  const core::Params stored = config.to_params();
+  std::vector<std::string> differences;
+  for (const auto& [key, value] : given) {
+    const auto it = stored.find(key);
+    if (key == "epochs" || (it != stored.end() && it->second == value)) continue;
+    differences.push_back(fmt::format("--{} {} (the checkpoint has {})", dashed(key), core::to_string(value),
+                                      it == stored.end() ? "none" : core::to_string(it->second)));
+  }
+  if (!differences.empty())
+    throw CommandError(fmt::format("--resume continues {} with its own hyper-parameters; these differ from it: {}. "
+                                   "Only --epochs may change (to train longer); start a new run (another --out) to "
+                                   "change the others", out, fmt::join(differences, ", ")), kUsage);
+  const auto epochs = given.find("epochs");
+  if (epochs == given.end()) return;
+  const std::int64_t n = std::get<std::int64_t>(epochs->second);
+  // A run resumed mid-epoch has already trained part of epoch `state.epoch + 1`.
+  const std::int64_t least = state.epoch + (state.batch > 0 ? 1 : 0);
+  if (n < least)
+    throw CommandError(fmt::format("--epochs {}: {} has already trained {} epoch{}{}; pass at least {}", n, out,
+                                   state.epoch, state.epoch == 1 ? "" : "s",
+                                   state.batch > 0 ? " and part of the next" : "", least), kUsage);
+  config.epochs = n;
+}
 
 int run_train(TrainArgs& args) {
   // Before any work: --out can be written (a resumed checkpoint is replaced by design) and --config is a file.
@@ -155,22 +214,33 @@ int run_train(TrainArgs& args) {
   store::Checkpoint checkpoint;
   train::TrainConfig config;
   std::optional<train::TrainState> resumed;
-  if (args.resume && std::filesystem::exists(args.out)) {
+  std::string extended;  // what --resume --epochs changed, said below
+  if (args.resume) {
+    // A missing checkpoint is an error, never a silent fresh start (a typo would retrain from scratch).
+    std::error_code ec;
+    if (!std::filesystem::exists(args.out, ec))
+      throw CommandError(fmt::format("--resume: {} does not exist (nothing to continue); drop --resume to start a "
+                                     "new run there", args.out), kUsage);
     checkpoint = store::read_checkpoint(args.out);
-    if (!args.flags.empty() || !args.config.empty())
-      throw CommandError("--resume continues with the checkpoint's hyper-parameters; drop the other flags", kUsage);
     store::require_same_dataset(checkpoint, args.out, dataset, args.data);
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
     resumed = checkpoint.state;
+    const std::int64_t before = config.epochs;
+    apply_resume_flags(given_params(args, defaults), config, *resumed, args.out);
+    if (config.epochs != before) {
+      // A run that ended because it reached its epochs continues; one that stopped early (patience)
+      // or diverged would have ended the same way with more epochs: it stays as it is.
+      if (resumed->status == train::TrialStatus::done && resumed->message.empty() && config.epochs > resumed->epoch)
+        resumed->status = train::TrialStatus::running;
+      extended = fmt::format("--epochs {} (was {})", config.epochs, before);
+      checkpoint.hyperparameters = config.to_params();
+    }
   } else {
     if (!args.resume && !args.force && std::filesystem::exists(args.out))
       throw CommandError(fmt::format("{} exists; pass --resume to continue it, or choose another --out", args.out),
                          kUsage);
-    core::Params params;
-    if (!args.config.empty()) params = read_toml_params(args.config, defaults);
-    for (const auto& [key, text] : args.flags) params[key] = parse_like(defaults.at(key), key, text);
     try {
-      config = train::from_params(params);
+      config = train::from_params(given_params(args, defaults));
     } catch (const std::invalid_argument& e) {
       throw CommandError(e.what(), kUsage);
     }
@@ -178,32 +248,55 @@ int run_train(TrainArgs& args) {
     checkpoint.dataset_name = dataset.name;
     checkpoint.dataset_sha256 = dataset.source_sha256;
   }
+  store::record_session(checkpoint);  // provenance: this command started or resumed the run
 
   check_training_memory(config);
   train::Trainer trainer(config, dataset);
   train::TrainState state = resumed ? *resumed : trainer.initial_state();
+  EpochLog log(args.out, state, config, trainer.model());
   const auto& spec = config.model.latent_spec;
   if (!args.quiet) {
-    std::cout << fmt::format("seqvi train: {} on {} ({} training frames), seed {}, padded fraction {:.1f}%\n",
+    std::cerr << fmt::format("seqvi train: {} on {} ({} training frames), seed {}, padded fraction {:.1f}%\n",
                              model::to_string(config.model.kind), dataset.name, dataset.train.frames(),
                              config.seed, 100.0 * trainer.padded_fraction());
     if (!model::is_bound(spec))
-      std::cout << "warning: kl = paper-diagonal is the paper's approximation: it is below the true KL, so the "
+      std::cerr << "warning: kl = paper-diagonal is the paper's approximation: it is below the true KL, so the "
                    "\"bound\" printed is NOT a bound on -log p(x)\n";
     if (resumed)
-      std::cout << fmt::format("resuming {} at epoch {}, batch {}\n", args.out, state.epoch, state.batch);
+      std::cerr << fmt::format("resuming {} at epoch {}, batch {}{}\n", args.out, state.epoch, state.batch,
+                               extended.empty() ? "" : "; " + extended);
+    if (resumed && resumed->status == train::TrialStatus::done && !extended.empty())
+      std::cerr << fmt::format("note: the run stopped early at epoch {} ({}); more epochs would not change it\n",
+                               state.epoch, state.message);
+    std::cerr << fmt::format("log: {} (one JSON object per epoch)\n", log.path().string());
+    print_progress_header(config);
   }
   job::install_stop_handlers();
-  CliObserver observer(config, checkpoint, args.out, args.checkpoint_every, args.quiet);
+  CliObserver observer(config, checkpoint, args.out, args.checkpoint_every, args.quiet, log);
   const train::TrialStatus status = trainer.run(state, observer);
   observer.save(state);
+  const double baseline = train::independent_bernoulli_nll(dataset, "valid");
+  if (args.json) {
+    // The final summary on stdout, whatever the ending (the exit code says it too).
+    nlohmann::json j = {{"status", train::to_string(status)}, {"checkpoint", args.out},
+                        {"log", log.path().string()},        {"epochs", state.epoch},
+                        {"best_epoch", state.best_epoch},    {"best_valid", state.best_valid},
+                        {"baseline_nll", baseline},          {"message", state.message},
+                        {"is_bound", model::is_bound(spec)}};
+    j["last"] = !log.last().is_null()   ? log.last()
+                : state.curve.empty() ? nlohmann::json(nullptr)
+                                      : log.record(state, state.curve.back());  // no epoch trained by this run
+    nlohmann::json& hyper = j["hyperparameters"];
+    for (const auto& [name, value] : config.to_params())
+      std::visit([&, &name = name](const auto& v) { hyper[name] = v; }, value);
+    std::cout << j.dump() << '\n' << std::flush;
+  }
   switch (status) {
     case train::TrialStatus::done:
-      if (!args.quiet)
+      if (!args.quiet && !args.json)
         std::cout << fmt::format("done: best validation bound {:.4f} nats/frame at epoch {}{}; independent-Bernoulli "
                                  "baseline {:.4f}\n", state.best_valid, state.best_epoch,
-                                 state.message.empty() ? "" : " (" + state.message + ")",
-                                 train::independent_bernoulli_nll(dataset, "valid"));
+                                 state.message.empty() ? "" : " (" + state.message + ")", baseline);
       return kOk;
     case train::TrialStatus::diverged:
       std::cerr << "seqvi: diverged: " << state.message << " (checkpoint kept: " << args.out << ")\n";
@@ -287,11 +380,16 @@ void add_train_commands(CLI::App& app) {
   train->add_option("--data", train_args.data, "Dataset file (seqvi data import)")->required();
   train->add_option("--out", train_args.out, "Checkpoint file (HDF5), written after every epoch")->required();
   train->add_option("--config", train_args.config, "TOML file with hyper-parameters (flags override it)");
-  train->add_flag("--resume", train_args.resume, "Continue the run in --out from its last checkpoint");
+  train->add_flag("--resume", train_args.resume,
+                  "Continue the run in --out from its last checkpoint (an error if it does not exist); "
+                  "with --epochs N, a larger N trains a finished run further; other changed flags are refused");
   add_force_flag(train, train_args.force)->excludes("--resume");
   train->add_option("--checkpoint-every", train_args.checkpoint_every, "Write the checkpoint every N epochs")
       ->check(PositiveNumber);
-  train->add_flag("--quiet", train_args.quiet, "No progress lines");
+  train->add_flag("--quiet", train_args.quiet, "No progress lines (stderr)");
+  train->add_flag("--json", train_args.json,
+                  "Print the final summary as one JSON object on stdout (status, epochs, best_epoch, best_valid, "
+                  "baseline_nll, checkpoint, log, last epoch's record, hyperparameters)");
   const core::Params defaults = train::TrainConfig{}.to_params();
   for (const auto& [name, value] : defaults) {
     const std::string range = train::hyperparameter_range(name);

@@ -1,5 +1,7 @@
 #include "trainer_runner.hpp"
 
+#include "epoch_log.hpp"
+
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/file_system.hpp"
 #include "seqvi/store/dataset_file.hpp"
@@ -29,13 +31,18 @@ TrialState to_trial_state(train::TrialStatus s) {
 /// Checkpoints after every epoch, then reports the epoch; polls the stop request at batch boundaries.
 class SweepObserver final : public train::TrainObserver {
  public:
-  SweepObserver(store::Checkpoint& checkpoint, std::filesystem::path path, mpi::TrialControl& control)
-      : checkpoint_(checkpoint), path_(std::move(path)), control_(control) {}
+  SweepObserver(store::Checkpoint& checkpoint, std::filesystem::path path, mpi::TrialControl& control, EpochLog& log)
+      : checkpoint_(checkpoint), path_(std::move(path)), control_(control), log_(log) {}
 
-  bool end_batch(const train::TrainState&) override { return control_.stop_requested(); }
+  bool end_batch(const train::TrainState&) override {
+    log_.end_batch();
+    return control_.stop_requested();
+  }
 
   bool end_epoch(const train::TrainState& s, const train::EpochRecord& r) override {
+    log_.write(s, r);  // before the checkpoint: a resumed trial drops and rewrites what it retrains
     save(s);
+    log_.restart_clock();
     return !control_.report_epoch(r.epoch, r.valid_bound);
   }
 
@@ -65,6 +72,7 @@ class SweepObserver final : public train::TrainObserver {
   store::Checkpoint& checkpoint_;
   std::filesystem::path path_;
   mpi::TrialControl& control_;
+  EpochLog& log_;
 };
 
 }  // namespace
@@ -161,9 +169,11 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
     checkpoint.dataset_name = data.name;
     checkpoint.dataset_sha256 = data.source_sha256;
   }
+  store::record_session(checkpoint);  // provenance: this sweep process started or resumed the trial
   train::Trainer trainer(config, data);
   if (!state) state = trainer.initial_state();
-  SweepObserver observer(checkpoint, checkpoint_path, control);
+  EpochLog log(checkpoint_path, *state, config, trainer.model(), trial.name());
+  SweepObserver observer(checkpoint, checkpoint_path, control, log);
   const train::TrialStatus status = trainer.run(*state, observer);
   observer.save(*state);
 

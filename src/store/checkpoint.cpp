@@ -1,6 +1,7 @@
 #include "seqvi/store/checkpoint.hpp"
 
 #include "hdf5_io.hpp"
+#include "provenance_io.hpp"
 #include "seqvi/store/atomic_file.hpp"
 
 #include <system_error>
@@ -110,7 +111,30 @@ std::vector<train::EpochRecord> read_curve(const Checker& c, hid_t loc) {
   return curve;
 }
 
+/// /provenance: the session that started the run; /provenance/resume_<k>: the k-th that resumed it.
+void write_sessions(const Checker& c, hid_t root, const std::vector<Provenance>& sessions) {
+  const H5Handle g = detail::write_provenance(c, root, "provenance",
+                                              sessions.empty() ? current_provenance() : sessions.front());
+  for (std::size_t k = 1; k < sessions.size(); ++k)
+    detail::write_provenance(c, g.get(), "resume_" + std::to_string(k), sessions[k]);
+}
+
+std::vector<Provenance> read_sessions(const Checker& c, hid_t root) {
+  const auto origin = detail::read_provenance(c, root, "provenance");
+  if (!origin) return {unknown_provenance()};  // written before provenance existed
+  std::vector<Provenance> sessions{*origin};
+  const H5Handle g = detail::open_group(c, root, "provenance");
+  while (const auto next = detail::read_provenance(c, g.get(), "resume_" + std::to_string(sessions.size())))
+    sessions.push_back(*next);
+  return sessions;
+}
+
 }  // namespace
+
+void record_session(Checkpoint& checkpoint) {
+  const Provenance now = current_provenance();
+  if (checkpoint.provenance.empty() || !(checkpoint.provenance.back() == now)) checkpoint.provenance.push_back(now);
+}
 
 void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
   detail::silence_hdf5_errors();
@@ -150,6 +174,7 @@ void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
         detail::write_attribute(c, g.get(), "bad_epochs", s.bad_epochs);
       }
       write_curve(c, root, s.curve);
+      write_sessions(c, root, cp.provenance);
       c.ok(f.close() < 0 ? -1 : 0, "cannot close the file");
     }
     file.commit();
@@ -202,6 +227,7 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
     s.bad_epochs = detail::read_int_attribute(c, g.get(), "bad_epochs");
   }
   s.curve = read_curve(c, root);
+  cp.provenance = read_sessions(c, root);
   return cp;
 }
 

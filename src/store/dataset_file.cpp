@@ -1,6 +1,7 @@
 #include "seqvi/store/dataset_file.hpp"
 
 #include "hdf5_io.hpp"
+#include "provenance_io.hpp"
 #include "seqvi/data/huge_page_allocator.hpp"
 
 #include <algorithm>
@@ -147,6 +148,7 @@ void write_dataset(const data::Dataset& dataset, const std::filesystem::path& pa
     detail::write_attribute(c, file.get(), "format_version", std::int64_t{kDatasetFormatVersion});
     detail::write_attribute(c, file.get(), "name", dataset.name);
     detail::write_attribute(c, file.get(), "source_sha256", dataset.source_sha256);
+    detail::write_provenance(c, file.get(), "provenance", current_provenance());  // who imported it
     for (int i = 0; i < 3; ++i) write_split(c, file.get(), kSplitNames[i], split_of(dataset, i));
     c.ok(file.close(), "cannot close (flush) the temp file");
   }

@@ -1,6 +1,7 @@
 #include "sweep_snapshot.hpp"
 
 #include "hdf5_io.hpp"
+#include "provenance_io.hpp"
 #include "seqvi/store/sweep_store.hpp"
 #include "trial_codec.hpp"
 
@@ -328,6 +329,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
       write_attribute(c, root, "journal_sequence", s.sequence);
       write_attribute(c, root, "trial_count", static_cast<std::int64_t>(n));
       write_attribute(c, root, "datasets", s.datasets);
+      if (s.provenance) write_provenance(c, root, "provenance", *s.provenance);
       TableDigest digest;
       {
         const H5Handle g = create_group(c, root, "trials");
@@ -456,6 +458,7 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
   if (version >= 2 && H5Aexists(root, "header_digest") <= 0)
     throw SweepSnapshotDamaged("sweep '" + path.string() + "': its header checksum (attribute 'header_digest', "
                                "always written by format version 2) is missing: the file is damaged", false);
+  s.provenance = read_provenance(c, root, "provenance");
   if (H5Aexists(root, "header_digest") > 0) {
     const std::string stored = read_string_attribute(c, root, "header_digest");
     const std::string computed = header_digest(s, count, version);

@@ -5,9 +5,11 @@
 
 #include "seqvi/search/trial_table.hpp"
 #include "seqvi/store/atomic_file.hpp"
+#include "seqvi/store/provenance.hpp"
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,9 @@ struct SweepSnapshot {
   std::int64_t generation = 0;   ///< the journal generation that continues this snapshot
   std::int64_t sequence = 0;     ///< the last journal sequence number folded into it (0: none)
   search::TrialTable trials;
+  /// The command that created the sweep (store/provenance.hpp), kept by every snapshot; none in a
+  /// sweep created before provenance existed.
+  std::optional<Provenance> provenance;
 };
 
 /// CRC-32 (zlib) over a canonical byte form of the table: each column's name, then its values in row

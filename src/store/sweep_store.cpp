@@ -317,6 +317,7 @@ SweepStore SweepStore::create(const fs::path& dir, const std::string& config_tex
   impl->lock_fd = take_lock(dir);
   impl->table.config_text = config_text;
   impl->table.created = utc_now();
+  impl->table.provenance = current_provenance();
   impl->table.generation = 0;  // snapshot() makes it 1
   impl->table.sequence = 0;
   impl->table.datasets = datasets_json(datasets);

@@ -121,11 +121,11 @@ TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
             << " nats/frame, independent-Bernoulli baseline " << baseline << '\n';
   EXPECT_NEAR(baseline, 10.95, 0.01);
   EXPECT_LT(cp.state.best_valid, baseline - 1.0);
-  // The progress lines name the bound, frames/s and the ETA; the last line names the baseline.
-  EXPECT_NE(run.out.find("frames/s"), std::string::npos);
-  EXPECT_NE(run.out.find("ETA"), std::string::npos);
+  // The progress lines (stderr) name the bound, frames/s and the ETA; the last line (stdout) names the baseline.
+  EXPECT_NE(run.err.find("frames/s"), std::string::npos);
+  EXPECT_NE(run.err.find("ETA"), std::string::npos);
   EXPECT_NE(run.out.find("independent-Bernoulli baseline"), std::string::npos);
-  EXPECT_NE(run.out.find(", active dims "), std::string::npos) << "progress lines show collapse";
+  EXPECT_NE(run.err.find(", active dims "), std::string::npos) << "progress lines show collapse";
   ASSERT_FALSE(cp.state.curve.empty());
   EXPECT_GE(cp.state.curve.back().valid_active_dims, 0);
   EXPECT_LE(cp.state.curve.back().valid_active_dims, 8);
@@ -262,7 +262,7 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
   ASSERT_EQ(var_biases, 1);
   ASSERT_EQ(output_biases, 1);
   state.best_params = state.params;
-  seqvi::store::Checkpoint cp{config.to_params(), dataset.name, dataset.source_sha256, state};
+  seqvi::store::Checkpoint cp{config.to_params(), dataset.name, dataset.source_sha256, state, {}};
   seqvi::store::write_checkpoint(cp, dir / "tiny.h5");
 
   // By hand, in double: Bernoulli NLL with logits b (computed from the float biases the model holds).

@@ -6,11 +6,13 @@
 
 #include "seqvi/core/params.hpp"
 #include "seqvi/data/piano_roll.hpp"
+#include "seqvi/store/provenance.hpp"
 #include "seqvi/train/train_state.hpp"
 
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace seqvi::store {
 
@@ -27,7 +29,15 @@ struct Checkpoint {
   std::string dataset_name;       ///< the dataset's name attribute ("JSB Chorales")
   std::string dataset_sha256;     ///< the dataset's source hash: a resume on other data is refused
   train::TrainState state;
+  /// Who trained it (store/provenance.hpp), one entry per session: [0] started the run, the rest
+  /// resumed it. Empty in a new Checkpoint: write_checkpoint then records this process. A file
+  /// written before provenance existed reads as one unknown_provenance() entry.
+  std::vector<Provenance> provenance;
 };
+
+/// Records this process as a session of `checkpoint` (before training it): the run's start if it has
+/// no provenance yet, else a resume — unless the last session already is this process.
+void record_session(Checkpoint& checkpoint);
 
 /// Writes `checkpoint` to `path` atomically. @throws CheckpointError
 void write_checkpoint(const Checkpoint& checkpoint, const std::filesystem::path& path);
