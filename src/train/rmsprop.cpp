@@ -33,6 +33,12 @@ RmspropState<S> RmspropState<S>::initial(const model::ParamSet<S>& like) {
 }
 
 template <class S>
+RmspropState<S> RmspropState<S>::initial(const model::ParamSet<S>& like, const RmspropConfig& config) {
+  if (!config.bias_correction) return initial(like);
+  return RmspropState{like.zeros_like(), like.zeros_like()};  // r starts at 0
+}
+
+template <class S>
 Rmsprop<S>::Rmsprop(RmspropConfig config) : config_(config) {
   config_.validate();
 }
@@ -45,7 +51,10 @@ void Rmsprop<S>::lookahead(model::ParamSet<S>& theta, const RmspropState<S>& sta
 
 template <class S>
 StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad,
-                          RmspropState<S>& state) const {
+                          RmspropState<S>& state, std::int64_t update) const {
+  if (config_.bias_correction && update < 1)
+    throw std::invalid_argument("rmsprop with bias correction: update is " + std::to_string(update) +
+                                ", must be >= 1 (the 1-based count of updates)");
   StepInfo info;
   info.grad_norm = global_norm(grad);
   if (info.grad_norm > config_.clip_norm) {
@@ -57,12 +66,19 @@ StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad,
   const S beta = static_cast<S>(config_.momentum);
   const S gamma = static_cast<S>(config_.decay);
   const S eps = static_cast<S>(config_.epsilon);
+  // r̂ = r / (1 − γᵗ), applied as a factor on r (1 without bias correction).
+  const S unbias = config_.bias_correction
+                       ? static_cast<S>(1.0 / -std::expm1(static_cast<double>(update) * std::log(config_.decay)))
+                       : S(1);
   for (std::size_t i = 0; i < theta.size(); ++i) {
     auto g = grad[i].array();
     auto r = state.mean_square[i].array();
     r = gamma * r + (S(1) - gamma) * g.square();
     // Δ is formed in grad's storage (the gradient is not needed afterwards).
-    g = alpha * g / (r + eps).sqrt();
+    if (config_.bias_correction)
+      g = alpha * g / (unbias * r + eps).sqrt();
+    else
+      g = alpha * g / (r + eps).sqrt();
     theta[i].noalias() -= grad[i];
     state.velocity[i] = beta * state.velocity[i] + grad[i];
   }

@@ -40,8 +40,14 @@ TEST(CliGoldenCheckpoint, OldCheckpointsEvaluateToTheirRecordedNumbers) {
     const auto cp = seqvi::store::read_checkpoint(dir / (name + ".h5"));
     EXPECT_EQ(seqvi::train::from_checkpoint_params(cp.hyperparameters).kl_warmup, 0);
     EXPECT_EQ(seqvi::train::from_params(cp.hyperparameters).kl_warmup, 10);
+    // Likewise b_y from the keys' frequencies (the default since the plateau study) and rmsprop's
+    // bias correction: those runs started b_y at bias_out and r at 1.
+    EXPECT_FALSE(seqvi::train::from_checkpoint_params(cp.hyperparameters).init.bias_out_from_data);
+    EXPECT_FALSE(seqvi::train::from_checkpoint_params(cp.hyperparameters).optimizer.bias_correction);
     for (const auto& key : seqvi::train::hyperparameter_names())
-      EXPECT_TRUE(cp.hyperparameters.count(key) || key == "kl_warmup") << key << " missing";
+      EXPECT_TRUE(cp.hyperparameters.count(key) || key == "kl_warmup" || key == "bias_out_from_data" ||
+                  key == "rmsprop_bias_correction")
+          << key << " missing";
     EXPECT_EQ(got["frames"], want["frames"]);
     EXPECT_EQ(got["is_bound"], want["is_bound"]);
     for (const char* key : {"recon", "kl", "bound", "bound_stderr", "iw_nll"}) {

@@ -94,6 +94,52 @@ TEST(TrainRmsprop, ClipsTheGlobalNormBeforeTheUpdate) {
   EXPECT_FALSE(opt.step(theta, small, st).clipped);
 }
 
+TEST(TrainRmsprop, BiasCorrectionStartsAtZeroAndDividesByOneMinusDecayToTheT) {
+  RmspropConfig cfg{/*step_rate=*/0.1, /*momentum=*/0.5, /*decay=*/0.9, /*clip_norm=*/225, 1e-8};
+  cfg.bias_correction = true;
+  ParamSet<double> theta = start();
+  const Rmsprop<double> opt(cfg);
+  auto st = RmspropState<double>::initial(theta, cfg);
+  EXPECT_EQ(st.mean_square[0](0, 0), 0.0);  // r starts at 0 …
+  EXPECT_EQ(RmspropState<double>::initial(theta, RmspropConfig{}).mean_square[0](0, 0), 1.0);  // … else at 1
+  ParamSet<double> g = theta.zeros_like();
+  Quadratic f;
+  double th[2] = {1.0, -2.0}, r[2] = {0.0, 0.0}, v[2] = {0.0, 0.0};
+  const double a[2] = {1.0, 4.0};
+  for (int t = 1; t <= 3; ++t) {
+    opt.lookahead(theta, st);
+    f.gradient(theta, g);
+    opt.step(theta, g, st, t);
+    for (int i = 0; i < 2; ++i) {
+      th[i] -= 0.5 * v[i];
+      const double gi = a[i] * th[i];
+      r[i] = 0.9 * r[i] + 0.1 * gi * gi;
+      const double delta = 0.1 * gi / std::sqrt(r[i] / (1 - std::pow(0.9, t)) + 1e-8);
+      th[i] -= delta;
+      v[i] = 0.5 * v[i] + delta;
+      EXPECT_NEAR(theta[0](0, i), th[i], 1e-12) << "update " << t << " coordinate " << i;
+      EXPECT_NEAR(st.mean_square[0](0, i), r[i], 1e-12);
+      EXPECT_NEAR(st.velocity[0](0, i), v[i], 1e-12);
+      // The first step is α·sign(g) whatever |g| (v = Δ after it).
+      if (t == 1) EXPECT_NEAR(std::abs(st.velocity[0](0, i)), 0.1, 1e-6);
+    }
+  }
+  // The update count is required: without it the correction is undefined.
+  EXPECT_THROW(opt.step(theta, g, st), std::invalid_argument);
+}
+
+TEST(TrainRmsprop, WithoutBiasCorrectionASmallGradientMovesByAlphaTimesItsSizeAtFirst) {
+  // The climin rule (r starts at 1): |Δ| = α|g|/√(γ + (1 − γ)g²) ≈ α|g| for |g| ≪ 1, which is why
+  // wide models at few updates per epoch sat on the plateau (docs/latent-forms.md).
+  ParamSet<double> theta = start();
+  const Rmsprop<double> opt({0.1, 0.0, 0.9, 225, 1e-8});
+  auto st = RmspropState<double>::initial(theta);
+  ParamSet<double> g = theta.zeros_like();
+  g[0] << 1e-2, 0.0;
+  opt.step(theta, g, st);
+  EXPECT_NEAR(1.0 - theta[0](0, 0), 0.1 * 1e-2 / std::sqrt(0.9 + 0.1 * 1e-4 + 1e-8), 1e-12);
+}
+
 TEST(TrainRmsprop, RejectsOutOfRangeHyperParameters) {
   EXPECT_THROW(Rmsprop<double>({0.0, 0.9, 0.9, 225, 1e-8}), std::invalid_argument);
   EXPECT_THROW(Rmsprop<double>({1e-3, 1.0, 0.9, 225, 1e-8}), std::invalid_argument);

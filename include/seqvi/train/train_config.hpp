@@ -5,7 +5,8 @@
 //   model (vrae|vosp|rnn|fdrnn), hidden, latent, transfer, keep_inputs, keep_hidden, learn_keep,
 //   prior (wiener|normal|learned), posterior (increments|marginal|markov), kl (exact|paper-diagonal),
 //   variance_head (softplus|fd), step_rate, momentum, decay, clip_norm, init_var_in, init_var_rec,
-//   incoming (ν; 0 = all), spectral_radius (ρ), bias_hidden, bias_out, batch_size, chunk_frames,
+//   rmsprop_bias_correction, incoming (ν; 0 = all), spectral_radius (ρ), bias_hidden, bias_out,
+//   bias_out_from_data, batch_size, chunk_frames,
 //   bucketing, epochs, patience, kl_warmup (epochs; 0 = off), seed.
 #ifndef SEQVI_TRAIN_TRAIN_CONFIG_HPP
 #define SEQVI_TRAIN_TRAIN_CONFIG_HPP
@@ -28,7 +29,11 @@ struct InitConfig {
   std::int64_t incoming = 15;   ///< ν: incoming recurrent connections per unit; 0 = all
   double spectral_radius = 1.1; ///< ρ of recurrent matrices
   double bias_hidden = 0.0;     ///< b_h
-  double bias_out = -0.8;       ///< b_y of the Bernoulli output layer
+  double bias_out = -0.8;       ///< b_y of the Bernoulli output layer (unless bias_out_from_data)
+  /// b_y starts at the logit of each key's frequency in the training split (add-one smoothed, as
+  /// the independent-Bernoulli baseline), so the model starts at the baseline's bound instead of
+  /// having to descend to it; bias_out is then unused.
+  bool bias_out_from_data = true;
 };
 
 /// The model `seqvi train` and a grid sweep build where a hyper-parameter is not given: the latent
@@ -40,9 +45,13 @@ model::ModelConfig default_model_config();
 /// stopping ends runs on the initial plateau (docs/latent-forms.md, "Model size").
 data::BatchingOptions default_batching();
 
+/// rmsprop as the trainer runs it by default: r starts at 1, no bias correction (measured against
+/// bias correction in docs/latent-forms.md, "The plateau study").
+RmspropConfig default_optimizer();
+
 struct TrainConfig {
   model::ModelConfig model = default_model_config();
-  RmspropConfig optimizer;
+  RmspropConfig optimizer = default_optimizer();
   InitConfig init;
   data::BatchingOptions batching = default_batching();
   std::int64_t epochs = 100;    ///< maximum epochs
@@ -63,7 +72,8 @@ struct TrainConfig {
 TrainConfig from_params(const core::Params& params);
 
 /// from_params for hyper-parameters a checkpoint stored: a name added after the checkpoint was written
-/// takes the value its run trained with, not today's default (kl_warmup: 0), so that resuming or
+/// takes the value its run trained with, not today's default (kl_warmup: 0, bias_out_from_data: false,
+/// rmsprop_bias_correction: false), so that resuming or
 /// evaluating an old checkpoint does what it did. @throws std::invalid_argument as from_params
 TrainConfig from_checkpoint_params(core::Params params);
 
