@@ -95,6 +95,15 @@ ColVec<double> Predictor<S>::log_weights(const ParamSet<S>& params, const BatchV
   return w;
 }
 
+template <class S>
+Mat<S> Predictor<S>::predict_logits(const ParamSet<S>& params, const BatchView<S>& batch) {
+  detail::check_params<S>("Predictor", "params", prototype_, params);
+  detail::check_batch<S>("Predictor", config_.inputs, 0, batch, Mat<S>(batch.frames * batch.sequences, 0));
+  if (batch.frames == 0 || batch.sequences == 0) return Mat<S>(0, config_.inputs);
+  forward(params, batch, /*per_sequence=*/false);
+  return logits_;
+}
+
 template class Predictor<float>;
 template class Predictor<double>;
 

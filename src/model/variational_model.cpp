@@ -109,6 +109,8 @@ ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
   out.terms = run_forward(params, batch, eps, /*per_sequence=*/false);
   const Index rows = batch.frames * batch.sequences, K = config_.latent, D = config_.inputs;
   if (rows == 0) {
+    out.log_prior = ColVec<double>::Zero(batch.sequences);
+    out.log_posterior = ColVec<double>::Zero(batch.sequences);
     out.z.resize(0, K);
     out.posterior_mean.resize(0, K);
     out.posterior_var.resize(0, K);
@@ -127,6 +129,13 @@ ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
     out.prior_mean = prior_cache_.mean;
     out.prior_var = prior_cache_.var;
   }
+  const LatentSpec& spec = config_.latent_spec;
+  out.log_prior = log_prior_density<S>(spec.prior, prior_net_.view(params, prior_cache_), out.z, batch.mask,
+                                       batch.frames, batch.sequences)
+                      .template cast<double>();
+  out.log_posterior = log_posterior_density<S>(spec.posterior, out.z, out.posterior_mean, out.posterior_var,
+                                               out.posterior_coef, batch.mask, batch.frames, batch.sequences)
+                          .template cast<double>();
   out.recognition = h_;
   out.logits = logits_;
   out.probabilities = (S(1) / (S(1) + (-logits_.array()).exp())).matrix();

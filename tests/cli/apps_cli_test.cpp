@@ -183,33 +183,67 @@ TEST(CliApps, DenoiseReportsScoresWritesRollsAndAFigure) {
   expect_png(w.dir() / "denoise.png");
 }
 
-TEST(CliApps, ImputeReportsImputationAndBaselineKeepsObservedFramesAndDraws) {
+TEST(CliApps, ImputeReportsEveryScoreKeepsObservedFramesAndDraws) {
   Workspace& w = Workspace::get();
-  const auto vrae = w.checkpoint("vrae");
-  const Outcome o = seqvi({"impute", vrae.string(), "--data", "syn.h5", "--window", "4", "--steps", "3", "--json",
-                           "--rolls", "impute.h5", "--figure", "impute.png"},
-                          w.dir());
-  ASSERT_EQ(o.code, 0) << o.err;
-  const auto j = nlohmann::json::parse(o.out);
-  EXPECT_EQ(j["sequences"], 4);
+  const auto fdrnn = w.checkpoint("fdrnn");
+  for (const std::string model : {"vrae", "vosp"}) {
+    SCOPED_TRACE(model);
+    const auto ckpt = w.checkpoint(model);
+    const Outcome o = seqvi({"impute", ckpt.string(), "--data", "syn.h5", "--window", "4", "--particles", "16",
+                             "--json", "--rolls", model + "-impute.h5", "--figure", model + "-impute.png",
+                             "--baseline-fdrnn", fdrnn.string()},
+                            w.dir());
+    ASSERT_EQ(o.code, 0) << o.err;
+    const auto j = nlohmann::json::parse(o.out);
+    EXPECT_EQ(j["sequences"], 4);
+    EXPECT_EQ(j["model"], model);
+    EXPECT_EQ(j["method"], "particles");
+    EXPECT_EQ(j["particles"], 16);
+    for (const char* who : {"imputed", "copy_previous", "interpolation", "fdrnn"})
+      for (const char* score : {"accuracy", "precision", "recall", "f1", "cell_accuracy"}) {
+        ASSERT_TRUE(j[who].contains(score)) << who << " " << score;
+        EXPECT_GE(j[who][score].get<double>(), 0.0) << who << " " << score;
+        EXPECT_LE(j[who][score].get<double>(), 1.0) << who << " " << score;
+      }
+    // Log-probabilities of the true window (nats per frame): the method's (both sides) and the FD-RNN's.
+    for (const char* who : {"imputed", "fdrnn"}) {
+      EXPECT_LT(j[who]["log_prob"].get<double>(), 0.0) << who;
+      EXPECT_GT(j[who]["log_prob_stderr"].get<double>(), 0.0) << who;
+    }
+    EXPECT_FALSE(j["copy_previous"].contains("log_prob"));  // a copy gives no probability
+    EXPECT_GT(j["seconds_per_sequence"].get<double>(), 0.0);
+    EXPECT_GT(j["ess_mean"].get<double>(), 0.0);
+    EXPECT_LE(j["ess_mean"].get<double>(), 16.0);
+    const seqvi::store::RollFile rolls = seqvi::store::read_roll_file(w.dir() / (model + "-impute.h5"));
+    ASSERT_EQ(rolls.records.size(), 4u);
+    for (const auto& record : rolls.records) {
+      const auto start = static_cast<long>(record.numbers.at("window_start"));
+      EXPECT_GE(start, 1);
+      EXPECT_EQ(record.numbers.at("window_length"), 4.0);
+      std::map<std::string, seqvi::model::Mat<float>> r(record.rolls.begin(), record.rolls.end());
+      const auto& clean = r.at("clean");
+      EXPECT_LT(start + 4, clean.rows());  // a frame after the window too
+      for (const char* name : {"imputed", "probabilities", "interpolated", "fdrnn"}) {
+        ASSERT_EQ(r.count(name), 1u) << name;
+        EXPECT_EQ(r.at(name).topRows(start), clean.topRows(start)) << record.name << " " << name;
+        EXPECT_EQ(r.at(name).bottomRows(clean.rows() - start - 4), clean.bottomRows(clean.rows() - start - 4))
+            << record.name << " " << name;
+      }
+      const auto gap = r.at("probabilities").middleRows(start, 4);
+      EXPECT_TRUE((gap.array() >= 0.0f).all() && (gap.array() <= 1.0f).all());
+    }
+    expect_png(w.dir() / (model + "-impute.png"));
+  }
+  // The paper's method, from a fixed start: accuracy after each step, no log-probability, no FD-RNN.
+  const Outcome paper = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--window", "4",
+                               "--start", "2", "--method", "paper", "--steps", "3", "--json"},
+                              w.dir());
+  ASSERT_EQ(paper.code, 0) << paper.err;
+  const auto j = nlohmann::json::parse(paper.out);
   EXPECT_EQ(j["accuracy_per_step"].size(), 3u);
   EXPECT_DOUBLE_EQ(j["imputed"]["accuracy"].get<double>(), j["accuracy_per_step"][2].get<double>());
-  const seqvi::store::RollFile rolls = seqvi::store::read_roll_file(w.dir() / "impute.h5");
-  for (const auto& record : rolls.records) {
-    const auto start = static_cast<long>(record.numbers.at("window_start"));
-    EXPECT_GE(start, 1);
-    EXPECT_EQ(record.numbers.at("window_length"), 4.0);
-    const auto& clean = record.rolls[0].second;
-    const auto& imputed = record.rolls[2].second;
-    EXPECT_EQ(record.rolls[2].first, "imputed");
-    EXPECT_EQ(imputed.topRows(start), clean.topRows(start)) << record.name << ": observed frames changed";
-  }
-  expect_png(w.dir() / "impute.png");
-  // Fixed start: the same window in every sequence.
-  const Outcome fixed = seqvi({"impute", vrae.string(), "--data", "syn.h5", "--window", "4", "--start", "2",
-                               "--steps", "1", "--json"},
-                              w.dir());
-  ASSERT_EQ(fixed.code, 0) << fixed.err;
+  EXPECT_FALSE(j["imputed"].contains("log_prob"));
+  EXPECT_TRUE(j["fdrnn"].is_null());
 }
 
 TEST(CliApps, CommandsRefuseTheWrongModelWithAClearMessage) {
@@ -218,16 +252,22 @@ TEST(CliApps, CommandsRefuseTheWrongModelWithAClearMessage) {
   EXPECT_EQ(denoise.code, 2);
   EXPECT_NE(denoise.err.find("denoise needs a VOSP model (online inference); "), std::string::npos) << denoise.err;
   EXPECT_NE(denoise.err.find("holds a vrae"), std::string::npos) << denoise.err;
-  const Outcome impute = seqvi({"impute", w.checkpoint("vosp").string(), "--data", "syn.h5"}, w.dir());
+  const Outcome impute = seqvi({"impute", w.checkpoint("fdrnn").string(), "--data", "syn.h5"}, w.dir());
   EXPECT_EQ(impute.code, 2);
-  EXPECT_NE(impute.err.find("impute needs a VRAE model"), std::string::npos) << impute.err;
+  EXPECT_NE(impute.err.find("impute needs a VOSP or a VRAE model"), std::string::npos) << impute.err;
+  const Outcome baseline = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--baseline-fdrnn",
+                                  w.checkpoint("vosp").string()},
+                                 w.dir());
+  EXPECT_EQ(baseline.code, 2);
+  EXPECT_NE(baseline.err.find("--baseline-fdrnn needs an FD-RNN"), std::string::npos) << baseline.err;
   const Outcome missing = seqvi({"sample", "--model", "nope.h5", "-o", "x.mid"}, w.dir());
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("nope.h5"), std::string::npos) << missing.err;
   const Outcome window = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--window", "40"},
                                w.dir());
   EXPECT_EQ(window.code, 1);
-  EXPECT_NE(window.err.find("long enough for a window of 40 frames"), std::string::npos) << window.err;
+  EXPECT_NE(window.err.find("long enough for a window of 40 frames with a frame on each side"), std::string::npos)
+      << window.err;
 }
 
 TEST(CliApps, SampleWritesMidiThatParsesAndIsDeterministicPerSeed) {
@@ -290,7 +330,7 @@ TEST(CliApps, LearnedPriorTrainsEvaluatesSamplesAndRunsTheApplications) {
     const Outcome app =
         model == "vosp"
             ? seqvi({"denoise", ckpt, "--data", "syn.h5", "-p", "0.1", "--json"}, w.dir())
-            : seqvi({"impute", ckpt, "--data", "syn.h5", "--window", "4", "--steps", "2", "--json"}, w.dir());
+            : seqvi({"impute", ckpt, "--data", "syn.h5", "--window", "4", "--particles", "8", "--json"}, w.dir());
     ASSERT_EQ(app.code, 0) << app.err;
     EXPECT_EQ(nlohmann::json::parse(app.out)["sequences"], 4);
   }

@@ -192,6 +192,15 @@ TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
   // The paper's KL: scored both ways; its "bound" is below the exact one and labelled as not a bound.
   EXPECT_TRUE(fs::exists(score_file(dir.path(), best_paper.second, ".s2-iw4-paper-diagonal.json")));
   EXPECT_NE(md.find("is **not** a bound"), std::string::npos);
+  // Imputation (seqvi impute --json on test, cached): the selected VOSP against the baselines, the FD-RNN the
+  // selected one.
+  EXPECT_NE(md.find("| JSB Chorales | VOSP (`" + best["vosp"].second + "`) | "), std::string::npos) << md;
+  const auto imputed = nlohmann::json::parse(read_text(score_file(dir.path(), best["vosp"].second, ".impute-w8.json")));
+  EXPECT_EQ(imputed["window"], 8);
+  EXPECT_EQ(imputed["fdrnn_trial"], best["fdrnn"].second);
+  EXPECT_EQ(imputed["sequences"].get<int>() + imputed["skipped"].get<int>(), 77);
+  for (const char* who : {"imputed", "copy_previous", "interpolation", "fdrnn"})
+    EXPECT_TRUE(imputed[who].contains("accuracy")) << who;
   // Published figures are labelled as such.
   EXPECT_NE(md.find("**Published figures** (test, nats per frame; quoted from the papers, not measured here)"),
             std::string::npos);

@@ -3,10 +3,15 @@
 #include "seqvi/infer/denoise.hpp"
 #include "seqvi/infer/impute.hpp"
 #include "seqvi/infer/sample.hpp"
+#include "seqvi/model/bernoulli.hpp"
 
 #include "trained_models.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
 
 namespace seqvi::infer {
 namespace {
@@ -172,6 +177,240 @@ TEST(InferImpute, StartingFromThePreviousFrameRefinesTheBaselineWithoutDrawing) 
   }
   // On the structured set the next triad is predictable: the steps improve on the copied frame.
   EXPECT_GT(imputed.accuracy(), baseline.accuracy());
+}
+
+TEST(InferImpute, InterpolationKeepsTheKeysOnAtBothEnds) {
+  Roll x = Roll::Zero(6, 88);
+  x(0, 1) = x(0, 2) = 1.0f;  // frame before the window
+  x(1, 2) = x(1, 3) = 1.0f;  // inside: never read
+  x(4, 2) = x(4, 5) = 1.0f;  // frame after the window [1, 4)
+  const Roll b = interpolate_neighbours(x, {1, 3});
+  for (model::Index t = 1; t < 4; ++t) {
+    EXPECT_EQ(b.row(t).sum(), 1.0f) << t;
+    EXPECT_EQ(b(t, 2), 1.0f) << t;
+  }
+  EXPECT_EQ(b.row(0), x.row(0));
+  EXPECT_EQ(b.row(4), x.row(4));
+  EXPECT_THROW(interpolate_neighbours(x, {3, 3}), std::invalid_argument);  // no frame after it
+  EXPECT_THROW(interpolate_neighbours(x, {0, 2}), std::invalid_argument);  // none before it
+}
+
+TEST(InferImpute, TopKDecisionKeepsTheExpectedNumberOfKeys) {
+  Roll pi(2, 4);
+  pi << 0.4f, 0.45f, 0.3f, 0.05f,  // Σ = 1.2 → 1 key
+      0.9f, 0.2f, 0.6f, 0.7f;      // Σ = 2.4 → 2 keys
+  Roll top(2, 4), half(2, 4);
+  top << 0, 1, 0, 0,  //
+      1, 0, 0, 1;
+  half << 0, 0, 0, 0,  //
+      1, 0, 1, 1;
+  EXPECT_EQ(decide(pi, Decision::top_k), top);
+  EXPECT_EQ(decide(pi, Decision::threshold), half);
+}
+
+/// Particle imputation of a 4-frame window at every position of each structured test sequence.
+template <class Net>
+void expect_particles_recover_the_planted_chords(Net& net, const ParticleOptions& options) {
+  const data::Dataset d = test::structured_dataset();
+  NoteScores imputed, copied, interpolated;
+  double log_prob = 0;
+  int windows = 0;
+  for (std::size_t s = 0; s < d.test.sequences(); ++s) {
+    const Roll clean = roll_of(d.test, s);
+    for (model::Index start = 3; start + 5 < clean.rows(); start += 5) {
+      core::Rng rng(5, s * 100 + static_cast<std::uint64_t>(start));
+      const ImputeOutcome o = impute_particles(net, clean, {start, 4}, options, Decision::threshold, rng);
+      EXPECT_EQ(o.imputed.topRows(start), clean.topRows(start));  // observed frames are never changed
+      EXPECT_EQ(o.imputed.bottomRows(clean.rows() - start - 4), clean.bottomRows(clean.rows() - start - 4));
+      imputed += o.imputed_scores;
+      copied += o.baseline_scores;
+      interpolated += o.interpolation_scores;
+      log_prob += o.log_prob;
+      ++windows;
+    }
+  }
+  log_prob /= 4.0 * windows;
+  ::testing::Test::RecordProperty("imputed_accuracy", std::to_string(imputed.accuracy()));
+  ::testing::Test::RecordProperty("copy_accuracy", std::to_string(copied.accuracy()));
+  ::testing::Test::RecordProperty("log_prob_per_frame", std::to_string(log_prob));
+  // Copying keeps at most one note of three right; interpolating finds no note at all (the chords
+  // before and after a 4-frame window are a whole tone apart). The model knows the cycle.
+  EXPECT_GT(imputed.accuracy(), copied.accuracy() + 0.3) << "copying " << copied.accuracy();
+  EXPECT_GT(imputed.accuracy(), interpolated.accuracy() + 0.3) << "interpolating " << interpolated.accuracy();
+  EXPECT_GT(imputed.f1(), 0.7);
+  // An independent guess at each cell (3 notes of 88 on) costs 88·H(3/88) ≈ 13 nats per frame.
+  EXPECT_GT(log_prob, -6.0);
+  EXPECT_LT(log_prob, 0.0);
+}
+
+TEST(InferImpute, VospParticlesRecoverAPlantedChordCycleBetterThanCopying) {
+  const test::TrainedModel& trained = test::trained_model("vosp");
+  VospNet net(trained.config.model, trained.params);
+  ParticleOptions options;
+  options.particles = 128;
+  options.lookahead = 4;
+  expect_particles_recover_the_planted_chords(net, options);
+}
+
+TEST(InferImpute, VraeImportanceSamplingRecoversAPlantedChordCycleBetterThanCopying) {
+  const test::TrainedModel& trained = test::trained_model("vrae");
+  VraeNet net(trained.config.model, trained.params);
+  ParticleOptions options;
+  options.particles = 32;
+  options.context = 6;
+  expect_particles_recover_the_planted_chords(net, options);
+}
+
+TEST(InferImpute, ParticlesNeverReadTheMissingFrames) {
+  const data::Dataset d = test::structured_dataset();
+  const Roll clean = roll_of(d.test, 1);
+  Roll scrambled = clean;
+  scrambled.middleRows(5, 4).setOnes();
+  const Window w{5, 4};
+  ParticleOptions options;
+  options.particles = 16;
+  {
+    VospNet net(test::trained_model("vosp").config.model, test::trained_model("vosp").params);
+    core::Rng a(3, "gap"), b(3, "gap");
+    EXPECT_EQ(vosp_gap_posterior(net, clean, w, options, a).marginals,
+              vosp_gap_posterior(net, scrambled, w, options, b).marginals);
+  }
+  {
+    VraeNet net(test::trained_model("vrae").config.model, test::trained_model("vrae").params);
+    core::Rng a(3, "gap"), b(3, "gap");
+    EXPECT_EQ(vrae_gap_posterior(net, clean, w, options, a).marginals,
+              vrae_gap_posterior(net, scrambled, w, options, b).marginals);
+  }
+}
+
+/// A tiny untrained model (D = 3 keys) whose generating network ignores z: then p(x) is exact —
+/// for the VOSP p(x_t | x_{<t}) = σ(ℓ(h_{t−1})), for the VRAE p(x_t) = σ(ℓ), the same for every z —
+/// and p(window | observed frames) can be enumerated.
+struct TinyExact {
+  train::TrainConfig config;
+  model::ParamSet<float> params;
+  explicit TinyExact(model::ModelKind kind) {
+    config.model.kind = kind;
+    config.model.inputs = 3;
+    config.model.hidden = 6;
+    config.model.latent = 2;
+    auto m = model::make_model<float>(config.model);
+    params = m->make_params();
+    train::initialize_parameters(*m, config, params);
+    for (std::size_t i = 0; i < params.size(); ++i) params[i] *= 2.0f;  // sharper predictions
+    if (kind == model::ModelKind::vosp) {
+      params[params.index("gen.0.W")].topRows(config.model.latent).setZero();  // the MLP's input is [z | h]
+    } else {
+      params[params.index("gen.fwd.W_in")].setZero();
+      params[params.index("gen.rev.W_in")].setZero();
+    }
+  }
+};
+
+/// log p(x) of every frame under the exact tiny model, and σ(ℓ_t) = p(x_t = 1 | x_{<t}) (T × D): the
+/// model's logits (z does not matter).
+double exact_log_prob(VospNet& net, const Roll& x, Roll* sigma = nullptr) {
+  const model::ForwardPass<float> pass = net.posterior_mode(x);
+  if (sigma != nullptr) *sigma = pass.probabilities;
+  return -model::bernoulli_nll<float>(pass.logits, x, model::ColVec<float>::Ones(x.rows()), x.rows(), 1);
+}
+
+TEST(InferImpute, VospLogProbabilityAndMarginalsMatchExactEnumeration) {
+  const TinyExact tiny(model::ModelKind::vosp);
+  VospNet net(tiny.config.model, tiny.params);
+  Roll x(7, 3);
+  x << 1, 0, 0,  //
+      0, 1, 0,   //
+      1, 1, 0,   // window [2, 4)
+      0, 0, 1,   //
+      0, 1, 1,   //
+      1, 0, 1,   //
+      0, 0, 0;
+  const Window w{2, 2};
+  // Every completion of the window, weighted by p(whole roll) (the frames after it: lookahead 3).
+  double log_truth = 0;
+  std::vector<double> log_joint;
+  std::vector<Roll> sigmas(64);
+  Roll filled = x.topRows(7);
+  for (int bits = 0; bits < 64; ++bits) {
+    for (int c = 0; c < 6; ++c) filled(2 + c / 3, c % 3) = static_cast<float>((bits >> c) & 1);
+    log_joint.push_back(exact_log_prob(net, filled, &sigmas[static_cast<std::size_t>(bits)]));
+    if (filled.middleRows(2, 2) == x.middleRows(2, 2)) log_truth = log_joint.back();
+  }
+  const double top = *std::max_element(log_joint.begin(), log_joint.end());
+  double total = 0;
+  for (double l : log_joint) total += std::exp(l - top);
+  // The posterior mean of σ(ℓ_t) = p(x_t = 1 | x_{<t}) over the completions: what the marginals estimate.
+  Roll marginals = Roll::Zero(2, 3);
+  for (std::size_t bits = 0; bits < 64; ++bits)
+    marginals += static_cast<float>(std::exp(log_joint[bits] - top) / total) * sigmas[bits].middleRows(2, 2);
+  const double exact = log_truth - top - std::log(total);
+  const Roll truth = x.middleRows(2, 2);
+  {
+    ParticleOptions options;
+    options.particles = 4000;
+    options.lookahead = 3;
+    core::Rng rng(11, "exact");
+    const GapPosterior g = vosp_gap_posterior(net, x, w, options, rng, &truth);
+    RecordProperty("exact_log_prob", std::to_string(exact));
+    RecordProperty("estimated_log_prob", std::to_string(g.log_prob));
+    EXPECT_NEAR(g.log_prob, exact, 0.05);
+    EXPECT_LT((g.marginals - marginals).cwiseAbs().maxCoeff(), 0.03f) << g.marginals << "\nexact\n" << marginals;
+    EXPECT_GT(g.ess, 100.0);
+  }
+}
+
+TEST(InferImpute, VraeLogProbabilityIsExactWhenTheEmissionIgnoresZ) {
+  const TinyExact tiny(model::ModelKind::vrae);
+  VraeNet net(tiny.config.model, tiny.params);
+  Roll x(6, 3);
+  x << 1, 0, 0,  //
+      0, 1, 0,   //
+      1, 1, 0,   // window [2, 4)
+      0, 0, 1,   //
+      0, 1, 1,   //
+      1, 0, 1;
+  const Window w{2, 2};
+  const model::Mat<float> logits = net.posterior_mode(x).logits;  // the same for every z
+  const Roll truth = x.middleRows(2, 2);
+  const double exact = -model::bernoulli_nll<float>(logits.middleRows(2, 2), truth, model::ColVec<float>::Ones(2), 2, 1);
+  ParticleOptions options;
+  options.particles = 8;
+  core::Rng rng(2, "exact");
+  const GapPosterior g = vrae_gap_posterior(net, x, w, options, rng, &truth);
+  EXPECT_NEAR(g.log_prob, exact, 1e-4);
+  const Roll sigma = (1.0f / (1.0f + (-logits.middleRows(2, 2).array()).exp())).matrix();
+  EXPECT_LT((g.marginals - sigma).cwiseAbs().maxCoeff(), 1e-5f);
+  EXPECT_GT(g.ess, 1.0);
+}
+
+TEST(InferImpute, PredictorRunsThroughTheWindowOnItsOwnDecisions) {
+  train::TrainConfig config;
+  config.model.kind = model::ModelKind::fdrnn;
+  config.model.hidden = 12;
+  auto m = model::make_model<float>(config.model);
+  model::ParamSet<float> params = m->make_params();
+  train::initialize_parameters(*m, config, params);
+  PredictorNet net(config.model, params);
+  const Roll clean = roll_of(test::structured_dataset().test, 0);
+  const Window w{4, 3};
+  const PredictorGap g = predictor_through_gap(net, clean, w, Decision::threshold);
+  const model::Mat<float> logits = net.logits(clean);
+  // Exact, one-sided: the true frames fed back.
+  const double want = -model::bernoulli_nll<float>(logits.middleRows(4, 3), clean.middleRows(4, 3),
+                                                   model::ColVec<float>::Ones(3), 3, 1);
+  EXPECT_NEAR(g.log_prob, want, 1e-4 * std::abs(want));
+  // The first missing frame is predicted from the true past; the later ones from its own decisions.
+  const Roll first = (1.0f / (1.0f + (-logits.row(4).array()).exp())).matrix();
+  EXPECT_LT((g.probabilities.row(0) - first).cwiseAbs().maxCoeff(), 1e-6f);
+  EXPECT_EQ(g.imputed.row(4), binarize(g.probabilities.row(0)));
+  Roll fed = clean;
+  fed.middleRows(4, 3) = g.imputed.middleRows(4, 3);
+  const Roll third = (1.0f / (1.0f + (-net.logits(fed).row(6).array()).exp())).matrix();
+  EXPECT_LT((g.probabilities.row(2) - third).cwiseAbs().maxCoeff(), 1e-6f);
+  EXPECT_EQ(g.imputed.topRows(4), clean.topRows(4));
+  EXPECT_EQ(g.imputed.bottomRows(clean.rows() - 7), clean.bottomRows(clean.rows() - 7));
+  EXPECT_EQ(g.scores.cells(), 3 * 88);
 }
 
 TEST(InferSample, IsDeterministicPerSeedBinaryAndShaped) {

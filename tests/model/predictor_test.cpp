@@ -1,6 +1,8 @@
 // Whole-model tests of the Table-1 baselines (include/seqvi/model/predictor.hpp): rnn and fdrnn.
 #include "seqvi/model/predictor.hpp"
 
+#include "seqvi/model/bernoulli.hpp"
+
 #include "model/latent_model_checks.hpp"
 
 #include <gtest/gtest.h>
@@ -94,6 +96,23 @@ TEST(ModelPredictor, LogWeightsAreThePerSequenceLogLikelihood) {
   const auto chunk = tiny_chunk(*m, 2);
   const auto t = m->forward_backward(p, chunk.view(), chunk.eps, nullptr, 0);
   EXPECT_NEAR(m->log_weights(p, chunk.view(), chunk.eps).sum(), -t.recon, 1e-12 * t.recon);
+}
+
+TEST(ModelPredictor, PredictLogitsAreTheBoundsAndReadOnlyThePast) {
+  auto m = make_model<double>(tiny_config(ModelKind::fdrnn));
+  auto& predictor = dynamic_cast<Predictor<double>&>(*m);
+  const ParamSet<double> p = random_params(*m, 3);
+  const auto chunk = tiny_chunk(*m, 3);
+  const Mat<double> logits = predictor.predict_logits(p, chunk.view());
+  ASSERT_EQ(logits.rows(), chunk.T * chunk.B);
+  ASSERT_EQ(logits.cols(), m->config().inputs);
+  const auto t = m->forward_backward(p, chunk.view(), chunk.eps, nullptr, 0);
+  EXPECT_NEAR(bernoulli_nll<double>(logits, chunk.x, chunk.mask, chunk.T, chunk.B), t.recon, 1e-12 * t.recon);
+  // Changing the last frame changes no logit: row t reads frames before t only.
+  Mat<double> x = chunk.x;
+  x.bottomRows(chunk.B).setOnes();
+  const BatchView<double> changed{x, chunk.mask, chunk.T, chunk.B};
+  EXPECT_TRUE(predictor.predict_logits(p, changed) == logits);
 }
 
 TEST(ModelPredictor, PaddedRowsOfXAreNeverRead) {

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace seqvi::model {
 namespace {
 
@@ -56,6 +58,14 @@ TEST(ModelVariationalModel, ForwardPassReturnsTheBoundsOwnTermsAndIntermediates)
                                     c.eps, c.mask, c.T, c.B) == got.z);
         const Mat<double> sigma = (1.0 / (1.0 + (-got.logits.array()).exp())).matrix();
         EXPECT_TRUE(got.probabilities == sigma);
+        // log p(z) and log q(z | x) are log_weights' own terms: −log p(x | z) + log p(z) − log q(z | x).
+        ASSERT_EQ(got.log_prior.size(), c.B);
+        ASSERT_EQ(got.log_posterior.size(), c.B);
+        ColVec<double> nll_seq;
+        bernoulli_nll<double>(got.logits, c.x, c.mask, c.T, c.B, &nll_seq);
+        const ColVec<double> w = m->log_weights(params, c.view(), c.eps);
+        for (Index b = 0; b < c.B; ++b)
+          EXPECT_NEAR(-nll_seq[b] + got.log_prior[b] - got.log_posterior[b], w[b], 1e-9 * (1 + std::abs(w[b]))) << b;
         // The pass leaves the workspaces as forward_backward needs them: a gradient right after it
         // is the gradient of a fresh call.
         ParamSet<double> g1 = m->make_params(), g2 = m->make_params();

@@ -40,6 +40,11 @@ class Predictor final : public SequenceModel<S> {
   ColVec<double> log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
                              const Eigen::Ref<const Mat<S>>& eps) override;
 
+  /// The emission logits ℓ ((T·B) × D) of p(x_t | x_{1:t−1}) at every row of `batch`: the forward
+  /// pass of forward_backward (row t reads frames before t only). For the applications, e.g.
+  /// running the predictor through missing frames. @throws std::invalid_argument as forward_backward
+  Mat<S> predict_logits(const ParamSet<S>& params, const BatchView<S>& batch);
+
  private:
   BoundTerms forward(const ParamSet<S>& params, const BatchView<S>& batch, bool per_sequence);
 

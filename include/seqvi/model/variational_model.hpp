@@ -42,6 +42,12 @@ struct ForwardPass {
   Moments<S> recognition;  ///< (T·B) × H recognition states h (var empty when deterministic)
   Mat<S> logits;           ///< (T·B) × D emission logits ℓ
   Mat<S> probabilities;    ///< (T·B) × D, σ(ℓ) = p(x_td = 1 | z, …)
+  /// B values, nats: log p(z) under the model's prior and log q(z | x) of this z (latent_density.hpp,
+  /// the densities of log_weights), so that an application can weight z by the likelihood of only
+  /// some frames: log p(x_S | z) + log p(z) − log q(z | x) with log p(x_S | z) from `logits`
+  /// (bernoulli_nll with a mask over S), e.g. imputation's observed frames.
+  ColVec<double> log_prior;
+  ColVec<double> log_posterior;
 };
 
 /// The shared part of the VRAE (vrae.hpp) and the VOSP (vosp.hpp). A derived model registers its
