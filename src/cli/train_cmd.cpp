@@ -156,6 +156,7 @@ int run_train(TrainArgs& args) {
       throw CommandError("--resume continues with the checkpoint's hyper-parameters; drop the other flags", kUsage);
     store::require_same_dataset(checkpoint, args.out, dataset, args.data);
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
+    config.model.inputs = checkpoint.inputs;
     resumed = checkpoint.state;
   } else {
     if (!args.resume && std::filesystem::exists(args.out))
@@ -169,9 +170,11 @@ int run_train(TrainArgs& args) {
     } catch (const std::invalid_argument& e) {
       throw CommandError(e.what(), kUsage);
     }
+    config.model.inputs = dataset.width();  // D comes from the data, not from a hyper-parameter
     checkpoint.hyperparameters = config.to_params();
     checkpoint.dataset_name = dataset.name;
     checkpoint.dataset_sha256 = dataset.source_sha256;
+    checkpoint.inputs = dataset.width();
   }
 
   train::Trainer trainer(config, dataset);

@@ -1,26 +1,27 @@
 #include "seqvi/train/bernoulli_baseline.hpp"
 
-#include <array>
 #include <cmath>
+#include <vector>
 
 namespace seqvi::train {
 
 double independent_bernoulli_nll(const data::Dataset& dataset, const std::string& split_name) {
   const data::Split& train = dataset.train;
-  std::array<double, data::kKeys> on{};
+  const auto D = static_cast<std::size_t>(train.width);
+  std::vector<double> on(D, 0.0);
   for (std::int64_t f = 0; f < train.frames(); ++f)
-    for (int k = 0; k < data::kKeys; ++k) on[static_cast<std::size_t>(k)] += train.frame(f)[k];
-  std::array<double, data::kKeys> log_p{}, log_q{};
-  for (int k = 0; k < data::kKeys; ++k) {
-    const double p = (on[static_cast<std::size_t>(k)] + 1.0) / (static_cast<double>(train.frames()) + 2.0);
-    log_p[static_cast<std::size_t>(k)] = std::log(p);
-    log_q[static_cast<std::size_t>(k)] = std::log1p(-p);
+    for (std::size_t k = 0; k < D; ++k) on[k] += train.frame(f)[k];
+  std::vector<double> log_p(D), log_q(D);
+  for (std::size_t k = 0; k < D; ++k) {
+    const double p = (on[k] + 1.0) / (static_cast<double>(train.frames()) + 2.0);
+    log_p[k] = std::log(p);
+    log_q[k] = std::log1p(-p);
   }
   const data::Split& split = dataset.split(split_name);
   double nll = 0;
   for (std::int64_t f = 0; f < split.frames(); ++f)
-    for (int k = 0; k < data::kKeys; ++k)
-      nll -= split.frame(f)[k] ? log_p[static_cast<std::size_t>(k)] : log_q[static_cast<std::size_t>(k)];
+    for (std::size_t k = 0; k < D && k < static_cast<std::size_t>(split.width); ++k)
+      nll -= split.frame(f)[k] ? log_p[k] : log_q[k];
   return split.frames() > 0 ? nll / static_cast<double>(split.frames()) : 0.0;
 }
 

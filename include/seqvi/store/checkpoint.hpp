@@ -27,6 +27,10 @@ struct Checkpoint {
   std::string dataset_name;       ///< the dataset's name attribute ("JSB Chorales")
   std::string dataset_sha256;     ///< the dataset's source hash: a resume on other data is refused
   train::TrainState state;
+  /// D, the columns of a frame the model reads and emits (the dataset's width; root attribute
+  /// `inputs`). Checkpoints written before it was recorded lack it: they are piano-roll models, 88.
+  /// Last, so that brace-initialisation of the fields above stays as it was.
+  std::int64_t inputs = data::kKeys;
 };
 
 /// Writes `checkpoint` to `path` atomically. @throws CheckpointError
