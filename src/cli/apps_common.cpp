@@ -31,6 +31,7 @@ LoadedModel load_model(const std::string& path, bool current, const core::Params
   for (const auto& [key, value] : overrides) params[key] = value;
   try {
     m.config = train::from_checkpoint_params(params);
+    m.config.model.inputs = m.checkpoint.inputs;  // D: recorded beside the hyper-parameters (88 if not)
   } catch (const std::invalid_argument& e) {
     throw CommandError(fmt::format("{}: {}", path, e.what()), overrides.empty() ? kError : kUsage);
   }
@@ -150,6 +151,10 @@ void add_midi_options(CLI::App* cmd, data::MidiOptions& o) {
 
 void write_midi(const std::filesystem::path& path, const infer::Roll& roll, const data::MidiOptions& options,
                 bool force) {
+  if (roll.cols() != data::kKeys)
+    throw CommandError(fmt::format("{}: MIDI needs piano rolls of 88 keys, this roll has {} columns (write it with "
+                                   "--rolls instead)", path.string(), roll.cols()),
+                       kUsage);
   std::string bytes;
   try {
     bytes = data::encode_midi(infer::roll_bytes(roll), options);

@@ -25,9 +25,16 @@ struct SampleArgs {
 };
 
 int run_sample(const SampleArgs& args) {
+  if (args.out.empty() && args.rolls.empty())
+    throw CommandError("sample needs -o (a MIDI file) or --rolls (an HDF5 roll file) to write to", kUsage);
   check_output_file("-o", args.out, args.force);
   check_output_file("--rolls", args.rolls, args.force);
   const apps::LoadedModel m = apps::load_model(args.checkpoint, args.current);
+  if (!args.out.empty() && m.config.model.inputs != data::kKeys)
+    throw CommandError(fmt::format("{} models frames of {} columns, not 88 piano keys: it cannot be written as MIDI; "
+                                   "write --rolls instead of -o",
+                                   args.checkpoint, m.config.model.inputs),
+                       kUsage);
   core::Rng rng(args.seed, "sample");
   infer::Roll roll;
   const model::ModelKind kind = m.config.model.kind;
@@ -42,7 +49,7 @@ int run_sample(const SampleArgs& args) {
                                    m.path, model::to_string(kind)),
                        kUsage);
   }
-  apps::write_midi(args.out, roll, args.midi, args.force);
+  if (!args.out.empty()) apps::write_midi(args.out, roll, args.midi, args.force);
   if (!args.rolls.empty()) {
     store::RollFile file;
     file.kind = "sample";
@@ -52,11 +59,15 @@ int run_sample(const SampleArgs& args) {
     store::write_roll_file(file, args.rolls);
   }
   const double notes = roll.sum();
-  std::cout << fmt::format("{} frames sampled from the {} in {} (seed {}): {:.2f} notes per frame; {} s of MIDI "
-                           "written to {}\n",
-                           args.frames, model::to_string(kind), args.checkpoint, args.seed,
+  std::cout << fmt::format("{} frames sampled from the {} in {} (seed {}): {:.2f} {} per frame", args.frames,
+                           model::to_string(kind), args.checkpoint, args.seed,
                            args.frames > 0 ? notes / static_cast<double>(args.frames) : 0.0,
-                           static_cast<double>(args.frames) * args.midi.frame_seconds, args.out);
+                           roll.cols() == data::kKeys ? "notes" : "ones");
+  if (!args.out.empty())
+    std::cout << fmt::format("; {} s of MIDI written to {}", static_cast<double>(args.frames) * args.midi.frame_seconds,
+                             args.out);
+  if (!args.rolls.empty()) std::cout << fmt::format("; roll written to {}", args.rolls);
+  std::cout << '\n';
   return kOk;
 }
 
@@ -67,9 +78,9 @@ void add_sample_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("sample", "Sample a piano roll from a VRAE or VOSP and write it as a MIDI file");
   cmd->add_option("--model", args.checkpoint, "Checkpoint of a VRAE or VOSP")->required();
   cmd->add_option("--frames", args.frames, "Frames to sample")->check(PositiveNumber);
-  cmd->add_option("-o,--out", args.out, "The MIDI file to write")->required();
+  cmd->add_option("-o,--out", args.out, "The MIDI file to write (piano-roll models: 88 columns)");
   cmd->add_option("--seed", args.seed, "Seed of the prior and Bernoulli draws")->check(Seed);
-  cmd->add_option("--rolls", args.rolls, "Also write the sampled roll to this HDF5 roll file");
+  cmd->add_option("--rolls", args.rolls, "Write the sampled roll to this HDF5 roll file (any width; -o, --rolls or both)");
   cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
   add_force_flag(cmd, args.force);
   apps::add_midi_options(cmd, args.midi);

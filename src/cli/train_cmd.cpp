@@ -224,6 +224,7 @@ int run_train(TrainArgs& args) {
     checkpoint = store::read_checkpoint(args.out);
     store::require_same_dataset(checkpoint, args.out, dataset, args.data);
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
+    config.model.inputs = checkpoint.inputs;
     resumed = checkpoint.state;
     const std::int64_t before = config.epochs;
     apply_resume_flags(given_params(args, defaults), config, *resumed, args.out);
@@ -244,9 +245,11 @@ int run_train(TrainArgs& args) {
     } catch (const std::invalid_argument& e) {
       throw CommandError(e.what(), kUsage);
     }
+    config.model.inputs = dataset.width();  // D comes from the data, not from a hyper-parameter
     checkpoint.hyperparameters = config.to_params();
     checkpoint.dataset_name = dataset.name;
     checkpoint.dataset_sha256 = dataset.source_sha256;
+    checkpoint.inputs = dataset.width();
   }
   store::record_session(checkpoint);  // provenance: this command started or resumed the run
 

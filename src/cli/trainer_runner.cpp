@@ -161,13 +161,16 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
     checkpoint = store::read_checkpoint(checkpoint_path);
     store::require_same_dataset(checkpoint, checkpoint_path, data, files_.at(trial.dataset));
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
+    config.model.inputs = checkpoint.inputs;
     state = checkpoint.state;
     ++resumed_runs_;
   } else {
     config = train::from_params(trial_hyperparameters(trial));
+    config.model.inputs = data.width();  // D comes from the dataset
     checkpoint.hyperparameters = config.to_params();
     checkpoint.dataset_name = data.name;
     checkpoint.dataset_sha256 = data.source_sha256;
+    checkpoint.inputs = data.width();
   }
   store::record_session(checkpoint);  // provenance: this sweep process started or resumed the trial
   train::Trainer trainer(config, data);

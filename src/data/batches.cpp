@@ -30,7 +30,7 @@ Batch assemble_batch(const Split& split, const std::vector<Chunk>& chunks) {
   batch.sequences = static_cast<Eigen::Index>(chunks.size());
   for (const auto& c : chunks) batch.frames = std::max<Eigen::Index>(batch.frames, c.length);
   const Eigen::Index T = batch.frames, B = batch.sequences;
-  batch.x = Batch::Matrix::Zero(T * B, kKeys);
+  batch.x = Batch::Matrix::Zero(T * B, split.width);
   batch.mask = Eigen::VectorXf::Zero(T * B);
   batch.lengths.reserve(chunks.size());
   for (Eigen::Index b = 0; b < B; ++b) {
@@ -46,7 +46,7 @@ Batch assemble_batch(const Split& split, const std::vector<Chunk>& chunks) {
     for (Eigen::Index t = pad; t < T; ++t) {
       const std::uint8_t* keys = split.frame(first + (t - pad));
       const Eigen::Index row = t * B + b;
-      for (int k = 0; k < kKeys; ++k) batch.x(row, k) = keys[k];
+      for (int k = 0; k < split.width; ++k) batch.x(row, k) = keys[k];
       batch.mask[row] = 1.0f;
     }
   }

@@ -152,6 +152,7 @@ void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
       detail::write_attribute(c, root, "message", s.message);
       detail::write_attribute(c, root, "dataset_name", cp.dataset_name);
       detail::write_attribute(c, root, "dataset_sha256", cp.dataset_sha256);
+      detail::write_attribute(c, root, "inputs", cp.inputs);
       detail::write_attribute(c, root, "layout", std::string("row-vector: a layer computes x W + b, W is (in x out)"));
       write_hyperparameters(c, root, cp.hyperparameters);
       write_params(c, root, "params", s.params);
@@ -206,6 +207,14 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
   s.message = detail::read_string_attribute(c, root, "message");
   cp.dataset_name = detail::read_string_attribute(c, root, "dataset_name");
   cp.dataset_sha256 = detail::read_string_attribute(c, root, "dataset_sha256");
+  {
+    const htri_t has_inputs = H5Aexists(root, "inputs");
+    c.ok(has_inputs, "cannot look up attribute 'inputs'");
+    if (has_inputs > 0) {
+      cp.inputs = detail::read_int_attribute(c, root, "inputs");
+      if (cp.inputs < 1) c.fail("attribute 'inputs' is " + std::to_string(cp.inputs) + ", must be >= 1");
+    }
+  }
   cp.hyperparameters = read_hyperparameters(c, root);
   s.params = read_params(c, root, "params");
   s.best_params = read_params(c, root, "best_params");

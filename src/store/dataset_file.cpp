@@ -35,9 +35,59 @@ void check_split_invariants(const std::filesystem::path& path, const char* name,
   };
   if (split.offsets.empty() || split.offsets.front() != 0) fail("offsets must start at 0");
   if (!std::is_sorted(split.offsets.begin(), split.offsets.end())) fail("offsets decrease");
-  if (split.rolls.size() != static_cast<std::size_t>(split.frames()) * data::kKeys)
+  if (split.width < 1 || split.width > kMaxDatasetWidth)
+    fail("width is " + std::to_string(split.width) + ", must be 1.." + std::to_string(kMaxDatasetWidth));
+  if (split.rolls.size() != static_cast<std::size_t>(split.frames()) * static_cast<std::size_t>(split.width))
     fail("rolls hold " + std::to_string(split.rolls.size()) + " bytes, offsets say " +
-         std::to_string(split.frames()) + " frames × 88");
+         std::to_string(split.frames()) + " frames × " + std::to_string(split.width));
+  if (!split.sources.empty() && split.sources.size() != split.sequences())
+    fail(std::to_string(split.sources.size()) + " source names for " + std::to_string(split.sequences()) +
+         " sequences");
+}
+
+/// A 1-D dataset of variable-length UTF-8 strings.
+void write_strings(const Checker& c, hid_t loc, const std::string& at, const char* name,
+                   const std::vector<std::string>& values) {
+  const H5Handle type = c.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot make a string type");
+  c.ok(H5Tset_size(type.get(), H5T_VARIABLE), "cannot make a string type");
+  c.ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), "cannot make a string type");
+  const hsize_t count[1] = {values.size()};
+  const H5Handle space = c.handle(H5Screate_simple(1, count, nullptr), H5Sclose, "cannot make a dataspace");
+  const H5Handle set = c.handle(
+      H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+      "cannot create '" + at + "/" + name + "'");
+  std::vector<const char*> pointers;
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  if (!values.empty())
+    c.ok(H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+         "cannot write '" + at + "/" + name + "'");
+}
+
+std::vector<std::string> read_strings(const Checker& c, hid_t loc, const std::string& at, const char* name) {
+  const std::string full = at + "/" + name;
+  const H5Handle set = c.handle(H5Dopen2(loc, name, H5P_DEFAULT), H5Dclose, "cannot open '" + full + "'");
+  const H5Handle type = c.handle(H5Dget_type(set.get()), H5Tclose, "cannot read the type of '" + full + "'");
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) <= 0)
+    c.fail("'" + full + "' does not hold variable-length strings");
+  const H5Handle space = c.handle(H5Dget_space(set.get()), H5Sclose, "cannot read the shape of '" + full + "'");
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) c.fail("'" + full + "' is not one-dimensional");
+  hsize_t count[1] = {0};
+  c.ok(H5Sget_simple_extent_dims(space.get(), count, nullptr), "cannot read the shape of '" + full + "'");
+  if (count[0] > static_cast<hsize_t>(kMaxDatasetFrames)) c.fail("'" + full + "' has too many entries");
+  const H5Handle memory = c.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot make a string type");
+  c.ok(H5Tset_size(memory.get(), H5T_VARIABLE), "cannot make a string type");
+  c.ok(H5Tset_cset(memory.get(), H5Tget_cset(type.get())), "cannot make a string type");
+  std::vector<char*> pointers(static_cast<std::size_t>(count[0]), nullptr);
+  if (count[0] > 0)
+    c.ok(H5Dread(set.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+         "cannot read '" + full + "'");
+  std::vector<std::string> values;
+  values.reserve(pointers.size());
+  for (char* p : pointers) {
+    values.emplace_back(p != nullptr ? p : "");
+    H5free_memory(p);
+  }
+  return values;
 }
 
 void write_split(const Checker& c, hid_t file, const char* name, const data::Split& split) {
@@ -46,11 +96,13 @@ void write_split(const Checker& c, hid_t file, const char* name, const data::Spl
                                   "cannot create group '" + at + "'");
   {
     const auto frames = static_cast<hsize_t>(split.frames());
-    const hsize_t dims[2] = {frames, data::kKeys};
+    const auto width = static_cast<hsize_t>(split.width);
+    const hsize_t dims[2] = {frames, width};
     const H5Handle space = c.handle(H5Screate_simple(2, dims, nullptr), H5Sclose, "cannot make a dataspace");
     const H5Handle create = c.handle(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "cannot make a property list");
-    // 8192 frames × 88 keys = 704 KiB per chunk: fits HDF5's default 1 MiB chunk cache.
-    const hsize_t chunk[2] = {std::clamp<hsize_t>(frames, 1, 8192), data::kKeys};
+    // At most 704 KiB per chunk (8192 frames × 88 keys): fits HDF5's default 1 MiB chunk cache.
+    const hsize_t chunk_frames = std::max<hsize_t>(1, std::min<hsize_t>(8192, (8192 * 88) / width));
+    const hsize_t chunk[2] = {std::clamp<hsize_t>(frames, 1, chunk_frames), width};
     c.ok(H5Pset_chunk(create.get(), 2, chunk), "cannot set chunking");
     if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) c.ok(H5Pset_deflate(create.get(), 4), "cannot set deflate");
     const H5Handle rolls = c.handle(
@@ -67,6 +119,7 @@ void write_split(const Checker& c, hid_t file, const char* name, const data::Spl
       H5Dclose, "cannot create '" + at + "/offsets'");
   c.ok(H5Dwrite(offsets.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.offsets.data()),
        "cannot write '" + at + "/offsets'");
+  if (!split.sources.empty()) write_strings(c, group.get(), at, "sources", split.sources);
 }
 
 // ---- reading ------------------------------------------------------------------------------------
@@ -97,23 +150,29 @@ void read_split(const Checker& c, hid_t file, const char* name, data::Split& spl
 
   hsize_t dims[2] = {0, 0};
   const H5Handle rolls = open_array(c, group.get(), at, "rolls", 2, dims);
-  if (dims[1] != data::kKeys)
-    c.fail("'" + at + "/rolls' has " + std::to_string(dims[1]) + " columns, expected 88 keys");
+  if (dims[1] < 1 || dims[1] > static_cast<hsize_t>(kMaxDatasetWidth))
+    c.fail("'" + at + "/rolls' has " + std::to_string(dims[1]) + " columns, must have 1.." +
+           std::to_string(kMaxDatasetWidth));
   if (dims[0] > static_cast<hsize_t>(kMaxDatasetFrames))
     c.fail("'" + at + "/rolls' has " + std::to_string(dims[0]) + " frames, more than the limit " +
            std::to_string(kMaxDatasetFrames));
+  if (dims[0] * dims[1] > static_cast<hsize_t>(kMaxDatasetCells))
+    c.fail("'" + at + "/rolls' has " + std::to_string(dims[0]) + " × " + std::to_string(dims[1]) +
+           " entries, more than the limit " + std::to_string(kMaxDatasetCells));
+  split.width = static_cast<int>(dims[1]);
+  const std::size_t width = dims[1];
   split.rolls.clear();
-  split.rolls.reserve(static_cast<std::size_t>(dims[0]) * data::kKeys);
+  split.rolls.reserve(static_cast<std::size_t>(dims[0]) * width);
   data::advise_huge_pages(split.rolls.data(), split.rolls.capacity());
-  split.rolls.resize(static_cast<std::size_t>(dims[0]) * data::kKeys, 0);
+  split.rolls.resize(static_cast<std::size_t>(dims[0]) * width, 0);
   if (dims[0] > 0)
     c.ok(H5Dread(rolls.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.rolls.data()),
          "cannot read '" + at + "/rolls'");
   const auto bad = std::find_if(split.rolls.begin(), split.rolls.end(), [](std::uint8_t v) { return v > 1; });
   if (bad != split.rolls.end()) {
     const auto index = static_cast<std::size_t>(bad - split.rolls.begin());
-    c.fail("'" + at + "/rolls' holds " + std::to_string(*bad) + " at frame " + std::to_string(index / data::kKeys) +
-           ", key " + std::to_string(index % data::kKeys) + "; only 0 and 1 are allowed");
+    c.fail("'" + at + "/rolls' holds " + std::to_string(*bad) + " at frame " + std::to_string(index / width) +
+           ", column " + std::to_string(index % width) + "; only 0 and 1 are allowed");
   }
 
   hsize_t count[1] = {0};
@@ -132,12 +191,24 @@ void read_split(const Checker& c, hid_t file, const char* name, data::Split& spl
   if (split.offsets.back() != static_cast<std::int64_t>(dims[0]))
     c.fail("'" + at + "/offsets' ends at " + std::to_string(split.offsets.back()) + ", but rolls hold " +
            std::to_string(dims[0]) + " frames");
+  split.sources.clear();
+  if (detail::has_link(c, group.get(), "sources")) {
+    split.sources = read_strings(c, group.get(), at, "sources");
+    if (split.sources.size() != split.sequences())
+      c.fail("'" + at + "/sources' has " + std::to_string(split.sources.size()) + " entries for " +
+             std::to_string(split.sequences()) + " sequences");
+  }
 }
 
 }  // namespace
 
 void write_dataset(const data::Dataset& dataset, const std::filesystem::path& path, Overwrite overwrite) {
   for (int i = 0; i < 3; ++i) check_split_invariants(path, kSplitNames[i], split_of(dataset, i));
+  for (int i = 1; i < 3; ++i)
+    if (split_of(dataset, i).width != dataset.train.width)
+      throw DatasetFileError("dataset file '" + path.string() + "': split '" + kSplitNames[i] + "' has " +
+                             std::to_string(split_of(dataset, i).width) + " columns, split 'train' has " +
+                             std::to_string(dataset.train.width) + "; all splits must have the same width");
   detail::silence_hdf5_errors();
   AtomicFile atomic(path);
   const Checker c = checker(path);
@@ -149,6 +220,8 @@ void write_dataset(const data::Dataset& dataset, const std::filesystem::path& pa
     detail::write_attribute(c, file.get(), "name", dataset.name);
     detail::write_attribute(c, file.get(), "source_sha256", dataset.source_sha256);
     detail::write_provenance(c, file.get(), "provenance", current_provenance());  // who imported it
+    if (!dataset.import_options.empty())
+      detail::write_attribute(c, file.get(), "import_options", dataset.import_options);
     for (int i = 0; i < 3; ++i) write_split(c, file.get(), kSplitNames[i], split_of(dataset, i));
     c.ok(file.close(), "cannot close (flush) the temp file");
   }
@@ -181,7 +254,15 @@ data::Dataset read_dataset(const std::filesystem::path& path) {
   data::Dataset dataset;
   dataset.name = detail::read_string_attribute(c, file.get(), "name");
   dataset.source_sha256 = detail::read_string_attribute(c, file.get(), "source_sha256");
+  const htri_t has_options = H5Aexists(file.get(), "import_options");
+  c.ok(has_options, "cannot look up attribute 'import_options'");
+  if (has_options > 0) dataset.import_options = detail::read_string_attribute(c, file.get(), "import_options");
   for (int i = 0; i < 3; ++i) read_split(c, file.get(), kSplitNames[i], split_of(dataset, i));
+  for (int i = 1; i < 3; ++i)
+    if (split_of(dataset, i).width != dataset.train.width)
+      c.fail("'/" + std::string(kSplitNames[i]) + "/rolls' has " + std::to_string(split_of(dataset, i).width) +
+             " columns, '/train/rolls' has " + std::to_string(dataset.train.width) +
+             "; all splits must have the same width");
   return dataset;
 }
 

@@ -94,6 +94,9 @@ void initialize_parameters(const model::SequenceModel<float>& m, const TrainConf
 Trainer::Trainer(TrainConfig config, const data::Dataset& dataset)
     : config_(std::move(config)), dataset_(dataset) {
   config_.validate();
+  if (config_.model.inputs != dataset_.width())
+    throw std::invalid_argument("the model has " + std::to_string(config_.model.inputs) + " inputs, but the frames of '" +
+                                dataset_.name + "' have " + std::to_string(dataset_.width()) + " columns");
   model_ = model::make_model<float>(config_.model);
   train_chunks_ = data::make_chunks(dataset_.train, config_.batching.max_frames);
   valid_chunks_ = data::make_chunks(dataset_.valid, config_.batching.max_frames);

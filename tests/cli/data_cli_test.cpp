@@ -169,7 +169,7 @@ TEST(CliDataImport, ShortNameFromDataDirThenInfoJsonMatchesSourcesMd) {
   EXPECT_EQ(highest, 96);
   EXPECT_EQ(most, 4);
   EXPECT_EQ(longest, 160);
-  const std::vector<std::string> keys = {"name", "source_sha256", "splits"};
+  const std::vector<std::string> keys = {"name", "source_sha256", "splits", "width"};  // width: D, 88 here
   std::vector<std::string> got;
   for (const auto& [key, value] : json.items()) got.push_back(key);
   EXPECT_EQ(got, keys);

@@ -2,7 +2,7 @@
 //
 // Training: every sequence of a split is cut into consecutive chunks of at most `max_frames`
 // frames (the last chunk of a sequence may be shorter). A mini-batch stacks B chunks time-major
-// into a (T·B) × 88 matrix, T = the longest chunk in the batch; shorter chunks are PRE-padded with
+// into a (T·B) × D matrix (D = the split's width, 88 for piano rolls), T = the longest chunk in the batch; shorter chunks are PRE-padded with
 // zero frames (their valid frames are the last ones), and the mask (T·B, 1 = valid) says which.
 // Each epoch's order is a deterministic function of (seed, epoch).
 //
@@ -40,7 +40,7 @@ struct Batch {
   using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Index frames = 0;     ///< T: frames per sequence in this batch (the longest chunk)
   Eigen::Index sequences = 0;  ///< B: sequences (chunks) in this batch
-  Matrix x;                    ///< (T·B) × 88, row t·B + b = frame t of sequence b; 0 on padding
+  Matrix x;                    ///< (T·B) × D, row t·B + b = frame t of sequence b; 0 on padding
   Eigen::VectorXf mask;        ///< T·B, 1 on valid frames, 0 on padding
   std::vector<std::int64_t> lengths;  ///< B valid lengths
   std::int64_t valid_frames() const;  ///< Σ lengths

@@ -1,4 +1,6 @@
-// Piano rolls: binary frames of 88 keys, sequences of frames, and the three splits of a dataset.
+// Piano rolls and other binary sequences: frames of D columns (88 piano keys for the canonical
+// datasets and MIDI imports, any D >= 1 for imported arrays), sequences of frames, and the three
+// splits of a dataset.
 #ifndef SEQVI_DATA_PIANO_ROLL_HPP
 #define SEQVI_DATA_PIANO_ROLL_HPP
 
@@ -16,29 +18,43 @@ inline constexpr int kHighestNote = 108;
 
 /// One split (train, valid or test) as a ragged array of sequences, frames stored row-major.
 ///
-/// rolls holds frames() × 88 bytes (0 or 1): frame f, key k at rolls[f * 88 + k].
-/// offsets holds sequences() + 1 non-decreasing frame indices, offsets[0] = 0; sequence s is the
-/// frames [offsets[s], offsets[s + 1]). This is also the HDF5 layout (docs/dataset-format.md).
+/// rolls holds frames() × width bytes (0 or 1): frame f, column k at rolls[f * width + k]; for a
+/// piano roll (width 88) column k is MIDI note 21 + k. offsets holds sequences() + 1 non-decreasing
+/// frame indices, offsets[0] = 0; sequence s is the frames [offsets[s], offsets[s + 1]). This is
+/// also the HDF5 layout (docs/dataset-format.md).
 struct Split {
   std::vector<std::uint8_t> rolls;
   std::vector<std::int64_t> offsets{0};
+  int width = kKeys;                 ///< D: columns per frame, ≥ 1
+  /// Where each sequence came from ("chorale 12.mid", "spikes.npz:arr_3"): empty (unknown, e.g. a
+  /// canonical pickle) or one entry per sequence.
+  std::vector<std::string> sources;
 
   std::size_t sequences() const { return offsets.size() - 1; }
   std::int64_t frames() const { return offsets.back(); }
   std::int64_t length(std::size_t s) const { return offsets[s + 1] - offsets[s]; }
-  /// Pointer to frame f's 88 keys.
-  const std::uint8_t* frame(std::int64_t f) const { return rolls.data() + f * kKeys; }
-  /// Appends a sequence given as frames of 88 keys each (size must be a multiple of 88).
+  /// Pointer to frame f's `width` columns.
+  const std::uint8_t* frame(std::int64_t f) const { return rolls.data() + f * width; }
+  /// Appends a sequence given as frames of `width` columns each (size must be a multiple of width).
   void append_sequence(const std::vector<std::uint8_t>& frames_by_keys);
 };
 
-/// A dataset: a name ("JSB Chorales"), the SHA-256 of its source file, and three splits.
+/// A dataset: a name ("JSB Chorales"), the SHA-256 of its source, and three splits of one width.
 struct Dataset {
   std::string name;
-  std::string source_sha256;  ///< lower-case hex, 64 characters
+  /// lower-case hex, 64 characters: of the imported pickle or arrays file; of a MIDI import, of
+  /// its manifest (every file's name and SHA-256, and the import options; data/midi_import.hpp)
+  std::string source_sha256;
+  /// How the dataset was imported (a JSON object: source kind, options, files skipped); empty for
+  /// the canonical pickles and files written before it was recorded.
+  std::string import_options;
   Split train, valid, test;
 
   const Split& split(const std::string& which) const;  ///< "train" | "valid" | "test"; throws
+  /// D, the columns per frame (the training split's; write_dataset checks that all three agree).
+  int width() const { return train.width; }
+  /// True when frames are 88 piano keys (MIDI notes 21..108): MIDI export and note names apply.
+  bool is_piano_roll() const { return width() == kKeys; }
 };
 
 /// Summary statistics of one split (seqvi data info).
@@ -47,8 +63,10 @@ struct SplitStats {
   std::int64_t frames = 0;
   std::int64_t note_events = 0;   ///< total (frame, key) pairs that are on
   std::int64_t empty_frames = 0;
-  int lowest_note = 0;            ///< MIDI number; 0 when the split has no notes
+  int lowest_note = 0;            ///< MIDI number (21 + lowest column); 0 without notes or when width ≠ 88
   int highest_note = 0;
+  int lowest_column = -1;         ///< lowest column that is ever on; −1 when none is
+  int highest_column = -1;
   int max_notes_per_frame = 0;
   std::int64_t longest_sequence = 0;
 };

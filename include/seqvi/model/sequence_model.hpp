@@ -2,7 +2,8 @@
 //
 // A model is a pure function of (parameters, batch, noise): it owns no parameters, only its structure
 // and reusable workspaces (so forward_backward is non-const and a model object must not be shared
-// between threads). Batches follow types.hpp: time-major (T·B) × 88 inputs, pre-padded, with a mask.
+// between threads). Batches follow types.hpp: time-major (T·B) × D inputs (D = 88 piano keys, or the dataset's width),
+// pre-padded, with a mask.
 //
 // Units: BoundTerms are SUMS in nats over the valid frames of a batch; the trainer pools them over
 // batches and divides by the frames (nats per frame, pooled) — never an average of averages.
@@ -38,7 +39,7 @@ VarianceHead parse_variance_head(std::string_view name);
 
 struct ModelConfig {
   ModelKind kind = ModelKind::vosp;
-  Index inputs = 88;             ///< keys per frame
+  Index inputs = 88;             ///< D: columns per frame (88 piano keys; the trainer sets the dataset's width)
   Index hidden = 400;            ///< units per hidden layer (RNNs and the VOSP's generating MLP)
   Index latent = 64;             ///< K, latent dimensions (vrae, vosp)
   Transfer transfer = Transfer::tanh;  ///< hidden transfer function (standard tanh)
@@ -75,7 +76,7 @@ enum class ParamRole {
 
 /// Sums over the valid frames of one batch, in nats.
 struct BoundTerms {
-  double recon = 0;         ///< Σ −log p(x_t | …) (Bernoulli, 88 keys)
+  double recon = 0;         ///< Σ −log p(x_t | …) (Bernoulli, D columns)
   double kl = 0;            ///< Σ KL (0 for baselines); not exact when the spec's KL is paper-diagonal
   std::int64_t frames = 0;  ///< valid frames
   double negative_bound() const { return recon + kl; }

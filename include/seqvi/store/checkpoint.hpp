@@ -33,6 +33,10 @@ struct Checkpoint {
   /// resumed it. Empty in a new Checkpoint: write_checkpoint then records this process. A file
   /// written before provenance existed reads as one unknown_provenance() entry.
   std::vector<Provenance> provenance;
+  /// D, the columns of a frame the model reads and emits (the dataset's width; root attribute
+  /// `inputs`). Checkpoints written before it was recorded lack it: they are piano-roll models, 88.
+  /// Last, so that brace-initialisation of the fields above stays as it was.
+  std::int64_t inputs = data::kKeys;
 };
 
 /// Records this process as a session of `checkpoint` (before training it): the run's start if it has

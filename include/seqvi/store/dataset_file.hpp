@@ -17,6 +17,10 @@ inline constexpr const char* kDatasetFormat = "seqvi-dataset";
 inline constexpr std::int64_t kDatasetFormatVersion = 1;
 /// Most frames read_dataset accepts per split (2^24 frames are 1.4 GiB of piano roll).
 inline constexpr std::int64_t kMaxDatasetFrames = std::int64_t{1} << 24;
+/// Most columns per frame (D) a dataset may have.
+inline constexpr std::int64_t kMaxDatasetWidth = 65536;
+/// Most entries (frames × D) per split read_dataset accepts: 2^24 frames of 88 keys, 1.4 GiB.
+inline constexpr std::int64_t kMaxDatasetCells = kMaxDatasetFrames * 88;
 
 /// A dataset file that cannot be written, or read as a seqvi dataset (missing, not HDF5, wrong
 /// format or version, damaged). what() is one line naming the path.
@@ -27,9 +31,10 @@ class DatasetFileError : public std::runtime_error {
 
 /// Writes a dataset as an HDF5 file, crash-safely (AtomicFile: temp file, fsync, rename, fsync).
 ///
-/// Layout: root attributes name, source_sha256, format = "seqvi-dataset", format_version = 1;
-/// groups /train, /valid, /test, each with `rolls` (frames × 88, uint8, chunked, deflate) and
-/// `offsets` (sequences + 1, int64).
+/// Layout: root attributes name, source_sha256, format = "seqvi-dataset", format_version = 1,
+/// optionally import_options; groups /train, /valid, /test, each with `rolls` (frames × D, uint8,
+/// chunked, deflate), `offsets` (sequences + 1, int64) and, when known, `sources` (one string per
+/// sequence). All three splits must have the same D.
 ///
 /// @param dataset    the dataset; each split must satisfy the Split invariants
 /// @param path       the file to create or replace
@@ -41,8 +46,8 @@ void write_dataset(const data::Dataset& dataset, const std::filesystem::path& pa
 
 /// Reads a dataset file written by write_dataset (or any writer following the schema).
 ///
-/// Checks the format and version attributes, the shapes and types of rolls and offsets, that rolls
-/// hold only 0 and 1, that offsets start at 0, never decrease and end at the frame count, and that
+/// Checks the format and version attributes, the shapes and types of rolls and offsets, that all
+/// splits have the same width D (1..kMaxDatasetWidth), that rolls hold only 0 and 1, that offsets start at 0, never decrease and end at the frame count, and that
 /// no split exceeds kMaxDatasetFrames.
 ///
 /// @param path  the .h5 file

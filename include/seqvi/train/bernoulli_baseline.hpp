@@ -5,14 +5,14 @@
 
 #include "seqvi/data/piano_roll.hpp"
 
-#include <array>
+#include <vector>
 #include <string>
 
 namespace seqvi::train {
 
 /// Each key's on-probability estimated from the training split with add-one smoothing:
-/// p_k = (n_k + 1) / (frames + 2), k = 0 … 87 (what the baseline below uses).
-std::array<double, data::kKeys> key_frequencies(const data::Dataset& dataset);
+/// p_k = (n_k + 1) / (frames + 2), k = 0 … D − 1, D the dataset's width (what the baseline below uses).
+std::vector<double> key_frequencies(const data::Dataset& dataset);
 
 /// −log p(x) in nats per frame (pooled) of `split` under per-key probabilities estimated from the
 /// training split with add-one smoothing: p_k = (n_k + 1) / (frames + 2).
