@@ -352,7 +352,7 @@ void add_data_command(CLI::App& app) {
                      "name; else the input's file name stem)");
   import->add_option("--max-frames", import_args->max_frames,
                      "Refuse a sequence longer than this many frames (arrays, MIDI)")
-      ->check(CLI::PositiveNumber);
+      ->check(PositiveNumber);
   auto* fpb = import->add_option("--frames-per-beat", import_args->midi.frames_per_beat,
                                  "MIDI: frames per quarter note (2 = an eighth note, the grid of the canonical "
                                  "Nottingham, Piano-midi.de and MuseData rolls and of export-midi's defaults; JSB "

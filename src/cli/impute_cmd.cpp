@@ -307,11 +307,11 @@ void add_impute_command(CLI::App& app) {
       "Impute a window of removed frames with a VOSP or VRAE from the frames on both sides; scores against copying "
       "the previous frame, interpolation and (optionally) an FD-RNN",
       args, help);
-  cmd->add_option("--window", args.window, "Frames removed per sequence")->check(CLI::PositiveNumber);
+  cmd->add_option("--window", args.window, "Frames removed per sequence")->check(PositiveNumber);
   cmd->add_option("--start", args.start,
                   "First removed frame (≥ 1; the window needs a frame after it); default: a random position per "
                   "sequence from --seed")
-      ->check(CLI::PositiveNumber)
+      ->check(PositiveNumber)
       ->default_str("random");
   cmd->add_option("--method", args.method,
                   "particles: the model's p(missing | observed) by sequential Monte Carlo (VOSP) or importance "
@@ -320,19 +320,19 @@ void add_impute_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--particles", args.particles.particles,
                   "particles: particles (VOSP) or importance samples per round (VRAE)")
-      ->check(CLI::PositiveNumber)
+      ->check(PositiveNumber)
       ->default_str("1024 (VOSP), 256 (VRAE)");
   cmd->add_option("--lookahead", args.particles.lookahead,
                   "particles, VOSP: observed frames after the window that weight the particles")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--rounds", args.particles.rounds,
                   "particles, VRAE: proposals q(z | roll), each with the window filled by the last round's marginals")
-      ->check(CLI::PositiveNumber)
+      ->check(PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--context", args.particles.context,
                   "particles, VRAE: observed frames each side of the window the model reads (0 = the whole sequence)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--decision", args.decision,
                   "particles (and --baseline-fdrnn): threshold (a key is on when its probability ≥ ½) or top-k (per "
@@ -340,7 +340,7 @@ void add_impute_command(CLI::App& app) {
       ->check(CLI::IsMember({"threshold", "top-k", "bayes"}))
       ->capture_default_str();
   cmd->add_option("--steps", args.steps, "paper: iterations of mode inference → emission mode → replace")
-      ->check(CLI::PositiveNumber)
+      ->check(PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--init", args.init,
                   "paper: what the window holds before the first step: uniform (random values, the paper's) or "
