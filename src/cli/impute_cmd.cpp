@@ -39,7 +39,7 @@ struct MeanStderr {
   std::int64_t n = 0;
   void add(double v) { sum += v, sum_sq += v * v, ++n; }
   double mean() const { return n > 0 ? sum / static_cast<double>(n) : std::nan(""); }
-  double stderr_() const {
+  double standard_error() const {
     if (n < 2) return std::nan("");
     const double m = mean(), var = (sum_sq - static_cast<double>(n) * m * m) / static_cast<double>(n - 1);
     return std::sqrt(std::max(0.0, var) / static_cast<double>(n));
@@ -60,7 +60,7 @@ nlohmann::json scores_json(const Scored& s, bool with_log_prob) {
                    {"cell_accuracy", s.notes.cell_accuracy()}};
   if (with_log_prob) {
     j["log_prob"] = number_or_null(s.log_prob.mean());
-    j["log_prob_stderr"] = number_or_null(s.log_prob.stderr_());
+    j["log_prob_stderr"] = number_or_null(s.log_prob.standard_error());
   }
   return j;
 }
@@ -260,7 +260,7 @@ int run_impute(ImputeArgs& args) {
   }
   auto line = [](const std::string& name, const Scored& s, bool with_log_prob) {
     const std::string lp = with_log_prob && std::isfinite(s.log_prob.mean())
-                               ? fmt::format("{:>9.3f} ± {:.3f}", s.log_prob.mean(), s.log_prob.stderr_())
+                               ? fmt::format("{:>9.3f} ± {:.3f}", s.log_prob.mean(), s.log_prob.standard_error())
                                : fmt::format("{:>9}", "–");
     return fmt::format("  {:<26} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f} {:>9.4f}  {}\n", name, s.notes.accuracy(),
                        s.notes.precision(), s.notes.recall(), s.notes.f1(), s.notes.cell_accuracy(), lp);
