@@ -121,7 +121,9 @@ TEST(TrainRmsprop, BiasCorrectionStartsAtZeroAndDividesByOneMinusDecayToTheT) {
       EXPECT_NEAR(st.mean_square[0](0, i), r[i], 1e-12);
       EXPECT_NEAR(st.velocity[0](0, i), v[i], 1e-12);
       // The first step is α·sign(g) whatever |g| (v = Δ after it).
-      if (t == 1) EXPECT_NEAR(std::abs(st.velocity[0](0, i)), 0.1, 1e-6);
+      if (t == 1) {
+        EXPECT_NEAR(std::abs(st.velocity[0](0, i)), 0.1, 1e-6);
+      }
     }
   }
   // The update count is required: without it the correction is undefined.

@@ -83,7 +83,7 @@ TEST(TrainTrainer, ResumeFromACheckpointIsBitIdentical) {
       TrainState first = b.initial_state();
       StopAfter stop(7);
       ASSERT_EQ(b.run(first, stop), TrialStatus::interrupted);
-      store::write_checkpoint({c.to_params(), d.name, d.source_sha256, first}, dir.path() / "ckpt.h5");
+      store::write_checkpoint({c.to_params(), d.name, d.source_sha256, first, {}}, dir.path() / "ckpt.h5");
       const store::Checkpoint cp = store::read_checkpoint(dir.path() / "ckpt.h5");
       Trainer resumed(from_params(cp.hyperparameters), d);
       TrainState rest = cp.state;
