@@ -77,6 +77,9 @@ infer::Decision decision_of(const std::string& name) {
 }
 
 apps::SequenceRun open_run(const ImputeArgs& args) {
+  // Outputs first, before any work (as apps::open_sequence_run does for the one-kind commands).
+  check_output_file("--rolls", args.rolls, args.force);
+  check_output_file("--figure", args.figure, args.force);
   apps::SequenceRun run;
   run.model = apps::load_model(args.checkpoint, args.current);
   const model::ModelKind kind = run.model.config.model.kind;

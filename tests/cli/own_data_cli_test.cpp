@@ -105,9 +105,10 @@ TEST(CliOwnData, ArraysOfWidth16ImportTrainEvaluateSampleDenoiseAndImpute) {
     EXPECT_TRUE(std::isfinite(e["bound"].get<double>()));
     EXPECT_GT(e["baseline_nll"].get<double>(), 5.0);
     // Sampling writes a roll of 16 columns; MIDI is refused (not piano keys) before anything is written.
-    const Outcome sample = seqvi({"sample", "--model", model + ".h5", "--frames", "10", "--rolls", "s.h5"}, dir.path());
+    const Outcome sample = seqvi({"sample", "--model", model + ".h5", "--frames", "10", "--rolls", model + "-s.h5"},
+                                 dir.path());
     ASSERT_EQ(sample.code, 0) << sample.err;
-    const auto rolls = seqvi::store::read_roll_file(dir / "s.h5");
+    const auto rolls = seqvi::store::read_roll_file(dir / (model + "-s.h5"));
     ASSERT_EQ(rolls.records.size(), 1u);
     EXPECT_EQ(rolls.records[0].rolls[0].second.cols(), 16);
     EXPECT_EQ(rolls.records[0].rolls[0].second.rows(), 10);
