@@ -89,6 +89,21 @@ std::vector<std::uint8_t> midi_roll(std::span<const std::byte> bytes, const std:
   if ((division & 0x8000) != 0) fail(name, "uses SMPTE time division (frames per second), not ticks per quarter note");
   if (division == 0) fail(name, "has a time division of 0 ticks per quarter note");
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) fail(name, "is too large");
+  // Every chunk must fit in the file: libsmf trusts the declared chunk lengths and reads past the end
+  // of a truncated file (found by AddressSanitizer), so a cut file is refused here, before it.
+  const std::uint32_t header_length = be(bytes, 4, 4);
+  if (header_length < 6 || header_length > bytes.size() - 8)
+    fail(name, "is damaged or truncated (its MThd header declares " + std::to_string(header_length) + " bytes)");
+  for (std::size_t at = 8 + header_length, chunk = 0; at < bytes.size(); ++chunk) {
+    if (bytes.size() - at < 8)
+      fail(name, "is damaged or truncated (" + std::to_string(bytes.size() - at) + " stray bytes after chunk " +
+                     std::to_string(chunk) + ")");
+    const std::uint64_t length = be(bytes, at + 4, 4);
+    if (length > bytes.size() - at - 8)
+      fail(name, "is damaged or truncated (chunk " + std::to_string(chunk) + " declares " + std::to_string(length) +
+                     " bytes, " + std::to_string(bytes.size() - at - 8) + " remain)");
+    at += 8 + static_cast<std::size_t>(length);
+  }
 
   std::unique_ptr<smf_t, SmfDeleter> smf;
   SmfMessages messages;
