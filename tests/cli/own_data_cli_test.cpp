@@ -305,7 +305,7 @@ TEST(CliOwnData, BadMidiFilesFailTheImportWithOneLineOrAreSkippedAndListed) {
   const std::string good = midi_file(0, 480, {ok});
   const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
       {"readme.txt", "just text", "is not a Standard MIDI File \\(no MThd header\\)"},
-      {"cut.mid", good.substr(0, good.size() - 6), "is damaged or truncated \\(libsmf: "},
+      {"cut.mid", good.substr(0, good.size() - 6), "is damaged or truncated \\(chunk 0 declares [0-9]+ bytes, [0-9]+ remain\\)"},
       {"silent.mid", midi_file(1, 480, {silent}), "has no notes"},
       {"drums.mid", midi_file(0, 480, {drums}), "has no notes \\(outside channel 10, percussion, which is skipped\\)"},
       {"format2.mid", midi_file(2, 480, {ok, ok}), "is MIDI format 2"},
