@@ -241,9 +241,12 @@ void expect_fused_is_unfused() {
               EXPECT_TRUE(identical(cache.hs_mean, want.hs_mean, "the dropped-out state's mean"));
               EXPECT_TRUE(identical(cache.hs_var, want.hs_var, "the dropped-out state's variance"));
               EXPECT_TRUE(identical(cache.a_adj_mean, want.a_adj_mean, "a_adj.mean"));
-              if (!det) EXPECT_TRUE(identical(cache.a_adj_var, want.a_adj_var, "a_adj.var"));
-              if (rnn.keep_rec().learned())
+              if (!det) {
+                EXPECT_TRUE(identical(cache.a_adj_var, want.a_adj_var, "a_adj.var"));
+              }
+              if (rnn.keep_rec().learned()) {
                 EXPECT_TRUE(identical(cache.keep_rec_sum, want.keep_rec_sum, "∂/∂d_rec"));
+              }
               EXPECT_TRUE(identical(grad[rnn.w_rec_index()], want.w_rec_adj, "W_rec's gradient"));
               EXPECT_TRUE(identical(grad[rnn.b_index()], want.b_adj, "b's gradient"));
             }
