@@ -1,5 +1,6 @@
 // Hand-written gradient of bernoulli_nll: ∂/∂a = σ(a) − x (include/seqvi/model/bernoulli.hpp).
 #include "seqvi/model/bernoulli.hpp"
+#include "seqvi/model/detail/elementwise.hpp"
 
 #include "bernoulli_checks.hpp"
 
@@ -7,17 +8,7 @@
 
 namespace seqvi::model {
 
-namespace {
-
-/// σ(a) = 1 / (1 + e^{−a}), via e^{−|a|} so that it neither overflows nor loses relative precision
-/// in the saturated tail.
-template <class S>
-S sigmoid(S a) {
-  const S e = std::exp(-std::abs(a));
-  return a >= S(0) ? S(1) / (S(1) + e) : e / (S(1) + e);
-}
-
-}  // namespace
+using detail::sigmoid;
 
 template <class S>
 void bernoulli_nll_backward(const Eigen::Ref<const Mat<S>>& logits,

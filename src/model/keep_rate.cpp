@@ -1,4 +1,5 @@
 #include "seqvi/model/keep_rate.hpp"
+#include "seqvi/model/detail/elementwise.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -80,9 +81,7 @@ void KeepRate<S>::value(const ParamSet<S>& params, RowVec<S>& keep) const {
   const auto& logit = params[logit_];
   for (Index j = 0; j < n_; ++j) {
     const S l = logit(0, j);
-    const S e = std::exp(-std::abs(l));
-    const S sig = l >= S(0) ? S(1) / (S(1) + e) : e / (S(1) + e);
-    keep[j] = std::min(lo + width * sig, below_one);
+    keep[j] = std::min(lo + width * detail::sigmoid(l), below_one);
   }
 }
 

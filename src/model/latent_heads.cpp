@@ -1,6 +1,7 @@
 // LatentHeads: forward and reverse pass of the posterior heads (formulas in
 // include/seqvi/model/detail/latent_heads.hpp).
 #include "seqvi/model/detail/latent_heads.hpp"
+#include "seqvi/model/detail/elementwise.hpp"
 
 #include "seqvi/model/kl.hpp"
 #include "seqvi/model/reparam.hpp"
@@ -35,17 +36,7 @@ LatentHeads<S>::LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::st
   }
 }
 
-namespace {
-
-/// sigmoid(x) = 1/(1 + e^{−x}), through e = e^{−|x|} so that nothing overflows.
-template <class S>
-void sigmoid_into(const Eigen::Ref<const Mat<S>>& x, Mat<S>& out) {
-  out.resize(x.rows(), x.cols());
-  out.array() = (-x.array().abs()).exp();
-  out.array() = (x.array() >= S(0)).select(S(1) / (S(1) + out.array()), out.array() / (S(1) + out.array()));
-}
-
-}  // namespace
+using detail::sigmoid_into;
 
 template <class S>
 double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
@@ -104,9 +95,7 @@ double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
     cache.pre.resize(rows, blocks * K);
     cache.pre.rowwise() = cache.b_cat;
     gemm_add<S>(Op::none, h.mean, Op::none, cache.w_cat, S(1), cache.pre, cache.gemm);
-    // softplus(a) = max(a, 0) + log1p(e^{−|a|})
-    cache.var.array() = cache.pre.middleCols(K, K).array().max(S(0)) +
-                        (-cache.pre.middleCols(K, K).array().abs()).exp().log1p() + floor;
+    detail::softplus_into(cache.pre.middleCols(K, K), cache.var, floor);
     if (markov) sigmoid_into<S>(cache.pre.rightCols(K), cache.coef);
   }
   if (!markov) cache.coef.resize(0, 0);

@@ -1,6 +1,7 @@
 // LearnedPriorNet: forward and reverse pass of the learned prior's networks (formulas in
 // include/seqvi/model/detail/learned_prior_net.hpp).
 #include "seqvi/model/detail/learned_prior_net.hpp"
+#include "seqvi/model/detail/elementwise.hpp"
 
 #include "seqvi/model/detail/latent_heads.hpp"
 #include "seqvi/model/fd_moments.hpp"
@@ -65,10 +66,8 @@ void LearnedPriorNet<S>::forward(const ParamSet<S>& params, const Eigen::Ref<con
   cache.var_pre.resize(rows, latent_);
   cache.var_pre.rowwise() = params[var_b_].row(0);
   gemm_add<S>(Op::none, h_prev, Op::none, params[var_w_], S(1), cache.var_pre, cache.gemm);
-  // softplus(a) = max(a, 0) + log1p(e^{−|a|}), plus the floor
   cache.var.resize(rows, latent_);
-  cache.var.array() = cache.var_pre.array().max(S(0)) +
-                      (-cache.var_pre.array().abs()).exp().log1p() + S(kVarianceFloor);
+  detail::softplus_into(cache.var_pre, cache.var, S(kVarianceFloor));
 }
 
 template <class S>

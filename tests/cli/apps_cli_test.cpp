@@ -5,12 +5,12 @@
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/store/roll_file.hpp"
 
+#include "support/chord_workspace.hpp"
+#include "support/run_seqvi.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include <sys/wait.h>
 
 #include <array>
 #include <cmath>
@@ -25,96 +25,20 @@ namespace {
 
 using seqvi::test::TempDir;
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
+using seqvi::test::Outcome;
+using seqvi::test::quote;
+using Workspace = seqvi::test::ChordWorkspace;
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string read_bytes(const std::filesystem::path& path) { return seqvi::test::read_text(path); }
 
 /// Runs `program args…` in `cwd` (through the shell, arguments quoted), capturing stdout and stderr.
 Outcome run(const std::string& program, const std::vector<std::string>& args, const std::filesystem::path& cwd) {
-  static const TempDir capture;
-  const std::filesystem::path out = capture / "stdout", err = capture / "stderr";
-  // Appended piecewise: "literal" + std::string trips GCC 12's false -Wrestrict (GCC bug 105651).
-  std::string line = "cd ";
-  line += quote(cwd.string());
-  line += " && ";
-  line += quote(program);
-  for (const auto& a : args) {
-    line += ' ';
-    line += quote(a);
-  }
-  line += " >";
-  line += quote(out.string());
-  line += " 2>";
-  line += quote(err.string());
-  line += " </dev/null";
-  const int status = std::system(line.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_bytes(out), read_bytes(err)};
+  std::string command = quote(program);
+  for (const auto& a : args) command += ' ' + quote(a);
+  return seqvi::test::shell(command, cwd);
 }
 
-Outcome seqvi(const std::vector<std::string>& args, const std::filesystem::path& cwd) {
-  return run(SEQVI_BINARY, args, cwd);
-}
-
-/// A folder shared by the tests of one process: the synthetic dataset and models trained lazily.
-class Workspace {
- public:
-  static Workspace& get() {
-    static Workspace w;
-    return w;
-  }
-  const std::filesystem::path& dir() const { return dir_.path(); }
-  /// "syn.h5": chord cycles, 12 training sequences of 12–24 frames.
-  std::filesystem::path dataset() const { return dir_ / "syn.h5"; }
-  /// The checkpoint of a tiny `model` trained for 2 epochs (trained on first use).
-  std::filesystem::path checkpoint(const std::string& model) {
-    const std::filesystem::path path = dir_ / (model + ".h5");
-    if (!trained_[model]) {
-      const Outcome o = seqvi({"train", "--data", "syn.h5", "--model", model, "--hidden", "8", "--latent", "3",
-                               "--epochs", "2", "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out",
-                               path.filename().string()},
-                              dir());
-      EXPECT_EQ(o.code, 0) << o.err;
-      trained_[model] = true;
-    }
-    return path;
-  }
-
- private:
-  Workspace() {
-    seqvi::data::Dataset d;
-    d.name = "synthetic chords";
-    d.source_sha256 = std::string(64, 'b');
-    auto make = [](seqvi::data::Split& split, int n) {
-      for (int s = 0; s < n; ++s) {
-        const int length = 12 + (s * 5) % 13;
-        std::vector<std::uint8_t> frames(static_cast<std::size_t>(length) * 88, 0);
-        for (int t = 0; t < length; ++t)
-          for (int k : {0, 4, 7}) frames[static_cast<std::size_t>(t * 88 + 40 + s % 5 + k + 2 * (t % 4))] = 1;
-        split.append_sequence(frames);
-      }
-    };
-    make(d.train, 12);
-    make(d.valid, 4);
-    make(d.test, 4);
-    seqvi::store::write_dataset(d, dataset());
-  }
-  TempDir dir_;
-  std::map<std::string, bool> trained_;
-};
+using seqvi::test::seqvi;
 
 std::uint32_t be32(const std::string& b, std::size_t pos) {
   std::uint32_t v = 0;

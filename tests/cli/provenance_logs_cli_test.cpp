@@ -5,6 +5,7 @@
 // them: h5py, JSON parsers, the PNG's text chunk.
 #include "support/canonical_data.hpp"
 #include "support/run_seqvi.hpp"
+#include "support/same_training.hpp"
 #include "support/temp_dir.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
@@ -113,27 +114,7 @@ void expect_provenance(const json& group, const std::string& command_word) {
   EXPECT_TRUE(std::regex_match(a.value("started", ""), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << a.dump();
 }
 
-/// Everything of the training that must not depend on how it was run (wall times may differ).
-void expect_same_training(const seqvi::store::Checkpoint& a, const seqvi::store::Checkpoint& b) {
-  const auto& x = a.state;
-  const auto& y = b.state;
-  EXPECT_EQ(a.hyperparameters, b.hyperparameters);
-  EXPECT_EQ(x.epoch, y.epoch);
-  EXPECT_EQ(x.status, y.status);
-  EXPECT_EQ(x.best_epoch, y.best_epoch);
-  EXPECT_EQ(x.best_valid, y.best_valid);
-  EXPECT_TRUE(x.params.flatten() == y.params.flatten()) << "parameters differ";
-  EXPECT_TRUE(x.best_params.flatten() == y.best_params.flatten()) << "best parameters differ";
-  EXPECT_TRUE(x.optimizer.mean_square.flatten() == y.optimizer.mean_square.flatten());
-  EXPECT_TRUE(x.optimizer.velocity.flatten() == y.optimizer.velocity.flatten());
-  ASSERT_EQ(x.curve.size(), y.curve.size());
-  for (std::size_t e = 0; e < x.curve.size(); ++e) {
-    EXPECT_EQ(x.curve[e].train_bound, y.curve[e].train_bound) << "epoch " << e + 1;
-    EXPECT_EQ(x.curve[e].valid_bound, y.curve[e].valid_bound) << "epoch " << e + 1;
-    EXPECT_EQ(x.curve[e].valid_kl, y.curve[e].valid_kl) << "epoch " << e + 1;
-    EXPECT_EQ(x.curve[e].valid_active_dims, y.curve[e].valid_active_dims) << "epoch " << e + 1;
-  }
-}
+using seqvi::test::expect_same_training;
 
 // ---- item 6: --resume on a missing checkpoint ---------------------------------------------------
 

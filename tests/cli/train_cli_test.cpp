@@ -1,6 +1,7 @@
 // `seqvi train` and `seqvi eval` as a user runs them: real processes, real signals, real data.
 #include "support/canonical_data.hpp"
 #include "support/run_seqvi.hpp"
+#include "support/same_training.hpp"
 #include "support/temp_dir.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
@@ -40,25 +41,7 @@ Args small_vosp(const std::filesystem::path& out, int epochs) {
           "--latent", "4", "--epochs", std::to_string(epochs), "--quiet"};
 }
 
-/// Everything of the training that must not depend on interruptions (wall times may differ).
-void expect_same_training(const seqvi::store::Checkpoint& a, const seqvi::store::Checkpoint& b) {
-  const auto& x = a.state;
-  const auto& y = b.state;
-  EXPECT_EQ(x.epoch, y.epoch);
-  EXPECT_EQ(x.status, y.status);
-  EXPECT_EQ(x.best_epoch, y.best_epoch);
-  EXPECT_EQ(x.best_valid, y.best_valid);
-  ASSERT_EQ(x.params.size(), y.params.size());
-  EXPECT_TRUE(x.params.flatten() == y.params.flatten()) << "parameters differ";
-  EXPECT_TRUE(x.best_params.flatten() == y.best_params.flatten()) << "best parameters differ";
-  EXPECT_TRUE(x.optimizer.mean_square.flatten() == y.optimizer.mean_square.flatten());
-  EXPECT_TRUE(x.optimizer.velocity.flatten() == y.optimizer.velocity.flatten());
-  ASSERT_EQ(x.curve.size(), y.curve.size());
-  for (std::size_t e = 0; e < x.curve.size(); ++e) {
-    EXPECT_EQ(x.curve[e].train_bound, y.curve[e].train_bound) << "epoch " << e + 1;
-    EXPECT_EQ(x.curve[e].valid_bound, y.curve[e].valid_bound) << "epoch " << e + 1;
-  }
-}
+using seqvi::test::expect_same_training;
 
 TEST(CliTrain, KillNineAtARandomMomentThenResumeEndsBitIdentical) {
   TempDir dir;

@@ -5,6 +5,7 @@
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/dataset_file.hpp"
 
+#include "support/chord_workspace.hpp"
 #include "support/run_seqvi.hpp"
 #include "support/temp_dir.hpp"
 
@@ -29,48 +30,7 @@ using seqvi::test::seqvi;
 using seqvi::test::shell;
 using seqvi::test::TempDir;
 
-/// A folder shared by the tests of this file: a synthetic dataset and tiny models trained lazily.
-class Workspace {
- public:
-  static Workspace& get() {
-    static Workspace w;
-    return w;
-  }
-  const fs::path& dir() const { return dir_.path(); }
-  /// A tiny `model` trained for 2 epochs on syn.h5 (once).
-  fs::path checkpoint(const std::string& model) {
-    const fs::path path = dir_ / (model + ".h5");
-    if (!fs::exists(path)) {
-      const Outcome o = seqvi({"train", "--data", "syn.h5", "--model", model, "--hidden", "8", "--latent", "3",
-                               "--epochs", "2", "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out",
-                               path.filename().string()},
-                              dir());
-      EXPECT_EQ(o.code, 0) << o.err;
-    }
-    return path;
-  }
-
- private:
-  Workspace() {
-    seqvi::data::Dataset d;
-    d.name = "synthetic chords";
-    d.source_sha256 = std::string(64, 'd');
-    auto make = [](seqvi::data::Split& split, int n) {
-      for (int s = 0; s < n; ++s) {
-        const int length = 12 + (s * 5) % 13;
-        std::vector<std::uint8_t> frames(static_cast<std::size_t>(length) * 88, 0);
-        for (int t = 0; t < length; ++t)
-          for (int k : {0, 4, 7}) frames[static_cast<std::size_t>(t * 88 + 40 + s % 5 + k + 2 * (t % 4))] = 1;
-        split.append_sequence(frames);
-      }
-    };
-    make(d.train, 12);
-    make(d.valid, 4);
-    make(d.test, 4);
-    seqvi::store::write_dataset(d, dir_ / "syn.h5");
-  }
-  TempDir dir_;
-};
+using Workspace = seqvi::test::ChordWorkspace;
 
 /// Copies an HDF5 file with h5py, creating the members of every group in the reverse of the order
 /// h5py lists them (groups track creation order): the same named arrays in another creation order.

@@ -1,5 +1,5 @@
-// Whole-model tests of the VOSP (include/seqvi/model/vosp.hpp): gradients of the full negative
-// bound against finite differences, the log-weight identity, masking, closed-form values.
+// Whole-model tests particular to the VOSP (include/seqvi/model/vosp.hpp); what the VRAE shares is in
+// latent_model_test.cpp.
 #include "seqvi/model/vosp.hpp"
 
 #include "model/latent_model_checks.hpp"
@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <numbers>
 #include <string>
 #include <vector>
 
@@ -16,42 +15,6 @@ namespace {
 
 using namespace seqvi::testing::models;
 using seqvi::testing::ci_seeds;
-
-TEST(ModelVosp, BoundGradientMatchesFiniteDifferencesForEverySpecHeadAndKeepMode) {
-  check_bound_gradients(ModelKind::vosp);
-}
-
-TEST(ModelVosp, GradientIsScaledByGradScale) {
-  auto m = make_model<double>(tiny_config(ModelKind::vosp));
-  expect_bound_gradient(*m, random_params(*m, 7), tiny_chunk(*m, 7), /*grad_scale=*/0.25);
-}
-
-TEST(ModelVosp, LogWeightsAverageToMinusReconMinusExactKl) {
-  check_log_weights_identity(ModelKind::vosp, ci_seeds()[0]);
-}
-
-TEST(ModelVosp, PaddedRowsOfXAndEpsAreNeverRead) {
-  for (auto seed : ci_seeds()) check_padding_invariance(ModelKind::vosp, seed);
-}
-
-TEST(ModelVosp, EmptySequenceContributesNothing) {
-  check_empty_sequence(ModelKind::vosp, ci_seeds()[1]);
-}
-
-// With all weights and biases zero every logit is 0 and every posterior is N(0, s²) with s² =
-// softplus(0) + 1e-4 (softplus head) or 1e-4 (fd head: the FD variance of a zero map is 0).
-TEST(ModelVosp, ZeroParametersGiveClosedFormTerms) {
-  for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
-    const ModelConfig config = tiny_config(ModelKind::vosp, {}, head);
-    auto m = make_model<double>(config);
-    const auto chunk = tiny_chunk(*m, 3);
-    const auto t = m->forward_backward(m->make_params(), chunk.view(), chunk.eps, nullptr, 0);
-    const double v = (head == VarianceHead::softplus ? std::numbers::ln2 : 0.0) + 1e-4;
-    EXPECT_EQ(t.frames, 9);
-    EXPECT_NEAR(t.recon, 9 * 6 * std::numbers::ln2, 1e-12);
-    EXPECT_NEAR(t.kl, 9 * 2 * 0.5 * (v - 1 - std::log(v)), 1e-10);
-  }
-}
 
 TEST(ModelVosp, ParametersAreNamedByRoleOfTheirLayer) {
   auto m = make_model<double>(tiny_config(ModelKind::vosp));
@@ -173,19 +136,6 @@ TEST(ModelVosp, StepFunctionsRejectMisshapenInputs) {
   EXPECT_EQ(state.h.mean.rows(), 1);
   // The state holds one sequence now: two z rows do not fit it.
   EXPECT_THROW(m.emission_step(params, state, Mat<double>::Zero(2, 2), logits), std::invalid_argument);
-}
-
-
-TEST(ModelVosp, KlWeightScalesOnlyTheKlInTheGradient) {
-  for (auto seed : ci_seeds()) check_kl_weight(ModelKind::vosp, seed);
-}
-
-TEST(ModelVosp, MarkovPosteriorAddsOnlyTheCoefficientHead) {
-  check_markov_adds_only_the_coefficient_head(ModelKind::vosp);
-}
-
-TEST(ModelVosp, LearnedPriorAddsOnlyThePriorHeadStartingAtTheNormalPrior) {
-  check_learned_prior_adds_only_the_prior_parameters(ModelKind::vosp);
 }
 
 /// The parameters of `to` (a superset of from's, by name) with from's values where they share a

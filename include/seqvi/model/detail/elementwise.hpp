@@ -1,0 +1,39 @@
+// The model's element-wise functions, each computed one stable way everywhere it is used:
+// σ(a) = 1/(1 + e^{−a}) and softplus(a) = ln(1 + e^{a}), both through e^{−|a|} so that nothing
+// overflows and the saturated tails keep their relative precision.
+#ifndef SEQVI_MODEL_DETAIL_ELEMENTWISE_HPP
+#define SEQVI_MODEL_DETAIL_ELEMENTWISE_HPP
+
+#include "seqvi/model/types.hpp"
+
+#include <Eigen/Core>
+
+#include <cmath>
+
+namespace seqvi::model::detail {
+
+/// σ(a), one value.
+template <class S>
+S sigmoid(S a) {
+  const S e = std::exp(-std::abs(a));
+  return a >= S(0) ? S(1) / (S(1) + e) : e / (S(1) + e);
+}
+
+/// out = σ(x), element-wise (out is resized; it may not alias x).
+template <class S>
+void sigmoid_into(const Eigen::Ref<const Mat<S>>& x, Mat<S>& out) {
+  out.resize(x.rows(), x.cols());
+  out.array() = (-x.array().abs()).exp();
+  out.array() = (x.array() >= S(0)).select(S(1) / (S(1) + out.array()), out.array() / (S(1) + out.array()));
+}
+
+/// out = softplus(x) + floor, element-wise, as max(x, 0) + log1p(e^{−|x|}) + floor (out has x's shape
+/// and may not alias it).
+template <class S, class In, class Out>
+void softplus_into(const Eigen::DenseBase<In>& x, Eigen::DenseBase<Out>& out, S floor) {
+  out.derived().array() = x.derived().array().max(S(0)) + (-x.derived().array().abs()).exp().log1p() + floor;
+}
+
+}  // namespace seqvi::model::detail
+
+#endif  // SEQVI_MODEL_DETAIL_ELEMENTWISE_HPP
