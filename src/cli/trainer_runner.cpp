@@ -77,6 +77,24 @@ class SweepObserver final : public train::TrainObserver {
 
 }  // namespace
 
+std::filesystem::path move_checkpoint_aside(const std::filesystem::path& path) {
+  std::error_code ec;
+  for (int n = 1;; ++n) {
+    std::filesystem::path aside = path;
+    aside += ".damaged-" + std::to_string(n);
+    if (std::filesystem::exists(aside, ec) || ec) {
+      if (n < 10000 && !ec) continue;
+      throw std::runtime_error("cannot move the unreadable checkpoint '" + path.string() + "' aside (no free name " +
+                               path.filename().string() + ".damaged-<n>)");
+    }
+    std::filesystem::rename(path, aside, ec);
+    if (ec)
+      throw std::runtime_error("cannot move the unreadable checkpoint '" + path.string() + "' aside to '" +
+                               aside.string() + "' (" + ec.message() + ")");
+    return aside;
+  }
+}
+
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
     const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
@@ -84,39 +102,41 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
   std::vector<search::TrialRecord> out;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const TrialState state = trials.state(i);
-    if (state != TrialState::done && state != TrialState::pruned && state != TrialState::diverged) continue;
+    if (state == TrialState::failed) continue;
+    // done, pruned, diverged: the result's file; pending, interrupted, running: the file a run continues from.
+    const bool finished = state == TrialState::done || state == TrialState::pruned || state == TrialState::diverged;
     const search::TrialRecord t = trials[i];
     const std::filesystem::path path = checkpoint_path(t.spec);
     std::error_code ec;
     std::string problem;
     if (!std::filesystem::is_regular_file(path, ec)) {
+      if (!finished) continue;  // never started, or started before its first checkpoint: starts afresh anyway
       problem = "is missing";
     } else {
       try {
         (void)store::read_checkpoint(path);
       } catch (const std::exception& e) {
         problem = std::string("is unreadable (") + e.what() + ")";
-        std::filesystem::path aside = path;
-        aside += ".unreadable";
-        std::filesystem::rename(path, aside, ec);
-        if (ec)
-          throw std::runtime_error("trial " + t.id() + ": cannot move its unreadable checkpoint '" + path.string() +
-                                   "' aside (" + ec.message() + ")");
-        problem += "; moved to " + aside.string();
+        try {
+          problem += "; moved to " + move_checkpoint_aside(path).string();
+        } catch (const std::exception& m) {
+          throw std::runtime_error("trial " + t.id() + ": " + m.what());
+        }
       }
     }
     if (problem.empty()) continue;
     search::TrialRecord r = t;
     r.state = TrialState::pending;
     r.epochs = 0;
+    r.epochs_at_start = 0;
     r.best_valid = std::numeric_limits<double>::infinity();
     r.best_epoch = 0;
     r.valid_curve.clear();
     r.valid_kl = std::numeric_limits<double>::quiet_NaN();
     r.active_dims = -1;
-    r.message = "retrained: its checkpoint " + problem;
+    r.message = "retrained from the start: its checkpoint " + problem;
     say("trial " + t.id() + " was " + search::to_string(t.state) + " but its checkpoint " + path.string() + " " +
-        problem + ": retraining it");
+        problem + ": retraining it" + (finished ? "" : " from the start"));
     out.push_back(std::move(r));
   }
   return out;

@@ -42,15 +42,23 @@ class TrainerRunner final : public mpi::TrialRunner {
   int resumed_runs_ = 0;
 };
 
-/// For `seqvi sweep --resume`: the trials that finished with a result (done, pruned, diverged) but
-/// whose checkpoint is missing or unreadable — `seqvi best` could not export them — returned reset
-/// to `pending` (epochs, curve and bound cleared; message says why), so that the sweep retrains them
-/// (training is deterministic: the same result). An unreadable file is moved aside to
-/// `<file>.unreadable`, so that the retrained trial starts afresh. Says each one through `say`.
+/// For `seqvi sweep --resume`: the trials whose checkpoint is lost, returned reset to `pending`
+/// (epochs, curve and bound cleared; message says why) so that the sweep retrains them from the start
+/// (training is deterministic: the same result):
+///  - a finished trial (done, pruned, diverged) whose checkpoint is missing or unreadable (`seqvi
+///    best` could not export it);
+///  - an unfinished one (pending, interrupted, running) whose checkpoint exists but is unreadable
+///    (truncated, not HDF5): retrained like one whose checkpoint is missing, not failed.
+/// An unreadable file is kept as evidence, moved aside to `<file>.damaged-<n>` (the first free n), so
+/// that the retrained trial starts afresh. Says each one (trial, file, why) through `say`.
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
     const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
     const std::function<void(const std::string&)>& say);
+
+/// Renames `path` to `<path>.damaged-<n>` (the first n not taken); returns the new name.
+/// @throws std::runtime_error naming both if it cannot
+std::filesystem::path move_checkpoint_aside(const std::filesystem::path& path);
 
 /// The trial's training hyper-parameters: its sampled params with its own seed.
 core::Params trial_hyperparameters(const search::TrialSpec& trial);

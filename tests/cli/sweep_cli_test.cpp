@@ -355,7 +355,51 @@ TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndRe
     EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[0]["val_bound"].get<double>());
     std::filesystem::remove(dir / "m.h5");
   }
-  EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".unreadable"));
+  EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".damaged-1"));
+}
+
+TEST(CliSweep, AnInterruptedOrRunningTrialWhoseCheckpointIsUnreadableIsRetrainedFromTheStartAndKeptAside) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto straight = table(out);
+  // Two trials as a killed or drained job leaves them (running, interrupted after epoch 1), each with a
+  // damaged checkpoint: one truncated to half its size, one not HDF5 at all.
+  std::vector<std::string> ids;
+  {
+    auto sweep = seqvi::store::SweepStore::open(out);
+    std::vector<seqvi::search::TrialRecord> changed;
+    for (std::size_t i = 0; i < 2; ++i) {
+      auto r = sweep.trials()[i];
+      r.state = i == 0 ? seqvi::search::TrialState::running : seqvi::search::TrialState::interrupted;
+      r.epochs = 1;
+      r.epochs_at_start = 1;
+      r.valid_curve.resize(1);
+      ids.push_back(r.id());
+      changed.push_back(r);
+    }
+    sweep.commit(changed);
+  }
+  const auto file = [&](std::size_t k) { return seqvi::store::trial_checkpoint_path(out, ids[k]); };
+  std::filesystem::resize_file(file(0), std::filesystem::file_size(file(0)) / 2);
+  std::ofstream(file(1), std::ios::trunc) << "not HDF5";
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  for (std::size_t k = 0; k < 2; ++k) {
+    SCOPED_TRACE(ids[k]);
+    // One line per trial, naming it and its file; the damaged file kept beside it.
+    std::istringstream lines(resumed.err);
+    int said = 0;
+    for (std::string line; std::getline(lines, line);)
+      said += line.find("trial " + ids[k]) != std::string::npos && line.find(file(k).string()) != std::string::npos &&
+              line.find("unreadable") != std::string::npos && line.find("retraining it from the start") != std::string::npos;
+    EXPECT_EQ(said, 1) << resumed.err;
+    EXPECT_TRUE(std::filesystem::exists(file(k).string() + ".damaged-1"));
+    EXPECT_EQ(seqvi::store::read_checkpoint(file(k)).state.status, seqvi::train::TrialStatus::done);
+  }
+  EXPECT_EQ(std::filesystem::file_size(file(1).string() + ".damaged-1"), 8u);
+  expect_same_results(table(out), straight);
 }
 
 TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSweepsReadThemFromCheckpoints) {
