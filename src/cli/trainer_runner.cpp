@@ -1,5 +1,6 @@
 #include "trainer_runner.hpp"
 
+#include "commands.hpp"
 #include "epoch_log.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
@@ -109,12 +110,13 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
     const std::filesystem::path path = checkpoint_path(t.spec);
     std::error_code ec;
     std::string problem;
+    store::Checkpoint cp;
     if (!std::filesystem::is_regular_file(path, ec)) {
       if (!finished) continue;  // never started, or started before its first checkpoint: starts afresh anyway
       problem = "is missing";
     } else {
       try {
-        (void)store::read_checkpoint(path);
+        cp = store::read_checkpoint(path);
       } catch (const std::exception& e) {
         problem = std::string("is unreadable (") + e.what() + ")";
         try {
@@ -124,7 +126,12 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
         }
       }
     }
-    if (problem.empty()) continue;
+    if (problem.empty()) {
+      if (const std::string foreign = store::foreign_trial(cp, trial_identity(t.spec)); !foreign.empty())
+        throw CommandError("trial " + t.id() + ": its checkpoint " + path.string() + " " + foreign +
+                           "; restore trial " + t.id() + "'s file, or move this one away and resume to retrain it");
+      continue;
+    }
     search::TrialRecord r = t;
     r.state = TrialState::pending;
     r.epochs = 0;
@@ -154,6 +161,10 @@ core::Params trial_hyperparameters(const search::TrialSpec& trial) {
   return p;
 }
 
+store::TrialIdentity trial_identity(const search::TrialSpec& trial) {
+  return {trial.name(), trial.seed, store::params_digest(trial_hyperparameters(trial))};
+}
+
 TrainerRunner::TrainerRunner(std::map<std::string, std::filesystem::path> dataset_files)
     : files_(std::move(dataset_files)) {}
 
@@ -179,6 +190,9 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   std::optional<train::TrainState> state;
   if (std::filesystem::exists(checkpoint_path)) {
     checkpoint = store::read_checkpoint(checkpoint_path);
+    // Never continue another trial's checkpoint (a file copied over this one's): fail naming both.
+    if (const std::string foreign = store::foreign_trial(checkpoint, trial_identity(trial)); !foreign.empty())
+      throw std::runtime_error("trial " + trial.name() + ": its checkpoint " + checkpoint_path.string() + " " + foreign);
     store::require_same_dataset(checkpoint, checkpoint_path, data, files_.at(trial.dataset));
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
     config.model.inputs = checkpoint.inputs;
@@ -192,6 +206,7 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
     checkpoint.dataset_sha256 = data.source_sha256;
     checkpoint.inputs = data.width();
   }
+  checkpoint.trial = trial_identity(trial);  // a checkpoint from before identities were recorded gets its own
   store::record_session(checkpoint);  // provenance: this sweep process started or resumed the trial
   train::Trainer trainer(config, data);
   if (!state) state = trainer.initial_state();

@@ -10,6 +10,7 @@
 #include "seqvi/data/piano_roll.hpp"
 #include "seqvi/mpi/trial_runner.hpp"
 #include "seqvi/search/trial_table.hpp"
+#include "seqvi/store/checkpoint.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -51,6 +52,8 @@ class TrainerRunner final : public mpi::TrialRunner {
 ///    (truncated, not HDF5): retrained like one whose checkpoint is missing, not failed.
 /// An unreadable file is kept as evidence, moved aside to `<file>.damaged-<n>` (the first free n), so
 /// that the retrained trial starts afresh. Says each one (trial, file, why) through `say`.
+/// @throws CommandError (exit 1) for a readable checkpoint that belongs to another trial
+/// (store::foreign_trial), naming both: it is not damage, and is neither moved nor trained over.
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
     const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
@@ -62,6 +65,10 @@ std::filesystem::path move_checkpoint_aside(const std::filesystem::path& path);
 
 /// The trial's training hyper-parameters: its sampled params with its own seed.
 core::Params trial_hyperparameters(const search::TrialSpec& trial);
+
+/// What the trial's checkpoint records as its owner (store::TrialIdentity): id, seed, and the
+/// digest of trial_hyperparameters(trial).
+store::TrialIdentity trial_identity(const search::TrialSpec& trial);
 
 }  // namespace seqvi::cli
 

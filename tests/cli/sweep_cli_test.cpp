@@ -402,6 +402,49 @@ TEST(CliSweep, AnInterruptedOrRunningTrialWhoseCheckpointIsUnreadableIsRetrained
   expect_same_results(table(out), straight);
 }
 
+TEST(CliLeaderboard, BestAndResumeRefuseACheckpointOfAnotherTrialNamingBothAndOldCheckpointsStillLoad) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto list = nlohmann::json::parse(seqvi({"leaderboard", out.string(), "--json"}, dir.path()).out);
+  ASSERT_EQ(list.size(), 3u);
+  const std::string first = list[0]["trial"], second = list[1]["trial"];
+  const std::filesystem::path mine = list[0]["checkpoint"].get<std::string>(), theirs = list[1]["checkpoint"].get<std::string>();
+  // Every trial's checkpoint says whose it is.
+  for (const auto& r : seqvi::store::read_sweep(out).trials) {
+    const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(out, r.id()));
+    ASSERT_TRUE(cp.trial.has_value()) << r.id();
+    EXPECT_EQ(cp.trial->id, r.id());
+    EXPECT_EQ(cp.trial->seed, r.spec.seed);
+    EXPECT_EQ(cp.trial->params_digest.rfind("sha256:", 0), 0u);
+  }
+  // The best trial's file replaced by the runner-up's: best refuses (exit 1), naming both trials.
+  std::filesystem::copy_file(mine, dir / "mine.h5");
+  std::filesystem::copy_file(theirs, mine, std::filesystem::copy_options::overwrite_existing);
+  const Outcome best = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()}, dir.path());
+  EXPECT_EQ(best.code, 1) << best.err;
+  EXPECT_NE(best.err.find("belongs to trial " + second), std::string::npos) << best.err;
+  EXPECT_NE(best.err.find("not to trial " + first), std::string::npos) << best.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+  // So does resume (it neither trains over the file nor moves it).
+  const auto size = std::filesystem::file_size(mine);
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  EXPECT_EQ(resumed.code, 1) << resumed.err;
+  EXPECT_NE(resumed.err.find("trial " + first), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("belongs to trial " + second), std::string::npos) << resumed.err;
+  EXPECT_EQ(std::filesystem::file_size(mine), size);
+  EXPECT_EQ(seqvi::store::read_checkpoint(mine).trial->id, second);
+  // A checkpoint without an identity (written before it existed) still exports.
+  std::filesystem::copy_file(dir / "mine.h5", mine, std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(shell("/usr/bin/python3 -c \"import h5py; a = h5py.File('" + mine.string() + "', 'r+').attrs; "
+                  "[a.__delitem__(k) for k in ('trial', 'trial_seed', 'trial_params_digest')]\"", dir.path()).code, 0);
+  ASSERT_FALSE(seqvi::store::read_checkpoint(mine).trial.has_value());
+  const Outcome old = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()}, dir.path());
+  ASSERT_EQ(old.code, 0) << old.err;
+  EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[0]["val_bound"].get<double>());
+}
+
 TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSweepsReadThemFromCheckpoints) {
   TempDir dir;
   std::ofstream(dir / "kl.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\", \"fdrnn\"]\n"
