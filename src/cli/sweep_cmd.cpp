@@ -319,6 +319,10 @@ int run_sweep(const SweepArgs& args, bool talk) {
         std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as sweep.h5.damaged)\n",
                                  out.string()) << std::flush;
       }
+      if (const store::StaleTempFiles& stale = sweep->stale_temp_files_removed(); stale.files > 0)
+        std::cerr << fmt::format("seqvi: removed {} stale temp file{} ({:.1f} MB) that a killed run of sweep {} left\n",
+                                 stale.files, stale.files == 1 ? "" : "s", static_cast<double>(stale.bytes) / 1e6,
+                                 out.string()) << std::flush;
       if (!args.config.empty() && sweep->config_text() != config_text)
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",

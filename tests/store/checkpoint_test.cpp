@@ -136,7 +136,7 @@ TEST(StoreCheckpoint, ActiveDimsRoundTripAndCheckpointsWithoutThemReadAsNotRecor
 TEST(StoreCheckpoint, TheTrialIdentityRoundTripsAndACheckpointWithoutOneBelongsToAnyTrial) {
   const seqvi::test::TempDir dir;
   Checkpoint cp = sample_checkpoint();
-  const TrialIdentity mine{"jsb/vosp/0003", 77, params_digest(cp.hyperparameters)};
+  const TrialIdentity mine{"jsb-vosp-0003", 77, params_digest(cp.hyperparameters)};
   // Without an identity (seqvi train, older sweeps): read back as none, accepted for any trial.
   write_checkpoint(cp, dir.path() / "old.h5");
   const Checkpoint old = read_checkpoint(dir.path() / "old.h5");
@@ -149,10 +149,10 @@ TEST(StoreCheckpoint, TheTrialIdentityRoundTripsAndACheckpointWithoutOneBelongsT
   EXPECT_EQ(*back.trial, mine);
   EXPECT_EQ(foreign_trial(back, mine), "");
   // Another trial's: any of id, seed and digest differing; the reason names both trials.
-  const TrialIdentity other{"jsb/vosp/0004", 78, mine.params_digest};
+  const TrialIdentity other{"jsb-vosp-0004", 78, mine.params_digest};
   const std::string why = foreign_trial(back, other);
-  EXPECT_EQ(why, "belongs to trial jsb/vosp/0003 (seed 77, hyper-parameters " + mine.params_digest +
-                     "), not to trial jsb/vosp/0004 (seed 78, hyper-parameters " + mine.params_digest + ")");
+  EXPECT_EQ(why, "belongs to trial jsb-vosp-0003 (seed 77, hyper-parameters " + mine.params_digest +
+                     "), not to trial jsb-vosp-0004 (seed 78, hyper-parameters " + mine.params_digest + ")");
   EXPECT_NE(foreign_trial(back, {mine.id, 78, mine.params_digest}), "");
   EXPECT_NE(foreign_trial(back, {mine.id, mine.seed, "sha256:0"}), "");
 }
@@ -177,7 +177,7 @@ TEST(StoreCheckpoint, TheParamsDigestCoversEveryNameTypeAndValue) {
 TEST(StoreCheckpoint, AnIdentityWithAMissingPartIsDamage) {
   const seqvi::test::TempDir dir;
   Checkpoint cp = sample_checkpoint();
-  cp.trial = TrialIdentity{"jsb/vosp/0003", 77, params_digest(cp.hyperparameters)};
+  cp.trial = TrialIdentity{"jsb-vosp-0003", 77, params_digest(cp.hyperparameters)};
   write_checkpoint(cp, dir.path() / "cp.h5");
   ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import h5py; h5py.File('" + (dir.path() / "cp.h5").string() +
                          "', 'r+').attrs.__delitem__('trial_seed')\"").c_str()),

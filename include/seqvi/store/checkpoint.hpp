@@ -30,7 +30,7 @@ inline constexpr std::int64_t kCheckpointFormatVersion = 1;
 /// (root attributes `trial`, `trial_seed`, `trial_params_digest`). Written by the sweep's runner;
 /// absent in `seqvi train`'s checkpoints and in sweep checkpoints written before it existed.
 struct TrialIdentity {
-  std::string id;             ///< "jsb/vosp/0007"
+  std::string id;             ///< "jsb-vosp-0007"
   std::uint64_t seed = 0;     ///< the trial's training seed
   std::string params_digest;  ///< params_digest() of the trial's hyper-parameters (its seed included)
   bool operator==(const TrialIdentity&) const = default;
