@@ -112,7 +112,9 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
     std::string problem;
     store::Checkpoint cp;
     if (!std::filesystem::is_regular_file(path, ec)) {
-      if (!finished) continue;  // never started, or started before its first checkpoint: starts afresh anyway
+      // Unfinished without progress (never started, or died before its first checkpoint): starts
+      // afresh anyway. With progress recorded, its record is reset too (epochs, progress mark).
+      if (!finished && t.epochs == 0 && t.epochs_at_start == 0) continue;
       problem = "is missing";
     } else {
       try {
@@ -179,6 +181,16 @@ const data::Dataset& TrainerRunner::dataset(const std::string& name) {
   if (file == files_.end()) throw std::invalid_argument("no dataset file for dataset '" + name + "'");
   auto d = std::make_unique<data::Dataset>(store::read_dataset(file->second));
   return *loaded_.emplace(name, std::move(d)).first->second;
+}
+
+std::int64_t TrainerRunner::checkpoint_epochs(const std::filesystem::path& checkpoint) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(checkpoint, ec)) return -1;
+  try {
+    return store::read_checkpoint(checkpoint).state.epoch;
+  } catch (const std::exception&) {
+    return -1;
+  }
 }
 
 mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint_path,

@@ -29,6 +29,9 @@ class TrainerRunner final : public mpi::TrialRunner {
   mpi::TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
                         mpi::TrialControl& control) override;
 
+  /// The checkpoint's completed epochs (−1: none, or unreadable).
+  std::int64_t checkpoint_epochs(const std::filesystem::path& checkpoint) override;
+
   /// Hands over a dataset already read (and checked) for `name`, so that it is not read again.
   void provide(const std::string& name, data::Dataset dataset);
 
