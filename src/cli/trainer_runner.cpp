@@ -5,6 +5,7 @@
 
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/file_system.hpp"
+#include "seqvi/store/jsonl_log.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/trainer.hpp"
 
@@ -27,6 +28,20 @@ TrialState to_trial_state(train::TrialStatus s) {
     case train::TrialStatus::running: break;
   }
   return TrialState::interrupted;  // run() only returns with running for a stop at a boundary
+}
+
+/// A file of the sweep that cannot be written (`what`: the writer's message, which names the file and
+/// the system's reason) is the sweep's storage failing, not the trial: mpi::StorageError saying
+/// "out of space: …" (ENOSPC, EDQUOT) or "I/O error: …" (EIO, EROFS, …) and the file system.
+[[noreturn]] void throw_storage_error(std::string what, int error, const std::filesystem::path& folder,
+                                      const std::string& more = "") {
+  for (char& c : what)
+    if (c == '\n') c = ' ';
+  // HDF5 reports a failed write as text ("errno = 28, error message = 'No space left on device'").
+  const bool full = store::is_out_of_space(error) || what.find("No space left") != std::string::npos ||
+                    what.find("quota exceeded") != std::string::npos;
+  throw mpi::StorageError(std::string(full ? "out of space: " : "I/O error: ") + what + "; " +
+                          store::describe_file_system(folder) + more);
 }
 
 /// Checkpoints after every epoch, then reports the epoch; polls the stop request at batch boundaries.
@@ -56,16 +71,9 @@ class SweepObserver final : public train::TrainObserver {
     try {
       store::write_checkpoint(checkpoint_, path_);
     } catch (const store::CheckpointError& e) {
-      // HDF5 reports the failed write as text ("errno = 28, error message = 'No space left on device'").
-      std::string what = e.what();
-      for (char& c : what)
-        if (c == '\n') c = ' ';
-      const bool full = store::is_out_of_space(errno) || what.find("No space left") != std::string::npos ||
-                        what.find("quota exceeded") != std::string::npos;
-      throw mpi::StorageError(
-          std::string(full ? "out of space: " : "I/O error: ") + what + "; " + store::describe_file_system(path_.parent_path()) +
-          (ec ? std::string("") : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
-                                     " beside its previous version while it is replaced"));
+      throw_storage_error(e.what(), errno, path_.parent_path(),
+                          ec ? std::string("") : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
+                                                    " beside its previous version while it is replaced");
     }
   }
 
@@ -222,10 +230,15 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   store::record_session(checkpoint);  // provenance: this sweep process started or resumed the trial
   train::Trainer trainer(config, data);
   if (!state) state = trainer.initial_state();
-  EpochLog log(checkpoint_path, *state, config, trainer.model(), trial.name());
-  SweepObserver observer(checkpoint, checkpoint_path, control, log);
-  const train::TrialStatus status = trainer.run(*state, observer);
-  observer.save(*state);
+  train::TrialStatus status{};
+  try {  // the trial's epoch log (trials/<id>.jsonl) is the sweep's storage too, like its checkpoint
+    EpochLog log(checkpoint_path, *state, config, trainer.model(), trial.name());
+    SweepObserver observer(checkpoint, checkpoint_path, control, log);
+    status = trainer.run(*state, observer);
+    observer.save(*state);
+  } catch (const store::JsonlLogError& e) {
+    throw_storage_error(e.what(), errno, checkpoint_path.parent_path());
+  }
 
   mpi::TrialOutcome out;
   out.state = to_trial_state(status);

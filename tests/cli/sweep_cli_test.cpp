@@ -601,6 +601,7 @@ TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUn
     const Outcome full = ranks == 1 ? seqvi(args, dir.path()) : shell(mpirun(ranks, args), dir.path());
     EXPECT_EQ(full.code, 75) << full.err;  // drained, documented in docs/sweeps.md
     EXPECT_NE(full.err.find("out of space"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("free space, then continue"), std::string::npos) << full.err;
     EXPECT_NE(full.err.find("the file system at " + mount.string() + " (tmpfs) has "), std::string::npos) << full.err;
     EXPECT_NE(full.err.find("--resume"), std::string::npos) << full.err;
     for (const char* crash : {"Segmentation", "Signal:", "Aborted", "MPI_ABORT"})
@@ -619,6 +620,29 @@ TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUn
     ASSERT_EQ(resumed.code, 0) << resumed.err;
     expect_same_results(table(out), straight);
   }
+}
+
+TEST(CliSweep, AReadOnlyTrialsFolderDrainsAsAnIoErrorWithoutTheFreeSpaceHintAndResumesAfterwards) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 2, 2);
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", (dir / "straight").string(), "--quiet"},
+                  dir.path()).code, 0);
+  const auto out = dir / "s";
+  // trials/ on a file system of its own, mounted read-only: every trial file write fails with EROFS.
+  SmallDisk disk(out / "trials", "8m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << disk.problem();
+  ASSERT_EQ(shell("mount -o remount,ro " + (out / "trials").string(), dir.path()).code, 0);
+  const Outcome ro = seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path());
+  EXPECT_EQ(ro.code, 75) << ro.err;  // drained: the storage, not the trial
+  EXPECT_NE(ro.err.find("I/O error"), std::string::npos) << ro.err;
+  EXPECT_NE(ro.err.find("Read-only file system"), std::string::npos) << ro.err;
+  EXPECT_EQ(ro.err.find("free space"), std::string::npos) << ro.err;  // not a full disk
+  EXPECT_NE(ro.err.find("--resume"), std::string::npos) << ro.err;
+  for (const auto& [id, row] : table(out)) EXPECT_NE(row["status"], "failed") << id << ": " << row["message"];
+  ASSERT_EQ(shell("mount -o remount,rw " + (out / "trials").string(), dir.path()).code, 0);
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  expect_same_results(table(out), table(dir / "straight"));
 }
 
 // ---- Every command tells the truth (issue 22 items 2, 3, 4, 10; issue 26 item 2)

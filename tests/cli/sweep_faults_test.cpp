@@ -40,11 +40,11 @@ std::string kill_job(const std::string& how) {
   return seqvi::test::quote(std::string(SEQVI_SOURCE_DIR) + "/tests/support/kill_job") + " " + how + " $pid >/dev/null";
 }
 
-TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorWholeJobAndMpirunAloneThenEverythingAgrees) {
+TEST(CliSweepFaults, TwentyFourKillNinesOfWorkersCoordinatorWholeJobAndMpirunAloneWithDefaultMaxAttemptsThenEverythingAgrees) {
   TempDir dir;
   const auto data = seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle");
   std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 12\n"
-                                       "max_attempts = 1000\n[datasets]\njsb = \"" << data.string() << "\"\n"
+                                       "[datasets]\njsb = \"" << data.string() << "\"\n"
                                        "[space]\nhidden = [8, 12]\nlatent = 2\nepochs = 12\nbatch_size = 16\n";
   const auto config = (dir / "sweep.toml").string();
   const auto mpirun = [&](int ranks, const std::filesystem::path& out, bool resume) {
@@ -56,13 +56,14 @@ TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorWholeJobAndMpirunAlon
   ASSERT_EQ(shell(mpirun(3, straight, false), dir.path()).code, 0);
 
   // Rounds of kill -9 on one sweep directory until it finishes, then on a fresh one with the same
-  // configuration, until 21 kills: the count does not depend on how fast this machine trains.
+  // configuration, until 24 kills: the count does not depend on how fast this machine trains. The
+  // default max_attempts (3): no trial may fail, since each makes progress between its crashes.
   std::vector<std::filesystem::path> outs{dir / "faulty-0"};
   std::mt19937 gen(std::random_device{}());
   const char* victims[] = {"worker", "coordinator", "job", "mpirun"};
   int kills = 0, rounds = 0;
   std::map<std::string, int> by_victim;
-  while (kills < 21 && rounds < 100) {
+  while (kills < 24 && rounds < 100) {
     const auto& out = outs.back();
     const std::string victim = victims[kills % 4];  // the next victim once this one was killed
     ++rounds;
@@ -96,8 +97,8 @@ TEST(CliSweepFaults, TwentyOneKillNinesOfWorkersCoordinatorWholeJobAndMpirunAlon
             << by_victim["coordinator"] << ", whole job " << by_victim["job"] << ", mpirun alone " << by_victim["mpirun"]
             << ") in " << rounds << " rounds over "
             << outs.size() << " sweep(s)\n";
-  EXPECT_GE(kills, 21);
-  for (const char* victim : victims) EXPECT_GE(by_victim[victim], 4) << victim;
+  EXPECT_GE(kills, 24);
+  for (const char* victim : victims) EXPECT_GE(by_victim[victim], 6) << victim;
 
   const auto reference = seqvi::store::read_sweep(straight).trials;
   int rerun = 0;
