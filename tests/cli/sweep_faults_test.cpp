@@ -45,7 +45,7 @@ TEST(CliSweepFaults, TwentyFourKillNinesOfWorkersCoordinatorWholeJobAndMpirunAlo
   const auto data = seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle");
   std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 12\n"
                                        "[datasets]\njsb = \"" << data.string() << "\"\n"
-                                       "[space]\nhidden = [8, 12]\nlatent = 2\nepochs = 12\nbatch_size = 16\n";
+                                       "[space]\nhidden = [8, 12]\nlatent = 2\nepochs = 8\nbatch_size = 16\n";
   const auto config = (dir / "sweep.toml").string();
   const auto mpirun = [&](int ranks, const std::filesystem::path& out, bool resume) {
     std::vector<std::string> args{"sweep", "--config", config, "--out", out.string(), "--quiet"};
