@@ -100,7 +100,7 @@ void add_collapse_columns(Listing& listing) {
             p.valid_kl = rec.valid_kl;
             p.active_dims = rec.valid_active_dims;
           }
-      } catch (const store::CheckpointError&) {
+      } catch (const std::exception&) {  // unreadable (or a trial whose identity cannot be formed): unknown
       }
     }
 }
