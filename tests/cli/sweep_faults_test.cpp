@@ -61,7 +61,7 @@ TEST(CliSweepFaults, TwentyFourKillNinesOfWorkersCoordinatorWholeJobAndMpirunAlo
   std::vector<std::filesystem::path> outs{dir / "faulty-0"};
   std::mt19937 gen(std::random_device{}());
   const char* victims[] = {"worker", "coordinator", "job", "mpirun"};
-  int kills = 0, rounds = 0;
+  int kills = 0, rounds = 0, hung = 0;
   std::map<std::string, int> by_victim;
   while (kills < 24 && rounds < 100) {
     const auto& out = outs.back();
@@ -78,14 +78,22 @@ TEST(CliSweepFaults, TwentyFourKillNinesOfWorkersCoordinatorWholeJobAndMpirunAlo
     const std::string kill = victim == "job"      ? kill_job("whole")
                              : victim == "mpirun" ? kill_job("mpirun")
                                                   : target + " | xargs -r kill -9";
+    // Open MPI's mpirun has been seen to hang for good after a rank's kill -9 ("PMIX ERROR: UNREACHABLE",
+    // every rank already gone, mpirun never exiting): if it outlives its ranks by ~30 s, the whole job
+    // is killed (one more whole-job kill; counted and printed).
+    const std::string hang_guard =
+        "for i in $(seq 1000); do [ -n \"$(ps -o stat= -p $pid 2>/dev/null | grep -v Z)\" ] || break; "
+        "sleep 0.03; done; if [ -n \"$(ps -o stat= -p $pid 2>/dev/null | grep -v Z)\" ] && [ -z \"$(" + rank_pids("") +
+        ")\" ]; then " + kill_job("whole") + "; echo mpirun-hung; fi";
     // Kill while training: wait (≤ 30 s) for a checkpoint newer than the round's start, then a random delay.
     const Outcome run = shell("touch round-start; setsid " + mpirun(3, out, std::filesystem::exists(out / "sweep.h5")) +
                                   " & pid=$!; for i in $(seq 1500); do [ -n \"$(find " + (out / "trials").string() +
                                   " -name '*.h5' -newer round-start 2>/dev/null | head -1)\" ] && break; "
                                   "kill -0 $pid 2>/dev/null || break; sleep 0.02; done; sleep " +
                                   std::to_string(delay_ms / 1000.0) + "; if kill -0 $pid 2>/dev/null && [ -n \"$(" +
-                                  target + ")\" ]; then " + kill + "; echo killed; fi; wait $pid; echo exit=$?",
+                                  target + ")\" ]; then " + kill + "; echo killed; " + hang_guard + "; fi; wait $pid; echo exit=$?",
                               dir.path());
+    hung += run.out.find("mpirun-hung") != std::string::npos;
     if (run.out.find("killed") != std::string::npos) {
       ++kills;
       ++by_victim[victim];
@@ -96,7 +104,7 @@ TEST(CliSweepFaults, TwentyFourKillNinesOfWorkersCoordinatorWholeJobAndMpirunAlo
   std::cout << "kill -9 survived: " << kills << " (worker " << by_victim["worker"] << ", coordinator "
             << by_victim["coordinator"] << ", whole job " << by_victim["job"] << ", mpirun alone " << by_victim["mpirun"]
             << ") in " << rounds << " rounds over "
-            << outs.size() << " sweep(s)\n";
+            << outs.size() << " sweep(s); mpirun hung after a kill and was killed whole: " << hung << "\n";
   EXPECT_GE(kills, 24);
   for (const char* victim : victims) EXPECT_GE(by_victim[victim], 6) << victim;
 
