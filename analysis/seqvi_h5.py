@@ -56,6 +56,29 @@ def read_curve(path):
         return {name: f["curve"][name][()] for name in f["curve"]}
 
 
+def check_owner(path, trial):
+    """Refuses a sweep trial's checkpoint that belongs to another trial.
+
+    Sweep checkpoints record their trial's id in the root attribute `trial` (docs/checkpoint-format.md);
+    checkpoints written before it existed, or by `seqvi train`, record none and are accepted.
+
+    Args:
+        path: the checkpoint (HDF5).
+        trial: the id of the trial it was selected for ("jsb-vosp-0007").
+
+    Raises:
+        ValueError: naming both trials, if the file records another trial's id.
+        OSError: if the file cannot be opened.
+    """
+    import h5py
+    with h5py.File(path, "r") as f:
+        owner = f.attrs.get("trial")
+    if isinstance(owner, bytes):
+        owner = owner.decode()
+    if owner is not None and owner != trial:
+        raise ValueError("checkpoint %s belongs to trial %s, not to trial %s" % (path, owner, trial))
+
+
 def bernoulli_baseline(path, split="valid"):
     """The independent-Bernoulli baseline of the dataset file `path` on `split`, nats per frame:
     per-key on-rates from the training split with add-one smoothing, as seqvi computes it

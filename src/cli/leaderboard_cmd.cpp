@@ -94,12 +94,13 @@ void add_collapse_columns(Listing& listing) {
         continue;
       try {
         const store::Checkpoint cp = store::read_checkpoint(checkpoint);
+        if (!store::foreign_trial(cp, trial_identity(t[p.row].spec)).empty()) continue;  // another trial's: unknown
         for (const auto& rec : cp.state.curve)
           if (rec.epoch == t.best_epoch(p.row)) {
             p.valid_kl = rec.valid_kl;
             p.active_dims = rec.valid_active_dims;
           }
-      } catch (const store::CheckpointError&) {
+      } catch (const std::exception&) {  // unreadable (or a trial whose identity cannot be formed): unknown
       }
     }
 }
@@ -443,12 +444,15 @@ struct BestArgs {
   bool fallback = false;
 };
 
-/// Why `e`'s checkpoint cannot be exported ("" if it can): missing, or unreadable with the reader's error.
+/// Why `e`'s checkpoint cannot be exported ("" if it can): missing, unreadable with the reader's
+/// error, or another trial's (store::foreign_trial, naming both trials).
 std::string checkpoint_problem(const Entry& e, store::Checkpoint* out) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(e.checkpoint(), ec)) return "is missing";
   try {
     store::Checkpoint cp = store::read_checkpoint(e.checkpoint());
+    if (std::string foreign = store::foreign_trial(cp, trial_identity(e.record.spec)); !foreign.empty())
+      return foreign;
     if (out != nullptr) *out = std::move(cp);
   } catch (const std::exception& ex) {
     return std::string("is unreadable (") + ex.what() + ")";

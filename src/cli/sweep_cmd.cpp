@@ -319,6 +319,10 @@ int run_sweep(const SweepArgs& args, bool talk) {
         std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as sweep.h5.damaged)\n",
                                  out.string()) << std::flush;
       }
+      if (const store::StaleTempFiles& stale = sweep->stale_temp_files_removed(); stale.files > 0)
+        std::cerr << fmt::format("seqvi: removed {} stale temp file{} ({:.1f} MB) that a killed run of sweep {} left\n",
+                                 stale.files, stale.files == 1 ? "" : "s", static_cast<double>(stale.bytes) / 1e6,
+                                 out.string()) << std::flush;
       if (!args.config.empty() && sweep->config_text() != config_text)
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",
@@ -376,10 +380,19 @@ int run_sweep(const SweepArgs& args, bool talk) {
           storage = "trial " + sweep->trials().id(i) + ": " + sweep->trials().message(i);
           break;
         }
+    // "Free space" only for a full disk or quota (ENOSPC, EDQUOT: "out of space"); EIO, EROFS and
+    // the like need the storage repaired or remounted first.
     if (!storage.empty())
       std::cerr << fmt::format("seqvi: sweep drained: {}\nseqvi: running trials were recorded as interrupted "
-                               "(their last checkpoints are kept); free space, then continue with: seqvi sweep "
-                               "--out {} --resume\n", storage, out.string());
+                               "(their last checkpoints are kept); {}, then continue with: seqvi sweep "
+                               "--out {} --resume\n", storage,
+                               storage.find("out of space") != std::string::npos ||
+                                       storage.find("No space left") != std::string::npos ||
+                                       storage.find("quota exceeded") != std::string::npos
+                                   ? "free space"
+                                   : "make the file system writable again (an I/O error or a read-only file "
+                                     "system: not a full disk)",
+                               out.string());
     else if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
       std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as "
                                "interrupted; continue with: seqvi sweep --out {} --resume\n", out.string());

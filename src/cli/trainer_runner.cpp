@@ -1,9 +1,11 @@
 #include "trainer_runner.hpp"
 
+#include "commands.hpp"
 #include "epoch_log.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/file_system.hpp"
+#include "seqvi/store/jsonl_log.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/trainer.hpp"
 
@@ -26,6 +28,20 @@ TrialState to_trial_state(train::TrialStatus s) {
     case train::TrialStatus::running: break;
   }
   return TrialState::interrupted;  // run() only returns with running for a stop at a boundary
+}
+
+/// A file of the sweep that cannot be written (`what`: the writer's message, which names the file and
+/// the system's reason) is the sweep's storage failing, not the trial: mpi::StorageError saying
+/// "out of space: …" (ENOSPC, EDQUOT) or "I/O error: …" (EIO, EROFS, …) and the file system.
+[[noreturn]] void throw_storage_error(std::string what, int error, const std::filesystem::path& folder,
+                                      const std::string& more = "") {
+  for (char& c : what)
+    if (c == '\n') c = ' ';
+  // HDF5 reports a failed write as text ("errno = 28, error message = 'No space left on device'").
+  const bool full = store::is_out_of_space(error) || what.find("No space left") != std::string::npos ||
+                    what.find("quota exceeded") != std::string::npos;
+  throw mpi::StorageError(std::string(full ? "out of space: " : "I/O error: ") + what + "; " +
+                          store::describe_file_system(folder) + more);
 }
 
 /// Checkpoints after every epoch, then reports the epoch; polls the stop request at batch boundaries.
@@ -55,16 +71,9 @@ class SweepObserver final : public train::TrainObserver {
     try {
       store::write_checkpoint(checkpoint_, path_);
     } catch (const store::CheckpointError& e) {
-      // HDF5 reports the failed write as text ("errno = 28, error message = 'No space left on device'").
-      std::string what = e.what();
-      for (char& c : what)
-        if (c == '\n') c = ' ';
-      const bool full = store::is_out_of_space(errno) || what.find("No space left") != std::string::npos ||
-                        what.find("quota exceeded") != std::string::npos;
-      throw mpi::StorageError(
-          std::string(full ? "out of space: " : "I/O error: ") + what + "; " + store::describe_file_system(path_.parent_path()) +
-          (ec ? std::string("") : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
-                                     " beside its previous version while it is replaced"));
+      throw_storage_error(e.what(), errno, path_.parent_path(),
+                          ec ? std::string("") : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
+                                                    " beside its previous version while it is replaced");
     }
   }
 
@@ -77,6 +86,24 @@ class SweepObserver final : public train::TrainObserver {
 
 }  // namespace
 
+std::filesystem::path move_checkpoint_aside(const std::filesystem::path& path) {
+  std::error_code ec;
+  for (int n = 1;; ++n) {
+    std::filesystem::path aside = path;
+    aside += ".damaged-" + std::to_string(n);
+    if (std::filesystem::exists(aside, ec) || ec) {
+      if (n < 10000 && !ec) continue;
+      throw std::runtime_error("cannot move the unreadable checkpoint '" + path.string() + "' aside (no free name " +
+                               path.filename().string() + ".damaged-<n>)");
+    }
+    std::filesystem::rename(path, aside, ec);
+    if (ec)
+      throw std::runtime_error("cannot move the unreadable checkpoint '" + path.string() + "' aside to '" +
+                               aside.string() + "' (" + ec.message() + ")");
+    return aside;
+  }
+}
+
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
     const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
@@ -84,39 +111,49 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
   std::vector<search::TrialRecord> out;
   for (std::size_t i = 0; i < trials.size(); ++i) {
     const TrialState state = trials.state(i);
-    if (state != TrialState::done && state != TrialState::pruned && state != TrialState::diverged) continue;
+    if (state == TrialState::failed) continue;
+    // done, pruned, diverged: the result's file; pending, interrupted, running: the file a run continues from.
+    const bool finished = state == TrialState::done || state == TrialState::pruned || state == TrialState::diverged;
     const search::TrialRecord t = trials[i];
     const std::filesystem::path path = checkpoint_path(t.spec);
     std::error_code ec;
     std::string problem;
+    store::Checkpoint cp;
     if (!std::filesystem::is_regular_file(path, ec)) {
+      // Unfinished without progress (never started, or died before its first checkpoint): starts
+      // afresh anyway. With progress recorded, its record is reset too (epochs, progress mark).
+      if (!finished && t.epochs == 0 && t.epochs_at_start == 0) continue;
       problem = "is missing";
     } else {
       try {
-        (void)store::read_checkpoint(path);
+        cp = store::read_checkpoint(path);
       } catch (const std::exception& e) {
         problem = std::string("is unreadable (") + e.what() + ")";
-        std::filesystem::path aside = path;
-        aside += ".unreadable";
-        std::filesystem::rename(path, aside, ec);
-        if (ec)
-          throw std::runtime_error("trial " + t.id() + ": cannot move its unreadable checkpoint '" + path.string() +
-                                   "' aside (" + ec.message() + ")");
-        problem += "; moved to " + aside.string();
+        try {
+          problem += "; moved to " + move_checkpoint_aside(path).string();
+        } catch (const std::exception& m) {
+          throw std::runtime_error("trial " + t.id() + ": " + m.what());
+        }
       }
     }
-    if (problem.empty()) continue;
+    if (problem.empty()) {
+      if (const std::string foreign = store::foreign_trial(cp, trial_identity(t.spec)); !foreign.empty())
+        throw CommandError("trial " + t.id() + ": its checkpoint " + path.string() + " " + foreign +
+                           "; restore trial " + t.id() + "'s file, or move this one away and resume to retrain it");
+      continue;
+    }
     search::TrialRecord r = t;
     r.state = TrialState::pending;
     r.epochs = 0;
+    r.epochs_at_start = 0;
     r.best_valid = std::numeric_limits<double>::infinity();
     r.best_epoch = 0;
     r.valid_curve.clear();
     r.valid_kl = std::numeric_limits<double>::quiet_NaN();
     r.active_dims = -1;
-    r.message = "retrained: its checkpoint " + problem;
+    r.message = "retrained from the start: its checkpoint " + problem;
     say("trial " + t.id() + " was " + search::to_string(t.state) + " but its checkpoint " + path.string() + " " +
-        problem + ": retraining it");
+        problem + ": retraining it" + (finished ? "" : " from the start"));
     out.push_back(std::move(r));
   }
   return out;
@@ -132,6 +169,10 @@ core::Params trial_hyperparameters(const search::TrialSpec& trial) {
                                 " does not fit seqvi train's --seed (a non-negative 64-bit integer)");
   p["seed"] = static_cast<std::int64_t>(trial.seed);
   return p;
+}
+
+store::TrialIdentity trial_identity(const search::TrialSpec& trial) {
+  return {trial.name(), trial.seed, store::params_digest(trial_hyperparameters(trial))};
 }
 
 TrainerRunner::TrainerRunner(std::map<std::string, std::filesystem::path> dataset_files)
@@ -150,6 +191,16 @@ const data::Dataset& TrainerRunner::dataset(const std::string& name) {
   return *loaded_.emplace(name, std::move(d)).first->second;
 }
 
+std::int64_t TrainerRunner::checkpoint_epochs(const std::filesystem::path& checkpoint) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(checkpoint, ec)) return -1;
+  try {
+    return store::read_checkpoint(checkpoint).state.epoch;
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint_path,
                                      mpi::TrialControl& control) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -159,6 +210,9 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
   std::optional<train::TrainState> state;
   if (std::filesystem::exists(checkpoint_path)) {
     checkpoint = store::read_checkpoint(checkpoint_path);
+    // Never continue another trial's checkpoint (a file copied over this one's): fail naming both.
+    if (const std::string foreign = store::foreign_trial(checkpoint, trial_identity(trial)); !foreign.empty())
+      throw std::runtime_error("trial " + trial.name() + ": its checkpoint " + checkpoint_path.string() + " " + foreign);
     store::require_same_dataset(checkpoint, checkpoint_path, data, files_.at(trial.dataset));
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
     config.model.inputs = checkpoint.inputs;
@@ -172,13 +226,19 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
     checkpoint.dataset_sha256 = data.source_sha256;
     checkpoint.inputs = data.width();
   }
+  checkpoint.trial = trial_identity(trial);  // a checkpoint from before identities were recorded gets its own
   store::record_session(checkpoint);  // provenance: this sweep process started or resumed the trial
   train::Trainer trainer(config, data);
   if (!state) state = trainer.initial_state();
-  EpochLog log(checkpoint_path, *state, config, trainer.model(), trial.name());
-  SweepObserver observer(checkpoint, checkpoint_path, control, log);
-  const train::TrialStatus status = trainer.run(*state, observer);
-  observer.save(*state);
+  train::TrialStatus status{};
+  try {  // the trial's epoch log (trials/<id>.jsonl) is the sweep's storage too, like its checkpoint
+    EpochLog log(checkpoint_path, *state, config, trainer.model(), trial.name());
+    SweepObserver observer(checkpoint, checkpoint_path, control, log);
+    status = trainer.run(*state, observer);
+    observer.save(*state);
+  } catch (const store::JsonlLogError& e) {
+    throw_storage_error(e.what(), errno, checkpoint_path.parent_path());
+  }
 
   mpi::TrialOutcome out;
   out.state = to_trial_state(status);

@@ -10,6 +10,7 @@
 #include "seqvi/data/piano_roll.hpp"
 #include "seqvi/mpi/trial_runner.hpp"
 #include "seqvi/search/trial_table.hpp"
+#include "seqvi/store/checkpoint.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -28,6 +29,9 @@ class TrainerRunner final : public mpi::TrialRunner {
   mpi::TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
                         mpi::TrialControl& control) override;
 
+  /// The checkpoint's completed epochs (−1: none, or unreadable).
+  std::int64_t checkpoint_epochs(const std::filesystem::path& checkpoint) override;
+
   /// Hands over a dataset already read (and checked) for `name`, so that it is not read again.
   void provide(const std::string& name, data::Dataset dataset);
 
@@ -42,18 +46,32 @@ class TrainerRunner final : public mpi::TrialRunner {
   int resumed_runs_ = 0;
 };
 
-/// For `seqvi sweep --resume`: the trials that finished with a result (done, pruned, diverged) but
-/// whose checkpoint is missing or unreadable — `seqvi best` could not export them — returned reset
-/// to `pending` (epochs, curve and bound cleared; message says why), so that the sweep retrains them
-/// (training is deterministic: the same result). An unreadable file is moved aside to
-/// `<file>.unreadable`, so that the retrained trial starts afresh. Says each one through `say`.
+/// For `seqvi sweep --resume`: the trials whose checkpoint is lost, returned reset to `pending`
+/// (epochs, curve and bound cleared; message says why) so that the sweep retrains them from the start
+/// (training is deterministic: the same result):
+///  - a finished trial (done, pruned, diverged) whose checkpoint is missing or unreadable (`seqvi
+///    best` could not export it);
+///  - an unfinished one (pending, interrupted, running) whose checkpoint exists but is unreadable
+///    (truncated, not HDF5): retrained like one whose checkpoint is missing, not failed.
+/// An unreadable file is kept as evidence, moved aside to `<file>.damaged-<n>` (the first free n), so
+/// that the retrained trial starts afresh. Says each one (trial, file, why) through `say`.
+/// @throws CommandError (exit 1) for a readable checkpoint that belongs to another trial
+/// (store::foreign_trial), naming both: it is not damage, and is neither moved nor trained over.
 std::vector<search::TrialRecord> requeue_lost_checkpoints(
     const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
     const std::function<void(const std::string&)>& say);
 
+/// Renames `path` to `<path>.damaged-<n>` (the first n not taken); returns the new name.
+/// @throws std::runtime_error naming both if it cannot
+std::filesystem::path move_checkpoint_aside(const std::filesystem::path& path);
+
 /// The trial's training hyper-parameters: its sampled params with its own seed.
 core::Params trial_hyperparameters(const search::TrialSpec& trial);
+
+/// What the trial's checkpoint records as its owner (store::TrialIdentity): id, seed, and the
+/// digest of trial_hyperparameters(trial).
+store::TrialIdentity trial_identity(const search::TrialSpec& trial);
 
 }  // namespace seqvi::cli
 

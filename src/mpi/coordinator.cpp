@@ -406,7 +406,9 @@ class Dispatcher {
 
 SweepEnd run_coordinator(Transport& transport, SweepLedger& ledger, TrialRunner& runner, const SweepOptions& options) {
   check_options(options);
-  detail::TrialBook book(ledger, options.pruner, options.max_attempts);
+  detail::TrialBook book(ledger, options.pruner, options.max_attempts, [&](const search::TrialRecord& r) {
+    return runner.checkpoint_epochs(ledger.checkpoint_path(r.spec));
+  });
   if (transport.size() == 1) return run_inline(book, ledger, runner, options);
   return Dispatcher(transport, book, ledger, options).run();
 }

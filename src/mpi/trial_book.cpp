@@ -11,7 +11,8 @@ namespace seqvi::mpi::detail {
 
 using search::TrialState;
 
-TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts)
+TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts,
+                     const CheckpointEpochs& checkpoint_epochs)
     : ledger_(ledger) {
   const auto& table = ledger.trials();
   // The resume rules change only `running` trials: apply them to copies of those.
@@ -22,7 +23,7 @@ TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, st
       where.push_back(i);
       running.push_back(table[i]);
     }
-  for (std::size_t k : recover_crashed(running, max_attempts)) edit(where[k]) = std::move(running[k]);
+  for (std::size_t k : recover_crashed(running, max_attempts, checkpoint_epochs)) edit(where[k]) = std::move(running[k]);
   // The coordinator flushes these before it dispatches anything.
   judge_ = make_epoch_judge(pruner, ledger_.trials());
 }
@@ -54,10 +55,8 @@ search::TrialRecord& TrialBook::edit(std::size_t i) {
 
 void TrialBook::started(std::size_t i, int rank) {
   search::TrialRecord& t = edit(i);
-  t.state = TrialState::running;
+  start_run(t);
   t.rank = rank;
-  t.attempts += 1;
-  t.epochs_at_start = t.epochs;
 }
 
 bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {

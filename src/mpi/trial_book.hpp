@@ -5,6 +5,7 @@
 
 #include "epoch_judge.hpp"
 #include "seqvi/mpi/progress.hpp"
+#include "seqvi/mpi/resume.hpp"
 #include "seqvi/mpi/sweep_ledger.hpp"
 #include "seqvi/mpi/trial_runner.hpp"
 
@@ -22,7 +23,8 @@ class TrialBook {
  public:
   /// Recovers crashed trials (resume.hpp): changes for the first flush(), which the caller makes
   /// before it dispatches anything.
-  TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts);
+  TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, std::int64_t max_attempts,
+            const CheckpointEpochs& checkpoint_epochs = nullptr);
 
   /// The table as of the last flush (the ledger's).
   const search::TrialTable& records() const { return ledger_.trials(); }

@@ -2,6 +2,7 @@
 
 #include "hdf5_io.hpp"
 #include "provenance_io.hpp"
+#include "seqvi/data/sha256.hpp"
 #include "seqvi/store/atomic_file.hpp"
 
 #include <system_error>
@@ -131,6 +132,21 @@ std::vector<Provenance> read_sessions(const Checker& c, hid_t root) {
 
 }  // namespace
 
+std::string params_digest(const core::Params& params) {
+  std::string text;
+  for (const auto& [name, value] : params)
+    text += name + '\t' + std::to_string(value.index()) + '\t' + core::to_string(value) + '\n';
+  return "sha256:" + data::sha256_hex(std::as_bytes(std::span(text.data(), text.size())));
+}
+
+std::string foreign_trial(const Checkpoint& checkpoint, const TrialIdentity& expected) {
+  if (!checkpoint.trial || *checkpoint.trial == expected) return "";
+  const auto name = [](const TrialIdentity& t) {
+    return "trial " + t.id + " (seed " + std::to_string(t.seed) + ", hyper-parameters " + t.params_digest + ")";
+  };
+  return "belongs to " + name(*checkpoint.trial) + ", not to " + name(expected);
+}
+
 void record_session(Checkpoint& checkpoint) {
   const Provenance now = current_provenance();
   if (checkpoint.provenance.empty() || !(checkpoint.provenance.back() == now)) checkpoint.provenance.push_back(now);
@@ -153,6 +169,11 @@ void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
       detail::write_attribute(c, root, "dataset_name", cp.dataset_name);
       detail::write_attribute(c, root, "dataset_sha256", cp.dataset_sha256);
       detail::write_attribute(c, root, "inputs", cp.inputs);
+      if (cp.trial) {
+        detail::write_attribute(c, root, "trial", cp.trial->id);
+        detail::write_attribute(c, root, "trial_seed", static_cast<std::int64_t>(cp.trial->seed));
+        detail::write_attribute(c, root, "trial_params_digest", cp.trial->params_digest);
+      }
       detail::write_attribute(c, root, "layout", std::string("row-vector: a layer computes x W + b, W is (in x out)"));
       write_hyperparameters(c, root, cp.hyperparameters);
       write_params(c, root, "params", s.params);
@@ -213,6 +234,17 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
     if (has_inputs > 0) {
       cp.inputs = detail::read_int_attribute(c, root, "inputs");
       if (cp.inputs < 1) c.fail("attribute 'inputs' is " + std::to_string(cp.inputs) + ", must be >= 1");
+    }
+  }
+  {
+    const htri_t has_trial = H5Aexists(root, "trial");
+    c.ok(has_trial, "cannot look up attribute 'trial'");
+    if (has_trial > 0) {  // then all three: one missing is damage
+      TrialIdentity t;
+      t.id = detail::read_string_attribute(c, root, "trial");
+      t.seed = static_cast<std::uint64_t>(detail::read_int_attribute(c, root, "trial_seed"));
+      t.params_digest = detail::read_string_attribute(c, root, "trial_params_digest");
+      cp.trial = std::move(t);
     }
   }
   cp.hyperparameters = read_hyperparameters(c, root);

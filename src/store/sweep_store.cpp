@@ -15,6 +15,8 @@
 #include <chrono>
 #include <thread>
 #include <cerrno>
+#include <csignal>
+#include <functional>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -134,6 +136,55 @@ int take_lock(const fs::path& dir, const LockWait& wait = {}) {
   return fd;
 }
 
+/// Whether `name` is ".<file>.tmp-<pid>-<n>" (an AtomicFile temp name) for a <file> that `owned`
+/// accepts; sets `pid`.
+bool is_temp_name(const std::string& name, const std::function<bool(const std::string&)>& owned, long& pid) {
+  const auto at = name.rfind(".tmp-");
+  if (name.size() < 2 || name[0] != '.' || at == std::string::npos || at < 2) return false;
+  const std::string rest = name.substr(at + 5);
+  const auto dash = rest.find('-');
+  if (dash == std::string::npos || dash == 0 || dash + 1 == rest.size()) return false;
+  for (std::size_t i = 0; i < rest.size(); ++i)
+    if (i != dash && (rest[i] < '0' || rest[i] > '9')) return false;
+  if (dash > 9) return false;
+  pid = std::stol(rest.substr(0, dash));
+  return owned(name.substr(1, at - 1));
+}
+
+/// Removes the temp files the sweep's own writers leave behind when killed (AtomicFile:
+/// ".<target>.tmp-<pid>-<n>") — of sweep.h5, the journal and events.jsonl in `dir`, of the trials'
+/// checkpoints (*.h5) and epoch logs (*.jsonl) in dir/trials — and nothing else: no other name, no
+/// temp file of a process alive on this host. Called with the sweep's lock held.
+StaleTempFiles remove_stale_temp_files(const fs::path& dir) {
+  StaleTempFiles removed;
+  const auto sweep_owned = [](const std::string& f) { return f == "sweep.h5" || f == "journal" || f == "events.jsonl"; };
+  const auto trial_owned = [](const std::string& f) {
+    const auto ends = [&](const std::string& suffix) {
+      return f.size() > suffix.size() && f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return f.find('/') == std::string::npos && (ends(".h5") || ends(".jsonl"));
+  };
+  for (const auto& [folder, owned] : {std::pair<fs::path, std::function<bool(const std::string&)>>{dir, sweep_owned},
+                                      {dir / "trials", trial_owned}}) {
+    std::error_code ec;
+    fs::directory_iterator it(folder, ec), end;
+    for (; !ec && it != end; it.increment(ec)) {
+      long pid = 0;
+      const std::string name = it->path().filename().string();
+      if (!is_temp_name(name, owned, pid)) continue;
+      std::error_code e;
+      if (!it->is_regular_file(e) || e) continue;
+      if (pid > 0 && pid != ::getpid() && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;  // alive here
+      const auto bytes = fs::file_size(it->path(), e);
+      if (fs::remove(it->path(), e) && !e) {
+        ++removed.files;
+        removed.bytes += bytes == static_cast<std::uintmax_t>(-1) ? 0 : bytes;
+      }
+    }
+  }
+  return removed;
+}
+
 /// The record as the store keeps it: exactly what reading it back from the journal or sweep.h5
 /// gives (strings cut at NUL, invalid UTF-8 replaced), plus its encoded JSON text.
 std::pair<search::TrialRecord, std::string> normalise(const fs::path& dir, const search::TrialRecord& r) {
@@ -237,6 +288,7 @@ Loaded load(const fs::path& dir) {
 struct SweepStore::Impl {
   fs::path dir;
   int lock_fd = -1;
+  StaleTempFiles stale;         ///< removed when the lock was taken
   detail::SweepSnapshot table;  ///< in memory: generation of the live journal, sequence = last written
   DatasetIdentities datasets;   ///< table.datasets parsed
   std::unique_ptr<detail::JournalWriter> journal;  ///< null after a failed rotation: restarted on commit
@@ -315,6 +367,7 @@ SweepStore SweepStore::create(const fs::path& dir, const std::string& config_tex
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->lock_fd = take_lock(dir);
+  impl->stale = remove_stale_temp_files(dir);
   impl->table.config_text = config_text;
   impl->table.created = utc_now();
   impl->table.provenance = current_provenance();
@@ -336,6 +389,7 @@ SweepStore SweepStore::open(const fs::path& dir, const LockWait& wait) {
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->lock_fd = take_lock(dir, wait);
+  impl->stale = remove_stale_temp_files(dir);
   Loaded loaded = load(dir);
   if (loaded.journal_newer)
     throw SweepStoreError("sweep " + dir.string() + ": the journal's generation is newer than sweep.h5's " +
@@ -353,6 +407,7 @@ SweepStore SweepStore::rebuild(const fs::path& dir, search::TrialTable initial, 
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->lock_fd = take_lock(dir, wait);
+  impl->stale = remove_stale_temp_files(dir);
   const std::string cannot = "sweep " + dir.string() + ": sweep.h5 is damaged and cannot be rebuilt from the journal: ";
   std::int64_t count = 0;
   detail::SweepSnapshot table;
@@ -488,6 +543,8 @@ void SweepStore::snapshot() {
 fs::path SweepStore::checkpoint_path(const search::TrialSpec& trial) const {
   return trial_checkpoint_path(impl_->dir, trial.name());
 }
+
+const StaleTempFiles& SweepStore::stale_temp_files_removed() const { return impl_->stale; }
 
 fs::path trial_checkpoint_path(const fs::path& sweep_dir, const std::string& trial_id) {
   return sweep_dir / "trials" / (trial_id + ".h5");

@@ -355,7 +355,94 @@ TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndRe
     EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[0]["val_bound"].get<double>());
     std::filesystem::remove(dir / "m.h5");
   }
-  EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".unreadable"));
+  EXPECT_TRUE(std::filesystem::exists(checkpoint.string() + ".damaged-1"));
+}
+
+TEST(CliSweep, AnInterruptedOrRunningTrialWhoseCheckpointIsUnreadableIsRetrainedFromTheStartAndKeptAside) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto straight = table(out);
+  // Two trials as a killed or drained job leaves them (running, interrupted after epoch 1), each with a
+  // damaged checkpoint: one truncated to half its size, one not HDF5 at all.
+  std::vector<std::string> ids;
+  {
+    auto sweep = seqvi::store::SweepStore::open(out);
+    std::vector<seqvi::search::TrialRecord> changed;
+    for (std::size_t i = 0; i < 2; ++i) {
+      auto r = sweep.trials()[i];
+      r.state = i == 0 ? seqvi::search::TrialState::running : seqvi::search::TrialState::interrupted;
+      r.epochs = 1;
+      r.epochs_at_start = 1;
+      r.valid_curve.resize(1);
+      ids.push_back(r.id());
+      changed.push_back(r);
+    }
+    sweep.commit(changed);
+  }
+  const auto file = [&](std::size_t k) { return seqvi::store::trial_checkpoint_path(out, ids[k]); };
+  std::filesystem::resize_file(file(0), std::filesystem::file_size(file(0)) / 2);
+  std::ofstream(file(1), std::ios::trunc) << "not HDF5";
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  for (std::size_t k = 0; k < 2; ++k) {
+    SCOPED_TRACE(ids[k]);
+    // One line per trial, naming it and its file; the damaged file kept beside it.
+    std::istringstream lines(resumed.err);
+    int said = 0;
+    for (std::string line; std::getline(lines, line);)
+      said += line.find("trial " + ids[k]) != std::string::npos && line.find(file(k).string()) != std::string::npos &&
+              line.find("unreadable") != std::string::npos && line.find("retraining it from the start") != std::string::npos;
+    EXPECT_EQ(said, 1) << resumed.err;
+    EXPECT_TRUE(std::filesystem::exists(file(k).string() + ".damaged-1"));
+    EXPECT_EQ(seqvi::store::read_checkpoint(file(k)).state.status, seqvi::train::TrialStatus::done);
+  }
+  EXPECT_EQ(std::filesystem::file_size(file(1).string() + ".damaged-1"), 8u);
+  expect_same_results(table(out), straight);
+}
+
+TEST(CliLeaderboard, BestAndResumeRefuseACheckpointOfAnotherTrialNamingBothAndOldCheckpointsStillLoad) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const auto list = nlohmann::json::parse(seqvi({"leaderboard", out.string(), "--json"}, dir.path()).out);
+  ASSERT_EQ(list.size(), 3u);
+  const std::string first = list[0]["trial"], second = list[1]["trial"];
+  const std::filesystem::path mine = list[0]["checkpoint"].get<std::string>(), theirs = list[1]["checkpoint"].get<std::string>();
+  // Every trial's checkpoint says whose it is.
+  for (const auto& r : seqvi::store::read_sweep(out).trials) {
+    const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(out, r.id()));
+    ASSERT_TRUE(cp.trial.has_value()) << r.id();
+    EXPECT_EQ(cp.trial->id, r.id());
+    EXPECT_EQ(cp.trial->seed, r.spec.seed);
+    EXPECT_EQ(cp.trial->params_digest.rfind("sha256:", 0), 0u);
+  }
+  // The best trial's file replaced by the runner-up's: best refuses (exit 1), naming both trials.
+  std::filesystem::copy_file(mine, dir / "mine.h5");
+  std::filesystem::copy_file(theirs, mine, std::filesystem::copy_options::overwrite_existing);
+  const Outcome best = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()}, dir.path());
+  EXPECT_EQ(best.code, 1) << best.err;
+  EXPECT_NE(best.err.find("belongs to trial " + second), std::string::npos) << best.err;
+  EXPECT_NE(best.err.find("not to trial " + first), std::string::npos) << best.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+  // So does resume (it neither trains over the file nor moves it).
+  const auto size = std::filesystem::file_size(mine);
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  EXPECT_EQ(resumed.code, 1) << resumed.err;
+  EXPECT_NE(resumed.err.find("trial " + first), std::string::npos) << resumed.err;
+  EXPECT_NE(resumed.err.find("belongs to trial " + second), std::string::npos) << resumed.err;
+  EXPECT_EQ(std::filesystem::file_size(mine), size);
+  EXPECT_EQ(seqvi::store::read_checkpoint(mine).trial->id, second);
+  // A checkpoint without an identity (written before it existed) still exports.
+  std::filesystem::copy_file(dir / "mine.h5", mine, std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(shell("/usr/bin/python3 -c \"import h5py; a = h5py.File('" + mine.string() + "', 'r+').attrs; "
+                  "[a.__delitem__(k) for k in ('trial', 'trial_seed', 'trial_params_digest')]\"", dir.path()).code, 0);
+  ASSERT_FALSE(seqvi::store::read_checkpoint(mine).trial.has_value());
+  const Outcome old = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()}, dir.path());
+  ASSERT_EQ(old.code, 0) << old.err;
+  EXPECT_EQ(seqvi::store::read_checkpoint(dir / "m.h5").state.best_valid, list[0]["val_bound"].get<double>());
 }
 
 TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSweepsReadThemFromCheckpoints) {
@@ -514,6 +601,7 @@ TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUn
     const Outcome full = ranks == 1 ? seqvi(args, dir.path()) : shell(mpirun(ranks, args), dir.path());
     EXPECT_EQ(full.code, 75) << full.err;  // drained, documented in docs/sweeps.md
     EXPECT_NE(full.err.find("out of space"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("free space, then continue"), std::string::npos) << full.err;
     EXPECT_NE(full.err.find("the file system at " + mount.string() + " (tmpfs) has "), std::string::npos) << full.err;
     EXPECT_NE(full.err.find("--resume"), std::string::npos) << full.err;
     for (const char* crash : {"Segmentation", "Signal:", "Aborted", "MPI_ABORT"})
@@ -532,6 +620,29 @@ TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUn
     ASSERT_EQ(resumed.code, 0) << resumed.err;
     expect_same_results(table(out), straight);
   }
+}
+
+TEST(CliSweep, AReadOnlyTrialsFolderDrainsAsAnIoErrorWithoutTheFreeSpaceHintAndResumesAfterwards) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 2, 2);
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", (dir / "straight").string(), "--quiet"},
+                  dir.path()).code, 0);
+  const auto out = dir / "s";
+  // trials/ on a file system of its own, mounted read-only: every trial file write fails with EROFS.
+  SmallDisk disk(out / "trials", "8m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << disk.problem();
+  ASSERT_EQ(shell("mount -o remount,ro " + (out / "trials").string(), dir.path()).code, 0);
+  const Outcome ro = seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path());
+  EXPECT_EQ(ro.code, 75) << ro.err;  // drained: the storage, not the trial
+  EXPECT_NE(ro.err.find("I/O error"), std::string::npos) << ro.err;
+  EXPECT_NE(ro.err.find("Read-only file system"), std::string::npos) << ro.err;
+  EXPECT_EQ(ro.err.find("free space"), std::string::npos) << ro.err;  // not a full disk
+  EXPECT_NE(ro.err.find("--resume"), std::string::npos) << ro.err;
+  for (const auto& [id, row] : table(out)) EXPECT_NE(row["status"], "failed") << id << ": " << row["message"];
+  ASSERT_EQ(shell("mount -o remount,rw " + (out / "trials").string(), dir.path()).code, 0);
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume", "--quiet"}, dir.path());
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  expect_same_results(table(out), table(dir / "straight"));
 }
 
 // ---- Every command tells the truth (issue 22 items 2, 3, 4, 10; issue 26 item 2)

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -302,6 +303,33 @@ TEST(CliTable1, AnInterruptedRunResumesWithoutRetrainingFinishedTrials) {
   for (const auto& [id, time] : before)
     EXPECT_EQ(fs::last_write_time(dir / "out" / "sweep" / "trials" / (id + ".h5")), time) << id << " was retrained";
   EXPECT_TRUE(fs::exists(dir / "out" / "table1.md"));
+}
+
+TEST(CliTable1, RefusesToScoreACheckpointOfAnotherTrialNamingBoth) {
+  const TempDir dir;
+  const fs::path jsb = seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle");
+  std::ofstream(dir / "tiny.toml") << tiny_config(1) << "[datasets]\njsb = \"" << jsb.string() << "\"\n";
+  const fs::path sweep = dir / "sweep";
+  const Outcome run = seqvi::test::seqvi({"sweep", "--config", (dir / "tiny.toml").string(), "--out", sweep.string(),
+                                          "--quiet"}, dir.path());
+  ASSERT_EQ(run.code, 0) << run.err;
+  // Every trial's file replaced by another trial's (a rotation): whichever trial table1 selects, its
+  // checkpoint belongs to another one.
+  const nlohmann::json trials = leaderboard({sweep});
+  ASSERT_EQ(trials.size(), 4u);
+  std::vector<fs::path> files;
+  for (const auto& t : trials) files.push_back(t["checkpoint"].get<std::string>());
+  fs::rename(files[0], dir / "first.h5");
+  for (std::size_t k = 1; k < files.size(); ++k) fs::rename(files[k], files[k - 1]);
+  fs::rename(dir / "first.h5", files.back());
+  const Outcome table1 = shell("SEQVI_BINARY=" + quote(SEQVI_BINARY) + " " +
+                                   quote(std::string(SEQVI_SOURCE_DIR) + "/analysis/table1") + " " + quote(sweep.string()) +
+                                   " --data-dir " + quote(jsb.parent_path().string()) + " --out " +
+                                   quote((dir / "out").string()) + " --iw 1 --samples 2",
+                               dir.path());
+  EXPECT_EQ(table1.code, 1) << table1.out << table1.err;
+  EXPECT_NE(table1.err.find("belongs to trial "), std::string::npos) << table1.err;
+  EXPECT_NE(table1.err.find(", not to trial "), std::string::npos) << table1.err;
 }
 
 }  // namespace

@@ -173,6 +173,34 @@ TEST(MpiCoordinator, DrainInterruptsRunningTrialsAndResumeRunsNoFinishedTrialAga
 
 TEST(MpiCoordinator, AStopSignalOnOneWorkerDrainsTheWholeSweep) { drain_and_resume(4, true); }
 
+TEST(MpiCoordinator, EpochsOnlyTheCheckpointKnowsAreProgressAndEndARunOfCrashes) {
+  // Rank 0 died while a worker went on training trial 1 to epoch 2 (checkpointed, never reported):
+  // the table says 0 epochs and two crashes in a row already, max_attempts = 3. Its checkpoint's
+  // epochs are progress: it continues from epoch 3 uncharged, and its run of crashes is over.
+  test::TempDir dir;
+  auto trials = test::fake_trials(2, 2);
+  for (auto& t : trials) t.spec.params["epochs"] = std::int64_t{4};
+  trials[1].state = TrialState::running;
+  trials[1].crashes = 2;
+  trials[1].attempts = 3;
+  FakeRunner runner;
+  MemoryLedger ledger(trials, dir.path());
+  FakeRunner::write_checkpoint(ledger.checkpoint_path(trials[1].spec),
+                               {FakeRunner::bound(trials[1].spec.seed, 1), FakeRunner::bound(trials[1].spec.seed, 2)});
+  auto options = [](int) {
+    auto o = test::quiet_options();
+    o.max_attempts = 3;
+    return o;
+  };
+  EXPECT_EQ(test::run_local_sweep(3, ledger, runner, options).end, SweepEnd::completed);
+  const auto& t = ledger.trials();
+  EXPECT_EQ(t[1].state, TrialState::done);
+  EXPECT_EQ(t[1].crashes, 0);
+  EXPECT_EQ(t[1].epochs, 4);
+  EXPECT_EQ(runner.epochs_run().at(t[1].id()), 2);  // epochs 3 and 4 only
+  EXPECT_EQ(t[0].state, TrialState::done);
+}
+
 TEST(MpiCoordinator, OneRankRunsTheTrialsItselfAndDrainsToo) { drain_and_resume(1, false); }
 
 TEST(MpiCoordinator, ACrashedTrialIsRetriedAndFailsAfterMaxAttempts) {
@@ -199,7 +227,7 @@ TEST(MpiCoordinator, ACrashedTrialIsRetriedAndFailsAfterMaxAttempts) {
   EXPECT_EQ(t[0].attempts, 2);
   EXPECT_EQ(t[1].state, TrialState::failed);
   EXPECT_EQ(t[1].crashes, 3);
-  EXPECT_EQ(t[1].message, "failed: its job died 3 times before it completed an epoch");
+  EXPECT_EQ(t[1].message, "failed: its job died 3 times in a row without completing an epoch");
   EXPECT_EQ(runner.runs().count(t[1].id()), 0u);
   EXPECT_EQ(runner.runs().count(t[2].id()), 0u);  // done: kept
   EXPECT_EQ(t[3].state, TrialState::done);

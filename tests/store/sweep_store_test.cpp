@@ -223,6 +223,37 @@ TEST(StoreSweepStore, CreateThenOpenRoundTripsEveryFieldExactly) {
   expect_same(records, view.trials);
 }
 
+TEST(StoreSweepStore, TakingTheLockRemovesTheSweepsOwnStaleTempFilesAndNothingElse) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "sweep";
+  { SweepStore store = SweepStore::create(dir, kConfig, make_records(2)); }
+  // Temp files of killed writers (pid 999999999: no such process) of the sweep's own files...
+  const std::vector<fs::path> stale = {dir / ".sweep.h5.tmp-999999999-0", dir / ".journal.tmp-999999999-3",
+                                       dir / ".events.jsonl.tmp-999999999-1", dir / "trials" / ".jsb-vosp-0000.h5.tmp-999999999-2",
+                                       dir / "trials" / ".jsb-vosp-0001.jsonl.tmp-999999999-0"};
+  // ...and files that are not stale or not the sweep's: a live process's temp file (pid 1), other
+  // names, evidence kept aside.
+  const std::vector<fs::path> kept = {dir / ".sweep.h5.tmp-1-0", dir / "sweep.h5.tmp-999999999-0",
+                                      dir / ".notes.txt.tmp-999999999-0", dir / ".sweep.h5.tmp-x-0",
+                                      dir / "sweep.h5.damaged", dir / "trials" / ".notes.txt.tmp-999999999-0",
+                                      dir / "trials" / "jsb-vosp-0000.h5.damaged-1"};
+  std::uintmax_t bytes = 0;
+  for (const auto& p : stale) {
+    std::ofstream(p) << std::string(1000, 'x');
+    bytes += 1000;
+  }
+  for (const auto& p : kept) std::ofstream(p) << "keep";
+  {
+    SweepStore store = SweepStore::open(dir);
+    EXPECT_EQ(store.stale_temp_files_removed().files, stale.size());
+    EXPECT_EQ(store.stale_temp_files_removed().bytes, bytes);
+  }
+  for (const auto& p : stale) EXPECT_FALSE(fs::exists(p)) << p;
+  for (const auto& p : kept) EXPECT_TRUE(fs::exists(p)) << p;
+  // Nothing left to remove the next time.
+  EXPECT_EQ(SweepStore::open(dir).stale_temp_files_removed().files, 0u);
+}
+
 TEST(StoreSweepStore, CommitIsDurableInTheJournalBeforeAnySnapshot) {
   const TempDir tmp;
   const fs::path dir = tmp / "sweep";

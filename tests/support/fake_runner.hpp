@@ -100,6 +100,25 @@ class FakeRunner : public mpi::TrialRunner {
     return finish(search::TrialState::done, "");
   }
 
+  /// The fake checkpoint's epochs (−1: none, or unreadable).
+  std::int64_t checkpoint_epochs(const std::filesystem::path& checkpoint) override {
+    try {
+      return std::filesystem::exists(checkpoint) ? static_cast<std::int64_t>(read_checkpoint(checkpoint).size()) : -1;
+    } catch (const std::runtime_error&) {
+      return -1;
+    }
+  }
+
+  /// Writes the fake checkpoint of a trial that completed `curve` (tests: a worker's checkpoint
+  /// that the coordinator never heard of).
+  static void write_checkpoint(const std::filesystem::path& path, const std::vector<double>& curve) {
+    std::ostringstream out;
+    out.precision(17);
+    out << "fake-checkpoint " << curve.size() << '\n';
+    for (double v : curve) out << v << '\n';
+    store::write_file_atomically(path, out.str());
+  }
+
   /// run() calls per trial id.
   std::map<std::string, int> runs() const {
     std::lock_guard lock(mutex_);
@@ -125,14 +144,6 @@ class FakeRunner : public mpi::TrialRunner {
   }
 
  private:
-  static void write_checkpoint(const std::filesystem::path& path, const std::vector<double>& curve) {
-    std::ostringstream out;
-    out.precision(17);
-    out << "fake-checkpoint " << curve.size() << '\n';
-    for (double v : curve) out << v << '\n';
-    store::write_file_atomically(path, out.str());
-  }
-
   Behaviour b_;
   mutable std::mutex mutex_;
   std::map<std::string, int> runs_;

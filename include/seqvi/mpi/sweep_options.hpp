@@ -13,7 +13,7 @@
 namespace seqvi::mpi {
 
 struct SweepOptions {
-  /// A trial whose job died this often before it completed an epoch is failed (resume.hpp); ≥ 1.
+  /// A trial whose job died this often in a row without progress is failed (resume.hpp); ≥ 1.
   std::int64_t max_attempts = 3;
   /// kind "none" or "asha"; with a pruner, workers await a verdict after each epoch.
   search::PrunerConfig pruner;

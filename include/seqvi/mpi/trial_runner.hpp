@@ -79,6 +79,14 @@ class TrialRunner {
   /// May throw for a trial that cannot run (the worker reports it as `failed` with the message).
   virtual TrialOutcome run(const search::TrialSpec& trial, const std::filesystem::path& checkpoint,
                            TrialControl& control) = 0;
+  /// The epochs a trial has completed according to its checkpoint at `checkpoint`, or −1 if there is
+  /// none or it cannot be read. The coordinator reads it (on rank 0, before dispatching anything) for
+  /// the trials a dead job left `running`: epochs a worker checkpointed after the coordinator died
+  /// were never reported, yet are progress (mpi/resume.hpp). The default knows no checkpoints.
+  virtual std::int64_t checkpoint_epochs(const std::filesystem::path& checkpoint) {
+    (void)checkpoint;
+    return -1;
+  }
 };
 
 }  // namespace seqvi::mpi

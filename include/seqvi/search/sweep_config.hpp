@@ -7,7 +7,7 @@
 //   samples = 64                   # trials per (dataset, model); grid: default one per grid point
 //   sampler = "random"             # or "grid": every combination of the [space] lists (grid_sampler.hpp);
 //                                  # a grid uses only [space]: unlisted names keep the trainer's defaults
-//   max_attempts = 3               # crashes (runs dying before an epoch completed) before failed
+//   max_attempts = 3               # job deaths in a row without progress before failed
 //
 //   [datasets]
 //   jsb = "runs/jsb.h5"            # optional explicit dataset files

@@ -9,7 +9,9 @@
 #include "seqvi/store/provenance.hpp"
 #include "seqvi/train/train_state.hpp"
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -24,6 +26,19 @@ class CheckpointError : public std::runtime_error {
 
 inline constexpr std::int64_t kCheckpointFormatVersion = 1;
 
+/// Whose checkpoint it is, for a sweep's trial: its id, training seed and hyper-parameter digest
+/// (root attributes `trial`, `trial_seed`, `trial_params_digest`). Written by the sweep's runner;
+/// absent in `seqvi train`'s checkpoints and in sweep checkpoints written before it existed.
+struct TrialIdentity {
+  std::string id;             ///< "jsb-vosp-0007"
+  std::uint64_t seed = 0;     ///< the trial's training seed
+  std::string params_digest;  ///< params_digest() of the trial's hyper-parameters (its seed included)
+  bool operator==(const TrialIdentity&) const = default;
+};
+
+/// "sha256:<hex>" over every hyper-parameter's name, type and value (Params is ordered: one text).
+std::string params_digest(const core::Params& params);
+
 struct Checkpoint {
   core::Params hyperparameters;   ///< train::TrainConfig::to_params()
   std::string dataset_name;       ///< the dataset's name attribute ("JSB Chorales")
@@ -37,7 +52,14 @@ struct Checkpoint {
   /// `inputs`). Checkpoints written before it was recorded lack it: they are piano-roll models, 88.
   /// Last, so that brace-initialisation of the fields above stays as it was.
   std::int64_t inputs = data::kKeys;
+  /// The sweep trial it belongs to (TrialIdentity); nullopt if it records none.
+  std::optional<TrialIdentity> trial = std::nullopt;
 };
+
+/// "" if `checkpoint` may be trial `expected`'s: it records the same identity, or none (written
+/// before identities existed, or by `seqvi train`). Otherwise why not, naming both trials:
+/// "belongs to trial B (seed 5, hyper-parameters sha256:…), not to trial A (seed 7, …)".
+std::string foreign_trial(const Checkpoint& checkpoint, const TrialIdentity& expected);
 
 /// Records this process as a session of `checkpoint` (before training it): the run's start if it has
 /// no provenance yet, else a resume — unless the last session already is this process.

@@ -85,6 +85,12 @@ std::int64_t dataset_columns(const data::Dataset& dataset);
 /// The identity of `dataset`, read from `file`.
 DatasetIdentity dataset_identity(const data::Dataset& dataset, const std::filesystem::path& file);
 
+/// The stale temp files a store removed when it took the sweep's lock (SweepStore::stale_temp_files_removed).
+struct StaleTempFiles {
+  std::size_t files = 0;
+  std::uintmax_t bytes = 0;
+};
+
 class SweepStore {
  public:
   /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
@@ -133,6 +139,12 @@ class SweepStore {
 
   /// <dir>/trials/<id>.h5
   std::filesystem::path checkpoint_path(const search::TrialSpec& trial) const;
+
+  /// What create(), open() and rebuild() removed right after taking the lock: temp files that the
+  /// sweep's own writers left when killed (".<file>.tmp-<pid>-<n>" of sweep.h5, journal and
+  /// events.jsonl in the sweep folder, of *.h5 and *.jsonl in its trials/ folder), unless their pid
+  /// is a process alive on this host. No other file is touched.
+  const StaleTempFiles& stale_temp_files_removed() const;
 
  private:
   struct Impl;
