@@ -246,7 +246,7 @@ std::string describe_hyperparameter(const std::string& name) {
                      "not finite or above the best earlier one by more than max(1 nat, 10 %) (or the training "
                      "loss is not finite), restore the best parameters and optimiser state and multiply the "
                      "step rate by recovery_factor (0 = off: a divergence ends the trial)"},
-      {"recovery_factor", "the step rate after a divergence recovery, relative to before, in (0, 1)"},
+      {"recovery_factor", "the step rate after a divergence recovery, relative to before"},
       {"seed", "trial seed: initialisation, shuffling and noise all derive from it"},
   };
   const auto it = text.find(name);
