@@ -69,6 +69,18 @@ nlohmann::json EpochLog::record(const train::TrainState& s, const train::EpochRe
   j["step_s"] = steps_ > 0 ? nlohmann::json(step_seconds_ / static_cast<double>(steps_)) : nlohmann::json(nullptr);
   j["epoch_s"] = r.wall_s;
   j["frames_per_s"] = r.frames_per_s;
+  j["step_rate"] = r.step_rate > 0 ? nlohmann::json(r.step_rate) : nlohmann::json(nullptr);
+  // Divergence recoveries made in this epoch (trainer.hpp): after it, the step rate is the last one's.
+  nlohmann::json recoveries = nlohmann::json::array();
+  for (const auto& rc : s.recoveries)
+    if (rc.epoch == r.epoch)
+      recoveries.push_back({{"batch", rc.batch},
+                            {"objective", std::isfinite(rc.objective) ? nlohmann::json(rc.objective) : nlohmann::json(nullptr)},
+                            {"reference", std::isfinite(rc.reference) ? nlohmann::json(rc.reference) : nlohmann::json(nullptr)},
+                            {"old_step_rate", rc.old_step_rate},
+                            {"new_step_rate", rc.new_step_rate},
+                            {"restored_epoch", rc.restored_epoch}});
+  j["recoveries"] = recoveries;
   j["time"] = store::utc_timestamp();
   return j;
 }

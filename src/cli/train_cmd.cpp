@@ -107,6 +107,21 @@ void print_progress_header(const train::TrainConfig& config) {
             << std::flush;
 }
 
+/// The progress line of a divergence recovery (train::Recovery), printed after its epoch's line.
+std::string recovery_line(const train::Recovery& r) {
+  const std::string what =
+      r.batch > 0 ? fmt::format("the training loss or update of batch {} was not finite; epoch {} trained again",
+                                r.batch, r.epoch)
+      : std::isfinite(r.objective) && std::isfinite(r.reference)
+          ? fmt::format("validation objective {:.4f} > {:.4f} + margin (the best earlier, at the same KL weight)",
+                        r.objective, r.reference)
+          : fmt::format("the validation bound was not finite; epoch {} trained again", r.epoch);
+  return fmt::format("divergence recovery in epoch {}: {}; restored the parameters and optimiser state of {}, "
+                     "step rate {:.3g} -> {:.3g}\n",
+                     r.epoch, what, r.restored_epoch > 0 ? fmt::format("epoch {}", r.restored_epoch) : "the start",
+                     r.old_step_rate, r.new_step_rate);
+}
+
 /// Prints one line per epoch (stderr), appends it to the JSON Lines log, writes the checkpoint after
 /// every `every` epochs and when stopped, and stops at the next batch boundary once a stop signal arrived.
 class CliObserver final : public train::TrainObserver {
@@ -133,6 +148,8 @@ class CliObserver final : public train::TrainObserver {
                                r.valid_recon, dims, r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s,
                                format_duration(r.wall_s), format_duration(eta))
                 << std::flush;
+      for (const auto& rc : s.recoveries)
+        if (rc.epoch == r.epoch) std::cerr << recovery_line(rc) << std::flush;
     }
     // The log first: a kill between the two leaves a record the resumed run drops and writes again.
     log_.write(s, r);

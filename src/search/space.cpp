@@ -91,6 +91,8 @@ Space default_space() {
   s["epochs"] = Fixed{std::int64_t{100}};
   s["patience"] = Fixed{std::int64_t{10}};
   s["kl_warmup"] = Fixed{std::int64_t{10}};  // epochs of KL warm-up (0 = off); measured, latent-forms.md
+  s["recoveries"] = Fixed{std::int64_t{4}};  // divergence recovery (train/trainer.hpp; 0 = off); latent-forms.md
+  s["recovery_factor"] = Fixed{0.3};
   return s;
 }
 

@@ -13,6 +13,12 @@ namespace {
 using detail::Checker;
 using detail::H5Handle;
 
+bool has_attribute(const Checker& c, hid_t loc, const std::string& name) {
+  const htri_t exists = H5Aexists(loc, name.c_str());
+  c.ok(exists, "cannot look up attribute '" + name + "'");
+  return exists > 0;
+}
+
 Checker checker(const std::filesystem::path& path) {
   return Checker("checkpoint '" + path.string() + "': ",
                  [](const std::string& what) { throw CheckpointError(what); });
@@ -67,8 +73,10 @@ void write_curve(const Checker& c, hid_t loc, const std::vector<train::EpochReco
   std::vector<std::int64_t> epoch;
   std::vector<double> train, valid, kl, recon, wall, fps;
   std::vector<std::int64_t> active;
+  std::vector<double> step_rate;
   for (const auto& r : curve) {
     epoch.push_back(r.epoch);
+    step_rate.push_back(r.step_rate);
     active.push_back(r.valid_active_dims);
     train.push_back(r.train_bound);
     valid.push_back(r.valid_bound);
@@ -85,6 +93,7 @@ void write_curve(const Checker& c, hid_t loc, const std::vector<train::EpochReco
   detail::write_vector(c, g.get(), "wall_s", wall);
   detail::write_vector(c, g.get(), "frames_per_s", fps);
   detail::write_vector(c, g.get(), "valid_active_dims", active);
+  detail::write_vector(c, g.get(), "step_rate", step_rate);
 }
 
 std::vector<train::EpochRecord> read_curve(const Checker& c, hid_t loc) {
@@ -106,10 +115,60 @@ std::vector<train::EpochRecord> read_curve(const Checker& c, hid_t loc) {
     active = detail::read_int_vector(c, g.get(), "valid_active_dims");
     if (active.size() != n) c.fail("the columns of '/curve' have different lengths");
   }
+  // Optional likewise (0 = not recorded: the configured step rate throughout).
+  std::vector<double> step_rate(n, 0.0);
+  if (detail::has_link(c, g.get(), "step_rate")) {
+    step_rate = detail::read_double_vector(c, g.get(), "step_rate");
+    if (step_rate.size() != n) c.fail("the columns of '/curve' have different lengths");
+  }
   std::vector<train::EpochRecord> curve(n);
   for (std::size_t i = 0; i < n; ++i)
-    curve[i] = {epoch[i], train[i], valid[i], kl[i], recon[i], wall[i], fps[i], active[i]};
+    curve[i] = {epoch[i], train[i], valid[i], kl[i], recon[i], wall[i], fps[i], active[i], step_rate[i]};
   return curve;
+}
+
+/// /recoveries: one row per divergence recovery (written only when there was one).
+void write_recoveries(const Checker& c, hid_t loc, const std::vector<train::Recovery>& recoveries) {
+  if (recoveries.empty()) return;
+  const H5Handle g = detail::create_group(c, loc, "recoveries");
+  std::vector<std::int64_t> epoch, batch, restored;
+  std::vector<double> objective, reference, old_rate, new_rate;
+  for (const auto& r : recoveries) {
+    epoch.push_back(r.epoch);
+    batch.push_back(r.batch);
+    objective.push_back(r.objective);
+    reference.push_back(r.reference);
+    old_rate.push_back(r.old_step_rate);
+    new_rate.push_back(r.new_step_rate);
+    restored.push_back(r.restored_epoch);
+  }
+  detail::write_vector(c, g.get(), "epoch", epoch);
+  detail::write_vector(c, g.get(), "batch", batch);
+  detail::write_vector(c, g.get(), "objective", objective);
+  detail::write_vector(c, g.get(), "reference", reference);
+  detail::write_vector(c, g.get(), "old_step_rate", old_rate);
+  detail::write_vector(c, g.get(), "new_step_rate", new_rate);
+  detail::write_vector(c, g.get(), "restored_epoch", restored);
+}
+
+std::vector<train::Recovery> read_recoveries(const Checker& c, hid_t loc) {
+  if (!detail::has_link(c, loc, "recoveries")) return {};
+  const H5Handle g = detail::open_group(c, loc, "recoveries");
+  const auto epoch = detail::read_int_vector(c, g.get(), "epoch");
+  const auto batch = detail::read_int_vector(c, g.get(), "batch");
+  const auto objective = detail::read_double_vector(c, g.get(), "objective");
+  const auto reference = detail::read_double_vector(c, g.get(), "reference");
+  const auto old_rate = detail::read_double_vector(c, g.get(), "old_step_rate");
+  const auto new_rate = detail::read_double_vector(c, g.get(), "new_step_rate");
+  const auto restored = detail::read_int_vector(c, g.get(), "restored_epoch");
+  const std::size_t n = epoch.size();
+  if (batch.size() != n || objective.size() != n || reference.size() != n || old_rate.size() != n ||
+      new_rate.size() != n || restored.size() != n)
+    c.fail("the columns of '/recoveries' have different lengths");
+  std::vector<train::Recovery> out(n);
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = {epoch[i], batch[i], objective[i], reference[i], old_rate[i], new_rate[i], restored[i]};
+  return out;
 }
 
 /// /provenance: the session that started the run; /provenance/resume_<k>: the k-th that resumed it.
@@ -183,6 +242,11 @@ void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
         write_params(c, opt.get(), "mean_square", s.optimizer.mean_square);
         write_params(c, opt.get(), "velocity", s.optimizer.velocity);
       }
+      if (s.best_optimizer.mean_square.size() > 0) {  // kept only with divergence recovery
+        const H5Handle opt = detail::create_group(c, root, "best_optimizer");
+        write_params(c, opt.get(), "mean_square", s.best_optimizer.mean_square);
+        write_params(c, opt.get(), "velocity", s.best_optimizer.velocity);
+      }
       {
         const H5Handle g = detail::create_group(c, root, "progress");
         detail::write_attribute(c, g.get(), "epoch", s.epoch);
@@ -194,8 +258,12 @@ void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
         detail::write_attribute(c, g.get(), "best_valid", s.best_valid);
         detail::write_attribute(c, g.get(), "best_epoch", s.best_epoch);
         detail::write_attribute(c, g.get(), "bad_epochs", s.bad_epochs);
+        detail::write_attribute(c, g.get(), "step_rate", s.step_rate);
+        detail::write_attribute(c, g.get(), "initial_recon", s.initial_recon);
+        detail::write_attribute(c, g.get(), "initial_kl", s.initial_kl);
       }
       write_curve(c, root, s.curve);
+      write_recoveries(c, root, s.recoveries);
       write_sessions(c, root, cp.provenance);
       c.ok(f.close() < 0 ? -1 : 0, "cannot close the file");
     }
@@ -255,6 +323,11 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
     s.optimizer.mean_square = read_params(c, opt.get(), "mean_square");
     s.optimizer.velocity = read_params(c, opt.get(), "velocity");
   }
+  if (detail::has_link(c, root, "best_optimizer")) {  // optional: kept only with divergence recovery
+    const H5Handle opt = detail::open_group(c, root, "best_optimizer");
+    s.best_optimizer.mean_square = read_params(c, opt.get(), "mean_square");
+    s.best_optimizer.velocity = read_params(c, opt.get(), "velocity");
+  }
   {
     const H5Handle g = detail::open_group(c, root, "progress");
     s.epoch = detail::read_int_attribute(c, g.get(), "epoch");
@@ -266,8 +339,15 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
     s.best_valid = detail::read_double_attribute(c, g.get(), "best_valid");
     s.best_epoch = detail::read_int_attribute(c, g.get(), "best_epoch");
     s.bad_epochs = detail::read_int_attribute(c, g.get(), "bad_epochs");
+    // Optional: absent in checkpoints written before divergence recovery (0 / NaN: the configured
+    // step rate, initial bound not evaluated).
+    if (has_attribute(c, g.get(), "step_rate")) s.step_rate = detail::read_double_attribute(c, g.get(), "step_rate");
+    if (has_attribute(c, g.get(), "initial_recon"))
+      s.initial_recon = detail::read_double_attribute(c, g.get(), "initial_recon");
+    if (has_attribute(c, g.get(), "initial_kl")) s.initial_kl = detail::read_double_attribute(c, g.get(), "initial_kl");
   }
   s.curve = read_curve(c, root);
+  s.recoveries = read_recoveries(c, root);
   cp.provenance = read_sessions(c, root);
   return cp;
 }

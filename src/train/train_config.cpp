@@ -107,6 +107,10 @@ const std::map<std::string, Field>& fields() {
                     [](const TrainConfig& c) { return V(c.patience); }}},
       {"kl_warmup", {[](TrainConfig& c, const V& v, const std::string& k) { c.kl_warmup = as_int(v, k); },
                      [](const TrainConfig& c) { return V(c.kl_warmup); }}},
+      {"recoveries", {[](TrainConfig& c, const V& v, const std::string& k) { c.recoveries = as_int(v, k); },
+                      [](const TrainConfig& c) { return V(c.recoveries); }}},
+      {"recovery_factor", {[](TrainConfig& c, const V& v, const std::string& k) { c.recovery_factor = as_double(v, k); },
+                           [](const TrainConfig& c) { return V(c.recovery_factor); }}},
       {"seed", {[](TrainConfig& c, const V& v, const std::string& k) {
                   const auto s = as_int(v, k);
                   if (s < 0) bad(k, std::to_string(s), "≥ 0");
@@ -132,6 +136,9 @@ void TrainConfig::validate() const {
   if (epochs < 1) bad("epochs", std::to_string(epochs), "≥ 1");
   if (patience < 1) bad("patience", std::to_string(patience), "≥ 1");
   if (kl_warmup < 0) bad("kl_warmup", std::to_string(kl_warmup), "≥ 0 (0 = no warm-up)");
+  if (recoveries < 0) bad("recoveries", std::to_string(recoveries), "≥ 0 (0 = no divergence recovery)");
+  if (!(recovery_factor > 0 && recovery_factor < 1))
+    bad("recovery_factor", std::to_string(recovery_factor), "in (0, 1)");
 }
 
 TrainConfig from_checkpoint_params(core::Params params) {
@@ -139,6 +146,8 @@ TrainConfig from_checkpoint_params(core::Params params) {
   // Before these existed: r started at 1 without correction, b_y at bias_out.
   params.try_emplace("rmsprop_bias_correction", false);
   params.try_emplace("bias_out_from_data", false);
+  // Before divergence recovery existed: a divergence ended the trial.
+  params.try_emplace("recoveries", std::int64_t{0});
   return from_params(params);
 }
 
@@ -233,6 +242,11 @@ std::string describe_hyperparameter(const std::string& name) {
       {"patience", "stop after this many epochs without a better validation bound"},
       {"kl_warmup", "epochs over which the training KL weight rises linearly to 1 (0 = off); "
                     "validation and everything reported use the full KL"},
+      {"recoveries", "divergence recovery: at most this many times, when an epoch's validation objective is "
+                     "not finite or above the best earlier one by more than max(1 nat, 10 %) (or the training "
+                     "loss is not finite), restore the best parameters and optimiser state and multiply the "
+                     "step rate by recovery_factor (0 = off: a divergence ends the trial)"},
+      {"recovery_factor", "the step rate after a divergence recovery, relative to before"},
       {"seed", "trial seed: initialisation, shuffling and noise all derive from it"},
   };
   const auto it = text.find(name);
@@ -251,7 +265,8 @@ std::string hyperparameter_range(const std::string& name) {
       {"init_var_rec", "> 0"},      {"incoming", ">= 0"},       {"spectral_radius", "> 0"},
       {"bias_hidden", "finite"},    {"bias_out", "finite"},     {"batch_size", ">= 1"},
       {"chunk_frames", ">= 1"},     {"epochs", ">= 1"},         {"patience", ">= 1"},
-      {"seed", ">= 0"},             {"kl_warmup", ">= 0"},
+      {"seed", ">= 0"},             {"kl_warmup", ">= 0"},      {"recoveries", ">= 0"},
+      {"recovery_factor", "in (0, 1)"},
   };
   if (!fields().count(name)) throw std::invalid_argument("unknown hyper-parameter '" + name + "'");
   const auto it = text.find(name);

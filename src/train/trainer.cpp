@@ -130,6 +130,8 @@ TrainState Trainer::initial_state() const {
   }
   s.best_params = s.params;
   s.optimizer = RmspropState<float>::initial(s.params, config_.optimizer);
+  s.step_rate = config_.optimizer.step_rate;
+  if (config_.recoveries > 0) s.best_optimizer = s.optimizer;
   return s;
 }
 
@@ -240,7 +242,8 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& given, const std::str
 void Trainer::bind_state(TrainState& s) const {
   const model::ParamSet<float> prototype = model_->make_params();
   const std::string owner(model::to_string(config_.model.kind));
-  for (model::ParamSet<float>* p : {&s.params, &s.best_params, &s.optimizer.mean_square, &s.optimizer.velocity})
+  for (model::ParamSet<float>* p : {&s.params, &s.best_params, &s.optimizer.mean_square, &s.optimizer.velocity,
+                                    &s.best_optimizer.mean_square, &s.best_optimizer.velocity})
     if (p->size() > 0) *p = model::bind_by_name(prototype, *p, owner);
 }
 
@@ -249,7 +252,13 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
   bind_state(s);  // a resumed checkpoint's arrays may be stored in any order
   s.status = TrialStatus::running;
   const FullKlOnExit full_kl_on_exit(*model_);
-  const Rmsprop<float> opt(config_.optimizer);
+  if (!(s.step_rate > 0)) s.step_rate = config_.optimizer.step_rate;  // a state from before recovery existed
+  auto optimizer_at = [&](double step_rate) {
+    RmspropConfig o = config_.optimizer;
+    o.step_rate = step_rate;
+    return Rmsprop<float>(o);
+  };
+  Rmsprop<float> opt = optimizer_at(s.step_rate);
   model::ParamSet<float> grad = s.params.zeros_like();
   model::Mat<float> eps;
 
@@ -257,6 +266,46 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     s.status = TrialStatus::diverged;
     s.message = why;
     return s.status;
+  };
+
+  // Divergence recovery (trainer.hpp). The initial parameters' validation bound is the reference of
+  // the first epoch; a state that has it (or that is past its start) keeps what it has.
+  const bool recovery = config_.recoveries > 0;
+  if (recovery && s.best_optimizer.mean_square.size() == 0)
+    throw std::invalid_argument("divergence recovery needs the optimiser state at the best parameters, which "
+                                "this training state lacks (recoveries = " + std::to_string(config_.recoveries) + ")");
+  if (recovery && s.epoch == 0 && s.batch == 0 && std::isnan(s.initial_recon)) {
+    model_->set_kl_weight(1.0f);
+    const EvalResult v0 = validate(s.params);
+    const bool finite = std::isfinite(v0.recon) && std::isfinite(v0.kl);
+    s.initial_recon = finite ? v0.recon : std::numeric_limits<double>::infinity();
+    s.initial_kl = finite ? v0.kl : 0.0;
+  }
+  auto recoveries_left = [&] { return recovery && static_cast<std::int64_t>(s.recoveries.size()) < config_.recoveries; };
+  auto recover = [&](std::int64_t epoch, std::int64_t batch, double objective, double reference) {
+    Recovery r;
+    r.epoch = epoch;
+    r.batch = batch;
+    r.objective = objective;
+    r.reference = reference;
+    r.old_step_rate = s.step_rate;
+    r.new_step_rate = s.step_rate * config_.recovery_factor;
+    r.restored_epoch = s.best_epoch;
+    s.params = s.best_params;
+    s.optimizer = s.best_optimizer;
+    // The velocity holds steps taken at the old rate: scaled as if they had been taken at the new one.
+    for (std::size_t i = 0; i < s.optimizer.velocity.size(); ++i)
+      s.optimizer.velocity[i] *= static_cast<float>(config_.recovery_factor);
+    s.step_rate = r.new_step_rate;
+    s.bad_epochs = 0;
+    s.recoveries.push_back(r);
+    opt = optimizer_at(s.step_rate);
+  };
+  // Restarts the current epoch from its first batch (after a recovery from a non-finite loss).
+  auto restart_epoch = [&] {
+    s.batch = 0;
+    s.partial_recon = s.partial_kl = s.partial_seconds = 0;
+    s.partial_frames = 0;
   };
 
   // Updates per epoch (the same every epoch: the chunks cut into batches of batch_size), so the
@@ -269,6 +318,7 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     if (static_cast<std::int64_t>(batches.size()) != updates_per_epoch)
       throw std::logic_error("the trainer counted " + std::to_string(updates_per_epoch) + " batches per epoch, epoch " +
                              std::to_string(s.epoch + 1) + " has " + std::to_string(batches.size()));
+    bool restart = false;
     for (; s.batch < static_cast<std::int64_t>(batches.size()); ++s.batch) {
       const auto t0 = Clock::now();
       const data::Batch b = data::assemble_batch(dataset_.train, batches[static_cast<std::size_t>(s.batch)]);
@@ -282,13 +332,18 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       const auto frames = b.valid_frames();
       const auto t = model_->forward_backward(s.params, view(b), eps, &grad,
                                               1.0f / static_cast<float>(frames));
-      if (!std::isfinite(t.negative_bound()))
-        return diverge("the training loss is not finite in epoch " + std::to_string(s.epoch + 1) +
-                       ", batch " + std::to_string(s.batch + 1));
-      opt.step(s.params, grad, s.optimizer, s.epoch * updates_per_epoch + s.batch + 1);
-      if (!all_finite(s.params))
-        return diverge("parameters became NaN/Inf in epoch " + std::to_string(s.epoch + 1) +
-                       ", batch " + std::to_string(s.batch + 1));
+      const bool finite_loss = std::isfinite(t.negative_bound());
+      if (finite_loss) opt.step(s.params, grad, s.optimizer, s.epoch * updates_per_epoch + s.batch + 1);
+      if (!finite_loss || !all_finite(s.params)) {
+        if (recoveries_left()) {
+          recover(s.epoch + 1, s.batch + 1, finite_loss ? std::numeric_limits<double>::quiet_NaN() : t.negative_bound() / static_cast<double>(frames),
+                  std::numeric_limits<double>::quiet_NaN());
+          restart = true;
+          break;
+        }
+        return diverge((finite_loss ? "parameters became NaN/Inf in epoch " : "the training loss is not finite in epoch ") +
+                       std::to_string(s.epoch + 1) + ", batch " + std::to_string(s.batch + 1));
+      }
       s.partial_recon += t.recon;
       s.partial_kl += t.kl;
       s.partial_frames += t.frames;
@@ -299,7 +354,13 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
         return s.status;
       }
     }
+    if (restart) {
+      restart_epoch();
+      continue;
+    }
     // End of epoch: validation, curve, early stopping — all with β = 1, the true bound.
+    const double beta = model_->noise_dim() == 0 ? 1.0
+                        : kl_warmup_weight(config_.kl_warmup, s.epoch, updates_per_epoch - 1, updates_per_epoch);
     model_->set_kl_weight(1.0f);
     const auto v0 = Clock::now();
     const EvalResult v = validate(s.params);
@@ -312,16 +373,42 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     rec.valid_active_dims = v.active_dims;
     rec.wall_s = s.partial_seconds + seconds_since(v0);
     rec.frames_per_s = s.partial_seconds > 0 ? static_cast<double>(s.partial_frames) / s.partial_seconds : 0.0;
-    if (!std::isfinite(v.bound)) return diverge("the validation bound is not finite after epoch " + std::to_string(rec.epoch));
+    rec.step_rate = s.step_rate;
+    if (!std::isfinite(v.bound)) {
+      if (recoveries_left()) {
+        recover(rec.epoch, 0, v.bound, std::numeric_limits<double>::quiet_NaN());
+        restart_epoch();
+        continue;
+      }
+      return diverge("the validation bound is not finite after epoch " + std::to_string(rec.epoch));
+    }
+    // Divergence recovery's test (trainer.hpp): the objective being minimised, J = recon + β·KL, against
+    // the lowest J of the initial parameters and of every earlier epoch at the same β.
+    bool diverged = false;
+    double objective = 0, reference = std::numeric_limits<double>::infinity();
+    if (recoveries_left()) {
+      objective = v.recon + beta * v.kl;
+      if (!std::isnan(s.initial_recon)) reference = s.initial_recon + beta * s.initial_kl;
+      for (const EpochRecord& r : s.curve) reference = std::min(reference, r.valid_recon + beta * r.valid_kl);
+      const double margin = std::max(kRecoveryMarginNats, kRecoveryMarginFraction * std::abs(reference));
+      // A new best bound (below the best epoch's and the initial parameters') is never a divergence.
+      const double initial_bound = std::isnan(s.initial_recon) ? std::numeric_limits<double>::infinity()
+                                                              : s.initial_recon + s.initial_kl;
+      diverged = std::isfinite(reference) && objective > reference + margin &&
+                 !(v.bound < std::min(s.best_valid, initial_bound));
+    }
     s.curve.push_back(rec);
     s.epoch += 1;
     s.batch = 0;
     s.partial_recon = s.partial_kl = s.partial_seconds = 0;
     s.partial_frames = 0;
-    if (v.bound < s.best_valid) {
+    if (diverged) {
+      recover(rec.epoch, 0, objective, reference);
+    } else if (v.bound < s.best_valid) {
       s.best_valid = v.bound;
       s.best_epoch = rec.epoch;
       s.best_params = s.params;
+      if (recovery) s.best_optimizer = s.optimizer;
       s.bad_epochs = 0;
     } else if (model_->noise_dim() == 0 || rec.epoch > config_.kl_warmup) {
       // Epochs of KL warm-up do not count toward patience: until β reaches 1 the training objective

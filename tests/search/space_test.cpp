@@ -32,6 +32,8 @@ TEST(SearchSpace, DefaultIsThePapersTable2) {
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("bias_out")).value), "-0.8");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("transfer")).value), "tanh");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("kl_warmup")).value), "10");  // measured: docs/latent-forms.md
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("recoveries")).value), "4");  // divergence recovery, train/trainer.hpp
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("recovery_factor")).value), "0.3");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("prior")).value), "learned");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("posterior")).value), "markov");
   EXPECT_NO_THROW(validate(s));
@@ -50,6 +52,18 @@ TEST(SearchSampler, KlWarmupIsSampleableAndItsFixedDefaultLeavesOtherDrawsAlone)
   std::set<std::string> seen;
   for (int i = 0; i < 32; ++i) seen.insert(to_string(sample_trial(s, 1, "jsb", "vosp", i).params.at("kl_warmup")));
   EXPECT_EQ(seen, (std::set<std::string>{"0", "10"}));
+}
+
+TEST(SearchSampler, RecoveryKeysAreFixedAndLeaveOtherDrawsAlone) {
+  const Space s = default_space();
+  const auto now = sample_trial(s, 3, "jsb", "vosp", 5);
+  Space without = s;
+  without.erase("recoveries");
+  without.erase("recovery_factor");
+  const auto old = sample_trial(without, 3, "jsb", "vosp", 5);  // a space from before divergence recovery
+  for (const auto& [name, value] : old.params) EXPECT_EQ(now.params.at(name), value) << name;
+  EXPECT_EQ(old.seed, now.seed);
+  EXPECT_EQ(to_string(now.params.at("recoveries")), "4");
 }
 
 TEST(SearchSpace, SamplesStayInTheirDistributions) {

@@ -509,6 +509,11 @@ TEST(TrainConfig, EveryNumericRangeInTheHelpIsTheOneValidationApplies) {
       EXPECT_TRUE(accepted(name, value(0.0)));
       EXPECT_FALSE(accepted(name, value(1.0)));
       EXPECT_FALSE(accepted(name, value(-step)));
+    } else if (range == "in (0, 1)") {
+      EXPECT_FALSE(accepted(name, value(0.0)));
+      EXPECT_TRUE(accepted(name, value(step)));
+      EXPECT_TRUE(accepted(name, value(1.0 - step)));
+      EXPECT_FALSE(accepted(name, value(1.0)));
     } else if (range == "finite") {
       EXPECT_TRUE(accepted(name, value(-3.0)));
       EXPECT_FALSE(accepted(name, value(std::numeric_limits<double>::infinity())));

@@ -7,7 +7,7 @@
 //   variance_head (softplus|fd), step_rate, momentum, decay, clip_norm, init_var_in, init_var_rec,
 //   rmsprop_bias_correction, incoming (ν; 0 = all), spectral_radius (ρ), bias_hidden, bias_out,
 //   bias_out_from_data, batch_size, chunk_frames,
-//   bucketing, epochs, patience, kl_warmup (epochs; 0 = off), seed.
+//   bucketing, epochs, patience, kl_warmup (epochs; 0 = off), recoveries (0 = off), recovery_factor, seed.
 #ifndef SEQVI_TRAIN_TRAIN_CONFIG_HPP
 #define SEQVI_TRAIN_TRAIN_CONFIG_HPP
 
@@ -59,6 +59,12 @@ struct TrainConfig {
   /// KL warm-up: the training gradient weighs the KL by β rising linearly to 1 over this many
   /// epochs (kl_warmup.hpp); 0 = off. Validation, early stopping and selection always use β = 1.
   std::int64_t kl_warmup = 10;  ///< measured on JSB: 0.05–0.1 nats/frame better than 0 (docs/latent-forms.md)
+  /// Divergence recovery (trainer.hpp, "Divergence recovery"): when an epoch's validation objective
+  /// is not finite or rises well above the best earlier parameters' (or the training loss is not
+  /// finite), the trainer restores the best parameters and optimiser state, multiplies the step rate
+  /// by recovery_factor and continues — at most this many times; 0 = off (a divergence ends the trial).
+  std::int64_t recoveries = 4;
+  double recovery_factor = 0.3;  ///< in (0, 1): the step rate after a recovery, relative to before
   std::uint64_t seed = 1;       ///< initialisation, shuffling and noise all derive from it
 
   /// @throws std::invalid_argument naming the first value out of range and the rule.
@@ -73,7 +79,7 @@ TrainConfig from_params(const core::Params& params);
 
 /// from_params for hyper-parameters a checkpoint stored: a name added after the checkpoint was written
 /// takes the value its run trained with, not today's default (kl_warmup: 0, bias_out_from_data: false,
-/// rmsprop_bias_correction: false), so that resuming or
+/// rmsprop_bias_correction: false, recoveries: 0), so that resuming or
 /// evaluating an old checkpoint does what it did. @throws std::invalid_argument as from_params
 TrainConfig from_checkpoint_params(core::Params params);
 

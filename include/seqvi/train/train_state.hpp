@@ -25,6 +25,20 @@ struct EpochRecord {
   /// Latent dims whose validation KL exceeds 0.01 nats/frame (active_dims.hpp); 0 for models
   /// without latents; −1 = not recorded (a checkpoint written before it was).
   std::int64_t valid_active_dims = -1;
+  /// rmsprop's step rate α during this epoch (divergence recovery lowers it); 0 = not recorded (a
+  /// checkpoint written before it was: the configured step rate throughout).
+  double step_rate = 0;
+};
+
+/// One divergence recovery (trainer.hpp, "Divergence recovery"): what triggered it and what changed.
+struct Recovery {
+  std::int64_t epoch = 0;          ///< 1-based epoch in which it happened
+  std::int64_t batch = 0;          ///< 1-based batch whose training loss or update was not finite; 0 = at the epoch's validation
+  double objective = 0;            ///< what triggered it: the validation objective (recon + β·KL), or the batch's training loss; may be NaN/Inf
+  double reference = 0;            ///< the best earlier parameters' validation objective at the same β (NaN for a batch)
+  double old_step_rate = 0;        ///< α before
+  double new_step_rate = 0;        ///< α after (old × recovery_factor)
+  std::int64_t restored_epoch = 0; ///< the epoch whose parameters and optimiser state were restored (0 = the initial ones)
 };
 
 /// How a trial ended (or that it has not).
@@ -47,6 +61,14 @@ struct TrainState {
   std::int64_t best_epoch = 0;
   std::int64_t bad_epochs = 0;          ///< epochs since the best (for patience)
   std::vector<EpochRecord> curve;
+  /// Divergence recovery: the step rate in effect (0 = the configured one: a state from before
+  /// recovery existed), the optimiser state at best_params (empty when recovery is off), the
+  /// validation bound's parts at the initial parameters (NaN = not evaluated), the recoveries so far.
+  double step_rate = 0;
+  RmspropState<float> best_optimizer;
+  double initial_recon = std::numeric_limits<double>::quiet_NaN();
+  double initial_kl = std::numeric_limits<double>::quiet_NaN();
+  std::vector<Recovery> recoveries;
   TrialStatus status = TrialStatus::running;
   std::string message;                  ///< why it ended (divergence details, …)
 };

@@ -5,6 +5,24 @@
 // initialisation ("init/<param>"), the epoch's batch order (seed, epoch), the noise ε of batch j of
 // epoch e (seed, "noise", e, j) and of validation (seed, "valid") — so a run resumed from any batch
 // boundary ends bit-identical to an uninterrupted one (same build), whatever happened in between.
+//
+// Divergence recovery (config.recoveries > 0, the default for new runs): the trainer validates the
+// initial parameters once, then after each epoch e compares the validation objective
+// J_e = recon_e + β_e·KL_e (β_e: the KL warm-up weight of the epoch's last batch; 1 without warm-up)
+// with the reference R = the lowest objective at the same β of the initial parameters and of every
+// earlier epoch (the curve holds their recon and KL). If J_e is not finite, or J_e > R + max(1 nat,
+// 10 % of R) and the epoch's bound is not a new best, it
+//   - restores best_params and the optimiser state saved with them (r as it was; the velocity v
+//     multiplied by recovery_factor, as if its steps had been taken at the new rate),
+//   - multiplies the step rate by recovery_factor, resets the patience count,
+//   - records a Recovery (TrainState::recoveries) and continues with the next epoch (the diverged
+//     epoch stays in the curve; it does not become the best).
+// A training loss or update that is not finite does the same at once and trains that epoch again from
+// its first batch (same batch order and noise); so does a validation bound that is not finite (then the
+// epoch has no row in the curve). At most config.recoveries times; after that a divergence ends the
+// trial as `diverged`. The step rate in effect and the best optimiser state are part of the state, so a
+// resumed run continues bit-identically. β-weighting: under KL warm-up the true bound rises while β
+// grows even when training is healthy; the objective being minimised does not.
 #ifndef SEQVI_TRAIN_TRAINER_HPP
 #define SEQVI_TRAIN_TRAINER_HPP
 
@@ -25,6 +43,11 @@
 namespace seqvi::train {
 
 /// Hooks into the training loop (logging, checkpoints, the stop flag, pruning).
+/// Divergence recovery's margin: J_e must exceed the reference R by more than
+/// max(kRecoveryMarginNats, kRecoveryMarginFraction · |R|) nats/frame.
+inline constexpr double kRecoveryMarginNats = 1.0;
+inline constexpr double kRecoveryMarginFraction = 0.1;
+
 class TrainObserver {
  public:
   virtual ~TrainObserver() = default;
@@ -60,14 +83,15 @@ class Trainer {
 
   /// A fresh state: parameters initialised by the paper's Table 2 from the trial seed.
   TrainState initial_state() const;
-  /// Puts the parameter sets of `state` (params, best_params, the optimiser's r and v; empty ones
+  /// Puts the parameter sets of `state` (params, best_params, the optimiser's r and v and the best
+  /// ones; empty ones
   /// stay empty) in this model's order, looked up by name and checked for shape
   /// (model::bind_by_name): a checkpoint's arrays may be stored in any order.
   /// @throws std::invalid_argument naming a missing, misshapen or foreign parameter
   void bind_state(TrainState& state) const;
   /// Trains from `state` until done, diverged, pruned or stopped by an observer (interrupted).
   /// Binds `state` first (bind_state). Never throws for numerical trouble: NaN/Inf in the loss or
-  /// parameters ends as `diverged`.
+  /// parameters is recovered from (file comment) or, without recoveries left, ends as `diverged`.
   TrialStatus run(TrainState& state, TrainObserver& observer);
 
   /// The bound on the validation chunks (what early stopping and sweeps compare).
