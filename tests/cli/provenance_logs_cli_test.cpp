@@ -325,13 +325,23 @@ TEST(CliTrainLog, AKillNineAtARandomMomentLeavesAReadableLogAndTheResumedRunLogs
   Args args = tiny(dir / "run.h5", kEpochs);
   *std::find(args.begin(), args.end(), "64") = "16";  // --batch-size 16: more time per epoch
   args.push_back("--quiet");
-  const int delay_ms = static_cast<int>(std::random_device{}() % 1500);
-  SCOPED_TRACE("kill -9 " + std::to_string(delay_ms) + " ms after the first log line");
-  const Outcome killed = shell(seqvi_command(args) +
-                                   " & pid=$!; while { [ ! -s run.jsonl ] || [ ! -e run.h5 ]; } && kill -0 $pid; do sleep 0.005; done; sleep " +
-                                   std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid",
-                               dir.path());
-  ASSERT_EQ(killed.code, 128 + 9) << "the run was not killed (too fast?): " << killed.err;
+  // A random moment after the first log line; a run that ended before it (a fast machine) is run
+  // again with half the largest delay, so the kill lands on any machine.
+  Outcome killed;
+  int max_delay_ms = 1500;
+  std::mt19937 gen(std::random_device{}());
+  for (int attempt = 0; attempt < 6; ++attempt, max_delay_ms /= 2) {
+    std::filesystem::remove(dir / "run.h5");
+    std::filesystem::remove(dir / "run.jsonl");
+    const int delay_ms = static_cast<int>(gen() % static_cast<unsigned>(max_delay_ms));
+    SCOPED_TRACE("kill -9 " + std::to_string(delay_ms) + " ms after the first log line");
+    killed = shell(seqvi_command(args) +
+                       " & pid=$!; while { [ ! -s run.jsonl ] || [ ! -e run.h5 ]; } && kill -0 $pid; do sleep 0.005; done; sleep " +
+                       std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid",
+                   dir.path());
+    if (killed.code == 128 + 9) break;
+  }
+  ASSERT_EQ(killed.code, 128 + 9) << "the run was not killed (it ended before every kill): " << killed.err;
   // Every complete line parses (at most a torn last line, which read_jsonl below would report).
   std::string text = read_text(dir / "run.jsonl");
   if (!text.empty() && text.back() != '\n') text.erase(text.rfind('\n') + 1);
