@@ -6,6 +6,7 @@
 #include "seqvi/train/trainer.hpp"
 
 #include "support/temp_dir.hpp"
+#include "train/synthetic_chords.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,29 +19,7 @@
 namespace seqvi::train {
 namespace {
 
-/// Sequences of a few repeating chords (learnable), varied lengths (as tests/train/trainer_test.cpp).
-data::Dataset synthetic_dataset() {
-  data::Dataset d;
-  d.name = "synthetic";
-  d.source_sha256 = std::string(64, '0');
-  core::Rng rng(5, "synthetic");
-  auto make = [&](data::Split& split, int n) {
-    for (int s = 0; s < n; ++s) {
-      const int length = 5 + static_cast<int>(rng.uniform_index(30));
-      std::vector<std::uint8_t> frames(static_cast<std::size_t>(length) * data::kKeys, 0);
-      const int root = 40 + static_cast<int>(rng.uniform_index(12));
-      for (int t = 0; t < length; ++t) {
-        const int shift = (t % 4) * 2;
-        for (int k : {0, 4, 7}) frames[static_cast<std::size_t>(t) * data::kKeys + root + shift + k] = 1;
-      }
-      split.append_sequence(frames);
-    }
-  };
-  make(d.train, 24);
-  make(d.valid, 8);
-  make(d.test, 8);
-  return d;
-}
+using testing::synthetic_dataset;
 
 TrainConfig tiny_config(const std::string& model, double step_rate) {
   TrainConfig c;
