@@ -79,7 +79,8 @@ nlohmann::json EpochLog::record(const train::TrainState& s, const train::EpochRe
                             {"reference", std::isfinite(rc.reference) ? nlohmann::json(rc.reference) : nlohmann::json(nullptr)},
                             {"old_step_rate", rc.old_step_rate},
                             {"new_step_rate", rc.new_step_rate},
-                            {"restored_epoch", rc.restored_epoch}});
+                            {"restored_epoch", rc.restored_epoch},
+                            {"stalled", rc.stalled}});
   j["recoveries"] = recoveries;
   j["time"] = store::utc_timestamp();
   return j;

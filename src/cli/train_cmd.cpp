@@ -109,6 +109,12 @@ void print_progress_header(const train::TrainConfig& config) {
 
 /// The progress line of a divergence recovery (train::Recovery), printed after its epoch's line.
 std::string recovery_line(const train::Recovery& r) {
+  if (r.stalled)
+    return fmt::format("step rate reduced after epoch {}: no better validation bound than {:.4f} (epoch {}) for "
+                       "step_patience epochs; restored the parameters and optimiser state of {}, step rate {:.3g} -> {:.3g}\n",
+                       r.epoch, r.reference, r.restored_epoch,
+                       r.restored_epoch > 0 ? fmt::format("epoch {}", r.restored_epoch) : "the start",
+                       r.old_step_rate, r.new_step_rate);
   const std::string what =
       r.batch > 0 ? fmt::format("the training loss or update of batch {} was not finite; epoch {} trained again",
                                 r.batch, r.epoch)

@@ -93,6 +93,7 @@ Space default_space() {
   s["kl_warmup"] = Fixed{std::int64_t{10}};  // epochs of KL warm-up (0 = off); measured, latent-forms.md
   s["recoveries"] = Fixed{std::int64_t{4}};  // divergence recovery (train/trainer.hpp; 0 = off); latent-forms.md
   s["recovery_factor"] = Fixed{0.3};
+  s["step_patience"] = Fixed{std::int64_t{3}};  // step-rate reduction on a stall (train/trainer.hpp); latent-forms.md
   return s;
 }
 

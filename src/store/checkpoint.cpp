@@ -131,9 +131,10 @@ std::vector<train::EpochRecord> read_curve(const Checker& c, hid_t loc) {
 void write_recoveries(const Checker& c, hid_t loc, const std::vector<train::Recovery>& recoveries) {
   if (recoveries.empty()) return;
   const H5Handle g = detail::create_group(c, loc, "recoveries");
-  std::vector<std::int64_t> epoch, batch, restored;
+  std::vector<std::int64_t> epoch, batch, restored, stalled;
   std::vector<double> objective, reference, old_rate, new_rate;
   for (const auto& r : recoveries) {
+    stalled.push_back(r.stalled ? 1 : 0);
     epoch.push_back(r.epoch);
     batch.push_back(r.batch);
     objective.push_back(r.objective);
@@ -149,6 +150,7 @@ void write_recoveries(const Checker& c, hid_t loc, const std::vector<train::Reco
   detail::write_vector(c, g.get(), "old_step_rate", old_rate);
   detail::write_vector(c, g.get(), "new_step_rate", new_rate);
   detail::write_vector(c, g.get(), "restored_epoch", restored);
+  detail::write_vector(c, g.get(), "stalled", stalled);
 }
 
 std::vector<train::Recovery> read_recoveries(const Checker& c, hid_t loc) {
@@ -162,12 +164,15 @@ std::vector<train::Recovery> read_recoveries(const Checker& c, hid_t loc) {
   const auto new_rate = detail::read_double_vector(c, g.get(), "new_step_rate");
   const auto restored = detail::read_int_vector(c, g.get(), "restored_epoch");
   const std::size_t n = epoch.size();
+  // Optional: absent in checkpoints written before the step-rate reduction on a stall (all divergences).
+  const auto stalled = detail::has_link(c, g.get(), "stalled") ? detail::read_int_vector(c, g.get(), "stalled")
+                                                               : std::vector<std::int64_t>(n, 0);
   if (batch.size() != n || objective.size() != n || reference.size() != n || old_rate.size() != n ||
-      new_rate.size() != n || restored.size() != n)
+      new_rate.size() != n || restored.size() != n || stalled.size() != n)
     c.fail("the columns of '/recoveries' have different lengths");
   std::vector<train::Recovery> out(n);
   for (std::size_t i = 0; i < n; ++i)
-    out[i] = {epoch[i], batch[i], objective[i], reference[i], old_rate[i], new_rate[i], restored[i]};
+    out[i] = {epoch[i], batch[i], objective[i], reference[i], old_rate[i], new_rate[i], restored[i], stalled[i] != 0};
   return out;
 }
 

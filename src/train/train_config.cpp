@@ -111,6 +111,8 @@ const std::map<std::string, Field>& fields() {
                       [](const TrainConfig& c) { return V(c.recoveries); }}},
       {"recovery_factor", {[](TrainConfig& c, const V& v, const std::string& k) { c.recovery_factor = as_double(v, k); },
                            [](const TrainConfig& c) { return V(c.recovery_factor); }}},
+      {"step_patience", {[](TrainConfig& c, const V& v, const std::string& k) { c.step_patience = as_int(v, k); },
+                         [](const TrainConfig& c) { return V(c.step_patience); }}},
       {"seed", {[](TrainConfig& c, const V& v, const std::string& k) {
                   const auto s = as_int(v, k);
                   if (s < 0) bad(k, std::to_string(s), "≥ 0");
@@ -139,6 +141,7 @@ void TrainConfig::validate() const {
   if (recoveries < 0) bad("recoveries", std::to_string(recoveries), "≥ 0 (0 = no divergence recovery)");
   if (!(recovery_factor > 0 && recovery_factor < 1))
     bad("recovery_factor", std::to_string(recovery_factor), "in (0, 1)");
+  if (step_patience < 0) bad("step_patience", std::to_string(step_patience), "≥ 0 (0 = no step-rate reduction)");
 }
 
 TrainConfig from_checkpoint_params(core::Params params) {
@@ -148,6 +151,8 @@ TrainConfig from_checkpoint_params(core::Params params) {
   params.try_emplace("bias_out_from_data", false);
   // Before divergence recovery existed: a divergence ended the trial.
   params.try_emplace("recoveries", std::int64_t{0});
+  // Before the step-rate reduction on a stall existed: none.
+  params.try_emplace("step_patience", std::int64_t{0});
   return from_params(params);
 }
 
@@ -247,6 +252,9 @@ std::string describe_hyperparameter(const std::string& name) {
                      "loss is not finite), restore the best parameters and optimiser state and multiply the "
                      "step rate by recovery_factor (0 = off: a divergence ends the trial)"},
       {"recovery_factor", "the step rate after a divergence recovery, relative to before"},
+      {"step_patience", "after this many epochs without a better validation bound (KL warm-up epochs not "
+                        "counted), restore the best parameters and optimiser state and multiply the step rate "
+                        "by recovery_factor; counted among recoveries (0 = off)"},
       {"seed", "trial seed: initialisation, shuffling and noise all derive from it"},
   };
   const auto it = text.find(name);
@@ -266,7 +274,7 @@ std::string hyperparameter_range(const std::string& name) {
       {"bias_hidden", "finite"},    {"bias_out", "finite"},     {"batch_size", ">= 1"},
       {"chunk_frames", ">= 1"},     {"epochs", ">= 1"},         {"patience", ">= 1"},
       {"seed", ">= 0"},             {"kl_warmup", ">= 0"},      {"recoveries", ">= 0"},
-      {"recovery_factor", "in (0, 1)"},
+      {"recovery_factor", "in (0, 1)"},  {"step_patience", ">= 0"},
   };
   if (!fields().count(name)) throw std::invalid_argument("unknown hyper-parameter '" + name + "'");
   const auto it = text.find(name);

@@ -282,8 +282,10 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     s.initial_kl = finite ? v0.kl : 0.0;
   }
   auto recoveries_left = [&] { return recovery && static_cast<std::int64_t>(s.recoveries.size()) < config_.recoveries; };
-  auto recover = [&](std::int64_t epoch, std::int64_t batch, double objective, double reference) {
+  auto recover = [&](std::int64_t epoch, std::int64_t batch, double objective, double reference,
+                     bool stalled = false) {
     Recovery r;
+    r.stalled = stalled;
     r.epoch = epoch;
     r.batch = batch;
     r.objective = objective;
@@ -297,7 +299,7 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     for (std::size_t i = 0; i < s.optimizer.velocity.size(); ++i)
       s.optimizer.velocity[i] *= static_cast<float>(config_.recovery_factor);
     s.step_rate = r.new_step_rate;
-    s.bad_epochs = 0;
+    if (!stalled) s.bad_epochs = 0;  // a stall keeps counting toward patience: early stopping is unchanged
     s.recoveries.push_back(r);
     opt = optimizer_at(s.step_rate);
   };
@@ -415,6 +417,11 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       // is not the bound that validation measures, and that bound typically rises while the KL's
       // weight grows (measured: a learned-prior VRAE stopped at epoch 20 with its best at epoch 10).
       ++s.bad_epochs;
+      // A stall (trainer.hpp): step_patience counted epochs without a better bound reduce the step
+      // rate, from the best parameters, while recoveries are left and before patience ends the trial.
+      if (config_.step_patience > 0 && s.bad_epochs % config_.step_patience == 0 && s.bad_epochs < config_.patience &&
+          recoveries_left())
+        recover(rec.epoch, 0, v.bound, s.best_valid, /*stalled=*/true);
     }
     const bool pruned = observer.end_epoch(s, rec);
     if (pruned) {

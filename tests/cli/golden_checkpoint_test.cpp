@@ -46,11 +46,13 @@ TEST(CliGoldenCheckpoint, OldCheckpointsEvaluateToTheirRecordedNumbers) {
     EXPECT_FALSE(seqvi::train::from_checkpoint_params(cp.hyperparameters).optimizer.bias_correction);
     // And divergence recovery: a divergence ended those runs.
     EXPECT_EQ(seqvi::train::from_checkpoint_params(cp.hyperparameters).recoveries, 0);
+    EXPECT_EQ(seqvi::train::from_checkpoint_params(cp.hyperparameters).step_patience, 0);
     EXPECT_EQ(cp.state.step_rate, 0.0);  // not recorded: the configured step rate
     EXPECT_TRUE(cp.state.recoveries.empty());
     for (const auto& key : seqvi::train::hyperparameter_names())
       EXPECT_TRUE(cp.hyperparameters.count(key) || key == "kl_warmup" || key == "bias_out_from_data" ||
-                  key == "rmsprop_bias_correction" || key == "recoveries" || key == "recovery_factor")
+                  key == "rmsprop_bias_correction" || key == "recoveries" || key == "recovery_factor" ||
+                  key == "step_patience")
           << key << " missing";
     EXPECT_EQ(got["frames"], want["frames"]);
     EXPECT_EQ(got["is_bound"], want["is_bound"]);

@@ -34,6 +34,7 @@ TEST(SearchSpace, DefaultIsThePapersTable2) {
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("kl_warmup")).value), "10");  // measured: docs/latent-forms.md
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("recoveries")).value), "4");  // divergence recovery, train/trainer.hpp
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("recovery_factor")).value), "0.3");
+  EXPECT_EQ(to_string(std::get<Fixed>(s.at("step_patience")).value), "3");  // a stall lowers the step rate
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("prior")).value), "learned");
   EXPECT_EQ(to_string(std::get<Fixed>(s.at("posterior")).value), "markov");
   EXPECT_NO_THROW(validate(s));
@@ -60,6 +61,7 @@ TEST(SearchSampler, RecoveryKeysAreFixedAndLeaveOtherDrawsAlone) {
   Space without = s;
   without.erase("recoveries");
   without.erase("recovery_factor");
+  without.erase("step_patience");
   const auto old = sample_trial(without, 3, "jsb", "vosp", 5);  // a space from before divergence recovery
   for (const auto& [name, value] : old.params) EXPECT_EQ(now.params.at(name), value) << name;
   EXPECT_EQ(old.seed, now.seed);

@@ -56,7 +56,10 @@ struct CheckRestored final : TrainObserver {
       EXPECT_EQ(s.step_rate, rc.new_step_rate);
       EXPECT_EQ(rc.restored_epoch, s.best_epoch);
       EXPECT_NE(rc.restored_epoch, r.epoch) << "a diverged epoch never becomes the best";
-      EXPECT_GT(rc.objective, rc.reference + kRecoveryMarginNats);
+      if (rc.stalled)
+        EXPECT_GE(rc.objective, rc.reference) << "a stall: the epoch's bound is not better than the best";
+      else
+        EXPECT_GT(rc.objective, rc.reference + kRecoveryMarginNats);
       for (std::size_t i = 0; i < s.params.size(); ++i) {
         EXPECT_EQ(s.params[i], s.best_params[i]) << s.params.name(i);
         EXPECT_EQ(s.optimizer.mean_square[i], s.best_optimizer.mean_square[i]) << s.params.name(i);
@@ -238,6 +241,68 @@ TEST(TrainRecovery, ResumeAfterARecoveryIsBitIdentical) {
       EXPECT_EQ(rest.best_optimizer.mean_square[i], straight.best_optimizer.mean_square[i]) << rest.params.name(i);
     }
   }
+}
+
+// A stall (trainer.hpp, step_patience): on these data the VOSP at step rate 0.1 oscillates — its
+// validation bound rises for two epochs after epoch 1 (8.88, 9.24, 9.02). With step_patience 2 the
+// trainer goes back to epoch 1's parameters at step rate 0.03 and from there the bound falls steadily;
+// without it the run stays near 7–9 for ten epochs. Measured when written: best 1.28 against 2.68
+// after 20 epochs. Patience still counts from the best epoch: a reduction does not extend the run.
+TEST(TrainRecovery, AStallLowersTheStepRateFromTheBestParametersAndPatienceStillCounts) {
+  const data::Dataset d = synthetic_dataset();
+  TrainConfig c = tiny_config("vosp", 0.1);
+  c.epochs = 20;
+  c.patience = 8;
+  c.step_patience = 2;
+  TrainConfig off = c;
+  off.step_patience = 0;
+  TrainObserver none;
+  Trainer a(off, d);
+  TrainState without = a.initial_state();
+  ASSERT_EQ(a.run(without, none), TrialStatus::done) << without.message;
+  EXPECT_TRUE(without.recoveries.empty()) << "no divergence at this step rate";
+
+  Trainer b(c, d);
+  TrainState with = b.initial_state();
+  CheckRestored check;
+  ASSERT_EQ(b.run(with, check), TrialStatus::done) << with.message;
+  ASSERT_FALSE(with.recoveries.empty());
+  EXPECT_EQ(check.checked, static_cast<int>(with.recoveries.size()));
+  double rate = c.optimizer.step_rate;
+  for (const Recovery& r : with.recoveries) {
+    SCOPED_TRACE("recovery in epoch " + std::to_string(r.epoch));
+    EXPECT_TRUE(r.stalled);
+    EXPECT_EQ(r.batch, 0);
+    EXPECT_DOUBLE_EQ(r.old_step_rate, rate);
+    EXPECT_DOUBLE_EQ(r.new_step_rate, rate * c.recovery_factor);
+    rate = r.new_step_rate;
+    // It came after a multiple of step_patience epochs without a better bound (no KL warm-up here).
+    EXPECT_GT(r.epoch - r.restored_epoch, 0);
+    EXPECT_EQ((r.epoch - r.restored_epoch) % c.step_patience, 0);
+    EXPECT_LT(r.epoch - r.restored_epoch, c.patience);
+    EXPECT_EQ(r.reference, with.curve[static_cast<std::size_t>(r.restored_epoch) - 1].valid_bound);
+    for (std::int64_t e = r.restored_epoch + 1; e <= r.epoch; ++e)
+      EXPECT_GE(with.curve[static_cast<std::size_t>(e) - 1].valid_bound, r.reference) << "epoch " << e;
+  }
+  // The checkpoint keeps what kind each recovery was.
+  const seqvi::test::TempDir dir;
+  store::write_checkpoint({c.to_params(), d.name, d.source_sha256, with, {}}, dir.path() / "ckpt.h5");
+  const store::Checkpoint cp = store::read_checkpoint(dir.path() / "ckpt.h5");
+  ASSERT_EQ(cp.state.recoveries.size(), with.recoveries.size());
+  for (const Recovery& r : cp.state.recoveries) EXPECT_TRUE(r.stalled);
+  EXPECT_EQ(from_checkpoint_params(cp.hyperparameters).step_patience, c.step_patience);
+  EXPECT_EQ(with.recoveries.front().epoch, 3);
+  EXPECT_EQ(with.recoveries.front().restored_epoch, 1);
+  EXPECT_LT(with.best_valid, without.best_valid - 1.0);
+  // Early stopping is unchanged: a run that stopped early stopped `patience` epochs after its best.
+  if (static_cast<std::int64_t>(with.curve.size()) < c.epochs) {
+    EXPECT_EQ(static_cast<std::int64_t>(with.curve.size()), with.best_epoch + c.patience);
+  }
+  // Off for checkpoints that predate it; on by default; never negative.
+  EXPECT_GT(TrainConfig{}.step_patience, 0);
+  EXPECT_LT(TrainConfig{}.step_patience, TrainConfig{}.patience);
+  EXPECT_EQ(from_checkpoint_params({}).step_patience, 0);
+  EXPECT_THROW(from_params({{"step_patience", std::int64_t{-1}}}), std::invalid_argument);
 }
 
 TEST(TrainRecovery, OnByDefaultOffForCheckpointsThatDoNotNameIt) {

@@ -65,6 +65,11 @@ struct TrainConfig {
   /// by recovery_factor and continues — at most this many times; 0 = off (a divergence ends the trial).
   std::int64_t recoveries = 4;
   double recovery_factor = 0.3;  ///< in (0, 1): the step rate after a recovery, relative to before
+  /// Step-rate reduction on a stall (trainer.hpp): after this many counted epochs without a better
+  /// validation bound, the trainer restores the best parameters and optimiser state and multiplies the
+  /// step rate by recovery_factor, as a divergence recovery does (and counted among `recoveries`);
+  /// 0 = off. Must be below patience to act before early stopping.
+  std::int64_t step_patience = 3;
   std::uint64_t seed = 1;       ///< initialisation, shuffling and noise all derive from it
 
   /// @throws std::invalid_argument naming the first value out of range and the rule.
@@ -79,7 +84,7 @@ TrainConfig from_params(const core::Params& params);
 
 /// from_params for hyper-parameters a checkpoint stored: a name added after the checkpoint was written
 /// takes the value its run trained with, not today's default (kl_warmup: 0, bias_out_from_data: false,
-/// rmsprop_bias_correction: false, recoveries: 0), so that resuming or
+/// rmsprop_bias_correction: false, recoveries: 0, step_patience: 0), so that resuming or
 /// evaluating an old checkpoint does what it did. @throws std::invalid_argument as from_params
 TrainConfig from_checkpoint_params(core::Params params);
 

@@ -39,6 +39,9 @@ struct Recovery {
   double old_step_rate = 0;        ///< α before
   double new_step_rate = 0;        ///< α after (old × recovery_factor)
   std::int64_t restored_epoch = 0; ///< the epoch whose parameters and optimiser state were restored (0 = the initial ones)
+  /// true: triggered by step_patience epochs without a better validation bound (a stall: the step
+  /// rate is reduced, nothing diverged); false: a divergence.
+  bool stalled = false;
 };
 
 /// How a trial ended (or that it has not).

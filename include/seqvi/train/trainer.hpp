@@ -23,6 +23,15 @@
 // trial as `diverged`. The step rate in effect and the best optimiser state are part of the state, so a
 // resumed run continues bit-identically. β-weighting: under KL warm-up the true bound rises while β
 // grows even when training is healthy; the objective being minimised does not.
+//
+// A stall (config.step_patience > 0, the default for new runs; the "reduce on plateau" rule): when
+// the count of epochs without a better validation bound (patience's count: KL warm-up epochs not
+// counted) reaches a multiple of step_patience below patience, the trainer does what a recovery does
+// — best parameters and optimiser state restored, step rate × recovery_factor — and records it as a
+// Recovery with `stalled` set; it uses one of config.recoveries. Unlike a divergence it leaves the
+// patience count as it is, so early stopping ends the trial when it would have. A step rate too large
+// for its model oscillates around a bound well above what the model reaches at a smaller one
+// (docs/latent-forms.md, "The plateau study"): this is what brings it down.
 #ifndef SEQVI_TRAIN_TRAINER_HPP
 #define SEQVI_TRAIN_TRAINER_HPP
 
