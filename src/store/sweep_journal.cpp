@@ -74,6 +74,45 @@ void append_journal_entry(std::string& out, std::int64_t seq, const std::string&
   out += payload;
 }
 
+namespace {
+
+/// The intact entry framed at `at`, and its end; nullopt if there is none (any damage).
+std::optional<std::pair<JournalEntry, std::int64_t>> intact_entry(const std::string& bytes, std::int64_t at) {
+  const auto size = static_cast<std::int64_t>(bytes.size());
+  if (at < 0 || size - at < 8) return std::nullopt;
+  const std::uint32_t length = get_u32(bytes.data() + at);
+  const std::uint32_t crc = get_u32(bytes.data() + at + 4);
+  const std::int64_t end = at + 8 + static_cast<std::int64_t>(length);
+  if (length == 0 || length > kJournalMaxPayload || end > size) return std::nullopt;
+  const char* payload = bytes.data() + at + 8;
+  if (crc_of(payload, length) != crc) return std::nullopt;
+  try {
+    const auto json = nlohmann::json::parse(payload, payload + length);
+    if (json.at("op").get<std::int64_t>() != kJournalOpUpsertTrial) return std::nullopt;
+    JournalEntry e;
+    e.offset = at;
+    e.seq = json.at("seq").get<std::int64_t>();
+    e.record = record_from_json(json.at("record"));
+    return std::make_pair(std::move(e), end);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  } catch (const CodecError&) {
+    return std::nullopt;
+  }
+}
+
+/// The first offset after `at` where an intact entry starts (its payload begins `{"op":1,"seq":`
+/// and its checksum matches), or −1.
+std::int64_t next_intact_entry(const std::string& bytes, std::int64_t at) {
+  static const std::string start = "{\"op\":" + std::to_string(kJournalOpUpsertTrial) + ",\"seq\":";
+  for (auto found = bytes.find(start, static_cast<std::size_t>(at + 1 + 8)); found != std::string::npos;
+       found = bytes.find(start, found + 1))
+    if (intact_entry(bytes, static_cast<std::int64_t>(found) - 8)) return static_cast<std::int64_t>(found) - 8;
+  return -1;
+}
+
+}  // namespace
+
 std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -104,7 +143,8 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   while (at < size) {
     // A damaged entry ends the journal if it is the torn tail of an append that never completed.
     const auto damaged = [&](const std::string& what, std::int64_t extent_end) {
-      if (extent_end >= size || zeros_to_end(at)) return;  // torn tail: ignored
+      // torn tail: ignored (unless intact entries follow it: then it is damage in the middle)
+      if ((extent_end >= size || zeros_to_end(at)) && next_intact_entry(bytes, at) < 0) return;
       fail(at, what);
     };
     if (size - at < 8) {
@@ -118,7 +158,11 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
       damaged("entry length " + std::to_string(length) + " is out of range", length == 0 ? at + 8 : end);
       break;
     }
-    if (end > size) break;  // the payload runs past the end: a torn append
+    if (end > size) {  // the payload runs past the end: a torn append, unless intact entries follow
+      if (next_intact_entry(bytes, at) >= 0) fail(at, "entry length " + std::to_string(length) + " runs past the end "
+                                                     "of the file, but intact entries follow it");
+      break;
+    }
     const char* payload = bytes.data() + at + 8;
     if (crc_of(payload, length) != crc) {
       damaged("entry checksum mismatch", end);
@@ -147,34 +191,6 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   return j;
 }
 
-namespace {
-
-/// The intact entry framed at `at`, and its end; nullopt if there is none (any damage).
-std::optional<std::pair<JournalEntry, std::int64_t>> intact_entry(const std::string& bytes, std::int64_t at) {
-  const auto size = static_cast<std::int64_t>(bytes.size());
-  if (at < 0 || size - at < 8) return std::nullopt;
-  const std::uint32_t length = get_u32(bytes.data() + at);
-  const std::uint32_t crc = get_u32(bytes.data() + at + 4);
-  const std::int64_t end = at + 8 + static_cast<std::int64_t>(length);
-  if (length == 0 || length > kJournalMaxPayload || end > size) return std::nullopt;
-  const char* payload = bytes.data() + at + 8;
-  if (crc_of(payload, length) != crc) return std::nullopt;
-  try {
-    const auto json = nlohmann::json::parse(payload, payload + length);
-    if (json.at("op").get<std::int64_t>() != kJournalOpUpsertTrial) return std::nullopt;
-    JournalEntry e;
-    e.offset = at;
-    e.seq = json.at("seq").get<std::int64_t>();
-    e.record = record_from_json(json.at("record"));
-    return std::make_pair(std::move(e), end);
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
-  } catch (const CodecError&) {
-    return std::nullopt;
-  }
-}
-
-}  // namespace
 
 std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -200,7 +216,6 @@ std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path)
     j.header_intact = true;
     j.generation = get_i64(bytes.data() + 16);
   }
-  const std::string start = "{\"op\":" + std::to_string(kJournalOpUpsertTrial) + ",\"seq\":";
   std::int64_t at = kJournalHeaderBytes;
   while (at < size) {
     if (auto e = intact_entry(bytes, at)) {
@@ -215,13 +230,7 @@ std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path)
       extent = length == 0 ? at + 8 : at + 8 + static_cast<std::int64_t>(length);
     }
     // The next offset where an intact entry starts.
-    std::int64_t next = -1;
-    for (auto found = bytes.find(start, static_cast<std::size_t>(at + 1 + 8)); found != std::string::npos;
-         found = bytes.find(start, found + 1))
-      if (intact_entry(bytes, static_cast<std::int64_t>(found) - 8)) {
-        next = static_cast<std::int64_t>(found) - 8;
-        break;
-      }
+    const std::int64_t next = next_intact_entry(bytes, at);
     const bool zeros = std::all_of(bytes.begin() + at, bytes.end(), [](char c) { return c == 0; });
     if (next < 0 && (extent >= size || zeros)) {
       j.torn_tail = true;
