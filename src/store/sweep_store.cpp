@@ -708,7 +708,9 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
     n_journal += from[i] == From::journal;
     n_sampled += from[i] == From::sampled && sampled_exact;
   }
-  if (snap == Snap::intact) report.lines.push_back("sweep.h5: intact; " + plural(n_snapshot, "trial", "trials") + " as it holds them");
+  if (snap == Snap::intact)
+    report.lines.push_back("sweep.h5: intact; " + (n_snapshot > 0 ? plural(n_snapshot, "trial", "trials") + " as it holds them"
+                                                                 : std::string("every trial has a later record")));
   std::string journal_line = "journal: ";
   if (!j) journal_line += "none";
   else if (applied > 0)
