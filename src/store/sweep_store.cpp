@@ -616,7 +616,9 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
     throw SweepStoreError(where + e.what());
   }
   bool keep_journal = false;  ///< damaged: kept beside
-  bool may_have_lost = false;  ///< a change of any unfinished trial may be in a lost record
+  // A change of any unfinished trial may be in a lost record: after damage, a gap, or with sweep.h5
+  // lost (the journal may be older than the lost snapshot: a crash between snapshot and rotation).
+  bool may_have_lost = snap == Snap::lost;
   std::int64_t applied = 0, first = -1, last = -1, max_seq = std::max<std::int64_t>(folded, 0);
   std::vector<std::string> journal_notes;
   if (j) {
@@ -717,6 +719,7 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
     journal_line += plural(static_cast<std::size_t>(applied), "record", "records") + " applied (sequence " +
                     std::to_string(first) + " to " + std::to_string(last) + "), the latest of " +
                     plural(n_journal, "trial", "trials");
+  else if (snap == Snap::lost) journal_line += "no records";
   else journal_line += "no records after sweep.h5's" + std::string(may_have_lost ? "" : ": nothing lost");
   for (const auto& note : journal_notes) journal_line += "; " + note;
   if (j && j->torn_tail) journal_line += "; a torn last append ignored (never acknowledged)";

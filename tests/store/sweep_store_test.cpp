@@ -1471,6 +1471,39 @@ TEST(StoreSweepRepair, AnUnreadableSweepH5NeedsTheConfigurationWhichTheCheckpoin
   EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), truncated);
 }
 
+TEST(StoreSweepRepair, WithSweepH5LostTheJournalsRecordsAreAppliedOverTheSampledTrialsIfTheConfigurationSamplesThem) {
+  const TempDir tmp;
+  std::vector<TrialRecord> done;
+  const fs::path dir = sweep_with_five_journal_records(tmp.path(), tmp / "s", done);
+  const std::string journal = read_bytes(dir / "journal");
+  write_bytes(dir / "sweep.h5", "not HDF5 at all");
+  // No checkpoint is needed: the journal holds every trial's final record.
+  std::vector<std::string> asked;
+  const RepairReport report = SweepStore::repair(dir, inputs({}, &asked, kConfig));
+  EXPECT_NE(joined(report).find("journal: 5 records applied (sequence 1 to 5), the latest of 3 trials"),
+            std::string::npos) << joined(report);
+  EXPECT_TRUE(asked.empty()) << "every trial's final record is in the journal";
+  expect_same(done, seqvi::store::read_sweep(dir).trials);
+  EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), "not HDF5 at all");
+
+  // A configuration that samples other trials than the journal records is refused, naming one.
+  const fs::path other = tmp / "other";
+  fs::create_directories(other);
+  write_bytes(other / "sweep.h5", "not HDF5 at all");
+  write_bytes(other / "journal", journal);
+  RepairInputs in = inputs({}, nullptr, kConfig);
+  in.sample = [](const std::string&) {
+    std::vector<TrialRecord> records = make_records(3);
+    records[1].spec.params["hidden"] = std::int64_t{999};
+    return seqvi::search::TrialTable(records);
+  };
+  const std::string error = error_of([&] { SweepStore::repair(other, in); });
+  EXPECT_NE(error.find("the configuration given does not fit this sweep: its journal records trial 'jsb-vosp-0001' "
+                       "with another seed or other hyper-parameters"), std::string::npos) << error;
+  EXPECT_EQ(read_bytes(other / "sweep.h5"), "not HDF5 at all");
+  EXPECT_FALSE(fs::exists(other / "sweep.h5.damaged-1"));
+}
+
 TEST(StoreSweepRepair, AnotherFormatVersionIsNotDamageAndIsNotRepaired) {
   const TempDir tmp;
   const fs::path dir = tmp / "s";
