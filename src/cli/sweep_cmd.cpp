@@ -476,7 +476,7 @@ int run_sweep(const SweepArgs& args, bool talk) {
 
 void add_sweep_command(CLI::App& app) {
   static SweepArgs args;
-  auto* cmd = app.add_subcommand("sweep", "Random (Table-2 space) or grid search with MPI; --resume continues");
+  auto* cmd = app.add_subcommand("sweep", "Random (Table-2 space) or grid search with MPI; --resume continues, --repair rebuilds a damaged sweep");
   cmd->footer(
       "Run as: mpirun -np N seqvi sweep --config sweep.toml --out DIR (or launch/sweep). Rank 0 coordinates,\n"
       "ranks 1..N-1 train; -np 1 runs everything in one process. SIGUSR1 to mpirun, or SIGTERM/SIGINT/SIGUSR1\n"
