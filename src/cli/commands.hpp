@@ -55,6 +55,12 @@ std::string format_duration(double seconds);
 /// The data directory: --data-dir, else $SEQVI_DATA_DIR, else ./data.
 std::filesystem::path data_dir();
 
+/// The error of a damaged sweep (store::SweepFileDamaged) with what to do about it.
+inline std::string with_repair_hint(const std::string& what, const std::filesystem::path& sweep_dir) {
+  return what + "; to rebuild what can be rebuilt (from sweep.h5, the journal and the trials' checkpoints): "
+                "seqvi sweep --out " + sweep_dir.string() + " --repair";
+}
+
 void add_data_command(CLI::App& app);
 void add_train_commands(CLI::App& app);  ///< train, eval
 void add_sweep_command(CLI::App& app);

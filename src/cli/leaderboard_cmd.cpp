@@ -130,6 +130,8 @@ Listing select(const Selection& sel) {
   for (const auto& dir : sel.dirs) {
     try {
       listing.sweeps.push_back(store::read_sweep(dir));
+    } catch (const store::SweepFileDamaged& e) {
+      throw CommandError(with_repair_hint(e.what(), dir));
     } catch (const store::SweepStoreError& e) {
       throw CommandError(e.what());
     }

@@ -35,6 +35,7 @@ struct SweepArgs {
   std::string config;
   std::string out;
   bool resume = false;
+  bool repair = false;
   bool dry_run = false;
   bool quiet = false;
   double progress_every = 10;
@@ -249,10 +250,67 @@ bool report_failed(const store::SweepStore& sweep, const std::filesystem::path& 
   return true;
 }
 
+/// `seqvi sweep --out DIR --repair`: rebuilds a damaged sweep (store::SweepStore::repair) and says
+/// what it rebuilt from where, one line per source. No MPI: under mpirun, ranks other than 0 do nothing.
+int run_repair(const SweepArgs& args, bool talk) {
+  if (!talk) return kOk;
+  if (args.out.empty()) throw CommandError("--repair needs --out (the sweep directory)", kUsage);
+  const std::filesystem::path out(args.out);
+  store::RepairInputs in;
+  if (!args.config.empty()) in.config_text = read_file(args.config);
+  const std::string origin = args.config.empty() ? (out / "sweep.h5").string() : args.config;
+  const auto parse = [&](const std::string& text) {
+    try {
+      return search::parse_sweep_config(text, origin);
+    } catch (const std::invalid_argument& e) {
+      throw CommandError(e.what(), kUsage);
+    }
+  };
+  // sweep.h5's header holds the configuration; if it is lost, the file the sweep was created with must be given.
+  if (args.config.empty()) {
+    std::string lost;
+    try {
+      (void)store::read_sweep_config(out);
+    } catch (const store::SweepFileDamaged& e) {
+      lost = e.what();
+    } catch (const store::SweepStoreError& e) {
+      if (std::filesystem::exists(out / "sweep.h5")) throw CommandError(e.what());
+      lost = e.what();
+    }
+    if (!lost.empty() && (std::filesystem::exists(out / "sweep.h5") || std::filesystem::exists(out / "journal")))
+      throw CommandError(fmt::format("{}: sweep.h5's header, which holds the sweep's configuration, is unreadable "
+                                     "({}), and the sweep keeps no other copy; give the configuration file the sweep "
+                                     "was created with: seqvi sweep --out {} --repair --config FILE (its trials are "
+                                     "checked against the trials' checkpoints)", out.string(), lost, out.string()),
+                         kUsage);
+  }
+  in.sample = [&](const std::string& text) { return sample_trials(parse(text)); };
+  in.datasets = [&](const std::string& text) { return check_datasets(dataset_files(parse(text)), nullptr); };
+  in.from_checkpoint = [&](const search::TrialRecord& r) {
+    return checkpoint_result(r, store::trial_checkpoint_path(out, r.id()));
+  };
+  in.wait.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(args.lock_wait_s * 1000));
+  in.wait.on_wait = [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; };
+  store::RepairReport report;
+  try {
+    report = store::SweepStore::repair(out, in);
+  } catch (const store::SweepStoreError& e) {
+    throw CommandError(e.what());
+  }
+  for (const auto& line : report.lines) std::cout << line << '\n';
+  if (report.repaired)
+    std::cout << fmt::format("repaired {}: {} trial{} from checkpoints, {} to be trained from the start; continue "
+                             "with: seqvi sweep --out {} --resume\n", out.string(), report.from_checkpoints,
+                             report.from_checkpoints == 1 ? "" : "s", report.requeued, out.string());
+  std::cout << std::flush;
+  return kOk;
+}
+
 /// Ranks other than 0 end silently on a configuration error: rank 0 says it once for the job.
 int run_sweep_command(const SweepArgs& args) {
   const bool talk = job::launcher_rank(job::SystemEnv()) == 0;
   try {
+    if (args.repair) return run_repair(args, talk);
     return run_sweep(args, talk);
   } catch (const CommandError& e) {
     if (talk) throw;
@@ -271,6 +329,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
       throw CommandError("--dry-run needs --config (or --resume with --out of an existing sweep)", kUsage);
     try {
       config_text = store::read_sweep_config(out);  // only the header: readable with a damaged table
+    } catch (const store::SweepFileDamaged& e) {
+      throw CommandError(with_repair_hint(e.what(), out));
     } catch (const store::SweepStoreError& e) {
       throw CommandError(e.what());
     }
@@ -309,15 +369,19 @@ int run_sweep(const SweepArgs& args, bool talk) {
       try {
         sweep.emplace(store::SweepStore::open(out, wait));
       } catch (const store::SweepSnapshotDamaged& e) {
-        if (!e.header_intact()) throw CommandError(e.what());
+        if (!e.header_intact()) throw CommandError(with_repair_hint(e.what(), out));
         std::cerr << "seqvi: " << e.what() << "; rebuilding it from the configuration and the journal\n" << std::flush;
         try {
           sweep.emplace(store::SweepStore::rebuild(out, sample_trials(config), wait));
         } catch (const store::SweepStoreError& r) {
-          throw CommandError(r.what());
+          throw CommandError(with_repair_hint(r.what(), out));
         }
         std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as sweep.h5.damaged)\n",
                                  out.string()) << std::flush;
+      } catch (const store::SweepFileDamaged& e) {
+        throw CommandError(with_repair_hint(e.what(), out));
+      } catch (const store::SweepStoreError& e) {
+        throw CommandError(e.what());
       }
       if (const store::StaleTempFiles& stale = sweep->stale_temp_files_removed(); stale.files > 0)
         std::cerr << fmt::format("seqvi: removed {} stale temp file{} ({:.1f} MB) that a killed run of sweep {} left\n",
@@ -412,23 +476,30 @@ int run_sweep(const SweepArgs& args, bool talk) {
 
 void add_sweep_command(CLI::App& app) {
   static SweepArgs args;
-  auto* cmd = app.add_subcommand("sweep", "Random (Table-2 space) or grid search with MPI; --resume continues");
+  auto* cmd = app.add_subcommand("sweep", "Random (Table-2 space) or grid search with MPI; --resume continues, --repair rebuilds a damaged sweep");
   cmd->footer(
       "Run as: mpirun -np N seqvi sweep --config sweep.toml --out DIR (or launch/sweep). Rank 0 coordinates,\n"
       "ranks 1..N-1 train; -np 1 runs everything in one process. SIGUSR1 to mpirun, or SIGTERM/SIGINT/SIGUSR1\n"
       "to the ranks, drains the sweep: trials checkpoint and are recorded as interrupted; exit code 75.\n"
       "Exit code 4: the sweep finished but trials failed (listed on stderr); 2: a bad configuration or\n"
       "dataset file (each is read and checked against its key before anything starts).\n"
-      "--resume continues it with any rank count. Guide: docs/sweeps.md");
+      "--resume continues it with any rank count. --repair rebuilds a sweep whose sweep.h5 or journal is\n"
+      "damaged (kept beside as <file>.damaged-<n>): seqvi sweep --out DIR --repair [--config FILE, needed\n"
+      "only if sweep.h5's header is lost]. Guide: docs/sweeps.md");
   cmd->add_option("--config", args.config, "Sweep configuration (TOML; docs/sweeps.md)");
   cmd->add_option("--out", args.out, "Sweep directory (sweep.h5, journal, trials/<id>.h5)");
-  cmd->add_flag("--resume", args.resume, "Continue the sweep in --out (done trials are kept)");
-  cmd->add_flag("--dry-run", args.dry_run, "List the trials the configuration samples, without training");
+  auto* resume = cmd->add_flag("--resume", args.resume, "Continue the sweep in --out (done trials are kept)");
+  auto* repair = cmd->add_flag("--repair", args.repair,
+                               "Rebuild the damaged sweep in --out (sweep.h5, journal) from what is intact and the "
+                               "trials' checkpoints; says what came from where; then continue with --resume");
+  repair->excludes(resume);
+  cmd->add_flag("--dry-run", args.dry_run, "List the trials the configuration samples, without training")
+      ->excludes(repair);
   cmd->add_option("--progress-every", args.progress_every, "Seconds between progress lines")
       ->check(PositiveNumber);
   cmd->add_flag("--quiet", args.quiet, "No progress lines");
   cmd->add_option("--lock-wait", args.lock_wait_s,
-                  "With --resume: seconds to wait for a sweep still locked by a previous job's exiting ranks")
+                  "With --resume or --repair: seconds to wait for a sweep still locked by a previous job's exiting ranks")
       ->check(NonNegativeNumber)
       ->capture_default_str();
   cmd->callback([] {

@@ -44,6 +44,32 @@ TrialState to_trial_state(train::TrialStatus s) {
                           store::describe_file_system(folder) + more);
 }
 
+/// What a run reports from its final training state (curve, best, KL and active dims of the best
+/// epoch; state and wall time are the caller's).
+mpi::TrialOutcome outcome_of(const train::TrainState& state, bool latent) {
+  mpi::TrialOutcome out;
+  out.state = to_trial_state(state.status);
+  out.epochs = state.epoch;
+  out.best_valid = state.best_valid;
+  out.best_epoch = state.best_epoch;
+  out.message = state.message;
+  // The whole curve from the checkpoint: a report lost to a kill between checkpoint and report is
+  // filled in here (mpi/trial_runner.hpp), without reporting old epochs again.
+  for (const auto& r : state.curve) out.valid_curve.push_back(r.valid_bound);
+  // The validation KL and active dims of the selected epoch, for the sweep table (a model without
+  // latents has none: NaN / −1, shown as "-").
+  for (const auto& r : state.curve)
+    if (latent && r.epoch == state.best_epoch) {
+      out.valid_kl = r.valid_kl;
+      out.active_dims = r.valid_active_dims;
+    }
+  return out;
+}
+
+bool has_latents(const train::TrainConfig& config) {
+  return config.model.kind == model::ModelKind::vrae || config.model.kind == model::ModelKind::vosp;
+}
+
 /// Checkpoints after every epoch, then reports the epoch; polls the stop request at batch boundaries.
 class SweepObserver final : public train::TrainObserver {
  public:
@@ -159,6 +185,50 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
   return out;
 }
 
+store::CheckpointResult checkpoint_result(const search::TrialRecord& record, const std::filesystem::path& path) {
+  using Problem = store::CheckpointResult::Problem;
+  store::CheckpointResult c;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    c.problem = Problem::missing;
+    c.why_not = path.string() + " is missing";
+    return c;
+  }
+  store::Checkpoint cp;
+  train::TrainConfig config;
+  try {
+    cp = store::read_checkpoint(path);
+    config = train::from_checkpoint_params(cp.hyperparameters);
+  } catch (const std::exception& e) {
+    c.problem = Problem::unreadable;
+    c.why_not = path.string() + " is unreadable (" + e.what() + ")";
+    return c;
+  }
+  if (const std::string foreign = store::foreign_trial(cp, trial_identity(record.spec)); !foreign.empty()) {
+    c.problem = Problem::foreign;
+    c.why_not = path.string() + " " + foreign;
+    return c;
+  }
+  const mpi::TrialOutcome o = outcome_of(cp.state, has_latents(config));
+  search::TrialRecord& r = c.record;
+  r = record;
+  r.state = o.state;
+  r.epochs = o.epochs;
+  r.valid_curve = o.valid_curve;
+  r.best_valid = o.best_valid;
+  r.best_epoch = o.best_epoch;
+  r.valid_kl = o.valid_kl;
+  r.active_dims = o.active_dims;
+  r.message = c.finished() ? o.message
+                            : "its latest record was lost; recovered by --repair from its checkpoint (epoch " +
+                                  std::to_string(o.epochs) + ")";
+  double wall = cp.state.partial_seconds;
+  for (const auto& e : cp.state.curve) wall += e.wall_s;
+  r.wall_s = std::max(r.wall_s, wall);
+  r.attempts = std::max<std::int64_t>(r.attempts, static_cast<std::int64_t>(cp.provenance.size()));
+  return c;
+}
+
 core::Params trial_hyperparameters(const search::TrialSpec& trial) {
   core::Params p = trial.params;
   p["model"] = trial.model;
@@ -240,23 +310,8 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
     throw_storage_error(e.what(), errno, checkpoint_path.parent_path());
   }
 
-  mpi::TrialOutcome out;
+  mpi::TrialOutcome out = outcome_of(*state, has_latents(config));
   out.state = to_trial_state(status);
-  out.epochs = state->epoch;
-  out.best_valid = state->best_valid;
-  out.best_epoch = state->best_epoch;
-  out.message = state->message;
-  // The whole curve from the checkpoint: a report lost to a kill between checkpoint and report is
-  // filled in here (mpi/trial_runner.hpp), without reporting old epochs again.
-  for (const auto& r : state->curve) out.valid_curve.push_back(r.valid_bound);
-  // The validation KL and active dims of the selected epoch, for the sweep table (a model without
-  // latents has none: NaN / −1, shown as "-").
-  const bool latent = config.model.kind == model::ModelKind::vrae || config.model.kind == model::ModelKind::vosp;
-  for (const auto& r : state->curve)
-    if (latent && r.epoch == state->best_epoch) {
-      out.valid_kl = r.valid_kl;
-      out.active_dims = r.valid_active_dims;
-    }
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

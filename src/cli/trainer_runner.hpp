@@ -11,6 +11,7 @@
 #include "seqvi/mpi/trial_runner.hpp"
 #include "seqvi/search/trial_table.hpp"
 #include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/sweep_store.hpp"
 
 #include <filesystem>
 #include <functional>
@@ -61,6 +62,13 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
     const search::TrialTable& trials,
     const std::function<std::filesystem::path(const search::TrialSpec&)>& checkpoint_path,
     const std::function<void(const std::string&)>& say);
+
+/// For `seqvi sweep --repair` (store::SweepStore::repair): what trial `record`'s checkpoint at `path`
+/// says — missing, unreadable, another trial's (store::foreign_trial), or the record with its
+/// result as the checkpoint holds it: state (a finished run's, else interrupted: resume continues
+/// it), epochs, curve, best bound and epoch, KL and active dims of the best epoch (as the runner
+/// reports them), message, wall time (its epochs'), attempts (at least its sessions).
+store::CheckpointResult checkpoint_result(const search::TrialRecord& record, const std::filesystem::path& path);
 
 /// Renames `path` to `<path>.damaged-<n>` (the first n not taken); returns the new name.
 /// @throws std::runtime_error naming both if it cannot

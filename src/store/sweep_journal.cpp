@@ -74,6 +74,45 @@ void append_journal_entry(std::string& out, std::int64_t seq, const std::string&
   out += payload;
 }
 
+namespace {
+
+/// The intact entry framed at `at`, and its end; nullopt if there is none (any damage).
+std::optional<std::pair<JournalEntry, std::int64_t>> intact_entry(const std::string& bytes, std::int64_t at) {
+  const auto size = static_cast<std::int64_t>(bytes.size());
+  if (at < 0 || size - at < 8) return std::nullopt;
+  const std::uint32_t length = get_u32(bytes.data() + at);
+  const std::uint32_t crc = get_u32(bytes.data() + at + 4);
+  const std::int64_t end = at + 8 + static_cast<std::int64_t>(length);
+  if (length == 0 || length > kJournalMaxPayload || end > size) return std::nullopt;
+  const char* payload = bytes.data() + at + 8;
+  if (crc_of(payload, length) != crc) return std::nullopt;
+  try {
+    const auto json = nlohmann::json::parse(payload, payload + length);
+    if (json.at("op").get<std::int64_t>() != kJournalOpUpsertTrial) return std::nullopt;
+    JournalEntry e;
+    e.offset = at;
+    e.seq = json.at("seq").get<std::int64_t>();
+    e.record = record_from_json(json.at("record"));
+    return std::make_pair(std::move(e), end);
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;
+  } catch (const CodecError&) {
+    return std::nullopt;
+  }
+}
+
+/// The first offset after `at` where an intact entry starts (its payload begins `{"op":1,"seq":`
+/// and its checksum matches), or −1.
+std::int64_t next_intact_entry(const std::string& bytes, std::int64_t at) {
+  static const std::string start = "{\"op\":" + std::to_string(kJournalOpUpsertTrial) + ",\"seq\":";
+  for (auto found = bytes.find(start, static_cast<std::size_t>(at + 1 + 8)); found != std::string::npos;
+       found = bytes.find(start, found + 1))
+    if (intact_entry(bytes, static_cast<std::int64_t>(found) - 8)) return static_cast<std::int64_t>(found) - 8;
+  return -1;
+}
+
+}  // namespace
+
 std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -84,7 +123,7 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) throw std::runtime_error("journal '" + path.string() + "': cannot read it");
   const auto fail = [&](std::int64_t offset, const std::string& what) {
-    throw std::runtime_error("journal '" + path.string() + "' at byte offset " + std::to_string(offset) + ": " + what);
+    throw JournalDamaged("journal '" + path.string() + "' at byte offset " + std::to_string(offset) + ": " + what);
   };
   JournalContents j;
   j.file_bytes = static_cast<std::int64_t>(bytes.size());
@@ -93,7 +132,7 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
     fail(0, "is not a seqvi sweep journal (bad header)");
   const std::uint32_t version = get_u32(bytes.data() + 8);
   if (version != kJournalFormatVersion)
-    fail(8, "has format version " + std::to_string(version) + "; this seqvi reads version " +
+    throw std::runtime_error("journal '" + path.string() + "' at byte offset 8: has format version " + std::to_string(version) + "; this seqvi reads version " +
                 std::to_string(kJournalFormatVersion));
   j.generation = get_i64(bytes.data() + 16);
   const auto size = static_cast<std::int64_t>(bytes.size());
@@ -104,7 +143,8 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   while (at < size) {
     // A damaged entry ends the journal if it is the torn tail of an append that never completed.
     const auto damaged = [&](const std::string& what, std::int64_t extent_end) {
-      if (extent_end >= size || zeros_to_end(at)) return;  // torn tail: ignored
+      // torn tail: ignored (unless intact entries follow it: then it is damage in the middle)
+      if ((extent_end >= size || zeros_to_end(at)) && next_intact_entry(bytes, at) < 0) return;
       fail(at, what);
     };
     if (size - at < 8) {
@@ -118,7 +158,11 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
       damaged("entry length " + std::to_string(length) + " is out of range", length == 0 ? at + 8 : end);
       break;
     }
-    if (end > size) break;  // the payload runs past the end: a torn append
+    if (end > size) {  // the payload runs past the end: a torn append, unless intact entries follow
+      if (next_intact_entry(bytes, at) >= 0) fail(at, "entry length " + std::to_string(length) + " runs past the end "
+                                                     "of the file, but intact entries follow it");
+      break;
+    }
     const char* payload = bytes.data() + at + 8;
     if (crc_of(payload, length) != crc) {
       damaged("entry checksum mismatch", end);
@@ -144,6 +188,64 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   j.valid_bytes = j.entries.empty() ? kJournalHeaderBytes
                                     : j.entries.back().offset + 8 +
                                           static_cast<std::int64_t>(get_u32(bytes.data() + j.entries.back().offset));
+  return j;
+}
+
+
+std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) return std::nullopt;
+    throw std::runtime_error("journal '" + path.string() + "': cannot open it (" + std::strerror(errno) + ")");
+  }
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw std::runtime_error("journal '" + path.string() + "': cannot read it");
+  JournalSalvage j;
+  const auto size = static_cast<std::int64_t>(bytes.size());
+  j.file_bytes = size;
+  if (size < kJournalHeaderBytes) {
+    j.header_problem = "it has " + std::to_string(size) + " bytes, its header alone has " +
+                       std::to_string(kJournalHeaderBytes) + " (torn)";
+  } else if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) {
+    j.header_problem = "its header does not start with SEQVIJNL";
+  } else if (get_u32(bytes.data() + 8) != kJournalFormatVersion) {
+    j.header_problem = "its header says format version " + std::to_string(get_u32(bytes.data() + 8)) +
+                       ", this seqvi writes version " + std::to_string(kJournalFormatVersion);
+  } else {
+    j.header_intact = true;
+    j.generation = get_i64(bytes.data() + 16);
+  }
+  std::int64_t at = kJournalHeaderBytes;
+  while (at < size) {
+    if (auto e = intact_entry(bytes, at)) {
+      at = e->second;
+      j.entries.push_back(std::move(e->first));
+      continue;
+    }
+    // Damage at `at`: a torn tail if its frame runs to the end or only zero bytes follow (as read_journal).
+    std::int64_t extent = size;
+    if (size - at >= 8) {
+      const std::uint32_t length = get_u32(bytes.data() + at);
+      extent = length == 0 ? at + 8 : at + 8 + static_cast<std::int64_t>(length);
+    }
+    // The next offset where an intact entry starts.
+    const std::int64_t next = next_intact_entry(bytes, at);
+    const bool zeros = std::all_of(bytes.begin() + at, bytes.end(), [](char c) { return c == 0; });
+    if (next < 0 && (extent >= size || zeros)) {
+      j.torn_tail = true;
+      break;
+    }
+    std::string what = "entry checksum mismatch";
+    if (size - at < 8) what = "truncated entry frame";
+    else if (const std::uint32_t length = get_u32(bytes.data() + at); length == 0 || length > kJournalMaxPayload)
+      what = "entry length " + std::to_string(length) + " is out of range";
+    else if (extent > size) what = "entry runs past the end of the file";
+    else if (crc_of(bytes.data() + at + 8, length) == get_u32(bytes.data() + at + 4)) what = "entry is not a valid record";
+    j.damaged.push_back({at, next < 0 ? size : next, what});
+    if (next < 0) break;
+    at = next;
+  }
   return j;
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -46,11 +47,39 @@ struct JournalContents {
   std::int64_t file_bytes = 0;
 };
 
+/// A journal that is damaged (bad header, an entry that fails its checksum or does not parse, and
+/// is not a torn tail); what() names the file and the byte offset.
+class JournalDamaged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// Reads and checks a journal: a damaged entry that reaches the end of the file (a torn append) or
 /// is followed by nothing but zero bytes (unwritten blocks after a power cut) ends the journal;
 /// any other damage is an error. Returns nullopt if the file does not exist.
-/// @throws std::runtime_error naming the file and the byte offset of the damage
+/// @throws JournalDamaged naming the file and the byte offset of the damage; std::runtime_error if
+///         it cannot be read or is of another format version
 std::optional<JournalContents> read_journal(const std::filesystem::path& path);
+
+/// A journal read for SweepStore::repair: every intact entry wherever the damage is. A stretch that
+/// does not frame an intact entry is skipped up to the next offset where one starts (its payload
+/// begins `{"op":1,"seq":` and its checksum matches); a damaged stretch that runs to the end of the
+/// file the way a torn append does (read_journal's rule) is the torn tail, not damage.
+struct JournalSalvage {
+  bool header_intact = false;
+  std::string header_problem;        ///< why not (when !header_intact)
+  std::int64_t generation = 0;       ///< when header_intact
+  std::vector<JournalEntry> entries;  ///< every intact entry, in file order
+  struct Damage {
+    std::int64_t offset = 0, end = 0;  ///< bytes [offset, end) skipped
+    std::string what;
+  };
+  std::vector<Damage> damaged;  ///< damaged stretches (the torn tail not included)
+  bool torn_tail = false;
+  std::int64_t file_bytes = 0;
+};
+/// nullopt if the file does not exist. @throws std::runtime_error if it cannot be read
+std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path);
 
 /// Appends to a journal with one write and one fdatasync per append (group commit).
 /// **Crash consistency.** If a write fails part-way, the file is truncated back to its previous

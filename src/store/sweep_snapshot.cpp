@@ -70,6 +70,11 @@ Checker checker(const std::filesystem::path& path) {
   return Checker("sweep '" + path.string() + "': ", [](const std::string& what) { throw SweepStoreError(what); });
 }
 
+/// For reading: what does not read as it should is damage (SweepFileDamaged).
+Checker read_checker(const std::filesystem::path& path) {
+  return Checker("sweep '" + path.string() + "': ", [](const std::string& what) { throw SweepFileDamaged(what); });
+}
+
 H5Handle utf8_string_type(const Checker& c) {
   H5Handle type = c.handle(H5Tcopy(H5T_C_S1), H5Tclose, "cannot make a string type");
   c.ok(H5Tset_size(type.get(), H5T_VARIABLE), "cannot make a string type");
@@ -438,8 +443,8 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
   if (read_string_attribute(c, root, "format") != "seqvi-sweep")
     c.fail("is not a seqvi sweep file (attribute 'format' is not \"seqvi-sweep\")");
   const std::int64_t version = read_int_attribute(c, root, "format_version");
-  if (version != 1 && version != kSweepFormatVersion)
-    c.fail("has format version " + std::to_string(version) + "; this seqvi reads versions 1 to " +
+  if (version != 1 && version != kSweepFormatVersion)  // another seqvi's file, not damage
+    throw SweepStoreError("sweep '" + path.string() + "': has format version " + std::to_string(version) + "; this seqvi reads versions 1 to " +
            std::to_string(kSweepFormatVersion));
   SweepSnapshot s;
   s.format_version = version;
@@ -476,9 +481,10 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
 
 SweepSnapshot read_sweep_header(const std::filesystem::path& path, std::int64_t& trial_count) {
   silence_hdf5_errors();
-  const Checker c = checker(path);
+  const Checker c = read_checker(path);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) c.fail("no such file (not a sweep directory?)");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw SweepStoreError("sweep '" + path.string() + "': no such file (not a sweep directory?)");
   const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
   std::optional<std::string> table_digest;
   return read_header(c, path, f.get(), trial_count, table_digest);
@@ -486,9 +492,10 @@ SweepSnapshot read_sweep_header(const std::filesystem::path& path, std::int64_t&
 
 SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   silence_hdf5_errors();
-  const Checker c = checker(path);
+  const Checker c = read_checker(path);
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) c.fail("no such file (not a sweep directory?)");
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw SweepStoreError("sweep '" + path.string() + "': no such file (not a sweep directory?)");
   const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
   const hid_t root = f.get();
   std::int64_t count = 0;

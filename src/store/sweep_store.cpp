@@ -8,6 +8,7 @@
 
 #include "seqvi/data/sha256.hpp"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -259,6 +260,8 @@ Loaded load(const fs::path& dir) {
   std::optional<detail::JournalContents> journal;
   try {
     journal = detail::read_journal(journal_path(dir));
+  } catch (const detail::JournalDamaged& e) {
+    throw SweepFileDamaged("sweep " + dir.string() + ": " + e.what());
   } catch (const std::runtime_error& e) {
     throw SweepStoreError("sweep " + dir.string() + ": " + e.what());
   }
@@ -271,10 +274,10 @@ Loaded load(const fs::path& dir) {
     const std::string where = "sweep " + dir.string() + ": journal '" + journal_path(dir).string() +
                               "' at byte offset " + std::to_string(e.offset) + ": ";
     if (e.seq <= t.sequence)
-      throw SweepStoreError(where + "sequence number " + std::to_string(e.seq) + " does not follow " +
+      throw SweepFileDamaged(where + "sequence number " + std::to_string(e.seq) + " does not follow " +
                             std::to_string(t.sequence));
     const auto row = t.trials.find(e.record.id());
-    if (!row) throw SweepStoreError(where + "updates the unknown trial '" + e.record.id() + "'");
+    if (!row) throw SweepFileDamaged(where + "updates the unknown trial '" + e.record.id() + "'");
     if (t.format_version == 1) convert_version_1(e.record);
     t.trials.set(*row, e.record);
     t.sequence = e.seq;
@@ -464,6 +467,321 @@ SweepStore SweepStore::rebuild(const fs::path& dir, search::TrialTable initial, 
   fs::create_directories(dir / "trials", ec);
   impl->snapshot(Overwrite::replace);
   return SweepStore(std::move(impl));
+}
+
+bool CheckpointResult::finished() const {
+  return record.state == search::TrialState::done || record.state == search::TrialState::pruned ||
+         record.state == search::TrialState::diverged;
+}
+
+namespace {
+
+/// Keeps `file` as evidence beside it, as `<file>.damaged-<n>` (the first free n): a hard link, or a
+/// copy where links are not supported, so that `file` itself stays until it is replaced atomically.
+fs::path keep_damaged(const fs::path& file) {
+  std::error_code ec;
+  for (int n = 1; n < 10000; ++n) {
+    fs::path aside = file;
+    aside += ".damaged-" + std::to_string(n);
+    if (fs::exists(aside, ec)) continue;
+    if (ec) break;
+    fs::create_hard_link(file, aside, ec);
+    if (ec) {
+      ec.clear();
+      fs::copy_file(file, aside, ec);
+    }
+    if (ec)
+      throw SweepStoreError("cannot keep the damaged file '" + file.string() + "' as '" + aside.string() + "' (" +
+                            ec.message() + ")");
+    return aside;
+  }
+  throw SweepStoreError("cannot keep the damaged file '" + file.string() + "' aside (no free name " +
+                        file.filename().string() + ".damaged-<n>)");
+}
+
+/// "done, best 7.6100 at epoch 22": a trial's state and best bound.
+std::string result_of(const search::TrialRecord& r) {
+  std::string text = search::to_string(r.state);
+  if (r.best_epoch > 0) text += fmt::format(", best {:.4f} at epoch {}", r.best_valid, r.best_epoch);
+  else text += fmt::format(", {} epochs", r.epochs);
+  return text;
+}
+
+std::string plural(std::size_t n, const std::string& one, const std::string& many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+}  // namespace
+
+RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
+  const std::string where = "sweep " + dir.string() + ": ";
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw SweepStoreError(where + "no such directory");
+  if (!fs::exists(snapshot_path(dir), ec) && !fs::exists(journal_path(dir), ec))
+    throw SweepStoreError(where + "no sweep.h5 and no journal there (not a sweep directory)");
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->lock_fd = take_lock(dir, in.wait);
+  impl->stale = remove_stale_temp_files(dir);
+  RepairReport report;
+  if (impl->stale.files > 0)
+    report.lines.push_back(fmt::format("removed {} stale temp file{} ({:.1f} MB) that a killed run left",
+                                       impl->stale.files, impl->stale.files == 1 ? "" : "s",
+                                       static_cast<double>(impl->stale.bytes) / 1e6));
+
+  // Intact (as every reader checks it): nothing to repair, nothing written.
+  std::string newer_journal;
+  try {
+    Loaded loaded = load(dir);
+    if (!loaded.journal_newer) {
+      report.lines.push_back("nothing to repair: sweep.h5 and the journal pass their checks (" +
+                             plural(loaded.table.trials.size(), "trial", "trials") + ")");
+      return report;
+    }
+    newer_journal = "its generation is newer than sweep.h5's (sweep.h5 replaced by an older copy?)";
+  } catch (const SweepFileDamaged&) {
+  } catch (const SweepStoreError&) {
+    if (fs::exists(snapshot_path(dir), ec)) throw;  // not damage (another format version, unreadable): not ours to fix
+  }
+
+  // 1. sweep.h5: intact, its table damaged (header intact), or lost.
+  enum class Snap { intact, table_damaged, lost };
+  Snap snap = Snap::lost;
+  std::string snapshot_problem;
+  detail::SweepSnapshot t;
+  std::int64_t count = -1;
+  try {
+    t = detail::read_sweep_snapshot(snapshot_path(dir));
+    snap = Snap::intact;
+    count = static_cast<std::int64_t>(t.trials.size());
+  } catch (const SweepSnapshotDamaged& e) {
+    snapshot_problem = e.what();
+    if (e.header_intact()) {
+      try {
+        t = detail::read_sweep_header(snapshot_path(dir), count);
+        snap = Snap::table_damaged;
+      } catch (const SweepStoreError& h) {
+        snapshot_problem = h.what();
+      }
+    }
+  } catch (const SweepFileDamaged& e) {
+    snapshot_problem = e.what();
+  } catch (const SweepStoreError& e) {
+    if (fs::exists(snapshot_path(dir), ec)) throw;
+    snapshot_problem = "sweep.h5 is missing";
+  }
+
+  // 2. The configuration: from sweep.h5's header, else the one given (checked against the checkpoints below).
+  std::string config;
+  if (snap != Snap::lost) {
+    config = t.config_text;
+    if (!in.config_text.empty() && in.config_text != config)
+      throw SweepStoreError(where + "the configuration given is not the one sweep.h5's header records (and that "
+                                    "header is intact: its checksum passes); repair without one");
+    report.lines.push_back("configuration, seed and trial list: from sweep.h5's header (its checksum passes)");
+  } else {
+    if (in.config_text.empty())
+      throw SweepStoreError(where + "sweep.h5 is unreadable (" + snapshot_problem + "), and with it the sweep's "
+                            "configuration, which the sweep keeps nowhere else: give the configuration file the "
+                            "sweep was created with");
+    config = in.config_text;
+    report.lines.push_back("configuration, seed and trial list: from the configuration given (sweep.h5 is unreadable: " +
+                           snapshot_problem + "); checked against the trials' checkpoints and the journal");
+  }
+  search::TrialTable table;
+  if (snap == Snap::intact) {
+    table = std::move(t.trials);
+  } else {
+    table = in.sample(config);
+    normalise(dir, table);
+    if (const auto twice = table.duplicate_id()) throw SweepStoreError(where + "trial id '" + *twice + "' appears twice");
+    if (snap == Snap::table_damaged && count != static_cast<std::int64_t>(table.size()))
+      throw SweepStoreError(where + "sweep.h5's header says it has " + std::to_string(count) +
+                            " trials, its configuration samples " + std::to_string(table.size()));
+  }
+  const std::size_t n = table.size();
+  const std::int64_t folded = snap == Snap::lost ? -1 : t.sequence;  ///< last sequence in sweep.h5; −1 unknown
+  const std::int64_t generation = snap == Snap::lost ? 0 : t.generation;
+  // Rows resampled from the configuration are the sweep's table as it was if nothing had been folded
+  // into the damaged snapshot yet (journal_sequence 0).
+  const bool sampled_exact = snap == Snap::table_damaged && folded == 0;
+  enum class From : std::uint8_t { snapshot, sampled, journal, checkpoint };
+  std::vector<From> from(n, snap == Snap::intact ? From::snapshot : From::sampled);
+
+  // 3. The journal: every intact entry that continues sweep.h5.
+  std::optional<detail::JournalSalvage> j;
+  try {
+    j = detail::salvage_journal(journal_path(dir));
+  } catch (const std::runtime_error& e) {
+    throw SweepStoreError(where + e.what());
+  }
+  bool keep_journal = false;  ///< damaged: kept beside
+  // A change of any unfinished trial may be in a lost record: after damage, a gap, or with sweep.h5
+  // lost (the journal may be older than the lost snapshot: a crash between snapshot and rotation).
+  bool may_have_lost = snap == Snap::lost;
+  std::int64_t applied = 0, first = -1, last = -1, max_seq = std::max<std::int64_t>(folded, 0);
+  std::vector<std::string> journal_notes;
+  if (j) {
+    if (!j->header_intact) {
+      keep_journal = true;
+      journal_notes.push_back("its header is damaged (" + j->header_problem + ")");
+    }
+    for (const auto& d : j->damaged) {
+      keep_journal = may_have_lost = true;
+      journal_notes.push_back(fmt::format("damaged at byte offset {} ({}; {} bytes skipped)", d.offset, d.what,
+                                          d.end - d.offset));
+    }
+    const bool older = j->header_intact && snap != Snap::lost && j->generation < generation;
+    if (j->header_intact && snap != Snap::lost && j->generation > generation) {
+      keep_journal = may_have_lost = true;  // the snapshot that continued it is lost
+      journal_notes.push_back(newer_journal.empty() ? "its generation is newer than sweep.h5's" : newer_journal);
+    }
+    if (older && !j->entries.empty()) journal_notes.push_back("its records are older than sweep.h5 (already in it): not applied");
+    std::int64_t previous = folded;
+    std::size_t skipped = 0;
+    for (auto& e : j->entries) {
+      max_seq = std::max(max_seq, e.seq);
+      if (older || (folded >= 0 && e.seq <= folded)) continue;  // already in sweep.h5
+      const auto row = table.find(e.record.id());
+      if (snap == Snap::lost) {
+        // The configuration given must sample the trials the journal records, seed and hyper-parameters alike.
+        if (row && e.record.spec.seed != table.seed(*row) && (e.record.spec.seed >> 1) == table.seed(*row))
+          convert_version_1(e.record);
+        if (!row || e.record.spec.seed != table.seed(*row) || e.record.spec.params != table.params(*row))
+          throw SweepStoreError(where + "the configuration given does not fit this sweep: its journal records trial '" +
+                                e.record.id() + "' " + (row ? "with another seed or other hyper-parameters" : "") +
+                                (row ? "" : "which the configuration does not sample"));
+      } else if (t.format_version == 1) {
+        convert_version_1(e.record);
+      }
+      if (!row || e.seq <= previous) {  // an intact frame that does not continue the table: damage all the same
+        keep_journal = may_have_lost = true;
+        ++skipped;
+        continue;
+      }
+      if (previous >= 0 && e.seq != previous + 1) may_have_lost = true;  // a gap: records lost
+      table.set(*row, e.record);
+      from[*row] = From::journal;
+      if (first < 0) first = e.seq;
+      last = previous = e.seq;
+      ++applied;
+    }
+    if (skipped > 0)
+      journal_notes.push_back(plural(skipped, "record", "records") + " that do not continue the table skipped");
+  }
+
+  // 4. The checkpoints: for every trial whose latest record may be lost.
+  std::vector<std::string> recovered_lines;
+  std::vector<std::string> requeued_ids;
+  std::map<CheckpointResult::Problem, std::size_t> problems;
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool exact = from[i] == From::snapshot || from[i] == From::journal || (from[i] == From::sampled && sampled_exact);
+    if (exact && !(may_have_lost && !is_final(table.state(i)))) continue;
+    search::TrialRecord r = table[i];
+    CheckpointResult c = in.from_checkpoint(r);
+    if (c.problem == CheckpointResult::Problem::foreign && snap == Snap::lost)
+      throw SweepStoreError(where + "the configuration given does not fit this sweep: trial " + r.id() +
+                            "'s checkpoint " + c.why_not);
+    if (c.problem == CheckpointResult::Problem::none) {
+      c.record.spec = r.spec;
+      if (c.finished()) {
+        table.set(i, c.record);
+        from[i] = From::checkpoint;
+        recovered_lines.push_back("trial " + r.id() + ": from its checkpoint (" + result_of(c.record) + ")");
+      } else if (c.record.epochs > r.epochs) {
+        table.set(i, c.record);
+        from[i] = From::checkpoint;
+        recovered_lines.push_back("trial " + r.id() + ": from its checkpoint (" + result_of(c.record) +
+                                  "; continues from it on --resume)");
+      }
+      continue;
+    }
+    if (from[i] != From::sampled) continue;  // its older record stands; --resume continues it
+    ++problems[c.problem];
+    r.message = "requeued by --repair: no intact record of it, and its checkpoint " + c.why_not;
+    table.set(i, r);
+    requeued_ids.push_back(r.id());
+  }
+
+  // 5. The report: one line per source.
+  std::size_t n_snapshot = 0, n_sampled = 0, n_journal = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    n_snapshot += from[i] == From::snapshot;
+    n_journal += from[i] == From::journal;
+    n_sampled += from[i] == From::sampled && sampled_exact;
+  }
+  if (snap == Snap::intact)
+    report.lines.push_back("sweep.h5: intact; " + (n_snapshot > 0 ? plural(n_snapshot, "trial", "trials") + " as it holds them"
+                                                                 : std::string("every trial has a later record")));
+  std::string journal_line = "journal: ";
+  if (!j) journal_line += "none";
+  else if (applied > 0)
+    journal_line += plural(static_cast<std::size_t>(applied), "record", "records") + " applied (sequence " +
+                    std::to_string(first) + " to " + std::to_string(last) + "), the latest of " +
+                    plural(n_journal, "trial", "trials");
+  else if (snap == Snap::lost) journal_line += "no records";
+  else journal_line += "no records after sweep.h5's" + std::string(may_have_lost ? "" : ": nothing lost");
+  for (const auto& note : journal_notes) journal_line += "; " + note;
+  if (j && j->torn_tail) journal_line += "; a torn last append ignored (never acknowledged)";
+  fs::path journal_kept, snapshot_kept;
+  // Evidence first: nothing is replaced before it is kept.
+  if (snap != Snap::intact && fs::exists(snapshot_path(dir), ec)) snapshot_kept = keep_damaged(snapshot_path(dir));
+  if (j && keep_journal) journal_kept = keep_damaged(journal_path(dir));
+  if (snap == Snap::table_damaged)
+    report.lines.push_back("sweep.h5: its trial table is damaged (" + snapshot_problem + "); kept as " +
+                           snapshot_kept.string() + (sampled_exact ? "; it held no journal record yet: " +
+                           plural(n_sampled, "trial", "trials") + " as sampled from the configuration" : ""));
+  else if (snap == Snap::lost)
+    report.lines.push_back("sweep.h5: " + (snapshot_kept.empty() ? std::string("missing") : "unreadable; kept as " +
+                                                                                                snapshot_kept.string()));
+  if (!journal_kept.empty()) journal_line += "; kept as " + journal_kept.string();
+  report.lines.push_back(journal_line);
+  constexpr std::size_t kShown = 50;
+  for (std::size_t k = 0; k < recovered_lines.size() && k < kShown; ++k) report.lines.push_back(recovered_lines[k]);
+  if (recovered_lines.size() > kShown)
+    report.lines.push_back("... and " + plural(recovered_lines.size() - kShown, "more trial", "more trials") +
+                           " from their checkpoints");
+  report.from_checkpoints = recovered_lines.size();
+  report.requeued = requeued_ids.size();
+  if (!requeued_ids.empty()) {
+    std::string why;
+    for (const auto& [problem, k] : problems) {
+      const char* what = problem == CheckpointResult::Problem::missing      ? "missing"
+                         : problem == CheckpointResult::Problem::unreadable ? "unreadable"
+                                                                            : "another trial's";
+      why += (why.empty() ? "" : ", ") + std::to_string(k) + " " + what;
+    }
+    std::string ids;
+    for (std::size_t k = 0; k < requeued_ids.size() && k < 10; ++k) ids += (k ? ", " : "") + requeued_ids[k];
+    if (requeued_ids.size() > 10) ids += ", …";
+    report.lines.push_back(plural(requeued_ids.size(), "trial has", "trials have") +
+                           " no intact record and no usable checkpoint (checkpoints: " + why +
+                           "): pending, trained from the start on --resume (" + ids + ")");
+  }
+
+  // 6. The rebuilt sweep.h5 (atomically), then a new journal that continues it.
+  detail::SweepSnapshot& out = impl->table;
+  out.config_text = config;
+  out.created = snap == Snap::lost ? utc_now() : t.created;
+  out.provenance = snap == Snap::lost ? std::nullopt : t.provenance;
+  if (snap == Snap::lost) {
+    impl->datasets = in.datasets ? in.datasets(config) : DatasetIdentities{};
+    out.datasets = datasets_json(impl->datasets);
+    report.lines.push_back("datasets: recorded anew from the dataset files now named by the configuration "
+                           "(sweep.h5's record of them is lost)");
+  } else {
+    out.datasets = t.datasets;
+    impl->datasets = parse_datasets(dir, t.datasets);
+  }
+  // Above every generation and sequence number seen, so that no old file is ever replayed over it.
+  out.generation = std::max(generation, j && j->header_intact ? j->generation : 0);
+  out.sequence = std::max(max_seq, last);
+  out.trials = std::move(table);
+  impl->build_index();
+  fs::create_directories(dir / "trials", ec);
+  impl->snapshot(Overwrite::replace);
+  report.repaired = true;
+  return report;
 }
 
 std::string read_sweep_config(const fs::path& dir) {

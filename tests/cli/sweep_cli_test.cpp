@@ -15,6 +15,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <iostream>
@@ -55,6 +56,13 @@ std::map<std::string, nlohmann::json> table(const std::filesystem::path& sweep) 
   std::map<std::string, nlohmann::json> out;
   for (const auto& row : nlohmann::json::parse(run.out)) out[row["trial"].get<std::string>()] = row;
   return out;
+}
+
+/// A bound as the sweep's messages print it ("11.2551").
+std::string fmt_bound(double bound) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.4f", bound);
+  return text;
 }
 
 ino_t inode(const std::filesystem::path& p) {
@@ -552,6 +560,7 @@ TEST(CliLeaderboard, AFlippedBitInSweepH5IsAnErrorNamingTheFileForEveryReader) {
     EXPECT_NE(run.code, 0);
     EXPECT_NE(run.err.find("'" + file.string() + "'"), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("does not match its checksum"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("seqvi sweep --out " + out.string() + " --repair"), std::string::npos) << run.err;
   }
   // The finished sweep's journal is empty (folded into sweep.h5 at the end): nothing to rebuild from.
   EXPECT_NE(seqvi(readers[2], dir.path()).err.find("cannot be rebuilt from the journal"), std::string::npos);
@@ -912,5 +921,246 @@ TEST(CliLeaderboardTruth, CsvColumnsAreTheSameWhateverIsSelected) {
   std::stringstream split(header);
   for (std::string name; std::getline(split, name, ',');) EXPECT_TRUE(names.insert(name).second) << name << " twice";
 }
+
+
+// ---- seqvi sweep --repair (issue 26 item 7)
+
+namespace repair {
+
+std::string bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void put_bytes(const std::filesystem::path& path, const std::string& b) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << b;
+}
+
+/// expect_same_results, and the KL and active dims of each best epoch too.
+void expect_same_table(const std::map<std::string, nlohmann::json>& a, const std::map<std::string, nlohmann::json>& b) {
+  expect_same_results(a, b);
+  for (const auto& [id, row] : a) {
+    if (!b.contains(id)) continue;
+    ASSERT_TRUE(row.contains("val_kl") && row.contains("active_dims") && row.contains("best_epoch")) << id;
+    EXPECT_EQ(row["val_kl"], b.at(id)["val_kl"]) << id;
+    EXPECT_EQ(row["best_epoch"], b.at(id)["best_epoch"]) << id;
+    EXPECT_EQ(row["message"], b.at(id)["message"]) << id;
+    EXPECT_EQ(row["active_dims"], b.at(id)["active_dims"]) << id;
+    EXPECT_EQ(row["seed"], b.at(id)["seed"]) << id;
+  }
+}
+
+/// The trial files' names and bytes (checkpoints and epoch logs): a repair or a resume that retrains nothing keeps them.
+std::map<std::string, std::string> trial_files(const std::filesystem::path& sweep) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(sweep / "trials"))
+    out[e.path().filename().string()] = bytes(e.path());
+  return out;
+}
+
+/// Every reader fails on the damaged sweep, naming `what` and saying how to repair it.
+void expect_readers_fail_suggesting_repair(const std::filesystem::path& out, const std::filesystem::path& dir,
+                                           const std::string& what) {
+  const std::vector<std::vector<std::string>> readers{
+      {"leaderboard", out.string()},
+      {"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()},
+      {"sweep", "--out", out.string(), "--resume", "--quiet"}};
+  for (const auto& args : readers) {
+    SCOPED_TRACE(args[0]);
+    const Outcome run = seqvi(args, dir);
+    EXPECT_EQ(run.code, 1) << run.err;
+    EXPECT_NE(run.err.find(what), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("seqvi sweep --out " + out.string() + " --repair"), std::string::npos) << run.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
+}
+
+/// After a repair: --resume trains nothing (every trial file as it was), ends complete, the table unchanged.
+void expect_resume_trains_nothing(const std::filesystem::path& out, const std::filesystem::path& dir,
+                                  const std::map<std::string, nlohmann::json>& reference) {
+  const auto files = trial_files(out);
+  const Outcome resumed = seqvi({"sweep", "--out", out.string(), "--resume"}, dir);
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find("sweep complete"), std::string::npos) << resumed.out;
+  EXPECT_EQ(trial_files(out), files) << "a trial was trained again";
+  expect_same_table(reference, table(out));
+}
+
+TEST(CliSweepRepair, AnIntactSweepHasNothingToRepairAndNotAByteChanges) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 2, 1);
+  const auto out = dir / "s";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", out.string(), "--quiet"}, dir.path()).code, 0);
+  const std::string h5 = bytes(out / "sweep.h5"), journal = bytes(out / "journal");
+  const auto files = trial_files(out);
+  const Outcome run = seqvi({"sweep", "--out", out.string(), "--repair"}, dir.path());
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("nothing to repair: sweep.h5 and the journal pass their checks (2 trials)"), std::string::npos)
+      << run.out;
+  EXPECT_EQ(bytes(out / "sweep.h5"), h5);
+  EXPECT_EQ(bytes(out / "journal"), journal);
+  EXPECT_EQ(trial_files(out), files);
+  for (const auto& e : std::filesystem::directory_iterator(out))
+    EXPECT_EQ(e.path().filename().string().find("damaged"), std::string::npos) << e.path();
+  // It fits the command's shape: in --help, and not with --resume.
+  const Outcome help = seqvi({"sweep", "--help"}, dir.path());
+  EXPECT_NE(help.out.find("--repair"), std::string::npos) << help.out;
+  EXPECT_NE(seqvi({"sweep", "--out", out.string(), "--repair", "--resume"}, dir.path()).code, 0);
+}
+
+TEST(CliSweepRepair, AFinishedSweepWhoseSweepH5IsDamagedIsRebuiltFromTheCheckpointsToTheUninterruptedTable) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto straight = dir / "straight";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", straight.string(), "--quiet"}, dir.path()).code, 0);
+  const auto reference = table(straight);
+  for (const std::string how : {"flipped", "truncated"}) {
+    SCOPED_TRACE(how);
+    const auto out = dir / how;
+    std::filesystem::copy(straight, out, std::filesystem::copy_options::recursive);
+    const auto file = out / "sweep.h5";
+    if (how == "flipped") {
+      // One bit of the best trial's bound, where sweep.h5 stores it (float64, little-endian).
+      double best = 1e300;
+      for (const auto& [id, row] : reference) best = std::min(best, row["val_bound"].get<double>());
+      std::string pattern(8, '\0');
+      const auto bits = std::bit_cast<std::uint64_t>(best);
+      for (int i = 0; i < 8; ++i) pattern[static_cast<std::size_t>(i)] = static_cast<char>(bits >> (8 * i));
+      std::string b = bytes(file);
+      const auto at = b.find(pattern);
+      ASSERT_NE(at, std::string::npos);
+      b[at] = static_cast<char>(b[at] ^ 1);
+      put_bytes(file, b);
+    } else {
+      std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+    }
+    const std::string damaged = bytes(file);
+    expect_readers_fail_suggesting_repair(out, dir.path(),
+                                          how == "flipped" ? "does not match its checksum" : "'" + file.string() + "'");
+    if (how == "truncated") {
+      // sweep.h5's header held the configuration: --repair needs the file the sweep was created with.
+      const Outcome bare = seqvi({"sweep", "--out", out.string(), "--repair"}, dir.path());
+      EXPECT_EQ(bare.code, 2) << bare.err;
+      EXPECT_NE(bare.err.find("--repair --config FILE"), std::string::npos) << bare.err;
+      EXPECT_EQ(bytes(file), damaged);
+    }
+    std::vector<std::string> args{"sweep", "--out", out.string(), "--repair"};
+    if (how == "truncated") args.insert(args.end(), {"--config", config.string()});
+    const Outcome run = seqvi(args, dir.path());
+    ASSERT_EQ(run.code, 0) << run.out << run.err;
+    std::cout << run.out;
+    // One line per source: where the configuration came from, sweep.h5 kept, each trial from its checkpoint.
+    EXPECT_NE(run.out.find(how == "flipped" ? "from sweep.h5's header (its checksum passes)"
+                                            : "from the configuration given"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("kept as " + (out / "sweep.h5.damaged-1").string()), std::string::npos) << run.out;
+    for (const auto& [id, row] : reference)
+      EXPECT_NE(run.out.find("trial " + id + ": from its checkpoint (done, best " +
+                             fmt_bound(row["val_bound"].get<double>()) + " at epoch "), std::string::npos)
+          << id << "\n" << run.out;
+    EXPECT_NE(run.out.find("3 trials from checkpoints, 0 to be trained from the start"), std::string::npos) << run.out;
+    EXPECT_EQ(bytes(out / "sweep.h5.damaged-1"), damaged);  // the evidence, byte for byte
+    expect_same_table(reference, table(out));
+    expect_resume_trains_nothing(out, dir.path(), reference);
+  }
+}
+
+/// Copies `straight`'s configuration, trial list and trial files to `to` as a sweep that crashed
+/// with every trial finished but nothing folded into sweep.h5: its journal holds, for each trial,
+/// a `running` record and then its final record (6 records, the final records as `straight` has them).
+void crashed_before_the_final_snapshot(const std::filesystem::path& straight, const std::filesystem::path& to) {
+  const auto view = seqvi::store::read_sweep(straight);
+  seqvi::search::TrialTable pending;
+  for (const auto& r : view.trials) {
+    seqvi::search::TrialRecord p;
+    p.spec = r.spec;
+    pending.push_back(p);
+  }
+  const auto live = to.parent_path() / (to.filename().string() + "-live");
+  auto store = seqvi::store::SweepStore::create(live, view.config_text, std::move(pending), view.datasets);
+  const auto records = view.trials.to_vector();
+  std::vector<seqvi::search::TrialRecord> order;
+  for (const auto& r : records) {
+    seqvi::search::TrialRecord running;
+    running.spec = r.spec;
+    running.state = seqvi::search::TrialState::running;
+    running.attempts = 1;
+    running.rank = 1;
+    order.push_back(running);
+  }
+  // running 0, running 1, done 0, running 2, done 1, done 2
+  for (const std::size_t k : {0u, 1u}) store.commit(order[k]);
+  store.commit(records[0]);
+  store.commit(order[2]);
+  store.commit(records[1]);
+  store.commit(records[2]);
+  std::filesystem::create_directories(to);
+  std::filesystem::copy_file(live / "sweep.h5", to / "sweep.h5");  // as a crash leaves them: the store still open
+  std::filesystem::copy_file(live / "journal", to / "journal");
+  std::filesystem::copy(straight / "trials", to / "trials", std::filesystem::copy_options::recursive);
+}
+
+TEST(CliSweepRepair, AJournalWithADamagedMiddleRecordIsRepairedToTheUninterruptedTable) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 3, 2);
+  const auto straight = dir / "straight";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", straight.string(), "--quiet"}, dir.path()).code, 0);
+  const auto reference = table(straight);
+  const auto out = dir / "crashed";
+  crashed_before_the_final_snapshot(straight, out);
+  expect_same_table(reference, table(out));  // intact, it reads as the finished sweep
+  // The 3rd of the 6 records (trial 0 done) damaged: one bit of its payload.
+  std::string journal = bytes(out / "journal");
+  std::size_t at = 24;
+  for (int k = 0; k < 2; ++k) {
+    std::uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<unsigned char>(journal[at + i])) << (8 * i);
+    at += 8 + len;
+  }
+  journal[at + 8 + 30] ^= 0x04;
+  put_bytes(out / "journal", journal);
+  expect_readers_fail_suggesting_repair(out, dir.path(), "at byte offset " + std::to_string(at) + ": entry checksum mismatch");
+
+  const Outcome run = seqvi({"sweep", "--out", out.string(), "--repair"}, dir.path());
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  std::cout << run.out;
+  EXPECT_NE(run.out.find("sweep.h5: intact; every trial has a later record"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("journal: 5 records applied (sequence 1 to 6)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("damaged at byte offset " + std::to_string(at) + " (entry checksum mismatch"), std::string::npos)
+      << run.out;
+  EXPECT_NE(run.out.find("kept as " + (out / "journal.damaged-1").string()), std::string::npos) << run.out;
+  // Trial 0's last intact record says running: its result comes from its checkpoint; the others' from the journal.
+  EXPECT_NE(run.out.find("trial jsb-vosp-0000: from its checkpoint (done, best"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("trial jsb-vosp-0001: from its checkpoint"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("1 trial from checkpoints, 0 to be trained from the start"), std::string::npos) << run.out;
+  EXPECT_EQ(bytes(out / "journal.damaged-1"), journal);
+  expect_same_table(reference, table(out));
+  expect_resume_trains_nothing(out, dir.path(), reference);
+}
+
+TEST(CliSweepRepair, ATornHeaderOnlyJournalIsRepairedToTheUninterruptedTable) {
+  TempDir dir;
+  const auto config = write_config(dir.path(), 2, 2);
+  const auto straight = dir / "straight";
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", straight.string(), "--quiet"}, dir.path()).code, 0);
+  const auto reference = table(straight);
+  const auto out = dir / "torn";
+  std::filesystem::copy(straight, out, std::filesystem::copy_options::recursive);
+  ASSERT_EQ(std::filesystem::file_size(out / "journal"), 24u);  // a finished sweep's journal: its header alone
+  const std::string torn = bytes(out / "journal").substr(0, 10);
+  put_bytes(out / "journal", torn);
+  expect_readers_fail_suggesting_repair(out, dir.path(), "is not a seqvi sweep journal (bad header)");
+  const Outcome run = seqvi({"sweep", "--out", out.string(), "--repair"}, dir.path());
+  ASSERT_EQ(run.code, 0) << run.out << run.err;
+  std::cout << run.out;
+  EXPECT_NE(run.out.find("sweep.h5: intact; 2 trials as it holds them"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("journal: no records after sweep.h5's: nothing lost; its header is damaged (it has 10 bytes"),
+            std::string::npos) << run.out;
+  EXPECT_EQ(bytes(out / "journal.damaged-1"), torn);
+  EXPECT_EQ(std::filesystem::file_size(out / "journal"), 24u);
+  expect_same_table(reference, table(out));
+  expect_resume_trains_nothing(out, dir.path(), reference);
+}
+
+}  // namespace repair
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -1205,3 +1206,323 @@ TEST(StoreSweepStoreTruth, AVersion2FileWithoutADigestOrItsDatasetsIsDamaged) {
 }
 
 }  // namespace truth
+
+// ---- Repair (issue 26 item 7): SweepStore::repair rebuilds what is intact, keeps what is damaged
+
+namespace repair {
+
+using seqvi::store::CheckpointResult;
+using seqvi::store::RepairInputs;
+using seqvi::store::RepairReport;
+
+/// What the trials' checkpoints say, by trial id (absent: the checkpoint is missing).
+using Checkpoints = std::map<std::string, CheckpointResult>;
+
+CheckpointResult checkpoint_of(const TrialRecord& r) {
+  CheckpointResult c;
+  c.record = r;
+  return c;
+}
+
+RepairInputs inputs(const Checkpoints& checkpoints, std::vector<std::string>* asked = nullptr,
+                    const std::string& config_text = "") {
+  RepairInputs in;
+  in.config_text = config_text;
+  in.sample = [](const std::string& text) {
+    if (text != kConfig) throw std::runtime_error("sampled another configuration");
+    return seqvi::search::TrialTable(make_records(3));
+  };
+  in.datasets = [](const std::string&) { return seqvi::store::DatasetIdentities{}; };
+  in.from_checkpoint = [&checkpoints, asked](const TrialRecord& r) {
+    if (asked) asked->push_back(r.id());
+    const auto it = checkpoints.find(r.id());
+    if (it != checkpoints.end()) return it->second;
+    CheckpointResult c;
+    c.problem = CheckpointResult::Problem::missing;
+    c.why_not = "is missing";
+    return c;
+  };
+  return in;
+}
+
+std::string joined(const RepairReport& report) {
+  std::string text;
+  for (const auto& line : report.lines) text += line + "\n";
+  return text;
+}
+
+/// sweep.h5 + journal of a sweep whose three trials all finished after the snapshot (journal_sequence
+/// 0): the journal holds, in order, trial 0 running, trial 1 running, trial 0 done, trial 2 done,
+/// trial 1 done (5 records); `done` gets the final records; the copy lives in `to`.
+fs::path sweep_with_five_journal_records(const fs::path& tmp, const fs::path& to, std::vector<TrialRecord>& done) {
+  const fs::path dir = tmp / "live";
+  SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+  done = {finished(make_record(0), 3), finished(make_record(1), 4), finished(make_record(2), 2)};
+  TrialRecord running0 = make_record(0), running1 = make_record(1);
+  running0.state = running1.state = TrialState::running;
+  running0.attempts = running1.attempts = 1;
+  for (const TrialRecord& r : {running0, running1, done[0], done[2], done[1]}) store.commit(r);
+  copy_sweep_files(dir, to);
+  return to;
+}
+
+/// Byte offsets of the journal's entries.
+std::vector<std::size_t> entry_offsets(const std::string& b) {
+  std::vector<std::size_t> out;
+  std::size_t at = 24;
+  while (at + 8 <= b.size()) {
+    std::uint32_t len = 0;
+    for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<unsigned char>(b[at + i])) << (8 * i);
+    if (at + 8 + len > b.size()) break;
+    out.push_back(at);
+    at += 8 + len;
+  }
+  return out;
+}
+
+TEST(StoreSweepRepair, AnIntactSweepHasNothingToRepairAndNotAByteChanges) {
+  const TempDir tmp;
+  std::vector<TrialRecord> done;
+  const fs::path dir = sweep_with_five_journal_records(tmp.path(), tmp / "s", done);
+  const std::string h5 = read_bytes(dir / "sweep.h5"), journal = read_bytes(dir / "journal");
+  std::vector<std::string> asked;
+  const Checkpoints none;
+  const RepairReport report = SweepStore::repair(dir, inputs(none, &asked));
+  EXPECT_FALSE(report.repaired);
+  EXPECT_NE(joined(report).find("nothing to repair"), std::string::npos) << joined(report);
+  EXPECT_TRUE(asked.empty()) << "read a checkpoint of an intact sweep";
+  EXPECT_EQ(read_bytes(dir / "sweep.h5"), h5);
+  EXPECT_EQ(read_bytes(dir / "journal"), journal);
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename().string().find("damaged"), std::string::npos) << entry.path();
+}
+
+TEST(StoreSweepRepair, AJournalWithADamagedMiddleRecordKeepsEveryOtherRecordAndTakesTheLostResultFromItsCheckpoint) {
+  const TempDir tmp;
+  // The 4th record (trial 2 done) damaged: one bit of its payload, or its length field (the frames
+  // after it are found again by their start).
+  for (const std::string how : {"payload bit", "length field"}) {
+    SCOPED_TRACE(how);
+    std::vector<TrialRecord> done;
+    const fs::path dir = sweep_with_five_journal_records(tmp / how, tmp / how / "s", done);
+    std::string journal = read_bytes(dir / "journal");
+    const auto offsets = entry_offsets(journal);
+    ASSERT_EQ(offsets.size(), 5u);
+    if (how == "payload bit") journal[offsets[3] + 8 + 20] ^= 0x01;
+    else journal[offsets[3] + 1] ^= 0x40;
+    write_bytes(dir / "journal", journal);
+    const std::string damaged = journal;
+    // Every reader refuses it, as damage.
+    EXPECT_THROW(seqvi::store::read_sweep(dir), seqvi::store::SweepFileDamaged);
+    EXPECT_THROW(SweepStore::open(dir), seqvi::store::SweepFileDamaged);
+
+    // Trial 2's checkpoint holds its result (trial 0's and 1's are asked for only if their record is unsure).
+    Checkpoints checkpoints{{done[2].id(), checkpoint_of(done[2])}};
+    std::vector<std::string> asked;
+    const RepairReport report = SweepStore::repair(dir, inputs(checkpoints, &asked));
+    const std::string text = joined(report);
+    EXPECT_TRUE(report.repaired);
+    EXPECT_EQ(asked, std::vector<std::string>{done[2].id()}) << "only unfinished trials are unsure";
+    EXPECT_EQ(report.from_checkpoints, 1u);
+    EXPECT_EQ(report.requeued, 0u);
+    EXPECT_NE(text.find("journal: 4 records applied"), std::string::npos) << text;
+    EXPECT_NE(text.find("damaged at byte offset " + std::to_string(offsets[3])), std::string::npos) << text;
+    EXPECT_NE(text.find("kept as " + (dir / "journal.damaged-1").string()), std::string::npos) << text;
+    EXPECT_NE(text.find("trial jsb-vosp-0002: from its checkpoint (done, best"), std::string::npos) << text;
+    EXPECT_EQ(read_bytes(dir / "journal.damaged-1"), damaged);  // the evidence, byte for byte
+    expect_same(done, seqvi::store::read_sweep(dir).trials);
+    SweepStore reopened = SweepStore::open(dir);
+    expect_same(done, reopened.trials());
+  }
+}
+
+TEST(StoreSweepRepair, AnUnfinishedTrialWhoseLatestRecordIsLostContinuesFromItsCheckpointOrItsLastRecord) {
+  const TempDir tmp;
+  std::vector<TrialRecord> done;
+  const fs::path dir = sweep_with_five_journal_records(tmp.path(), tmp / "s", done);
+  std::string journal = read_bytes(dir / "journal");
+  const std::string h5 = read_bytes(dir / "sweep.h5");
+  const auto offsets = entry_offsets(journal);
+  // The last record (trial 1 done) damaged but followed by more bytes: not a torn tail.
+  journal[offsets[4] + 8 + 20] ^= 0x01;
+  write_bytes(dir / "journal", journal + std::string(16, '\x7f'));
+  // Trial 1's checkpoint is of an unfinished run at epoch 2: it continues from there.
+  TrialRecord partial = make_record(1);
+  partial.state = TrialState::interrupted;
+  partial.epochs = 2;
+  partial.valid_curve = {5.0, 4.5};
+  partial.best_valid = 4.5;
+  partial.best_epoch = 2;
+  const RepairReport report = SweepStore::repair(dir, inputs({{partial.id(), checkpoint_of(partial)}}));
+  EXPECT_NE(joined(report).find("trial jsb-vosp-0001: from its checkpoint (interrupted, best 4.5000 at epoch 2; "
+                                "continues from it on --resume)"), std::string::npos) << joined(report);
+  const auto trials = seqvi::store::read_sweep(dir).trials;
+  expect_same(done[0], trials[0]);
+  expect_same(partial, trials[1]);
+  expect_same(done[2], trials[2]);
+  // Without its checkpoint, its last intact record stands (running: --resume continues it).
+  const fs::path again = tmp / "again";
+  fs::create_directories(again);
+  write_bytes(again / "sweep.h5", h5);
+  write_bytes(again / "journal", journal + std::string(16, '\x7f'));
+  (void)SweepStore::repair(again, inputs({}));
+  EXPECT_EQ(seqvi::store::read_sweep(again).trials[1].state, TrialState::running);
+}
+
+TEST(StoreSweepRepair, ATornHeaderOnlyJournalIsReplacedAndTheTableIsSweepH5s) {
+  const TempDir tmp;
+  // A finished sweep: everything in sweep.h5, the journal a bare header; then its header is torn.
+  const fs::path live = tmp / "live";
+  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4), finished(make_record(2), 2)};
+  {
+    SweepStore store = SweepStore::create(live, kConfig, make_records(3));
+    store.commit(done);
+    store.snapshot();
+  }
+  ASSERT_EQ(fs::file_size(live / "journal"), 24u);
+  const std::string header = read_bytes(live / "journal");
+  for (const std::string& torn : {std::string(), header.substr(0, 10), std::string(24, '\0'), header.substr(0, 23)}) {
+    SCOPED_TRACE("a journal of " + std::to_string(torn.size()) + " bytes");
+    const fs::path dir = tmp / ("torn" + std::to_string(torn.size()) + (torn.empty() || torn[0] ? "" : "z"));
+    copy_sweep_files(live, dir);
+    write_bytes(dir / "journal", torn);
+    EXPECT_THROW(seqvi::store::read_sweep(dir), seqvi::store::SweepFileDamaged);
+    std::vector<std::string> asked;
+    const RepairReport report = SweepStore::repair(dir, inputs({}, &asked));
+    const std::string text = joined(report);
+    EXPECT_TRUE(report.repaired);
+    EXPECT_TRUE(asked.empty()) << "every trial is final in the intact sweep.h5";
+    EXPECT_NE(text.find("its header is damaged"), std::string::npos) << text;
+    EXPECT_NE(text.find("no records after sweep.h5's: nothing lost"), std::string::npos) << text;
+    EXPECT_EQ(read_bytes(dir / "journal.damaged-1"), torn);
+    expect_same(done, seqvi::store::read_sweep(dir).trials);
+    EXPECT_EQ(fs::file_size(dir / "journal"), 24u);
+    // Readable and writable again.
+    SweepStore::open(dir).commit(done[0]);
+  }
+}
+
+TEST(StoreSweepRepair, AFinishedSweepWhoseTableIsDamagedIsRebuiltFromTheCheckpointsAndTheRestIsRequeued) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "s";
+  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4), finished(make_record(2), 2)};
+  {
+    SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
+    store.commit(done);
+  }  // snapshot on close: the journal is empty
+  ASSERT_TRUE(flip_bit_in(dir / "sweep.h5", bytes_of(done[1].best_valid)));
+  const std::string damaged = read_bytes(dir / "sweep.h5");
+  EXPECT_THROW(seqvi::store::read_sweep(dir), seqvi::store::SweepSnapshotDamaged);
+  // Trials 0 and 1 have their checkpoints; trial 2's is unreadable.
+  CheckpointResult unreadable;
+  unreadable.problem = CheckpointResult::Problem::unreadable;
+  unreadable.why_not = "is unreadable (truncated)";
+  const Checkpoints checkpoints{{done[0].id(), checkpoint_of(done[0])}, {done[1].id(), checkpoint_of(done[1])},
+                                {done[2].id(), unreadable}};
+  const RepairReport report = SweepStore::repair(dir, inputs(checkpoints));
+  const std::string text = joined(report);
+  EXPECT_EQ(report.from_checkpoints, 2u);
+  EXPECT_EQ(report.requeued, 1u);
+  EXPECT_NE(text.find("from sweep.h5's header (its checksum passes)"), std::string::npos) << text;
+  EXPECT_NE(text.find("sweep.h5: its trial table is damaged"), std::string::npos) << text;
+  EXPECT_NE(text.find("kept as " + (dir / "sweep.h5.damaged-1").string()), std::string::npos) << text;
+  EXPECT_NE(text.find("1 trial has no intact record and no usable checkpoint (checkpoints: 1 unreadable): pending, "
+                      "trained from the start on --resume (jsb-vosp-0002)"), std::string::npos) << text;
+  EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), damaged);
+  const auto trials = seqvi::store::read_sweep(dir).trials;
+  expect_same(done[0], trials[0]);
+  expect_same(done[1], trials[1]);
+  EXPECT_EQ(trials[2].state, TrialState::pending);
+  EXPECT_EQ(trials[2].epochs, 0);
+  EXPECT_NE(trials[2].message.find("requeued by --repair"), std::string::npos);
+  // Repairing again: nothing to repair; the evidence stays.
+  EXPECT_FALSE(SweepStore::repair(dir, inputs(checkpoints)).repaired);
+  EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), damaged);
+}
+
+TEST(StoreSweepRepair, AnUnreadableSweepH5NeedsTheConfigurationWhichTheCheckpointsAndTheJournalMustConfirm) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "s";
+  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4), finished(make_record(2), 2)};
+  { SweepStore::create(dir, kConfig, make_records(3)).commit(done); }
+  fs::resize_file(dir / "sweep.h5", fs::file_size(dir / "sweep.h5") / 2);
+  const std::string truncated = read_bytes(dir / "sweep.h5");
+  EXPECT_THROW(seqvi::store::read_sweep(dir), seqvi::store::SweepFileDamaged);
+  const Checkpoints checkpoints{{done[0].id(), checkpoint_of(done[0])}, {done[1].id(), checkpoint_of(done[1])},
+                                {done[2].id(), checkpoint_of(done[2])}};
+  const std::string error = error_of([&] { SweepStore::repair(dir, inputs(checkpoints)); });
+  EXPECT_NE(error.find("sweep.h5 is unreadable"), std::string::npos) << error;
+  EXPECT_NE(error.find("give the configuration file the sweep was created with"), std::string::npos) << error;
+  EXPECT_EQ(read_bytes(dir / "sweep.h5"), truncated);  // nothing written
+  // A configuration whose trials are not the checkpoints' is refused.
+  Checkpoints foreign = checkpoints;
+  foreign[done[1].id()].problem = CheckpointResult::Problem::foreign;
+  foreign[done[1].id()].why_not = "belongs to trial jsb-vosp-0009";
+  const std::string refused = error_of([&] { SweepStore::repair(dir, inputs(foreign, nullptr, kConfig)); });
+  EXPECT_NE(refused.find("the configuration given does not fit this sweep: trial jsb-vosp-0001's checkpoint belongs "
+                         "to trial jsb-vosp-0009"), std::string::npos) << refused;
+  EXPECT_EQ(read_bytes(dir / "sweep.h5"), truncated);
+  // With it: every trial from its checkpoint.
+  const RepairReport report = SweepStore::repair(dir, inputs(checkpoints, nullptr, kConfig));
+  EXPECT_EQ(report.from_checkpoints, 3u) << joined(report);
+  EXPECT_NE(joined(report).find("from the configuration given"), std::string::npos) << joined(report);
+  expect_same(done, seqvi::store::read_sweep(dir).trials);
+  EXPECT_EQ(seqvi::store::read_sweep(dir).config_text, kConfig);
+  EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), truncated);
+}
+
+TEST(StoreSweepRepair, WithSweepH5LostTheJournalsRecordsAreAppliedOverTheSampledTrialsIfTheConfigurationSamplesThem) {
+  const TempDir tmp;
+  std::vector<TrialRecord> done;
+  const fs::path dir = sweep_with_five_journal_records(tmp.path(), tmp / "s", done);
+  const std::string journal = read_bytes(dir / "journal");
+  write_bytes(dir / "sweep.h5", "not HDF5 at all");
+  // No checkpoint is needed: the journal holds every trial's final record.
+  std::vector<std::string> asked;
+  const RepairReport report = SweepStore::repair(dir, inputs({}, &asked, kConfig));
+  EXPECT_NE(joined(report).find("journal: 5 records applied (sequence 1 to 5), the latest of 3 trials"),
+            std::string::npos) << joined(report);
+  EXPECT_TRUE(asked.empty()) << "every trial's final record is in the journal";
+  expect_same(done, seqvi::store::read_sweep(dir).trials);
+  EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), "not HDF5 at all");
+
+  // A configuration that samples other trials than the journal records is refused, naming one.
+  const fs::path other = tmp / "other";
+  fs::create_directories(other);
+  write_bytes(other / "sweep.h5", "not HDF5 at all");
+  write_bytes(other / "journal", journal);
+  RepairInputs in = inputs({}, nullptr, kConfig);
+  in.sample = [](const std::string&) {
+    std::vector<TrialRecord> records = make_records(3);
+    records[1].spec.params["hidden"] = std::int64_t{999};
+    return seqvi::search::TrialTable(records);
+  };
+  const std::string error = error_of([&] { SweepStore::repair(other, in); });
+  EXPECT_NE(error.find("the configuration given does not fit this sweep: its journal records trial 'jsb-vosp-0001' "
+                       "with another seed or other hyper-parameters"), std::string::npos) << error;
+  EXPECT_EQ(read_bytes(other / "sweep.h5"), "not HDF5 at all");
+  EXPECT_FALSE(fs::exists(other / "sweep.h5.damaged-1"));
+}
+
+TEST(StoreSweepRepair, AnotherFormatVersionIsNotDamageAndIsNotRepaired) {
+  const TempDir tmp;
+  const fs::path dir = tmp / "s";
+  SweepStore::create(dir, kConfig, make_records(2));
+  std::string journal = read_bytes(dir / "journal");
+  journal[8] = 7;  // a journal of format version 7
+  write_bytes(dir / "journal", journal);
+  const std::string error = error_of([&] { seqvi::store::read_sweep(dir); });
+  EXPECT_NE(error.find("has format version 7"), std::string::npos) << error;
+  try {
+    seqvi::store::read_sweep(dir);
+  } catch (const seqvi::store::SweepFileDamaged&) {
+    ADD_FAILURE() << "another version reported as damage";
+  } catch (const SweepStoreError&) {
+  }
+  const std::string repair_error = error_of([&] { SweepStore::repair(dir, inputs({})); });
+  EXPECT_NE(repair_error.find("has format version 7"), std::string::npos) << repair_error;
+  EXPECT_EQ(read_bytes(dir / "journal"), journal);
+  EXPECT_FALSE(fs::exists(dir / "journal.damaged-1"));
+}
+
+}  // namespace repair

@@ -43,12 +43,19 @@ class SweepStoreWriteError : public SweepStoreError {
   using SweepStoreError::SweepStoreError;
 };
 
+/// sweep.h5 or the journal is damaged (fails a checksum, does not read as what it should be): not a
+/// missing sweep, a lock or a format of another version. SweepStore::repair may rebuild it.
+class SweepFileDamaged : public SweepStoreError {
+ public:
+  using SweepStoreError::SweepStoreError;
+};
+
 /// sweep.h5 fails its checksum (a flipped bit, a damaged block). header_intact(): its configuration,
 /// generation and trial count passed their own checksum, so SweepStore::rebuild may work.
-class SweepSnapshotDamaged : public SweepStoreError {
+class SweepSnapshotDamaged : public SweepFileDamaged {
  public:
   SweepSnapshotDamaged(const std::string& what, bool header_intact)
-      : SweepStoreError(what), header_intact_(header_intact) {}
+      : SweepFileDamaged(what), header_intact_(header_intact) {}
   bool header_intact() const noexcept { return header_intact_; }
 
  private:
@@ -91,6 +98,41 @@ struct StaleTempFiles {
   std::uintmax_t bytes = 0;
 };
 
+/// What a trial's checkpoint says of it, for SweepStore::repair (the caller reads checkpoints: it
+/// knows how a trial's identity is formed and what a training state means for the table).
+struct CheckpointResult {
+  enum class Problem { none, missing, unreadable, foreign };
+  Problem problem = Problem::none;
+  /// problem none: the record as the checkpoint gives it — `record` given to the callback with its
+  /// state, epochs, curve, best bound and epoch, KL and active dims (and for a finished trial the
+  /// rest of a finished record) from the checkpoint. Otherwise why not ("is missing", …).
+  search::TrialRecord record;
+  std::string why_not;
+  bool finished() const;  ///< record.state done, pruned or diverged
+};
+
+/// What SweepStore::repair needs besides the sweep's files.
+struct RepairInputs {
+  /// The sweep's configuration text, used only where sweep.h5's header (which holds it) is lost; ""
+  /// if none was given. Where the header is intact it must be the same text (else an error).
+  std::string config_text;
+  /// The trials create() got for a configuration text: resampled, a deterministic function of it.
+  std::function<search::TrialTable(const std::string& config_text)> sample;
+  /// The dataset identities to record when sweep.h5's header (which records them) is lost.
+  std::function<DatasetIdentities(const std::string& config_text)> datasets;
+  /// What trial `record`'s checkpoint says (record: its record as far as it was rebuilt).
+  std::function<CheckpointResult(const search::TrialRecord& record)> from_checkpoint;
+  LockWait wait;
+};
+
+/// What SweepStore::repair did.
+struct RepairReport {
+  bool repaired = false;           ///< false: sweep.h5 and the journal were intact; nothing was written
+  std::vector<std::string> lines;  ///< what was rebuilt from where: one line per source (and per recovered trial)
+  std::size_t from_checkpoints = 0;  ///< trials whose result was recovered from their checkpoints
+  std::size_t requeued = 0;          ///< trials with no recoverable record or checkpoint: pending again
+};
+
 class SweepStore {
  public:
   /// Creates `dir` (which must not hold a sweep yet) with the configuration text and every trial
@@ -112,6 +154,18 @@ class SweepStore {
   /// journal holds an entry for every trial. Keeps the damaged file as sweep.h5.damaged.
   /// @throws SweepStoreError saying why it cannot (header damaged, trials the journal lacks, …)
   static SweepStore rebuild(const std::filesystem::path& dir, search::TrialTable initial, const LockWait& wait = {});
+
+  /// `seqvi sweep --repair`: rebuilds a sweep whose sweep.h5 or journal is damaged from what is
+  /// intact (docs/sweep-store.md, "Repair"): the configuration from sweep.h5's header (else
+  /// inputs.config_text, checked against the checkpoints), the table from sweep.h5, the journal's
+  /// intact entries (any damaged stretch skipped) and the trials' checkpoints for every trial whose
+  /// latest record may be lost; a trial with none of these is pending again (retrained on resume).
+  /// Takes the lock; keeps each damaged file beside it (`sweep.h5.damaged-<n>`, `journal.damaged-<n>`,
+  /// hard links or copies made before anything is replaced); writes the rebuilt sweep.h5 and a new
+  /// journal atomically. Writes nothing if sweep.h5 and the journal read intact.
+  /// @throws SweepStoreError when it cannot: no sweep there, the lock held, the configuration lost
+  ///         with no inputs.config_text, a config_text that does not fit the sweep
+  static RepairReport repair(const std::filesystem::path& dir, const RepairInputs& inputs);
 
   SweepStore(SweepStore&&) noexcept;
   SweepStore& operator=(SweepStore&&) noexcept;
