@@ -376,8 +376,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
         } catch (const store::SweepStoreError& r) {
           throw CommandError(with_repair_hint(r.what(), out));
         }
-        std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as sweep.h5.damaged)\n",
-                                 out.string()) << std::flush;
+        std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as {})\n", out.string(),
+                                 sweep->damaged_file_kept().filename().string()) << std::flush;
       } catch (const store::SweepFileDamaged& e) {
         throw CommandError(with_repair_hint(e.what(), out));
       } catch (const store::SweepStoreError& e) {

@@ -288,6 +288,33 @@ Loaded load(const fs::path& dir) {
 
 }  // namespace
 
+namespace {
+
+/// Keeps `file` as evidence beside it, as `<file>.damaged-<n>` (the first free n): a hard link, or a
+/// copy where links are not supported, so that `file` itself stays until it is replaced atomically.
+fs::path keep_damaged(const fs::path& file) {
+  std::error_code ec;
+  for (int n = 1; n < 10000; ++n) {
+    fs::path aside = file;
+    aside += ".damaged-" + std::to_string(n);
+    if (fs::exists(aside, ec)) continue;
+    if (ec) break;
+    fs::create_hard_link(file, aside, ec);
+    if (ec) {
+      ec.clear();
+      fs::copy_file(file, aside, ec);
+    }
+    if (ec)
+      throw SweepStoreError("cannot keep the damaged file '" + file.string() + "' as '" + aside.string() + "' (" +
+                            ec.message() + ")");
+    return aside;
+  }
+  throw SweepStoreError("cannot keep the damaged file '" + file.string() + "' aside (no free name " +
+                        file.filename().string() + ".damaged-<n>)");
+}
+
+}  // namespace
+
 struct SweepStore::Impl {
   fs::path dir;
   int lock_fd = -1;
@@ -298,6 +325,7 @@ struct SweepStore::Impl {
   std::int64_t journal_entries = 0;
   std::int64_t snapshot_bytes = 0;
   bool dirty = false;  ///< committed since the last snapshot
+  fs::path damaged_kept;  ///< rebuild(): where the damaged sweep.h5 was kept
 
   ~Impl() {
     journal.reset();
@@ -459,11 +487,15 @@ SweepStore SweepStore::rebuild(const fs::path& dir, search::TrialTable initial, 
                           std::to_string(t.trials.size()) + " trials (not " + t.trials[lacking].id() +
                           ", for one; the others live only in the damaged snapshot); restore sweep.h5 from a copy");
   }
+  // The damaged file is kept as evidence under a new name (a hard link or a copy: an earlier rebuild's
+  // is never overwritten), and sweep.h5 itself stays in place until the new one replaces it
+  // atomically: a reader never finds the sweep without a sweep.h5.
+  try {
+    impl->damaged_kept = keep_damaged(snapshot_path(dir));
+  } catch (const SweepStoreError& e) {
+    throw SweepStoreError(cannot + e.what());
+  }
   std::error_code ec;
-  fs::path aside = snapshot_path(dir);
-  aside += ".damaged";
-  fs::rename(snapshot_path(dir), aside, ec);
-  if (ec) throw SweepStoreError(cannot + "cannot move it aside to " + aside.string() + " (" + ec.message() + ")");
   fs::create_directories(dir / "trials", ec);
   impl->snapshot(Overwrite::replace);
   return SweepStore(std::move(impl));
@@ -475,29 +507,6 @@ bool CheckpointResult::finished() const {
 }
 
 namespace {
-
-/// Keeps `file` as evidence beside it, as `<file>.damaged-<n>` (the first free n): a hard link, or a
-/// copy where links are not supported, so that `file` itself stays until it is replaced atomically.
-fs::path keep_damaged(const fs::path& file) {
-  std::error_code ec;
-  for (int n = 1; n < 10000; ++n) {
-    fs::path aside = file;
-    aside += ".damaged-" + std::to_string(n);
-    if (fs::exists(aside, ec)) continue;
-    if (ec) break;
-    fs::create_hard_link(file, aside, ec);
-    if (ec) {
-      ec.clear();
-      fs::copy_file(file, aside, ec);
-    }
-    if (ec)
-      throw SweepStoreError("cannot keep the damaged file '" + file.string() + "' as '" + aside.string() + "' (" +
-                            ec.message() + ")");
-    return aside;
-  }
-  throw SweepStoreError("cannot keep the damaged file '" + file.string() + "' aside (no free name " +
-                        file.filename().string() + ".damaged-<n>)");
-}
 
 /// "done, best 7.6100 at epoch 22": a trial's state and best bound.
 std::string result_of(const search::TrialRecord& r) {
@@ -863,6 +872,7 @@ fs::path SweepStore::checkpoint_path(const search::TrialSpec& trial) const {
 }
 
 const StaleTempFiles& SweepStore::stale_temp_files_removed() const { return impl_->stale; }
+const fs::path& SweepStore::damaged_file_kept() const { return impl_->damaged_kept; }
 
 fs::path trial_checkpoint_path(const fs::path& sweep_dir, const std::string& trial_id) {
   return sweep_dir / "trials" / (trial_id + ".h5");

@@ -236,7 +236,7 @@ TEST(StoreSweepStore, TakingTheLockRemovesTheSweepsOwnStaleTempFilesAndNothingEl
   // names, evidence kept aside.
   const std::vector<fs::path> kept = {dir / ".sweep.h5.tmp-1-0", dir / "sweep.h5.tmp-999999999-0",
                                       dir / ".notes.txt.tmp-999999999-0", dir / ".sweep.h5.tmp-x-0",
-                                      dir / "sweep.h5.damaged", dir / "trials" / ".notes.txt.tmp-999999999-0",
+                                      dir / "sweep.h5.damaged-1", dir / "trials" / ".notes.txt.tmp-999999999-0",
                                       dir / "trials" / "jsb-vosp-0000.h5.damaged-1"};
   std::uintmax_t bytes = 0;
   for (const auto& p : stale) {
@@ -878,12 +878,17 @@ TEST(StoreSweepStore, ADamagedSnapshotIsRebuiltFromTheJournalOnlyWhereTheJournal
   copy_sweep_files(dir, a);
   ASSERT_TRUE(flip_bit_in(a / "sweep.h5", "\"hidden\":201"));
   EXPECT_THROW(SweepStore::open(a), seqvi::store::SweepSnapshotDamaged);
+  const std::string damaged_a = read_bytes(a / "sweep.h5");
+  // An earlier rebuild's evidence is never overwritten: the damaged file goes to the first free name.
+  std::ofstream(a / "sweep.h5.damaged-1") << "an earlier rebuild's evidence";
   {
     SweepStore rebuilt = SweepStore::rebuild(a, make_records(3));
     expect_same(store.trials(), rebuilt.trials());
+    EXPECT_EQ(rebuilt.damaged_file_kept(), a / "sweep.h5.damaged-2");
   }
   expect_same(store.trials(), seqvi::store::read_sweep(a).trials);
-  EXPECT_TRUE(fs::exists(a / "sweep.h5.damaged"));
+  EXPECT_EQ(read_bytes(a / "sweep.h5.damaged-2"), damaged_a);
+  EXPECT_EQ(read_bytes(a / "sweep.h5.damaged-1"), "an earlier rebuild's evidence");
 
   // (b) After a snapshot, the journal holds only trial 1's later change: trials 0 and 2 live only in
   // sweep.h5, so a damaged one cannot be rebuilt — an error that says so, and nothing is changed.

@@ -151,7 +151,8 @@ class SweepStore {
   /// table from `initial` — the trials as create() got them (resampled from the stored configuration,
   /// read_sweep_config) — and the journal, where that gives every record: either the damaged snapshot
   /// never had a journal entry folded in (journal_sequence 0: its table was `initial`), or the
-  /// journal holds an entry for every trial. Keeps the damaged file as sweep.h5.damaged.
+  /// journal holds an entry for every trial. Keeps the damaged file as sweep.h5.damaged-<n> (the
+  /// first free n; damaged_file_kept() names it); sweep.h5 is replaced atomically, never missing.
   /// @throws SweepStoreError saying why it cannot (header damaged, trials the journal lacks, …)
   static SweepStore rebuild(const std::filesystem::path& dir, search::TrialTable initial, const LockWait& wait = {});
 
@@ -199,6 +200,8 @@ class SweepStore {
   /// events.jsonl in the sweep folder, of *.h5 and *.jsonl in its trials/ folder), unless their pid
   /// is a process alive on this host. No other file is touched.
   const StaleTempFiles& stale_temp_files_removed() const;
+  /// After rebuild(): where the damaged sweep.h5 was kept (<dir>/sweep.h5.damaged-<n>); else empty.
+  const std::filesystem::path& damaged_file_kept() const;
 
  private:
   struct Impl;
