@@ -1,5 +1,4 @@
 #include "seqvi/job/environment.hpp"
-#include "seqvi/job/requeue.hpp"
 #include "seqvi/job/stop_flag.hpp"
 
 #include <gtest/gtest.h>
@@ -72,51 +71,6 @@ TEST(JobEnvironment, LauncherRankComesFromTheMostSpecificVariableSet) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "PMIX_RANK is 'one', must be a non-negative integer");
   }
-}
-
-TEST(JobRequeue, DecisionTable) {
-  const double hour = 3600;
-  // limit 1 h: timed out from min(48 min, 50 min) = 48 min on
-  EXPECT_EQ(decide_requeue(10 * 60, hour, 3, true), RequeueDecision::requeue_preempted);
-  EXPECT_EQ(decide_requeue(47 * 60, hour, 3, true), RequeueDecision::requeue_preempted);
-  EXPECT_EQ(decide_requeue(48 * 60, hour, 3, true), RequeueDecision::requeue_timed_out);
-  EXPECT_EQ(decide_requeue(59 * 60, hour, 0, true), RequeueDecision::stop);
-  // limit 10 h: timed out from min(8 h, 9 h 50) = 8 h on
-  EXPECT_EQ(decide_requeue(7.9 * hour, 10 * hour, 1, true), RequeueDecision::requeue_preempted);
-  EXPECT_EQ(decide_requeue(8 * hour, 10 * hour, 1, true), RequeueDecision::requeue_timed_out);
-  // no checkpoint: nothing to resume
-  EXPECT_EQ(decide_requeue(8 * hour, 10 * hour, 1, false), RequeueDecision::stop);
-  EXPECT_EQ(decide_requeue(60, hour, 5, false), RequeueDecision::stop);
-  // unknown limit counts as a timeout
-  EXPECT_EQ(decide_requeue(60, 0, 1, true), RequeueDecision::requeue_timed_out);
-  EXPECT_STREQ(to_string(RequeueDecision::requeue_timed_out), "requeue-timed-out");
-}
-
-struct RecordingRunner final : CommandRunner {
-  std::vector<std::vector<std::string>> calls;
-  int status = 0;
-  int run(const std::vector<std::string>& argv) override {
-    calls.push_back(argv);
-    return status;
-  }
-};
-
-TEST(JobRequeue, RequeueRunsScontrolWithTheJobId) {
-  RecordingRunner runner;
-  EXPECT_TRUE(requeue_job(runner, "4711"));
-  ASSERT_EQ(runner.calls.size(), 1u);
-  EXPECT_EQ(runner.calls[0], (std::vector<std::string>{"scontrol", "requeue", "4711"}));
-  runner.status = 1;
-  EXPECT_FALSE(requeue_job(runner, "4711"));
-  EXPECT_FALSE(requeue_job(runner, ""));  // not under SLURM: nothing run
-  EXPECT_EQ(runner.calls.size(), 2u);
-}
-
-TEST(JobRequeue, SystemRunnerReportsExitStatus) {
-  SystemCommandRunner runner;
-  EXPECT_EQ(runner.run({"true"}), 0);
-  EXPECT_EQ(runner.run({"false"}), 1);
-  EXPECT_EQ(runner.run({"/nonexistent/command"}), 127);
 }
 
 }  // namespace
