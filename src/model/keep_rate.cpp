@@ -1,37 +1,33 @@
 #include "seqvi/model/keep_rate.hpp"
+#include "seqvi/model/detail/describe.hpp"
 #include "seqvi/model/detail/elementwise.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <stdexcept>
 
 namespace seqvi::model {
 namespace {
 
-std::string num(double x) {
-  std::ostringstream out;
-  out << x;
-  return out.str();
-}
+using detail::describe_number;
 
 }  // namespace
 
 void KeepRateSpec::validate() const {
   if (mode == KeepMode::fixed) {
     if (!(rate > 0.0 && rate <= 1.0))
-      throw std::invalid_argument("keep_rate is " + num(rate) + ", must be in (0, 1]");
+      throw std::invalid_argument("keep_rate is " + describe_number(rate) + ", must be in (0, 1]");
     return;
   }
   if (!(hi <= 1.0 && hi > 0.0))
-    throw std::invalid_argument("keep_rate hi is " + num(hi) + ", must be in (0, 1]");
+    throw std::invalid_argument("keep_rate hi is " + describe_number(hi) + ", must be in (0, 1]");
   if (!(lo > 0.0 && lo < hi))
-    throw std::invalid_argument("keep_rate lo is " + num(lo) + ", must be in (0, hi) = (0, " +
-                                num(hi) + ")");
+    throw std::invalid_argument("keep_rate lo is " + describe_number(lo) + ", must be in (0, hi) = (0, " +
+                                describe_number(hi) + ")");
   if (!(rate > lo && rate < hi))
-    throw std::invalid_argument("keep_rate is " + num(rate) + ", must be in (lo, hi) = (" +
-                                num(lo) + ", " + num(hi) + ") when learned");
+    throw std::invalid_argument("keep_rate is " + describe_number(rate) + ", must be in (lo, hi) = (" +
+                                describe_number(lo) + ", " + describe_number(hi) + ") when learned");
 }
 
 KeepRateSpec fixed_keep_rate(double rate) { return KeepRateSpec{KeepMode::fixed, rate, 0.5, 1.0}; }

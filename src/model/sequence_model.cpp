@@ -1,33 +1,29 @@
 // Names of the model kinds and variance heads, ModelConfig::validate and make_model.
 #include "seqvi/model/sequence_model.hpp"
 
+#include "seqvi/model/detail/describe.hpp"
 #include "seqvi/model/predictor.hpp"
 #include "seqvi/model/vosp.hpp"
 #include "seqvi/model/vrae.hpp"
 
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
 namespace seqvi::model {
 namespace {
 
-std::string num(double x) {
-  std::ostringstream out;
-  out << x;
-  return out.str();
-}
+using detail::describe_number;
 
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument(what); }
 
 void check_keep(const char* name, double rate, bool learned) {
   if (!(rate > 0.0 && rate <= 1.0))
-    bad(std::string(name) + " is " + num(rate) + ", must be in (0, 1]");
+    bad(std::string(name) + " is " + describe_number(rate) + ", must be in (0, 1]");
   // Learned keep rates live in keep_rate.hpp's default range [0.5, 1); exactly 1 stays fixed.
   const KeepRateSpec range = learned_keep_rate();
   if (learned && rate < 1.0 && !(rate > range.lo))
-    bad(std::string(name) + " is " + num(rate) + ", must be in (" + num(range.lo) +
-        ", 1] when learn_keep is true (learned keep rates live in [" + num(range.lo) + ", 1))");
+    bad(std::string(name) + " is " + describe_number(rate) + ", must be in (" + describe_number(range.lo) +
+        ", 1] when learn_keep is true (learned keep rates live in [" + describe_number(range.lo) + ", 1))");
 }
 
 }  // namespace
