@@ -20,7 +20,7 @@ void check_bernoulli_arguments(std::string_view fn, const Eigen::Ref<const Mat<S
       const S x = targets(r, j);
       if (x < S(0) || x > S(1))
         fail(fn, "targets(" + std::to_string(r) + ", " + std::to_string(j) + ") is " +
-                     number(static_cast<double>(x)) + ", must be in [0, 1]");
+                     describe_number(static_cast<double>(x)) + ", must be in [0, 1]");
     }
   }
 }

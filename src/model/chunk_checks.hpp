@@ -3,21 +3,15 @@
 #ifndef SEQVI_SRC_MODEL_CHUNK_CHECKS_HPP
 #define SEQVI_SRC_MODEL_CHUNK_CHECKS_HPP
 
+#include "seqvi/model/detail/describe.hpp"
 #include "seqvi/model/latent.hpp"
 #include "seqvi/model/types.hpp"
 
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace seqvi::model::detail {
-
-inline std::string number(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
 
 [[noreturn]] inline void fail(std::string_view fn, const std::string& what) {
   std::string msg(fn);
@@ -57,7 +51,7 @@ void check_mask(std::string_view fn, const Eigen::Ref<const ColVec<S>>& mask, In
     for (Index t = 0; t < T; ++t) {
       const S m = mask[t * B + b];
       if (m != S(0) && m != S(1))
-        fail(fn, "mask[" + std::to_string(t * B + b) + "] is " + number(static_cast<double>(m)) +
+        fail(fn, "mask[" + std::to_string(t * B + b) + "] is " + describe_number(static_cast<double>(m)) +
                      ", must be 0 or 1");
       if (m == S(1)) {
         seen_valid = true;
@@ -81,7 +75,7 @@ void check_var(std::string_view fn, const Eigen::Ref<const Mat<S>>& var,
       const S v = var(r, k);
       if (v < S(0) || (v == S(0) && !allow_zero))
         fail(fn, "var(" + std::to_string(r) + ", " + std::to_string(k) + ") is " +
-                     number(static_cast<double>(v)) +
+                     describe_number(static_cast<double>(v)) +
                      (allow_zero ? ", must be >= 0" : ", must be > 0"));
     }
   }
@@ -109,7 +103,7 @@ void check_coef(std::string_view fn, Posterior posterior, const Eigen::Ref<const
       const S a = coef(r, k);
       if (a < S(0) || a > S(1))
         fail(fn, "coef(" + std::to_string(r) + ", " + std::to_string(k) + ") is " +
-                     number(static_cast<double>(a)) + ", must be in [0, 1]");
+                     describe_number(static_cast<double>(a)) + ", must be in [0, 1]");
     }
   }
 }

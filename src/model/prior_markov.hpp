@@ -93,7 +93,7 @@ void check_learned_prior(std::string_view fn, Prior prior, const LearnedPrior<S>
     for (Index k = 0; k < K; ++k)
       if (var(r, k) <= S(0))
         fail(fn, "prior var(" + std::to_string(r) + ", " + std::to_string(k) + ") is " +
-                     number(static_cast<double>(var(r, k))) + ", must be > 0");
+                     describe_number(static_cast<double>(var(r, k))) + ", must be > 0");
   }
 }
 

@@ -1,4 +1,5 @@
-// Numbers in the model layer's error messages, written as a reader would type them ("0.9", "1e-05").
+// Numbers in the model layer's error messages (argument checks, configuration checks), written as a
+// reader would type them ("0.9", "1e-05").
 #ifndef SEQVI_MODEL_DETAIL_DESCRIBE_HPP
 #define SEQVI_MODEL_DETAIL_DESCRIBE_HPP
 
