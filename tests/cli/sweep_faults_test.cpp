@@ -51,7 +51,7 @@ void kill_and_compare(const std::filesystem::path& base, const std::filesystem::
   std::filesystem::create_directories(dir);
   std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = " << seed << "\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 12\n"
                                        "[datasets]\njsb = \"" << data.string() << "\"\n"
-                                       "[space]\nhidden = [8, 12]\nlatent = 2\nepochs = 8\nbatch_size = 16\n";
+                                       "[space]\nhidden = [8, 12]\nlatent = 2\nepochs = 24\nbatch_size = 16\n";
   const auto config = (dir / "sweep.toml").string();
   const auto mpirun = [&](int ranks, const std::filesystem::path& out, bool resume) {
     std::vector<std::string> args{"sweep", "--config", config, "--out", out.string(), "--quiet"};
