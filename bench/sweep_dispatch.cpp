@@ -17,6 +17,7 @@
 #include "seqvi/mpi/local_transport.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/store/sweep_store.hpp"
+#include "seqvi/sweep/store_ledger.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -123,7 +124,8 @@ nlohmann::json measure(mpi::Transport& rank0, const std::function<void()>& start
   options.progress_interval_s = 1e9;
   start_workers();
   t0 = Clock::now();
-  mpi::run_sweep(rank0, &*sweep, runner, options);
+  sweep::StoreLedger ledger(*sweep);
+  mpi::run_sweep(rank0, &ledger, runner, options);
   const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
   join_workers();
   double busy = 0;
@@ -154,7 +156,7 @@ int main(int argc, char** argv) {
       if (t->size() < 2) throw std::invalid_argument("--mpi needs mpirun -np ≥ 2");
       for (const fs::path& parent : a.dirs) {
         if (t->rank() != 0) {
-          mpi::run_sweep(*t, static_cast<store::SweepStore*>(nullptr), runner, mpi::SweepOptions{});
+          mpi::run_sweep(*t, static_cast<mpi::SweepLedger*>(nullptr), runner, mpi::SweepOptions{});
           continue;
         }
         std::cout << measure(*t, [] {}, [] {}, a, parent, runner, t->size() - 1).dump() << std::endl;
@@ -167,7 +169,7 @@ int main(int argc, char** argv) {
       auto start = [&] {
         for (int w = 1; w <= a.workers; ++w)
           threads.emplace_back([&, w] {
-            mpi::run_sweep(*t[static_cast<std::size_t>(w)], static_cast<store::SweepStore*>(nullptr), runner,
+            mpi::run_sweep(*t[static_cast<std::size_t>(w)], static_cast<mpi::SweepLedger*>(nullptr), runner,
                            mpi::SweepOptions{});
           });
       };

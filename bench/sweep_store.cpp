@@ -29,6 +29,7 @@
 #include "seqvi/search/trial_table.hpp"
 #include "seqvi/search/sweep_config.hpp"
 #include "seqvi/store/sweep_store.hpp"
+#include "seqvi/sweep/store_ledger.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -180,7 +181,8 @@ int scale(std::int64_t n, const fs::path& folder, fs::path seqvi) {
     seqvi::mpi::SweepOptions options;
     options.stop_requested = [] { return true; };
     options.progress_interval_s = 1e9;
-    return seqvi::mpi::run_sweep(*transports[0], &store, runner, options) == seqvi::mpi::SweepEnd::drained ? 0 : 1;
+    seqvi::sweep::StoreLedger ledger(store);
+    return seqvi::mpi::run_sweep(*transports[0], &ledger, runner, options) == seqvi::mpi::SweepEnd::drained ? 0 : 1;
   }));
   report("leaderboard", in_child([&] {
     // Every trial listed (--all; all are pending in a fresh sweep), the listing itself discarded.

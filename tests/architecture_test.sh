@@ -34,8 +34,20 @@ mapfile -t data < <(existing include/seqvi/data include/seqvi/data.hpp src/data)
 mapfile -t trials < <(existing include/seqvi/search src/search include/seqvi/mpi src/mpi)
 [ ${#trials[@]} -gt 0 ] && check "search/ and mpi/ must not use Eigen or the model" \
   'Eigen|seqvi/model' "${trials[@]}"
+# mpi/ sees the sweep's storage only through its ledger interface (mpi/sweep_ledger.hpp): the sweep
+# layer (sweep/) adapts the store to it.
+mapfile -t mpi < <(existing include/seqvi/mpi src/mpi)
+[ ${#mpi[@]} -gt 0 ] && check "mpi/ must not include store/ (it sees a ledger: sweep/store_ledger.hpp)" \
+  'seqvi/(store|sweep|train|infer|cli)/' "${mpi[@]}"
+# store/ and search/ sit below mpi/ and sweep/.
+mapfile -t below < <(existing include/seqvi/store src/store include/seqvi/search src/search)
+[ ${#below[@]} -gt 0 ] && check "store/ and search/ must not include mpi/, sweep/ or cli/" \
+  'seqvi/(mpi|sweep|cli)/' "${below[@]}"
+# sweep/ composes mpi/ and store/; nothing below it includes it, and it knows no model.
+mapfile -t sweep < <(existing include/seqvi/sweep src/sweep)
+[ ${#sweep[@]} -gt 0 ] && check "sweep/ must not use Eigen, the model or cli/" 'Eigen|seqvi/(model|cli)/' "${sweep[@]}"
 # Only store/ includes HDF5.
-mapfile -t not_store < <(existing include/seqvi/{data,model,train,search,mpi,job} src/{data,model,train,search,mpi,job,cli})
+mapfile -t not_store < <(existing include/seqvi/{data,model,train,search,mpi,sweep,job} src/{data,model,train,search,mpi,sweep,job,cli})
 [ ${#not_store[@]} -gt 0 ] && check "only store/ includes HDF5" 'hdf5|H5[A-Za-z]*\.h' "${not_store[@]}"
 # Only src/mpi/transport_mpi.cpp includes <mpi.h>.
 hits=$(grep -rlnE '#[[:space:]]*include[[:space:]]*[<"]mpi\.h' include src 2>/dev/null | grep -v '^src/mpi/transport_mpi.cpp$')

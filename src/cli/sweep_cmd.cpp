@@ -14,6 +14,7 @@
 #include "seqvi/search/sweep_config.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/store/sweep_store.hpp"
+#include "seqvi/sweep/store_ledger.hpp"
 #include "seqvi/train/train_config.hpp"
 
 #include <fmt/format.h>
@@ -433,7 +434,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
     // Rank 0 logs the sweep's events (events.jsonl) from the changes it commits.
     std::unique_ptr<EventLogLedger> events;
     if (sweep)
-      events = std::make_unique<EventLogLedger>(mpi::ledger_for(*sweep), sweep_event_log_path(out), args.resume);
+      events = std::make_unique<EventLogLedger>(std::make_unique<sweep::StoreLedger>(*sweep), sweep_event_log_path(out),
+                                                args.resume);
     const mpi::SweepEnd end = mpi::run_sweep(*transport, events.get(), runner, options);
     if (events) events->ended(end);
     std::string storage = journal_error;  // or the first trial a storage failure interrupted (rank 0)

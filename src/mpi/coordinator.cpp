@@ -58,7 +58,7 @@ class Timers {
       last_snapshot_ = now;
       try {
         ledger_.snapshot();
-      } catch (const store::SweepStoreError&) {
+      } catch (const LedgerError&) {
         // Nothing is lost: the journal holds every committed change, and the next open folds it in.
         // (A full disk: the commits that follow fail if it really is full.)
       }
@@ -91,7 +91,7 @@ class Timers {
   Clock::time_point start_, last_progress_, last_snapshot_;
 };
 
-/// The ledger failing to make changes durable (store::SweepStoreWriteError: the journal cannot be
+/// The ledger failing to make changes durable (LedgerWriteError: e.g. the journal cannot be
 /// appended to) is the sweep's storage failing, like a checkpoint that cannot be written: the sweep
 /// drains (docs/sweeps.md, "Out of space"). The changes stay in the book; every later flush retries.
 class StorageFault {
@@ -104,7 +104,7 @@ class StorageFault {
       const bool any = book_.flush();
       if (committed != nullptr) *committed = any;
       return true;
-    } catch (const store::SweepStoreWriteError& e) {
+    } catch (const LedgerWriteError& e) {
       if (what_.empty()) {
         what_ = e.what();
         if (o_.on_storage_error) o_.on_storage_error(what_);

@@ -13,6 +13,7 @@
 #include "seqvi/mpi/messages.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/store/sweep_store.hpp"
+#include "seqvi/sweep/store_ledger.hpp"
 #include "mpi/local_sweep.hpp"
 #include "support/fake_runner.hpp"
 
@@ -95,7 +96,10 @@ int run(int argc, char** argv) {
         sweep.emplace(store::SweepStore::create(dir, "# sweep_probe\n", trials));
       }
     }
-    const mpi::SweepEnd end = mpi::run_sweep(*transport, sweep ? &*sweep : nullptr, runner, options);
+    std::optional<sweep::StoreLedger> ledger;  // rank 0: the store as the coordinator sees it
+    if (sweep) ledger.emplace(*sweep);
+    const mpi::SweepEnd end = mpi::run_sweep(*transport, ledger ? &*ledger : nullptr, runner, options);
+    ledger.reset();
     sweep.reset();  // snapshot and unlock before MPI_Finalize
     std::fprintf(stderr, "sweep_probe rank %d: %s\n", transport->rank(), mpi::to_string(end));
     return end == mpi::SweepEnd::drained ? 75 : 0;

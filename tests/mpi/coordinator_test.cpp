@@ -5,7 +5,6 @@
 #include "support/memory_ledger.hpp"
 #include "support/temp_dir.hpp"
 
-#include "seqvi/store/sweep_store.hpp"
 
 #include <gtest/gtest.h>
 
@@ -397,7 +396,7 @@ class FailingLedger final : public MemoryLedger {
       : MemoryLedger(std::move(trials), std::move(dir)), fail_at_(fail_at), once_(once) {}
   void commit(std::span<const search::TrialRecord> changed) override {
     ++calls_;
-    if (once_ ? calls_ == fail_at_ : calls_ >= fail_at_) throw store::SweepStoreError("journal: No space left on device");
+    if (once_ ? calls_ == fail_at_ : calls_ >= fail_at_) throw LedgerError("journal: No space left on device");
     MemoryLedger::commit(changed);
   }
 
@@ -421,7 +420,7 @@ TEST(MpiCoordinator, AStoreErrorReachesTheCallerAndTheWorkersAreReleased) {
       ends[static_cast<std::size_t>(w - 1)] =
           run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options());
     });
-  EXPECT_THROW(run_coordinator(*transports[0], ledger, runner, test::quiet_options()), store::SweepStoreError);
+  EXPECT_THROW(run_coordinator(*transports[0], ledger, runner, test::quiet_options()), LedgerError);
   for (auto& t : workers) t.join();  // they got Shutdown: this returns instead of hanging
   EXPECT_EQ(ends, (std::vector<SweepEnd>{SweepEnd::drained, SweepEnd::drained}));
   EXPECT_EQ(ledger.commits, 3);
@@ -437,7 +436,7 @@ TEST(MpiCoordinator, ACoordinatorStoppingOnAnErrorRecordsItsRunningTrialsAsInter
   std::vector<std::thread> workers;
   for (int w = 1; w < 3; ++w)
     workers.emplace_back([&, w] { run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
-  EXPECT_THROW(run_coordinator(*transports[0], ledger, runner, test::quiet_options()), store::SweepStoreError);
+  EXPECT_THROW(run_coordinator(*transports[0], ledger, runner, test::quiet_options()), LedgerError);
   for (auto& t : workers) t.join();
   int interrupted = 0;
   for (const auto& t : ledger.trials()) {
@@ -632,7 +631,7 @@ class FullJournalLedger final : public MemoryLedger {
   void commit(std::span<const search::TrialRecord> changed) override {
     if (armed && failures > 0) {
       --failures;
-      throw store::SweepStoreWriteError("sweep s: cannot append to journal 's/journal': No space left on device "
+      throw LedgerWriteError("sweep s: cannot append to journal 's/journal': No space left on device "
                                         "(out of space: the file system at /s (tmpfs) has 0 B free of 160.0 KiB)");
     }
     MemoryLedger::commit(changed);

@@ -5,7 +5,10 @@
 //   auto transport = mpi::make_mpi_transport(argc, argv);       // MPI_Init; its destructor finalises
 //   job::install_stop_handlers();                              // after MPI_Init
 //   return mpi::run_rank(*transport, [&] {                      // an exception ends the job, never hangs it
-//     auto end = mpi::run_sweep(*transport, store ? &*store : nullptr, runner, options);
+//     std::optional<sweep::StoreLedger> ledger;                // rank 0: the store as the coordinator sees it
+//     if (store) ledger.emplace(*store);
+//     auto end = mpi::run_sweep(*transport, ledger ? &*ledger : nullptr, runner, options);
+//     ledger.reset();
 //     store.reset();                                           // snapshot and unlock before MPI_Finalize
 //     return end == mpi::SweepEnd::drained ? 75 : 0;           // on every rank
 //   }, report);
@@ -18,7 +21,6 @@
 #include "seqvi/mpi/transport.hpp"
 #include "seqvi/mpi/trial_runner.hpp"
 #include "seqvi/mpi/worker.hpp"
-#include "seqvi/store/sweep_store.hpp"
 
 #include <functional>
 #include <string_view>
@@ -26,10 +28,9 @@
 namespace seqvi::mpi {
 
 /// Rank 0 coordinates (and, alone, runs the trials itself); ranks 1..N−1 work. Returns on every
-/// rank with the same SweepEnd. `store` must be non-null on rank 0 and is ignored elsewhere.
-/// @throws std::invalid_argument if rank 0 has no store
-SweepEnd run_sweep(Transport& transport, store::SweepStore* store, TrialRunner& runner, const SweepOptions& options);
-/// The same over any ledger (tests: the in-memory ledger).
+/// rank with the same SweepEnd. `ledger` (the sweep store as sweep::StoreLedger, or the tests'
+/// in-memory ledger) must be non-null on rank 0 and is ignored elsewhere.
+/// @throws std::invalid_argument if rank 0 has no ledger
 SweepEnd run_sweep(Transport& transport, SweepLedger* ledger, TrialRunner& runner, const SweepOptions& options);
 
 /// Runs this rank's part of a job so that no error path can hang it. If `body` throws and the job

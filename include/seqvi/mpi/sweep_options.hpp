@@ -29,7 +29,7 @@ struct SweepOptions {
   /// one per simulated rank. Polled by the loops and, through TrialControl, at batch boundaries.
   std::function<bool()> stop_requested = [] { return job::stop_requested(); };
   /// Called once (rank 0) when the sweep drains because the ledger cannot make a change durable
-  /// (store::SweepStoreWriteError: the journal cannot be appended to); `what` names the file and its
+  /// (mpi::LedgerWriteError: e.g. the journal cannot be appended to); `what` names the file and its
   /// file system. The CLI says it and exits 75, as for a trial's checkpoint (docs/sweeps.md).
   std::function<void(const std::string& what)> on_storage_error;
 };
