@@ -73,12 +73,18 @@ Roll impute(VospNet& net, const Roll& start, const Window& window, int steps);
 /// copy of the frame before it (the baseline, which the steps then refine).
 enum class ImputeStart { uniform, previous };
 
+/// VRAE, how round r + 1's proposal input x̃ fills the window: `marginals` — one x̃ for all particles,
+/// the window's marginals after round r; `samples` — per particle a draw x_gap ~ p(x_gap | z_a) of an
+/// ancestor a resampled (systematic) from round r's weights (population Monte Carlo).
+enum class VraeRefill { marginals, samples };
+
 /// The particle methods' settings (see the file comment).
 struct ParticleOptions {
   int particles = 256;  ///< VOSP: particles; VRAE: importance samples per round
   int lookahead = 1;    ///< VOSP: observed frames after the gap that weight the particles (0: none)
   int context = 8;      ///< VRAE: observed frames each side of the gap it reads (0: the whole roll)
-  int rounds = 1;       ///< VRAE: proposals, each from the previous round's marginals
+  int rounds = 1;       ///< VRAE: proposals, each from the previous round (refill)
+  VraeRefill refill = VraeRefill::marginals;  ///< VRAE: how a round's proposal input is filled
 };
 
 /// A particle approximation of p(x_gap | x_obs).
