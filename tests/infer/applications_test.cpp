@@ -272,6 +272,20 @@ TEST(InferImpute, VraePopulationMonteCarloRecoversAPlantedChordCycleBetterThanCo
   expect_particles_recover_the_planted_chords(net, options);
 }
 
+// Why the VRAE has no frame-by-frame filter (impute.hpp): its generating RNN is bidirectional, so
+// the first frame's emission already depends on the last frame's z.
+TEST(InferImpute, VraeEmissionOfTheFirstFrameReadsTheLastFramesLatent) {
+  const test::TrainedModel& trained = test::trained_model("vrae");
+  VraeNet net(trained.config.model, trained.params);
+  core::Rng rng(3, "z");
+  model::Mat<float> z(6, trained.config.model.latent);
+  for (model::Index c = 0; c < z.size(); ++c) z.data()[c] = static_cast<float>(rng.normal());
+  const model::Mat<float> before = net.logits(z);
+  z.row(5).array() += 2.0f;
+  const model::Mat<float> after = net.logits(z);
+  EXPECT_GT((after.row(0) - before.row(0)).cwiseAbs().maxCoeff(), 1e-4f);
+}
+
 TEST(InferImpute, VraeRefillSamplesIsDeterministicPerSeedWithNormalisedWeightsAndAFiniteLogProbability) {
   const test::TrainedModel& trained = test::trained_model("vrae");
   VraeNet net(trained.config.model, trained.params);

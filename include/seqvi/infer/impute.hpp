@@ -23,6 +23,11 @@
 //     (VariationalModel::forward_pass: logits, log p(z), log q(z | x̃)); given z the gap's frames are
 //     independent Bernoullis, so the marginals are Σ_i W_i σ(ℓ_i) and
 //     log p(truth | obs) = log Σ_i W_i p(truth | z_i) (all rounds' particles pooled).
+//     With `refill = samples` the rounds are population Monte Carlo: round r + 1's particle i reads
+//     its own x̃_i, the window drawn from p(x_gap | z_a) of an ancestor a resampled (systematic) by
+//     round r's weights; its weight p(x_obs | z_i) p(z_i) / q(z_i | x̃_i) is an importance weight
+//     given its own proposal, so all rounds still pool. (A frame-by-frame filter as for the VOSP is
+//     not possible: the generating RNN is bidirectional, p(x_t | z) reads z_{t..T}.)
 // `paper`: the paper's procedure (fill the gap, then steps of posterior mode → emission mode →
 //   replace the gap's frames); it gives no probability.
 // Baselines: copy the frame before the gap; interpolate its two neighbouring frames (a key is on
