@@ -26,6 +26,7 @@ struct ImputeArgs : apps::SequenceRunArgs {
   std::int64_t window = 8;
   std::int64_t start = -1;  // -1 = a seeded random position per sequence
   std::string method = "particles";
+  std::string refill = "marginals";  // VRAE: how a round's proposal input fills the window
   infer::ParticleOptions particles{.particles = 0};  // 0: the model's default (add_impute_command)
   std::string decision = "top-k";
   int steps = 10;
@@ -121,6 +122,7 @@ int run_impute(ImputeArgs& args) {
   else
     m.vrae.emplace(loaded.config.model, loaded.params);
   if (args.particles.particles == 0) args.particles.particles = m.vosp ? 1024 : 256;
+  args.particles.refill = args.refill == "samples" ? infer::VraeRefill::samples : infer::VraeRefill::marginals;
   std::optional<apps::LoadedModel> fdrnn_model;
   if (!args.baseline_fdrnn.empty()) {
     fdrnn_model = apps::load_model(args.baseline_fdrnn, false);
@@ -137,7 +139,8 @@ int run_impute(ImputeArgs& args) {
       paper ? fmt::format("{} steps from {}", args.steps, args.init)
       : m.vosp ? fmt::format("{} particles, {} frames after the window", args.particles.particles,
                              args.particles.lookahead)
-               : fmt::format("{} rounds of {} samples, context {}", args.particles.rounds, args.particles.particles,
+               : fmt::format("{} rounds of {} samples, refill {}, context {}", args.particles.rounds,
+                             args.particles.particles, args.refill,
                              args.particles.context > 0 ? std::to_string(args.particles.context) : "all");
   if (!args.json)
     std::cout << fmt::format("seqvi impute: {} sequences of {} {}, windows of {} frames, {} {} ({}), seed {}\n", n,
@@ -254,6 +257,7 @@ int run_impute(ImputeArgs& args) {
       if (m.vosp) j["lookahead"] = args.particles.lookahead;
       else {
         j["rounds"] = args.particles.rounds;
+        j["refill"] = args.refill;
         j["context"] = args.particles.context;
       }
       j["ess_mean"] = ess.mean();
@@ -330,8 +334,15 @@ void add_impute_command(CLI::App& app) {
       ->check(NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--rounds", args.particles.rounds,
-                  "particles, VRAE: proposals q(z | roll), each with the window filled by the last round's marginals")
+                  "particles, VRAE: importance-sampling rounds, each proposal q(z | roll) with the window filled "
+                  "from the last round (--refill)")
       ->check(PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--refill", args.refill,
+                  "particles, VRAE, rounds > 1: marginals (one proposal input, the window's marginals so far) or "
+                  "samples (per particle a draw of the window from an ancestor resampled by weight: population "
+                  "Monte Carlo)")
+      ->check(CLI::IsMember({"marginals", "samples"}))
       ->capture_default_str();
   cmd->add_option("--context", args.particles.context,
                   "particles, VRAE: observed frames each side of the window the model reads (0 = the whole sequence)")

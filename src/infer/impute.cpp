@@ -337,9 +337,13 @@ GapPosterior vrae_gap_posterior(VraeNet& net, const Roll& observed, const Window
   std::vector<Mat<float>> probabilities;  // per particle, length × D
   probabilities.reserve(static_cast<std::size_t>(options.rounds * N));
   GapPosterior g;
+  std::vector<Roll> fills;  // refill samples: each particle's window input of the next round (length × D)
   for (int r = 0; r < options.rounds; ++r) {
     Mat<float> batch(rows, D);
     for (Index t = 0; t < T; ++t) batch.middleRows(t * N, N) = x.row(t).replicate(N, 1);
+    if (!fills.empty())
+      for (Index i = 0; i < N; ++i)
+        for (Index t = 0; t < w.length; ++t) batch.row((g0 + t) * N + i) = fills[static_cast<std::size_t>(i)].row(t);
     const Mat<float> eps = standard_normal(rows, K, rng);
     const model::ForwardPass<float> pass =
         net.model().forward_pass(net.params(), model::BatchView<float>{batch, all, T, N}, eps);
@@ -367,6 +371,20 @@ GapPosterior vrae_gap_posterior(VraeNet& net, const Roll& observed, const Window
       g.marginals += static_cast<float>(std::exp(so_far[i])) * probabilities[static_cast<std::size_t>(i)];
     x.middleRows(g0, w.length) = g.marginals;
     g.ess = effective_sample_size(so_far);
+    if (options.refill == VraeRefill::samples && r + 1 < options.rounds) {
+      // Population Monte Carlo: N ancestors drawn from this round by its weights (systematic), each
+      // particle's next input window a draw x_gap ~ p(x_gap | z_ancestor). Each weight stays an
+      // unbiased importance weight given its own proposal q(z | x̃_i), so all rounds pool.
+      Eigen::VectorXd this_round = log_w.segment(r * N, N);
+      normalize(this_round);
+      const std::vector<Index> ancestors = systematic_resample(this_round, rng);
+      fills.assign(static_cast<std::size_t>(N), Roll(w.length, D));
+      for (Index i = 0; i < N; ++i) {
+        const Mat<float>& p = probabilities[static_cast<std::size_t>(r * N + ancestors[static_cast<std::size_t>(i)])];
+        Roll& f = fills[static_cast<std::size_t>(i)];
+        for (Index c = 0; c < f.size(); ++c) f.data()[c] = rng.uniform01() < p.data()[c] ? 1.0f : 0.0f;
+      }
+    }
     if (truth != nullptr && r + 1 == options.rounds) g.log_prob = log_sum_exp(so_far + log_truth);
     if (r + 1 == options.rounds) {
       // One draw of the window per particle: samples of p(x_gap | x_obs) with the same weights.

@@ -168,6 +168,21 @@ TEST(CliApps, ImputeReportsEveryScoreKeepsObservedFramesAndDraws) {
   EXPECT_DOUBLE_EQ(j["imputed"]["accuracy"].get<double>(), j["accuracy_per_step"][2].get<double>());
   EXPECT_FALSE(j["imputed"].contains("log_prob"));
   EXPECT_TRUE(j["fdrnn"].is_null());
+  // The VRAE's population Monte Carlo: rounds pooled, the settings in the JSON.
+  const Outcome pmc = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--window", "4",
+                             "--particles", "8", "--rounds", "2", "--refill", "samples", "--json"},
+                            w.dir());
+  ASSERT_EQ(pmc.code, 0) << pmc.err;
+  const auto k = nlohmann::json::parse(pmc.out);
+  EXPECT_EQ(k["rounds"], 2);
+  EXPECT_EQ(k["refill"], "samples");
+  EXPECT_LT(k["imputed"]["log_prob"].get<double>(), 0.0);
+  EXPECT_GT(k["ess_mean"].get<double>(), 0.0);
+  EXPECT_LE(k["ess_mean"].get<double>(), 16.0);  // 2 rounds × 8 samples
+  const Outcome bad = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--refill", "modes"},
+                            w.dir());
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.err.find("--refill"), std::string::npos) << bad.err;
 }
 
 TEST(CliApps, CommandsRefuseTheWrongModelWithAClearMessage) {

@@ -261,6 +261,72 @@ TEST(InferImpute, VraeImportanceSamplingRecoversAPlantedChordCycleBetterThanCopy
   expect_particles_recover_the_planted_chords(net, options);
 }
 
+TEST(InferImpute, VraePopulationMonteCarloRecoversAPlantedChordCycleBetterThanCopying) {
+  const test::TrainedModel& trained = test::trained_model("vrae");
+  VraeNet net(trained.config.model, trained.params);
+  ParticleOptions options;
+  options.particles = 32;
+  options.context = 6;
+  options.rounds = 3;
+  options.refill = VraeRefill::samples;
+  expect_particles_recover_the_planted_chords(net, options);
+}
+
+// Why the VRAE has no frame-by-frame filter (impute.hpp): its generating RNN is bidirectional, so
+// the first frame's emission already depends on the last frame's z.
+TEST(InferImpute, VraeEmissionOfTheFirstFrameReadsTheLastFramesLatent) {
+  const test::TrainedModel& trained = test::trained_model("vrae");
+  VraeNet net(trained.config.model, trained.params);
+  core::Rng rng(3, "z");
+  model::Mat<float> z(6, trained.config.model.latent);
+  for (model::Index c = 0; c < z.size(); ++c) z.data()[c] = static_cast<float>(rng.normal());
+  const model::Mat<float> before = net.logits(z);
+  z.row(5).array() += 2.0f;
+  const model::Mat<float> after = net.logits(z);
+  EXPECT_GT((after.row(0) - before.row(0)).cwiseAbs().maxCoeff(), 1e-4f);
+}
+
+TEST(InferImpute, VraeRefillSamplesIsDeterministicPerSeedWithNormalisedWeightsAndAFiniteLogProbability) {
+  const test::TrainedModel& trained = test::trained_model("vrae");
+  VraeNet net(trained.config.model, trained.params);
+  const data::Dataset d = test::structured_dataset();
+  const Roll clean = roll_of(d.test, 0);
+  const Window w{4, 4};
+  const Roll truth = clean.middleRows(4, 4);
+  ParticleOptions options;
+  options.particles = 16;
+  options.rounds = 3;
+  options.refill = VraeRefill::samples;
+  core::Rng a(7, "pmc"), b(7, "pmc"), c(8, "pmc");
+  const GapPosterior ga = vrae_gap_posterior(net, clean, w, options, a, &truth);
+  const GapPosterior gb = vrae_gap_posterior(net, clean, w, options, b, &truth);
+  const GapPosterior gc = vrae_gap_posterior(net, clean, w, options, c, &truth);
+  EXPECT_EQ(ga.marginals, gb.marginals);
+  EXPECT_EQ(ga.log_prob, gb.log_prob);
+  EXPECT_EQ(ga.weights, gb.weights);
+  EXPECT_NE(ga.marginals, gc.marginals);  // another seed, other particles
+  // Every round's particles are pooled: rounds × particles weights summing to 1, and samples.
+  ASSERT_EQ(ga.weights.size(), 3 * 16);
+  EXPECT_EQ(ga.samples.size(), 3u * 16u);
+  EXPECT_NEAR(ga.weights.sum(), 1.0, 1e-9);
+  EXPECT_GE(ga.ess, 1.0 - 1e-9);
+  EXPECT_LE(ga.ess, 3.0 * 16 + 1e-9);
+  EXPECT_TRUE(std::isfinite(ga.log_prob));
+  EXPECT_LT(ga.log_prob, 0.0);
+  EXPECT_GE(ga.marginals.minCoeff(), 0.0f);
+  EXPECT_LE(ga.marginals.maxCoeff(), 1.0f);
+  options.refill = VraeRefill::marginals;  // the same seed, the other refill: other proposals
+  core::Rng m(7, "pmc");
+  EXPECT_NE(vrae_gap_posterior(net, clean, w, options, m, &truth).marginals, ga.marginals);
+  options.refill = VraeRefill::samples;
+  // With a single round there is nothing to refill: the same as the marginals' refill.
+  options.rounds = 1;
+  core::Rng e(9, "pmc"), f(9, "pmc");
+  const GapPosterior one = vrae_gap_posterior(net, clean, w, options, e, &truth);
+  options.refill = VraeRefill::marginals;
+  EXPECT_EQ(one.marginals, vrae_gap_posterior(net, clean, w, options, f, &truth).marginals);
+}
+
 TEST(InferImpute, ParticlesNeverReadTheMissingFrames) {
   const data::Dataset d = test::structured_dataset();
   const Roll clean = roll_of(d.test, 1);
@@ -280,6 +346,12 @@ TEST(InferImpute, ParticlesNeverReadTheMissingFrames) {
     core::Rng a(3, "gap"), b(3, "gap");
     EXPECT_EQ(vrae_gap_posterior(net, clean, w, options, a).marginals,
               vrae_gap_posterior(net, scrambled, w, options, b).marginals);
+    ParticleOptions pmc = options;
+    pmc.rounds = 2;
+    pmc.refill = VraeRefill::samples;
+    core::Rng c(4, "gap"), e(4, "gap");
+    EXPECT_EQ(vrae_gap_posterior(net, clean, w, pmc, c).marginals,
+              vrae_gap_posterior(net, scrambled, w, pmc, e).marginals);
   }
 }
 
@@ -382,6 +454,13 @@ TEST(InferImpute, VraeLogProbabilityIsExactWhenTheEmissionIgnoresZ) {
   const Roll sigma = (1.0f / (1.0f + (-logits.middleRows(2, 2).array()).exp())).matrix();
   EXPECT_LT((g.marginals - sigma).cwiseAbs().maxCoeff(), 1e-5f);
   EXPECT_GT(g.ess, 1.0);
+  // Population Monte Carlo's rounds: each weight is an importance weight given its own proposal,
+  // so the estimate stays exact.
+  options.rounds = 3;
+  options.refill = VraeRefill::samples;
+  const GapPosterior pmc = vrae_gap_posterior(net, x, w, options, rng, &truth);
+  EXPECT_NEAR(pmc.log_prob, exact, 1e-4);
+  EXPECT_LT((pmc.marginals - sigma).cwiseAbs().maxCoeff(), 1e-5f);
 }
 
 TEST(InferImpute, PredictorRunsThroughTheWindowOnItsOwnDecisions) {

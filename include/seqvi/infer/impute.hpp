@@ -23,6 +23,11 @@
 //     (VariationalModel::forward_pass: logits, log p(z), log q(z | x̃)); given z the gap's frames are
 //     independent Bernoullis, so the marginals are Σ_i W_i σ(ℓ_i) and
 //     log p(truth | obs) = log Σ_i W_i p(truth | z_i) (all rounds' particles pooled).
+//     With `refill = samples` the rounds are population Monte Carlo: round r + 1's particle i reads
+//     its own x̃_i, the window drawn from p(x_gap | z_a) of an ancestor a resampled (systematic) by
+//     round r's weights; its weight p(x_obs | z_i) p(z_i) / q(z_i | x̃_i) is an importance weight
+//     given its own proposal, so all rounds still pool. (A frame-by-frame filter as for the VOSP is
+//     not possible: the generating RNN is bidirectional, p(x_t | z) reads z_{t..T}.)
 // `paper`: the paper's procedure (fill the gap, then steps of posterior mode → emission mode →
 //   replace the gap's frames); it gives no probability.
 // Baselines: copy the frame before the gap; interpolate its two neighbouring frames (a key is on
@@ -73,12 +78,18 @@ Roll impute(VospNet& net, const Roll& start, const Window& window, int steps);
 /// copy of the frame before it (the baseline, which the steps then refine).
 enum class ImputeStart { uniform, previous };
 
+/// VRAE, how round r + 1's proposal input x̃ fills the window: `marginals` — one x̃ for all particles,
+/// the window's marginals after round r; `samples` — per particle a draw x_gap ~ p(x_gap | z_a) of an
+/// ancestor a resampled (systematic) from round r's weights (population Monte Carlo).
+enum class VraeRefill { marginals, samples };
+
 /// The particle methods' settings (see the file comment).
 struct ParticleOptions {
   int particles = 256;  ///< VOSP: particles; VRAE: importance samples per round
   int lookahead = 1;    ///< VOSP: observed frames after the gap that weight the particles (0: none)
   int context = 8;      ///< VRAE: observed frames each side of the gap it reads (0: the whole roll)
-  int rounds = 1;       ///< VRAE: proposals, each from the previous round's marginals
+  int rounds = 1;       ///< VRAE: proposals, each from the previous round (refill)
+  VraeRefill refill = VraeRefill::marginals;  ///< VRAE: how a round's proposal input is filled
 };
 
 /// A particle approximation of p(x_gap | x_obs).
