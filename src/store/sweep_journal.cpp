@@ -111,17 +111,26 @@ std::int64_t next_intact_entry(const std::string& bytes, std::int64_t at) {
   return -1;
 }
 
-}  // namespace
-
-std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
+/// The journal's bytes; nullopt if there is no such file. @throws std::runtime_error naming the file
+/// when it exists but cannot be opened or read.
+std::optional<std::string> journal_bytes(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec) && !ec) return std::nullopt;
     throw std::runtime_error("journal '" + path.string() + "': cannot open it (" + std::strerror(errno) + ")");
   }
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) throw std::runtime_error("journal '" + path.string() + "': cannot read it");
+  return bytes;
+}
+
+}  // namespace
+
+std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
+  const std::optional<std::string> read = journal_bytes(path);
+  if (!read) return std::nullopt;
+  const std::string& bytes = *read;
   const auto fail = [&](std::int64_t offset, const std::string& what) {
     throw JournalDamaged("journal '" + path.string() + "' at byte offset " + std::to_string(offset) + ": " + what);
   };
@@ -193,14 +202,9 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
 
 
 std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec) && !ec) return std::nullopt;
-    throw std::runtime_error("journal '" + path.string() + "': cannot open it (" + std::strerror(errno) + ")");
-  }
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw std::runtime_error("journal '" + path.string() + "': cannot read it");
+  const std::optional<std::string> read = journal_bytes(path);
+  if (!read) return std::nullopt;
+  const std::string& bytes = *read;
   JournalSalvage j;
   const auto size = static_cast<std::int64_t>(bytes.size());
   j.file_bytes = size;
