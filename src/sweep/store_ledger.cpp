@@ -1,10 +1,13 @@
 #include "seqvi/sweep/store_ledger.hpp"
 
 namespace seqvi::sweep {
+namespace {
 
-void StoreLedger::commit(std::span<const search::TrialRecord> changed) {
+/// Runs `op` on the store, its errors rethrown as the ledger's (store_ledger.hpp).
+template <class Op>
+void as_ledger_errors(Op&& op) {
   try {
-    store_.commit(changed);
+    op();
   } catch (const store::SweepStoreWriteError& e) {
     throw mpi::LedgerWriteError(e.what());
   } catch (const store::SweepStoreError& e) {
@@ -12,14 +15,14 @@ void StoreLedger::commit(std::span<const search::TrialRecord> changed) {
   }
 }
 
+}  // namespace
+
+void StoreLedger::commit(std::span<const search::TrialRecord> changed) {
+  as_ledger_errors([&] { store_.commit(changed); });
+}
+
 void StoreLedger::snapshot() {
-  try {
-    store_.snapshot();
-  } catch (const store::SweepStoreWriteError& e) {
-    throw mpi::LedgerWriteError(e.what());
-  } catch (const store::SweepStoreError& e) {
-    throw mpi::LedgerError(e.what());
-  }
+  as_ledger_errors([&] { store_.snapshot(); });
 }
 
 }  // namespace seqvi::sweep
