@@ -2,6 +2,7 @@
 
 #include <Eigen/Eigenvalues>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -9,6 +10,11 @@
 #include <vector>
 
 namespace seqvi::train {
+
+double capped_weight_variance(double sigma2, long fan_in) {
+  if (fan_in < 1) throw std::invalid_argument("fan-in is " + std::to_string(fan_in) + ", must be ≥ 1");
+  return std::min(sigma2, kFanInCeiling / static_cast<double>(fan_in));
+}
 
 template <class S>
 void init_dense(model::Mat<S>& W, double sigma2, core::Rng& rng) {

@@ -68,8 +68,10 @@ void initialize_parameters(const model::SequenceModel<float>& m, const TrainConf
     auto& W = params[i];
     switch (m.role(i)) {
       case model::ParamRole::input_weight:
-      case model::ParamRole::weight:
         init_dense(W, config.init.var_in, rng);
+        break;
+      case model::ParamRole::weight:  // rows = fan-in (row-vector convention y = x W)
+        init_dense(W, capped_weight_variance(config.init.var_in, static_cast<long>(W.rows())), rng);
         break;
       case model::ParamRole::recurrent_weight:
         init_recurrent(W, config.init.var_rec, static_cast<int>(config.init.incoming),

@@ -64,7 +64,7 @@ struct ModelConfig {
 enum class ParamRole {
   input_weight,      ///< W_in of an RNN: N(0, σ²_in)
   recurrent_weight,  ///< W_rec: N(0, σ²_rec), ν incoming connections, spectral radius ρ
-  weight,            ///< any other weight matrix: N(0, σ²_in)… (see train/init)
+  weight,            ///< any other weight matrix: N(0, min(σ²_in, 4/fan-in)) (train/init.hpp)
   hidden_bias,       ///< b_h = 0
   output_bias,       ///< bias of the Bernoulli output layer: b_y = −0.8
   bias,              ///< other biases (latent heads): 0

@@ -13,6 +13,21 @@
 
 namespace seqvi::train {
 
+/// The ceiling on the initial variance of a weight matrix fed by `fan_in` units (a layer reading
+/// hidden units or latents: the latent heads, the generating MLP, the output layer): 4 / fan_in. The
+/// paper's Table-2 σ²_in (1e-1 … 1e-4) is the variance of the input weights, which read sparse binary
+/// keys; applied unchanged to a layer reading n hidden units of size up to 1 it starts that layer's
+/// pre-activations with a variance of up to n·σ²_in — 60 for hidden 600 at σ²_in = 0.1: posterior
+/// means of ±8, an initial KL of ~190 nats/frame, a trial spent shrinking it (docs/latent-forms.md,
+/// "The fan-in ceiling"). Capped at 4/n, those pre-activations start with a standard deviation of at
+/// most 2 (LeCun's 1/n gives 1); 4 rather than 1 keeps every configuration whose σ²_in ≤ 4/n — the
+/// default 1e-2 up to a fan-in of 400, so launch/table1's runs — exactly as before.
+inline constexpr double kFanInCeiling = 4.0;
+
+/// min(sigma2, kFanInCeiling / fan_in): the variance `initialize_parameters` draws a non-input weight
+/// matrix with. @throws std::invalid_argument if fan_in < 1.
+double capped_weight_variance(double sigma2, long fan_in);
+
 /// Fills W with N(0, sigma2) entries. @throws std::invalid_argument if sigma2 < 0.
 template <class S>
 void init_dense(model::Mat<S>& W, double sigma2, core::Rng& rng);

@@ -126,7 +126,8 @@ class Trainer {
   std::vector<data::Batch> valid_batches_;  ///< built by the first validate()
 };
 
-/// Initialises `params` by role (Table 2): weights N(0, σ²), recurrent matrices sparse with
+/// Initialises `params` by role (Table 2): input weights N(0, σ²_in), other weights N(0, σ²) with
+/// σ² = capped_weight_variance(σ²_in, fan-in) (train/init.hpp), recurrent matrices sparse with
 /// spectral radius ρ, b_h, b_y, keep logits at the configured keep rates.
 void initialize_parameters(const model::SequenceModel<float>& m, const TrainConfig& config,
                            model::ParamSet<float>& params);
