@@ -232,7 +232,7 @@ std::string describe_hyperparameter(const std::string& name) {
       {"clip_norm", "clip the gradient to this global norm (inf = no clipping)"},
       {"rmsprop_bias_correction", "rmsprop's squared-gradient average starts at 0 and is divided by "
                                   "1 - decay^t (Adam's bias correction; false: it starts at 1)"},
-      {"init_var_in", "initial weight variance of input and other matrices (Table 2: 1e-1 ... 1e-4)"},
+      {"init_var_in", "initial weight variance of input matrices (Table 2: 1e-1 ... 1e-4); other weight matrices, fed by n units, start at min(this, 4/n)"},
       {"init_var_rec", "initial weight variance of recurrent matrices (Table 2: 1e-1 ... 1e-4)"},
       {"incoming", "nu: random incoming recurrent connections per unit (Table 2: 15, 25, 35, 50; 0 = all)"},
       {"spectral_radius", "rho: recurrent matrices are scaled to this spectral radius (Table 2: 1.0 ... 1.2)"},
