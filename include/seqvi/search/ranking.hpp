@@ -3,7 +3,7 @@
 // leaderboard writes the rank it computes (`rank` in --json and --csv), and the analysis scripts
 // (analysis/table1, analysis/report) take that order instead of ranking again.
 //
-// **The rule** (docs/sweeps.md, "Leaderboard"). Trial a ranks before trial b if, in this order:
+// **The rule** (docs/sweeps.md, "One ranking, one tie rule"). Trial a ranks before trial b if, in this order:
 //  1. a has a finite best validation bound (TrialRecord::best_valid) and b has not — a trial without
 //     one (pending, failed, diverged before its first epoch: +inf, NaN, −inf) is unranked and comes
 //     after every ranked trial; unranked trials are level on the bound however it is non-finite;
