@@ -6,6 +6,7 @@
 #include "trainer_runner.hpp"
 
 #include "seqvi/model/sequence_model.hpp"
+#include "seqvi/search/ranking.hpp"
 #include "seqvi/search/sweep_config.hpp"
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/sweep_store.hpp"
@@ -44,18 +45,22 @@ bool has_latents(const std::string& model_name) {
   }
 }
 
-/// A listed trial: where it is, and what ranks it (its row is expanded only to be shown).
+/// A listed trial: where it is, and what ranked it (its row is expanded only to be shown).
 struct Pick {
   std::size_t sweep = 0;
   std::size_t row = 0;
   double bound = 0;
   std::string id;
+  /// Its rank in its dataset (1 = best; search/ranking.hpp's order over the selected trials), or 0:
+  /// unranked (no finite validation bound; listed only with --all, after the ranked ones).
+  std::size_t rank = 0;
   double valid_kl = std::numeric_limits<double>::quiet_NaN();  ///< see Entry (add_collapse_columns)
   std::int64_t active_dims = -1;
   bool has_bound() const { return std::isfinite(bound); }
 };
 
-/// The selected trials of every sweep, grouped by dataset (name order), best bound first (ties: id).
+/// The selected trials of every sweep, grouped by dataset (name order), in the one ranking's order
+/// (search/ranking.hpp: best bound first; ties: trial id, then the order the sweeps were named).
 /// Memory: the sweeps' compact tables and one Pick per listed trial — never a table of expanded
 /// records (a 10^6-trial sweep lists in well under 1 GB: docs/sweep-store.md).
 struct Listing {
@@ -123,8 +128,9 @@ struct Selection {
   bool all = false;
 };
 
-/// Trials of every sweep, filtered, grouped by dataset, best bound first (ties: id), the best `top`
-/// per dataset (a partial sort: a streaming top-k over the rows) or, with `all`, every one.
+/// Trials of every sweep, filtered, grouped by dataset, in the one ranking's order
+/// (search::best_trials_by_dataset: a streaming top-k over the rows), the best `top` per dataset or,
+/// with `all`, every one.
 Listing select(const Selection& sel) {
   Listing listing;
   for (const auto& dir : sel.dirs) {
@@ -135,16 +141,26 @@ Listing select(const Selection& sel) {
     } catch (const store::SweepStoreError& e) {
       throw CommandError(e.what());
     }
-    const std::size_t k = listing.sweeps.size() - 1;
-    const search::TrialTable& t = listing.sweeps[k].trials;
-    for (std::size_t i = 0; i < t.size(); ++i) {
-      if (!sel.dataset.empty() && t.dataset(i) != sel.dataset) continue;
-      if (!sel.model.empty() && t.model(i) != sel.model) continue;
-      if (!sel.all && !std::isfinite(t.best_valid(i))) {
-        ++listing.unlisted[t.dataset(i)][t.state(i)];
-        continue;
-      }
-      listing.by_dataset[t.dataset(i)].push_back(Pick{k, i, t.best_valid(i), t.id(i)});
+  }
+  std::vector<const search::TrialTable*> tables;
+  for (const auto& view : listing.sweeps) tables.push_back(&view.trials);
+  const auto selected = [&](std::size_t k, std::size_t i) {
+    const search::TrialTable& t = *tables[k];
+    if (!sel.dataset.empty() && t.dataset(i) != sel.dataset) return false;
+    if (!sel.model.empty() && t.model(i) != sel.model) return false;
+    if (!sel.all && !std::isfinite(t.best_valid(i))) {
+      ++listing.unlisted[t.dataset(i)][t.state(i)];
+      return false;
+    }
+    return true;
+  };
+  const std::size_t top = sel.all ? search::TopTrials::kAll : static_cast<std::size_t>(sel.top);
+  for (auto& [dataset, ranked] : search::best_trials_by_dataset(tables, selected, top)) {
+    std::vector<Pick>& picks = listing.by_dataset[dataset];
+    picks.reserve(ranked.size());
+    for (std::size_t place = 0; place < ranked.size(); ++place) {
+      auto& r = ranked[place];
+      picks.push_back(Pick{r.source, r.row, r.bound, std::move(r.id), r.has_bound() ? place + 1 : 0});
     }
   }
   if (!sel.dataset.empty() && listing.by_dataset.empty()) {
@@ -155,22 +171,6 @@ Listing select(const Selection& sel) {
                                    it == listing.unlisted.end() ? ""
                                        : " (" + state_counts(it->second) + "; --all lists them with their state "
                                          "and reason)"));
-  }
-  const auto better = [](const Pick& a, const Pick& b) {
-    if (a.has_bound() != b.has_bound()) return a.has_bound();
-    if (a.bound != b.bound) return a.bound < b.bound;
-    if (a.id != b.id) return a.id < b.id;
-    return a.sweep < b.sweep;  // the same trial in two sweeps: in the order the sweeps were named
-  };
-  for (auto& [dataset, picks] : listing.by_dataset) {
-    if (!sel.all && static_cast<std::int64_t>(picks.size()) > sel.top) {
-      const auto top = static_cast<std::ptrdiff_t>(sel.top);
-      std::partial_sort(picks.begin(), picks.begin() + top, picks.end(), better);
-      picks.resize(static_cast<std::size_t>(sel.top));
-      picks.shrink_to_fit();
-    } else {
-      std::sort(picks.begin(), picks.end(), better);
-    }
   }
   return listing;
 }
@@ -215,11 +215,13 @@ std::string train_command(const Entry& e, const std::string& data_file) {
   return line;
 }
 
-nlohmann::json entry_json(const Entry& e, const std::string& data_file) {
+/// A trial's JSON object; `rank`: Pick::rank (0: unranked, written null).
+nlohmann::json entry_json(const Entry& e, std::size_t rank, const std::string& data_file) {
   const auto& r = e.record;
   nlohmann::json params = nlohmann::json::object();
   for (const auto& [k, v] : r.spec.params) params[k] = value_json(v);
   return {{"dataset", r.spec.dataset},
+          {"rank", rank > 0 ? nlohmann::json(rank) : nlohmann::json(nullptr)},
           {"trial", r.id()},
           {"model", r.spec.model},
           {"status", search::to_string(r.state)},
@@ -280,6 +282,9 @@ std::string param_text(const search::TrialRecord& r, const std::string& key) {
   return it == r.spec.params.end() ? "" : core::to_string(it->second);
 }
 
+/// A trial's rank as the text and Markdown tables and --commands show it: "-" when unranked.
+std::string rank_text(const Pick& p) { return p.rank > 0 ? std::to_string(p.rank) : "-"; }
+
 std::string bound_text(const Entry& e) { return e.has_bound() ? fmt::format("{:.4f}", e.record.best_valid) : "-"; }
 
 enum class Format { text, json, csv, markdown, commands };
@@ -304,7 +309,7 @@ void print(const Listing& listing, Format format) {
     for (const auto& [d, picks] : listing.by_dataset)
       for (std::size_t i = 0; i < picks.size(); ++i) {
         const Entry e = listing.entry(picks[i]);
-        std::cout << fmt::format("# {} #{}: {} ({}, valid bound {}, {})\n{}\n", d, i + 1, e.record.id(),
+        std::cout << fmt::format("# {} #{}: {} ({}, valid bound {}, {})\n{}\n", d, rank_text(picks[i]), e.record.id(),
                                  search::to_string(e.record.state), bound_text(e), e.sweep.string(),
                                  train_command(e, file_of(picks[i].sweep, d)));
       }
@@ -322,7 +327,7 @@ void print(const Listing& listing, Format format) {
     for (const auto& [d, picks] : listing.by_dataset)
       for (const auto& p : picks) {
         const std::string text =
-            entry_json(listing.entry(p), file_of(p.sweep, d)).dump(1);
+            entry_json(listing.entry(p), p.rank, file_of(p.sweep, d)).dump(1);
         std::string indented = " ";
         for (char ch : text) {
           indented += ch;
@@ -353,7 +358,8 @@ void print(const Listing& listing, Format format) {
       for (std::size_t i = 0; i < picks.size(); ++i) {
         const Entry e = listing.entry(picks[i]);
         const auto& r = e.record;
-        std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.1f},{},{},{}", csv(d), i + 1, r.id(), r.spec.model,
+        std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.1f},{},{},{}", csv(d),
+                                 picks[i].rank > 0 ? std::to_string(picks[i].rank) : "", r.id(), r.spec.model,
                                  search::to_string(r.state),
                                  e.has_bound() ? fmt::format("{:.17g}", r.best_valid) : "",
                                  std::isfinite(e.valid_kl) ? fmt::format("{:.17g}", e.valid_kl) : "",
@@ -372,10 +378,10 @@ void print(const Listing& listing, Format format) {
   for (const auto& [d, picks] : listing.by_dataset)
     for (const auto& p : picks) reasons = reasons || shows_reason(listing.sweeps[p.sweep].trials.state(p.row));
   if (reasons) head.push_back("reason");
-  const auto row_of = [&](const Pick& p, std::size_t place) {
+  const auto row_of = [&](const Pick& p) {
     const Entry e = listing.entry(p);
     const auto& r = e.record;
-    std::vector<std::string> row{std::to_string(place), r.id(), r.spec.model, search::to_string(r.state),
+    std::vector<std::string> row{rank_text(p), r.id(), r.spec.model, search::to_string(r.state),
                                  bound_text(e), kl_text(e), active_text(e), std::to_string(r.best_epoch),
                                  std::to_string(r.epochs), fmt::format("{:.0f}s", r.wall_s)};
     for (const auto& k : keys) row.push_back(param_text(r, k));
@@ -407,7 +413,7 @@ void print(const Listing& listing, Format format) {
       std::cout << fmt::format("### {}\n\n| {} |\n|{}\n", d, fmt::join(head, " | "),
                                [&] { std::string s; for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 8) ? "---:|" : "---|"; return s; }());
       for (std::size_t i = 0; i < picks.size(); ++i)
-        std::cout << "| " << fmt::format("{}", fmt::join(row_of(picks[i], i + 1), " | ")) << " |\n";
+        std::cout << "| " << fmt::format("{}", fmt::join(row_of(picks[i]), " | ")) << " |\n";
       if (const std::string note = unlisted_note(d); !note.empty()) std::cout << '\n' << note << '\n';
       std::cout << '\n';
       continue;
@@ -416,7 +422,7 @@ void print(const Listing& listing, Format format) {
     std::vector<std::size_t> width(head.size());
     for (std::size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
     for (std::size_t i = 0; i < picks.size(); ++i) {
-      const auto row = row_of(picks[i], i + 1);
+      const auto row = row_of(picks[i]);
       for (std::size_t c = 0; c < head.size(); ++c) width[c] = std::max(width[c], row[c].size());
     }
     std::cout << d << " (nats per frame, validation; lower is better)\n";
@@ -428,7 +434,7 @@ void print(const Listing& listing, Format format) {
       std::cout << s << '\n';
     };
     line(head);
-    for (std::size_t i = 0; i < picks.size(); ++i) line(row_of(picks[i], i + 1));
+    for (std::size_t i = 0; i < picks.size(); ++i) line(row_of(picks[i]));
     if (const std::string note = unlisted_note(d); !note.empty()) std::cout << "(" << note << ")\n";
     std::cout << '\n';
   }
@@ -476,7 +482,7 @@ int run_best(BestArgs& args) {
   store::Checkpoint cp;
   for (const auto& p : it->second) {
     if (!p.has_bound()) break;  // sorted: no bound after the first without one
-    ++place;
+    place = p.rank;
     const Entry e = listing.entry(p);
     const std::string problem = checkpoint_problem(e, &cp);
     if (problem.empty()) {
@@ -516,8 +522,9 @@ void add_leaderboard_commands(CLI::App& app) {
   cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(PositiveNumber);
   cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
   auto* json = cmd->add_flag("--json", lb.json,
-                             "A JSON list: dataset, trial, model, status, val_bound, val_kl, active_dims, epochs, seed (the "
-                             "training seed), params, message, train_command, …");
+                             "A JSON list: dataset, rank (in the dataset, 1 = best; null without a bound), trial, model, "
+                             "status, val_bound, val_kl, active_dims, epochs, seed (the training seed), params, message, "
+                             "train_command, …");
   auto* csv = cmd->add_flag("--csv", lb.csv,
                             "CSV, one row per trial; fixed columns (docs/sweeps.md): dataset, rank, trial, model, "
                             "status, val_bound, val_kl, active_dims, best_epoch, epochs, wall_s, seed, sweep, "

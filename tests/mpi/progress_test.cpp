@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 namespace seqvi::mpi {
 namespace {
@@ -41,6 +42,22 @@ TEST(MpiProgress, CountsStatesAndKeepsTheLowestBoundPerDataset) {
   EXPECT_EQ(p.best_by_dataset.at("muse").bound, 6.0);
   EXPECT_EQ(p.elapsed_s, 12.0);
   EXPECT_DOUBLE_EQ(p.eta_s, 3 * 10.0 / 2);  // (pending + running) · mean / workers
+}
+
+TEST(MpiProgress, ATieOnTheBestBoundGoesToTheLowerTrialIdNotTheFirstRow) {
+  // search/ranking.hpp's rule, as the leaderboard's: equal bounds rank by trial id.
+  std::vector<search::TrialRecord> t{row("jsb", TrialState::done, 7.5), row("jsb", TrialState::done, 7.5),
+                                     row("jsb", TrialState::done, 9.0)};
+  t[0].spec.index = 12;
+  t[1].spec.index = 3;
+  t[1].valid_kl = 0.25;
+  const Progress p = summarize(t, 1.0, 1.0, 1);
+  EXPECT_EQ(p.best_by_dataset.at("jsb").trial, "jsb-vosp-0003");
+  EXPECT_EQ(p.best_by_dataset.at("jsb").kl, 0.25);  // the chosen trial's own KL
+  // A NaN bound is no bound: never the best, even alone.
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const Progress q = summarize(std::vector<search::TrialRecord>{row("muse", TrialState::diverged, nan)}, 1.0, 1.0, 1);
+  EXPECT_FALSE(q.best_by_dataset.contains("muse"));
 }
 
 TEST(MpiProgress, EtaIsUnknownUntilATrialHasFinished) {

@@ -27,7 +27,7 @@ struct Progress {
   std::int64_t total = 0;
   std::int64_t running = 0;   ///< = count(running)
   std::int64_t pending = 0;   ///< still to run: pending + interrupted
-  std::map<std::string, DatasetBest> best_by_dataset;  ///< the trial of lowest best_valid per dataset (ties: first)
+  std::map<std::string, DatasetBest> best_by_dataset;  ///< per dataset, its first trial in search/ranking.hpp's order (lowest best_valid; ties: lower id)
   double elapsed_s = 0;       ///< since this run of the sweep started
   double eta_s = 0;           ///< estimated seconds left; NaN while unknown (no finished trial yet)
   bool final = false;         ///< the last call of the run
@@ -36,7 +36,8 @@ struct Progress {
 };
 
 /// Counts and bests of `trials`; ETA = (pending + running) · mean_trial_s / max(1, busy_workers),
-/// NaN if mean_trial_s is not positive. Best bounds count only finite ones.
+/// NaN if mean_trial_s is not positive. Best bounds count only finite ones; the best is the one
+/// ranking's first (search/ranking.hpp), the trial `seqvi leaderboard` lists first.
 Progress summarize(const search::TrialTable& trials, double elapsed_s, double mean_trial_s, int busy_workers);
 
 }  // namespace seqvi::mpi
