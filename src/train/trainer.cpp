@@ -94,7 +94,7 @@ void initialize_parameters(const model::SequenceModel<float>& m, const TrainConf
 }
 
 Trainer::Trainer(TrainConfig config, const data::Dataset& dataset)
-    : config_(std::move(config)), dataset_(dataset) {
+    : config_(config), dataset_(dataset) {
   config_.validate();
   if (config_.model.inputs != dataset_.width())
     throw std::invalid_argument("the model has " + std::to_string(config_.model.inputs) + " inputs, but the frames of '" +
