@@ -175,8 +175,7 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
     r.best_valid = std::numeric_limits<double>::infinity();
     r.best_epoch = 0;
     r.valid_curve.clear();
-    r.valid_kl = std::numeric_limits<double>::quiet_NaN();
-    r.active_dims = -1;
+    r.metrics() = {};
     r.message = "retrained from the start: its checkpoint " + problem;
     say("trial " + t.id() + " was " + search::to_string(t.state) + " but its checkpoint " + path.string() + " " +
         problem + ": retraining it" + (finished ? "" : " from the start"));
@@ -217,8 +216,7 @@ store::CheckpointResult checkpoint_result(const search::TrialRecord& record, con
   r.valid_curve = o.valid_curve;
   r.best_valid = o.best_valid;
   r.best_epoch = o.best_epoch;
-  r.valid_kl = o.valid_kl;
-  r.active_dims = o.active_dims;
+  r.metrics() = o.metrics();
   r.message = c.finished() ? o.message
                             : "its latest record was lost; recovered by --repair from its checkpoint (epoch " +
                                   std::to_string(o.epochs) + ")";
