@@ -44,8 +44,8 @@ TrialState to_trial_state(train::TrialStatus s) {
                           store::describe_file_system(folder) + more);
 }
 
-/// What a run reports from its final training state (curve, best, KL and active dims of the best
-/// epoch; state and wall time are the caller's).
+/// What a run reports from its final training state (curve, best, the best epoch's metrics; state
+/// and wall time are the caller's).
 mpi::TrialOutcome outcome_of(const train::TrainState& state, bool latent) {
   mpi::TrialOutcome out;
   out.state = to_trial_state(state.status);
@@ -56,12 +56,15 @@ mpi::TrialOutcome outcome_of(const train::TrainState& state, bool latent) {
   // The whole curve from the checkpoint: a report lost to a kill between checkpoint and report is
   // filled in here (mpi/trial_runner.hpp), without reporting old epochs again.
   for (const auto& r : state.curve) out.valid_curve.push_back(r.valid_bound);
-  // The validation KL and active dims of the selected epoch, for the sweep table (a model without
-  // latents has none: NaN / −1, shown as "-").
+  // The selected epoch's metrics (search::BestEpochMetrics), for the sweep table: its reconstruction
+  // term, and its validation KL and active dims (a model without latents has none: NaN / −1, shown as "-").
   for (const auto& r : state.curve)
-    if (latent && r.epoch == state.best_epoch) {
-      out.valid_kl = r.valid_kl;
-      out.active_dims = r.valid_active_dims;
+    if (r.epoch == state.best_epoch) {
+      out.valid_recon = r.valid_recon;
+      if (latent) {
+        out.valid_kl = r.valid_kl;
+        out.active_dims = r.valid_active_dims;
+      }
     }
   return out;
 }

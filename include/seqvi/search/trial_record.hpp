@@ -52,6 +52,9 @@ struct BestEpochMetrics {
   /// train/active_dims.hpp). NaN / −1 also for a model without latents (rnn, fdrnn).
   double valid_kl = std::numeric_limits<double>::quiet_NaN();
   std::int64_t active_dims = -1;
+  /// The validation reconstruction term (nats/frame: the bound is it plus valid_kl; for a model
+  /// without latents, the whole bound).
+  double valid_recon = std::numeric_limits<double>::quiet_NaN();
 
   /// This part of a record or outcome, e.g. `record.metrics() = outcome;` or `= {}` (all unknown).
   BestEpochMetrics& metrics() { return *this; }
@@ -80,7 +83,7 @@ struct TrialRecord : BestEpochMetrics {
 /// Before them every file has the derived `id` (TrialSpec::name()). New fields go at the end (the
 /// order of an existing file's columns never changes; epochs_at_start predates that rule), with the
 /// next revision as `since` and the value a record written before them reads as.
-/// Revisions: 1 the first sweeps; 2 epochs_at_start; 3 valid_kl, active_dims.
+/// Revisions: 1 the first sweeps; 2 epochs_at_start; 3 valid_kl, active_dims; 4 valid_recon.
 inline constexpr std::tuple kTrialFields{
     //    kind                     name               member                        since  absent
     Field<FieldKind::text>{"dataset", &TrialSpec::dataset},
@@ -101,6 +104,7 @@ inline constexpr std::tuple kTrialFields{
     Field<FieldKind::curve>{"valid_curve", &TrialRecord::valid_curve},
     Field<FieldKind::float64>{"valid_kl", &BestEpochMetrics::valid_kl, 3, std::numeric_limits<double>::quiet_NaN()},
     Field<FieldKind::int64>{"active_dims", &BestEpochMetrics::active_dims, 3, -1},
+    Field<FieldKind::float64>{"valid_recon", &BestEpochMetrics::valid_recon, 4, std::numeric_limits<double>::quiet_NaN()},
 };
 
 inline constexpr std::size_t kTrialFieldCount = std::tuple_size_v<decltype(kTrialFields)>;
