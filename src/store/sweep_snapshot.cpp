@@ -6,6 +6,7 @@
 #include "trial_codec.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <optional>
 #include <unordered_map>
