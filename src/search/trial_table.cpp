@@ -97,11 +97,11 @@ void TrialTable::assign(std::size_t i, const TrialRecord& r) {
     constexpr auto& field = trial_field<I>();
     const auto& value = field.of(r);
     if constexpr (keep(field.kind) == Keep::number) {
-      row.numbers[slot<I>()] = to_slot(value);
+      row.numbers[slot<I>] = to_slot(value);
     } else if constexpr (keep(field.kind) == Keep::text) {
-      row.texts[slot<I>()] = pools_[slot<I>()].code(value);
+      row.texts[slot<I>] = pools_[slot<I>].code(value);
     } else if constexpr (keep(field.kind) == Keep::curve) {
-      curves_[slot<I>()][i] = value;
+      curves_[slot<I>][i] = value;
     } else {
       for (auto& c : columns_) c.codes[i] = 0;
       for (const auto& [name, v] : value) {

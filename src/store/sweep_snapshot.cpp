@@ -392,7 +392,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
               }
               write(std::move(block));
             } else if constexpr (field.kind == curve) {
-              std::int64_t& offset = offsets[search::trial_table_layout::slot<I>()];
+              std::int64_t& offset = offsets[search::trial_table_layout::slot<I>];
               std::vector<double> values;
               std::vector<std::int64_t> starts;
               for (std::size_t i = b; i < e; ++i) {
@@ -416,7 +416,7 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
         search::for_each_trial_field_index([&](auto index) {
           constexpr std::size_t I = decltype(index)::value;
           if constexpr (search::trial_field<I>().kind == FieldKind::curve) {
-            w[column + 1].write(std::vector<std::int64_t>{offsets[search::trial_table_layout::slot<I>()]});
+            w[column + 1].write(std::vector<std::int64_t>{offsets[search::trial_table_layout::slot<I>]});
             column += 2;
           } else {
             column += 1;
@@ -528,7 +528,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     }
     column[I] = static_cast<int>(r.size());
     if constexpr (field.kind == FieldKind::curve) {
-      Curve& curve = curves[search::trial_table_layout::slot<I>()];
+      Curve& curve = curves[search::trial_table_layout::slot<I>];
       r.emplace_back(c, t, field.name);  // any length
       curve.values = r.back().length();
       r.emplace_back(c, t, std::string(field.name) + "_offsets", n + 1);
@@ -571,7 +571,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
           }
         }
       } else if constexpr (field.kind == curve) {
-        const Curve& curve = curves[search::trial_table_layout::slot<I>()];
+        const Curve& curve = curves[search::trial_table_layout::slot<I>];
         if (!curve.ok) return;
         const std::int64_t from = curve.offsets[b];
         const auto values = reader.read<double>(static_cast<std::size_t>(curve.offsets[b + m] - from));
@@ -598,7 +598,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   search::for_each_trial_field_index([&](auto index) {
     constexpr std::size_t I = decltype(index)::value;
     if constexpr (search::trial_field<I>().kind == FieldKind::curve) {
-      const Curve& curve = curves[search::trial_table_layout::slot<I>()];
+      const Curve& curve = curves[search::trial_table_layout::slot<I>];
       if (!curve.ok) (void)r[static_cast<std::size_t>(column[I])].read<double>(curve.values);
     }
   });
@@ -617,7 +617,7 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     constexpr std::size_t I = decltype(index)::value;
     constexpr auto& field = search::trial_field<I>();
     if constexpr (field.kind == FieldKind::curve) {
-      const Curve& curve = curves[search::trial_table_layout::slot<I>()];
+      const Curve& curve = curves[search::trial_table_layout::slot<I>];
       if (!curve.ok)
         c.fail("'/trials/" + std::string(field.name) + "_offsets' does not span '/trials/" + field.name + "' (" +
                std::to_string(curve.values) + " values) in increasing order");

@@ -52,15 +52,16 @@ constexpr std::size_t count(Keep how) {
   return n;
 }
 
+/// (A constant, so that a row's accessors index it directly.)
 template <std::size_t I>
-constexpr std::size_t slot() {
+inline constexpr std::size_t slot = [] {
   std::size_t n = 0, i = 0;
   for_each_trial_field([&](const auto& field) {
     n += i < I && keep(field.kind) == keep(trial_field<I>().kind);
     ++i;
   });
   return n;
-}
+}();
 
 inline constexpr std::size_t kNumbers = count(Keep::number), kTexts = count(Keep::text), kCurves = count(Keep::curve);
 static_assert(count(Keep::params) == 1, "TrialTable keeps exactly one hyper-parameter field (column-wise)");
@@ -110,9 +111,9 @@ class TrialTable {
     using namespace trial_table_layout;
     constexpr auto& field = trial_field<I>();
     using Value = typename std::remove_cvref_t<decltype(field)>::Value;
-    if constexpr (keep(field.kind) == Keep::number) return from_slot<Value>(rows_[i].numbers[slot<I>()]);
-    else if constexpr (keep(field.kind) == Keep::text) return static_cast<const std::string&>(pools_[slot<I>()].text(rows_[i].texts[slot<I>()]));
-    else if constexpr (keep(field.kind) == Keep::curve) return static_cast<const std::vector<double>&>(curves_[slot<I>()][i]);
+    if constexpr (keep(field.kind) == Keep::number) return from_slot<Value>(rows_[i].numbers[slot<I>]);
+    else if constexpr (keep(field.kind) == Keep::text) return static_cast<const std::string&>(pools_[slot<I>].text(rows_[i].texts[slot<I>]));
+    else if constexpr (keep(field.kind) == Keep::curve) return static_cast<const std::vector<double>&>(curves_[slot<I>][i]);
     else return params(i);
   }
 
