@@ -44,8 +44,8 @@ TrialState to_trial_state(train::TrialStatus s) {
                           store::describe_file_system(folder) + more);
 }
 
-/// What a run reports from its final training state (curve, best, KL and active dims of the best
-/// epoch; state and wall time are the caller's).
+/// What a run reports from its final training state (curve, best, the best epoch's metrics; state
+/// and wall time are the caller's).
 mpi::TrialOutcome outcome_of(const train::TrainState& state, bool latent) {
   mpi::TrialOutcome out;
   out.state = to_trial_state(state.status);
@@ -56,12 +56,15 @@ mpi::TrialOutcome outcome_of(const train::TrainState& state, bool latent) {
   // The whole curve from the checkpoint: a report lost to a kill between checkpoint and report is
   // filled in here (mpi/trial_runner.hpp), without reporting old epochs again.
   for (const auto& r : state.curve) out.valid_curve.push_back(r.valid_bound);
-  // The validation KL and active dims of the selected epoch, for the sweep table (a model without
-  // latents has none: NaN / −1, shown as "-").
+  // The selected epoch's metrics (search::BestEpochMetrics), for the sweep table: its reconstruction
+  // term, and its validation KL and active dims (a model without latents has none: NaN / −1, shown as "-").
   for (const auto& r : state.curve)
-    if (latent && r.epoch == state.best_epoch) {
-      out.valid_kl = r.valid_kl;
-      out.active_dims = r.valid_active_dims;
+    if (r.epoch == state.best_epoch) {
+      out.valid_recon = r.valid_recon;
+      if (latent) {
+        out.valid_kl = r.valid_kl;
+        out.active_dims = r.valid_active_dims;
+      }
     }
   return out;
 }
@@ -175,8 +178,7 @@ std::vector<search::TrialRecord> requeue_lost_checkpoints(
     r.best_valid = std::numeric_limits<double>::infinity();
     r.best_epoch = 0;
     r.valid_curve.clear();
-    r.valid_kl = std::numeric_limits<double>::quiet_NaN();
-    r.active_dims = -1;
+    r.metrics() = {};
     r.message = "retrained from the start: its checkpoint " + problem;
     say("trial " + t.id() + " was " + search::to_string(t.state) + " but its checkpoint " + path.string() + " " +
         problem + ": retraining it" + (finished ? "" : " from the start"));
@@ -217,8 +219,7 @@ store::CheckpointResult checkpoint_result(const search::TrialRecord& record, con
   r.valid_curve = o.valid_curve;
   r.best_valid = o.best_valid;
   r.best_epoch = o.best_epoch;
-  r.valid_kl = o.valid_kl;
-  r.active_dims = o.active_dims;
+  r.metrics() = o.metrics();
   r.message = c.finished() ? o.message
                             : "its latest record was lost; recovered by --repair from its checkpoint (epoch " +
                                   std::to_string(o.epochs) + ")";

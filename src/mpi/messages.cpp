@@ -10,10 +10,13 @@
 
 namespace seqvi::search {
 
-// TrialSpec is search/'s plain data; its wire form lives here so that search/ never sees cereal.
+// TrialSpec is search/'s plain data; its wire form lives here so that search/ never sees cereal:
+// its fields in the field table's order (search::kTrialFields).
 template <class Archive>
 void serialize(Archive& ar, TrialSpec& spec, std::uint32_t /*version*/) {
-  ar(spec.dataset, spec.model, spec.index, spec.seed, spec.params);
+  for_each_trial_field([&](const auto& field) {
+    if (field.spec_member != nullptr) ar(spec.*field.spec_member);
+  });
 }
 
 }  // namespace seqvi::search

@@ -75,10 +75,8 @@ bool TrialBook::epoch(std::size_t i, std::int64_t epoch, double bound) {
       t.best_valid = t.valid_curve[e];
       t.best_epoch = static_cast<std::int64_t>(e) + 1;
     }
-  if (t.best_epoch != previous_best) {  // the KL of another epoch: unknown until the result carries it
-    t.valid_kl = std::numeric_limits<double>::quiet_NaN();
-    t.active_dims = -1;
-  }
+  // The metrics (KL, active dims, …) of another epoch: unknown until the result carries them.
+  if (t.best_epoch != previous_best) t.metrics() = {};
   return judge_ == nullptr || judge_->keep_going(t, epoch, bound);
 }
 
@@ -93,8 +91,7 @@ void TrialBook::finished(std::size_t i, const TrialOutcome& outcome, int rank) {
   if (t.valid_curve.size() > epochs) t.valid_curve.resize(epochs);
   t.best_valid = outcome.best_valid;
   t.best_epoch = outcome.best_epoch;
-  t.valid_kl = outcome.valid_kl;  // the runner's, for its best epoch (authoritative like best_valid)
-  t.active_dims = outcome.active_dims;
+  t.metrics() = outcome.metrics();  // the runner's, for its best epoch (authoritative like best_valid)
   t.wall_s += outcome.wall_s;
   t.rank = rank;
   t.message = outcome.message;

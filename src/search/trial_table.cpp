@@ -60,7 +60,7 @@ TrialTable::TrialTable(const std::vector<TrialRecord>& records) {
 
 void TrialTable::reserve(std::size_t n) {
   rows_.reserve(n);
-  curves_.reserve(n);
+  for (auto& curves : curves_) curves.reserve(n);
   for (auto& c : columns_) c.codes.reserve(n);
 }
 
@@ -76,7 +76,7 @@ TrialTable::Column& TrialTable::column(const std::string& name) {
 
 void TrialTable::push_back(const TrialRecord& r) {
   rows_.emplace_back();
-  curves_.emplace_back();
+  for (auto& curves : curves_) curves.emplace_back();
   for (auto& c : columns_) c.codes.push_back(0);
   assign(rows_.size() - 1, r);
   index_valid_ = false;
@@ -84,35 +84,32 @@ void TrialTable::push_back(const TrialRecord& r) {
 
 void TrialTable::set(std::size_t i, const TrialRecord& r) {
   check_row(i, size());
-  const bool same_id = rows_[i].index == r.spec.index && dataset(i) == r.spec.dataset && model(i) == r.spec.model;
+  const bool same_id = index(i) == r.spec.index && dataset(i) == r.spec.dataset && model(i) == r.spec.model;
   assign(i, r);
   if (!same_id) index_valid_ = false;
 }
 
 void TrialTable::assign(std::size_t i, const TrialRecord& r) {
+  using namespace trial_table_layout;
   Row& row = rows_[i];
-  row.index = r.spec.index;
-  row.seed = r.spec.seed;
-  row.epochs = r.epochs;
-  row.best_epoch = r.best_epoch;
-  row.attempts = r.attempts;
-  row.crashes = r.crashes;
-  row.epochs_at_start = r.epochs_at_start;
-  row.active_dims = r.active_dims;
-  row.best_valid = r.best_valid;
-  row.wall_s = r.wall_s;
-  row.valid_kl = r.valid_kl;
-  row.rank = r.rank;
-  row.dataset = names_.code(r.spec.dataset);
-  row.model = names_.code(r.spec.model);
-  row.message = messages_.code(r.message);
-  row.state = static_cast<std::uint8_t>(r.state);
-  curves_[i] = r.valid_curve;
-  for (auto& c : columns_) c.codes[i] = 0;
-  for (const auto& [name, value] : r.spec.params) {
-    Column& c = column(name);
-    c.codes[i] = c.code(value);
-  }
+  for_each_trial_field_index([&](auto index) {
+    constexpr std::size_t I = decltype(index)::value;
+    constexpr auto& field = trial_field<I>();
+    const auto& value = field.of(r);
+    if constexpr (keep(field.kind) == Keep::number) {
+      row.numbers[slot<I>] = to_slot(value);
+    } else if constexpr (keep(field.kind) == Keep::text) {
+      row.texts[slot<I>] = pools_[slot<I>].code(value);
+    } else if constexpr (keep(field.kind) == Keep::curve) {
+      curves_[slot<I>][i] = value;
+    } else {
+      for (auto& c : columns_) c.codes[i] = 0;
+      for (const auto& [name, v] : value) {
+        Column& c = column(name);
+        c.codes[i] = c.code(v);
+      }
+    }
+  });
 }
 
 core::Params TrialTable::params(std::size_t i) const {
@@ -123,26 +120,11 @@ core::Params TrialTable::params(std::size_t i) const {
 }
 
 TrialRecord TrialTable::expand(std::size_t i) const {
-  const Row& row = rows_[i];
   TrialRecord r;
-  r.spec.dataset = names_.text(row.dataset);
-  r.spec.model = names_.text(row.model);
-  r.spec.index = row.index;
-  r.spec.seed = row.seed;
-  r.spec.params = params(i);
-  r.state = static_cast<TrialState>(row.state);
-  r.epochs = row.epochs;
-  r.best_valid = row.best_valid;
-  r.best_epoch = row.best_epoch;
-  r.valid_curve = curves_[i];
-  r.valid_kl = row.valid_kl;
-  r.active_dims = row.active_dims;
-  r.wall_s = row.wall_s;
-  r.rank = row.rank;
-  r.attempts = row.attempts;
-  r.crashes = row.crashes;
-  r.epochs_at_start = row.epochs_at_start;
-  r.message = messages_.text(row.message);
+  for_each_trial_field_index([&](auto index) {
+    constexpr std::size_t I = decltype(index)::value;
+    trial_field<I>().of(r) = get<I>(i);
+  });
   return r;
 }
 
@@ -162,7 +144,7 @@ std::string TrialTable::id(std::size_t i) const {
   TrialSpec spec;  // the one spelling of an id: TrialSpec::name()
   spec.dataset = dataset(i);
   spec.model = model(i);
-  spec.index = rows_[i].index;
+  spec.index = index(i);
   return spec.name();
 }
 
@@ -198,8 +180,7 @@ std::optional<std::string> TrialTable::duplicate_id() const {
 }
 
 void TrialTable::transform_strings(const std::function<std::string(const std::string&)>& f) {
-  names_.transform(f);
-  messages_.transform(f);
+  for (auto& pool : pools_) pool.transform(f);
   std::vector<Column> columns;
   for (auto& c : columns_) {
     Column t;

@@ -6,6 +6,7 @@
 #include "trial_codec.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <optional>
 #include <unordered_map>
@@ -18,6 +19,8 @@
 #include <zlib.h>
 
 namespace seqvi::store::detail {
+
+using search::FieldKind;
 
 void TableDigest::add_bytes(const void* data, std::size_t n) {
   const auto* p = static_cast<const Bytef*>(data);
@@ -318,8 +321,6 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
   const Checker c = checker(path);
   const search::TrialTable& t = s.trials;
   const std::size_t n = t.size();
-  std::size_t curve_values = 0;
-  for (std::size_t i = 0; i < n; ++i) curve_values += t.valid_curve(i).size();
   try {
     AtomicFile file(path);
     {
@@ -338,91 +339,89 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
       TableDigest digest;
       {
         const H5Handle g = create_group(c, root, "trials");
-        const H5Handle text = utf8_string_type(c);
-        // The columns in table order (docs/sweep-store.md): the digest joins theirs in this order.
+        const H5Handle string_type = utf8_string_type(c);
+        // The columns: the derived id, then search::kTrialFields in its order (docs/sweep-store.md);
+        // the digest joins theirs in this order. A curve field is two columns: its values, every
+        // row's concatenated, then `<name>_offsets` (n + 1).
         std::vector<ColumnWriter> w;
-        w.reserve(20);
-        const auto strings = [&](const char* name) { w.emplace_back(c, g.get(), name, text.get(), n, text.get()); };
-        const auto numbers = [&]<class T>(const char* name, T, hsize_t rows) {
+        w.reserve(1 + search::kTrialFieldCount + search::trial_table_layout::kCurves);
+        const auto strings = [&](const std::string& name) { w.emplace_back(c, g.get(), name, string_type.get(), n, string_type.get()); };
+        const auto numbers = [&]<class T>(const std::string& name, T, hsize_t rows) {
           w.emplace_back(c, g.get(), name, ColumnType<T>::file(), rows, ColumnType<T>::memory());
         };
-        enum Col { id, dataset, model, index, seed, params, state, epochs, best_valid, best_epoch, wall_s, rank, attempts,
-                   crashes, epochs_at_start, message, valid_curve, valid_curve_offsets, valid_kl, active_dims };
         strings("id");
-        strings("dataset");
-        strings("model");
-        numbers("index", std::int64_t{}, n);
-        numbers("seed", std::uint64_t{}, n);
-        strings("params");
-        strings("state");
-        numbers("epochs", std::int64_t{}, n);
-        numbers("best_valid", double{}, n);
-        numbers("best_epoch", std::int64_t{}, n);
-        numbers("wall_s", double{}, n);
-        numbers("rank", std::int64_t{}, n);
-        numbers("attempts", std::int64_t{}, n);
-        numbers("crashes", std::int64_t{}, n);
-        numbers("epochs_at_start", std::int64_t{}, n);
-        strings("message");
-        numbers("valid_curve", double{}, curve_values);
-        numbers("valid_curve_offsets", std::int64_t{}, n + 1);
-        numbers("valid_kl", double{}, n);
-        numbers("active_dims", std::int64_t{}, n);
+        search::for_each_trial_field_index([&](auto index) {
+          constexpr std::size_t I = decltype(index)::value;
+          constexpr auto& field = search::trial_field<I>();
+          using enum FieldKind;
+          if constexpr (field.kind == text || field.kind == state || field.kind == params) {
+            strings(field.name);
+          } else if constexpr (field.kind == int64 || field.kind == int32) {
+            numbers(field.name, std::int64_t{}, n);
+          } else if constexpr (field.kind == uint64) {
+            numbers(field.name, std::uint64_t{}, n);
+          } else if constexpr (field.kind == float64) {
+            numbers(field.name, double{}, n);
+          } else {
+            static_assert(field.kind == curve);
+            std::size_t values = 0;
+            for (std::size_t i = 0; i < n; ++i) values += t.get<I>(i).size();
+            numbers(field.name, double{}, values);
+            numbers(std::string(field.name) + "_offsets", std::int64_t{}, n + 1);
+          }
+        });
         ParamsText params_text(c, t.param_columns());
-        std::int64_t offset = 0;
+        std::array<std::int64_t, search::trial_table_layout::kCurves> offsets{};  ///< each curve's next offset
         for (std::size_t b = 0; b < n; b += kSnapshotBlockRows) {
           const std::size_t e = std::min(n, b + kSnapshotBlockRows);
-          std::vector<std::string> ids, datasets, models, param_texts, states, messages;
-          std::vector<std::int64_t> indices, epoch_counts, best_epochs, ranks, attempt_counts, crash_counts, starts,
-              offsets, actives;
-          std::vector<std::uint64_t> seeds;
-          std::vector<double> bests, walls, curve, kls;
-          for (std::size_t i = b; i < e; ++i) {
-            ids.push_back(stored_string(t.id(i)));
-            datasets.push_back(stored_string(t.dataset(i)));
-            models.push_back(stored_string(t.model(i)));
-            indices.push_back(t.index(i));
-            seeds.push_back(t.seed(i));
-            param_texts.push_back(params_text.of(t, i));
-            const search::TrialRecord r = t[i];  // the rest of the row
-            states.push_back(search::to_string(r.state));
-            epoch_counts.push_back(r.epochs);
-            bests.push_back(r.best_valid);
-            best_epochs.push_back(r.best_epoch);
-            walls.push_back(r.wall_s);
-            ranks.push_back(r.rank);
-            attempt_counts.push_back(r.attempts);
-            crash_counts.push_back(r.crashes);
-            starts.push_back(r.epochs_at_start);
-            messages.push_back(stored_string(r.message));
-            offsets.push_back(offset);
-            curve.insert(curve.end(), r.valid_curve.begin(), r.valid_curve.end());
-            offset += static_cast<std::int64_t>(r.valid_curve.size());
-            kls.push_back(r.valid_kl);
-            actives.push_back(r.active_dims);
-          }
-          w[id].write(ids);
-          w[dataset].write(datasets);
-          w[model].write(models);
-          w[index].write(indices);
-          w[seed].write(seeds);
-          w[params].write(param_texts);
-          w[state].write(states);
-          w[epochs].write(epoch_counts);
-          w[best_valid].write(bests);
-          w[best_epoch].write(best_epochs);
-          w[wall_s].write(walls);
-          w[rank].write(ranks);
-          w[attempts].write(attempt_counts);
-          w[crashes].write(crash_counts);
-          w[epochs_at_start].write(starts);
-          w[message].write(messages);
-          w[valid_curve].write(curve);
-          w[valid_curve_offsets].write(offsets);
-          w[valid_kl].write(kls);
-          w[active_dims].write(actives);
+          std::size_t column = 0;
+          const auto write = [&]<class T>(std::vector<T> block) { w[column++].write(block); };
+          std::vector<std::string> ids;
+          for (std::size_t i = b; i < e; ++i) ids.push_back(stored_string(t.id(i)));
+          write(std::move(ids));
+          search::for_each_trial_field_index([&](auto index) {
+            constexpr std::size_t I = decltype(index)::value;
+            constexpr auto& field = search::trial_field<I>();
+            using enum FieldKind;
+            if constexpr (field.kind == text || field.kind == state || field.kind == params) {
+              std::vector<std::string> block;
+              for (std::size_t i = b; i < e; ++i) {
+                if constexpr (field.kind == text) block.push_back(stored_string(t.get<I>(i)));
+                else if constexpr (field.kind == state) block.push_back(search::to_string(t.get<I>(i)));
+                else block.push_back(params_text.of(t, i));
+              }
+              write(std::move(block));
+            } else if constexpr (field.kind == curve) {
+              std::int64_t& offset = offsets[search::trial_table_layout::slot<I>];
+              std::vector<double> values;
+              std::vector<std::int64_t> starts;
+              for (std::size_t i = b; i < e; ++i) {
+                const std::vector<double>& v = t.get<I>(i);
+                starts.push_back(offset);
+                values.insert(values.end(), v.begin(), v.end());
+                offset += static_cast<std::int64_t>(v.size());
+              }
+              write(std::move(values));
+              write(std::move(starts));
+            } else {
+              using Stored = std::conditional_t<field.kind == uint64, std::uint64_t,
+                                                std::conditional_t<field.kind == float64, double, std::int64_t>>;
+              std::vector<Stored> block;
+              for (std::size_t i = b; i < e; ++i) block.push_back(static_cast<Stored>(t.get<I>(i)));
+              write(std::move(block));
+            }
+          });
         }
-        w[valid_curve_offsets].write(std::vector<std::int64_t>{offset});
+        std::size_t column = 1;  // each curve's offsets end with its total
+        search::for_each_trial_field_index([&](auto index) {
+          constexpr std::size_t I = decltype(index)::value;
+          if constexpr (search::trial_field<I>().kind == FieldKind::curve) {
+            w[column + 1].write(std::vector<std::int64_t>{offsets[search::trial_table_layout::slot<I>]});
+            column += 2;
+          } else {
+            column += 1;
+          }
+        });
         for (const auto& column : w) digest.append(column.digest());
       }
       write_attribute(c, root, "header_digest", header_digest(s, static_cast<std::int64_t>(n), kSweepFormatVersion));
@@ -477,26 +476,27 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
   return s;
 }
 
-}  // namespace
-
-SweepSnapshot read_sweep_header(const std::filesystem::path& path, std::int64_t& trial_count) {
+/// sweep.h5 opened for reading. @throws SweepStoreError if there is no such file
+H5Handle open_for_reading(const Checker& c, const std::filesystem::path& path) {
   silence_hdf5_errors();
-  const Checker c = read_checker(path);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw SweepStoreError("sweep '" + path.string() + "': no such file (not a sweep directory?)");
-  const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
+  return c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
+}
+
+}  // namespace
+
+SweepSnapshot read_sweep_header(const std::filesystem::path& path, std::int64_t& trial_count) {
+  const Checker c = read_checker(path);
+  const H5Handle f = open_for_reading(c, path);
   std::optional<std::string> table_digest;
   return read_header(c, path, f.get(), trial_count, table_digest);
 }
 
 SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
-  silence_hdf5_errors();
   const Checker c = read_checker(path);
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw SweepStoreError("sweep '" + path.string() + "': no such file (not a sweep directory?)");
-  const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
+  const H5Handle f = open_for_reading(c, path);
   const hid_t root = f.get();
   std::int64_t count = 0;
   std::optional<std::string> stored_digest;
@@ -504,90 +504,104 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
   const auto n = static_cast<std::size_t>(count);
   const H5Handle g = open_group(c, root, "trials");
   const hid_t t = g.get();
-  // Columns added after version 1's first files are optional: epochs_at_start (absent: 0),
-  // valid_kl and active_dims (absent: unknown, NaN and −1). The digest covers those present.
-  const bool has_start = has_link(c, t, "epochs_at_start");
-  const bool has_kl = has_link(c, t, "valid_kl"), has_active = has_link(c, t, "active_dims");
+  // The columns as written (the id, then search::kTrialFields in order). A field added after the
+  // table's first revision (since > 1) may be missing from an older file: it then reads as its
+  // `absent` value, and the digest covers the columns present.
   std::vector<ColumnReader> r;
-  r.reserve(20);
-  const auto open_column = [&](const char* name, bool present = true) {
-    if (present) r.emplace_back(c, t, name, name == std::string("valid_curve_offsets") ? n + 1 : n);
-    return present ? static_cast<int>(r.size()) - 1 : -1;
+  r.reserve(1 + search::kTrialFieldCount + search::trial_table_layout::kCurves);
+  r.emplace_back(c, t, "id", n);
+  std::array<int, search::kTrialFieldCount> column{};  ///< each field's (first) reader in r; −1: absent
+  /// A curve field: its offsets (n + 1 integers, read first: each block of rows then reads its
+  /// stretch of the values), whether they span the values in increasing order, how many values.
+  struct Curve {
+    std::vector<std::int64_t> offsets;
+    std::size_t values = 0;
+    bool ok = false;
   };
-  const int id = open_column("id"), dataset = open_column("dataset"), model = open_column("model"),
-            index = open_column("index"), seed = open_column("seed"), params = open_column("params"),
-            state = open_column("state"), epochs = open_column("epochs"), best_valid = open_column("best_valid"),
-            best_epoch = open_column("best_epoch"), wall_s = open_column("wall_s"), rank = open_column("rank"),
-            attempts = open_column("attempts"), crashes = open_column("crashes"),
-            epochs_at_start = open_column("epochs_at_start", has_start), message = open_column("message");
-  r.emplace_back(c, t, "valid_curve");
-  const int valid_curve = static_cast<int>(r.size()) - 1;
-  const std::size_t curve_values = r[valid_curve].length();
-  const int valid_curve_offsets = open_column("valid_curve_offsets"), valid_kl = open_column("valid_kl", has_kl),
-            active_dims = open_column("active_dims", has_active);
-  // The offsets first (n + 1 integers): each block of rows then reads its stretch of the curves.
-  const std::vector<std::int64_t> offsets = r[valid_curve_offsets].read<std::int64_t>(n + 1);
-  bool offsets_ok = offsets[0] == 0 && offsets[n] == static_cast<std::int64_t>(curve_values);
-  for (std::size_t i = 0; offsets_ok && i < n; ++i) offsets_ok = offsets[i] <= offsets[i + 1];
+  std::array<Curve, search::trial_table_layout::kCurves> curves;
+  search::for_each_trial_field_index([&](auto index) {
+    constexpr std::size_t I = decltype(index)::value;
+    constexpr auto& field = search::trial_field<I>();
+    if (field.since > 1 && !has_link(c, t, field.name)) {
+      column[I] = -1;
+      return;
+    }
+    column[I] = static_cast<int>(r.size());
+    if constexpr (field.kind == FieldKind::curve) {
+      Curve& curve = curves[search::trial_table_layout::slot<I>];
+      r.emplace_back(c, t, field.name);  // any length
+      curve.values = r.back().length();
+      r.emplace_back(c, t, std::string(field.name) + "_offsets", n + 1);
+      curve.offsets = r.back().read<std::int64_t>(n + 1);
+      curve.ok = curve.offsets[0] == 0 && curve.offsets[n] == static_cast<std::int64_t>(curve.values);
+      for (std::size_t i = 0; curve.ok && i < n; ++i) curve.ok = curve.offsets[i] <= curve.offsets[i + 1];
+    } else {
+      r.emplace_back(c, t, field.name, n);
+    }
+  });
   std::vector<std::string> bad_rows;  ///< reported after the digest check (damage is named as such first)
   s.trials.reserve(n);
   ParamsParser params_parser;
   for (std::size_t b = 0; b < n; b += kSnapshotBlockRows) {
     const std::size_t m = std::min(n, b + kSnapshotBlockRows) - b;
-    const auto ids = r[id].read<std::string>(m);
-    const auto datasets = r[dataset].read<std::string>(m);
-    const auto models = r[model].read<std::string>(m);
-    const auto indices = r[index].read<std::int64_t>(m);
-    const auto seeds = r[seed].read<std::uint64_t>(m);
-    const auto param_texts = r[params].read<std::string>(m);
-    const auto states = r[state].read<std::string>(m);
-    const auto epoch_counts = r[epochs].read<std::int64_t>(m);
-    const auto bests = r[best_valid].read<double>(m);
-    const auto best_epochs = r[best_epoch].read<std::int64_t>(m);
-    const auto walls = r[wall_s].read<double>(m);
-    const auto ranks = r[rank].read<std::int64_t>(m);
-    const auto attempt_counts = r[attempts].read<std::int64_t>(m);
-    const auto crash_counts = r[crashes].read<std::int64_t>(m);
-    const auto starts = has_start ? r[epochs_at_start].read<std::int64_t>(m) : std::vector<std::int64_t>(m, 0);
-    const auto messages = r[message].read<std::string>(m);
-    const std::size_t from = offsets_ok ? static_cast<std::size_t>(offsets[b]) : 0;
-    const auto curve = offsets_ok ? r[valid_curve].read<double>(static_cast<std::size_t>(offsets[b + m]) - from)
-                                  : std::vector<double>();
-    const auto kls = has_kl ? r[valid_kl].read<double>(m)
-                            : std::vector<double>(m, std::numeric_limits<double>::quiet_NaN());
-    const auto actives = has_active ? r[active_dims].read<std::int64_t>(m) : std::vector<std::int64_t>(m, -1);
-    for (std::size_t k = 0; k < m; ++k) {
-      search::TrialRecord rec;
-      rec.spec.dataset = datasets[k];
-      rec.spec.model = models[k];
-      rec.spec.index = indices[k];
-      rec.spec.seed = s.format_version == 1 ? seeds[k] >> 1 : seeds[k];  // version 1: the 64-bit draw
-      const std::string row = "row " + std::to_string(b + k) + " ('" + ids[k] + "'): ";
-      try {
-        rec.spec.params = params_parser.parse(param_texts[k]);
-        rec.state = search::parse_trial_state(states[k]);
-      } catch (const std::exception& e) {
-        if (bad_rows.empty()) bad_rows.push_back(row + e.what());
+    const auto ids = r[0].read<std::string>(m);
+    std::vector<search::TrialRecord> rows(m);
+    std::vector<std::string> problems(m);  ///< each row's first problem
+    search::for_each_trial_field_index([&](auto index) {
+      constexpr std::size_t I = decltype(index)::value;
+      constexpr auto& field = search::trial_field<I>();
+      using enum FieldKind;
+      if (column[I] < 0) {  // a scalar (trial_fields_are_well_formed): the value of older records
+        if constexpr (search::is_scalar(field.kind))
+          for (auto& rec : rows) field.of(rec) = field.absent;
+        return;
       }
-      if (rec.id() != ids[k] && bad_rows.empty()) bad_rows.push_back(row + "dataset, model and index name '" + rec.id() + "'");
-      rec.epochs = epoch_counts[k];
-      rec.best_valid = bests[k];
-      rec.best_epoch = best_epochs[k];
-      rec.wall_s = walls[k];
-      rec.rank = static_cast<int>(ranks[k]);
-      rec.attempts = attempt_counts[k];
-      rec.crashes = crash_counts[k];
-      rec.epochs_at_start = starts[k];
-      rec.message = messages[k];
-      rec.valid_kl = kls[k];
-      rec.active_dims = actives[k];
-      if (offsets_ok)
-        rec.valid_curve.assign(curve.begin() + (offsets[b + k] - static_cast<std::int64_t>(from)),
-                               curve.begin() + (offsets[b + k + 1] - static_cast<std::int64_t>(from)));
+      ColumnReader& reader = r[static_cast<std::size_t>(column[I])];
+      if constexpr (field.kind == text) {
+        auto values = reader.read<std::string>(m);
+        for (std::size_t k = 0; k < m; ++k) field.of(rows[k]) = std::move(values[k]);
+      } else if constexpr (field.kind == state || field.kind == params) {
+        const auto texts = reader.read<std::string>(m);
+        for (std::size_t k = 0; k < m; ++k) {
+          try {
+            if constexpr (field.kind == state) field.of(rows[k]) = search::parse_trial_state(texts[k]);
+            else field.of(rows[k]) = params_parser.parse(texts[k]);
+          } catch (const std::exception& e) {
+            if (problems[k].empty()) problems[k] = e.what();
+          }
+        }
+      } else if constexpr (field.kind == curve) {
+        const Curve& curve = curves[search::trial_table_layout::slot<I>];
+        if (!curve.ok) return;
+        const std::int64_t from = curve.offsets[b];
+        const auto values = reader.read<double>(static_cast<std::size_t>(curve.offsets[b + m] - from));
+        for (std::size_t k = 0; k < m; ++k)
+          field.of(rows[k]).assign(values.begin() + (curve.offsets[b + k] - from), values.begin() + (curve.offsets[b + k + 1] - from));
+      } else {
+        using Value = typename std::remove_cvref_t<decltype(field)>::Value;
+        using Stored = std::conditional_t<field.kind == uint64, std::uint64_t,
+                                          std::conditional_t<field.kind == float64, double, std::int64_t>>;
+        const auto values = reader.read<Stored>(m);
+        for (std::size_t k = 0; k < m; ++k) field.of(rows[k]) = static_cast<Value>(values[k]);
+      }
+    });
+    for (std::size_t k = 0; k < m; ++k) {
+      search::TrialRecord& rec = rows[k];
+      if (s.format_version == 1) rec.spec.seed >>= 1;  // version 1: the 64-bit draw
+      const std::string row = "row " + std::to_string(b + k) + " ('" + ids[k] + "'): ";
+      if (bad_rows.empty() && !problems[k].empty()) bad_rows.push_back(row + problems[k]);
+      if (bad_rows.empty() && rec.id() != ids[k]) bad_rows.push_back(row + "dataset, model and index name '" + rec.id() + "'");
       s.trials.push_back(rec);
     }
   }
-  if (!offsets_ok) (void)r[valid_curve].read<double>(curve_values);  // for the digest
+  // The values of a curve whose offsets are unusable, for the digest.
+  search::for_each_trial_field_index([&](auto index) {
+    constexpr std::size_t I = decltype(index)::value;
+    if constexpr (search::trial_field<I>().kind == FieldKind::curve) {
+      const Curve& curve = curves[search::trial_table_layout::slot<I>];
+      if (!curve.ok) (void)r[static_cast<std::size_t>(column[I])].read<double>(curve.values);
+    }
+  });
   if (!stored_digest && s.format_version >= 2)
     throw SweepSnapshotDamaged("sweep '" + path.string() + "': its trial table's checksum (attribute 'table_digest', "
                                "always written by format version 2) is missing: the file is damaged", true);
@@ -599,9 +613,16 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
                                  "(table_digest " + *stored_digest + ", computed " + d.text() +
                                  "): the file is damaged", true);
   }
-  if (!offsets_ok)
-    c.fail("'/trials/valid_curve_offsets' does not span '/trials/valid_curve' (" + std::to_string(curve_values) +
-           " values) in increasing order");
+  search::for_each_trial_field_index([&](auto index) {
+    constexpr std::size_t I = decltype(index)::value;
+    constexpr auto& field = search::trial_field<I>();
+    if constexpr (field.kind == FieldKind::curve) {
+      const Curve& curve = curves[search::trial_table_layout::slot<I>];
+      if (!curve.ok)
+        c.fail("'/trials/" + std::string(field.name) + "_offsets' does not span '/trials/" + field.name + "' (" +
+               std::to_string(curve.values) + " values) in increasing order");
+    }
+  });
   if (!bad_rows.empty()) c.fail(bad_rows.front());
   return s;
 }

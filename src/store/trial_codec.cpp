@@ -31,8 +31,7 @@ const json& member(const json& j, const std::string& field) {
   return *it;
 }
 
-std::int64_t int_field(const json& j, const std::string& field) {
-  const json& v = member(j, field);
+std::int64_t int_value(const json& v, const std::string& field) {
   if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() >
                                                                static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
     return v.get<std::int64_t>();
@@ -98,65 +97,84 @@ core::Params params_from_text(const std::string& text) {
   return params_from_json(j);
 }
 
+namespace {
+
+using search::FieldKind;
+
+/// A field's value as the journal holds it (kinds: search/trial_fields.hpp).
+template <FieldKind K>
+json field_to_json(const typename search::FieldValue<K>::type& v) {
+  if constexpr (K == FieldKind::text) return stored_string(v);
+  else if constexpr (K == FieldKind::float64) return double_to_json(v);
+  else if constexpr (K == FieldKind::state) return search::to_string(v);
+  else if constexpr (K == FieldKind::params) return params_to_json(v);
+  else if constexpr (K == FieldKind::curve) {
+    json curve = json::array();
+    for (const double x : v) curve.push_back(double_to_json(x));
+    return curve;
+  } else return v;  // int64, int32, uint64
+}
+
+/// A field's value from the journal. @throws CodecError naming the field
+template <FieldKind K>
+typename search::FieldValue<K>::type field_from_json(const json& v, const std::string& field) {
+  if constexpr (K == FieldKind::text) {
+    if (!v.is_string()) throw CodecError("field '" + field + "' is " + v.dump() + ", must be a string");
+    return v.get<std::string>();
+  } else if constexpr (K == FieldKind::int64) {
+    return int_value(v, field);
+  } else if constexpr (K == FieldKind::int32) {
+    const std::int64_t x = int_value(v, field);
+    if (x < std::numeric_limits<int>::min() || x > std::numeric_limits<int>::max())
+      throw CodecError("field '" + field + "' is " + std::to_string(x) + ", must fit an int");
+    return static_cast<int>(x);
+  } else if constexpr (K == FieldKind::uint64) {
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0))
+      throw CodecError("field '" + field + "' is " + v.dump() + ", must be an unsigned 64-bit integer");
+    return v.get<std::uint64_t>();
+  } else if constexpr (K == FieldKind::float64) {
+    return double_from_json(v, field);
+  } else if constexpr (K == FieldKind::state) {
+    try {
+      return search::parse_trial_state(field_from_json<FieldKind::text>(v, field));
+    } catch (const std::invalid_argument& e) {
+      throw CodecError(e.what());
+    }
+  } else if constexpr (K == FieldKind::params) {
+    return params_from_json(v);
+  } else {
+    static_assert(K == FieldKind::curve);
+    if (!v.is_array()) throw CodecError("field '" + field + "' is not an array");
+    std::vector<double> curve;
+    curve.reserve(v.size());
+    for (const json& x : v) curve.push_back(double_from_json(x, field));
+    return curve;
+  }
+}
+
+}  // namespace
+
 json record_to_json(const search::TrialRecord& r) {
-  json curve = json::array();
-  for (const double v : r.valid_curve) curve.push_back(double_to_json(v));
-  return json{{"id", stored_string(r.id())},
-              {"dataset", stored_string(r.spec.dataset)},
-              {"model", stored_string(r.spec.model)},
-              {"index", r.spec.index},
-              {"seed", r.spec.seed},
-              {"params", params_to_json(r.spec.params)},
-              {"state", search::to_string(r.state)},
-              {"epochs", r.epochs},
-              {"best_valid", double_to_json(r.best_valid)},
-              {"best_epoch", r.best_epoch},
-              {"valid_curve", std::move(curve)},
-              {"valid_kl", double_to_json(r.valid_kl)},
-              {"active_dims", r.active_dims},
-              {"wall_s", double_to_json(r.wall_s)},
-              {"rank", r.rank},
-              {"attempts", r.attempts},
-              {"crashes", r.crashes},
-              {"epochs_at_start", r.epochs_at_start},
-              {"message", stored_string(r.message)}};
+  json j = json::object();  // keys in name order whatever the table's order
+  j["id"] = stored_string(r.id());
+  search::for_each_trial_field([&](const auto& field) { j[field.name] = field_to_json<search::field_kind<decltype(field)>>(field.of(r)); });
+  return j;
 }
 
 search::TrialRecord record_from_json(const json& j) {
   if (!j.is_object()) throw CodecError("the record is " + j.dump() + ", must be a JSON object");
   search::TrialRecord r;
-  r.spec.dataset = string_field(j, "dataset");
-  r.spec.model = string_field(j, "model");
-  r.spec.index = int_field(j, "index");
-  const json& seed = member(j, "seed");
-  if (!seed.is_number_unsigned() && !(seed.is_number_integer() && seed.get<std::int64_t>() >= 0))
-    throw CodecError("field 'seed' is " + seed.dump() + ", must be an unsigned 64-bit integer");
-  r.spec.seed = seed.get<std::uint64_t>();
-  r.spec.params = params_from_json(member(j, "params"));
-  try {
-    r.state = search::parse_trial_state(string_field(j, "state"));
-  } catch (const std::invalid_argument& e) {
-    throw CodecError(e.what());
-  }
-  r.epochs = int_field(j, "epochs");
-  r.best_valid = double_from_json(member(j, "best_valid"), "best_valid");
-  r.best_epoch = int_field(j, "best_epoch");
-  const json& curve = member(j, "valid_curve");
-  if (!curve.is_array()) throw CodecError("field 'valid_curve' is not an array");
-  r.valid_curve.reserve(curve.size());
-  for (const json& v : curve) r.valid_curve.push_back(double_from_json(v, "valid_curve"));
-  // Absent in records written before the table held them: unknown (NaN, −1).
-  if (j.contains("valid_kl")) r.valid_kl = double_from_json(j["valid_kl"], "valid_kl");
-  if (j.contains("active_dims")) r.active_dims = int_field(j, "active_dims");
-  r.wall_s = double_from_json(member(j, "wall_s"), "wall_s");
-  const std::int64_t rank = int_field(j, "rank");
-  if (rank < std::numeric_limits<int>::min() || rank > std::numeric_limits<int>::max())
-    throw CodecError("field 'rank' is " + std::to_string(rank) + ", must fit an int");
-  r.rank = static_cast<int>(rank);
-  r.attempts = int_field(j, "attempts");
-  r.crashes = int_field(j, "crashes");
-  if (j.contains("epochs_at_start")) r.epochs_at_start = int_field(j, "epochs_at_start");  // absent before it existed
-  r.message = string_field(j, "message");
+  search::for_each_trial_field([&](const auto& field) {
+    const auto it = j.find(field.name);
+    if (it != j.end()) {
+      field.of(r) = field_from_json<search::field_kind<decltype(field)>>(*it, field.name);
+    } else if constexpr (search::is_scalar(search::field_kind<decltype(field)>)) {
+      if (field.since == 1) throw CodecError("lacks the field '" + std::string(field.name) + "'");
+      field.of(r) = field.absent;  // a record written before the field existed
+    } else {
+      throw CodecError("lacks the field '" + std::string(field.name) + "'");
+    }
+  });
   const std::string id = string_field(j, "id");
   if (id != r.id())
     throw CodecError("field 'id' is '" + id + "' but dataset, model and index name '" + r.id() + "'");

@@ -3,8 +3,8 @@
 //
 // Exact round trip: int64/double/string/bool keep their types (a double is always written with a
 // fraction or exponent, "3.0", so it reads back as a double); doubles use the shortest text that
-// reads back bit-identically. Non-finite doubles in record fields (best_valid, valid_curve, valid_kl, wall_s)
-// are the strings "inf", "-inf", "nan" (Python's float() reads all three); hyper-parameters must be
+// reads back bit-identically. Non-finite doubles in record fields (the float64 and curve fields of
+// search::kTrialFields) are the strings "inf", "-inf", "nan" (Python's float() reads all three); hyper-parameters must be
 // finite. Strings are kept up to their first NUL byte (HDF5 strings end there) and invalid UTF-8 is
 // replaced by U+FFFD, so the journal and the snapshot always agree.
 #ifndef SEQVI_STORE_TRIAL_CODEC_HPP
@@ -38,8 +38,10 @@ std::string params_to_text(const core::Params& params);
 /// @throws CodecError (also for text that is not JSON)
 core::Params params_from_text(const std::string& text);
 
+/// {"id": …, and each field of search::kTrialFields under its name}.
 nlohmann::json record_to_json(const search::TrialRecord& r);
-/// @throws CodecError naming the missing or mistyped field
+/// @throws CodecError naming the missing or mistyped field. A field added after the table's first
+///         revision (since > 1) that the record lacks reads as its `absent` value.
 search::TrialRecord record_from_json(const nlohmann::json& j);
 
 /// Compact JSON text, invalid UTF-8 replaced by U+FFFD (never throws for strings).

@@ -466,7 +466,8 @@ TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSw
   EXPECT_NE(run.out.find("(kl "), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("active dims "), std::string::npos) << run.out;
   // Each record holds what the trainer computed at the best epoch (its checkpoint's curve row);
-  // models without latents hold "unknown".
+  // models without latents hold "unknown" KL and active dims. The reconstruction term every model
+  // has: with the KL it is the best bound (for fdrnn the bound itself).
   std::map<std::string, std::pair<double, std::int64_t>> from_checkpoints;
   for (const auto& r : seqvi::store::read_sweep(out).trials) {
     SCOPED_TRACE(r.id());
@@ -475,14 +476,18 @@ TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSw
     const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(out, r.id()));
     const auto& row = cp.state.curve.at(static_cast<std::size_t>(r.best_epoch - 1));
     ASSERT_EQ(row.epoch, r.best_epoch);
+    EXPECT_EQ(r.valid_recon, row.valid_recon);  // bit for bit
+    EXPECT_TRUE(std::isfinite(r.valid_recon)) << r.valid_recon;
     if (r.spec.model == "fdrnn") {
       EXPECT_TRUE(std::isnan(r.valid_kl)) << r.valid_kl;
       EXPECT_EQ(r.active_dims, -1);
+      EXPECT_EQ(r.valid_recon, r.best_valid);
       continue;
     }
     EXPECT_EQ(r.valid_kl, row.valid_kl);  // bit for bit
     EXPECT_EQ(r.active_dims, row.valid_active_dims);
     EXPECT_GT(r.valid_kl, 0.0);
+    EXPECT_EQ(r.valid_recon + r.valid_kl, r.best_valid);
     from_checkpoints[r.id()] = {row.valid_kl, row.valid_active_dims};
   }
   ASSERT_EQ(from_checkpoints.size(), 2u);

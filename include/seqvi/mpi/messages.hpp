@@ -21,7 +21,10 @@
 namespace seqvi::mpi {
 
 /// Bumped when a message changes shape; ranks of one job run one binary, so a mismatch is a bug.
-inline constexpr std::uint16_t kProtocolVersion = 2;  ///< 2: Result carries valid_kl, active_dims
+/// 2: Result carries valid_kl, active_dims. A Result carries the record's best-epoch metrics as the
+/// field table lists them (search::kTrialFields), so the version follows the table's revision:
+/// revision 3 (valid_kl, active_dims) is version 2, and a field added to the table bumps both.
+inline constexpr std::uint16_t kProtocolVersion = search::kTrialSchemaRevision - 1;
 
 /// Run this trial (queued behind the worker's current one, if any).
 struct Assign {
@@ -57,14 +60,18 @@ struct Verdict {
   void serialize(Archive& ar, std::uint32_t /*version*/) { ar(trial, epoch, keep_going); }
 };
 
-/// How a run of the trial ended (failed with the exception text if the runner threw).
+/// How a run of the trial ended (failed with the exception text if the runner threw). After the
+/// outcome's own fields, its best-epoch metrics in the field table's order (search::kTrialFields).
 struct Result {
   std::string trial;
   TrialOutcome outcome;
   template <class Archive>
   void serialize(Archive& ar, std::uint32_t /*version*/) {
     ar(trial, outcome.state, outcome.epochs, outcome.best_valid, outcome.best_epoch, outcome.wall_s,
-       outcome.message, outcome.valid_curve, outcome.valid_kl, outcome.active_dims);
+       outcome.message, outcome.valid_curve);
+    search::for_each_trial_field([&](const auto& field) {
+      if (field.is_metric()) ar(outcome.*field.metric_member);
+    });
   }
 };
 

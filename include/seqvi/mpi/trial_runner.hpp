@@ -16,8 +16,10 @@
 
 namespace seqvi::mpi {
 
-/// How one run of a trial ended.
-struct TrialOutcome {
+/// How one run of a trial ended. Its BestEpochMetrics part (search/trial_record.hpp: the validation
+/// KL, active dims, … at best_epoch) is the runner's, for its best epoch; unknown (NaN / −1) for a
+/// model without latents or a trial without a best epoch.
+struct TrialOutcome : search::BestEpochMetrics {
   search::TrialState state = search::TrialState::done;  ///< done|pruned|diverged|failed|interrupted
   std::int64_t epochs = 0;        ///< completed epochs in total (including those before a resume)
   double best_valid = std::numeric_limits<double>::infinity();
@@ -29,10 +31,6 @@ struct TrialOutcome {
   /// (a worker killed between writing a checkpoint and reporting an epoch leaves a report missing;
   /// the next run's result carries it). Empty for a trial that failed before it had a checkpoint.
   std::vector<double> valid_curve;
-  /// The validation KL (nats/frame) and active latent dims at best_epoch (search::TrialRecord);
-  /// NaN / −1 for a model without latents or a trial without a best epoch.
-  double valid_kl = std::numeric_limits<double>::quiet_NaN();
-  std::int64_t active_dims = -1;
 };
 
 /// Thrown by a runner that cannot write the sweep's own files (the trial's checkpoint): out of space

@@ -6,7 +6,8 @@
 // column per name with a small integer code per trial into that column's distinct values (a
 // categorical choice costs 4 bytes a trial; a continuous one 4 bytes plus its distinct values).
 // Dataset and model names and messages are interned the same way. Rows expand to TrialRecords on
-// demand (operator[], iteration); the cheap accessors (state, best_valid, …) read a row in place.
+// demand (operator[], iteration); get<I> and the cheap accessors (state, best_valid, …) read a row in
+// place. The row's layout follows the field table (search::kTrialFields): a new field needs no change here.
 //
 // Exact: a record set and read back is the record given, bit for bit (doubles, −0.0 and NaN
 // payloads included), and values of the same type and bits share a code.
@@ -18,17 +19,70 @@
 
 #include "seqvi/search/trial_record.hpp"
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <iterator>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 namespace seqvi::search {
+
+namespace trial_table_layout {
+
+/// Where a TrialTable row keeps each field of kTrialFields: a number (or the state) in an 8-byte
+/// slot (its bits), a text as a code into the field's pool of distinct texts, a curve in a vector
+/// per row, the hyper-parameters column-wise. A field's slot is its rank among the fields kept the
+/// same way.
+enum class Keep { number, text, curve, params };
+
+constexpr Keep keep(FieldKind k) {
+  return is_scalar(k) ? Keep::number : k == FieldKind::text ? Keep::text : k == FieldKind::curve ? Keep::curve : Keep::params;
+}
+
+constexpr std::size_t count(Keep how) {
+  std::size_t n = 0;
+  for_each_trial_field([&](const auto& field) { n += keep(field.kind) == how; });
+  return n;
+}
+
+/// (A constant, so that a row's accessors index it directly.)
+template <std::size_t I>
+inline constexpr std::size_t slot = [] {
+  std::size_t n = 0, i = 0;
+  for_each_trial_field([&](const auto& field) {
+    n += i < I && keep(field.kind) == keep(trial_field<I>().kind);
+    ++i;
+  });
+  return n;
+}();
+
+inline constexpr std::size_t kNumbers = count(Keep::number), kTexts = count(Keep::text), kCurves = count(Keep::curve);
+static_assert(count(Keep::params) == 1, "TrialTable keeps exactly one hyper-parameter field (column-wise)");
+
+/// A number's bits in a slot and back (doubles bit-exact, NaN payloads included).
+template <class T>
+std::uint64_t to_slot(T v) {
+  if constexpr (std::is_same_v<T, double>) return std::bit_cast<std::uint64_t>(v);
+  else if constexpr (std::is_enum_v<T>) return static_cast<std::uint64_t>(v);
+  else if constexpr (std::is_signed_v<T>) return std::bit_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+  else return v;
+}
+template <class T>
+T from_slot(std::uint64_t bits) {
+  if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(bits);
+  else if constexpr (std::is_enum_v<T>) return static_cast<T>(bits);
+  else if constexpr (std::is_signed_v<T>) return static_cast<T>(std::bit_cast<std::int64_t>(bits));
+  else return bits;
+}
+
+}  // namespace trial_table_layout
 
 class TrialTable {
  public:
@@ -50,19 +104,32 @@ class TrialTable {
   std::vector<TrialRecord> to_vector() const;
   operator std::vector<TrialRecord>() const { return to_vector(); }  // NOLINT(google-explicit-constructor)
 
+  /// Field I of search::kTrialFields of row i, in place: a number by value, a text or a curve by
+  /// reference, the hyper-parameters expanded.
+  template <std::size_t I>
+  decltype(auto) get(std::size_t i) const {
+    using namespace trial_table_layout;
+    constexpr auto& field = trial_field<I>();
+    using Value = typename std::remove_cvref_t<decltype(field)>::Value;
+    if constexpr (keep(field.kind) == Keep::number) return from_slot<Value>(rows_[i].numbers[slot<I>]);
+    else if constexpr (keep(field.kind) == Keep::text) return static_cast<const std::string&>(pools_[slot<I>].text(rows_[i].texts[slot<I>]));
+    else if constexpr (keep(field.kind) == Keep::curve) return static_cast<const std::vector<double>&>(curves_[slot<I>][i]);
+    else return params(i);
+  }
+
   /// Row i in place, without expanding it.
-  TrialState state(std::size_t i) const { return static_cast<TrialState>(rows_[i].state); }
-  double best_valid(std::size_t i) const { return rows_[i].best_valid; }
-  std::int64_t best_epoch(std::size_t i) const { return rows_[i].best_epoch; }
-  std::int64_t epochs(std::size_t i) const { return rows_[i].epochs; }
-  double valid_kl(std::size_t i) const { return rows_[i].valid_kl; }
-  std::int64_t active_dims(std::size_t i) const { return rows_[i].active_dims; }
-  std::int64_t index(std::size_t i) const { return rows_[i].index; }
-  const std::string& dataset(std::size_t i) const { return names_.text(rows_[i].dataset); }
-  const std::string& model(std::size_t i) const { return names_.text(rows_[i].model); }
-  const std::string& message(std::size_t i) const { return messages_.text(rows_[i].message); }
-  const std::vector<double>& valid_curve(std::size_t i) const { return curves_[i]; }
-  std::uint64_t seed(std::size_t i) const { return rows_[i].seed; }
+  TrialState state(std::size_t i) const { return get<trial_field_index("state")>(i); }
+  double best_valid(std::size_t i) const { return get<trial_field_index("best_valid")>(i); }
+  std::int64_t best_epoch(std::size_t i) const { return get<trial_field_index("best_epoch")>(i); }
+  std::int64_t epochs(std::size_t i) const { return get<trial_field_index("epochs")>(i); }
+  double valid_kl(std::size_t i) const { return get<trial_field_index("valid_kl")>(i); }
+  std::int64_t active_dims(std::size_t i) const { return get<trial_field_index("active_dims")>(i); }
+  std::int64_t index(std::size_t i) const { return get<trial_field_index("index")>(i); }
+  const std::string& dataset(std::size_t i) const { return get<trial_field_index("dataset")>(i); }
+  const std::string& model(std::size_t i) const { return get<trial_field_index("model")>(i); }
+  const std::string& message(std::size_t i) const { return get<trial_field_index("message")>(i); }
+  const std::vector<double>& valid_curve(std::size_t i) const { return get<trial_field_index("valid_curve")>(i); }
+  std::uint64_t seed(std::size_t i) const { return get<trial_field_index("seed")>(i); }
   /// The hyper-parameters of row i (expanded).
   core::Params params(std::size_t i) const;
   /// TrialSpec::name() of row i.
@@ -136,23 +203,10 @@ class TrialTable {
     std::uint32_t code(const core::Value& v);
   };
 
+  /// The fixed-size part of a row (trial_table_layout).
   struct Row {
-    std::int64_t index = 0;
-    std::uint64_t seed = 0;
-    std::int64_t epochs = 0;
-    std::int64_t best_epoch = 0;
-    std::int64_t attempts = 0;
-    std::int64_t crashes = 0;
-    std::int64_t epochs_at_start = 0;
-    std::int64_t active_dims = -1;
-    double best_valid = 0;
-    double wall_s = 0;
-    double valid_kl = 0;
-    std::int32_t rank = -1;
-    std::uint32_t dataset = 0;
-    std::uint32_t model = 0;
-    std::uint32_t message = 0;
-    std::uint8_t state = 0;
+    std::array<std::uint64_t, trial_table_layout::kNumbers> numbers{};
+    std::array<std::uint32_t, trial_table_layout::kTexts> texts{};
   };
 
   TrialRecord expand(std::size_t i) const;
@@ -161,10 +215,9 @@ class TrialTable {
   void build_index() const;
 
   std::vector<Row> rows_;
-  std::vector<std::vector<double>> curves_;
-  std::vector<Column> columns_;  ///< sorted by name
-  Pool names_;                   ///< dataset and model names
-  Pool messages_;
+  std::array<std::vector<std::vector<double>>, trial_table_layout::kCurves> curves_;  ///< [slot][row]
+  std::vector<Column> columns_;  ///< the hyper-parameters, sorted by name
+  std::array<Pool, trial_table_layout::kTexts> pools_;  ///< [slot]: the distinct texts of a text field
   mutable std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;  ///< (hash of id, row), sorted
   mutable bool index_valid_ = false;
 };
