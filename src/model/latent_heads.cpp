@@ -36,7 +36,9 @@ LatentHeads<S>::LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::st
   }
 }
 
+using detail::sigmoid_backward_into;
 using detail::sigmoid_into;
+using detail::softplus_backward_into;
 
 template <class S>
 double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
@@ -155,8 +157,7 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
     if (markov) {
       // a_pre_adj = a_adj · a(1 − a); then the affine a_pre = E[h] W_a + b_a.
       cache.coef_pre_adj.resize(rows, K);
-      cache.coef_pre_adj.array() =
-          cache.coef_adj.array() * cache.coef.array() * (S(1) - cache.coef.array());
+      sigmoid_backward_into(cache.coef, cache.coef_adj, cache.coef_pre_adj);
       cache.b_cat_adj.resize(K);
       cache.b_cat_adj.setZero();
       add_column_sums<S>(cache.coef_pre_adj, cache.b_cat_adj);
@@ -182,17 +183,15 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
                             kl_adj,
                             {.mean = cache.pre_adj.leftCols(K), .var = cache.var_adj,
                              .coef = cache.coef_adj, .prior = prior_adj});
-  // a_s_adj = s²_adj · σ(a_s), with σ(a) = 1/(1 + e^{−a}) evaluated through e = e^{−|a|}.
+  // a_s_adj = s²_adj · σ(a_s) (s² = softplus(a_s) + floor)
   auto s_pre = cache.pre.middleCols(K, K);
   auto s_adj = cache.pre_adj.middleCols(K, K);
-  s_adj.array() = (-s_pre.array().abs()).exp();  // e
-  s_adj.array() = cache.var_adj.array() *
-                  (s_pre.array() >= S(0))
-                      .select(S(1) / (S(1) + s_adj.array()), s_adj.array() / (S(1) + s_adj.array()));
+  softplus_backward_into(s_pre, cache.var_adj, s_adj);
   // a_pre_adj = a_adj · a(1 − a)
-  if (markov)
-    cache.pre_adj.rightCols(K).array() =
-        cache.coef_adj.array() * cache.coef.array() * (S(1) - cache.coef.array());
+  if (markov) {
+    auto a_pre_adj = cache.pre_adj.rightCols(K);
+    sigmoid_backward_into(cache.coef, cache.coef_adj, a_pre_adj);
+  }
 
   const std::size_t w_mu = mean_head_.w_index(), b_mu = mean_head_.b_index();
   cache.b_cat_adj.resize(blocks * K);
