@@ -22,11 +22,6 @@ using test::MatD;
 using test::random_chunk;
 using testing::ci_seeds;
 
-/// Chunks of every T = 1..7 holding sequences of assorted lengths, including 0, 1 and T.
-std::vector<std::vector<Index>> lengths_for(Index T) {
-  return {{T, std::max<Index>(T - 2, 0), 1, 0, (T + 1) / 2}};
-}
-
 /// Which learned prior a test runs: the VOSP's conditional N(μ_p,t, σ²_p,t) or the VRAE's transition
 /// N(α z_{t−1}, β²).
 enum class LearnedKind { conditional, transition };
@@ -55,7 +50,7 @@ TEST(ModelKlLearnedPrior, MatchesTheDenseGaussianKlForEveryPosteriorAndBothKinds
   const Index K = 2;
   for (auto seed : ci_seeds())
     for (Index T = 1; T <= 7; ++T)
-      for (const auto& lengths : lengths_for(T)) {
+      for (const auto& lengths : test::lengths_for(T)) {
         const auto c = random_chunk(T, lengths, K, seed * 100 + static_cast<std::uint64_t>(T));
         const MatD coef = test::random_coef(c, seed + 7);
         const test::PriorChunk p = test::random_prior(c, seed + 11);

@@ -39,16 +39,11 @@ double marginal_wiener_floor(const std::vector<Index>& lengths, Index K) {
   return f;
 }
 
-/// Chunks of every T = 1..7 holding sequences of assorted lengths, including 0, 1 and T.
-std::vector<std::vector<Index>> lengths_for(Index T) {
-  return {{T, std::max<Index>(T - 2, 0), 1, 0, (T + 1) / 2}};
-}
-
 TEST(ModelKl, MatchesTheDenseGaussianKlForEveryPriorAndPosterior) {
   const Index K = 2;
   for (auto seed : ci_seeds())
     for (Index T = 1; T <= 7; ++T)
-      for (const auto& lengths : lengths_for(T)) {
+      for (const auto& lengths : test::lengths_for(T)) {
         const auto c = random_chunk(T, lengths, K, seed * 100 + static_cast<std::uint64_t>(T));
         for (const auto& spec : test::exact_specs()) {
           ColD per_sequence;
@@ -418,7 +413,7 @@ TEST(ModelKl, MarkovMatchesTheDenseGaussianKlForBothPriors) {
   const Index K = 2;
   for (auto seed : ci_seeds())
     for (Index T = 1; T <= 7; ++T)
-      for (const auto& lengths : lengths_for(T))
+      for (const auto& lengths : test::lengths_for(T))
         for (const auto& range : {std::pair{0.05, 0.95}, std::pair{0.0, 1.0}}) {
           const auto c = random_chunk(T, lengths, K, seed * 100 + static_cast<std::uint64_t>(T));
           const MatD coef = test::random_coef(c, seed + 7, range.first, range.second);
