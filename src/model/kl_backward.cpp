@@ -27,9 +27,8 @@ void kl_divergence_backward(const KlInput<S>& in, S kl_adj, KlAdjoints<S> adj) {
   if (markov) {
     detail::check_rows(fn, "coef_adj", coef_adj.rows(), coef_adj.cols(), T, B, K);
   } else if (coef_adj.size() != 0) {
-    detail::fail(fn, "coef_adj is " + std::to_string(coef_adj.rows()) + "×" +
-                         std::to_string(coef_adj.cols()) + ", must be empty for posterior " +
-                         std::string(to_string(spec.posterior)));
+    detail::fail(fn, "coef_adj is " + std::to_string(coef_adj.rows()) + "×" + std::to_string(coef_adj.cols()) +
+                         ", must be empty for posterior " + std::string(to_string(spec.posterior)));
   }
 
   // The learned prior's adjoints: exactly where the prior has parameters, shaped like them.

@@ -105,8 +105,7 @@ double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
   reparam_into<S>(spec.posterior, mu, cache.var, cache.coef, eps, mask, T, B, z);
   if (markov) cache.z = z;
   return static_cast<double>(kl_divergence<S>(
-      {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior,
-       .mask = mask, .T = T, .B = B},
+      {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
       {.per_sequence = per_sequence ? &cache.kl_seq : nullptr, .per_dim = &cache.kl_dim}));
 }
 
@@ -148,11 +147,9 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
     var_adj.setZero();
     reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
                         cache.head_adj.mean, var_adj, cache.coef_adj);
-    kl_divergence_backward<S>({.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef,
-                               .prior = prior, .mask = mask, .T = T, .B = B},
-                              kl_adj,
-                              {.mean = cache.head_adj.mean, .var = var_adj,
-                               .coef = cache.coef_adj, .prior = prior_adj});
+    kl_divergence_backward<S>(
+        {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
+        kl_adj, {.mean = cache.head_adj.mean, .var = var_adj, .coef = cache.coef_adj, .prior = prior_adj});
     mean_head_.backward(params, cache.mean_head, cache.head_adj, grad, &h_adj);
     if (markov) {
       // a_pre_adj = a_adj · a(1 − a); then the affine a_pre = E[h] W_a + b_a.
@@ -178,11 +175,9 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
   cache.var_adj.setZero();
   reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
                       cache.pre_adj.leftCols(K), cache.var_adj, cache.coef_adj);
-  kl_divergence_backward<S>({.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef,
-                             .prior = prior, .mask = mask, .T = T, .B = B},
-                            kl_adj,
-                            {.mean = cache.pre_adj.leftCols(K), .var = cache.var_adj,
-                             .coef = cache.coef_adj, .prior = prior_adj});
+  kl_divergence_backward<S>(
+      {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
+      kl_adj, {.mean = cache.pre_adj.leftCols(K), .var = cache.var_adj, .coef = cache.coef_adj, .prior = prior_adj});
   // a_s_adj = s²_adj · σ(a_s) (s² = softplus(a_s) + floor)
   auto s_pre = cache.pre.middleCols(K, K);
   auto s_adj = cache.pre_adj.middleCols(K, K);

@@ -27,8 +27,8 @@ std::string name(const LatentSpec& spec) { return to_string(spec); }
 
 double kl(const LatentSpec& spec, const MatD& mean, const MatD& var, const ColD& mask, Index T,
           Index B, ColD* per_sequence = nullptr) {
-  return kl_divergence<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T,
-                                .B = B}, {.per_sequence = per_sequence});
+  return kl_divergence<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B},
+                               {.per_sequence = per_sequence});
 }
 
 /// The exact KL's floor for the marginal posterior under the Wiener prior: ½ ln 2 per latent dim
@@ -86,8 +86,8 @@ TEST(ModelKl, MarginalWienerAttainsItsFloorOnlyAtTheAnalyticMinimiser) {
     EXPECT_NEAR(per_sequence[b], marginal_wiener_floor({lengths[static_cast<std::size_t>(b)]}, K),
                 1e-13);
   MatD mean_adj = MatD::Zero(T * B, K), var_adj = MatD::Zero(T * B, K);
-  kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T,
-                                  .B = B}, 1.0, {.mean = mean_adj, .var = var_adj});
+  kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B}, 1.0,
+                                 {.mean = mean_adj, .var = var_adj});
   EXPECT_LT(mean_adj.cwiseAbs().maxCoeff(), 1e-15);
   EXPECT_LT(var_adj.cwiseAbs().maxCoeff(), 1e-15);
 }
@@ -124,8 +124,8 @@ TEST(ModelKl, MarginalWienerDescentConvergesToTheFloorFromAbove) {
     value = kl(spec, mean, var, c.mask, c.T, c.B);
     ASSERT_GE(value, floor - 1e-12) << "step " << step;
     MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj;
-    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask,
-                                    .T = c.T, .B = c.B}, 1.0, {.mean = mean_adj, .var = var_adj});
+    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+                                   {.mean = mean_adj, .var = var_adj});
     mean -= 0.2 * mean_adj;
     rho -= 0.2 * var_adj.cwiseProduct(var);  // ∂KL/∂ρ = ∂KL/∂v · v
   }
@@ -142,8 +142,8 @@ TEST(ModelKl, IncrementsUnderTheWienerPriorReachZeroAtThePrior) {
                                 LatentSpec{Prior::normal, Posterior::marginal, KlMode::exact}}) {
     EXPECT_EQ(kl(spec, mean, var, mask, T, B), 0.0) << name(spec);
     MatD mean_adj = MatD::Zero(T * B, K), var_adj = MatD::Zero(T * B, K);
-    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T,
-                                    .B = B}, 1.0, {.mean = mean_adj, .var = var_adj});
+    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B}, 1.0,
+                                   {.mean = mean_adj, .var = var_adj});
     EXPECT_EQ(mean_adj.cwiseAbs().maxCoeff(), 0.0) << name(spec);
     EXPECT_EQ(var_adj.cwiseAbs().maxCoeff(), 0.0) << name(spec);
   }
@@ -243,9 +243,8 @@ TEST(ModelKl, BackwardMatchesFiniteDifferencesForEverySpecWithPadding) {
         MatD mean = c.mean, var = c.var;
         test::unpack(x, {&mean, &var});
         MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj;
-        kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask,
-                                        .T = c.T, .B = c.B}, 1.0,
-                                       {.mean = mean_adj, .var = var_adj});
+        kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask, .T = c.T, .B = c.B},
+                                       1.0, {.mean = mean_adj, .var = var_adj});
         return test::pack({&mean_adj, &var_adj});
       };
       testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var}),
@@ -260,11 +259,11 @@ TEST(ModelKl, BackwardAddsIntoTheAdjointsScaledByKlAdj) {
     const MatD mean_start = test::normal_matrix(c.mean.rows(), c.K, rng);
     const MatD var_start = test::normal_matrix(c.mean.rows(), c.K, rng);
     MatD mean_unit = MatD::Zero(c.mean.rows(), c.K), var_unit = mean_unit;
-    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask,
-                                    .T = c.T, .B = c.B}, 1.0, {.mean = mean_unit, .var = var_unit});
+    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                   1.0, {.mean = mean_unit, .var = var_unit});
     MatD mean_adj = mean_start, var_adj = var_start;
-    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask,
-                                    .T = c.T, .B = c.B}, 2.5, {.mean = mean_adj, .var = var_adj});
+    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                   2.5, {.mean = mean_adj, .var = var_adj});
     EXPECT_LT((mean_adj - mean_start - 2.5 * mean_unit).cwiseAbs().maxCoeff(), 1e-12) << name(spec);
     EXPECT_LT((var_adj - var_start - 2.5 * var_unit).cwiseAbs().maxCoeff(), 1e-12) << name(spec);
   }
@@ -277,16 +276,17 @@ TEST(ModelKl, AcceptsColumnBlocksOfOneMatrixForInputsAndAdjoints) {
   const auto c = random_chunk(5, {5, 2, 0}, 3, 23);
   MatD both(c.mean.rows(), 2 * c.K);
   both << c.mean, c.var;
-  EXPECT_EQ(kl_divergence<double>({.spec = spec, .mean = both.leftCols(c.K),
-                                   .var = both.rightCols(c.K), .mask = c.mask, .T = c.T, .B = c.B}),
-            kl(spec, c.mean, c.var, c.mask, c.T, c.B));
+  EXPECT_EQ(
+      kl_divergence<double>(
+          {.spec = spec, .mean = both.leftCols(c.K), .var = both.rightCols(c.K), .mask = c.mask, .T = c.T, .B = c.B}),
+      kl(spec, c.mean, c.var, c.mask, c.T, c.B));
   MatD adj = MatD::Zero(both.rows(), both.cols());
-  kl_divergence_backward<double>({.spec = spec, .mean = both.leftCols(c.K),
-                                  .var = both.rightCols(c.K), .mask = c.mask, .T = c.T, .B = c.B},
-                                 1.0, {.mean = adj.leftCols(c.K), .var = adj.rightCols(c.K)});
+  kl_divergence_backward<double>(
+      {.spec = spec, .mean = both.leftCols(c.K), .var = both.rightCols(c.K), .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+      {.mean = adj.leftCols(c.K), .var = adj.rightCols(c.K)});
   MatD mean_adj = MatD::Zero(c.mean.rows(), c.K), var_adj = mean_adj;
-  kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask,
-                                  .T = c.T, .B = c.B}, 1.0, {.mean = mean_adj, .var = var_adj});
+  kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+                                 {.mean = mean_adj, .var = var_adj});
   EXPECT_EQ(MatD(adj.leftCols(c.K)), mean_adj);
   EXPECT_EQ(MatD(adj.rightCols(c.K)), var_adj);
 }
@@ -305,10 +305,10 @@ TEST(ModelKl, PaddedRowsChangeNothing) {
         << name(spec);
     EXPECT_EQ(per_a, per_b) << name(spec);
     MatD ma = MatD::Zero(mean.rows(), c.K), va = ma, mb = ma, vb = ma;
-    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask,
-                                    .T = c.T, .B = c.B}, 1.0, {.mean = ma, .var = va});
-    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask,
-                                    .T = c.T, .B = c.B}, 1.0, {.mean = mb, .var = vb});
+    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                   1.0, {.mean = ma, .var = va});
+    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+                                   {.mean = mb, .var = vb});
     EXPECT_EQ(ma, mb) << name(spec);
     EXPECT_EQ(va, vb) << name(spec);
     for (Index r = 0; r < mean.rows(); ++r)
@@ -370,9 +370,9 @@ TEST(ModelKl, RejectsBadArgumentsNamingThem) {
       std::string::npos);
   MatD wrong(4, 2);
   EXPECT_NE(test::invalid_argument_message([&] {
-              kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var,
-                                              .mask = c.mask, .T = 3, .B = 2}, 1.0,
-                                             {.mean = wrong, .var = wrong});
+              kl_divergence_backward<double>(
+                  {.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = 3, .B = 2}, 1.0,
+                  {.mean = wrong, .var = wrong});
             }).find("mean_adj has 4 rows"),
             std::string::npos);
 }
@@ -383,15 +383,14 @@ TEST(ModelKl, FloatInstantiationMatchesDouble) {
     const Mat<float> mean = c.mean.cast<float>(), var = c.var.cast<float>();
     const ColVec<float> mask = c.mask.cast<float>();
     const double d = kl(spec, c.mean, c.var, c.mask, c.T, c.B);
-    const float f = kl_divergence<float>({.spec = spec, .mean = mean, .var = var, .mask = mask,
-                                          .T = c.T, .B = c.B});
+    const float f = kl_divergence<float>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = c.T, .B = c.B});
     EXPECT_NEAR(f, d, 1e-5 * std::max(1.0, d)) << name(spec);
     MatD md = MatD::Zero(c.mean.rows(), c.K), vd = md;
     Mat<float> mf = Mat<float>::Zero(c.mean.rows(), c.K), vf = mf;
-    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask,
-                                    .T = c.T, .B = c.B}, 1.0, {.mean = md, .var = vd});
-    kl_divergence_backward<float>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = c.T,
-                                   .B = c.B}, 1.0f, {.mean = mf, .var = vf});
+    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                   1.0, {.mean = md, .var = vd});
+    kl_divergence_backward<float>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = c.T, .B = c.B}, 1.0f,
+                                  {.mean = mf, .var = vf});
     EXPECT_LT((mf.cast<double>() - md).cwiseAbs().maxCoeff(), 1e-4) << name(spec);
     EXPECT_LT((vf.cast<double>() - vd).cwiseAbs().maxCoeff(), 1e-4) << name(spec);
   }
@@ -402,8 +401,13 @@ TEST(ModelKl, FloatInstantiationMatchesDouble) {
 
 double kl_markov(Prior prior, const MatD& mean, const MatD& var, const MatD& coef, const ColD& mask,
                  Index T, Index B, ColD* per_sequence = nullptr) {
-  return kl_divergence<double>({.spec = {prior, Posterior::markov, KlMode::exact}, .mean = mean,
-                                .var = var, .coef = coef, .mask = mask, .T = T, .B = B},
+  return kl_divergence<double>({.spec = {prior, Posterior::markov, KlMode::exact},
+                                .mean = mean,
+                                .var = var,
+                                .coef = coef,
+                                .mask = mask,
+                                .T = T,
+                                .B = B},
                                {.per_sequence = per_sequence});
 }
 
@@ -457,11 +461,11 @@ TEST(ModelKl, MarkovWithCoefficientOneIsIncrementsAndZeroIsMarginalExactly) {
         EXPECT_EQ(v_markov, v_old);
         EXPECT_TRUE(seq_markov == seq_old);
         MatD m1 = MatD::Zero(c.mean.rows(), c.K), v1 = m1, a1 = m1, m2 = m1, v2 = m1;
-        kl_divergence_backward<double>({.spec = markov, .mean = c.mean, .var = c.var, .coef = coef,
-                                        .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
-                                       {.mean = m1, .var = v1, .coef = a1});
-        kl_divergence_backward<double>({.spec = old, .mean = c.mean, .var = c.var, .mask = c.mask,
-                                        .T = c.T, .B = c.B}, 1.0, {.mean = m2, .var = v2});
+        kl_divergence_backward<double>(
+            {.spec = markov, .mean = c.mean, .var = c.var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+            {.mean = m1, .var = v1, .coef = a1});
+        kl_divergence_backward<double>({.spec = old, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                       1.0, {.mean = m2, .var = v2});
         EXPECT_TRUE(m1 == m2);
         EXPECT_TRUE(v1 == v2);
       }
@@ -484,9 +488,9 @@ TEST(ModelKl, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
         test::unpack(x, {&mean, &var, &coef});
         MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj,
              coef_adj = mean_adj;
-        kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .coef = coef,
-                                        .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
-                                       {.mean = mean_adj, .var = var_adj, .coef = coef_adj});
+        kl_divergence_backward<double>(
+            {.spec = spec, .mean = mean, .var = var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+            {.mean = mean_adj, .var = var_adj, .coef = coef_adj});
         return test::pack({&mean_adj, &var_adj, &coef_adj});
       };
       testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var, &coef0}),
@@ -495,12 +499,12 @@ TEST(ModelKl, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
       // Scaled by kl_adj and added into what is there.
       MatD m = MatD::Ones(c.mean.rows(), c.K), v = m, a = m;
       MatD mu = MatD::Zero(c.mean.rows(), c.K), vu = mu, au = mu;
-      kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .coef = coef0,
-                                      .mask = c.mask, .T = c.T, .B = c.B}, 2.5,
-                                     {.mean = m, .var = v, .coef = a});
-      kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .coef = coef0,
-                                      .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
-                                     {.mean = mu, .var = vu, .coef = au});
+      kl_divergence_backward<double>(
+          {.spec = spec, .mean = c.mean, .var = c.var, .coef = coef0, .mask = c.mask, .T = c.T, .B = c.B}, 2.5,
+          {.mean = m, .var = v, .coef = a});
+      kl_divergence_backward<double>(
+          {.spec = spec, .mean = c.mean, .var = c.var, .coef = coef0, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+          {.mean = mu, .var = vu, .coef = au});
       EXPECT_LT((a - (MatD::Ones(c.mean.rows(), c.K) + 2.5 * au)).cwiseAbs().maxCoeff(), 1e-12);
       for (Index r = 0; r < c.mask.size(); ++r)
         if (c.mask[r] == 0) {
@@ -518,8 +522,13 @@ TEST(ModelKl, MarkovReachesZeroAtEachPriorsOwnDynamics) {
     const MatD coef = MatD::Constant(c.mean.rows(), c.K, prior == Prior::wiener ? 1.0 : 0.0);
     EXPECT_EQ(kl_markov(prior, mean, var, coef, c.mask, c.T, c.B), 0.0) << to_string(prior);
     MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, a = m;
-    kl_divergence_backward<double>({.spec = {prior, Posterior::markov, KlMode::exact}, .mean = mean,
-                                    .var = var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B},
+    kl_divergence_backward<double>({.spec = {prior, Posterior::markov, KlMode::exact},
+                                    .mean = mean,
+                                    .var = var,
+                                    .coef = coef,
+                                    .mask = c.mask,
+                                    .T = c.T,
+                                    .B = c.B},
                                    1.0, {.mean = m, .var = v, .coef = a});
     EXPECT_EQ(m.cwiseAbs().maxCoeff(), 0.0);
     EXPECT_EQ(v.cwiseAbs().maxCoeff(), 0.0);
@@ -532,15 +541,18 @@ TEST(ModelKl, MarkovRejectsMissingOrOutOfRangeCoefficientsNamingThem) {
   const LatentSpec spec{Prior::wiener, Posterior::markov, KlMode::exact};
   MatD coef = test::random_coef(c, 6);
   std::string msg = test::invalid_argument_message(
-      [&] { kl_divergence<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask,
-                                   .T = c.T, .B = c.B}); });
+      [&] { kl_divergence<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B}); });
   EXPECT_NE(msg.find("coef has 0 rows"), std::string::npos) << msg;
   coef(c.mean.rows() - 1, 1) = 1.5;
   msg = test::invalid_argument_message([&] { kl_markov(Prior::wiener, c.mean, c.var, coef, c.mask, c.T, c.B); });
   EXPECT_NE(msg.find("coef(7, 1) is 1.5, must be in [0, 1]"), std::string::npos) << msg;
   msg = test::invalid_argument_message([&] {
     kl_divergence<double>({.spec = {Prior::wiener, Posterior::marginal, KlMode::exact},
-                           .mean = c.mean, .var = c.var, .coef = coef, .mask = c.mask, .T = c.T,
+                           .mean = c.mean,
+                           .var = c.var,
+                           .coef = coef,
+                           .mask = c.mask,
+                           .T = c.T,
                            .B = c.B});
   });
   EXPECT_NE(msg.find("must be empty for the marginal (a = 0) posterior"), std::string::npos) << msg;
@@ -554,8 +566,8 @@ TEST(ModelKl, MarkovFloatInstantiationMatchesDouble) {
     const double want = kl_markov(prior, c.mean, c.var, coef, c.mask, c.T, c.B);
     const Mat<float> mf = c.mean.cast<float>(), vf = c.var.cast<float>(), af = coef.cast<float>();
     const ColVec<float> maskf = c.mask.cast<float>();
-    const float got = kl_divergence<float>({.spec = spec, .mean = mf, .var = vf, .coef = af,
-                                            .mask = maskf, .T = c.T, .B = c.B});
+    const float got =
+        kl_divergence<float>({.spec = spec, .mean = mf, .var = vf, .coef = af, .mask = maskf, .T = c.T, .B = c.B});
     EXPECT_NEAR(got, want, 1e-5 * std::max(1.0, want));
   }
 }
@@ -570,16 +582,20 @@ TEST(ModelKl, PerDimKlIsEachDimsOwnKlAndSumsToTheTotal) {
       const LatentSpec spec{prior, posterior, KlMode::exact};
       const MatD a = posterior == Posterior::markov ? coef : MatD();
       Eigen::VectorXd per_dim;
-      const double total =
-          kl_divergence<double>({.spec = spec, .mean = c.mean, .var = c.var, .coef = a,
-                                 .mask = c.mask, .T = c.T, .B = c.B}, {.per_dim = &per_dim});
+      const double total = kl_divergence<double>(
+          {.spec = spec, .mean = c.mean, .var = c.var, .coef = a, .mask = c.mask, .T = c.T, .B = c.B},
+          {.per_dim = &per_dim});
       ASSERT_EQ(per_dim.size(), c.K);
       EXPECT_NEAR(per_dim.sum(), total, 1e-12 * std::max(1.0, total));
       for (Index k = 0; k < c.K; ++k) {
         const MatD ak = posterior == Posterior::markov ? MatD(coef.col(k)) : MatD();
-        const double alone = kl_divergence<double>({.spec = spec, .mean = MatD(c.mean.col(k)),
-                                                    .var = MatD(c.var.col(k)), .coef = ak,
-                                                    .mask = c.mask, .T = c.T, .B = c.B});
+        const double alone = kl_divergence<double>({.spec = spec,
+                                                    .mean = MatD(c.mean.col(k)),
+                                                    .var = MatD(c.var.col(k)),
+                                                    .coef = ak,
+                                                    .mask = c.mask,
+                                                    .T = c.T,
+                                                    .B = c.B});
         EXPECT_NEAR(per_dim[k], alone, 1e-12 * std::max(1.0, alone)) << to_string(spec) << ", dim " << k;
       }
     }

@@ -155,8 +155,7 @@ void kl_divergence_backward(const KlInput<S>& in, S kl_adj, KlAdjoints<S> adj);
 extern template float kl_divergence<float>(const KlInput<float>&, const KlOutputs<float>&);
 extern template double kl_divergence<double>(const KlInput<double>&, const KlOutputs<double>&);
 extern template void kl_divergence_backward<float>(const KlInput<float>&, float, KlAdjoints<float>);
-extern template void kl_divergence_backward<double>(const KlInput<double>&, double,
-                                                    KlAdjoints<double>);
+extern template void kl_divergence_backward<double>(const KlInput<double>&, double, KlAdjoints<double>);
 
 }  // namespace seqvi::model
 

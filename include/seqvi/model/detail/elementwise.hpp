@@ -42,8 +42,7 @@ void softplus_backward_into(const Eigen::DenseBase<X>& x, const Eigen::DenseBase
   using S = typename X::Scalar;
   auto e = x_adj.derived().array();
   e = (-x.derived().array().abs()).exp();
-  e = y_adj.derived().array() *
-      (x.derived().array() >= S(0)).select(S(1) / (S(1) + e), e / (S(1) + e));
+  e = y_adj.derived().array() * (x.derived().array() >= S(0)).select(S(1) / (S(1) + e), e / (S(1) + e));
 }
 
 /// x_adj = y_adj · y(1 − y), element-wise: the reverse pass of y = σ(x), from y itself. x_adj has
