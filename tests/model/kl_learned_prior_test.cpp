@@ -253,27 +253,19 @@ TEST(ModelKlLearnedPrior, BackwardMatchesFiniteDifferencesWithPadding) {
           return cond ? LearnedPriorAdj<double>{&g.mean, &g.var, nullptr}
                       : LearnedPriorAdj<double>{nullptr, &g.var, &g.alpha};
         };
-        kl_divergence_backward<double>({.spec = spec,
-                                        .mean = c.mean,
-                                        .var = c.var,
-                                        .coef = coef0,
-                                        .prior = learned_view(kind, p0),
-                                        .mask = c.mask,
-                                        .T = c.T,
-                                        .B = c.B},
-                                       2.5, {.mean = m, .var = v, .coef = a, .prior = adj_of(g1)});
+        const KlInput<double> in{.spec = spec,
+                                 .mean = c.mean,
+                                 .var = c.var,
+                                 .coef = coef0,
+                                 .prior = learned_view(kind, p0),
+                                 .mask = c.mask,
+                                 .T = c.T,
+                                 .B = c.B};
+        kl_divergence_backward<double>(in, 2.5, {.mean = m, .var = v, .coef = a, .prior = adj_of(g1)});
         m.setZero();
         v.setZero();
         a.setZero();
-        kl_divergence_backward<double>({.spec = spec,
-                                        .mean = c.mean,
-                                        .var = c.var,
-                                        .coef = coef0,
-                                        .prior = learned_view(kind, p0),
-                                        .mask = c.mask,
-                                        .T = c.T,
-                                        .B = c.B},
-                                       1.0, {.mean = m, .var = v, .coef = a, .prior = adj_of(g2)});
+        kl_divergence_backward<double>(in, 1.0, {.mean = m, .var = v, .coef = a, .prior = adj_of(g2)});
         EXPECT_LT((g1.var - (MatD::Ones(g1.var.rows(), c.K) + 2.5 * g2.var)).cwiseAbs().maxCoeff(), 1e-12);
         if (cond) {
           EXPECT_LT((g1.mean - (MatD::Ones(g1.mean.rows(), c.K) + 2.5 * g2.mean)).cwiseAbs().maxCoeff(),
@@ -298,19 +290,11 @@ TEST(ModelKlLearnedPrior, IsZeroWhereThePosteriorIsThePrior) {
   {
     const LatentSpec spec{Prior::learned, Posterior::marginal, KlMode::exact};
     const auto prior = LearnedPrior<double>::conditional_prior(p.mean, p.var);
-    EXPECT_NEAR(kl_divergence<double>({.spec = spec,
-                                       .mean = p.mean,
-                                       .var = p.var,
-                                       .coef = MatD(),
-                                       .prior = prior,
-                                       .mask = c.mask,
-                                       .T = c.T,
-                                       .B = c.B}),
-                0.0, 1e-14);
-    MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, pm = m, pv = m, none;
-    kl_divergence_backward<double>(
-        {.spec = spec, .mean = p.mean, .var = p.var, .coef = none, .prior = prior, .mask = c.mask, .T = c.T, .B = c.B},
-        1.0, {.mean = m, .var = v, .coef = none, .prior = {&pm, &pv, nullptr}});
+    const KlInput<double> in{
+        .spec = spec, .mean = p.mean, .var = p.var, .prior = prior, .mask = c.mask, .T = c.T, .B = c.B};
+    EXPECT_NEAR(kl_divergence<double>(in), 0.0, 1e-14);
+    MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, pm = m, pv = m;
+    kl_divergence_backward<double>(in, 1.0, {.mean = m, .var = v, .prior = {&pm, &pv, nullptr}});
     for (const MatD* g : {&m, &v, &pm, &pv}) EXPECT_LT(g->cwiseAbs().maxCoeff(), 1e-14);
   }
   {
@@ -318,14 +302,11 @@ TEST(ModelKlLearnedPrior, IsZeroWhereThePosteriorIsThePrior) {
     const auto prior = LearnedPrior<double>::transition_prior(p.alpha, p.beta2);
     const MatD mean = MatD::Zero(c.mean.rows(), c.K);
     const MatD var = p.beta2.replicate(c.mean.rows(), 1), coef = p.alpha.replicate(c.mean.rows(), 1);
-    EXPECT_NEAR(
-        kl_divergence<double>(
-            {.spec = spec, .mean = mean, .var = var, .coef = coef, .prior = prior, .mask = c.mask, .T = c.T, .B = c.B}),
-        0.0, 1e-14);
+    const KlInput<double> in{
+        .spec = spec, .mean = mean, .var = var, .coef = coef, .prior = prior, .mask = c.mask, .T = c.T, .B = c.B};
+    EXPECT_NEAR(kl_divergence<double>(in), 0.0, 1e-14);
     MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, a = m, pa = MatD::Zero(1, c.K), pb = pa;
-    kl_divergence_backward<double>(
-        {.spec = spec, .mean = mean, .var = var, .coef = coef, .prior = prior, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
-        {.mean = m, .var = v, .coef = a, .prior = {nullptr, &pb, &pa}});
+    kl_divergence_backward<double>(in, 1.0, {.mean = m, .var = v, .coef = a, .prior = {nullptr, &pb, &pa}});
     for (const MatD* g : {&m, &v, &a, &pa, &pb}) EXPECT_LT(g->cwiseAbs().maxCoeff(), 1e-14);
   }
 }

@@ -258,12 +258,11 @@ TEST(ModelKl, BackwardAddsIntoTheAdjointsScaledByKlAdj) {
     std::mt19937_64 rng(12);
     const MatD mean_start = test::normal_matrix(c.mean.rows(), c.K, rng);
     const MatD var_start = test::normal_matrix(c.mean.rows(), c.K, rng);
+    const KlInput<double> in{.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B};
     MatD mean_unit = MatD::Zero(c.mean.rows(), c.K), var_unit = mean_unit;
-    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
-                                   1.0, {.mean = mean_unit, .var = var_unit});
+    kl_divergence_backward<double>(in, 1.0, {.mean = mean_unit, .var = var_unit});
     MatD mean_adj = mean_start, var_adj = var_start;
-    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
-                                   2.5, {.mean = mean_adj, .var = var_adj});
+    kl_divergence_backward<double>(in, 2.5, {.mean = mean_adj, .var = var_adj});
     EXPECT_LT((mean_adj - mean_start - 2.5 * mean_unit).cwiseAbs().maxCoeff(), 1e-12) << name(spec);
     EXPECT_LT((var_adj - var_start - 2.5 * var_unit).cwiseAbs().maxCoeff(), 1e-12) << name(spec);
   }
@@ -499,12 +498,10 @@ TEST(ModelKl, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
       // Scaled by kl_adj and added into what is there.
       MatD m = MatD::Ones(c.mean.rows(), c.K), v = m, a = m;
       MatD mu = MatD::Zero(c.mean.rows(), c.K), vu = mu, au = mu;
-      kl_divergence_backward<double>(
-          {.spec = spec, .mean = c.mean, .var = c.var, .coef = coef0, .mask = c.mask, .T = c.T, .B = c.B}, 2.5,
-          {.mean = m, .var = v, .coef = a});
-      kl_divergence_backward<double>(
-          {.spec = spec, .mean = c.mean, .var = c.var, .coef = coef0, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
-          {.mean = mu, .var = vu, .coef = au});
+      const KlInput<double> in{
+          .spec = spec, .mean = c.mean, .var = c.var, .coef = coef0, .mask = c.mask, .T = c.T, .B = c.B};
+      kl_divergence_backward<double>(in, 2.5, {.mean = m, .var = v, .coef = a});
+      kl_divergence_backward<double>(in, 1.0, {.mean = mu, .var = vu, .coef = au});
       EXPECT_LT((a - (MatD::Ones(c.mean.rows(), c.K) + 2.5 * au)).cwiseAbs().maxCoeff(), 1e-12);
       for (Index r = 0; r < c.mask.size(); ++r)
         if (c.mask[r] == 0) {
