@@ -72,19 +72,23 @@ double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean
   return 0.5 * sum;
 }
 
+}  // namespace
+
 template <class S>
-S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-          const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-          const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-          ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
-  detail::check_kl_arguments<S>("kl_divergence", spec, mean, var, coef, prior, mask, T, B);
+S kl_divergence(const KlInput<S>& in, const KlOutputs<S>& out) {
+  const LatentSpec& spec = in.spec;
+  const Eigen::Ref<const Mat<S>>& mean = in.mean;
+  const Index T = in.T, B = in.B;
+  ColVec<S>* const per_sequence = out.per_sequence;
+  Eigen::VectorXd* const per_dim = out.per_dim;
+  detail::check_kl_arguments<S>("kl_divergence", in);
   if (per_sequence != nullptr) {
     per_sequence->resize(B);
     per_sequence->setZero();
   }
-  const detail::PriorOf<S> p = detail::prior_of<S>(spec.prior, prior);
+  const detail::PriorOf<S> p = detail::prior_of<S>(spec.prior, in.prior);
   const detail::KlForm form = detail::kl_form<S>(spec, p);
-  const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, coef);
+  const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, in.coef);
   const Index K = mean.cols();
   if (per_dim != nullptr) {
     per_dim->resize(K);
@@ -92,10 +96,10 @@ S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
   }
   double total = 0;
   for (Index b = 0; b < B; ++b) {
-    const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
+    const Index t0 = detail::first_valid_frame<S>(in.mask, T, B, b);
     double kl_b = 0;
     for (Index k = 0; k < K && t0 < T; ++k) {
-      const double kl_bk = sequence_dim_kl<S>(form, mean, var, a, p, T, B, b, k, t0);
+      const double kl_bk = sequence_dim_kl<S>(form, mean, in.var, a, p, T, B, b, k, t0);
       kl_b += kl_bk;
       if (per_dim != nullptr) (*per_dim)[k] += kl_bk;
     }
@@ -105,60 +109,7 @@ S kl_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
   return static_cast<S>(total);
 }
 
-}  // namespace
-
-template <class S>
-S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const ColVec<S>>& mask,
-                Index T, Index B, ColVec<S>* per_sequence) {
-  const Mat<S> none;
-  return kl_impl<S>(spec, mean, var, none, {}, mask, T, B, per_sequence, nullptr);
-}
-
-template <class S>
-S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
-  return kl_impl<S>(spec, mean, var, coef, {}, mask, T, B, per_sequence, per_dim);
-}
-
-template <class S>
-S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask, Index T,
-                Index B, ColVec<S>* per_sequence, Eigen::VectorXd* per_dim) {
-  return kl_impl<S>(spec, mean, var, coef, prior, mask, T, B, per_sequence, per_dim);
-}
-
-template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                    ColVec<float>*);
-template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                      ColVec<double>*);
-template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                    ColVec<float>*, Eigen::VectorXd*);
-template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                      ColVec<double>*, Eigen::VectorXd*);
-template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const Mat<float>>&, const LearnedPrior<float>&,
-                                    const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                    ColVec<float>*, Eigen::VectorXd*);
-template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const Mat<double>>&,
-                                      const LearnedPrior<double>&,
-                                      const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                      ColVec<double>*, Eigen::VectorXd*);
+template float kl_divergence<float>(const KlInput<float>&, const KlOutputs<float>&);
+template double kl_divergence<double>(const KlInput<double>&, const KlOutputs<double>&);
 
 }  // namespace seqvi::model

@@ -7,28 +7,28 @@
 
 namespace seqvi::model {
 
-namespace {
-
 template <class S>
-void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                      const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                      const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask,
-                      Index T, Index B, S kl_adj, Eigen::Ref<Mat<S>> mean_adj,
-                      Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>>* coef_adj,
-                      const LearnedPriorAdj<S>& prior_adj) {
+void kl_divergence_backward(const KlInput<S>& in, S kl_adj, KlAdjoints<S> adj) {
+  const LatentSpec& spec = in.spec;
+  const Eigen::Ref<const Mat<S>>& mean = in.mean;
+  const Eigen::Ref<const Mat<S>>& var = in.var;
+  const LearnedPrior<S>& prior = in.prior;
+  const Index T = in.T, B = in.B;
+  Eigen::Ref<Mat<S>>& mean_adj = adj.mean;
+  Eigen::Ref<Mat<S>>& var_adj = adj.var;
+  Eigen::Ref<Mat<S>>& coef_adj = adj.coef;
+  const LearnedPriorAdj<S>& prior_adj = adj.prior;
   constexpr std::string_view fn = "kl_divergence_backward";
-  detail::check_kl_arguments<S>(fn, spec, mean, var, coef, prior, mask, T, B);
+  detail::check_kl_arguments<S>(fn, in);
   const Index K = mean.cols();
   detail::check_rows(fn, "mean_adj", mean_adj.rows(), mean_adj.cols(), T, B, K);
   detail::check_rows(fn, "var_adj", var_adj.rows(), var_adj.cols(), T, B, K);
   const bool markov = spec.posterior == Posterior::markov;
   if (markov) {
-    if (coef_adj == nullptr) detail::fail(fn, "posterior is markov: pass coef and coef_adj");
-    detail::check_rows(fn, "coef_adj", coef_adj->rows(), coef_adj->cols(), T, B, K);
-  } else if (coef_adj != nullptr && coef_adj->size() != 0) {
-    detail::fail(fn, "coef_adj is " + std::to_string(coef_adj->rows()) + "×" +
-                         std::to_string(coef_adj->cols()) + ", must be empty for posterior " +
-                         std::string(to_string(spec.posterior)));
+    detail::check_rows(fn, "coef_adj", coef_adj.rows(), coef_adj.cols(), T, B, K);
+  } else if (coef_adj.size() != 0) {
+    detail::fail(fn, "coef_adj is " + std::to_string(coef_adj.rows()) + "×" + std::to_string(coef_adj.cols()) +
+                         ", must be empty for posterior " + std::string(to_string(spec.posterior)));
   }
 
   // The learned prior's adjoints: exactly where the prior has parameters, shaped like them.
@@ -54,7 +54,7 @@ void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& me
   using detail::KlForm;
   const detail::PriorOf<S> p = detail::prior_of<S>(spec.prior, prior);
   const KlForm form = detail::kl_form<S>(spec, p);
-  const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, coef);
+  const detail::Coef<S> a = detail::coef_of<S>(spec.posterior, in.coef);
   const double g = kl_adj;
   // The marginal moments m_t, v_t of the current (b, k) (2 per frame); one buffer per thread,
   // grown on demand, so a training step allocates nothing after the first with a given T.
@@ -63,7 +63,7 @@ void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& me
     moments.resize(static_cast<std::size_t>(2 * T));
 
   for (Index b = 0; b < B; ++b) {
-    const Index t0 = detail::first_valid_frame<S>(mask, T, B, b);
+    const Index t0 = detail::first_valid_frame<S>(in.mask, T, B, b);
     for (Index k = 0; k < K && t0 < T; ++k) {
       auto mu = [&](Index t) { return static_cast<double>(mean(t * B + b, k)); };
       auto s2 = [&](Index t) { return static_cast<double>(var(t * B + b, k)); };
@@ -146,7 +146,7 @@ void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& me
           V *= at * at;
         }
         add(t, g_mean, g_var);
-        if (markov) (*coef_adj)(r, k) += static_cast<S>(g * g_coef);
+        if (markov) coef_adj(r, k) += static_cast<S>(g * g_coef);
       }
       if (learned && form == KlForm::transition_markov) {
         (*prior_adj.alpha)(0, k) += static_cast<S>(g * alpha_adj);
@@ -156,68 +156,7 @@ void kl_backward_impl(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& me
   }
 }
 
-}  // namespace
-
-template <class S>
-void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                            const Eigen::Ref<const Mat<S>>& var,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj) {
-  const Mat<S> none;
-  kl_backward_impl<S>(spec, mean, var, none, {}, mask, T, B, kl_adj, mean_adj, var_adj, nullptr, {});
-}
-
-template <class S>
-void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                            const Eigen::Ref<const Mat<S>>& var,
-                            const Eigen::Ref<const Mat<S>>& coef,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
-                            Eigen::Ref<Mat<S>> coef_adj) {
-  kl_backward_impl<S>(spec, mean, var, coef, {}, mask, T, B, kl_adj, mean_adj, var_adj, &coef_adj,
-                      {});
-}
-
-template <class S>
-void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                            const Eigen::Ref<const Mat<S>>& var,
-                            const Eigen::Ref<const Mat<S>>& coef, const LearnedPrior<S>& prior,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
-                            Eigen::Ref<Mat<S>> coef_adj, const LearnedPriorAdj<S>& prior_adj) {
-  kl_backward_impl<S>(spec, mean, var, coef, prior, mask, T, B, kl_adj, mean_adj, var_adj,
-                      &coef_adj, prior_adj);
-}
-
-template void kl_divergence_backward<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                             const Eigen::Ref<const Mat<float>>&,
-                                             const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                             float, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
-template void kl_divergence_backward<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                             const Eigen::Ref<const Mat<float>>&,
-                                             const Eigen::Ref<const Mat<float>>&,
-                                             const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                             float, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>,
-                                             Eigen::Ref<Mat<float>>);
-template void kl_divergence_backward<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                             double, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
-template void kl_divergence_backward<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                             double, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>,
-                                             Eigen::Ref<Mat<double>>);
-template void kl_divergence_backward<float>(
-    const LatentSpec&, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const LearnedPrior<float>&,
-    const Eigen::Ref<const ColVec<float>>&, Index, Index, float, Eigen::Ref<Mat<float>>,
-    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, const LearnedPriorAdj<float>&);
-template void kl_divergence_backward<double>(
-    const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const LearnedPrior<double>&,
-    const Eigen::Ref<const ColVec<double>>&, Index, Index, double, Eigen::Ref<Mat<double>>,
-    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, const LearnedPriorAdj<double>&);
+template void kl_divergence_backward<float>(const KlInput<float>&, float, KlAdjoints<float>);
+template void kl_divergence_backward<double>(const KlInput<double>&, double, KlAdjoints<double>);
 
 }  // namespace seqvi::model

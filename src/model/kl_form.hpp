@@ -3,6 +3,7 @@
 #ifndef SEQVI_SRC_MODEL_KL_FORM_HPP
 #define SEQVI_SRC_MODEL_KL_FORM_HPP
 
+#include "seqvi/model/kl.hpp"
 #include "seqvi/model/latent.hpp"
 #include "seqvi/model/learned_prior.hpp"
 #include "seqvi/model/types.hpp"
@@ -37,18 +38,17 @@ KlForm kl_form(const LatentSpec& spec, const PriorOf<S>& prior) {
 
 /// The argument checks of kl_divergence and its backward (see kl.hpp for the rules).
 template <class S>
-void check_kl_arguments(std::string_view fn, const LatentSpec& spec,
-                        const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
-                        const Eigen::Ref<const Mat<S>>& coef, const LearnedPrior<S>& prior,
-                        const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+void check_kl_arguments(std::string_view fn, const KlInput<S>& in) {
+  const LatentSpec& spec = in.spec;
+  const Index T = in.T, B = in.B, K = in.mean.cols();
   validate(spec);
   check_dims(fn, T, B);
-  check_rows(fn, "mean", mean.rows(), mean.cols(), T, B);
-  check_rows(fn, "var", var.rows(), var.cols(), T, B, mean.cols());
-  check_mask<S>(fn, mask, T, B, /*pre_padded=*/true);
-  check_var<S>(fn, var, mask);
-  check_coef<S>(fn, spec.posterior, coef, mask, T, B, mean.cols());
-  check_learned_prior<S>(fn, spec.prior, prior, &mask, T * B, mean.cols());
+  check_rows(fn, "mean", in.mean.rows(), K, T, B);
+  check_rows(fn, "var", in.var.rows(), in.var.cols(), T, B, K);
+  check_mask<S>(fn, in.mask, T, B, /*pre_padded=*/true);
+  check_var<S>(fn, in.var, in.mask);
+  check_coef<S>(fn, spec.posterior, in.coef, in.mask, T, B, K);
+  check_learned_prior<S>(fn, spec.prior, in.prior, &in.mask, T * B, K);
 }
 
 }  // namespace seqvi::model::detail

@@ -36,7 +36,9 @@ LatentHeads<S>::LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::st
   }
 }
 
+using detail::sigmoid_backward_into;
 using detail::sigmoid_into;
+using detail::softplus_backward_into;
 
 template <class S>
 double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
@@ -102,9 +104,9 @@ double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
   const Eigen::Ref<const Mat<S>> mu = mean(cache);
   reparam_into<S>(spec.posterior, mu, cache.var, cache.coef, eps, mask, T, B, z);
   if (markov) cache.z = z;
-  return static_cast<double>(kl_divergence<S>(spec, mu, cache.var, cache.coef, prior, mask, T, B,
-                                              per_sequence ? &cache.kl_seq : nullptr,
-                                              &cache.kl_dim));
+  return static_cast<double>(kl_divergence<S>(
+      {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
+      {.per_sequence = per_sequence ? &cache.kl_seq : nullptr, .per_dim = &cache.kl_dim}));
 }
 
 template <class S>
@@ -145,14 +147,14 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
     var_adj.setZero();
     reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
                         cache.head_adj.mean, var_adj, cache.coef_adj);
-    kl_divergence_backward<S>(spec, mu, cache.var, cache.coef, prior, mask, T, B, kl_adj,
-                              cache.head_adj.mean, var_adj, cache.coef_adj, prior_adj);
+    kl_divergence_backward<S>(
+        {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
+        kl_adj, {.mean = cache.head_adj.mean, .var = var_adj, .coef = cache.coef_adj, .prior = prior_adj});
     mean_head_.backward(params, cache.mean_head, cache.head_adj, grad, &h_adj);
     if (markov) {
       // a_pre_adj = a_adj · a(1 − a); then the affine a_pre = E[h] W_a + b_a.
       cache.coef_pre_adj.resize(rows, K);
-      cache.coef_pre_adj.array() =
-          cache.coef_adj.array() * cache.coef.array() * (S(1) - cache.coef.array());
+      sigmoid_backward_into(cache.coef, cache.coef_adj, cache.coef_pre_adj);
       cache.b_cat_adj.resize(K);
       cache.b_cat_adj.setZero();
       add_column_sums<S>(cache.coef_pre_adj, cache.b_cat_adj);
@@ -173,19 +175,18 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
   cache.var_adj.setZero();
   reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
                       cache.pre_adj.leftCols(K), cache.var_adj, cache.coef_adj);
-  kl_divergence_backward<S>(spec, mu, cache.var, cache.coef, prior, mask, T, B, kl_adj,
-                            cache.pre_adj.leftCols(K), cache.var_adj, cache.coef_adj, prior_adj);
-  // a_s_adj = s²_adj · σ(a_s), with σ(a) = 1/(1 + e^{−a}) evaluated through e = e^{−|a|}.
+  kl_divergence_backward<S>(
+      {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
+      kl_adj, {.mean = cache.pre_adj.leftCols(K), .var = cache.var_adj, .coef = cache.coef_adj, .prior = prior_adj});
+  // a_s_adj = s²_adj · σ(a_s) (s² = softplus(a_s) + floor)
   auto s_pre = cache.pre.middleCols(K, K);
   auto s_adj = cache.pre_adj.middleCols(K, K);
-  s_adj.array() = (-s_pre.array().abs()).exp();  // e
-  s_adj.array() = cache.var_adj.array() *
-                  (s_pre.array() >= S(0))
-                      .select(S(1) / (S(1) + s_adj.array()), s_adj.array() / (S(1) + s_adj.array()));
+  softplus_backward_into(s_pre, cache.var_adj, s_adj);
   // a_pre_adj = a_adj · a(1 − a)
-  if (markov)
-    cache.pre_adj.rightCols(K).array() =
-        cache.coef_adj.array() * cache.coef.array() * (S(1) - cache.coef.array());
+  if (markov) {
+    auto a_pre_adj = cache.pre_adj.rightCols(K);
+    sigmoid_backward_into(cache.coef, cache.coef_adj, a_pre_adj);
+  }
 
   const std::size_t w_mu = mean_head_.w_index(), b_mu = mean_head_.b_index();
   cache.b_cat_adj.resize(blocks * K);

@@ -113,13 +113,9 @@ void LearnedPriorNet<S>::backward(const ParamSet<S>& params, const Eigen::Ref<co
     grad[log_beta2_].array() += cache.var_adj.array() * cache.var.array();
     return;
   }
-  // a_v_adj = σ²_adj · σ(a_v), σ(a) = 1/(1 + e^{−a}) evaluated through e = e^{−|a|}.
+  // a_v_adj = σ²_adj · σ(a_v) (σ²_p = softplus(a_v) + floor)
   cache.pre_adj.resize(cache.var_pre.rows(), latent_);
-  cache.pre_adj.array() = (-cache.var_pre.array().abs()).exp();
-  cache.pre_adj.array() =
-      cache.var_adj.array() * (cache.var_pre.array() >= S(0))
-                                  .select(S(1) / (S(1) + cache.pre_adj.array()),
-                                          cache.pre_adj.array() / (S(1) + cache.pre_adj.array()));
+  detail::softplus_backward_into(cache.var_pre, cache.var_adj, cache.pre_adj);
   add_column_sums<S>(cache.mean_adj, grad[mean_b_].row(0));
   add_column_sums<S>(cache.pre_adj, grad[var_b_].row(0));
   gemm_add<S>(Op::transpose, h_prev, Op::none, cache.mean_adj, S(1), grad[mean_w_], cache.gemm);

@@ -22,11 +22,6 @@ using test::MatD;
 using test::random_chunk;
 using testing::ci_seeds;
 
-/// Chunks of every T = 1..7 holding sequences of assorted lengths, including 0, 1 and T.
-std::vector<std::vector<Index>> lengths_for(Index T) {
-  return {{T, std::max<Index>(T - 2, 0), 1, 0, (T + 1) / 2}};
-}
-
 /// Which learned prior a test runs: the VOSP's conditional N(μ_p,t, σ²_p,t) or the VRAE's transition
 /// N(α z_{t−1}, β²).
 enum class LearnedKind { conditional, transition };
@@ -55,7 +50,7 @@ TEST(ModelKlLearnedPrior, MatchesTheDenseGaussianKlForEveryPosteriorAndBothKinds
   const Index K = 2;
   for (auto seed : ci_seeds())
     for (Index T = 1; T <= 7; ++T)
-      for (const auto& lengths : lengths_for(T)) {
+      for (const auto& lengths : test::lengths_for(T)) {
         const auto c = random_chunk(T, lengths, K, seed * 100 + static_cast<std::uint64_t>(T));
         const MatD coef = test::random_coef(c, seed + 7);
         const test::PriorChunk p = test::random_prior(c, seed + 11);
@@ -66,9 +61,15 @@ TEST(ModelKlLearnedPrior, MatchesTheDenseGaussianKlForEveryPosteriorAndBothKinds
             const LatentSpec spec{Prior::learned, posterior, KlMode::exact};
             ColD per_sequence;
             Eigen::VectorXd per_dim;
-            const double total = kl_divergence<double>(spec, c.mean, c.var, coef_arg(posterior, coef),
-                                                       learned_view(kind, p), c.mask, T, c.B,
-                                                       &per_sequence, &per_dim);
+            const double total = kl_divergence<double>({.spec = spec,
+                                                        .mean = c.mean,
+                                                        .var = c.var,
+                                                        .coef = coef_arg(posterior, coef),
+                                                        .prior = learned_view(kind, p),
+                                                        .mask = c.mask,
+                                                        .T = T,
+                                                        .B = c.B},
+                                                       {.per_sequence = &per_sequence, .per_dim = &per_dim});
             ASSERT_EQ(per_sequence.size(), c.B);
             const MatD a = test::coef_for(posterior, c, coef);
             double brute_total = 0;
@@ -116,10 +117,18 @@ TEST(ModelKlLearnedPrior, AtTheFixedValuesIsTheWienerOrNormalPriorExactly) {
         const LatentSpec old{fixed, posterior, KlMode::exact};
         ColD seq_learned, seq_old;
         Eigen::VectorXd dim_learned, dim_old;
-        const double v_learned = kl_divergence<double>(learned, c.mean, c.var, coef, learned_view(kind, p),
-                                                       c.mask, c.T, c.B, &seq_learned, &dim_learned);
-        const double v_old =
-            kl_divergence<double>(old, c.mean, c.var, coef, c.mask, c.T, c.B, &seq_old, &dim_old);
+        const double v_learned = kl_divergence<double>({.spec = learned,
+                                                        .mean = c.mean,
+                                                        .var = c.var,
+                                                        .coef = coef,
+                                                        .prior = learned_view(kind, p),
+                                                        .mask = c.mask,
+                                                        .T = c.T,
+                                                        .B = c.B},
+                                                       {.per_sequence = &seq_learned, .per_dim = &dim_learned});
+        const double v_old = kl_divergence<double>(
+            {.spec = old, .mean = c.mean, .var = c.var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B},
+            {.per_sequence = &seq_old, .per_dim = &dim_old});
         EXPECT_EQ(v_learned, v_old);
         EXPECT_TRUE(seq_learned == seq_old);
         EXPECT_TRUE(dim_learned == dim_old);
@@ -132,9 +141,18 @@ TEST(ModelKlLearnedPrior, AtTheFixedValuesIsTheWienerOrNormalPriorExactly) {
         const LearnedPriorAdj<double> adj = kind == LearnedKind::conditional
                                                 ? LearnedPriorAdj<double>{&pm, &pv, nullptr}
                                                 : LearnedPriorAdj<double>{nullptr, &pb, &pa};
-        kl_divergence_backward<double>(learned, c.mean, c.var, coef, learned_view(kind, p), c.mask, c.T,
-                                       c.B, 1.0, m1, v1, a1, adj);
-        kl_divergence_backward<double>(old, c.mean, c.var, coef, c.mask, c.T, c.B, 1.0, m2, v2, a2);
+        kl_divergence_backward<double>({.spec = learned,
+                                        .mean = c.mean,
+                                        .var = c.var,
+                                        .coef = coef,
+                                        .prior = learned_view(kind, p),
+                                        .mask = c.mask,
+                                        .T = c.T,
+                                        .B = c.B},
+                                       1.0, {.mean = m1, .var = v1, .coef = a1, .prior = adj});
+        kl_divergence_backward<double>(
+            {.spec = old, .mean = c.mean, .var = c.var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+            {.mean = m2, .var = v2, .coef = a2});
         EXPECT_TRUE(m1 == m2);
         EXPECT_TRUE(v1 == v2);
         EXPECT_TRUE(a1 == a2);
@@ -169,7 +187,14 @@ TEST(ModelKlLearnedPrior, BackwardMatchesFiniteDifferencesWithPadding) {
           MatD mean = c.mean, var = c.var, coef = coef0;
           test::PriorChunk p = p0;
           test::unpack(x, blocks(mean, var, coef, p));
-          return kl_divergence<double>(spec, mean, var, coef, learned_view(kind, p), c.mask, c.T, c.B);
+          return kl_divergence<double>({.spec = spec,
+                                        .mean = mean,
+                                        .var = var,
+                                        .coef = coef,
+                                        .prior = learned_view(kind, p),
+                                        .mask = c.mask,
+                                        .T = c.T,
+                                        .B = c.B});
         };
         auto gradient = [&](const Eigen::VectorXd& x) {
           MatD mean = c.mean, var = c.var, coef = coef0;
@@ -184,8 +209,15 @@ TEST(ModelKlLearnedPrior, BackwardMatchesFiniteDifferencesWithPadding) {
           g.beta2 = MatD::Zero(1, c.K);
           const LearnedPriorAdj<double> adj = cond ? LearnedPriorAdj<double>{&g.mean, &g.var, nullptr}
                                                    : LearnedPriorAdj<double>{nullptr, &g.beta2, &g.alpha};
-          kl_divergence_backward<double>(spec, mean, var, coef, learned_view(kind, p), c.mask, c.T, c.B,
-                                         1.0, mean_adj, var_adj, coef_adj, adj);
+          kl_divergence_backward<double>({.spec = spec,
+                                          .mean = mean,
+                                          .var = var,
+                                          .coef = coef,
+                                          .prior = learned_view(kind, p),
+                                          .mask = c.mask,
+                                          .T = c.T,
+                                          .B = c.B},
+                                         1.0, {.mean = mean_adj, .var = var_adj, .coef = coef_adj, .prior = adj});
           std::vector<const MatD*> out{&mean_adj, &var_adj, &coef_adj};
           if (cond) {
             out.push_back(&g.mean);
@@ -221,13 +253,19 @@ TEST(ModelKlLearnedPrior, BackwardMatchesFiniteDifferencesWithPadding) {
           return cond ? LearnedPriorAdj<double>{&g.mean, &g.var, nullptr}
                       : LearnedPriorAdj<double>{nullptr, &g.var, &g.alpha};
         };
-        kl_divergence_backward<double>(spec, c.mean, c.var, coef0, learned_view(kind, p0), c.mask, c.T,
-                                       c.B, 2.5, m, v, a, adj_of(g1));
+        const KlInput<double> in{.spec = spec,
+                                 .mean = c.mean,
+                                 .var = c.var,
+                                 .coef = coef0,
+                                 .prior = learned_view(kind, p0),
+                                 .mask = c.mask,
+                                 .T = c.T,
+                                 .B = c.B};
+        kl_divergence_backward<double>(in, 2.5, {.mean = m, .var = v, .coef = a, .prior = adj_of(g1)});
         m.setZero();
         v.setZero();
         a.setZero();
-        kl_divergence_backward<double>(spec, c.mean, c.var, coef0, learned_view(kind, p0), c.mask, c.T,
-                                       c.B, 1.0, m, v, a, adj_of(g2));
+        kl_divergence_backward<double>(in, 1.0, {.mean = m, .var = v, .coef = a, .prior = adj_of(g2)});
         EXPECT_LT((g1.var - (MatD::Ones(g1.var.rows(), c.K) + 2.5 * g2.var)).cwiseAbs().maxCoeff(), 1e-12);
         if (cond) {
           EXPECT_LT((g1.mean - (MatD::Ones(g1.mean.rows(), c.K) + 2.5 * g2.mean)).cwiseAbs().maxCoeff(),
@@ -252,10 +290,11 @@ TEST(ModelKlLearnedPrior, IsZeroWhereThePosteriorIsThePrior) {
   {
     const LatentSpec spec{Prior::learned, Posterior::marginal, KlMode::exact};
     const auto prior = LearnedPrior<double>::conditional_prior(p.mean, p.var);
-    EXPECT_NEAR(kl_divergence<double>(spec, p.mean, p.var, MatD(), prior, c.mask, c.T, c.B), 0.0, 1e-14);
-    MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, pm = m, pv = m, none;
-    kl_divergence_backward<double>(spec, p.mean, p.var, none, prior, c.mask, c.T, c.B, 1.0, m, v, none,
-                                   {&pm, &pv, nullptr});
+    const KlInput<double> in{
+        .spec = spec, .mean = p.mean, .var = p.var, .prior = prior, .mask = c.mask, .T = c.T, .B = c.B};
+    EXPECT_NEAR(kl_divergence<double>(in), 0.0, 1e-14);
+    MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, pm = m, pv = m;
+    kl_divergence_backward<double>(in, 1.0, {.mean = m, .var = v, .prior = {&pm, &pv, nullptr}});
     for (const MatD* g : {&m, &v, &pm, &pv}) EXPECT_LT(g->cwiseAbs().maxCoeff(), 1e-14);
   }
   {
@@ -263,10 +302,11 @@ TEST(ModelKlLearnedPrior, IsZeroWhereThePosteriorIsThePrior) {
     const auto prior = LearnedPrior<double>::transition_prior(p.alpha, p.beta2);
     const MatD mean = MatD::Zero(c.mean.rows(), c.K);
     const MatD var = p.beta2.replicate(c.mean.rows(), 1), coef = p.alpha.replicate(c.mean.rows(), 1);
-    EXPECT_NEAR(kl_divergence<double>(spec, mean, var, coef, prior, c.mask, c.T, c.B), 0.0, 1e-14);
+    const KlInput<double> in{
+        .spec = spec, .mean = mean, .var = var, .coef = coef, .prior = prior, .mask = c.mask, .T = c.T, .B = c.B};
+    EXPECT_NEAR(kl_divergence<double>(in), 0.0, 1e-14);
     MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, a = m, pa = MatD::Zero(1, c.K), pb = pa;
-    kl_divergence_backward<double>(spec, mean, var, coef, prior, c.mask, c.T, c.B, 1.0, m, v, a,
-                                   {nullptr, &pb, &pa});
+    kl_divergence_backward<double>(in, 1.0, {.mean = m, .var = v, .coef = a, .prior = {nullptr, &pb, &pa}});
     for (const MatD* g : {&m, &v, &a, &pa, &pb}) EXPECT_LT(g->cwiseAbs().maxCoeff(), 1e-14);
   }
 }
@@ -277,12 +317,22 @@ TEST(ModelKlLearnedPrior, ArgumentsAreCheckedNamingTheRule) {
   const LatentSpec learned{Prior::learned, Posterior::marginal, KlMode::exact};
   const MatD none;
   auto msg_of = [&](const LatentSpec& spec, const LearnedPrior<double>& prior) {
-    return test::invalid_argument_message(
-        [&] { kl_divergence<double>(spec, c.mean, c.var, none, prior, c.mask, c.T, c.B); });
+    return test::invalid_argument_message([&] {
+      kl_divergence<double>({.spec = spec,
+                             .mean = c.mean,
+                             .var = c.var,
+                             .coef = none,
+                             .prior = prior,
+                             .mask = c.mask,
+                             .T = c.T,
+                             .B = c.B});
+    });
   };
   std::string msg = msg_of(learned, {});
   EXPECT_NE(msg.find("prior is learned: pass its parameters"), std::string::npos) << msg;
-  msg = test::invalid_argument_message([&] { kl_divergence<double>(learned, c.mean, c.var, c.mask, c.T, c.B); });
+  msg = test::invalid_argument_message([&] {
+    kl_divergence<double>({.spec = learned, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B});
+  });
   EXPECT_NE(msg.find("prior is learned"), std::string::npos) << msg;
   msg = msg_of({Prior::wiener, Posterior::marginal, KlMode::exact},
                LearnedPrior<double>::transition_prior(p.alpha, p.beta2));
@@ -308,14 +358,27 @@ TEST(ModelKlLearnedPrior, ArgumentsAreCheckedNamingTheRule) {
   // The backward's adjoints must be where the prior's parameters are.
   MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, pm = m, pv = m, none_adj;
   msg = test::invalid_argument_message([&] {
-    kl_divergence_backward<double>(learned, c.mean, c.var, none,
-                                   LearnedPrior<double>::conditional_prior(p.mean, p.var), c.mask, c.T,
-                                   c.B, 1.0, m, v, none_adj, {nullptr, &pv, nullptr});
+    kl_divergence_backward<double>({.spec = learned,
+                                    .mean = c.mean,
+                                    .var = c.var,
+                                    .coef = none,
+                                    .prior = LearnedPrior<double>::conditional_prior(p.mean, p.var),
+                                    .mask = c.mask,
+                                    .T = c.T,
+                                    .B = c.B},
+                                   1.0, {.mean = m, .var = v, .coef = none_adj, .prior = {nullptr, &pv, nullptr}});
   });
   EXPECT_NE(msg.find("prior_adj.mean must be shaped 8×2"), std::string::npos) << msg;
   msg = test::invalid_argument_message([&] {
-    kl_divergence_backward<double>({Prior::normal, Posterior::marginal, KlMode::exact}, c.mean, c.var,
-                                   none, {}, c.mask, c.T, c.B, 1.0, m, v, none_adj, {&pm, &pv, nullptr});
+    kl_divergence_backward<double>({.spec = {Prior::normal, Posterior::marginal, KlMode::exact},
+                                    .mean = c.mean,
+                                    .var = c.var,
+                                    .coef = none,
+                                    .prior = {},
+                                    .mask = c.mask,
+                                    .T = c.T,
+                                    .B = c.B},
+                                   1.0, {.mean = m, .var = v, .coef = none_adj, .prior = {&pm, &pv, nullptr}});
   });
   EXPECT_NE(msg.find("prior_adj given for prior normal"), std::string::npos) << msg;
 }
@@ -326,8 +389,14 @@ TEST(ModelKlLearnedPrior, FloatInstantiationMatchesDouble) {
   const test::PriorChunk p = test::random_prior(c, 10);
   const LatentSpec spec{Prior::learned, Posterior::markov, KlMode::exact};
   for (LearnedKind kind : {LearnedKind::conditional, LearnedKind::transition}) {
-    const double want = kl_divergence<double>(spec, c.mean, c.var, coef, learned_view(kind, p), c.mask,
-                                              c.T, c.B);
+    const double want = kl_divergence<double>({.spec = spec,
+                                               .mean = c.mean,
+                                               .var = c.var,
+                                               .coef = coef,
+                                               .prior = learned_view(kind, p),
+                                               .mask = c.mask,
+                                               .T = c.T,
+                                               .B = c.B});
     const Mat<float> mf = c.mean.cast<float>(), vf = c.var.cast<float>(), af = coef.cast<float>();
     const Mat<float> pmf = p.mean.cast<float>(), pvf = p.var.cast<float>();
     const Mat<float> alf = p.alpha.cast<float>(), bef = p.beta2.cast<float>();
@@ -335,7 +404,8 @@ TEST(ModelKlLearnedPrior, FloatInstantiationMatchesDouble) {
     const LearnedPrior<float> prior = kind == LearnedKind::conditional
                                           ? LearnedPrior<float>::conditional_prior(pmf, pvf)
                                           : LearnedPrior<float>::transition_prior(alf, bef);
-    const float got = kl_divergence<float>(spec, mf, vf, af, prior, maskf, c.T, c.B);
+    const float got = kl_divergence<float>(
+        {.spec = spec, .mean = mf, .var = vf, .coef = af, .prior = prior, .mask = maskf, .T = c.T, .B = c.B});
     EXPECT_NEAR(got, want, 1e-5 * std::max(1.0, want)) << kind_name(kind);
   }
 }

@@ -27,7 +27,8 @@ std::string name(const LatentSpec& spec) { return to_string(spec); }
 
 double kl(const LatentSpec& spec, const MatD& mean, const MatD& var, const ColD& mask, Index T,
           Index B, ColD* per_sequence = nullptr) {
-  return kl_divergence<double>(spec, mean, var, mask, T, B, per_sequence);
+  return kl_divergence<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B},
+                               {.per_sequence = per_sequence});
 }
 
 /// The exact KL's floor for the marginal posterior under the Wiener prior: ½ ln 2 per latent dim
@@ -38,16 +39,11 @@ double marginal_wiener_floor(const std::vector<Index>& lengths, Index K) {
   return f;
 }
 
-/// Chunks of every T = 1..7 holding sequences of assorted lengths, including 0, 1 and T.
-std::vector<std::vector<Index>> lengths_for(Index T) {
-  return {{T, std::max<Index>(T - 2, 0), 1, 0, (T + 1) / 2}};
-}
-
 TEST(ModelKl, MatchesTheDenseGaussianKlForEveryPriorAndPosterior) {
   const Index K = 2;
   for (auto seed : ci_seeds())
     for (Index T = 1; T <= 7; ++T)
-      for (const auto& lengths : lengths_for(T)) {
+      for (const auto& lengths : test::lengths_for(T)) {
         const auto c = random_chunk(T, lengths, K, seed * 100 + static_cast<std::uint64_t>(T));
         for (const auto& spec : test::exact_specs()) {
           ColD per_sequence;
@@ -90,7 +86,8 @@ TEST(ModelKl, MarginalWienerAttainsItsFloorOnlyAtTheAnalyticMinimiser) {
     EXPECT_NEAR(per_sequence[b], marginal_wiener_floor({lengths[static_cast<std::size_t>(b)]}, K),
                 1e-13);
   MatD mean_adj = MatD::Zero(T * B, K), var_adj = MatD::Zero(T * B, K);
-  kl_divergence_backward<double>(spec, mean, var, mask, T, B, 1.0, mean_adj, var_adj);
+  kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B}, 1.0,
+                                 {.mean = mean_adj, .var = var_adj});
   EXPECT_LT(mean_adj.cwiseAbs().maxCoeff(), 1e-15);
   EXPECT_LT(var_adj.cwiseAbs().maxCoeff(), 1e-15);
 }
@@ -127,7 +124,8 @@ TEST(ModelKl, MarginalWienerDescentConvergesToTheFloorFromAbove) {
     value = kl(spec, mean, var, c.mask, c.T, c.B);
     ASSERT_GE(value, floor - 1e-12) << "step " << step;
     MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj;
-    kl_divergence_backward<double>(spec, mean, var, c.mask, c.T, c.B, 1.0, mean_adj, var_adj);
+    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+                                   {.mean = mean_adj, .var = var_adj});
     mean -= 0.2 * mean_adj;
     rho -= 0.2 * var_adj.cwiseProduct(var);  // ∂KL/∂ρ = ∂KL/∂v · v
   }
@@ -144,7 +142,8 @@ TEST(ModelKl, IncrementsUnderTheWienerPriorReachZeroAtThePrior) {
                                 LatentSpec{Prior::normal, Posterior::marginal, KlMode::exact}}) {
     EXPECT_EQ(kl(spec, mean, var, mask, T, B), 0.0) << name(spec);
     MatD mean_adj = MatD::Zero(T * B, K), var_adj = MatD::Zero(T * B, K);
-    kl_divergence_backward<double>(spec, mean, var, mask, T, B, 1.0, mean_adj, var_adj);
+    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B}, 1.0,
+                                   {.mean = mean_adj, .var = var_adj});
     EXPECT_EQ(mean_adj.cwiseAbs().maxCoeff(), 0.0) << name(spec);
     EXPECT_EQ(var_adj.cwiseAbs().maxCoeff(), 0.0) << name(spec);
   }
@@ -244,7 +243,8 @@ TEST(ModelKl, BackwardMatchesFiniteDifferencesForEverySpecWithPadding) {
         MatD mean = c.mean, var = c.var;
         test::unpack(x, {&mean, &var});
         MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj;
-        kl_divergence_backward<double>(spec, mean, var, c.mask, c.T, c.B, 1.0, mean_adj, var_adj);
+        kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask, .T = c.T, .B = c.B},
+                                       1.0, {.mean = mean_adj, .var = var_adj});
         return test::pack({&mean_adj, &var_adj});
       };
       testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var}),
@@ -258,10 +258,11 @@ TEST(ModelKl, BackwardAddsIntoTheAdjointsScaledByKlAdj) {
     std::mt19937_64 rng(12);
     const MatD mean_start = test::normal_matrix(c.mean.rows(), c.K, rng);
     const MatD var_start = test::normal_matrix(c.mean.rows(), c.K, rng);
+    const KlInput<double> in{.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B};
     MatD mean_unit = MatD::Zero(c.mean.rows(), c.K), var_unit = mean_unit;
-    kl_divergence_backward<double>(spec, c.mean, c.var, c.mask, c.T, c.B, 1.0, mean_unit, var_unit);
+    kl_divergence_backward<double>(in, 1.0, {.mean = mean_unit, .var = var_unit});
     MatD mean_adj = mean_start, var_adj = var_start;
-    kl_divergence_backward<double>(spec, c.mean, c.var, c.mask, c.T, c.B, 2.5, mean_adj, var_adj);
+    kl_divergence_backward<double>(in, 2.5, {.mean = mean_adj, .var = var_adj});
     EXPECT_LT((mean_adj - mean_start - 2.5 * mean_unit).cwiseAbs().maxCoeff(), 1e-12) << name(spec);
     EXPECT_LT((var_adj - var_start - 2.5 * var_unit).cwiseAbs().maxCoeff(), 1e-12) << name(spec);
   }
@@ -274,13 +275,17 @@ TEST(ModelKl, AcceptsColumnBlocksOfOneMatrixForInputsAndAdjoints) {
   const auto c = random_chunk(5, {5, 2, 0}, 3, 23);
   MatD both(c.mean.rows(), 2 * c.K);
   both << c.mean, c.var;
-  EXPECT_EQ(kl_divergence<double>(spec, both.leftCols(c.K), both.rightCols(c.K), c.mask, c.T, c.B),
-            kl(spec, c.mean, c.var, c.mask, c.T, c.B));
+  EXPECT_EQ(
+      kl_divergence<double>(
+          {.spec = spec, .mean = both.leftCols(c.K), .var = both.rightCols(c.K), .mask = c.mask, .T = c.T, .B = c.B}),
+      kl(spec, c.mean, c.var, c.mask, c.T, c.B));
   MatD adj = MatD::Zero(both.rows(), both.cols());
-  kl_divergence_backward<double>(spec, both.leftCols(c.K), both.rightCols(c.K), c.mask, c.T, c.B,
-                                 1.0, adj.leftCols(c.K), adj.rightCols(c.K));
+  kl_divergence_backward<double>(
+      {.spec = spec, .mean = both.leftCols(c.K), .var = both.rightCols(c.K), .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+      {.mean = adj.leftCols(c.K), .var = adj.rightCols(c.K)});
   MatD mean_adj = MatD::Zero(c.mean.rows(), c.K), var_adj = mean_adj;
-  kl_divergence_backward<double>(spec, c.mean, c.var, c.mask, c.T, c.B, 1.0, mean_adj, var_adj);
+  kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+                                 {.mean = mean_adj, .var = var_adj});
   EXPECT_EQ(MatD(adj.leftCols(c.K)), mean_adj);
   EXPECT_EQ(MatD(adj.rightCols(c.K)), var_adj);
 }
@@ -299,8 +304,10 @@ TEST(ModelKl, PaddedRowsChangeNothing) {
         << name(spec);
     EXPECT_EQ(per_a, per_b) << name(spec);
     MatD ma = MatD::Zero(mean.rows(), c.K), va = ma, mb = ma, vb = ma;
-    kl_divergence_backward<double>(spec, c.mean, c.var, c.mask, c.T, c.B, 1.0, ma, va);
-    kl_divergence_backward<double>(spec, mean, var, c.mask, c.T, c.B, 1.0, mb, vb);
+    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                   1.0, {.mean = ma, .var = va});
+    kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+                                   {.mean = mb, .var = vb});
     EXPECT_EQ(ma, mb) << name(spec);
     EXPECT_EQ(va, vb) << name(spec);
     for (Index r = 0; r < mean.rows(); ++r)
@@ -362,7 +369,9 @@ TEST(ModelKl, RejectsBadArgumentsNamingThem) {
       std::string::npos);
   MatD wrong(4, 2);
   EXPECT_NE(test::invalid_argument_message([&] {
-              kl_divergence_backward<double>(spec, c.mean, c.var, c.mask, 3, 2, 1.0, wrong, wrong);
+              kl_divergence_backward<double>(
+                  {.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = 3, .B = 2}, 1.0,
+                  {.mean = wrong, .var = wrong});
             }).find("mean_adj has 4 rows"),
             std::string::npos);
 }
@@ -373,12 +382,14 @@ TEST(ModelKl, FloatInstantiationMatchesDouble) {
     const Mat<float> mean = c.mean.cast<float>(), var = c.var.cast<float>();
     const ColVec<float> mask = c.mask.cast<float>();
     const double d = kl(spec, c.mean, c.var, c.mask, c.T, c.B);
-    const float f = kl_divergence<float>(spec, mean, var, mask, c.T, c.B);
+    const float f = kl_divergence<float>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = c.T, .B = c.B});
     EXPECT_NEAR(f, d, 1e-5 * std::max(1.0, d)) << name(spec);
     MatD md = MatD::Zero(c.mean.rows(), c.K), vd = md;
     Mat<float> mf = Mat<float>::Zero(c.mean.rows(), c.K), vf = mf;
-    kl_divergence_backward<double>(spec, c.mean, c.var, c.mask, c.T, c.B, 1.0, md, vd);
-    kl_divergence_backward<float>(spec, mean, var, mask, c.T, c.B, 1.0f, mf, vf);
+    kl_divergence_backward<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                   1.0, {.mean = md, .var = vd});
+    kl_divergence_backward<float>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = c.T, .B = c.B}, 1.0f,
+                                  {.mean = mf, .var = vf});
     EXPECT_LT((mf.cast<double>() - md).cwiseAbs().maxCoeff(), 1e-4) << name(spec);
     EXPECT_LT((vf.cast<double>() - vd).cwiseAbs().maxCoeff(), 1e-4) << name(spec);
   }
@@ -389,8 +400,14 @@ TEST(ModelKl, FloatInstantiationMatchesDouble) {
 
 double kl_markov(Prior prior, const MatD& mean, const MatD& var, const MatD& coef, const ColD& mask,
                  Index T, Index B, ColD* per_sequence = nullptr) {
-  return kl_divergence<double>({prior, Posterior::markov, KlMode::exact}, mean, var, coef, mask, T,
-                               B, per_sequence);
+  return kl_divergence<double>({.spec = {prior, Posterior::markov, KlMode::exact},
+                                .mean = mean,
+                                .var = var,
+                                .coef = coef,
+                                .mask = mask,
+                                .T = T,
+                                .B = B},
+                               {.per_sequence = per_sequence});
 }
 
 TEST(ModelKl, MarkovMatchesTheDenseGaussianKlForBothPriors) {
@@ -399,7 +416,7 @@ TEST(ModelKl, MarkovMatchesTheDenseGaussianKlForBothPriors) {
   const Index K = 2;
   for (auto seed : ci_seeds())
     for (Index T = 1; T <= 7; ++T)
-      for (const auto& lengths : lengths_for(T))
+      for (const auto& lengths : test::lengths_for(T))
         for (const auto& range : {std::pair{0.05, 0.95}, std::pair{0.0, 1.0}}) {
           const auto c = random_chunk(T, lengths, K, seed * 100 + static_cast<std::uint64_t>(T));
           const MatD coef = test::random_coef(c, seed + 7, range.first, range.second);
@@ -443,9 +460,11 @@ TEST(ModelKl, MarkovWithCoefficientOneIsIncrementsAndZeroIsMarginalExactly) {
         EXPECT_EQ(v_markov, v_old);
         EXPECT_TRUE(seq_markov == seq_old);
         MatD m1 = MatD::Zero(c.mean.rows(), c.K), v1 = m1, a1 = m1, m2 = m1, v2 = m1;
-        kl_divergence_backward<double>(markov, c.mean, c.var, coef, c.mask, c.T, c.B, 1.0, m1, v1,
-                                       a1);
-        kl_divergence_backward<double>(old, c.mean, c.var, c.mask, c.T, c.B, 1.0, m2, v2);
+        kl_divergence_backward<double>(
+            {.spec = markov, .mean = c.mean, .var = c.var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+            {.mean = m1, .var = v1, .coef = a1});
+        kl_divergence_backward<double>({.spec = old, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                                       1.0, {.mean = m2, .var = v2});
         EXPECT_TRUE(m1 == m2);
         EXPECT_TRUE(v1 == v2);
       }
@@ -468,8 +487,9 @@ TEST(ModelKl, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
         test::unpack(x, {&mean, &var, &coef});
         MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj,
              coef_adj = mean_adj;
-        kl_divergence_backward<double>(spec, mean, var, coef, c.mask, c.T, c.B, 1.0, mean_adj,
-                                       var_adj, coef_adj);
+        kl_divergence_backward<double>(
+            {.spec = spec, .mean = mean, .var = var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
+            {.mean = mean_adj, .var = var_adj, .coef = coef_adj});
         return test::pack({&mean_adj, &var_adj, &coef_adj});
       };
       testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var, &coef0}),
@@ -478,8 +498,10 @@ TEST(ModelKl, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
       // Scaled by kl_adj and added into what is there.
       MatD m = MatD::Ones(c.mean.rows(), c.K), v = m, a = m;
       MatD mu = MatD::Zero(c.mean.rows(), c.K), vu = mu, au = mu;
-      kl_divergence_backward<double>(spec, c.mean, c.var, coef0, c.mask, c.T, c.B, 2.5, m, v, a);
-      kl_divergence_backward<double>(spec, c.mean, c.var, coef0, c.mask, c.T, c.B, 1.0, mu, vu, au);
+      const KlInput<double> in{
+          .spec = spec, .mean = c.mean, .var = c.var, .coef = coef0, .mask = c.mask, .T = c.T, .B = c.B};
+      kl_divergence_backward<double>(in, 2.5, {.mean = m, .var = v, .coef = a});
+      kl_divergence_backward<double>(in, 1.0, {.mean = mu, .var = vu, .coef = au});
       EXPECT_LT((a - (MatD::Ones(c.mean.rows(), c.K) + 2.5 * au)).cwiseAbs().maxCoeff(), 1e-12);
       for (Index r = 0; r < c.mask.size(); ++r)
         if (c.mask[r] == 0) {
@@ -497,8 +519,14 @@ TEST(ModelKl, MarkovReachesZeroAtEachPriorsOwnDynamics) {
     const MatD coef = MatD::Constant(c.mean.rows(), c.K, prior == Prior::wiener ? 1.0 : 0.0);
     EXPECT_EQ(kl_markov(prior, mean, var, coef, c.mask, c.T, c.B), 0.0) << to_string(prior);
     MatD m = MatD::Zero(c.mean.rows(), c.K), v = m, a = m;
-    kl_divergence_backward<double>({prior, Posterior::markov, KlMode::exact}, mean, var, coef,
-                                   c.mask, c.T, c.B, 1.0, m, v, a);
+    kl_divergence_backward<double>({.spec = {prior, Posterior::markov, KlMode::exact},
+                                    .mean = mean,
+                                    .var = var,
+                                    .coef = coef,
+                                    .mask = c.mask,
+                                    .T = c.T,
+                                    .B = c.B},
+                                   1.0, {.mean = m, .var = v, .coef = a});
     EXPECT_EQ(m.cwiseAbs().maxCoeff(), 0.0);
     EXPECT_EQ(v.cwiseAbs().maxCoeff(), 0.0);
     EXPECT_EQ(a.cwiseAbs().maxCoeff(), 0.0);
@@ -510,14 +538,19 @@ TEST(ModelKl, MarkovRejectsMissingOrOutOfRangeCoefficientsNamingThem) {
   const LatentSpec spec{Prior::wiener, Posterior::markov, KlMode::exact};
   MatD coef = test::random_coef(c, 6);
   std::string msg = test::invalid_argument_message(
-      [&] { kl_divergence<double>(spec, c.mean, c.var, c.mask, c.T, c.B); });
+      [&] { kl_divergence<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B}); });
   EXPECT_NE(msg.find("coef has 0 rows"), std::string::npos) << msg;
   coef(c.mean.rows() - 1, 1) = 1.5;
   msg = test::invalid_argument_message([&] { kl_markov(Prior::wiener, c.mean, c.var, coef, c.mask, c.T, c.B); });
   EXPECT_NE(msg.find("coef(7, 1) is 1.5, must be in [0, 1]"), std::string::npos) << msg;
   msg = test::invalid_argument_message([&] {
-    kl_divergence<double>({Prior::wiener, Posterior::marginal, KlMode::exact}, c.mean, c.var, coef,
-                          c.mask, c.T, c.B);
+    kl_divergence<double>({.spec = {Prior::wiener, Posterior::marginal, KlMode::exact},
+                           .mean = c.mean,
+                           .var = c.var,
+                           .coef = coef,
+                           .mask = c.mask,
+                           .T = c.T,
+                           .B = c.B});
   });
   EXPECT_NE(msg.find("must be empty for the marginal (a = 0) posterior"), std::string::npos) << msg;
 }
@@ -530,7 +563,8 @@ TEST(ModelKl, MarkovFloatInstantiationMatchesDouble) {
     const double want = kl_markov(prior, c.mean, c.var, coef, c.mask, c.T, c.B);
     const Mat<float> mf = c.mean.cast<float>(), vf = c.var.cast<float>(), af = coef.cast<float>();
     const ColVec<float> maskf = c.mask.cast<float>();
-    const float got = kl_divergence<float>(spec, mf, vf, af, maskf, c.T, c.B);
+    const float got =
+        kl_divergence<float>({.spec = spec, .mean = mf, .var = vf, .coef = af, .mask = maskf, .T = c.T, .B = c.B});
     EXPECT_NEAR(got, want, 1e-5 * std::max(1.0, want));
   }
 }
@@ -545,14 +579,20 @@ TEST(ModelKl, PerDimKlIsEachDimsOwnKlAndSumsToTheTotal) {
       const LatentSpec spec{prior, posterior, KlMode::exact};
       const MatD a = posterior == Posterior::markov ? coef : MatD();
       Eigen::VectorXd per_dim;
-      const double total =
-          kl_divergence<double>(spec, c.mean, c.var, a, c.mask, c.T, c.B, nullptr, &per_dim);
+      const double total = kl_divergence<double>(
+          {.spec = spec, .mean = c.mean, .var = c.var, .coef = a, .mask = c.mask, .T = c.T, .B = c.B},
+          {.per_dim = &per_dim});
       ASSERT_EQ(per_dim.size(), c.K);
       EXPECT_NEAR(per_dim.sum(), total, 1e-12 * std::max(1.0, total));
       for (Index k = 0; k < c.K; ++k) {
         const MatD ak = posterior == Posterior::markov ? MatD(coef.col(k)) : MatD();
-        const double alone = kl_divergence<double>(spec, MatD(c.mean.col(k)), MatD(c.var.col(k)),
-                                                   ak, c.mask, c.T, c.B);
+        const double alone = kl_divergence<double>({.spec = spec,
+                                                    .mean = MatD(c.mean.col(k)),
+                                                    .var = MatD(c.var.col(k)),
+                                                    .coef = ak,
+                                                    .mask = c.mask,
+                                                    .T = c.T,
+                                                    .B = c.B});
         EXPECT_NEAR(per_dim[k], alone, 1e-12 * std::max(1.0, alone)) << to_string(spec) << ", dim " << k;
       }
     }

@@ -66,7 +66,8 @@ TEST(ModelLatentDensity, MonteCarloLogRatioOfReparamSamplesApproachesTheAnalytic
     SCOPED_TRACE(to_string(spec));
     const auto c = random_chunk(5, {5, 2, 1, 0}, 2, 31);
     ColD kl_per_sequence;
-    kl_divergence<double>(spec, c.mean, c.var, c.mask, c.T, c.B, &kl_per_sequence);
+    kl_divergence<double>({.spec = spec, .mean = c.mean, .var = c.var, .mask = c.mask, .T = c.T, .B = c.B},
+                          {.per_sequence = &kl_per_sequence});
     std::mt19937_64 rng(32);
     ColD sum = ColD::Zero(c.B), sum_sq = ColD::Zero(c.B);
     for (Index i = 0; i < draws; ++i) {
@@ -177,8 +178,13 @@ TEST(ModelLatentDensity, MarkovMonteCarloLogRatioApproachesTheAnalyticKl) {
   const auto c = random_chunk(5, {5, 3, 1}, 2, 21);
   const MatD coef = test::random_coef(c, 22);
   for (Prior prior : {Prior::wiener, Prior::normal}) {
-    const double kl = kl_divergence<double>({prior, Posterior::markov, KlMode::exact}, c.mean,
-                                            c.var, coef, c.mask, c.T, c.B);
+    const double kl = kl_divergence<double>({.spec = {prior, Posterior::markov, KlMode::exact},
+                                             .mean = c.mean,
+                                             .var = c.var,
+                                             .coef = coef,
+                                             .mask = c.mask,
+                                             .T = c.T,
+                                             .B = c.B});
     std::mt19937_64 rng(23);
     const int draws = 20000;
     double sum = 0, sum_sq = 0;
@@ -249,8 +255,14 @@ TEST(ModelLatentDensity, LearnedPriorMonteCarloLogRatioApproachesTheAnalyticKl) 
   for (bool cond : {true, false}) {
     const auto prior = cond ? LearnedPrior<double>::conditional_prior(p.mean, p.var)
                             : LearnedPrior<double>::transition_prior(p.alpha, p.beta2);
-    const double kl = kl_divergence<double>({Prior::learned, Posterior::markov, KlMode::exact}, c.mean,
-                                            c.var, coef, prior, c.mask, c.T, c.B);
+    const double kl = kl_divergence<double>({.spec = {Prior::learned, Posterior::markov, KlMode::exact},
+                                             .mean = c.mean,
+                                             .var = c.var,
+                                             .coef = coef,
+                                             .prior = prior,
+                                             .mask = c.mask,
+                                             .T = c.T,
+                                             .B = c.B});
     std::mt19937_64 rng(34);
     const int draws = 20000;
     double sum = 0, sum_sq = 0;

@@ -21,6 +21,18 @@ using seqvi::testing::ci_seeds;
 
 class ModelLatentModel : public ::testing::TestWithParam<ModelKind> {};
 
+// The posterior heads (rec.head.*) are one component in both models: named and roled alike. The
+// rest of each model's parameters are checked in vosp_test.cpp and vrae_test.cpp.
+TEST_P(ModelLatentModel, PosteriorHeadParametersAreNamedByRole) {
+  auto m = make_model<double>(tiny_config(GetParam()));
+  const ParamSet<double> p = m->make_params();
+  EXPECT_EQ(m->role(p.index("rec.head.mean.W")), ParamRole::weight);
+  EXPECT_EQ(m->role(p.index("rec.head.mean.b")), ParamRole::bias);
+  EXPECT_EQ(m->role(p.index("rec.head.mean.keep_logit")), ParamRole::keep_logit);
+  EXPECT_EQ(m->role(p.index("rec.head.var.W")), ParamRole::weight);
+  EXPECT_EQ(m->role(p.index("rec.head.var.b")), ParamRole::bias);
+}
+
 TEST_P(ModelLatentModel, BoundGradientMatchesFiniteDifferencesForEverySpecHeadAndKeepMode) {
   check_bound_gradients(GetParam());
 }

@@ -45,8 +45,14 @@ TEST(ModelVariationalModel, ForwardPassReturnsTheBoundsOwnTermsAndIntermediates)
         EXPECT_EQ(bernoulli_nll<double>(got.logits, c.x, c.mask, c.T, c.B), want.recon);
         std::pair<Mat<double>, Mat<double>> store;
         const LearnedPrior<double> prior = learned_prior_of(config, params, got, store);
-        EXPECT_EQ(kl_divergence<double>(spec, got.posterior_mean, got.posterior_var, got.posterior_coef,
-                                        prior, c.mask, c.T, c.B),
+        EXPECT_EQ(kl_divergence<double>({.spec = spec,
+                                         .mean = got.posterior_mean,
+                                         .var = got.posterior_var,
+                                         .coef = got.posterior_coef,
+                                         .prior = prior,
+                                         .mask = c.mask,
+                                         .T = c.T,
+                                         .B = c.B}),
                   want.kl);
         // Only the VOSP's learned prior has per-frame parameters to return.
         const bool per_frame = spec.prior == Prior::learned && kind == ModelKind::vosp;

@@ -52,46 +52,85 @@
 
 namespace seqvi::model {
 
+/// One chunk's arguments to kl_divergence and kl_divergence_backward. Build it in the call, with
+/// designated initializers (`{.spec = s, .mean = μ, .var = σ², .mask = m, .T = T, .B = B}`; coef
+/// and prior may be left out): the Refs do not own the matrices they view, so these must outlive
+/// the struct, and a copied KlInput may point into the original.
+template <class S>
+struct KlInput {
+  /// prior, posterior and KL mode (validated)
+  LatentSpec spec;
+  /// (T·B) × K posterior means μ (of z_t for marginal, of d_t for increments)
+  Eigen::Ref<const Mat<S>> mean;
+  /// (T·B) × K posterior variances σ² > 0 on valid rows (padded rows are not read)
+  Eigen::Ref<const Mat<S>> var;
+  /// markov: the (T·B) × K coefficients a_t ∈ [0, 1] (padded rows unread); empty (the default)
+  /// for increments and marginal, whose a is fixed
+  Eigen::Ref<const Mat<S>> coef = Eigen::Map<const Mat<S>>(nullptr, 0, 0);
+  /// prior learned: its parameters (a conditional or a transition prior, learned_prior.hpp);
+  /// empty (the default) for wiener and normal
+  LearnedPrior<S> prior{};
+  /// T·B, 1 on valid frames, 0 on padding; pre-padded
+  Eigen::Ref<const ColVec<S>> mask;
+  /// frames per sequence in the chunk
+  Index T;
+  /// sequences in the chunk
+  Index B;
+};
+
+/// Where kl_divergence writes the KL's parts (each optional).
+template <class S>
+struct KlOutputs {
+  /// if not null, resized to B and set to each sequence's KL (nats)
+  ColVec<S>* per_sequence = nullptr;
+  /// if not null, resized to K and set to each latent dim's KL summed over the sequences (nats; the
+  /// dims are independent, so they add up to the total)
+  Eigen::VectorXd* per_dim = nullptr;
+};
+
+/// Where kl_divergence_backward ADDS kl_adj · ∂KL/∂(each input); shaped like KlInput's matrices.
+template <class S>
+struct KlAdjoints {
+  /// (T·B) × K, accumulated into
+  Eigen::Ref<Mat<S>> mean;
+  /// (T·B) × K, accumulated into
+  Eigen::Ref<Mat<S>> var;
+  /// markov: (T·B) × K, accumulated into; empty (the default) for increments and marginal
+  Eigen::Ref<Mat<S>> coef = Eigen::Map<Mat<S>>(nullptr, 0, 0);
+  /// prior learned: null exactly where KlInput::prior is, shaped alike (padded rows of a
+  /// conditional prior receive nothing); empty (the default) for wiener and normal
+  LearnedPriorAdj<S> prior{};
+};
+
 /// KL(q(z | x) ‖ p(z)) summed over valid frames, sequences and latent dims (see the file comment
-/// for the formula of each spec). Exact — hence part of a bound — unless spec.kl is paper_diagonal.
+/// for the formula of each spec), for every prior and posterior. Exact — hence part of a bound —
+/// unless spec.kl is paper_diagonal.
 ///
-/// S is float or double (explicitly instantiated; call as `kl_divergence<S>(…)`); sums are
+/// S is float or double (explicitly instantiated; call as `kl_divergence<S>({…})`); sums are
 /// accumulated in double.
-/// @param spec     prior, posterior and KL mode (validated)
-/// Not for the markov posterior, whose coefficients only the overload with coef takes, nor for the
-/// learned prior, whose parameters only the overload with prior takes.
-/// @param mean     (T·B) × K posterior means μ (of z_t for marginal, of d_t for increments)
-/// @param var      (T·B) × K posterior variances v > 0 on valid rows (padded rows are not read)
-/// @param mask     T·B, 1 on valid frames, 0 on padding; pre-padded
-/// @param T        frames per sequence in the chunk
-/// @param B        sequences in the chunk
-/// @param per_sequence  if not null, resized to B and set to each sequence's KL (nats)
 /// @return the total KL in nats (≥ 0 for exact modes; paper-diagonal is ≥ 0 too, but can be
 ///         below the exact KL's floor)
 /// @throws std::invalid_argument on an invalid spec, shapes that are not (T·B) × K, a mask entry
-///         other than 0/1 or not pre-padded, or var ≤ 0 on a valid row.
+///         other than 0/1 or not pre-padded, var ≤ 0 on a valid row; coef missing or of another
+///         shape for markov, a ∉ [0, 1] on a valid row, coef given for increments or marginal;
+///         prior given for a fixed prior, missing or of neither kind for the learned one, shaped
+///         otherwise than learned_prior.hpp says, or with a variance ≤ 0 (on a valid row for a
+///         conditional prior).
 template <class S>
-S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const ColVec<S>>& mask,
-                Index T, Index B, ColVec<S>* per_sequence = nullptr);
+S kl_divergence(const KlInput<S>& in, const KlOutputs<S>& out = {});
 
-/// The same for every posterior including markov: coef is the (T·B) × K matrix of a_t ∈ [0, 1]
-/// for markov (padded rows unread) and must be empty for increments and marginal (a fixed).
-/// Not for the learned prior (the overload with prior).
-/// @param per_dim  if not null, resized to K and set to each latent dim's KL summed over the
-///                 sequences (nats; the dims are independent, so they add up to the total)
-/// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1] on a valid
-///         row.
-template <class S>
-S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                ColVec<S>* per_sequence = nullptr, Eigen::VectorXd* per_dim = nullptr);
-
-/// The reverse pass of kl_divergence: ADDS kl_adj · ∂KL/∂mean into mean_adj and kl_adj · ∂KL/∂var
-/// into var_adj (padded rows receive nothing). Per sequence and dim, t = 1..n over valid frames:
-/// Exact forms, through the adjoints M_t = ∂KL/∂m_t, V_t = ∂KL/∂v_t of the marginal moments
-/// (M_n = V_n = 0 for wiener), accumulated backwards in O(n):
+/// The reverse pass of kl_divergence: ADDS kl_adj · ∂KL/∂mean into adj.mean, kl_adj · ∂KL/∂var
+/// into adj.var, for markov kl_adj · ∂KL/∂a into adj.coef, and for the learned prior
+/// kl_adj · ∂KL/∂(its parameters) into adj.prior (padded rows receive nothing). Allocates only a
+/// per-thread buffer of 2T doubles when T grows.
+/// @param kl_adj  ∂objective/∂KL (a scalar: the KL enters the objective as one pooled sum)
+/// @throws std::invalid_argument as kl_divergence, and on adjoints shaped otherwise than the
+///         inputs (adj.coef exactly where in.coef is, adj.prior's matrices exactly where
+///         in.prior's are).
+///
+/// Per sequence and dim, t = 1..n over valid frames. Exact forms, through the adjoints
+/// M_t = ∂KL/∂m_t, V_t = ∂KL/∂v_t of the marginal moments (M_n = V_n = 0 for wiener), accumulated
+/// backwards in O(n):
 ///   wiener (d_t = (a_t − 1) m_{t−1} + μ_t):
 ///     M_{t−1} = (a_t − 1) d_t + a_t M_t,   V_{t−1} = ½(a_t − 1)² + a_t² V_t
 ///     ∂/∂μ_t = d_t + M_t,  ∂/∂σ²_t = ½(1 − 1/σ²_t) + V_t,
@@ -100,45 +139,7 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
 ///     ∂/∂μ_t = M_t,  ∂/∂σ²_t = V_t − ½/σ²_t,  ∂/∂a_t = M_t m_{t−1} + 2 a_t V_t v_{t−1}
 ///   paper-diagonal: ∂/∂μ_t = (μ_t − μ_{t−1}) − [t < n](μ_{t+1} − μ_t),
 ///     ∂/∂v_t = ½(Λ_tt − 1/(v_t + v_{t−1}) − [t < n]/(v_{t+1} + v_t))
-/// Not for the markov posterior (use the overload with coef_adj). Allocates only a per-thread
-/// buffer of 2T doubles when T grows.
-/// @param kl_adj   ∂objective/∂KL (a scalar: the KL enters the objective as one pooled sum)
-/// @param mean_adj (T·B) × K, accumulated into
-/// @param var_adj  (T·B) × K, accumulated into
-/// Other parameters and throws as kl_divergence (plus a shape check of the adjoints).
-template <class S>
-void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                            const Eigen::Ref<const Mat<S>>& var,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj);
-
-/// The reverse pass of the overload with coef: as above, and for markov also ADDS
-/// kl_adj · ∂KL/∂a into coef_adj ((T·B) × K; must be empty for increments and marginal).
-/// Not for the learned prior (use the overload with prior).
-template <class S>
-void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                            const Eigen::Ref<const Mat<S>>& var,
-                            const Eigen::Ref<const Mat<S>>& coef,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
-                            Eigen::Ref<Mat<S>> coef_adj);
-
-/// The KL for every prior and posterior: `prior` holds the learned prior's parameters for
-/// spec.prior == learned (a conditional or a transition prior, learned_prior.hpp) and must be empty
-/// for wiener and normal. Other parameters as the overload with coef.
-/// @throws std::invalid_argument as above, and when prior is given for a fixed prior, missing or
-///         of neither kind for the learned one, shaped otherwise than learned_prior.hpp says, or
-///         has a variance ≤ 0 (on a valid row for a conditional prior).
-template <class S>
-S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                const LearnedPrior<S>& prior, const Eigen::Ref<const ColVec<S>>& mask, Index T,
-                Index B, ColVec<S>* per_sequence = nullptr, Eigen::VectorXd* per_dim = nullptr);
-
-/// The reverse pass of the overload with prior: as the overload with coef, and for the learned
-/// prior also ADDS kl_adj · ∂KL/∂(its parameters) into prior_adj (null exactly where prior is,
-/// shaped alike; empty for the fixed priors; padded rows of a conditional prior receive nothing).
-/// With d_t = (a_t − α) m_{t−1} + μ_t and D_t = σ²_t + d_t² + (a_t − α)² v_{t−1}:
+/// Learned priors, with d_t = (a_t − α) m_{t−1} + μ_t and D_t = σ²_t + d_t² + (a_t − α)² v_{t−1}:
 ///   transition: ∂/∂α = −Σ_t [d_t m_{t−1} + (a_t − α) v_{t−1}]/β²,
 ///               ∂/∂β² = ½ Σ_t [1/β² − D_t/β⁴]   (summed over the sequences too);
 ///     the posterior's partials are the Wiener ones above with d_t, (a_t − α) for d_t, (a_t − 1),
@@ -149,75 +150,12 @@ S kl_divergence(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
 ///     the posterior's are the normal ones with M_t = (m_t − μ_p,t)/σ²_p,t + a_{t+1} M_{t+1},
 ///     V_t = ½/σ²_p,t + a_{t+1}² V_{t+1}.
 template <class S>
-void kl_divergence_backward(const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& mean,
-                            const Eigen::Ref<const Mat<S>>& var,
-                            const Eigen::Ref<const Mat<S>>& coef, const LearnedPrior<S>& prior,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S kl_adj,
-                            Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj,
-                            Eigen::Ref<Mat<S>> coef_adj, const LearnedPriorAdj<S>& prior_adj);
+void kl_divergence_backward(const KlInput<S>& in, S kl_adj, KlAdjoints<S> adj);
 
-extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                           ColVec<float>*);
-extern template double kl_divergence<double>(const LatentSpec&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                             ColVec<double>*);
-extern template void kl_divergence_backward<float>(const LatentSpec&,
-                                                   const Eigen::Ref<const Mat<float>>&,
-                                                   const Eigen::Ref<const Mat<float>>&,
-                                                   const Eigen::Ref<const ColVec<float>>&, Index,
-                                                   Index, float, Eigen::Ref<Mat<float>>,
-                                                   Eigen::Ref<Mat<float>>);
-extern template void kl_divergence_backward<double>(const LatentSpec&,
-                                                    const Eigen::Ref<const Mat<double>>&,
-                                                    const Eigen::Ref<const Mat<double>>&,
-                                                    const Eigen::Ref<const ColVec<double>>&, Index,
-                                                    Index, double, Eigen::Ref<Mat<double>>,
-                                                    Eigen::Ref<Mat<double>>);
-extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                           ColVec<float>*, Eigen::VectorXd*);
-extern template void kl_divergence_backward<float>(
-    const LatentSpec&, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&, Index, Index, float,
-    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
-extern template double kl_divergence<double>(const LatentSpec&, const Eigen::Ref<const Mat<double>>&,
-                                           const Eigen::Ref<const Mat<double>>&,
-                                           const Eigen::Ref<const Mat<double>>&,
-                                           const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                           ColVec<double>*, Eigen::VectorXd*);
-extern template void kl_divergence_backward<double>(
-    const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index, double,
-    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
-extern template float kl_divergence<float>(const LatentSpec&, const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const Mat<float>>&,
-                                           const LearnedPrior<float>&,
-                                           const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                           ColVec<float>*, Eigen::VectorXd*);
-extern template double kl_divergence<double>(const LatentSpec&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const LearnedPrior<double>&,
-                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                             ColVec<double>*, Eigen::VectorXd*);
-extern template void kl_divergence_backward<float>(
-    const LatentSpec&, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const LearnedPrior<float>&,
-    const Eigen::Ref<const ColVec<float>>&, Index, Index, float, Eigen::Ref<Mat<float>>,
-    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, const LearnedPriorAdj<float>&);
-extern template void kl_divergence_backward<double>(
-    const LatentSpec&, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const LearnedPrior<double>&,
-    const Eigen::Ref<const ColVec<double>>&, Index, Index, double, Eigen::Ref<Mat<double>>,
-    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, const LearnedPriorAdj<double>&);
+extern template float kl_divergence<float>(const KlInput<float>&, const KlOutputs<float>&);
+extern template double kl_divergence<double>(const KlInput<double>&, const KlOutputs<double>&);
+extern template void kl_divergence_backward<float>(const KlInput<float>&, float, KlAdjoints<float>);
+extern template void kl_divergence_backward<double>(const KlInput<double>&, double, KlAdjoints<double>);
 
 }  // namespace seqvi::model
 

@@ -34,6 +34,26 @@ void softplus_into(const Eigen::DenseBase<In>& x, Eigen::DenseBase<Out>& out, S 
   out.derived().array() = x.derived().array().max(S(0)) + (-x.derived().array().abs()).exp().log1p() + floor;
 }
 
+/// x_adj = y_adj · σ(x), element-wise: the reverse pass of y = softplus(x) + floor (softplus′ = σ),
+/// σ through e^{−|x|} as in sigmoid_into. x_adj has x's shape and may alias neither x nor y_adj.
+template <class X, class YAdj, class XAdj>
+void softplus_backward_into(const Eigen::DenseBase<X>& x, const Eigen::DenseBase<YAdj>& y_adj,
+                            Eigen::DenseBase<XAdj>& x_adj) {
+  using S = typename X::Scalar;
+  auto e = x_adj.derived().array();
+  e = (-x.derived().array().abs()).exp();
+  e = y_adj.derived().array() * (x.derived().array() >= S(0)).select(S(1) / (S(1) + e), e / (S(1) + e));
+}
+
+/// x_adj = y_adj · y(1 − y), element-wise: the reverse pass of y = σ(x), from y itself. x_adj has
+/// y's shape.
+template <class Y, class YAdj, class XAdj>
+void sigmoid_backward_into(const Eigen::DenseBase<Y>& y, const Eigen::DenseBase<YAdj>& y_adj,
+                           Eigen::DenseBase<XAdj>& x_adj) {
+  using S = typename Y::Scalar;
+  x_adj.derived().array() = y_adj.derived().array() * y.derived().array() * (S(1) - y.derived().array());
+}
+
 }  // namespace seqvi::model::detail
 
 #endif  // SEQVI_MODEL_DETAIL_ELEMENTWISE_HPP
