@@ -19,8 +19,8 @@
 // frames_per_s = T·B / ms_per_step. frames_per_s_per_sgemm_gflops_bound = T·B / useful GFLOP is
 // what that ratio would be if the useful products ran at the SGEMM rate and nothing else took
 // time: no implementation of this FLOP count can exceed it. allocations_per_step counts heap
-// allocations (malloc, calloc, realloc calls) per timed step. Details (min / max, the FLOP split, Eigen's threads) go to stderr.
-// Eigen runs on one thread: seqvi is not built with OpenMP (Eigen::nbThreads() is printed, and
+// allocations (malloc, calloc, realloc calls) per timed step. Details (min / max, the FLOP split, Eigen's threads) go
+// to stderr. Eigen runs on one thread: seqvi is not built with OpenMP (Eigen::nbThreads() is printed, and
 // setNbThreads(1) is called anyway), and no BLAS backend is used.
 //
 // Usage: seqvi_bench_model [--steps N] [--models vosp,vrae]
@@ -51,8 +51,7 @@ namespace {
 std::atomic<bool> g_counting{false};
 std::atomic<long> g_allocations{0};
 void count() {
-  if (g_counting.load(std::memory_order_relaxed))
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -81,9 +80,7 @@ namespace {
 using namespace seqvi::model;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // CPU time of the calling thread, in seconds: unlike the wall clock it does not count the time the
 // thread waits for a core, which on a shared machine dominates the wall clock's noise.
@@ -136,8 +133,8 @@ struct Count {
 Count fd_rnn(double R, double T, double B, double in, double H, bool input_adjoint) {
   Flops f;
   f.forward = 2 * gemm(R, in, H) + 2 * (T - 1) * gemm(B, H, H);
-  f.backward = 2 * (T - 1) * gemm(B, H, H) + 2 * gemm(in, R, H) + 2 * gemm(H, R, H) +
-               (input_adjoint ? 2 * gemm(R, H, in) : 0);
+  f.backward =
+      2 * (T - 1) * gemm(B, H, H) + 2 * gemm(in, R, H) + 2 * gemm(H, R, H) + (input_adjoint ? 2 * gemm(R, H, in) : 0);
   Flops u = f;
   u.backward -= 2 * gemm(H, B, H);
   return {f, u};
@@ -159,8 +156,7 @@ Count latent_heads(double R, double in, double K, Posterior posterior) {
   return {f, f};
 }
 
-Count step_flops(ModelKind kind, Prior prior, Posterior posterior, double T, double B, double D, double H,
-                 double K) {
+Count step_flops(ModelKind kind, Prior prior, Posterior posterior, double T, double B, double D, double H, double K) {
   const double R = T * B;
   Count f;
   if (kind == ModelKind::vosp) {
@@ -190,8 +186,7 @@ struct Problem {
   ColVec<float> mask;
 };
 
-Problem make_problem(Index T, Index B, Index D, Index K, const std::vector<Index>& lengths,
-                     std::uint64_t seed) {
+Problem make_problem(Index T, Index B, Index D, Index K, const std::vector<Index>& lengths, std::uint64_t seed) {
   Problem p{T, B, Mat<float>::Zero(T * B, D), Mat<float>(T * B, K), ColVec<float>(T * B)};
   std::mt19937_64 rng(seed);
   std::bernoulli_distribution on(0.05);
@@ -296,10 +291,8 @@ void transfer_cost(Transfer f) {
     }
     return median(ns);
   };
-  const double forward =
-      ns_per_element([&] { transfer_moments<float>(f, mu, v, mean, var); });
-  const double backward = ns_per_element(
-      [&] { transfer_moments_backward<float>(f, mu, v, g, g, mu_adj, v_adj); });
+  const double forward = ns_per_element([&] { transfer_moments<float>(f, mu, v, mean, var); });
+  const double backward = ns_per_element([&] { transfer_moments_backward<float>(f, mu, v, g, g, mu_adj, v_adj); });
   const double values = ns_per_element([&] { transfer_values<float>(f, mu, mean); });
   nlohmann::ordered_json j;
   j["kernel"] = "transfer_moments";
@@ -315,87 +308,84 @@ int run_benchmark(int steps, const std::vector<ModelKind>& kinds, const std::vec
                   const std::vector<Posterior>& posteriors) {
   const Index T = 100, B = 32, D = 88, H = 400, K = 64;
   Sgemm reference;
-  std::cerr << "eigen threads: " << Eigen::nbThreads()
-            << ", SIMD: " << Eigen::SimdInstructionSetsInUse() << "\n";
+  std::cerr << "eigen threads: " << Eigen::nbThreads() << ", SIMD: " << Eigen::SimdInstructionSetsInUse() << "\n";
   for (ModelKind kind : kinds)
     for (Prior prior : priors)
-    for (Posterior posterior : posteriors) {
-      ModelConfig config;
-      config.kind = kind;
-      config.inputs = D;
-      config.hidden = H;
-      config.latent = K;
-      config.latent_spec.prior = prior;
-      config.latent_spec.posterior = posterior;
-      auto model = make_model<float>(config);
-      const ParamSet<float> params = make_params(*model, 1);
-      ParamSet<float> grad = params.zeros_like();
-      const Problem p = make_problem(T, B, D, model->noise_dim(), {}, 2);
-      const BatchView<float> batch{p.x, p.mask, T, B};
-      auto step = [&] {
-        grad.set_zero();
-        return model->forward_backward(params, batch, p.eps, &grad, 1.0f / float(T * B));
-      };
-      step();
-      step();  // warm-up: workspaces sized and touched, caches warm
-      std::vector<double> cpu_ms, wall_ms, sgemm_cpu, sgemm_wall;
-      cpu_ms.reserve(static_cast<std::size_t>(steps));  // no allocation inside the counted region
-      wall_ms.reserve(static_cast<std::size_t>(steps));
-      long allocations = 0;
-      BoundTerms terms;
-      for (int i = 0; i < steps; ++i) {
-        g_allocations = 0;
-        g_counting = true;
-        const double c0 = thread_seconds();
-        const auto w0 = Clock::now();
-        terms = step();
-        wall_ms.push_back(1e3 * seconds_since(w0));
-        cpu_ms.push_back(1e3 * (thread_seconds() - c0));
-        g_counting = false;
-        allocations += g_allocations.load();
-        const Rate r = reference.sample();
-        sgemm_cpu.push_back(r.cpu);
-        sgemm_wall.push_back(r.wall);
+      for (Posterior posterior : posteriors) {
+        ModelConfig config;
+        config.kind = kind;
+        config.inputs = D;
+        config.hidden = H;
+        config.latent = K;
+        config.latent_spec.prior = prior;
+        config.latent_spec.posterior = posterior;
+        auto model = make_model<float>(config);
+        const ParamSet<float> params = make_params(*model, 1);
+        ParamSet<float> grad = params.zeros_like();
+        const Problem p = make_problem(T, B, D, model->noise_dim(), {}, 2);
+        const BatchView<float> batch{p.x, p.mask, T, B};
+        auto step = [&] {
+          grad.set_zero();
+          return model->forward_backward(params, batch, p.eps, &grad, 1.0f / float(T * B));
+        };
+        step();
+        step();  // warm-up: workspaces sized and touched, caches warm
+        std::vector<double> cpu_ms, wall_ms, sgemm_cpu, sgemm_wall;
+        cpu_ms.reserve(static_cast<std::size_t>(steps));  // no allocation inside the counted region
+        wall_ms.reserve(static_cast<std::size_t>(steps));
+        long allocations = 0;
+        BoundTerms terms;
+        for (int i = 0; i < steps; ++i) {
+          g_allocations = 0;
+          g_counting = true;
+          const double c0 = thread_seconds();
+          const auto w0 = Clock::now();
+          terms = step();
+          wall_ms.push_back(1e3 * seconds_since(w0));
+          cpu_ms.push_back(1e3 * (thread_seconds() - c0));
+          g_counting = false;
+          allocations += g_allocations.load();
+          const Rate r = reference.sample();
+          sgemm_cpu.push_back(r.cpu);
+          sgemm_wall.push_back(r.wall);
+        }
+        const Rate sgemm{median(sgemm_cpu), median(sgemm_wall)};
+        const Count count = step_flops(kind, prior, posterior, double(T), double(B), double(D), double(H), double(K));
+        const Flops f = count.done;
+        const double flops = f.forward + f.backward;
+        const double useful = count.useful.forward + count.useful.backward;
+        const double cpu = median(cpu_ms), wall = median(wall_ms);
+        nlohmann::ordered_json j;
+        j["model"] = std::string(to_string(kind));
+        j["prior"] = std::string(to_string(config.latent_spec.prior));
+        j["posterior"] = std::string(to_string(posterior));
+        j["frames_per_s"] = double(T * B) / (cpu / 1e3);
+        j["gflops"] = flops / (cpu / 1e3) / 1e9;
+        j["sgemm_gflops"] = sgemm.cpu;
+        j["ms_per_step"] = cpu;
+        j["clock"] = "thread_cpu";
+        j["wall_ms_per_step"] = wall;
+        j["wall_gflops"] = flops / (wall / 1e3) / 1e9;
+        j["wall_sgemm_gflops"] = sgemm.wall;
+        j["gemm_gflop_per_step"] = flops / 1e9;
+        // The products a step must do (those whose results reach the bound or a gradient; see Count).
+        j["useful_gflop_per_step"] = useful / 1e9;
+        j["frames_per_s_per_sgemm_gflops"] = double(T * B) / (cpu / 1e3) / sgemm.cpu;
+        j["frames_per_s_per_sgemm_gflops_bound"] = double(T * B) / (useful / 1e9);
+        j["allocations_per_step"] = double(allocations) / steps;
+        std::cout << j.dump() << std::endl;
+        std::cerr << to_string(kind) << ", " << to_string(posterior) << ": " << steps << " steps; CPU ms min "
+                  << *std::min_element(cpu_ms.begin(), cpu_ms.end()) << " median " << cpu << " max "
+                  << *std::max_element(cpu_ms.begin(), cpu_ms.end()) << "; wall ms min "
+                  << *std::min_element(wall_ms.begin(), wall_ms.end()) << " median " << wall << " max "
+                  << *std::max_element(wall_ms.begin(), wall_ms.end()) << "; sgemm GFLOP/s median " << sgemm.cpu
+                  << " (CPU; min " << *std::min_element(sgemm_cpu.begin(), sgemm_cpu.end()) << ", max "
+                  << *std::max_element(sgemm_cpu.begin(), sgemm_cpu.end()) << "), " << sgemm.wall
+                  << " (wall); GEMM GFLOP per step " << flops / 1e9 << " (forward " << f.forward / 1e9 << ", backward "
+                  << f.backward / 1e9 << "); gflops/sgemm " << flops / (cpu / 1e3) / 1e9 / sgemm.cpu << " (CPU), "
+                  << flops / (wall / 1e3) / 1e9 / sgemm.wall << " (wall); bound "
+                  << terms.negative_bound() / double(terms.frames) << " nats/frame\n";
       }
-      const Rate sgemm{median(sgemm_cpu), median(sgemm_wall)};
-      const Count count =
-          step_flops(kind, prior, posterior, double(T), double(B), double(D), double(H), double(K));
-      const Flops f = count.done;
-      const double flops = f.forward + f.backward;
-      const double useful = count.useful.forward + count.useful.backward;
-      const double cpu = median(cpu_ms), wall = median(wall_ms);
-      nlohmann::ordered_json j;
-      j["model"] = std::string(to_string(kind));
-      j["prior"] = std::string(to_string(config.latent_spec.prior));
-      j["posterior"] = std::string(to_string(posterior));
-      j["frames_per_s"] = double(T * B) / (cpu / 1e3);
-      j["gflops"] = flops / (cpu / 1e3) / 1e9;
-      j["sgemm_gflops"] = sgemm.cpu;
-      j["ms_per_step"] = cpu;
-      j["clock"] = "thread_cpu";
-      j["wall_ms_per_step"] = wall;
-      j["wall_gflops"] = flops / (wall / 1e3) / 1e9;
-      j["wall_sgemm_gflops"] = sgemm.wall;
-      j["gemm_gflop_per_step"] = flops / 1e9;
-      // The products a step must do (those whose results reach the bound or a gradient; see Count).
-      j["useful_gflop_per_step"] = useful / 1e9;
-      j["frames_per_s_per_sgemm_gflops"] = double(T * B) / (cpu / 1e3) / sgemm.cpu;
-      j["frames_per_s_per_sgemm_gflops_bound"] = double(T * B) / (useful / 1e9);
-      j["allocations_per_step"] = double(allocations) / steps;
-      std::cout << j.dump() << std::endl;
-      std::cerr << to_string(kind) << ", " << to_string(posterior) << ": " << steps << " steps; CPU ms min "
-                << *std::min_element(cpu_ms.begin(), cpu_ms.end()) << " median " << cpu << " max "
-                << *std::max_element(cpu_ms.begin(), cpu_ms.end()) << "; wall ms min "
-                << *std::min_element(wall_ms.begin(), wall_ms.end()) << " median " << wall << " max "
-                << *std::max_element(wall_ms.begin(), wall_ms.end()) << "; sgemm GFLOP/s median "
-                << sgemm.cpu << " (CPU; min " << *std::min_element(sgemm_cpu.begin(), sgemm_cpu.end())
-                << ", max " << *std::max_element(sgemm_cpu.begin(), sgemm_cpu.end()) << "), "
-                << sgemm.wall << " (wall); GEMM GFLOP per step " << flops / 1e9 << " (forward "
-                << f.forward / 1e9 << ", backward " << f.backward / 1e9 << "); gflops/sgemm "
-                << flops / (cpu / 1e3) / 1e9 / sgemm.cpu << " (CPU), "
-                << flops / (wall / 1e3) / 1e9 / sgemm.wall << " (wall); bound "
-                << terms.negative_bound() / double(terms.frames) << " nats/frame\n";
-    }
   return 0;
 }
 
@@ -408,16 +398,15 @@ int check_allocations() {
   return 0;
 #else
   int failures = 0;
-  const std::vector<LatentSpec> specs = {
-      {Prior::wiener, Posterior::increments, KlMode::exact},
-      {Prior::wiener, Posterior::marginal, KlMode::exact},
-      {Prior::wiener, Posterior::marginal, KlMode::paper_diagonal},
-      {Prior::normal, Posterior::marginal, KlMode::exact},
-      {Prior::normal, Posterior::increments, KlMode::exact},
-      {Prior::normal, Posterior::markov, KlMode::exact},
-      {Prior::wiener, Posterior::markov, KlMode::exact},
-      {Prior::learned, Posterior::marginal, KlMode::exact},
-      {Prior::learned, Posterior::markov, KlMode::exact}};
+  const std::vector<LatentSpec> specs = {{Prior::wiener, Posterior::increments, KlMode::exact},
+                                         {Prior::wiener, Posterior::marginal, KlMode::exact},
+                                         {Prior::wiener, Posterior::marginal, KlMode::paper_diagonal},
+                                         {Prior::normal, Posterior::marginal, KlMode::exact},
+                                         {Prior::normal, Posterior::increments, KlMode::exact},
+                                         {Prior::normal, Posterior::markov, KlMode::exact},
+                                         {Prior::wiener, Posterior::markov, KlMode::exact},
+                                         {Prior::learned, Posterior::marginal, KlMode::exact},
+                                         {Prior::learned, Posterior::markov, KlMode::exact}};
   for (ModelKind kind : {ModelKind::vrae, ModelKind::vosp, ModelKind::rnn, ModelKind::fdrnn})
     for (const LatentSpec& spec : specs)
       for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd})
@@ -467,8 +456,7 @@ int main(int argc, char** argv) {
   Eigen::setNbThreads(1);
   int steps = 9;
   std::vector<ModelKind> kinds = {ModelKind::vosp, ModelKind::vrae};
-  std::vector<Posterior> posteriors = {Posterior::increments, Posterior::marginal,
-                                       Posterior::markov};
+  std::vector<Posterior> posteriors = {Posterior::increments, Posterior::marginal, Posterior::markov};
   std::vector<Prior> priors = {Prior::wiener, Prior::learned};
   auto split = [](const std::string& list, auto parse) {
     std::vector<decltype(parse(std::string()))> out;

@@ -97,12 +97,18 @@ Args parse(int argc, char** argv) {
       if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
       return argv[++i];
     };
-    if (arg == "--mpi") a.use_mpi = true;
-    else if (arg == "--workers") a.workers = std::stoi(value());
-    else if (arg == "--trials") a.trials = std::stoll(value());
-    else if (arg == "--epochs") a.epochs = std::stoll(value());
-    else if (arg == "--trial-ms") a.trial_ms = std::stod(value());
-    else a.dirs.emplace_back(arg);
+    if (arg == "--mpi")
+      a.use_mpi = true;
+    else if (arg == "--workers")
+      a.workers = std::stoi(value());
+    else if (arg == "--trials")
+      a.trials = std::stoll(value());
+    else if (arg == "--epochs")
+      a.epochs = std::stoll(value());
+    else if (arg == "--trial-ms")
+      a.trial_ms = std::stod(value());
+    else
+      a.dirs.emplace_back(arg);
   }
   if (a.dirs.empty()) a.dirs = {".", "/dev/shm"};
   if (a.workers < 1 || a.trials < 1 || a.epochs < 1 || a.trial_ms < 0)
@@ -159,7 +165,10 @@ int main(int argc, char** argv) {
           mpi::run_sweep(*t, static_cast<mpi::SweepLedger*>(nullptr), runner, mpi::SweepOptions{});
           continue;
         }
-        std::cout << measure(*t, [] {}, [] {}, a, parent, runner, t->size() - 1).dump() << std::endl;
+        std::cout << measure(
+                         *t, [] {}, [] {}, a, parent, runner, t->size() - 1)
+                         .dump()
+                  << std::endl;
       }
       return 0;
     }

@@ -22,22 +22,22 @@
 //                  beside build/bench or --seqvi; leaderboard_json: the same with --json
 //   One JSON line per phase: {"phase", "trials", "seconds", "cpu_seconds", "peak_rss_mb"}, then the
 //   size of sweep.h5.
+#include "seqvi/store/sweep_store.hpp"
 #include "seqvi/mpi/local_transport.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/search/sampler.hpp"
 #include "seqvi/search/space.hpp"
-#include "seqvi/search/trial_table.hpp"
 #include "seqvi/search/sweep_config.hpp"
-#include "seqvi/store/sweep_store.hpp"
+#include "seqvi/search/trial_table.hpp"
 #include "seqvi/sweep/store_ledger.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -60,8 +60,13 @@ seqvi::search::TrialRecord trial(std::int64_t i) {
   r.spec.model = "vosp";
   r.spec.index = i;
   r.spec.seed = 1000 + static_cast<std::uint64_t>(i);
-  r.spec.params = {{"model", std::string("vosp")}, {"hidden", std::int64_t{400}}, {"latent", std::int64_t{64}},
-                   {"step_rate", 1e-3}, {"momentum", 0.9}, {"keep_rate", 0.8}, {"epochs", std::int64_t{100}}};
+  r.spec.params = {{"model", std::string("vosp")},
+                   {"hidden", std::int64_t{400}},
+                   {"latent", std::int64_t{64}},
+                   {"step_rate", 1e-3},
+                   {"momentum", 0.9},
+                   {"keep_rate", 0.8},
+                   {"epochs", std::int64_t{100}}};
   return r;
 }
 
@@ -71,7 +76,9 @@ nlohmann::json run(const fs::path& folder, std::int64_t n, std::int64_t commits,
   const fs::path root = pattern, dir = root / "sweep";
   std::vector<seqvi::search::TrialRecord> trials;
   for (std::int64_t i = 0; i < n; ++i) trials.push_back(trial(i));
-  nlohmann::json out{{"dir", fs::weakly_canonical(fs::absolute(folder)).string()}, {"trials", n}, {"commits", commits},
+  nlohmann::json out{{"dir", fs::weakly_canonical(fs::absolute(folder)).string()},
+                     {"trials", n},
+                     {"commits", commits},
                      {"records_per_commit", batch}};
   auto t = Clock::now();
   {
@@ -138,7 +145,9 @@ PhaseCost in_child(const std::function<int()>& phase) {
   struct rusage usage {};
   if (::wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("a phase failed (status " + std::to_string(status) + ")");
-  const auto secs = [](const timeval& v) { return static_cast<double>(v.tv_sec) + 1e-6 * static_cast<double>(v.tv_usec); };
+  const auto secs = [](const timeval& v) {
+    return static_cast<double>(v.tv_sec) + 1e-6 * static_cast<double>(v.tv_usec);
+  };
   return {seconds_since(t), secs(usage.ru_utime) + secs(usage.ru_stime), static_cast<double>(usage.ru_maxrss) / 1024.0};
 }
 
@@ -154,52 +163,58 @@ int scale(std::int64_t n, const fs::path& folder, fs::path seqvi) {
   if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot create a folder in " + folder.string());
   const fs::path root = pattern, dir = root / "sweep";
   if (seqvi.empty()) seqvi = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / "seqvi";
-  const std::string config = "[sweep]\nseed = 1\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = " +
-                             std::to_string(n) + "\n";
+  const std::string config =
+      "[sweep]\nseed = 1\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = " + std::to_string(n) + "\n";
   const auto report = [&](const char* phase, const PhaseCost& r) {
-    std::cout << nlohmann::json{{"phase", phase}, {"trials", n}, {"seconds", r.seconds}, {"cpu_seconds", r.cpu_seconds},
-                                {"peak_rss_mb", r.peak_rss_mb}}.dump()
+    std::cout << nlohmann::json{{"phase", phase},
+                                {"trials", n},
+                                {"seconds", r.seconds},
+                                {"cpu_seconds", r.cpu_seconds},
+                                {"peak_rss_mb", r.peak_rss_mb}}
+                     .dump()
               << std::endl;
   };
   report("create", in_child([&] {
-    // As `seqvi sweep` does: sampled one at a time into the compact table.
-    const seqvi::search::Space space = seqvi::search::default_space();
-    seqvi::search::TrialTable trials;
-    trials.reserve(static_cast<std::size_t>(n));
-    for (std::int64_t i = 0; i < n; ++i) {
-      seqvi::search::TrialRecord r;
-      r.spec = seqvi::search::sample_trial(space, 1, "jsb", "vosp", i);
-      trials.push_back(r);
-    }
-    seqvi::store::SweepStore::create(dir, config, std::move(trials));
-    return 0;
-  }));
+           // As `seqvi sweep` does: sampled one at a time into the compact table.
+           const seqvi::search::Space space = seqvi::search::default_space();
+           seqvi::search::TrialTable trials;
+           trials.reserve(static_cast<std::size_t>(n));
+           for (std::int64_t i = 0; i < n; ++i) {
+             seqvi::search::TrialRecord r;
+             r.spec = seqvi::search::sample_trial(space, 1, "jsb", "vosp", i);
+             trials.push_back(r);
+           }
+           seqvi::store::SweepStore::create(dir, config, std::move(trials));
+           return 0;
+         }));
   report("resume", in_child([&] {
-    auto store = seqvi::store::SweepStore::open(dir);
-    auto transports = seqvi::mpi::make_local_transports(1);
-    NeverRuns runner;
-    seqvi::mpi::SweepOptions options;
-    options.stop_requested = [] { return true; };
-    options.progress_interval_s = 1e9;
-    seqvi::sweep::StoreLedger ledger(store);
-    return seqvi::mpi::run_sweep(*transports[0], &ledger, runner, options) == seqvi::mpi::SweepEnd::drained ? 0 : 1;
-  }));
+           auto store = seqvi::store::SweepStore::open(dir);
+           auto transports = seqvi::mpi::make_local_transports(1);
+           NeverRuns runner;
+           seqvi::mpi::SweepOptions options;
+           options.stop_requested = [] { return true; };
+           options.progress_interval_s = 1e9;
+           seqvi::sweep::StoreLedger ledger(store);
+           return seqvi::mpi::run_sweep(*transports[0], &ledger, runner, options) == seqvi::mpi::SweepEnd::drained ? 0
+                                                                                                                   : 1;
+         }));
   report("leaderboard", in_child([&] {
-    // Every trial listed (--all; all are pending in a fresh sweep), the listing itself discarded.
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::execl(seqvi.c_str(), seqvi.c_str(), "leaderboard", dir.c_str(), "--all", (char*)nullptr);
-    return 127;
-  }));
+           // Every trial listed (--all; all are pending in a fresh sweep), the listing itself discarded.
+           const int null = ::open("/dev/null", O_WRONLY);
+           ::dup2(null, 1);
+           ::execl(seqvi.c_str(), seqvi.c_str(), "leaderboard", dir.c_str(), "--all", (char*)nullptr);
+           return 127;
+         }));
   report("leaderboard_json", in_child([&] {  // the same as JSON (what `seqvi report` reads)
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::execl(seqvi.c_str(), seqvi.c_str(), "leaderboard", dir.c_str(), "--all", "--json", (char*)nullptr);
-    return 127;
-  }));
+           const int null = ::open("/dev/null", O_WRONLY);
+           ::dup2(null, 1);
+           ::execl(seqvi.c_str(), seqvi.c_str(), "leaderboard", dir.c_str(), "--all", "--json", (char*)nullptr);
+           return 127;
+         }));
   std::error_code ec;
   std::cout << nlohmann::json{{"sweep_h5_mb", static_cast<double>(fs::file_size(dir / "sweep.h5", ec)) / (1 << 20)},
-                              {"dir", root.string()}}.dump()
+                              {"dir", root.string()}}
+                   .dump()
             << std::endl;
   fs::remove_all(root, ec);
   return 0;
@@ -226,12 +241,18 @@ int main(int argc, char** argv) {
       }
       return v;
     };
-    if (a == "--scale") scale_n = value();
-    else if (a == "--seqvi" && i + 1 < argc) seqvi = argv[++i];
-    else if (a == "--trials") n = value();
-    else if (a == "--commits") commits = value();
-    else if (a == "--batch") batch = value();
-    else folders.emplace_back(a);
+    if (a == "--scale")
+      scale_n = value();
+    else if (a == "--seqvi" && i + 1 < argc)
+      seqvi = argv[++i];
+    else if (a == "--trials")
+      n = value();
+    else if (a == "--commits")
+      commits = value();
+    else if (a == "--batch")
+      batch = value();
+    else
+      folders.emplace_back(a);
   }
   if (scale_n > 0) {
     try {

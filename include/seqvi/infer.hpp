@@ -5,12 +5,12 @@
 #ifndef SEQVI_INFER_HPP
 #define SEQVI_INFER_HPP
 
-#include "seqvi/infer/roll.hpp"
-#include "seqvi/infer/roll_metrics.hpp"
-#include "seqvi/infer/vosp_net.hpp"
-#include "seqvi/infer/vrae_net.hpp"
 #include "seqvi/infer/denoise.hpp"
 #include "seqvi/infer/impute.hpp"
+#include "seqvi/infer/roll.hpp"
+#include "seqvi/infer/roll_metrics.hpp"
 #include "seqvi/infer/sample.hpp"
+#include "seqvi/infer/vosp_net.hpp"
+#include "seqvi/infer/vrae_net.hpp"
 
 #endif  // SEQVI_INFER_HPP

@@ -19,31 +19,31 @@
 #ifndef SEQVI_MODEL_HPP
 #define SEQVI_MODEL_HPP
 
-#include "seqvi/model/types.hpp"
 #include "seqvi/model/param_set.hpp"
+#include "seqvi/model/types.hpp"
 
 // fast-dropout building blocks
-#include "seqvi/model/fd_moments.hpp"
-#include "seqvi/model/keep_rate.hpp"
+#include "seqvi/model/fd_birnn.hpp"
 #include "seqvi/model/fd_dense.hpp"
 #include "seqvi/model/fd_mlp.hpp"
+#include "seqvi/model/fd_moments.hpp"
 #include "seqvi/model/fd_rnn.hpp"
-#include "seqvi/model/fd_birnn.hpp"
+#include "seqvi/model/keep_rate.hpp"
 
 // latent variables and emissions
-#include "seqvi/model/latent.hpp"
-#include "seqvi/model/learned_prior.hpp"
-#include "seqvi/model/kl.hpp"
-#include "seqvi/model/reparam.hpp"
-#include "seqvi/model/latent_density.hpp"
 #include "seqvi/model/bernoulli.hpp"
+#include "seqvi/model/kl.hpp"
+#include "seqvi/model/latent.hpp"
+#include "seqvi/model/latent_density.hpp"
+#include "seqvi/model/learned_prior.hpp"
 #include "seqvi/model/prior_sample.hpp"
+#include "seqvi/model/reparam.hpp"
 
 // the models
+#include "seqvi/model/predictor.hpp"
 #include "seqvi/model/sequence_model.hpp"
 #include "seqvi/model/variational_model.hpp"
-#include "seqvi/model/vrae.hpp"
 #include "seqvi/model/vosp.hpp"
-#include "seqvi/model/predictor.hpp"
+#include "seqvi/model/vrae.hpp"
 
 #endif  // SEQVI_MODEL_HPP

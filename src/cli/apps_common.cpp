@@ -52,7 +52,8 @@ LoadedModel load_model(const std::string& path, bool current, const core::Params
         "seqvi: warning: {} diverged in epoch {} ({}); {}\n", path, s.epoch + 1, s.message,
         last ? std::string("these are its last parameters, which may be NaN/Inf or meaningless")
         : s.best_epoch > 0
-            ? fmt::format("using its parameters of epoch {}, the best validation bound before it diverged", s.best_epoch)
+            ? fmt::format("using its parameters of epoch {}, the best validation bound before it diverged",
+                          s.best_epoch)
             : std::string("using its initial parameters: it diverged before finishing an epoch"));
   return m;
 }
@@ -107,8 +108,8 @@ SequenceRun open_sequence_run(const SequenceRunArgs& args, model::ModelKind kind
   run.dataset = load_matching_dataset(run.model, args.data);
   run.split_name = args.split;
   const std::size_t available = run.split().sequences();
-  run.sequences = args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences), available)
-                                     : available;
+  run.sequences =
+      args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences), available) : available;
   return run;
 }
 
@@ -153,7 +154,8 @@ void write_midi(const std::filesystem::path& path, const infer::Roll& roll, cons
                 bool force) {
   if (roll.cols() != data::kKeys)
     throw CommandError(fmt::format("{}: MIDI needs piano rolls of 88 keys, this roll has {} columns (write it with "
-                                   "--rolls instead)", path.string(), roll.cols()),
+                                   "--rolls instead)",
+                                   path.string(), roll.cols()),
                        kUsage);
   std::string bytes;
   try {
@@ -185,8 +187,10 @@ std::filesystem::path find_analysis_tool(const std::string& name) {
     if (std::filesystem::is_regular_file(tool, ec)) return tool;
     looked += (looked.empty() ? "" : ", ") + tool.string();
   }
-  throw CommandError(fmt::format("cannot find the analysis tool '{}' (looked in: {}); set SEQVI_ANALYSIS_DIR to the "
-                                 "analysis/ folder of the seqvi sources", name, looked.empty() ? "nowhere" : looked));
+  throw CommandError(
+      fmt::format("cannot find the analysis tool '{}' (looked in: {}); set SEQVI_ANALYSIS_DIR to the "
+                  "analysis/ folder of the seqvi sources",
+                  name, looked.empty() ? "nowhere" : looked));
 }
 
 int run_program(const std::string& program, const std::vector<std::string>& args) {
@@ -208,9 +212,10 @@ int run_program(const std::string& program, const std::vector<std::string>& args
 
 void draw_figure(const std::filesystem::path& rolls, const std::string& record, const std::filesystem::path& png) {
   const std::filesystem::path tool = find_analysis_tool("pianoroll");
-  const int code = run_program("/usr/bin/python3", {tool.string(), rolls.string(), "--record", record, "-o",
-                                                    png.string()});
-  if (code != 0) throw CommandError(fmt::format("{} failed (exit code {}) drawing {}", tool.string(), code, png.string()));
+  const int code =
+      run_program("/usr/bin/python3", {tool.string(), rolls.string(), "--record", record, "-o", png.string()});
+  if (code != 0)
+    throw CommandError(fmt::format("{} failed (exit code {}) drawing {}", tool.string(), code, png.string()));
 }
 
 }  // namespace seqvi::cli::apps

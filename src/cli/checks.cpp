@@ -11,8 +11,8 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -80,8 +80,10 @@ void check_output_file(const std::string& option, const std::string& path, bool 
   if (target.filename().empty() || target.filename() == "." || target.filename() == "..")
     refuse(option, path, "names no file");
   const fs::path folder = target.parent_path().empty() ? fs::path(".") : target.parent_path();
-  if (!fs::exists(folder, ec)) refuse(option, path, fmt::format("is in the folder '{}', which does not exist", folder.string()));
-  if (!fs::is_directory(folder, ec)) refuse(option, path, fmt::format("is in '{}', which is not a folder", folder.string()));
+  if (!fs::exists(folder, ec))
+    refuse(option, path, fmt::format("is in the folder '{}', which does not exist", folder.string()));
+  if (!fs::is_directory(folder, ec))
+    refuse(option, path, fmt::format("is in '{}', which is not a folder", folder.string()));
   if (fs::exists(fs::symlink_status(target, ec)) && !force)
     refuse(option, path, "exists; " + (hint.empty() ? std::string("pass --force to replace it") : hint));
   if (const std::string why = probe(folder); !why.empty())
@@ -145,7 +147,8 @@ double minimum_training_bytes(const train::TrainConfig& config) {
   const auto K = static_cast<double>(config.model.latent);
   const auto D = static_cast<double>(config.model.inputs);
   const double params = H * H + (D + K) * H;
-  const double batch = static_cast<double>(config.batching.batch_size) * static_cast<double>(config.batching.max_frames);
+  const double batch =
+      static_cast<double>(config.batching.batch_size) * static_cast<double>(config.batching.max_frames);
   return sizeof(float) * (5.0 * params + 2.0 * batch * H);
 }
 

@@ -25,8 +25,7 @@ CLI::Option* add_force_flag(CLI::App* cmd, bool& force);
 /// @param hint    what to say after "exists; " (default: "pass --force to replace it")
 /// @throws CommandError(kUsage) "--out 'a/b.h5': the folder 'a' does not exist", "… exists; pass
 ///         --force to replace it", "… is a folder; name a file", "… cannot create a file in 'a' (…)"
-void check_output_file(const std::string& option, const std::string& path, bool force,
-                       const std::string& hint = "");
+void check_output_file(const std::string& option, const std::string& path, bool force, const std::string& hint = "");
 
 /// Checks an input file named by an option before any work: unless `path` is empty, it exists and
 /// is not a folder (reading a folder "succeeds" with no bytes: `--config DIR` would run the defaults).

@@ -14,8 +14,8 @@
 
 #include <array>
 #include <cerrno>
-#include <fstream>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -37,7 +37,7 @@ struct ImportArgs {
   std::int64_t max_frames = 100000;
   // MIDI
   data::MidiImportOptions midi;
-  std::string split;                 ///< "0.8,0.1,0.1"
+  std::string split;  ///< "0.8,0.1,0.1"
   std::uint64_t split_seed = 1;
   std::string split_file;
   bool skip_bad = false;
@@ -178,8 +178,10 @@ data::MidiImport import_midi(const ImportArgs& args, const std::vector<std::file
   if (name.empty() && inputs.size() == 1) {
     std::error_code error;
     std::filesystem::path p = std::filesystem::absolute(inputs.front(), error).lexically_normal();
-    if (p.has_filename() && !std::filesystem::is_directory(p, error)) name = p.stem().string();
-    else name = (p.has_filename() ? p : p.parent_path()).filename().string();
+    if (p.has_filename() && !std::filesystem::is_directory(p, error))
+      name = p.stem().string();
+    else
+      name = (p.has_filename() ? p : p.parent_path()).filename().string();
   }
   if (name.empty()) name = "MIDI files";
   return data::import_midi_files(files, splits, options, rule.dump(), args.skip_bad, name);
@@ -192,14 +194,16 @@ void run_import(const ImportArgs& args) {
   std::error_code error;
 
   std::vector<std::filesystem::path> inputs;
-  if (args.inputs.size() == 1) inputs.push_back(resolve_input(args.inputs.front()));
+  if (args.inputs.size() == 1)
+    inputs.push_back(resolve_input(args.inputs.front()));
   else
     for (const auto& i : args.inputs) inputs.emplace_back(i);
   const InputKind kind = inputs.size() == 1 ? input_kind(inputs.front()) : InputKind::other;
   for (const auto& input : inputs)
     if (std::filesystem::equivalent(input, output, error))
       throw CommandError("output '" + output.string() + "' is " +
-                         (kind == InputKind::pickle ? "the input pickle" : "an input") + "; choose another output file");
+                         (kind == InputKind::pickle ? "the input pickle" : "an input") +
+                         "; choose another output file");
 
   data::Dataset dataset;
   std::vector<data::SkippedFile> skipped;
@@ -238,11 +242,10 @@ void run_import(const ImportArgs& args) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const data::CanonicalFile* canonical = data::find_canonical_by_sha256(dataset.source_sha256);
-  std::cout << fmt::format("imported {} from {} into '{}' in {:.2f} s\n", dataset.name, from, output.string(),
-                           seconds);
-  std::cout << fmt::format("  source sha256 {} ({})\n", dataset.source_sha256,
-                           canonical != nullptr ? "canonical " + std::string(canonical->file_name)
-                                                : std::string("not canonical"));
+  std::cout << fmt::format("imported {} from {} into '{}' in {:.2f} s\n", dataset.name, from, output.string(), seconds);
+  std::cout << fmt::format(
+      "  source sha256 {} ({})\n", dataset.source_sha256,
+      canonical != nullptr ? "canonical " + std::string(canonical->file_name) : std::string("not canonical"));
   if (!dataset.is_piano_roll()) std::cout << fmt::format("  {} columns per frame\n", dataset.width());
   for (const char* which : kSplits) {
     const data::Split& split = dataset.split(which);
@@ -263,14 +266,14 @@ std::string note_range(const data::SplitStats& s, bool piano) {
 void print_info_table(const data::Dataset& dataset, const std::array<data::SplitStats, 3>& stats) {
   const data::CanonicalFile* canonical = data::find_canonical_by_sha256(dataset.source_sha256);
   std::cout << fmt::format("name    {}\n", dataset.name);
-  std::cout << fmt::format("source  sha256 {} ({})\n", dataset.source_sha256,
-                           canonical != nullptr ? "canonical " + std::string(canonical->file_name)
-                                                : std::string("not canonical"));
+  std::cout << fmt::format(
+      "source  sha256 {} ({})\n", dataset.source_sha256,
+      canonical != nullptr ? "canonical " + std::string(canonical->file_name) : std::string("not canonical"));
   const bool piano = dataset.is_piano_roll();
   if (!piano) std::cout << fmt::format("width   {} columns per frame (not a piano roll)\n", dataset.width());
   if (!dataset.import_options.empty()) std::cout << fmt::format("import  {}\n", dataset.import_options);
-  const std::vector<std::string> header = {"split",        "sequences", "frames",          "note events",
-                                           "empty frames", piano ? "notes" : "columns on",
+  const std::vector<std::string> header = {"split",           "sequences",       "frames",
+                                           "note events",     "empty frames",    piano ? "notes" : "columns on",
                                            "max notes/frame", "longest sequence"};
   std::vector<std::vector<std::string>> rows = {header};
   for (std::size_t i = 0; i < kSplits.size(); ++i) {
@@ -339,10 +342,11 @@ void add_data_command(CLI::App& app) {
       "    MIDI notes 21..108) per file, velocities ignored, channel 10 (percussion) skipped, split\n"
       "    into train/valid/test by whole files (--split, --split-seed or --split-file).");
   import->fallthrough();
-  import->add_option("inputs", import_args->inputs,
-                     "A .pickle file or a dataset short name (" + short_names() +
-                         ", any case) looked up in the data directory; an HDF5 arrays file; or MIDI files and "
-                         "folders of them")
+  import
+      ->add_option("inputs", import_args->inputs,
+                   "A .pickle file or a dataset short name (" + short_names() +
+                       ", any case) looked up in the data directory; an HDF5 arrays file; or MIDI files and "
+                       "folders of them")
       ->required();
   import->add_option("-o,--output", import_args->output, "The HDF5 dataset file to write (.h5)")->required();
   import->add_flag("--allow-unknown", import_args->allow_unknown,
@@ -350,42 +354,47 @@ void add_data_command(CLI::App& app) {
   import->add_option("--name", import_args->name,
                      "Dataset name (default: the canonical name; the arrays file's name attribute; the folder's "
                      "name; else the input's file name stem)");
-  import->add_option("--max-frames", import_args->max_frames,
-                     "Refuse a sequence longer than this many frames (arrays, MIDI)")
+  import
+      ->add_option("--max-frames", import_args->max_frames,
+                   "Refuse a sequence longer than this many frames (arrays, MIDI)")
       ->check(PositiveNumber);
-  auto* fpb = import->add_option("--frames-per-beat", import_args->midi.frames_per_beat,
-                                 "MIDI: frames per quarter note (2 = an eighth note, the grid of the canonical "
-                                 "Nottingham, Piano-midi.de and MuseData rolls and of export-midi's defaults; JSB "
-                                 "Chorales is 1)")
+  auto* fpb = import
+                  ->add_option("--frames-per-beat", import_args->midi.frames_per_beat,
+                               "MIDI: frames per quarter note (2 = an eighth note, the grid of the canonical "
+                               "Nottingham, Piano-midi.de and MuseData rolls and of export-midi's defaults; JSB "
+                               "Chorales is 1)")
                   ->check(CLI::Range(1, 960));
-  import->add_option("--frame-seconds", import_args->midi.frame_seconds,
-                     "MIDI: a frame lasts this many seconds, through the file's tempo map (instead of "
-                     "--frames-per-beat)")
+  import
+      ->add_option("--frame-seconds", import_args->midi.frame_seconds,
+                   "MIDI: a frame lasts this many seconds, through the file's tempo map (instead of "
+                   "--frames-per-beat)")
       ->check(CLI::Range(0.001, 3600.0))
       ->excludes(fpb);
-  import->add_flag("--keep-percussion", import_args->midi.keep_percussion,
-                   "MIDI: import channel 10 (percussion) too");
+  import->add_flag("--keep-percussion", import_args->midi.keep_percussion, "MIDI: import channel 10 (percussion) too");
   auto* split = import->add_option("--split", import_args->split,
                                    "MIDI: fractions of the files in train,valid,test (default 0.8,0.1,0.1)");
   import->add_option("--split-seed", import_args->split_seed, "MIDI: seed of the --split assignment (default 1)");
-  import->add_option("--split-file", import_args->split_file,
-                     "MIDI: a text file with one line \"train|valid|test NAME\" per file (NAME: its path "
-                     "relative to the folder given)")
+  import
+      ->add_option("--split-file", import_args->split_file,
+                   "MIDI: a text file with one line \"train|valid|test NAME\" per file (NAME: its path "
+                   "relative to the folder given)")
       ->excludes(split)
       ->check(CLI::ExistingFile);
   import->add_flag("--skip-bad", import_args->skip_bad,
                    "MIDI: leave out files that cannot be imported, listing them, instead of failing");
   add_force_flag(import, import_args->force);
-  import->callback([import_args] { run_import(*import_args); });
+  import->callback([import_args] { run_import(*import_args);
+});
 
-  auto info_args = std::make_shared<InfoArgs>();
-  auto* info = data->add_subcommand(
-      "info", "Describe an HDF5 dataset file: per split sequences, frames, note events, empty frames,\n"
-              "note range (MIDI), most notes in one frame and the longest sequence.");
-  info->fallthrough();
-  info->add_option("dataset", info_args->file, "The HDF5 dataset file (.h5)")->required();
-  info->add_flag("--json", info_args->json, "Print JSON instead of a table");
-  info->callback([info_args] { run_info(*info_args); });
-}
+auto info_args = std::make_shared<InfoArgs>();
+auto* info =
+    data->add_subcommand("info",
+                         "Describe an HDF5 dataset file: per split sequences, frames, note events, empty frames,\n"
+                         "note range (MIDI), most notes in one frame and the longest sequence.");
+info->fallthrough();
+info->add_option("dataset", info_args->file, "The HDF5 dataset file (.h5)")->required();
+info->add_flag("--json", info_args->json, "Print JSON instead of a table");
+info->callback([info_args] { run_info(*info_args); });
+}  // namespace seqvi::cli
 
 }  // namespace seqvi::cli

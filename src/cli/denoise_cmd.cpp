@@ -21,8 +21,12 @@ struct DenoiseArgs : apps::SequenceRunArgs {
 };
 
 nlohmann::json scores_json(const infer::NoteScores& s) {
-  return {{"precision", s.precision()}, {"recall", s.recall()}, {"f1", s.f1()}, {"accuracy", s.accuracy()},
-          {"true_positives", s.true_positives}, {"false_positives", s.false_positives},
+  return {{"precision", s.precision()},
+          {"recall", s.recall()},
+          {"f1", s.f1()},
+          {"accuracy", s.accuracy()},
+          {"true_positives", s.true_positives},
+          {"false_positives", s.false_positives},
           {"false_negatives", s.false_negatives}};
 }
 
@@ -40,8 +44,9 @@ int run_denoise(const DenoiseArgs& args) {
   const std::size_t n = run.sequences;
   if (n == 0) throw CommandError(fmt::format("{}: the {} split has no sequences", args.data, args.split));
   if (!args.figure.empty() && static_cast<std::size_t>(args.figure_sequence) >= n)
-    throw CommandError(fmt::format("--figure-sequence is {}, must be below the {} sequences denoised",
-                                   args.figure_sequence, n), kUsage);
+    throw CommandError(
+        fmt::format("--figure-sequence is {}, must be below the {} sequences denoised", args.figure_sequence, n),
+        kUsage);
   infer::VospNet net(m.config.model, m.params);
   if (!args.json)
     std::cout << fmt::format("seqvi denoise: {} sequences of {} {}, notes switched on with p = {}, seed {}\n", n,
@@ -66,8 +71,8 @@ int run_denoise(const DenoiseArgs& args) {
     add_scores(numbers, "denoised", o.denoised_scores);
     add_scores(numbers, "known_p_mode", o.known_p_mode_scores);
     std::vector<std::pair<std::string, infer::Roll>> record_rolls{
-        {"clean", o.clean},   {"corrupted", o.corrupted},         {"denoised", o.denoised},
-        {"errors", errors},   {"probabilities", o.probabilities}, {"known_p_mode", o.known_p_mode}};
+        {"clean", o.clean}, {"corrupted", o.corrupted},         {"denoised", o.denoised},
+        {"errors", errors}, {"probabilities", o.probabilities}, {"known_p_mode", o.known_p_mode}};
     if (predictive) {
       add_scores(numbers, "known_p_predictive", o.known_p_predictive_scores);
       record_rolls.emplace_back("predictive", o.predictive);
@@ -76,14 +81,16 @@ int run_denoise(const DenoiseArgs& args) {
     rolls.records.push_back({apps::record_name(args.split, s), numbers, std::move(record_rolls)});
     if (!args.json && (s + 1) % 10 == 0 && s + 1 < n) std::cerr << fmt::format("  {}/{} sequences\n", s + 1, n);
   }
-  rolls.numbers = {{"p", args.p}, {"seed", static_cast<double>(args.seed)},
+  rolls.numbers = {{"p", args.p},
+                   {"seed", static_cast<double>(args.seed)},
                    {"predictive_samples", static_cast<double>(args.predictive_samples)}};
   add_scores(rolls.numbers, "corrupted", corrupted);
   add_scores(rolls.numbers, "denoised", denoised);
   add_scores(rolls.numbers, "known_p_mode", known_mode);
   if (predictive) add_scores(rolls.numbers, "known_p_predictive", known_predictive);
 
-  apps::write_rolls_and_figure(rolls, args, apps::record_name(args.split, static_cast<std::size_t>(args.figure_sequence)));
+  apps::write_rolls_and_figure(rolls, args,
+                               apps::record_name(args.split, static_cast<std::size_t>(args.figure_sequence)));
 
   if (args.json) {
     nlohmann::json out{{"sequences", n},
@@ -103,8 +110,7 @@ int run_denoise(const DenoiseArgs& args) {
   };
   std::cout << fmt::format("note-level scores against the clean rolls (pooled over {} sequences):\n", n)
             << fmt::format("  {:<22} {:>9} {:>9} {:>9}\n", "", "precision", "recall", "F1")
-            << row("corrupted", corrupted) << row("denoised (mode)", denoised)
-            << row("known p, π at mode", known_mode);
+            << row("corrupted", corrupted) << row("denoised (mode)", denoised) << row("known p, π at mode", known_mode);
   if (predictive) std::cout << row("known p, π predictive", known_predictive);
   return kOk;
 }
@@ -113,13 +119,15 @@ int run_denoise(const DenoiseArgs& args) {
 
 void add_denoise_command(CLI::App& app) {
   static DenoiseArgs args;
-  const apps::SequenceRunHelp help{
-      "Checkpoint of a VOSP (seqvi train --model vosp)", "Sequences to corrupt", "Seed of the corruption",
-      "Denoise only the first N sequences (0 = all)",
-      "Write the clean, corrupted, denoised and error rolls to this HDF5 file", "The sequence --figure shows"};
+  const apps::SequenceRunHelp help{"Checkpoint of a VOSP (seqvi train --model vosp)",
+                                   "Sequences to corrupt",
+                                   "Seed of the corruption",
+                                   "Denoise only the first N sequences (0 = all)",
+                                   "Write the clean, corrupted, denoised and error rolls to this HDF5 file",
+                                   "The sequence --figure shows"};
   auto* cmd = apps::add_sequence_run_command(
-      app, "denoise", "Denoise corrupted sequences online with a VOSP; precision, recall and F1 before and after",
-      args, help);
+      app, "denoise", "Denoise corrupted sequences online with a VOSP; precision, recall and F1 before and after", args,
+      help);
   cmd->add_option("-p,--p", args.p, "Probability of switching each off note on")->check(Range(0.0, 1.0));
   cmd->add_option("--predictive-samples", args.predictive_samples,
                   "Prior draws per frame for the known-p rule with the one-step-ahead π (0 = skip that rule)")

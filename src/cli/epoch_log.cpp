@@ -61,8 +61,8 @@ nlohmann::json EpochLog::record(const train::TrainState& s, const train::EpochRe
   j["valid_bound"] = r.valid_bound;
   j["valid_kl"] = r.valid_kl;
   j["valid_recon"] = r.valid_recon;
-  j["active_dims"] = has_latents(config_) && r.valid_active_dims >= 0 ? nlohmann::json(r.valid_active_dims)
-                                                                     : nlohmann::json(nullptr);
+  j["active_dims"] =
+      has_latents(config_) && r.valid_active_dims >= 0 ? nlohmann::json(r.valid_active_dims) : nlohmann::json(nullptr);
   j["keep_rates"] = learned_keep_rates(model_, s.params);
   j["best"] = r.epoch == s.best_epoch;
   j["best_valid"] = s.best_valid;
@@ -74,13 +74,14 @@ nlohmann::json EpochLog::record(const train::TrainState& s, const train::EpochRe
   nlohmann::json recoveries = nlohmann::json::array();
   for (const auto& rc : s.recoveries)
     if (rc.epoch == r.epoch)
-      recoveries.push_back({{"batch", rc.batch},
-                            {"objective", std::isfinite(rc.objective) ? nlohmann::json(rc.objective) : nlohmann::json(nullptr)},
-                            {"reference", std::isfinite(rc.reference) ? nlohmann::json(rc.reference) : nlohmann::json(nullptr)},
-                            {"old_step_rate", rc.old_step_rate},
-                            {"new_step_rate", rc.new_step_rate},
-                            {"restored_epoch", rc.restored_epoch},
-                            {"stalled", rc.stalled}});
+      recoveries.push_back(
+          {{"batch", rc.batch},
+           {"objective", std::isfinite(rc.objective) ? nlohmann::json(rc.objective) : nlohmann::json(nullptr)},
+           {"reference", std::isfinite(rc.reference) ? nlohmann::json(rc.reference) : nlohmann::json(nullptr)},
+           {"old_step_rate", rc.old_step_rate},
+           {"new_step_rate", rc.new_step_rate},
+           {"restored_epoch", rc.restored_epoch},
+           {"stalled", rc.stalled}});
   j["recoveries"] = recoveries;
   j["time"] = store::utc_timestamp();
   return j;

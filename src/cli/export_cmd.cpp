@@ -51,8 +51,8 @@ int run_export(const ExportArgs& args) {
       names += (names.empty() ? "" : ", ") + name;
     }
     if (what.empty())
-      throw CommandError(fmt::format("--roll is '{}', must be one of the rolls of {} in {}: {}", args.roll,
-                                     record.name, args.rolls, names),
+      throw CommandError(fmt::format("--roll is '{}', must be one of the rolls of {} in {}: {}", args.roll, record.name,
+                                     args.rolls, names),
                          kUsage);
   }
   apps::write_midi(args.out, roll, args.midi, args.force);
@@ -65,12 +65,11 @@ int run_export(const ExportArgs& args) {
 
 void add_export_midi_command(CLI::App& app) {
   static ExportArgs args;
-  auto* cmd = app.add_subcommand(
-      "export-midi", "Write a dataset sequence or a roll of a roll file as a Standard MIDI File");
+  auto* cmd =
+      app.add_subcommand("export-midi", "Write a dataset sequence or a roll of a roll file as a Standard MIDI File");
   auto* data = cmd->add_option("--data", args.data, "A dataset file: export --split / --sequence from it");
   apps::add_split_option(cmd, args.split, "The dataset split");
-  cmd->add_option("--sequence", args.sequence, "The sequence of the split (counted from 0)")
-      ->check(NonNegativeNumber);
+  cmd->add_option("--sequence", args.sequence, "The sequence of the split (counted from 0)")->check(NonNegativeNumber);
   auto* rolls = cmd->add_option("--rolls", args.rolls, "A roll file (seqvi denoise/impute/sample --rolls)");
   cmd->add_option("--record", args.record, "The record of the roll file (default: the first), e.g. test_003");
   cmd->add_option("--roll", args.roll, "The roll of the record (default: the first), e.g. denoised");

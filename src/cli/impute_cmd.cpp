@@ -26,7 +26,7 @@ struct ImputeArgs : apps::SequenceRunArgs {
   std::int64_t window = 8;
   std::int64_t start = -1;  // -1 = a seeded random position per sequence
   std::string method = "particles";
-  std::string refill = "marginals";  // VRAE: how a round's proposal input fills the window
+  std::string refill = "marginals";                  // VRAE: how a round's proposal input fills the window
   infer::ParticleOptions particles{.particles = 0};  // 0: the model's default (add_impute_command)
   std::string decision = "top-k";
   int steps = 10;
@@ -56,8 +56,10 @@ struct Scored {
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
 nlohmann::json scores_json(const Scored& s, bool with_log_prob) {
-  nlohmann::json j{{"accuracy", s.notes.accuracy()}, {"precision", s.notes.precision()},
-                   {"recall", s.notes.recall()},     {"f1", s.notes.f1()},
+  nlohmann::json j{{"accuracy", s.notes.accuracy()},
+                   {"precision", s.notes.precision()},
+                   {"recall", s.notes.recall()},
+                   {"f1", s.notes.f1()},
                    {"cell_accuracy", s.notes.cell_accuracy()}};
   if (with_log_prob) {
     j["log_prob"] = number_or_null(s.log_prob.mean());
@@ -74,7 +76,9 @@ struct Models {
 };
 
 infer::Decision decision_of(const std::string& name) {
-  return name == "top-k" ? infer::Decision::top_k : name == "bayes" ? infer::Decision::bayes : infer::Decision::threshold;
+  return name == "top-k"   ? infer::Decision::top_k
+         : name == "bayes" ? infer::Decision::bayes
+                           : infer::Decision::threshold;
 }
 
 apps::SequenceRun open_run(const ImputeArgs& args) {
@@ -85,22 +89,23 @@ apps::SequenceRun open_run(const ImputeArgs& args) {
   run.model = apps::load_model(args.checkpoint, args.current);
   const model::ModelKind kind = run.model.config.model.kind;
   if (kind != model::ModelKind::vosp && kind != model::ModelKind::vrae)
-    throw CommandError(fmt::format("impute needs a VOSP or a VRAE model; {} holds a {}", args.checkpoint,
-                                   model::to_string(kind)),
-                       kUsage);
+    throw CommandError(
+        fmt::format("impute needs a VOSP or a VRAE model; {} holds a {}", args.checkpoint, model::to_string(kind)),
+        kUsage);
   run.dataset = apps::load_matching_dataset(run.model, args.data);
   run.split_name = args.split;
   const std::size_t available = run.split().sequences();
-  run.sequences = args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences), available)
-                                     : available;
+  run.sequences =
+      args.sequences > 0 ? std::min<std::size_t>(static_cast<std::size_t>(args.sequences), available) : available;
   return run;
 }
 
-infer::ImputeOutcome impute_one(Models& m, const ImputeArgs& args, const infer::Roll& clean,
-                                const infer::Window& w, core::Rng& rng) {
+infer::ImputeOutcome impute_one(Models& m, const ImputeArgs& args, const infer::Roll& clean, const infer::Window& w,
+                                core::Rng& rng) {
   const infer::Decision decision = decision_of(args.decision);
   if (args.method == "paper") {
-    const infer::ImputeStart from = args.init == "previous" ? infer::ImputeStart::previous : infer::ImputeStart::uniform;
+    const infer::ImputeStart from =
+        args.init == "previous" ? infer::ImputeStart::previous : infer::ImputeStart::uniform;
     return m.vosp ? infer::impute_sequence(*m.vosp, clean, w, args.steps, rng, from)
                   : infer::impute_sequence(*m.vrae, clean, w, args.steps, rng, from);
   }
@@ -137,18 +142,18 @@ int run_impute(ImputeArgs& args) {
   const infer::Decision decision = decision_of(args.decision);
   const std::string settings =
       paper ? fmt::format("{} steps from {}", args.steps, args.init)
-      : m.vosp ? fmt::format("{} particles, {} frames after the window", args.particles.particles,
-                             args.particles.lookahead)
-               : fmt::format("{} rounds of {} samples, refill {}, context {}", args.particles.rounds,
-                             args.particles.particles, args.refill,
-                             args.particles.context > 0 ? std::to_string(args.particles.context) : "all");
+      : m.vosp
+          ? fmt::format("{} particles, {} frames after the window", args.particles.particles, args.particles.lookahead)
+          : fmt::format("{} rounds of {} samples, refill {}, context {}", args.particles.rounds,
+                        args.particles.particles, args.refill,
+                        args.particles.context > 0 ? std::to_string(args.particles.context) : "all");
   if (!args.json)
     std::cout << fmt::format("seqvi impute: {} sequences of {} {}, windows of {} frames, {} {} ({}), seed {}\n", n,
                              dataset.name, args.split, args.window, kind, args.method, settings, args.seed)
               << std::flush;
   store::RollFile rolls;
   rolls.kind = "impute";
-  rolls.text = {{"checkpoint", args.checkpoint}, {"model", kind},       {"dataset", dataset.name},
+  rolls.text = {{"checkpoint", args.checkpoint}, {"model", kind},         {"dataset", dataset.name},
                 {"split", args.split},           {"method", args.method}, {"init", args.init}};
   Scored imputed, copied, interpolated, fdrnn;
   MeanStderr ess;
@@ -210,23 +215,25 @@ int run_impute(ImputeArgs& args) {
     ++used;
   }
   if (used == 0)
-    throw CommandError(fmt::format("no sequence of the {} split is long enough for a window of {} frames{} with a "
-                                   "frame on each side",
-                                   args.split, args.window,
-                                   args.start >= 0 ? fmt::format(" starting at frame {}", args.start) : ""));
+    throw CommandError(
+        fmt::format("no sequence of the {} split is long enough for a window of {} frames{} with a "
+                    "frame on each side",
+                    args.split, args.window, args.start >= 0 ? fmt::format(" starting at frame {}", args.start) : ""));
   rolls.numbers = {{"window_length", static_cast<double>(args.window)},
                    {"seed", static_cast<double>(args.seed)},
                    {"imputed_accuracy", imputed.notes.accuracy()},
                    {"baseline_accuracy", copied.notes.accuracy()},
                    {"interpolation_accuracy", interpolated.notes.accuracy()}};
-  if (paper) rolls.numbers["steps"] = static_cast<double>(args.steps);
+  if (paper)
+    rolls.numbers["steps"] = static_cast<double>(args.steps);
   else {
     rolls.numbers["particles"] = static_cast<double>(args.particles.particles);
     rolls.numbers["imputed_log_prob"] = imputed.log_prob.mean();
   }
   if (!args.figure.empty() && figure_record.empty())
-    throw CommandError(fmt::format("--figure-sequence is {}, must be below the {} sequences imputed",
-                                   args.figure_sequence, used), kUsage);
+    throw CommandError(
+        fmt::format("--figure-sequence is {}, must be below the {} sequences imputed", args.figure_sequence, used),
+        kUsage);
 
   apps::write_rolls_and_figure(rolls, args, figure_record);
 
@@ -254,7 +261,8 @@ int run_impute(ImputeArgs& args) {
       j["accuracy_per_step"] = steps;
     } else {
       j["particles"] = args.particles.particles;
-      if (m.vosp) j["lookahead"] = args.particles.lookahead;
+      if (m.vosp)
+        j["lookahead"] = args.particles.lookahead;
       else {
         j["rounds"] = args.particles.rounds;
         j["refill"] = args.refill;
@@ -304,7 +312,8 @@ int run_impute(ImputeArgs& args) {
 void add_impute_command(CLI::App& app) {
   static ImputeArgs args;
   const apps::SequenceRunHelp help{
-      "Checkpoint of a VOSP or a VRAE (seqvi train --model vosp|vrae)", "Sequences to impute",
+      "Checkpoint of a VOSP or a VRAE (seqvi train --model vosp|vrae)",
+      "Sequences to impute",
       "Seed of the window positions and the particles (or the paper's initial values)",
       "Impute only the first N sequences (0 = all)",
       "Write the clean, probabilities, imputed, baseline, interpolated (fdrnn) and error rolls to this HDF5 file",

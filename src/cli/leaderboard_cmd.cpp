@@ -166,11 +166,11 @@ Listing select(const Selection& sel) {
   if (!sel.dataset.empty() && listing.by_dataset.empty()) {
     const auto it = listing.unlisted.find(sel.dataset);
     throw CommandError(fmt::format("no trial of dataset '{}'{} with a validation bound in {}{}", sel.dataset,
-                                   sel.model.empty() ? "" : " and model '" + sel.model + "'",
-                                   fmt::join(sel.dirs, ", "),
+                                   sel.model.empty() ? "" : " and model '" + sel.model + "'", fmt::join(sel.dirs, ", "),
                                    it == listing.unlisted.end() ? ""
-                                       : " (" + state_counts(it->second) + "; --all lists them with their state "
-                                         "and reason)"));
+                                                                : " (" + state_counts(it->second) +
+                                                                      "; --all lists them with their state "
+                                                                      "and reason)"));
   }
   return listing;
 }
@@ -181,8 +181,9 @@ nlohmann::json value_json(const core::Value& v) {
 
 /// Single-quotes `s` for a POSIX shell unless it needs none.
 std::string shell_word(const std::string& s) {
-  const bool plain = !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                                       "0123456789_./:=+-,@%") == std::string::npos;
+  const bool plain = !s.empty() && s.find_first_not_of(
+                                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                       "0123456789_./:=+-,@%") == std::string::npos;
   if (plain) return s;
   std::string q = "'";
   for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -294,8 +295,6 @@ enum class Format { text, json, csv, markdown, commands };
 constexpr const char* kCsvColumns =
     "dataset,rank,trial,model,status,val_bound,val_kl,active_dims,best_epoch,epochs,wall_s,seed,sweep,message";
 
-
-
 /// Prints the listing, one trial at a time (each row expanded only while it is printed).
 void print(const Listing& listing, Format format) {
   // Each sweep's dataset file once per (sweep, dataset): an old sweep's comes from parsing its TOML.
@@ -326,8 +325,7 @@ void print(const Listing& listing, Format format) {
     bool first = true;
     for (const auto& [d, picks] : listing.by_dataset)
       for (const auto& p : picks) {
-        const std::string text =
-            entry_json(listing.entry(p), p.rank, file_of(p.sweep, d)).dump(1);
+        const std::string text = entry_json(listing.entry(p), p.rank, file_of(p.sweep, d)).dump(1);
         std::string indented = " ";
         for (char ch : text) {
           indented += ch;
@@ -360,11 +358,10 @@ void print(const Listing& listing, Format format) {
         const auto& r = e.record;
         std::cout << fmt::format("{},{},{},{},{},{},{},{},{},{},{:.1f},{},{},{}", csv(d),
                                  picks[i].rank > 0 ? std::to_string(picks[i].rank) : "", r.id(), r.spec.model,
-                                 search::to_string(r.state),
-                                 e.has_bound() ? fmt::format("{:.17g}", r.best_valid) : "",
+                                 search::to_string(r.state), e.has_bound() ? fmt::format("{:.17g}", r.best_valid) : "",
                                  std::isfinite(e.valid_kl) ? fmt::format("{:.17g}", e.valid_kl) : "",
-                                 e.active_dims >= 0 ? std::to_string(e.active_dims) : "", r.best_epoch,
-                                 r.epochs, r.wall_s, r.spec.seed, csv(e.sweep.string()), csv(r.message));
+                                 e.active_dims >= 0 ? std::to_string(e.active_dims) : "", r.best_epoch, r.epochs,
+                                 r.wall_s, r.spec.seed, csv(e.sweep.string()), csv(r.message));
         for (const auto& k : params) std::cout << ',' << csv(param_text(r, k));
         std::cout << '\n';
       }
@@ -381,9 +378,16 @@ void print(const Listing& listing, Format format) {
   const auto row_of = [&](const Pick& p) {
     const Entry e = listing.entry(p);
     const auto& r = e.record;
-    std::vector<std::string> row{rank_text(p), r.id(), r.spec.model, search::to_string(r.state),
-                                 bound_text(e), kl_text(e), active_text(e), std::to_string(r.best_epoch),
-                                 std::to_string(r.epochs), fmt::format("{:.0f}s", r.wall_s)};
+    std::vector<std::string> row{rank_text(p),
+                                 r.id(),
+                                 r.spec.model,
+                                 search::to_string(r.state),
+                                 bound_text(e),
+                                 kl_text(e),
+                                 active_text(e),
+                                 std::to_string(r.best_epoch),
+                                 std::to_string(r.epochs),
+                                 fmt::format("{:.0f}s", r.wall_s)};
     for (const auto& k : keys) row.push_back(param_text(r, k));
     if (reasons) {
       std::string why = shows_reason(r.state) ? r.message.substr(0, r.message.find('\n')) : "";
@@ -400,18 +404,25 @@ void print(const Listing& listing, Format format) {
     if (it == listing.unlisted.end()) return "";
     std::int64_t n = 0;
     for (const auto& [state, k] : it->second) n += k;
-    return fmt::format("{} trial{} without a validation bound not listed ({}); --all lists them with their state "
-                       "and reason", n, n == 1 ? "" : "s", state_counts(it->second));
+    return fmt::format(
+        "{} trial{} without a validation bound not listed ({}); --all lists them with their state "
+        "and reason",
+        n, n == 1 ? "" : "s", state_counts(it->second));
   };
   for (const auto& [d, counts] : listing.unlisted)
     if (!listing.by_dataset.contains(d))
-      std::cout << fmt::format("{}: no trial has a validation bound yet ({}); --all lists them with their state "
-                               "and reason\n\n", d, state_counts(counts));
+      std::cout << fmt::format(
+          "{}: no trial has a validation bound yet ({}); --all lists them with their state "
+          "and reason\n\n",
+          d, state_counts(counts));
   if (listing.by_dataset.empty() && listing.unlisted.empty()) std::cout << "no trials\n";
   for (const auto& [d, picks] : listing.by_dataset) {
     if (format == Format::markdown) {
-      std::cout << fmt::format("### {}\n\n| {} |\n|{}\n", d, fmt::join(head, " | "),
-                               [&] { std::string s; for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 8) ? "---:|" : "---|"; return s; }());
+      std::cout << fmt::format("### {}\n\n| {} |\n|{}\n", d, fmt::join(head, " | "), [&] {
+        std::string s;
+        for (std::size_t i = 0; i < head.size(); ++i) s += (i >= 4 && i <= 8) ? "---:|" : "---|";
+        return s;
+      }());
       for (std::size_t i = 0; i < picks.size(); ++i)
         std::cout << "| " << fmt::format("{}", fmt::join(row_of(picks[i]), " | ")) << " |\n";
       if (const std::string note = unlisted_note(d); !note.empty()) std::cout << '\n' << note << '\n';
@@ -429,7 +440,8 @@ void print(const Listing& listing, Format format) {
     auto line = [&](const std::vector<std::string>& row) {
       std::string s;
       for (std::size_t c = 0; c < row.size(); ++c)
-        s += (c == 0 || (c >= 4 && c <= 9)) ? fmt::format("{:>{}}  ", row[c], width[c]) : fmt::format("{:<{}}  ", row[c], width[c]);
+        s += (c == 0 || (c >= 4 && c <= 9)) ? fmt::format("{:>{}}  ", row[c], width[c])
+                                            : fmt::format("{:<{}}  ", row[c], width[c]);
       while (!s.empty() && s.back() == ' ') s.pop_back();
       std::cout << s << '\n';
     };
@@ -459,8 +471,7 @@ std::string checkpoint_problem(const Entry& e, store::Checkpoint* out) {
   if (!std::filesystem::is_regular_file(e.checkpoint(), ec)) return "is missing";
   try {
     store::Checkpoint cp = store::read_checkpoint(e.checkpoint());
-    if (std::string foreign = store::foreign_trial(cp, trial_identity(e.record.spec)); !foreign.empty())
-      return foreign;
+    if (std::string foreign = store::foreign_trial(cp, trial_identity(e.record.spec)); !foreign.empty()) return foreign;
     if (out != nullptr) *out = std::move(cp);
   } catch (const std::exception& ex) {
     return std::string("is unreadable (") + ex.what() + ")";
@@ -492,23 +503,29 @@ int run_best(BestArgs& args) {
     const std::string what = fmt::format("trial {} (#{} of '{}' in {}): its checkpoint {} {}", e.record.id(), place,
                                          args.sel.dataset, e.sweep.string(), e.checkpoint().string(), problem);
     if (!args.fallback)
-      throw CommandError(fmt::format("{}; `seqvi sweep --out {} --resume` retrains it, or pass --fallback to export "
-                                     "the best trial whose checkpoint reads", what, e.sweep.string()));
+      throw CommandError(
+          fmt::format("{}; `seqvi sweep --out {} --resume` retrains it, or pass --fallback to export "
+                      "the best trial whose checkpoint reads",
+                      what, e.sweep.string()));
     std::cerr << "seqvi best: " << what << "; falling back to the next trial (--fallback)\n";
   }
   if (!chosen) throw CommandError(fmt::format("no readable checkpoint for the trials of '{}'", args.sel.dataset));
   store::write_checkpoint(cp, args.out);  // atomic; reading it first also validated the file
   const auto& r = chosen->record;
-  std::cout << fmt::format("{}: {} trial {} ({}, validation bound {:.4f} nats/frame at epoch {}, status {}) from {}\n"
-                           "written to {}; its test bound: seqvi eval {} --data <{} dataset file> --split test\n",
-                           args.sel.dataset, place == 1 ? "best" : fmt::format("FALLBACK: #{} (the better ones lack a readable checkpoint)", place),
-                           r.id(), r.spec.model, r.best_valid, r.best_epoch,
-                           search::to_string(r.state), chosen->sweep.string(), args.out, args.out, args.sel.dataset);
+  std::cout << fmt::format(
+      "{}: {} trial {} ({}, validation bound {:.4f} nats/frame at epoch {}, status {}) from {}\n"
+      "written to {}; its test bound: seqvi eval {} --data <{} dataset file> --split test\n",
+      args.sel.dataset,
+      place == 1 ? "best" : fmt::format("FALLBACK: #{} (the better ones lack a readable checkpoint)", place), r.id(),
+      r.spec.model, r.best_valid, r.best_epoch, search::to_string(r.state), chosen->sweep.string(), args.out, args.out,
+      args.sel.dataset);
   return kOk;
 }
 
 void add_selection(CLI::App* cmd, Selection& sel) {
-  cmd->add_option("sweep", sel.dirs, "Sweep directories (results are pooled)")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("sweep", sel.dirs, "Sweep directories (results are pooled)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--model", sel.model, "Only trials of this model (vrae, vosp, rnn, fdrnn)");
 }
 
@@ -521,10 +538,11 @@ void add_leaderboard_commands(CLI::App& app) {
   cmd->add_option("--dataset", lb.sel.dataset, "Only this dataset");
   cmd->add_option("--top", lb.sel.top, "Trials per dataset")->check(PositiveNumber);
   cmd->add_flag("--all", lb.sel.all, "Every trial, also those without a validation bound yet (ignores --top)");
-  auto* json = cmd->add_flag("--json", lb.json,
-                             "A JSON list: dataset, rank (in the dataset, 1 = best; null without a bound), trial, model, "
-                             "status, val_bound, val_kl, active_dims, epochs, seed (the training seed), params, message, "
-                             "train_command, …");
+  auto* json =
+      cmd->add_flag("--json", lb.json,
+                    "A JSON list: dataset, rank (in the dataset, 1 = best; null without a bound), trial, model, "
+                    "status, val_bound, val_kl, active_dims, epochs, seed (the training seed), params, message, "
+                    "train_command, …");
   auto* csv = cmd->add_flag("--csv", lb.csv,
                             "CSV, one row per trial; fixed columns (docs/sweeps.md): dataset, rank, trial, model, "
                             "status, val_bound, val_kl, active_dims, best_epoch, epochs, wall_s, seed, sweep, "

@@ -45,8 +45,8 @@ int run_sample(const SampleArgs& args) {
     infer::VospNet net(m.config.model, m.params);
     roll = infer::sample_vosp(net, args.frames, rng);
   } else {
-    throw CommandError(fmt::format("sample needs a VRAE or VOSP model (a latent-state model); {} holds a {}",
-                                   m.path, model::to_string(kind)),
+    throw CommandError(fmt::format("sample needs a VRAE or VOSP model (a latent-state model); {} holds a {}", m.path,
+                                   model::to_string(kind)),
                        kUsage);
   }
   if (!args.out.empty()) apps::write_midi(args.out, roll, args.midi, args.force);
@@ -80,7 +80,8 @@ void add_sample_command(CLI::App& app) {
   cmd->add_option("--frames", args.frames, "Frames to sample")->check(PositiveNumber);
   cmd->add_option("-o,--out", args.out, "The MIDI file to write (piano-roll models: 88 columns)");
   cmd->add_option("--seed", args.seed, "Seed of the prior and Bernoulli draws")->check(Seed);
-  cmd->add_option("--rolls", args.rolls, "Write the sampled roll to this HDF5 roll file (any width; -o, --rolls or both)");
+  cmd->add_option("--rolls", args.rolls,
+                  "Write the sampled roll to this HDF5 roll file (any width; -o, --rolls or both)");
   cmd->add_flag("--current", args.current, "Use the last parameters instead of the best ones");
   add_force_flag(cmd, args.force);
   apps::add_midi_options(cmd, args.midi);

@@ -25,9 +25,9 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
-#include <string_view>
 #include <iostream>
 #include <sstream>
+#include <string_view>
 
 namespace seqvi::cli {
 namespace {
@@ -57,14 +57,15 @@ std::map<std::string, std::filesystem::path> dataset_files(const search::SweepCo
   std::map<std::string, std::filesystem::path> files;
   for (const auto& name : config.datasets) {
     const auto it = config.dataset_files.find(name);
-    const std::filesystem::path path = it != config.dataset_files.end() ? std::filesystem::path(it->second)
-                                                                         : data_dir() / (name + ".h5");
+    const std::filesystem::path path =
+        it != config.dataset_files.end() ? std::filesystem::path(it->second) : data_dir() / (name + ".h5");
     if (!std::filesystem::is_regular_file(path))
       throw CommandError(
           it != config.dataset_files.end()
               ? fmt::format("dataset '{}': file '{}' (from [datasets]) does not exist", name, path.string())
               : fmt::format("dataset '{}': '{}' does not exist; import it (seqvi data import {} -o {}) or name "
-                            "its file in the sweep's [datasets] table", name, path.string(), name, path.string()),
+                            "its file in the sweep's [datasets] table",
+                            name, path.string(), name, path.string()),
           kUsage);
     files[name] = std::filesystem::absolute(path);
   }
@@ -94,16 +95,19 @@ data::Dataset checked_dataset(const std::string& key, const std::filesystem::pat
   };
   if (const auto* canonical = data::find_canonical_by_short_name(key)) {
     if (d.source_sha256 != canonical->sha256)
-      refuse(fmt::format("holds {}, not {} (source SHA-256 {}); name {}'s file under '{}' in [datasets], or give "
-                         "this one a key of its own", what_it_holds(d), canonical->name, canonical->sha256,
-                         canonical->name, key));
+      refuse(
+          fmt::format("holds {}, not {} (source SHA-256 {}); name {}'s file under '{}' in [datasets], or give "
+                      "this one a key of its own",
+                      what_it_holds(d), canonical->name, canonical->sha256, canonical->name, key));
     for (const char* which : {"train", "valid", "test"}) {
       const data::Split& split = d.split(which);
       const data::CanonicalSplit& expected = canonical->split(which);
       if (split.sequences() != expected.sequences || split.frames() != expected.frames)
-        refuse(fmt::format("claims to be {} but its {} split has {} sequences and {} frames, not {} and {} "
-                           "(re-import it: seqvi data import {})", canonical->name, which, split.sequences(),
-                           split.frames(), expected.sequences, expected.frames, canonical->short_name));
+        refuse(
+            fmt::format("claims to be {} but its {} split has {} sequences and {} frames, not {} and {} "
+                        "(re-import it: seqvi data import {})",
+                        canonical->name, which, split.sequences(), split.frames(), expected.sequences, expected.frames,
+                        canonical->short_name));
     }
   }
   const std::int64_t columns = store::dataset_columns(d);
@@ -111,8 +115,8 @@ data::Dataset checked_dataset(const std::string& key, const std::filesystem::pat
   for (const char* which : {"train", "valid", "test"}) {
     const data::Split& split = d.split(which);
     if (split.frames() > 0 && static_cast<std::int64_t>(split.rolls.size()) != split.frames() * columns)
-      refuse(fmt::format("has frames of {} columns in its {} split but {} in another", split.rolls.size() /
-                         static_cast<std::size_t>(split.frames()), which, columns));
+      refuse(fmt::format("has frames of {} columns in its {} split but {} in another",
+                         split.rolls.size() / static_cast<std::size_t>(split.frames()), which, columns));
   }
   if (d.train.frames() == 0) refuse("has no training frames (its train split is empty): nothing to train on");
   if (d.valid.frames() == 0) refuse("has no validation frames (its valid split is empty): trials are selected by them");
@@ -161,9 +165,10 @@ void check_recorded_datasets(store::SweepStore& sweep, const store::DatasetIdent
     throw CommandError(e.what());
   }
   for (const auto& key : added)
-    std::cerr << fmt::format("seqvi: sweep {} had no record of dataset '{}' (created before datasets were "
-                             "recorded): recorded '{}' (sha256:{}) from {}\n", sweep.dir().string(), key,
-                             recorded[key].name, recorded[key].content_sha256, recorded[key].file)
+    std::cerr << fmt::format(
+                     "seqvi: sweep {} had no record of dataset '{}' (created before datasets were "
+                     "recorded): recorded '{}' (sha256:{}) from {}\n",
+                     sweep.dir().string(), key, recorded[key].name, recorded[key].content_sha256, recorded[key].file)
               << std::flush;
 }
 
@@ -218,11 +223,12 @@ void print_progress(const mpi::Progress& p) {
                         b.active_dims >= 0 ? std::to_string(b.active_dims) : "-");
   const std::int64_t finished = p.count(TrialState::done) + p.count(TrialState::pruned) +
                                 p.count(TrialState::diverged) + p.count(TrialState::failed);
-  std::cout << fmt::format("[{:>7}] {}/{} finished (done {}, pruned {}, diverged {}, failed {})  running {}  "
-                           "pending {}  best{}  ETA {}\n",
-                           format_duration(p.elapsed_s), finished, p.total, p.count(TrialState::done),
-                           p.count(TrialState::pruned), p.count(TrialState::diverged), p.count(TrialState::failed),
-                           p.running, p.pending, best.empty() ? " -" : best, p.final ? "0s" : format_duration(p.eta_s))
+  std::cout << fmt::format(
+                   "[{:>7}] {}/{} finished (done {}, pruned {}, diverged {}, failed {})  running {}  "
+                   "pending {}  best{}  ETA {}\n",
+                   format_duration(p.elapsed_s), finished, p.total, p.count(TrialState::done),
+                   p.count(TrialState::pruned), p.count(TrialState::diverged), p.count(TrialState::failed), p.running,
+                   p.pending, best.empty() ? " -" : best, p.final ? "0s" : format_duration(p.eta_s))
             << std::flush;
 }
 
@@ -245,8 +251,10 @@ bool report_failed(const store::SweepStore& sweep, const std::filesystem::path& 
     text += fmt::format("seqvi:   {}: {}\n", t.id(failed[k]), message.empty() ? "(no message)" : message);
   }
   if (failed.size() > kShown) text += fmt::format("seqvi:   ... and {} more\n", failed.size() - kShown);
-  text += fmt::format("seqvi: failed trials are final (--resume does not rerun them); every trial with its state "
-                      "and message: seqvi leaderboard {} --all\n", out.string());
+  text += fmt::format(
+      "seqvi: failed trials are final (--resume does not rerun them); every trial with its state "
+      "and message: seqvi leaderboard {} --all\n",
+      out.string());
   std::cerr << text << std::flush;
   return true;
 }
@@ -282,7 +290,8 @@ int run_repair(const SweepArgs& args, bool talk) {
       throw CommandError(fmt::format("{}: sweep.h5's header, which holds the sweep's configuration, is unreadable "
                                      "({}), and the sweep keeps no other copy; give the configuration file the sweep "
                                      "was created with: seqvi sweep --out {} --repair --config FILE (its trials are "
-                                     "checked against the trials' checkpoints)", out.string(), lost, out.string()),
+                                     "checked against the trials' checkpoints)",
+                                     out.string(), lost, out.string()),
                          kUsage);
   }
   in.sample = [&](const std::string& text) { return sample_trials(parse(text)); };
@@ -300,9 +309,10 @@ int run_repair(const SweepArgs& args, bool talk) {
   }
   for (const auto& line : report.lines) std::cout << line << '\n';
   if (report.repaired)
-    std::cout << fmt::format("repaired {}: {} trial{} from checkpoints, {} to be trained from the start; continue "
-                             "with: seqvi sweep --out {} --resume\n", out.string(), report.from_checkpoints,
-                             report.from_checkpoints == 1 ? "" : "s", report.requeued, out.string());
+    std::cout << fmt::format(
+        "repaired {}: {} trial{} from checkpoints, {} to be trained from the start; continue "
+        "with: seqvi sweep --out {} --resume\n",
+        out.string(), report.from_checkpoints, report.from_checkpoints == 1 ? "" : "s", report.requeued, out.string());
   std::cout << std::flush;
   return kOk;
 }
@@ -378,7 +388,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
           throw CommandError(with_repair_hint(r.what(), out));
         }
         std::cerr << fmt::format("seqvi: rebuilt {}/sweep.h5 (the damaged file is kept as {})\n", out.string(),
-                                 sweep->damaged_file_kept().filename().string()) << std::flush;
+                                 sweep->damaged_file_kept().filename().string())
+                  << std::flush;
       } catch (const store::SweepFileDamaged& e) {
         throw CommandError(with_repair_hint(e.what(), out));
       } catch (const store::SweepStoreError& e) {
@@ -387,15 +398,18 @@ int run_sweep(const SweepArgs& args, bool talk) {
       if (const store::StaleTempFiles& stale = sweep->stale_temp_files_removed(); stale.files > 0)
         std::cerr << fmt::format("seqvi: removed {} stale temp file{} ({:.1f} MB) that a killed run of sweep {} left\n",
                                  stale.files, stale.files == 1 ? "" : "s", static_cast<double>(stale.bytes) / 1e6,
-                                 out.string()) << std::flush;
+                                 out.string())
+                  << std::flush;
       if (!args.config.empty() && sweep->config_text() != config_text)
         throw CommandError(fmt::format("{} was created with a different configuration than {}; resume it without "
                                        "--config (its stored configuration is used) or with the same file",
-                                       out.string(), args.config), kUsage);
+                                       out.string(), args.config),
+                           kUsage);
       check_recorded_datasets(*sweep, identities);
       const auto lost = requeue_lost_checkpoints(
           sweep->trials(), [&](const search::TrialSpec& spec) { return sweep->checkpoint_path(spec); },
-          [](const std::string& what) { std::cerr << "seqvi: " << what << '\n' << std::flush; });
+          [](const std::string& what) { std::cerr << "seqvi: " << what << '\n'
+                                                  << std::flush; });
       sweep->commit(lost);
     } else if (exists) {
       throw CommandError(fmt::format("{} already holds a sweep; pass --resume to continue it", out.string()), kUsage);
@@ -413,63 +427,69 @@ int run_sweep(const SweepArgs& args, bool talk) {
   auto transport = mpi::make_mpi_transport(argc, argv);
   job::install_stop_handlers();
   const auto report = [](std::string_view what) { std::cerr << "seqvi: " << what << '\n' << std::flush; };
-  const int code = mpi::run_rank(*transport, [&] {
-    TrainerRunner runner(files);
-    if (transport->size() == 1)
-      for (auto& [key, d] : loaded) runner.provide(key, std::move(d));
-    loaded.clear();
-    mpi::SweepOptions options;
-    options.max_attempts = config.max_attempts;
-    options.pruner = config.pruner;
-    options.progress_interval_s = args.progress_every;
-    std::string journal_error;  // the sweep's journal cannot be appended to (rank 0): it drains
-    options.on_storage_error = [&](const std::string& what) { journal_error = what; };
-    if (transport->rank() == 0 && !args.quiet) {
-      std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
-                               trials, config.datasets.size(), config.models.size(), config.samples,
-                               transport->size(), transport->size() == 1 ? "" : "s", out.string())
-                << std::flush;
-      options.on_progress = print_progress;
-    }
-    // Rank 0 logs the sweep's events (events.jsonl) from the changes it commits.
-    std::unique_ptr<EventLogLedger> events;
-    if (sweep)
-      events = std::make_unique<EventLogLedger>(std::make_unique<sweep::StoreLedger>(*sweep), sweep_event_log_path(out),
-                                                args.resume);
-    const mpi::SweepEnd end = mpi::run_sweep(*transport, events.get(), runner, options);
-    if (events) events->ended(end);
-    std::string storage = journal_error;  // or the first trial a storage failure interrupted (rank 0)
-    if (storage.empty() && transport->rank() == 0 && end == mpi::SweepEnd::drained)
-      for (std::size_t i = 0; i < sweep->trials().size(); ++i)
-        if (sweep->trials().state(i) == search::TrialState::interrupted &&
-            sweep->trials().message(i).rfind(mpi::kStorageErrorPrefix, 0) == 0) {
-          storage = "trial " + sweep->trials().id(i) + ": " + sweep->trials().message(i);
-          break;
+  const int code = mpi::run_rank(
+      *transport,
+      [&] {
+        TrainerRunner runner(files);
+        if (transport->size() == 1)
+          for (auto& [key, d] : loaded) runner.provide(key, std::move(d));
+        loaded.clear();
+        mpi::SweepOptions options;
+        options.max_attempts = config.max_attempts;
+        options.pruner = config.pruner;
+        options.progress_interval_s = args.progress_every;
+        std::string journal_error;  // the sweep's journal cannot be appended to (rank 0): it drains
+        options.on_storage_error = [&](const std::string& what) { journal_error = what; };
+        if (transport->rank() == 0 && !args.quiet) {
+          std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
+                                   trials, config.datasets.size(), config.models.size(), config.samples,
+                                   transport->size(), transport->size() == 1 ? "" : "s", out.string())
+                    << std::flush;
+          options.on_progress = print_progress;
         }
-    // "Free space" only for a full disk or quota (ENOSPC, EDQUOT: "out of space"); EIO, EROFS and
-    // the like need the storage repaired or remounted first.
-    if (!storage.empty())
-      std::cerr << fmt::format("seqvi: sweep drained: {}\nseqvi: running trials were recorded as interrupted "
-                               "(their last checkpoints are kept); {}, then continue with: seqvi sweep "
-                               "--out {} --resume\n", storage,
-                               storage.find("out of space") != std::string::npos ||
-                                       storage.find("No space left") != std::string::npos ||
-                                       storage.find("quota exceeded") != std::string::npos
-                                   ? "free space"
-                                   : "make the file system writable again (an I/O error or a read-only file "
-                                     "system: not a full disk)",
-                               out.string());
-    else if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
-      std::cerr << fmt::format("seqvi: sweep drained on signal: running trials checkpointed and recorded as "
-                               "interrupted; continue with: seqvi sweep --out {} --resume\n", out.string());
-    const bool failures = transport->rank() == 0 && end == mpi::SweepEnd::completed && report_failed(*sweep, out);
-    if (transport->rank() == 0 && end == mpi::SweepEnd::completed && !failures && !args.quiet)
-      std::cout << fmt::format("sweep complete; see: seqvi leaderboard {}\n", out.string());
-    events.reset();
-    sweep.reset();  // snapshot and release the lock before MPI finalises
-    // Only rank 0 knows the table: mpirun exits with the first non-zero rank's code.
-    return end == mpi::SweepEnd::drained ? kInterrupted : failures ? kTrialsFailed : kOk;
-  }, report);
+        // Rank 0 logs the sweep's events (events.jsonl) from the changes it commits.
+        std::unique_ptr<EventLogLedger> events;
+        if (sweep)
+          events = std::make_unique<EventLogLedger>(std::make_unique<sweep::StoreLedger>(*sweep),
+                                                    sweep_event_log_path(out), args.resume);
+        const mpi::SweepEnd end = mpi::run_sweep(*transport, events.get(), runner, options);
+        if (events) events->ended(end);
+        std::string storage = journal_error;  // or the first trial a storage failure interrupted (rank 0)
+        if (storage.empty() && transport->rank() == 0 && end == mpi::SweepEnd::drained)
+          for (std::size_t i = 0; i < sweep->trials().size(); ++i)
+            if (sweep->trials().state(i) == search::TrialState::interrupted &&
+                sweep->trials().message(i).rfind(mpi::kStorageErrorPrefix, 0) == 0) {
+              storage = "trial " + sweep->trials().id(i) + ": " + sweep->trials().message(i);
+              break;
+            }
+        // "Free space" only for a full disk or quota (ENOSPC, EDQUOT: "out of space"); EIO, EROFS and
+        // the like need the storage repaired or remounted first.
+        if (!storage.empty())
+          std::cerr << fmt::format(
+              "seqvi: sweep drained: {}\nseqvi: running trials were recorded as interrupted "
+              "(their last checkpoints are kept); {}, then continue with: seqvi sweep "
+              "--out {} --resume\n",
+              storage,
+              storage.find("out of space") != std::string::npos || storage.find("No space left") != std::string::npos ||
+                      storage.find("quota exceeded") != std::string::npos
+                  ? "free space"
+                  : "make the file system writable again (an I/O error or a read-only file "
+                    "system: not a full disk)",
+              out.string());
+        else if (transport->rank() == 0 && end == mpi::SweepEnd::drained)
+          std::cerr << fmt::format(
+              "seqvi: sweep drained on signal: running trials checkpointed and recorded as "
+              "interrupted; continue with: seqvi sweep --out {} --resume\n",
+              out.string());
+        const bool failures = transport->rank() == 0 && end == mpi::SweepEnd::completed && report_failed(*sweep, out);
+        if (transport->rank() == 0 && end == mpi::SweepEnd::completed && !failures && !args.quiet)
+          std::cout << fmt::format("sweep complete; see: seqvi leaderboard {}\n", out.string());
+        events.reset();
+        sweep.reset();  // snapshot and release the lock before MPI finalises
+        // Only rank 0 knows the table: mpirun exits with the first non-zero rank's code.
+        return end == mpi::SweepEnd::drained ? kInterrupted : failures ? kTrialsFailed : kOk;
+      },
+      report);
   transport.reset();
   return code;
 }
@@ -478,7 +498,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
 
 void add_sweep_command(CLI::App& app) {
   static SweepArgs args;
-  auto* cmd = app.add_subcommand("sweep", "Random (Table-2 space) or grid search with MPI; --resume continues, --repair rebuilds a damaged sweep");
+  auto* cmd = app.add_subcommand(
+      "sweep", "Random (Table-2 space) or grid search with MPI; --resume continues, --repair rebuilds a damaged sweep");
   cmd->footer(
       "Run as: mpirun -np N seqvi sweep --config sweep.toml --out DIR (or launch/sweep). Rank 0 coordinates,\n"
       "ranks 1..N-1 train; -np 1 runs everything in one process. SIGUSR1 to mpirun, or SIGTERM/SIGINT/SIGUSR1\n"
@@ -497,11 +518,11 @@ void add_sweep_command(CLI::App& app) {
   repair->excludes(resume);
   cmd->add_flag("--dry-run", args.dry_run, "List the trials the configuration samples, without training")
       ->excludes(repair);
-  cmd->add_option("--progress-every", args.progress_every, "Seconds between progress lines")
-      ->check(PositiveNumber);
+  cmd->add_option("--progress-every", args.progress_every, "Seconds between progress lines")->check(PositiveNumber);
   cmd->add_flag("--quiet", args.quiet, "No progress lines");
-  cmd->add_option("--lock-wait", args.lock_wait_s,
-                  "With --resume or --repair: seconds to wait for a sweep still locked by a previous job's exiting ranks")
+  cmd->add_option(
+         "--lock-wait", args.lock_wait_s,
+         "With --resume or --repair: seconds to wait for a sweep still locked by a previous job's exiting ranks")
       ->check(NonNegativeNumber)
       ->capture_default_str();
   cmd->callback([] {

@@ -24,7 +24,9 @@ nlohmann::json finite_or_null(double v) { return std::isfinite(v) ? nlohmann::js
 
 }  // namespace
 
-std::filesystem::path sweep_event_log_path(const std::filesystem::path& sweep_dir) { return sweep_dir / "events.jsonl"; }
+std::filesystem::path sweep_event_log_path(const std::filesystem::path& sweep_dir) {
+  return sweep_dir / "events.jsonl";
+}
 
 EventLogLedger::EventLogLedger(std::unique_ptr<mpi::SweepLedger> inner, const std::filesystem::path& log, bool resumed)
     : inner_(std::move(inner)), log_(log) {

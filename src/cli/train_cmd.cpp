@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -38,8 +38,7 @@ std::string dashed(std::string name) {
 /// Parses a flag's text as the type the hyper-parameter has in the defaults.
 core::Value parse_like(const core::Value& like, const std::string& key, const std::string& text) {
   if (auto v = core::parse_like(like, text)) return *v;
-  throw CommandError(fmt::format("--{} is '{}', must be {}", dashed(key), text, core::type_description(like)),
-                     kUsage);
+  throw CommandError(fmt::format("--{} is '{}', must be {}", dashed(key), text, core::type_description(like)), kUsage);
 }
 
 /// How --help names a hyper-parameter's type.
@@ -77,20 +76,21 @@ core::Params read_toml_params(const std::string& path, const core::Params& defau
   try {
     root = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    throw CommandError(fmt::format("{}: line {}, column {}: {}", path, e.source().begin.line,
-                                   e.source().begin.column, e.description()), kUsage);
+    throw CommandError(fmt::format("{}: line {}, column {}: {}", path, e.source().begin.line, e.source().begin.column,
+                                   e.description()),
+                       kUsage);
   }
   const toml::table* table = root["train"].as_table() ? root["train"].as_table() : &root;
   core::Params out;
   for (const auto& [k, v] : *table) {
     const std::string key(k.str());
     const auto it = defaults.find(key);
-    if (it == defaults.end())
-      throw CommandError(fmt::format("{}: unknown hyper-parameter '{}'", path, key), kUsage);
+    if (it == defaults.end()) throw CommandError(fmt::format("{}: unknown hyper-parameter '{}'", path, key), kUsage);
     const auto value = search::toml_value_like(v, it->second);
     if (!value)
       throw CommandError(fmt::format("{}: line {}: '{}' must be {} (like {})", path, v.source().begin.line, key,
-                                     core::type_description(it->second), core::to_string(it->second)), kUsage);
+                                     core::type_description(it->second), core::to_string(it->second)),
+                         kUsage);
     out[key] = *value;
   }
   return out;
@@ -99,22 +99,24 @@ core::Params read_toml_params(const std::string& path, const core::Params& defau
 /// The two lines above the progress lines (stderr): what each column is and what `*` marks.
 void print_progress_header(const train::TrainConfig& config) {
   const bool latent = config.model.kind == model::ModelKind::vrae || config.model.kind == model::ModelKind::vosp;
-  std::cerr << fmt::format("columns: epoch/epochs, train and valid = negative bound in nats/frame (lower is better; "
-                           "train over the epoch's batches, valid after it), its valid kl and recon parts{}, * = best "
-                           "valid bound so far (its parameters are kept as the best), training speed, epoch time, "
-                           "ETA\n",
-                           latent ? ", active latent dims (KL > 0.01 nats/frame) of the latent size" : "")
+  std::cerr << fmt::format(
+                   "columns: epoch/epochs, train and valid = negative bound in nats/frame (lower is better; "
+                   "train over the epoch's batches, valid after it), its valid kl and recon parts{}, * = best "
+                   "valid bound so far (its parameters are kept as the best), training speed, epoch time, "
+                   "ETA\n",
+                   latent ? ", active latent dims (KL > 0.01 nats/frame) of the latent size" : "")
             << std::flush;
 }
 
 /// The progress line of a divergence recovery (train::Recovery), printed after its epoch's line.
 std::string recovery_line(const train::Recovery& r) {
   if (r.stalled)
-    return fmt::format("step rate reduced after epoch {}: no better validation bound than {:.4f} (epoch {}) for "
-                       "step_patience epochs; restored the parameters and optimiser state of {}, step rate {:.3g} -> {:.3g}\n",
-                       r.epoch, r.reference, r.restored_epoch,
-                       r.restored_epoch > 0 ? fmt::format("epoch {}", r.restored_epoch) : "the start",
-                       r.old_step_rate, r.new_step_rate);
+    return fmt::format(
+        "step rate reduced after epoch {}: no better validation bound than {:.4f} (epoch {}) for "
+        "step_patience epochs; restored the parameters and optimiser state of {}, step rate {:.3g} -> {:.3g}\n",
+        r.epoch, r.reference, r.restored_epoch,
+        r.restored_epoch > 0 ? fmt::format("epoch {}", r.restored_epoch) : "the start", r.old_step_rate,
+        r.new_step_rate);
   const std::string what =
       r.batch > 0 ? fmt::format("the training loss or update of batch {} was not finite; epoch {} trained again",
                                 r.batch, r.epoch)
@@ -122,10 +124,11 @@ std::string recovery_line(const train::Recovery& r) {
           ? fmt::format("validation objective {:.4f} > {:.4f} + margin (the best earlier, at the same KL weight)",
                         r.objective, r.reference)
           : fmt::format("the validation bound was not finite; epoch {} trained again", r.epoch);
-  return fmt::format("divergence recovery in epoch {}: {}; restored the parameters and optimiser state of {}, "
-                     "step rate {:.3g} -> {:.3g}\n",
-                     r.epoch, what, r.restored_epoch > 0 ? fmt::format("epoch {}", r.restored_epoch) : "the start",
-                     r.old_step_rate, r.new_step_rate);
+  return fmt::format(
+      "divergence recovery in epoch {}: {}; restored the parameters and optimiser state of {}, "
+      "step rate {:.3g} -> {:.3g}\n",
+      r.epoch, what, r.restored_epoch > 0 ? fmt::format("epoch {}", r.restored_epoch) : "the start", r.old_step_rate,
+      r.new_step_rate);
 }
 
 /// Prints one line per epoch (stderr), appends it to the JSON Lines log, writes the checkpoint after
@@ -148,11 +151,12 @@ class CliObserver final : public train::TrainObserver {
       const bool latent = config_.model.kind == model::ModelKind::vrae || config_.model.kind == model::ModelKind::vosp;
       const std::string dims =
           latent ? fmt::format(", active dims {}/{}", r.valid_active_dims, config_.model.latent) : std::string();
-      std::cerr << fmt::format("epoch {:>4}/{}  train {:8.4f}  valid {:8.4f} (kl {:.4f}, recon {:.4f}{}){}  "
-                               "{:>8.0f} frames/s  {:>6}  ETA {}\n",
-                               r.epoch, config_.epochs, r.train_bound, r.valid_bound, r.valid_kl,
-                               r.valid_recon, dims, r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s,
-                               format_duration(r.wall_s), format_duration(eta))
+      std::cerr << fmt::format(
+                       "epoch {:>4}/{}  train {:8.4f}  valid {:8.4f} (kl {:.4f}, recon {:.4f}{}){}  "
+                       "{:>8.0f} frames/s  {:>6}  ETA {}\n",
+                       r.epoch, config_.epochs, r.train_bound, r.valid_bound, r.valid_kl, r.valid_recon, dims,
+                       r.epoch == s.best_epoch ? " *" : "  ", r.frames_per_s, format_duration(r.wall_s),
+                       format_duration(eta))
                 << std::flush;
       for (const auto& rc : s.recoveries)
         if (rc.epoch == r.epoch) std::cerr << recovery_line(rc) << std::flush;
@@ -214,22 +218,26 @@ void apply_resume_flags(const core::Params& given, train::TrainConfig& config, c
   if (!differences.empty())
     throw CommandError(fmt::format("--resume continues {} with its own hyper-parameters; these differ from it: {}. "
                                    "Only --epochs may change (to train longer); start a new run (another --out) to "
-                                   "change the others", out, fmt::join(differences, ", ")), kUsage);
+                                   "change the others",
+                                   out, fmt::join(differences, ", ")),
+                       kUsage);
   const auto epochs = given.find("epochs");
   if (epochs == given.end()) return;
   const std::int64_t n = std::get<std::int64_t>(epochs->second);
   // A run resumed mid-epoch has already trained part of epoch `state.epoch + 1`.
   const std::int64_t least = state.epoch + (state.batch > 0 ? 1 : 0);
   if (n < least)
-    throw CommandError(fmt::format("--epochs {}: {} has already trained {} epoch{}{}; pass at least {}", n, out,
-                                   state.epoch, state.epoch == 1 ? "" : "s",
-                                   state.batch > 0 ? " and part of the next" : "", least), kUsage);
+    throw CommandError(
+        fmt::format("--epochs {}: {} has already trained {} epoch{}{}; pass at least {}", n, out, state.epoch,
+                    state.epoch == 1 ? "" : "s", state.batch > 0 ? " and part of the next" : "", least),
+        kUsage);
   config.epochs = n;
 }
 
 int run_train(TrainArgs& args) {
   // Before any work: --out can be written (a resumed checkpoint is replaced by design) and --config is a file.
-  check_output_file("--out", args.out, args.force || args.resume, "pass --resume to continue it, or --force to replace it");
+  check_output_file("--out", args.out, args.force || args.resume,
+                    "pass --resume to continue it, or --force to replace it");
   check_input_file("--config", args.config);
   const core::Params defaults = train::TrainConfig{}.to_params();
   data::Dataset dataset = store::read_dataset(args.data);
@@ -243,7 +251,9 @@ int run_train(TrainArgs& args) {
     std::error_code ec;
     if (!std::filesystem::exists(args.out, ec))
       throw CommandError(fmt::format("--resume: {} does not exist (nothing to continue); drop --resume to start a "
-                                     "new run there", args.out), kUsage);
+                                     "new run there",
+                                     args.out),
+                         kUsage);
     checkpoint = store::read_checkpoint(args.out);
     store::require_same_dataset(checkpoint, args.out, dataset, args.data);
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
@@ -283,8 +293,8 @@ int run_train(TrainArgs& args) {
   const auto& spec = config.model.latent_spec;
   if (!args.quiet) {
     std::cerr << fmt::format("seqvi train: {} on {} ({} training frames), seed {}, padded fraction {:.1f}%\n",
-                             model::to_string(config.model.kind), dataset.name, dataset.train.frames(),
-                             config.seed, 100.0 * trainer.padded_fraction());
+                             model::to_string(config.model.kind), dataset.name, dataset.train.frames(), config.seed,
+                             100.0 * trainer.padded_fraction());
     if (!model::is_bound(spec))
       std::cerr << "warning: kl = paper-diagonal is the paper's approximation: it is below the true KL, so the "
                    "\"bound\" printed is NOT a bound on -log p(x)\n";
@@ -305,11 +315,11 @@ int run_train(TrainArgs& args) {
   if (args.json) {
     // The final summary on stdout, whatever the ending (the exit code says it too).
     nlohmann::json j = {{"status", train::to_string(status)}, {"checkpoint", args.out},
-                        {"log", log.path().string()},        {"epochs", state.epoch},
-                        {"best_epoch", state.best_epoch},    {"best_valid", state.best_valid},
-                        {"baseline_nll", baseline},          {"message", state.message},
+                        {"log", log.path().string()},         {"epochs", state.epoch},
+                        {"best_epoch", state.best_epoch},     {"best_valid", state.best_valid},
+                        {"baseline_nll", baseline},           {"message", state.message},
                         {"is_bound", model::is_bound(spec)}};
-    j["last"] = !log.last().is_null()   ? log.last()
+    j["last"] = !log.last().is_null() ? log.last()
                 : state.curve.empty() ? nlohmann::json(nullptr)
                                       : log.record(state, state.curve.back());  // no epoch trained by this run
     nlohmann::json& hyper = j["hyperparameters"];
@@ -320,16 +330,19 @@ int run_train(TrainArgs& args) {
   switch (status) {
     case train::TrialStatus::done:
       if (!args.quiet && !args.json)
-        std::cout << fmt::format("done: best validation bound {:.4f} nats/frame at epoch {}{}; independent-Bernoulli "
-                                 "baseline {:.4f}\n", state.best_valid, state.best_epoch,
-                                 state.message.empty() ? "" : " (" + state.message + ")", baseline);
+        std::cout << fmt::format(
+            "done: best validation bound {:.4f} nats/frame at epoch {}{}; independent-Bernoulli "
+            "baseline {:.4f}\n",
+            state.best_valid, state.best_epoch, state.message.empty() ? "" : " (" + state.message + ")", baseline);
       return kOk;
     case train::TrialStatus::diverged:
       std::cerr << "seqvi: diverged: " << state.message << " (checkpoint kept: " << args.out << ")\n";
       return kDiverged;
     case train::TrialStatus::interrupted:
-      std::cerr << fmt::format("seqvi: interrupted by signal {} at epoch {}, batch {}; checkpoint written to {}; "
-                               "continue with --resume\n", job::stop_signal(), state.epoch, state.batch, args.out);
+      std::cerr << fmt::format(
+          "seqvi: interrupted by signal {} at epoch {}, batch {}; checkpoint written to {}; "
+          "continue with --resume\n",
+          job::stop_signal(), state.epoch, state.batch, args.out);
       return kInterrupted;
     default:
       return kOk;
@@ -366,15 +379,20 @@ int run_eval(const EvalArgs& args) {
                              args.split, done, total, 100.0 * static_cast<double>(done) / static_cast<double>(total),
                              seconds, seconds * static_cast<double>(total - done) / static_cast<double>(done));
   };
-  const train::EvalResult r =
-      trainer.evaluate(m.params, args.split, args.samples, args.iw, m.config.seed, progress);
+  const train::EvalResult r = trainer.evaluate(m.params, args.split, args.samples, args.iw, m.config.seed, progress);
   if (args.json) {
-    nlohmann::json j = {{"frames", r.frames},          {"bound", r.bound},     {"kl", r.kl},
-                        {"recon", r.recon},            {"bound_stderr", r.bound_stderr},
+    nlohmann::json j = {{"frames", r.frames},
+                        {"bound", r.bound},
+                        {"kl", r.kl},
+                        {"recon", r.recon},
+                        {"bound_stderr", r.bound_stderr},
                         {"iw_nll", r.iw_samples > 0 ? nlohmann::json(r.iw_nll) : nlohmann::json(nullptr)},
-                        {"iw_samples", r.iw_samples},  {"samples", r.samples}, {"split", args.split},
+                        {"iw_samples", r.iw_samples},
+                        {"samples", r.samples},
+                        {"split", args.split},
                         {"is_bound", r.is_bound},
-                        {"kl_per_dim", r.kl_per_dim},  {"active_dims", r.active_dims},
+                        {"kl_per_dim", r.kl_per_dim},
+                        {"active_dims", r.active_dims},
                         {"baseline_nll", train::independent_bernoulli_nll(dataset, args.split)}};
     nlohmann::json& hyper = j["hyperparameters"];  // every one the model was trained with (and --kl)
     for (const auto& [name, value] : m.config.to_params())
@@ -382,14 +400,14 @@ int run_eval(const EvalArgs& args) {
     std::cout << j.dump() << '\n';
     return kOk;
   }
-  std::cout << fmt::format("{} on {} {} ({} frames, whole sequences), nats per frame:\n", args.checkpoint,
-                           dataset.name, args.split, r.frames);
+  std::cout << fmt::format("{} on {} {} ({} frames, whole sequences), nats per frame:\n", args.checkpoint, dataset.name,
+                           args.split, r.frames);
   std::cout << fmt::format("  {} {:.4f} ± {:.4f}  (kl {:.4f}, recon {:.4f}; {} sample{})\n",
                            r.is_bound ? "negative bound" : "paper-diagonal 'bound' (NOT a bound)", r.bound,
                            r.bound_stderr, r.kl, r.recon, r.samples, r.samples == 1 ? "" : "s");
   if (!r.kl_per_dim.empty())
-    std::cout << fmt::format("  active latent dims {} of {} (KL > {} nats/frame)\n", r.active_dims,
-                             r.kl_per_dim.size(), train::kActiveDimNats);
+    std::cout << fmt::format("  active latent dims {} of {} (KL > {} nats/frame)\n", r.active_dims, r.kl_per_dim.size(),
+                             train::kActiveDimNats);
   if (r.iw_samples > 0)
     std::cout << fmt::format("  importance-weighted -log p(x) ≈ {:.4f}  ({} samples per sequence)\n", r.iw_nll,
                              r.iw_samples);
@@ -419,10 +437,11 @@ void add_train_commands(CLI::App& app) {
   const core::Params defaults = train::TrainConfig{}.to_params();
   for (const auto& [name, value] : defaults) {
     const std::string range = train::hyperparameter_range(name);
-    train->add_option_function<std::string>(
-             "--" + dashed(name), [name = name](const std::string& text) { train_args.flags[name] = text; },
-             fmt::format("{} ({}default {})", train::describe_hyperparameter(name),
-                         range.empty() ? "" : range + "; ", core::to_string(value)))
+    train
+        ->add_option_function<std::string>(
+            "--" + dashed(name), [name = name](const std::string& text) { train_args.flags[name] = text; },
+            fmt::format("{} ({}default {})", train::describe_hyperparameter(name), range.empty() ? "" : range + "; ",
+                        core::to_string(value)))
         ->type_name(type_name(value))
         ->check(hyperparameter_validator(name, value));
   }

@@ -4,9 +4,9 @@
 #include "epoch_log.hpp"
 
 #include "seqvi/store/checkpoint.hpp"
+#include "seqvi/store/dataset_file.hpp"
 #include "seqvi/store/file_system.hpp"
 #include "seqvi/store/jsonl_log.hpp"
-#include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/trainer.hpp"
 
 #include <cerrno>
@@ -21,11 +21,16 @@ using search::TrialState;
 
 TrialState to_trial_state(train::TrialStatus s) {
   switch (s) {
-    case train::TrialStatus::done: return TrialState::done;
-    case train::TrialStatus::pruned: return TrialState::pruned;
-    case train::TrialStatus::diverged: return TrialState::diverged;
-    case train::TrialStatus::interrupted: return TrialState::interrupted;
-    case train::TrialStatus::running: break;
+    case train::TrialStatus::done:
+      return TrialState::done;
+    case train::TrialStatus::pruned:
+      return TrialState::pruned;
+    case train::TrialStatus::diverged:
+      return TrialState::diverged;
+    case train::TrialStatus::interrupted:
+      return TrialState::interrupted;
+    case train::TrialStatus::running:
+      break;
   }
   return TrialState::interrupted;  // run() only returns with running for a stop at a boundary
 }
@@ -101,8 +106,9 @@ class SweepObserver final : public train::TrainObserver {
       store::write_checkpoint(checkpoint_, path_);
     } catch (const store::CheckpointError& e) {
       throw_storage_error(e.what(), errno, path_.parent_path(),
-                          ec ? std::string("") : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
-                                                    " beside its previous version while it is replaced");
+                          ec ? std::string("")
+                             : "; this checkpoint needs " + store::human_bytes(static_cast<double>(previous)) +
+                                   " beside its previous version while it is replaced");
     }
   }
 
@@ -221,8 +227,8 @@ store::CheckpointResult checkpoint_result(const search::TrialRecord& record, con
   r.best_epoch = o.best_epoch;
   r.metrics() = o.metrics();
   r.message = c.finished() ? o.message
-                            : "its latest record was lost; recovered by --repair from its checkpoint (epoch " +
-                                  std::to_string(o.epochs) + ")";
+                           : "its latest record was lost; recovered by --repair from its checkpoint (epoch " +
+                                 std::to_string(o.epochs) + ")";
   double wall = cp.state.partial_seconds;
   for (const auto& e : cp.state.curve) wall += e.wall_s;
   r.wall_s = std::max(r.wall_s, wall);
@@ -283,7 +289,8 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
     checkpoint = store::read_checkpoint(checkpoint_path);
     // Never continue another trial's checkpoint (a file copied over this one's): fail naming both.
     if (const std::string foreign = store::foreign_trial(checkpoint, trial_identity(trial)); !foreign.empty())
-      throw std::runtime_error("trial " + trial.name() + ": its checkpoint " + checkpoint_path.string() + " " + foreign);
+      throw std::runtime_error("trial " + trial.name() + ": its checkpoint " + checkpoint_path.string() + " " +
+                               foreign);
     store::require_same_dataset(checkpoint, checkpoint_path, data, files_.at(trial.dataset));
     config = train::from_checkpoint_params(checkpoint.hyperparameters);
     config.model.inputs = checkpoint.inputs;
@@ -298,7 +305,7 @@ mpi::TrialOutcome TrainerRunner::run(const search::TrialSpec& trial, const std::
     checkpoint.inputs = data.width();
   }
   checkpoint.trial = trial_identity(trial);  // a checkpoint from before identities were recorded gets its own
-  store::record_session(checkpoint);  // provenance: this sweep process started or resumed the trial
+  store::record_session(checkpoint);         // provenance: this sweep process started or resumed the trial
   train::Trainer trainer(config, data);
   if (!state) state = trainer.initial_state();
   train::TrialStatus status{};

@@ -15,10 +15,10 @@
 
 #include <filesystem>
 #include <functional>
-#include <vector>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace seqvi::cli {
 

@@ -10,8 +10,7 @@
 namespace seqvi::data {
 
 std::vector<Chunk> make_chunks(const Split& split, std::int64_t max_frames) {
-  if (max_frames < 1)
-    throw std::invalid_argument("max_frames is " + std::to_string(max_frames) + ", must be ≥ 1");
+  if (max_frames < 1) throw std::invalid_argument("max_frames is " + std::to_string(max_frames) + ", must be ≥ 1");
   std::vector<Chunk> chunks;
   for (std::size_t s = 0; s < split.sequences(); ++s) {
     const std::int64_t n = split.length(s);
@@ -21,9 +20,7 @@ std::vector<Chunk> make_chunks(const Split& split, std::int64_t max_frames) {
   return chunks;
 }
 
-std::int64_t Batch::valid_frames() const {
-  return std::accumulate(lengths.begin(), lengths.end(), std::int64_t{0});
-}
+std::int64_t Batch::valid_frames() const { return std::accumulate(lengths.begin(), lengths.end(), std::int64_t{0}); }
 
 Batch assemble_batch(const Split& split, const std::vector<Chunk>& chunks) {
   Batch batch;
@@ -53,18 +50,15 @@ Batch assemble_batch(const Split& split, const std::vector<Chunk>& chunks) {
   return batch;
 }
 
-std::vector<std::vector<Chunk>> epoch_batches(const std::vector<Chunk>& chunks,
-                                              const BatchingOptions& options, std::uint64_t seed,
-                                              std::uint64_t epoch) {
+std::vector<std::vector<Chunk>> epoch_batches(const std::vector<Chunk>& chunks, const BatchingOptions& options,
+                                              std::uint64_t seed, std::uint64_t epoch) {
   if (options.batch_size < 1)
-    throw std::invalid_argument("batch_size is " + std::to_string(options.batch_size) +
-                                ", must be ≥ 1");
+    throw std::invalid_argument("batch_size is " + std::to_string(options.batch_size) + ", must be ≥ 1");
   core::Rng rng(seed, core::hash64("epoch_batches") ^ core::mix64(epoch));
   std::vector<Chunk> order = chunks;
   core::shuffle(order.begin(), order.end(), rng);
   if (options.bucketing)
-    std::stable_sort(order.begin(), order.end(),
-                     [](const Chunk& a, const Chunk& b) { return a.length < b.length; });
+    std::stable_sort(order.begin(), order.end(), [](const Chunk& a, const Chunk& b) { return a.length < b.length; });
   std::vector<std::vector<Chunk>> batches;
   const auto B = static_cast<std::size_t>(options.batch_size);
   for (std::size_t i = 0; i < order.size(); i += B)
@@ -87,21 +81,17 @@ double padded_fraction(const std::vector<std::vector<Chunk>>& batches) {
   return total == 0 ? 0.0 : 1.0 - static_cast<double>(valid) / static_cast<double>(total);
 }
 
-std::vector<std::vector<Chunk>> evaluation_batches(const Split& split,
-                                                   std::int64_t max_batch_frames) {
+std::vector<std::vector<Chunk>> evaluation_batches(const Split& split, std::int64_t max_batch_frames) {
   if (max_batch_frames < 1)
-    throw std::invalid_argument("max_batch_frames is " + std::to_string(max_batch_frames) +
-                                ", must be ≥ 1");
+    throw std::invalid_argument("max_batch_frames is " + std::to_string(max_batch_frames) + ", must be ≥ 1");
   std::vector<Chunk> whole;
   for (std::size_t s = 0; s < split.sequences(); ++s)
     if (split.length(s) > 0) whole.push_back({s, 0, split.length(s)});
-  std::stable_sort(whole.begin(), whole.end(),
-                   [](const Chunk& a, const Chunk& b) { return a.length < b.length; });
+  std::stable_sort(whole.begin(), whole.end(), [](const Chunk& a, const Chunk& b) { return a.length < b.length; });
   std::vector<std::vector<Chunk>> batches;
   for (const auto& c : whole) {
     // Sorted ascending, so adding c makes c.length the batch's T.
-    if (!batches.empty() &&
-        c.length * static_cast<std::int64_t>(batches.back().size() + 1) <= max_batch_frames)
+    if (!batches.empty() && c.length * static_cast<std::int64_t>(batches.back().size() + 1) <= max_batch_frames)
       batches.back().push_back(c);
     else
       batches.push_back({c});

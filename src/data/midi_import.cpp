@@ -5,16 +5,16 @@
 #include "seqvi/data/pickle_reader.hpp"
 #include "seqvi/data/sha256.hpp"
 
-#include <nlohmann/json.hpp>
 #include <smf.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <deque>
 #include <fstream>
 #include <limits>
-#include <memory>
 #include <map>
+#include <memory>
 #include <numeric>
 #include <set>
 #include <utility>
@@ -151,23 +151,28 @@ std::vector<std::uint8_t> midi_roll(std::span<const std::byte> bytes, const std:
       const std::int64_t first = queue.front();
       queue.pop_front();
       const std::int64_t last = std::max(frame_of(e), first + 1);
-      if (note < kLowestNote || note > kHighestNote) ++dropped;
-      else spans.push_back({note - kLowestNote, {first, last}});
+      if (note < kLowestNote || note > kHighestNote)
+        ++dropped;
+      else
+        spans.push_back({note - kLowestNote, {first, last}});
       frames = std::max(frames, last);
     }
   }
   for (const auto& [key, queue] : open)  // still on at the end: sounds to the end
     for (const std::int64_t first : queue) {
       const std::int64_t last = std::max(frames, first + 1);
-      if (key.second < kLowestNote || key.second > kHighestNote) ++dropped;
-      else spans.push_back({key.second - kLowestNote, {first, last}});
+      if (key.second < kLowestNote || key.second > kHighestNote)
+        ++dropped;
+      else
+        spans.push_back({key.second - kLowestNote, {first, last}});
       frames = std::max(frames, last);
     }
   if (spans.empty())
     fail(name, dropped > 0 ? "has no notes in the 88 piano keys (MIDI notes 21..108); " + std::to_string(dropped) +
                                  " note(s) outside them"
-                           : std::string("has no notes") + (options.keep_percussion ? "" : " (outside channel 10, "
-                                                                                           "percussion, which is skipped)"));
+                           : std::string("has no notes") + (options.keep_percussion ? ""
+                                                                                    : " (outside channel 10, "
+                                                                                      "percussion, which is skipped)"));
   if (frames > options.max_frames)
     fail(name, "is " + std::to_string(frames) + " frames long at this grid, more than --max-frames " +
                    std::to_string(options.max_frames));
@@ -194,7 +199,8 @@ std::vector<int> assign_splits(const std::vector<std::string>& names, const Spli
     return ka != kb ? ka < kb : names[a] < names[b];
   });
   std::array<std::size_t, 3> count{};
-  for (int s = 1; s < 3; ++s) count[s] = static_cast<std::size_t>(std::llround(split.fractions[s] * static_cast<double>(n)));
+  for (int s = 1; s < 3; ++s)
+    count[s] = static_cast<std::size_t>(std::llround(split.fractions[s] * static_cast<double>(n)));
   std::size_t positive = 0;
   for (double f : split.fractions) positive += f > 0 ? 1 : 0;
   if (n >= positive)
@@ -207,8 +213,7 @@ std::vector<int> assign_splits(const std::vector<std::string>& names, const Spli
     count[0] = 1;
   }
   std::vector<int> result(n, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    result[order[i]] = i < count[1] ? 1 : i < count[1] + count[2] ? 2 : 0;
+  for (std::size_t i = 0; i < n; ++i) result[order[i]] = i < count[1] ? 1 : i < count[1] + count[2] ? 2 : 0;
   return result;
 }
 
@@ -276,15 +281,17 @@ MidiImport import_midi_files(const std::vector<MidiInput>& files, const std::vec
   for (int s = 0; s < 3; ++s) {
     const Split& split = s == 0 ? d.train : s == 1 ? d.valid : d.test;
     if (split.sequences() == 0)
-      throw MidiImportError(std::string("split '") + kSplit[s] + "' is empty" +
-                            (out.skipped.empty() ? "" : " (" + std::to_string(out.skipped.size()) +
-                                                            " bad file(s) skipped)") +
-                            "; give it files (--split, --split-file)");
+      throw MidiImportError(
+          std::string("split '") + kSplit[s] + "' is empty" +
+          (out.skipped.empty() ? "" : " (" + std::to_string(out.skipped.size()) + " bad file(s) skipped)") +
+          "; give it files (--split, --split-file)");
   }
   nlohmann::ordered_json o;
   o["source"] = "midi";
-  if (options.frame_seconds > 0) o["frame_seconds"] = options.frame_seconds;
-  else o["frames_per_beat"] = options.frames_per_beat;
+  if (options.frame_seconds > 0)
+    o["frame_seconds"] = options.frame_seconds;
+  else
+    o["frames_per_beat"] = options.frames_per_beat;
   o["keep_percussion"] = options.keep_percussion;
   o["max_frames"] = options.max_frames;
   o["split"] = nlohmann::ordered_json::parse(split_rule);

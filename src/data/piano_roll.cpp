@@ -11,7 +11,8 @@ void Split::append_sequence(const std::vector<std::uint8_t>& frames_by_keys) {
     throw std::invalid_argument("append_sequence: size " + std::to_string(frames_by_keys.size()) +
                                 " is not a multiple of " + std::to_string(width) + " columns");
   rolls.insert(rolls.end(), frames_by_keys.begin(), frames_by_keys.end());
-  offsets.push_back(offsets.back() + static_cast<std::int64_t>(frames_by_keys.size() / static_cast<std::size_t>(width)));
+  offsets.push_back(offsets.back() +
+                    static_cast<std::int64_t>(frames_by_keys.size() / static_cast<std::size_t>(width)));
 }
 
 const Split& Dataset::split(const std::string& which) const {

@@ -30,14 +30,18 @@ PickleError::PickleError(std::string source, std::int64_t offset, std::string de
 namespace {
 
 // ---- opcodes --------------------------------------------------------------------------------
+// Tables below are laid out by hand (rows of a table, not one entry per line).
+// clang-format off
 enum Op : std::uint8_t {
   kProto = 0x80, kEmptyDict = '}', kBinput = 'q', kLongBinput = 'r', kBinget = 'h', kMark = '(',
   kShortBinstring = 'U', kEmptyList = ']', kGlobal = 'c', kBinint1 = 'K', kBinint = 'J',
   kTuple1 = 0x85, kTuple2 = 0x86, kTuple3 = 0x87, kTuple = 't', kEmptyTuple = ')', kReduce = 'R',
   kNone = 'N', kBuild = 'b', kAppend = 'a', kAppends = 'e', kSetitems = 'u', kStop = '.',
 };
+// clang-format on
 
 /// The name pickletools gives an opcode of any protocol (0..5), or nullptr if there is none.
+// clang-format off
 const char* opcode_name(std::uint8_t code) {
   switch (code) {
     case '(': return "MARK";            case '.': return "STOP";          case '0': return "POP";
@@ -66,6 +70,7 @@ const char* opcode_name(std::uint8_t code) {
     default: return nullptr;
   }
 }
+// clang-format on
 
 std::string hex_byte(std::uint8_t b) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -93,8 +98,17 @@ std::string printable(std::string_view raw) {
 
 // ---- the object model -------------------------------------------------------------------------
 enum class Kind : std::uint8_t {
-  undefined,        // an unused memo slot, never on the stack
-  none, integer, string, scalar_callable, dtype_callable, dtype, note, tuple, list, dict,
+  undefined,  // an unused memo slot, never on the stack
+  none,
+  integer,
+  string,
+  scalar_callable,
+  dtype_callable,
+  dtype,
+  note,
+  tuple,
+  list,
+  dict,
 };
 
 /// A pickled object: 16 bytes, no ownership. pos is the offset of the opcode that created it.
@@ -129,8 +143,8 @@ class Parser {
 
   Dataset run() {
     if (static_cast<std::int64_t>(size_) > kMaxPickleBytes)
-      fail(0, "the pickle is " + std::to_string(size_) + " bytes, more than the " +
-                  std::to_string(kMaxPickleBytes) + "-byte limit");
+      fail(0, "the pickle is " + std::to_string(size_) + " bytes, more than the " + std::to_string(kMaxPickleBytes) +
+                  "-byte limit");
     reserve_for_input();
     const Value root = execute();
     return convert(root);
@@ -221,24 +235,32 @@ class Parser {
   // -- describing objects in messages
   std::string describe(const Value& v) const {
     switch (v.kind) {
-      case Kind::undefined: return "nothing";
-      case Kind::none: return "None";
-      case Kind::integer: return "int " + std::to_string(static_cast<std::int32_t>(v.a));
+      case Kind::undefined:
+        return "nothing";
+      case Kind::none:
+        return "None";
+      case Kind::integer:
+        return "int " + std::to_string(static_cast<std::int32_t>(v.a));
       case Kind::string:
         return "string '" + printable({reinterpret_cast<const char*>(in_ + v.a), v.b}) + "'";
-      case Kind::scalar_callable: return "numpy.core.multiarray scalar";
-      case Kind::dtype_callable: return "numpy dtype";
-      case Kind::dtype: return "numpy dtype object";
-      case Kind::note: return "note " + std::to_string(v.a);
-      case Kind::tuple: return "tuple of " + std::to_string(v.b);
-      case Kind::list: return "list of " + std::to_string(lists_[v.a].size);
-      case Kind::dict: return "dict";
+      case Kind::scalar_callable:
+        return "numpy.core.multiarray scalar";
+      case Kind::dtype_callable:
+        return "numpy dtype";
+      case Kind::dtype:
+        return "numpy dtype object";
+      case Kind::note:
+        return "note " + std::to_string(v.a);
+      case Kind::tuple:
+        return "tuple of " + std::to_string(v.b);
+      case Kind::list:
+        return "list of " + std::to_string(lists_[v.a].size);
+      case Kind::dict:
+        return "dict";
     }
     return "object";
   }
-  std::string_view string_of(const Value& v) const {
-    return {reinterpret_cast<const char*>(in_ + v.a), v.b};
-  }
+  std::string_view string_of(const Value& v) const { return {reinterpret_cast<const char*>(in_ + v.a), v.b}; }
   bool is_int(const Value& v, std::int32_t expected) const {
     return v.kind == Kind::integer && static_cast<std::int32_t>(v.a) == expected;
   }
@@ -271,10 +293,18 @@ class Parser {
           lists_.emplace_back();
           push({Kind::list, at, static_cast<std::uint32_t>(lists_.size() - 1), 0});
           break;
-        case kEmptyTuple: push({Kind::tuple, at, 0, 0}); break;
-        case kNone: push({Kind::none, at, 0, 0}); break;
-        case kBinint1: push({Kind::integer, at, take_u8(), 0}); break;
-        case kBinint: push({Kind::integer, at, take_u32(), 0}); break;
+        case kEmptyTuple:
+          push({Kind::tuple, at, 0, 0});
+          break;
+        case kNone:
+          push({Kind::none, at, 0, 0});
+          break;
+        case kBinint1:
+          push({Kind::integer, at, take_u8(), 0});
+          break;
+        case kBinint:
+          push({Kind::integer, at, take_u32(), 0});
+          break;
         case kShortBinstring: {
           const std::uint8_t length = take_u8();
           need(length);
@@ -282,21 +312,46 @@ class Parser {
           pos_ += length;
           break;
         }
-        case kBinput: put(take_u8()); break;
-        case kLongBinput: put(take_u32()); break;
-        case kBinget: get(take_u8()); break;
-        case kMark: marks_.push_back(stack_.size()); break;
-        case kGlobal: global(at); break;
-        case kTuple1: require(1); make_tuple(stack_.size() - 1, 1, at); break;
-        case kTuple2: require(2); make_tuple(stack_.size() - 2, 2, at); break;
-        case kTuple3: require(3); make_tuple(stack_.size() - 3, 3, at); break;
+        case kBinput:
+          put(take_u8());
+          break;
+        case kLongBinput:
+          put(take_u32());
+          break;
+        case kBinget:
+          get(take_u8());
+          break;
+        case kMark:
+          marks_.push_back(stack_.size());
+          break;
+        case kGlobal:
+          global(at);
+          break;
+        case kTuple1:
+          require(1);
+          make_tuple(stack_.size() - 1, 1, at);
+          break;
+        case kTuple2:
+          require(2);
+          make_tuple(stack_.size() - 2, 2, at);
+          break;
+        case kTuple3:
+          require(3);
+          make_tuple(stack_.size() - 3, 3, at);
+          break;
         case kTuple: {
           const std::size_t k = pop_mark();
           make_tuple(k, stack_.size() - k, at);
           break;
         }
-        case kReduce: require(2); reduce(at, previous); break;
-        case kBuild: require(2); build(); break;
+        case kReduce:
+          require(2);
+          reduce(at, previous);
+          break;
+        case kBuild:
+          require(2);
+          build();
+          break;
         case kAppend: {
           require(2);
           const Value item = pop();
@@ -305,9 +360,14 @@ class Parser {
           extend(lists_[list.a], &item, 1);
           break;
         }
-        case kAppends: appends(); break;
-        case kSetitems: setitems(); break;
-        case kStop: return stop();
+        case kAppends:
+          appends();
+          break;
+        case kSetitems:
+          setitems();
+          break;
+        case kStop:
+          return stop();
         default: {
           const char* name = opcode_name(code);
           if (name == nullptr) fail(op_, "unknown opcode " + hex_byte(code));
@@ -321,8 +381,8 @@ class Parser {
 
   void put(std::uint32_t index) {
     if (index > opcodes_)
-      fail(op_, op_name() + " " + std::to_string(index) + ": memo index exceeds the " +
-                    std::to_string(opcodes_) + " opcodes read so far (memo indices are sequential)");
+      fail(op_, op_name() + " " + std::to_string(index) + ": memo index exceeds the " + std::to_string(opcodes_) +
+                    " opcodes read so far (memo indices are sequential)");
     const Value v = top();
     if (index == memo_.size()) {
       memo_.push_back(v);  // the usual case: a pickler numbers its memo sequentially
@@ -334,8 +394,7 @@ class Parser {
 
   void get(std::uint32_t index) {
     if (index >= memo_.size() || memo_[index].kind == Kind::undefined)
-      fail(op_, op_name() + " " + std::to_string(index) + ": memo index " + std::to_string(index) +
-                    " does not exist");
+      fail(op_, op_name() + " " + std::to_string(index) + ": memo index " + std::to_string(index) + " does not exist");
     push(memo_[index]);
   }
 
@@ -372,15 +431,14 @@ class Parser {
         fail(op_, "REDUCE numpy.core.multiarray scalar with a " + describe(item[0]) +
                       " as dtype, expected the int64 little-endian dtype built before");
       if (item[1].kind != Kind::string || item[1].b != 8)
-        fail(op_, "REDUCE numpy.core.multiarray scalar on " + describe(item[1]) +
-                      ", expected 8 bytes of an int64");
+        fail(op_, "REDUCE numpy.core.multiarray scalar on " + describe(item[1]) + ", expected 8 bytes of an int64");
       const std::uint8_t* raw = in_ + item[1].a;
       std::uint64_t bits = 0;
       for (int i = 7; i >= 0; --i) bits = bits << 8 | raw[i];
       const auto note = static_cast<std::int64_t>(bits);
       if (note < kLowestNote || note > kHighestNote)
-        fail(op_, "note " + std::to_string(note) + " is outside the MIDI range " +
-                      std::to_string(kLowestNote) + ".." + std::to_string(kHighestNote));
+        fail(op_, "note " + std::to_string(note) + " is outside the MIDI range " + std::to_string(kLowestNote) + ".." +
+                      std::to_string(kHighestNote));
       release_fresh_tuple(args, previous);
       push({Kind::note, at, static_cast<std::uint32_t>(note), 0});
     } else if (callable.kind == Kind::dtype_callable) {
@@ -413,16 +471,15 @@ class Parser {
   void build() {
     const Value state = pop();
     const Value& target = top();
-    if (target.kind != Kind::dtype)
-      fail(op_, "BUILD on a " + describe(target) + "; only a numpy dtype may be built");
+    if (target.kind != Kind::dtype) fail(op_, "BUILD on a " + describe(target) + "; only a numpy dtype may be built");
     if (dtype_built_[target.a] != 0) fail(op_, "BUILD on a numpy dtype that is already built");
     const Value* s = state.kind == Kind::tuple ? items_.data() + state.a : nullptr;
     if (state.kind == Kind::tuple && state.b == 8 && s[1].kind == Kind::string && !is_string(s[1], "<"))
       fail(op_, "numpy dtype byte order is '" + printable(string_of(s[1])) +
                     "', only '<' (little-endian int64) is accepted");
     if (state.kind != Kind::tuple || state.b != 8 || !is_int(s[0], 3) || !is_string(s[1], "<") ||
-        s[2].kind != Kind::none || s[3].kind != Kind::none || s[4].kind != Kind::none ||
-        !is_int(s[5], -1) || !is_int(s[6], -1) || !is_int(s[7], 0))
+        s[2].kind != Kind::none || s[3].kind != Kind::none || s[4].kind != Kind::none || !is_int(s[5], -1) ||
+        !is_int(s[6], -1) || !is_int(s[7], 0))
       fail(op_, "BUILD numpy dtype with state " + describe_tuple(state) +
                     ", expected (3, '<', None, None, None, -1, -1, 0)");
     dtype_built_[target.a] = 1;
@@ -436,7 +493,10 @@ class Parser {
     } else {
       chunks_.push_back({end, static_cast<std::uint32_t>(count), kNoChunk});
       const auto chunk = static_cast<std::uint32_t>(chunks_.size() - 1);
-      if (list.tail == kNoChunk) list.head = chunk; else chunks_[list.tail].next = chunk;
+      if (list.tail == kNoChunk)
+        list.head = chunk;
+      else
+        chunks_[list.tail].next = chunk;
       list.tail = chunk;
     }
     items_.insert(items_.end(), first, first + count);
@@ -473,8 +533,7 @@ class Parser {
       if (slot == kSplitKeys.end())
         fail(key.pos, "dict key is a " + describe(key) + ", expected 'test', 'train' or 'valid'");
       Value& target = dicts_[dict.a].slots[static_cast<std::size_t>(slot - kSplitKeys.begin())];
-      if (target.kind != Kind::undefined)
-        fail(key.pos, "dict key '" + std::string(*slot) + "' appears twice");
+      if (target.kind != Kind::undefined) fail(key.pos, "dict key '" + std::string(*slot) + "' appears twice");
       target = stack_[i + 1];
     }
     stack_.resize(k);
@@ -484,8 +543,7 @@ class Parser {
     if (!marks_.empty()) fail(op_, "STOP with " + std::to_string(marks_.size()) + " unclosed MARK(s)");
     if (stack_.size() != 1)
       fail(op_, "STOP leaves " + std::to_string(stack_.size()) + " objects on the stack, expected 1");
-    if (pos_ != size_)
-      fail(pos_, std::to_string(size_ - pos_) + " trailing bytes after STOP");
+    if (pos_ != size_) fail(pos_, std::to_string(size_ - pos_) + " trailing bytes after STOP");
     return stack_.front();
   }
 
@@ -522,8 +580,8 @@ class Parser {
     std::int64_t frames = 0;
     for_each_item(split, [&](const Value& sequence, std::uint32_t s) {
       if (sequence.kind != Kind::list)
-        fail(sequence.pos, name + "[" + std::to_string(s) + "] is a " + describe(sequence) +
-                               ", expected a list of frames");
+        fail(sequence.pos,
+             name + "[" + std::to_string(s) + "] is a " + describe(sequence) + ", expected a list of frames");
       frames += lists_[sequence.a].size;
       if (frames > frame_budget_)
         fail(sequence.pos, "the splits hold more than " + std::to_string(frame_budget_) +
@@ -574,7 +632,7 @@ class Parser {
   Array<Value> stack_;
   Array<std::size_t> marks_;  // stack sizes at each open MARK
   Array<Value> memo_;
-  Array<Value> items_;        // tuple items and list chunks
+  Array<Value> items_;  // tuple items and list chunks
   Array<Chunk> chunks_;
   Array<ListData> lists_;
   std::vector<DictData> dicts_;
@@ -584,9 +642,7 @@ class Parser {
 
 }  // namespace
 
-Dataset read_pickle(std::span<const std::byte> bytes, const std::string& source) {
-  return Parser(bytes, source).run();
-}
+Dataset read_pickle(std::span<const std::byte> bytes, const std::string& source) { return Parser(bytes, source).run(); }
 
 FileBytes read_file_bytes(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -596,8 +652,7 @@ FileBytes read_file_bytes(const std::filesystem::path& path) {
     ~Closer() { ::close(fd); }
   } closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    throw std::runtime_error("cannot stat '" + path.string() + "': " + std::strerror(errno));
+  if (::fstat(fd, &st) != 0) throw std::runtime_error("cannot stat '" + path.string() + "': " + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) throw std::runtime_error("'" + path.string() + "' is not a regular file");
   if (st.st_size > kMaxPickleBytes)
     throw std::runtime_error("'" + path.string() + "' is " + std::to_string(st.st_size) + " bytes, more than the " +

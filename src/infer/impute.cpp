@@ -24,7 +24,7 @@ void check_window(const Roll& roll, const Window& w, Sides sides) {
   const Index lowest = sides == Sides::none ? 0 : 1;
   const Index last = sides == Sides::both ? roll.rows() - 1 : roll.rows();
   if (w.length < 1 || w.start < lowest || w.start + w.length > last) {
-    const char* why = sides == Sides::both   ? ", with a frame before and after it (the baselines read both)"
+    const char* why = sides == Sides::both     ? ", with a frame before and after it (the baselines read both)"
                       : sides == Sides::before ? ", after frame 0 (the baseline copies the frame before it)"
                                                : "";
     throw std::invalid_argument("window of frames [" + std::to_string(w.start) + ", " +
@@ -119,10 +119,10 @@ Eigen::VectorXd frame_log_likelihood(const Mat<float>& logits, const Mat<float>&
 /// The VOSP's particle filter over frames [window.start, end): the window's frames are drawn (or,
 /// with `forced`, set to its rows and weighted), the frames after it weighted by their likelihood.
 struct FilterRun {
-  double log_evidence = 0;              ///< log p̂ of the weighted frames given the frames before the window
-  std::vector<Mat<float>> drawn;        ///< per window frame, N × D draws (without `forced`)
-  std::vector<Mat<float>> sigma;        ///< per window frame, N × D: σ(ℓ), the model's p(x_t = 1 | x_{<t}, z_t)
-  Eigen::VectorXd log_w;                ///< the final normalised log weights
+  double log_evidence = 0;        ///< log p̂ of the weighted frames given the frames before the window
+  std::vector<Mat<float>> drawn;  ///< per window frame, N × D draws (without `forced`)
+  std::vector<Mat<float>> sigma;  ///< per window frame, N × D: σ(ℓ), the model's p(x_t = 1 | x_{<t}, z_t)
+  Eigen::VectorXd log_w;          ///< the final normalised log weights
 };
 
 FilterRun run_filter(VospNet& net, const model::VospState<float>& before, const Roll& observed, const Window& w,
@@ -195,8 +195,7 @@ void score_baselines(ImputeOutcome& o) {
 }
 
 template <class Net>
-ImputeOutcome impute_paper(Net& net, const Roll& clean, const Window& w, int steps, core::Rng& rng,
-                           ImputeStart from) {
+ImputeOutcome impute_paper(Net& net, const Roll& clean, const Window& w, int steps, core::Rng& rng, ImputeStart from) {
   if (steps < 1) throw std::invalid_argument("steps is " + std::to_string(steps) + ", must be at least 1");
   check_window(clean, w, Sides::both);
   ImputeOutcome o;
@@ -251,9 +250,8 @@ Roll copy_previous_frame(const Roll& roll, const Window& w) {
 Roll interpolate_neighbours(const Roll& roll, const Window& w) {
   check_window(roll, w, Sides::both);
   Roll out = roll;
-  const auto both = ((roll.row(w.start - 1).array() >= 0.5f) && (roll.row(w.start + w.length).array() >= 0.5f))
-                        .cast<float>()
-                        .eval();
+  const auto both =
+      ((roll.row(w.start - 1).array() >= 0.5f) && (roll.row(w.start + w.length).array() >= 0.5f)).cast<float>().eval();
   for (Index t = w.start; t < w.start + w.length; ++t) out.row(t) = both;
   return out;
 }
@@ -296,7 +294,8 @@ GapPosterior vosp_gap_posterior(VospNet& net, const Roll& observed, const Window
   g.weights = weights.cast<double>();
   g.samples.resize(static_cast<std::size_t>(N), Roll(w.length, D));
   for (Index i = 0; i < N; ++i)
-    for (Index t = 0; t < w.length; ++t) g.samples[static_cast<std::size_t>(i)].row(t) = gap.drawn[static_cast<std::size_t>(t)].row(i);
+    for (Index t = 0; t < w.length; ++t)
+      g.samples[static_cast<std::size_t>(i)].row(t) = gap.drawn[static_cast<std::size_t>(t)].row(i);
   if (truth != nullptr) {
     const FilterRun joint = run_filter(net, before, x, w, end, N, truth, rng);
     g.log_prob = joint.log_evidence - gap.log_evidence;
@@ -313,8 +312,8 @@ GapPosterior vrae_gap_posterior(VraeNet& net, const Roll& observed, const Window
   check_truth(truth, w, D);
   // The frames the model reads: the window and `context` frames each side (or the whole roll).
   const Index first = options.context > 0 ? std::max<Index>(0, w.start - options.context) : 0;
-  const Index last = options.context > 0 ? std::min<Index>(observed.rows(), w.start + w.length + options.context)
-                                         : observed.rows();
+  const Index last =
+      options.context > 0 ? std::min<Index>(observed.rows(), w.start + w.length + options.context) : observed.rows();
   const Index T = last - first, g0 = w.start - first;
   Roll x = without_window(observed, w).middleRows(first, T);
   // The first proposal's input: the window filled with the mean of its neighbouring frames.
@@ -471,9 +470,8 @@ PredictorGap predictor_through_gap(PredictorNet& net, const Roll& clean, const W
   {
     const Mat<float> logits = net.logits(clean.topRows(end));
     const ColVec<float> mask = ColVec<float>::Ones(w.length);
-    out.log_prob = -static_cast<double>(model::bernoulli_nll<float>(logits.middleRows(w.start, w.length),
-                                                                     clean.middleRows(w.start, w.length), mask,
-                                                                     w.length, 1));
+    out.log_prob = -static_cast<double>(model::bernoulli_nll<float>(
+        logits.middleRows(w.start, w.length), clean.middleRows(w.start, w.length), mask, w.length, 1));
   }
   out.imputed = without_window(clean, w);
   out.probabilities.resize(w.length, clean.cols());

@@ -9,7 +9,8 @@
 namespace seqvi::infer {
 
 PredictorNet::PredictorNet(const model::ModelConfig& config, const model::ParamSet<float>& params)
-    : model_(config), params_(detail::bind_params(model_.make_params(), params, std::string(model::to_string(config.kind)))) {}
+    : model_(config),
+      params_(detail::bind_params(model_.make_params(), params, std::string(model::to_string(config.kind)))) {}
 
 model::Mat<float> PredictorNet::logits(const Roll& x) {
   if (x.cols() != model_.config().inputs)

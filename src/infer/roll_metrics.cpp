@@ -45,10 +45,14 @@ NoteScores note_scores(const Roll& truth, const Roll& predicted, model::Index fi
   for (model::Index t = first; t < first + frames; ++t) {
     for (model::Index k = 0; k < truth.cols(); ++k) {
       const bool y = truth(t, k) >= 0.5f, p = predicted(t, k) >= 0.5f;
-      if (y && p) ++s.true_positives;
-      else if (p) ++s.false_positives;
-      else if (y) ++s.false_negatives;
-      else ++s.true_negatives;
+      if (y && p)
+        ++s.true_positives;
+      else if (p)
+        ++s.false_positives;
+      else if (y)
+        ++s.false_negatives;
+      else
+        ++s.true_negatives;
     }
   }
   return s;

@@ -16,8 +16,7 @@ model::ForwardPass<float> VospNet::posterior_mode(const Roll& x) { return detail
 Roll VospNet::mode_probabilities(const Roll& x) { return posterior_mode(x).probabilities; }
 
 Roll VospNet::predictive_probabilities(const Roll& x, int samples, core::Rng& rng) {
-  if (samples < 1)
-    throw std::invalid_argument("predictive samples is " + std::to_string(samples) + ", must be ≥ 1");
+  if (samples < 1) throw std::invalid_argument("predictive samples is " + std::to_string(samples) + ", must be ≥ 1");
   const model::ForwardPass<float> mode = posterior_mode(x);  // z̃: its row t depends on x_{1:t} only
   const model::Index T = x.rows(), D = x.cols(), K = model_.config().latent;
   const model::Index S = samples;

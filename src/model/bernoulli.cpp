@@ -10,8 +10,7 @@ namespace seqvi::model {
 
 template <class S>
 S bernoulli_nll(const Eigen::Ref<const Mat<S>>& logits, const Eigen::Ref<const Mat<S>>& targets,
-                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                ColVec<S>* per_sequence) {
+                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, ColVec<S>* per_sequence) {
   detail::check_bernoulli_arguments<S>("bernoulli_nll", logits, targets, mask, T, B);
   if (per_sequence != nullptr) {
     per_sequence->resize(B);
@@ -37,13 +36,9 @@ S bernoulli_nll(const Eigen::Ref<const Mat<S>>& logits, const Eigen::Ref<const M
   return static_cast<S>(total);
 }
 
-template float bernoulli_nll<float>(const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const Mat<float>>&,
-                                    const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                    ColVec<float>*);
-template double bernoulli_nll<double>(const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const Mat<double>>&,
-                                      const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                      ColVec<double>*);
+template float bernoulli_nll<float>(const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                    const Eigen::Ref<const ColVec<float>>&, Index, Index, ColVec<float>*);
+template double bernoulli_nll<double>(const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                      const Eigen::Ref<const ColVec<double>>&, Index, Index, ColVec<double>*);
 
 }  // namespace seqvi::model

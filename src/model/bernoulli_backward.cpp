@@ -11,8 +11,7 @@ namespace seqvi::model {
 using detail::sigmoid;
 
 template <class S>
-void bernoulli_nll_backward(const Eigen::Ref<const Mat<S>>& logits,
-                            const Eigen::Ref<const Mat<S>>& targets,
+void bernoulli_nll_backward(const Eigen::Ref<const Mat<S>>& logits, const Eigen::Ref<const Mat<S>>& targets,
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S nll_adj,
                             Eigen::Ref<Mat<S>> logits_adj) {
   constexpr std::string_view fn = "bernoulli_nll_backward";
@@ -30,13 +29,11 @@ void bernoulli_nll_backward(const Eigen::Ref<const Mat<S>>& logits,
   }
 }
 
-template void bernoulli_nll_backward<float>(const Eigen::Ref<const Mat<float>>&,
-                                            const Eigen::Ref<const Mat<float>>&,
-                                            const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                            float, Eigen::Ref<Mat<float>>);
-template void bernoulli_nll_backward<double>(const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                             double, Eigen::Ref<Mat<double>>);
+template void bernoulli_nll_backward<float>(const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                            const Eigen::Ref<const ColVec<float>>&, Index, Index, float,
+                                            Eigen::Ref<Mat<float>>);
+template void bernoulli_nll_backward<double>(const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                             const Eigen::Ref<const ColVec<double>>&, Index, Index, double,
+                                             Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model

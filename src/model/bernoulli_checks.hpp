@@ -8,8 +8,8 @@ namespace seqvi::model::detail {
 
 template <class S>
 void check_bernoulli_arguments(std::string_view fn, const Eigen::Ref<const Mat<S>>& logits,
-                               const Eigen::Ref<const Mat<S>>& targets,
-                               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+                               const Eigen::Ref<const Mat<S>>& targets, const Eigen::Ref<const ColVec<S>>& mask,
+                               Index T, Index B) {
   check_dims(fn, T, B);
   check_rows(fn, "logits", logits.rows(), logits.cols(), T, B);
   check_rows(fn, "targets", targets.rows(), targets.cols(), T, B, logits.cols());

@@ -27,25 +27,21 @@ inline void check_dims(std::string_view fn, Index T, Index B) {
 }
 
 /// `name` has T·B rows (and `cols` columns when cols ≥ 0).
-inline void check_rows(std::string_view fn, std::string_view name, Index rows, Index cols, Index T,
-                       Index B, Index want_cols = -1) {
+inline void check_rows(std::string_view fn, std::string_view name, Index rows, Index cols, Index T, Index B,
+                       Index want_cols = -1) {
   if (rows != T * B)
-    fail(fn, std::string(name) + " has " + std::to_string(rows) +
-                 " rows, must be T·B = " + std::to_string(T * B) + " (T " + std::to_string(T) +
-                 ", B " + std::to_string(B) + ")");
+    fail(fn, std::string(name) + " has " + std::to_string(rows) + " rows, must be T·B = " + std::to_string(T * B) +
+                 " (T " + std::to_string(T) + ", B " + std::to_string(B) + ")");
   if (want_cols >= 0 && cols != want_cols)
-    fail(fn, std::string(name) + " has " + std::to_string(cols) + " columns, must be " +
-                 std::to_string(want_cols));
+    fail(fn, std::string(name) + " has " + std::to_string(cols) + " columns, must be " + std::to_string(want_cols));
 }
 
 /// The mask has T·B entries, each exactly 0 or 1. With `pre_padded`, additionally no sequence has
 /// a padded frame after a valid one (the valid frames of a sequence are its last ones).
 template <class S>
-void check_mask(std::string_view fn, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                bool pre_padded) {
+void check_mask(std::string_view fn, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, bool pre_padded) {
   if (mask.size() != T * B)
-    fail(fn, "mask has " + std::to_string(mask.size()) +
-                 " entries, must be T·B = " + std::to_string(T * B));
+    fail(fn, "mask has " + std::to_string(mask.size()) + " entries, must be T·B = " + std::to_string(T * B));
   for (Index b = 0; b < B; ++b) {
     bool seen_valid = false;
     for (Index t = 0; t < T; ++t) {
@@ -56,8 +52,7 @@ void check_mask(std::string_view fn, const Eigen::Ref<const ColVec<S>>& mask, In
       if (m == S(1)) {
         seen_valid = true;
       } else if (pre_padded && seen_valid) {
-        fail(fn, "mask[" + std::to_string(t * B + b) + "] is 0 after a valid frame of sequence " +
-                     std::to_string(b) +
+        fail(fn, "mask[" + std::to_string(t * B + b) + "] is 0 after a valid frame of sequence " + std::to_string(b) +
                      "; chunks must be pre-padded (a sequence's valid frames are its last ones)");
       }
     }
@@ -67,16 +62,15 @@ void check_mask(std::string_view fn, const Eigen::Ref<const ColVec<S>>& mask, In
 /// var > 0 (var ≥ 0 with allow_zero) on valid rows; NaN passes, so that it propagates; padded
 /// rows are not read.
 template <class S>
-void check_var(std::string_view fn, const Eigen::Ref<const Mat<S>>& var,
-               const Eigen::Ref<const ColVec<S>>& mask, bool allow_zero = false) {
+void check_var(std::string_view fn, const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const ColVec<S>>& mask,
+               bool allow_zero = false) {
   for (Index r = 0; r < var.rows(); ++r) {
     if (mask[r] == S(0)) continue;
     for (Index k = 0; k < var.cols(); ++k) {
       const S v = var(r, k);
       if (v < S(0) || (v == S(0) && !allow_zero))
         fail(fn, "var(" + std::to_string(r) + ", " + std::to_string(k) + ") is " +
-                     describe_number(static_cast<double>(v)) +
-                     (allow_zero ? ", must be >= 0" : ", must be > 0"));
+                     describe_number(static_cast<double>(v)) + (allow_zero ? ", must be >= 0" : ", must be > 0"));
     }
   }
 }

@@ -15,8 +15,7 @@ void emission_logits(const Moments<S>& out, Mat<S>& logits) {
 }
 
 template <class S>
-void emission_logits_backward(const Moments<S>& out, const Mat<S>& logits_adj,
-                              Moments<S>& out_adj) {
+void emission_logits_backward(const Moments<S>& out, const Mat<S>& logits_adj, Moments<S>& out_adj) {
   out_adj.mean.resize(out.mean.rows(), out.mean.cols());
   if (out.var.size() == 0) {
     out_adj.mean = logits_adj;
@@ -31,9 +30,7 @@ void emission_logits_backward(const Moments<S>& out, const Mat<S>& logits_adj,
 
 template void emission_logits<float>(const Moments<float>&, Mat<float>&);
 template void emission_logits<double>(const Moments<double>&, Mat<double>&);
-template void emission_logits_backward<float>(const Moments<float>&, const Mat<float>&,
-                                              Moments<float>&);
-template void emission_logits_backward<double>(const Moments<double>&, const Mat<double>&,
-                                               Moments<double>&);
+template void emission_logits_backward<float>(const Moments<float>&, const Mat<float>&, Moments<float>&);
+template void emission_logits_backward<double>(const Moments<double>&, const Mat<double>&, Moments<double>&);
 
 }  // namespace seqvi::model::detail

@@ -31,8 +31,7 @@ FdBiRnn<S>::FdBiRnn(ParamSet<S>& params, const std::string& prefix, const FdRnnS
 
 template <class S>
 void FdBiRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index batch,
-                         const Eigen::Ref<const ColVec<S>>& mask, FdBiRnnCache<S>& cache,
-                         Moments<S>& out) const {
+                         const Eigen::Ref<const ColVec<S>>& mask, FdBiRnnCache<S>& cache, Moments<S>& out) const {
   fwd_.forward(params, x, batch, mask, cache.fwd, cache.h_fwd);
   rev_.forward(params, x, batch, mask, cache.rev, cache.h_rev);
   const Index rows = x.mean.rows();
@@ -50,8 +49,8 @@ void FdBiRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index b
 }
 
 template <class S>
-void FdBiRnn<S>::backward(const ParamSet<S>& params, FdBiRnnCache<S>& cache,
-                          const Moments<S>& out_adj, ParamSet<S>& grad, Moments<S>* x_adj) const {
+void FdBiRnn<S>::backward(const ParamSet<S>& params, FdBiRnnCache<S>& cache, const Moments<S>& out_adj,
+                          ParamSet<S>& grad, Moments<S>* x_adj) const {
   const Index n_h = hidden();
   if (out_adj.mean.cols() != 2 * n_h || (out_adj.var.size() != 0 && out_adj.var.cols() != 2 * n_h))
     throw std::invalid_argument("FdBiRnn out_adj has " + std::to_string(out_adj.mean.cols()) +

@@ -6,12 +6,12 @@
 namespace seqvi::model {
 
 template <class S>
-FdDense<S>::FdDense(ParamSet<S>& params, const std::string& prefix, Index in, Index out,
-                    Transfer transfer, const KeepRateSpec& keep)
+FdDense<S>::FdDense(ParamSet<S>& params, const std::string& prefix, Index in, Index out, Transfer transfer,
+                    const KeepRateSpec& keep)
     : in_(in), out_(out), transfer_(transfer) {
   if (in < 0 || out < 0)
-    throw std::invalid_argument("FdDense '" + prefix + "' has sizes in " + std::to_string(in) +
-                                ", out " + std::to_string(out) + "; they must be ≥ 0");
+    throw std::invalid_argument("FdDense '" + prefix + "' has sizes in " + std::to_string(in) + ", out " +
+                                std::to_string(out) + "; they must be ≥ 0");
   w_ = params.add(prefix + ".W", in, out);
   b_ = params.add(prefix + ".b", 1, out);
   keep_ = KeepRate<S>(params, prefix, in, keep);
@@ -21,8 +21,8 @@ template <class S>
 void FdDense<S>::forward(const ParamSet<S>& params, const Moments<S>& in, FdDenseCache<S>& cache,
                          Moments<S>& out) const {
   if (in.mean.cols() != in_)
-    throw std::invalid_argument("FdDense input has " + std::to_string(in.mean.cols()) +
-                                " features, the layer " + std::to_string(in_));
+    throw std::invalid_argument("FdDense input has " + std::to_string(in.mean.cols()) + " features, the layer " +
+                                std::to_string(in_));
   keep_.value(params, cache.keep);
   fd_affine<S>(in, cache.keep, params[w_], params[b_], cache.affine, cache.pre);
   const Index rows = in.mean.rows();
@@ -37,13 +37,13 @@ void FdDense<S>::forward(const ParamSet<S>& params, const Moments<S>& in, FdDens
 }
 
 template <class S>
-void FdDense<S>::backward(const ParamSet<S>& params, FdDenseCache<S>& cache,
-                          const Moments<S>& out_adj, ParamSet<S>& grad, Moments<S>* in_adj) const {
+void FdDense<S>::backward(const ParamSet<S>& params, FdDenseCache<S>& cache, const Moments<S>& out_adj,
+                          ParamSet<S>& grad, Moments<S>* in_adj) const {
   const Index rows = cache.pre.mean.rows();
   if (out_adj.mean.rows() != rows || out_adj.mean.cols() != out_)
-    throw std::invalid_argument("FdDense out_adj.mean is " + std::to_string(out_adj.mean.rows()) +
-                                "×" + std::to_string(out_adj.mean.cols()) + ", the output " +
-                                std::to_string(rows) + "×" + std::to_string(out_));
+    throw std::invalid_argument("FdDense out_adj.mean is " + std::to_string(out_adj.mean.rows()) + "×" +
+                                std::to_string(out_adj.mean.cols()) + ", the output " + std::to_string(rows) + "×" +
+                                std::to_string(out_));
   cache.pre_adj.mean.resize(rows, out_);
   cache.pre_adj.mean.setZero();
   if (cache.pre.var.size() == 0) {  // deterministic mode
@@ -58,8 +58,8 @@ void FdDense<S>::backward(const ParamSet<S>& params, FdDenseCache<S>& cache,
       cache.zero.setZero();
       var_adj = &cache.zero;
     }
-    transfer_moments_backward<S>(transfer_, cache.pre.mean, cache.pre.var, out_adj.mean, *var_adj,
-                                 cache.pre_adj.mean, cache.pre_adj.var);
+    transfer_moments_backward<S>(transfer_, cache.pre.mean, cache.pre.var, out_adj.mean, *var_adj, cache.pre_adj.mean,
+                                 cache.pre_adj.var);
   }
   RowVec<S>* keep_adj = nullptr;
   if (keep_.learned()) {
@@ -67,8 +67,7 @@ void FdDense<S>::backward(const ParamSet<S>& params, FdDenseCache<S>& cache,
     cache.keep_adj.setZero();
     keep_adj = &cache.keep_adj;
   }
-  fd_affine_backward<S>(params[w_], cache.affine, cache.pre_adj, grad[w_], grad[b_], keep_adj,
-                        in_adj);
+  fd_affine_backward<S>(params[w_], cache.affine, cache.pre_adj, grad[w_], grad[b_], keep_adj, in_adj);
   if (keep_adj != nullptr) keep_.backward(params, cache.keep_adj, grad);
 }
 

@@ -50,9 +50,8 @@ template <class A, class B>
 void require_same_shape(const A& a, const B& b, const char* what_a, const char* what_b) {
   if (a.rows() != b.rows() || a.cols() != b.cols())
     throw std::invalid_argument(std::string(what_a) + " is " + std::to_string(a.rows()) + "×" +
-                                std::to_string(a.cols()) + " but " + what_b + " is " +
-                                std::to_string(b.rows()) + "×" + std::to_string(b.cols()) +
-                                "; they must have the same shape");
+                                std::to_string(a.cols()) + " but " + what_b + " is " + std::to_string(b.rows()) + "×" +
+                                std::to_string(b.cols()) + "; they must have the same shape");
 }
 
 }  // namespace seqvi::model::detail

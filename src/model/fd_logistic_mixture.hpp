@@ -55,8 +55,7 @@ void mixture_deltas(const Run<S>& m, const Run<S>& v, Run<S>& delta, Run<S>& eps
     // 0 at v = 0, whatever the compiler contracts into fused multiply-adds.
     const Run<S> p = (S(-0.5) * u.square()).exp();
     const Run<S> p0 = (S(-0.5) * u0.square()).exp();
-    eps += S(kMixtureWeight[k] * std::numbers::inv_sqrtpi / std::numbers::sqrt2) *
-           ((p - p0) * q + p0 * (q - q0));
+    eps += S(kMixtureWeight[k] * std::numbers::inv_sqrtpi / std::numbers::sqrt2) * ((p - p0) * q + p0 * (q - q0));
   }
 }
 
@@ -65,8 +64,8 @@ void mixture_deltas(const Run<S>& m, const Run<S>& v, Run<S>& delta, Run<S>& eps
 ///   ∂ε/∂μ = −Σ w_k (φ(u_k) u_k q_k² − φ(u⁰_k) u⁰_k q⁰_k²),  ∂ε/∂v = ½ Σ w_k φ(u_k) (u_k² − 1) q_k³,
 /// with u_k = μ q_k, u⁰_k = μ q⁰_k.
 template <class S>
-void mixture_partials(const Run<S>& m, const Run<S>& v, Run<S>& delta, Run<S>& eps,
-                      Run<S>& delta_m, Run<S>& delta_v, Run<S>& eps_m, Run<S>& eps_v) {
+void mixture_partials(const Run<S>& m, const Run<S>& v, Run<S>& delta, Run<S>& eps, Run<S>& delta_m, Run<S>& delta_v,
+                      Run<S>& eps_m, Run<S>& eps_v) {
   const Index n = m.size();
   delta.setZero(n);
   eps.setZero(n);

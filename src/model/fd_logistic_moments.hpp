@@ -20,7 +20,6 @@
 #include "fd_elementwise.hpp"
 #include "fd_logistic_mixture.hpp"
 
-
 namespace seqvi::model::detail {
 
 // ---- the kernels -----------------------------------------------------------------------------
@@ -52,8 +51,8 @@ void logistic_moments_run(const S* mu, const S* v, S* mean, S* var, Index n) {
 /// Reverse pass of logistic_moments_run: adds into mu_adj, v_adj (the variance's partials are zero
 /// where it is clamped).
 template <class S, bool kTanh>
-void logistic_moments_backward_run(const S* mu, const S* v, const S* g_mean, const S* g_var,
-                                   S* mu_adj, S* v_adj, Index n) {
+void logistic_moments_backward_run(const S* mu, const S* v, const S* g_mean, const S* g_var, S* mu_adj, S* v_adj,
+                                   Index n) {
   constexpr S c = kTanh ? S(2) : S(1);
   constexpr S c2 = c * c, c3 = c2 * c, c4 = c2 * c2;
   const ConstRunMap<S> m(mu, n);

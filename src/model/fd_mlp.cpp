@@ -6,22 +6,19 @@
 namespace seqvi::model {
 
 template <class S>
-FdMlp<S>::FdMlp(ParamSet<S>& params, const std::string& prefix, Index in,
-                const std::vector<FdLayerSpec>& layers)
+FdMlp<S>::FdMlp(ParamSet<S>& params, const std::string& prefix, Index in, const std::vector<FdLayerSpec>& layers)
     : in_(in) {
-  if (layers.empty())
-    throw std::invalid_argument("FdMlp '" + prefix + "' has no layers, needs at least one");
+  if (layers.empty()) throw std::invalid_argument("FdMlp '" + prefix + "' has no layers, needs at least one");
   Index width = in;
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    layers_.emplace_back(params, prefix + "." + std::to_string(i), width, layers[i].out,
-                         layers[i].transfer, layers[i].keep);
+    layers_.emplace_back(params, prefix + "." + std::to_string(i), width, layers[i].out, layers[i].transfer,
+                         layers[i].keep);
     width = layers[i].out;
   }
 }
 
 template <class S>
-void FdMlp<S>::forward(const ParamSet<S>& params, const Moments<S>& in, FdMlpCache<S>& cache,
-                       Moments<S>& out) const {
+void FdMlp<S>::forward(const ParamSet<S>& params, const Moments<S>& in, FdMlpCache<S>& cache, Moments<S>& out) const {
   const std::size_t n = layers_.size();
   cache.layers.resize(n);
   cache.hidden.resize(n - 1);
@@ -34,11 +31,10 @@ void FdMlp<S>::forward(const ParamSet<S>& params, const Moments<S>& in, FdMlpCac
 }
 
 template <class S>
-void FdMlp<S>::backward(const ParamSet<S>& params, FdMlpCache<S>& cache, const Moments<S>& out_adj,
-                        ParamSet<S>& grad, Moments<S>* in_adj) const {
+void FdMlp<S>::backward(const ParamSet<S>& params, FdMlpCache<S>& cache, const Moments<S>& out_adj, ParamSet<S>& grad,
+                        Moments<S>* in_adj) const {
   const std::size_t n = layers_.size();
-  if (cache.layers.size() != n)
-    throw std::invalid_argument("FdMlp::backward needs the cache of a forward pass");
+  if (cache.layers.size() != n) throw std::invalid_argument("FdMlp::backward needs the cache of a forward pass");
   cache.adj.resize(n - 1);
   const Moments<S>* y_adj = &out_adj;
   for (std::size_t i = n; i-- > 0;) {

@@ -15,13 +15,16 @@ namespace seqvi::model {
 
 std::string_view to_string(Transfer f) {
   switch (f) {
-    case Transfer::identity: return "identity";
-    case Transfer::sigmoid: return "sigmoid";
-    case Transfer::tanh: return "tanh";
-    case Transfer::rectifier: return "rectifier";
+    case Transfer::identity:
+      return "identity";
+    case Transfer::sigmoid:
+      return "sigmoid";
+    case Transfer::tanh:
+      return "tanh";
+    case Transfer::rectifier:
+      return "rectifier";
   }
-  throw std::invalid_argument("transfer has the invalid value " +
-                              std::to_string(static_cast<int>(f)));
+  throw std::invalid_argument("transfer has the invalid value " + std::to_string(static_cast<int>(f)));
 }
 
 Transfer parse_transfer(std::string_view name) {
@@ -115,8 +118,8 @@ void rectifier_moments(S mu, S v, S& mean, S& var) {
 
 template <class S>
 void fd_scale_inputs(const Eigen::Ref<const Mat<S>>& m, const Eigen::Ref<const Mat<S>>& v,
-                     const Eigen::Ref<const RowVec<S>>& keep, const S* valid,
-                     Eigen::Ref<Mat<S>> x_mean, Eigen::Ref<Mat<S>> x_var) {
+                     const Eigen::Ref<const RowVec<S>>& keep, const S* valid, Eigen::Ref<Mat<S>> x_mean,
+                     Eigen::Ref<Mat<S>> x_var) {
   const bool has_v = v.size() != 0;
   const bool want_var = x_var.size() != 0;
   for (Index r = 0; r < m.rows(); ++r) {
@@ -128,8 +131,8 @@ void fd_scale_inputs(const Eigen::Ref<const Mat<S>>& m, const Eigen::Ref<const M
     x_mean.row(r).array() = m.row(r).array() * keep.array();
     if (!want_var) continue;
     if (has_v)
-      x_var.row(r).array() = v.row(r).array() * keep.array() +
-                             keep.array() * (S(1) - keep.array()) * m.row(r).array().square();
+      x_var.row(r).array() =
+          v.row(r).array() * keep.array() + keep.array() * (S(1) - keep.array()) * m.row(r).array().square();
     else
       x_var.row(r).array() = keep.array() * (S(1) - keep.array()) * m.row(r).array().square();
   }
@@ -145,9 +148,8 @@ void add_column_sums(const Eigen::Ref<const Mat<S>>& a, Eigen::Ref<RowVec<S>> ac
 // ---- transfer moments ------------------------------------------------------------------------
 
 template <class S>
-void transfer_moments(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
-                      const Eigen::Ref<const Mat<S>>& v, Eigen::Ref<Mat<S>> mean,
-                      Eigen::Ref<Mat<S>> var) {
+void transfer_moments(Transfer f, const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& v,
+                      Eigen::Ref<Mat<S>> mean, Eigen::Ref<Mat<S>> var) {
   using namespace detail;
   require_same_shape(v, mu, "v", "mu");
   require_same_shape(mean, mu, "mean", "mu");
@@ -158,10 +160,18 @@ void transfer_moments(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
     });
   };
   switch (f) {
-    case Transfer::identity: apply(identity_run<S>); return;
-    case Transfer::sigmoid: apply(sigmoid_run<S>); return;
-    case Transfer::tanh: apply(tanh_run<S>); return;
-    case Transfer::rectifier: apply(rectifier_run<S>); return;
+    case Transfer::identity:
+      apply(identity_run<S>);
+      return;
+    case Transfer::sigmoid:
+      apply(sigmoid_run<S>);
+      return;
+    case Transfer::tanh:
+      apply(tanh_run<S>);
+      return;
+    case Transfer::rectifier:
+      apply(rectifier_run<S>);
+      return;
   }
 }
 
@@ -170,14 +180,21 @@ void transfer_values(Transfer f, const Eigen::Ref<const Mat<S>>& mu, Eigen::Ref<
   using namespace detail;
   require_same_shape(out, mu, "out", "mu");
   auto apply = [&](auto kernel) {
-    for_each_run(mu.rows(), mu.cols(),
-                 [&](Index r, Index c, Index n) { kernel(at(mu, r, c), at(out, r, c), n); });
+    for_each_run(mu.rows(), mu.cols(), [&](Index r, Index c, Index n) { kernel(at(mu, r, c), at(out, r, c), n); });
   };
   switch (f) {
-    case Transfer::identity: apply(identity_value_run<S>); return;
-    case Transfer::sigmoid: apply(sigmoid_value_run<S>); return;
-    case Transfer::tanh: apply(tanh_value_run<S>); return;
-    case Transfer::rectifier: apply(rectifier_value_run<S>); return;
+    case Transfer::identity:
+      apply(identity_value_run<S>);
+      return;
+    case Transfer::sigmoid:
+      apply(sigmoid_value_run<S>);
+      return;
+    case Transfer::tanh:
+      apply(tanh_value_run<S>);
+      return;
+    case Transfer::rectifier:
+      apply(rectifier_value_run<S>);
+      return;
   }
 }
 
@@ -199,9 +216,8 @@ void sigmoid_mean_logit(const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<con
 // ---- FD affine -------------------------------------------------------------------------------
 
 template <class S>
-void fd_affine(const Moments<S>& in, const Eigen::Ref<const RowVec<S>>& keep,
-               const Eigen::Ref<const Mat<S>>& w, const Eigen::Ref<const Mat<S>>& b,
-               FdAffineCache<S>& cache, Moments<S>& out) {
+void fd_affine(const Moments<S>& in, const Eigen::Ref<const RowVec<S>>& keep, const Eigen::Ref<const Mat<S>>& w,
+               const Eigen::Ref<const Mat<S>>& b, FdAffineCache<S>& cache, Moments<S>& out) {
   using namespace detail;
   const Index rows = in.mean.rows();
   const Index n_in = in.mean.cols();
@@ -211,11 +227,11 @@ void fd_affine(const Moments<S>& in, const Eigen::Ref<const RowVec<S>>& keep,
     throw std::invalid_argument("keep has " + std::to_string(keep.cols()) + " entries, the input " +
                                 std::to_string(n_in) + " features");
   if (w.rows() != n_in)
-    throw std::invalid_argument("w has " + std::to_string(w.rows()) + " rows, the input " +
-                                std::to_string(n_in) + " features");
+    throw std::invalid_argument("w has " + std::to_string(w.rows()) + " rows, the input " + std::to_string(n_in) +
+                                " features");
   if (b.rows() != 1 || b.cols() != n_out)
-    throw std::invalid_argument("b is " + std::to_string(b.rows()) + "×" +
-                                std::to_string(b.cols()) + ", must be 1×" + std::to_string(n_out));
+    throw std::invalid_argument("b is " + std::to_string(b.rows()) + "×" + std::to_string(b.cols()) + ", must be 1×" +
+                                std::to_string(n_out));
 
   cache.keep.resize(n_in);
   cache.keep = keep;
@@ -244,42 +260,32 @@ void fd_affine(const Moments<S>& in, const Eigen::Ref<const RowVec<S>>& keep,
 template void transfer_moments<float>(Transfer, const Eigen::Ref<const Mat<float>>&,
                                       const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
                                       Eigen::Ref<Mat<float>>);
-template void transfer_values<float>(Transfer, const Eigen::Ref<const Mat<float>>&,
-                                     Eigen::Ref<Mat<float>>);
-template void sigmoid_mean_logit<float>(const Eigen::Ref<const Mat<float>>&,
-                                        const Eigen::Ref<const Mat<float>>&,
+template void transfer_values<float>(Transfer, const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>);
+template void sigmoid_mean_logit<float>(const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
                                         Eigen::Ref<Mat<float>>);
 template void fd_affine<float>(const Moments<float>&, const Eigen::Ref<const RowVec<float>>&,
-                               const Eigen::Ref<const Mat<float>>&,
-                               const Eigen::Ref<const Mat<float>>&, FdAffineCache<float>&,
-                               Moments<float>&);
-template void detail::fd_scale_inputs<float>(const Eigen::Ref<const Mat<float>>&,
-                                             const Eigen::Ref<const Mat<float>>&,
+                               const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                               FdAffineCache<float>&, Moments<float>&);
+template void detail::fd_scale_inputs<float>(const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
                                              const Eigen::Ref<const RowVec<float>>&, const float*,
                                              Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
-template void detail::add_column_sums<float>(const Eigen::Ref<const Mat<float>>&,
-                                             Eigen::Ref<RowVec<float>>);
+template void detail::add_column_sums<float>(const Eigen::Ref<const Mat<float>>&, Eigen::Ref<RowVec<float>>);
 template void detail::rectifier_moments<float>(float, float, float&, float&);
 
 template void transfer_moments<double>(Transfer, const Eigen::Ref<const Mat<double>>&,
-                                       const Eigen::Ref<const Mat<double>>&,
-                                       Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
-template void transfer_values<double>(Transfer, const Eigen::Ref<const Mat<double>>&,
-                                      Eigen::Ref<Mat<double>>);
-template void sigmoid_mean_logit<double>(const Eigen::Ref<const Mat<double>>&,
-                                         const Eigen::Ref<const Mat<double>>&,
+                                       const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>,
+                                       Eigen::Ref<Mat<double>>);
+template void transfer_values<double>(Transfer, const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>);
+template void sigmoid_mean_logit<double>(const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
                                          Eigen::Ref<Mat<double>>);
 template void fd_affine<double>(const Moments<double>&, const Eigen::Ref<const RowVec<double>>&,
-                                const Eigen::Ref<const Mat<double>>&,
-                                const Eigen::Ref<const Mat<double>>&, FdAffineCache<double>&,
-                                Moments<double>&);
+                                const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                FdAffineCache<double>&, Moments<double>&);
 template void detail::fd_scale_inputs<double>(const Eigen::Ref<const Mat<double>>&,
                                               const Eigen::Ref<const Mat<double>>&,
-                                              const Eigen::Ref<const RowVec<double>>&,
-                                              const double*, Eigen::Ref<Mat<double>>,
-                                              Eigen::Ref<Mat<double>>);
-template void detail::add_column_sums<double>(const Eigen::Ref<const Mat<double>>&,
-                                              Eigen::Ref<RowVec<double>>);
+                                              const Eigen::Ref<const RowVec<double>>&, const double*,
+                                              Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+template void detail::add_column_sums<double>(const Eigen::Ref<const Mat<double>>&, Eigen::Ref<RowVec<double>>);
 template void detail::rectifier_moments<double>(double, double, double&, double&);
 
 }  // namespace seqvi::model

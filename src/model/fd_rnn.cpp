@@ -12,8 +12,10 @@ using detail::Op;
 
 std::string_view to_string(Direction direction) {
   switch (direction) {
-    case Direction::forward: return "forward";
-    case Direction::reverse: return "reverse";
+    case Direction::forward:
+      return "forward";
+    case Direction::reverse:
+      return "reverse";
   }
   throw std::invalid_argument("direction has an invalid enum value");
 }
@@ -49,11 +51,9 @@ void emit_frame(Transfer f, Index r, Index batch, Index next, FdRnnCache<S>& cac
       continue;
     }
     Eigen::Ref<Mat<S>> h_var = h.var.middleRows(row, 1);
-    transfer_moments<S>(f, cache.a_mean.middleRows(row, 1), cache.a_var.middleRows(row, 1), h_mean,
-                        h_var);
+    transfer_moments<S>(f, cache.a_mean.middleRows(row, 1), cache.a_var.middleRows(row, 1), h_mean, h_var);
     if (next >= 0)
-      detail::fd_scale_inputs<S>(h_mean, h_var, cache.keep_rec, nullptr,
-                                 cache.hs_mean.middleRows(next + b, 1),
+      detail::fd_scale_inputs<S>(h_mean, h_var, cache.keep_rec, nullptr, cache.hs_mean.middleRows(next + b, 1),
                                  cache.hs_var.middleRows(next + b, 1));
   }
 }
@@ -61,11 +61,10 @@ void emit_frame(Transfer f, Index r, Index batch, Index next, FdRnnCache<S>& cac
 }  // namespace
 
 template <class S>
-FdRnn<S>::FdRnn(ParamSet<S>& params, const std::string& prefix, const FdRnnSpec& spec)
-    : spec_(spec) {
+FdRnn<S>::FdRnn(ParamSet<S>& params, const std::string& prefix, const FdRnnSpec& spec) : spec_(spec) {
   if (spec.in < 0 || spec.hidden < 0)
-    throw std::invalid_argument("FdRnn '" + prefix + "' has sizes in " + std::to_string(spec.in) +
-                                ", hidden " + std::to_string(spec.hidden) + "; they must be ≥ 0");
+    throw std::invalid_argument("FdRnn '" + prefix + "' has sizes in " + std::to_string(spec.in) + ", hidden " +
+                                std::to_string(spec.hidden) + "; they must be ≥ 0");
   w_in_ = params.add(prefix + ".W_in", spec.in, spec.hidden);
   w_rec_ = params.add(prefix + ".W_rec", spec.hidden, spec.hidden);
   b_ = params.add(prefix + ".b", 1, spec.hidden);
@@ -75,24 +74,23 @@ FdRnn<S>::FdRnn(ParamSet<S>& params, const std::string& prefix, const FdRnnSpec&
 
 template <class S>
 void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index batch,
-                       const Eigen::Ref<const ColVec<S>>& mask, FdRnnCache<S>& cache,
-                       Moments<S>& h, const Moments<S>* initial) const {
+                       const Eigen::Ref<const ColVec<S>>& mask, FdRnnCache<S>& cache, Moments<S>& h,
+                       const Moments<S>* initial) const {
   const Index rows = x.mean.rows();
   const Index n_in = spec_.in;
   const Index n_h = spec_.hidden;
   if (x.mean.cols() != n_in)
-    throw std::invalid_argument("FdRnn input has " + std::to_string(x.mean.cols()) +
-                                " features, the RNN " + std::to_string(n_in));
+    throw std::invalid_argument("FdRnn input has " + std::to_string(x.mean.cols()) + " features, the RNN " +
+                                std::to_string(n_in));
   if (x.var.size() != 0 && (x.var.rows() != rows || x.var.cols() != n_in))
-    throw std::invalid_argument("FdRnn x.var is " + std::to_string(x.var.rows()) + "×" +
-                                std::to_string(x.var.cols()) + ", x.mean " + std::to_string(rows) +
-                                "×" + std::to_string(n_in));
+    throw std::invalid_argument("FdRnn x.var is " + std::to_string(x.var.rows()) + "×" + std::to_string(x.var.cols()) +
+                                ", x.mean " + std::to_string(rows) + "×" + std::to_string(n_in));
   if (batch < 1 || rows % batch != 0)
-    throw std::invalid_argument("FdRnn batch is " + std::to_string(batch) + " for " +
-                                std::to_string(rows) + " rows; must be ≥ 1 and divide the rows");
+    throw std::invalid_argument("FdRnn batch is " + std::to_string(batch) + " for " + std::to_string(rows) +
+                                " rows; must be ≥ 1 and divide the rows");
   if (mask.size() != 0 && mask.size() != rows)
-    throw std::invalid_argument("FdRnn mask has " + std::to_string(mask.size()) +
-                                " entries, the input " + std::to_string(rows) + " rows");
+    throw std::invalid_argument("FdRnn mask has " + std::to_string(mask.size()) + " entries, the input " +
+                                std::to_string(rows) + " rows");
   const Index frames = rows / batch;
   cache.frames = frames;
   cache.batch = batch;
@@ -106,13 +104,12 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
   cache.deterministic = det;
   if (initial != nullptr &&
       (initial->mean.rows() != batch || initial->mean.cols() != n_h ||
-       (det ? initial->var.size() != 0
-            : initial->var.rows() != batch || initial->var.cols() != n_h)))
-    throw std::invalid_argument(
-        "FdRnn initial state is " + std::to_string(initial->mean.rows()) + "×" +
-        std::to_string(initial->mean.cols()) + " (var " + std::to_string(initial->var.rows()) +
-        "×" + std::to_string(initial->var.cols()) + "), must be B×H = " + std::to_string(batch) +
-        "×" + std::to_string(n_h) + (det ? " with no var (deterministic)" : " with a var"));
+       (det ? initial->var.size() != 0 : initial->var.rows() != batch || initial->var.cols() != n_h)))
+    throw std::invalid_argument("FdRnn initial state is " + std::to_string(initial->mean.rows()) + "×" +
+                                std::to_string(initial->mean.cols()) + " (var " + std::to_string(initial->var.rows()) +
+                                "×" + std::to_string(initial->var.cols()) +
+                                "), must be B×H = " + std::to_string(batch) + "×" + std::to_string(n_h) +
+                                (det ? " with no var (deterministic)" : " with a var"));
   cache.input_var = x.var.size() != 0;
 
   cache.mask.resize(rows);
@@ -124,8 +121,7 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
   // Input projections of all frames: one GEMM each for mean and variance.
   cache.x_mean.resize(rows, n_in);
   cache.x_var.resize(in_exact ? 0 : rows, in_exact ? 0 : n_in);
-  detail::fd_scale_inputs<S>(x.mean, x.var, cache.keep_in, cache.mask.data(), cache.x_mean,
-                             cache.x_var);
+  detail::fd_scale_inputs<S>(x.mean, x.var, cache.keep_in, cache.mask.data(), cache.x_mean, cache.x_var);
   cache.a_mean.resize(rows, n_h);
   cache.a_mean.rowwise() = params[b_].row(0);
   gemm_add<S>(Op::none, cache.x_mean, Op::none, w_in, S(1), cache.a_mean, cache.gemm);
@@ -142,8 +138,7 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
     cache.w_rec_sq.array() = w_rec.array().square();
     cache.a_var.resize(rows, n_h);
     cache.a_var.setZero();
-    if (!in_exact)
-      gemm_add<S>(Op::none, cache.x_var, Op::none, cache.w_in_sq, S(1), cache.a_var, cache.gemm);
+    if (!in_exact) gemm_add<S>(Op::none, cache.x_var, Op::none, cache.w_in_sq, S(1), cache.a_var, cache.gemm);
     cache.hs_var.resize(rows, n_h);
     h.var.resize(rows, n_h);
   }
@@ -165,8 +160,7 @@ void FdRnn<S>::forward(const ParamSet<S>& params, const Moments<S>& x, Index bat
       cache.hs_mean.middleRows(r0, batch) = initial->mean;
     } else {
       detail::fd_scale_inputs<S>(initial->mean, initial->var, cache.keep_rec, nullptr,
-                                 cache.hs_mean.middleRows(r0, batch),
-                                 cache.hs_var.middleRows(r0, batch));
+                                 cache.hs_mean.middleRows(r0, batch), cache.hs_var.middleRows(r0, batch));
     }
   }
   for (Index k = 0; k < frames; ++k) {

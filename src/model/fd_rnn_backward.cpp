@@ -31,8 +31,8 @@ using detail::gemm_add_packed;
 using detail::Op;
 
 template <class S>
-void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const Moments<S>& h_adj,
-                        ParamSet<S>& grad, Moments<S>* x_adj) const {
+void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const Moments<S>& h_adj, ParamSet<S>& grad,
+                        Moments<S>* x_adj) const {
   const Index frames = cache.frames;
   const Index batch = cache.batch;
   const Index rows = frames * batch;
@@ -43,21 +43,21 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
     throw std::invalid_argument("FdRnn::backward needs the cache of this RNN's forward pass");
   if (h_adj.mean.rows() != rows || h_adj.mean.cols() != n_h)
     throw std::invalid_argument("FdRnn h_adj.mean is " + std::to_string(h_adj.mean.rows()) + "×" +
-                                std::to_string(h_adj.mean.cols()) + ", the output " +
-                                std::to_string(rows) + "×" + std::to_string(n_h));
+                                std::to_string(h_adj.mean.cols()) + ", the output " + std::to_string(rows) + "×" +
+                                std::to_string(n_h));
   if (h_adj.var.size() != 0 && (h_adj.var.rows() != rows || h_adj.var.cols() != n_h))
     throw std::invalid_argument("FdRnn h_adj.var is " + std::to_string(h_adj.var.rows()) + "×" +
-                                std::to_string(h_adj.var.cols()) + ", the output " +
-                                std::to_string(rows) + "×" + std::to_string(n_h));
+                                std::to_string(h_adj.var.cols()) + ", the output " + std::to_string(rows) + "×" +
+                                std::to_string(n_h));
   if (x_adj != nullptr) {
     if (x_adj->mean.rows() != rows || x_adj->mean.cols() != n_in)
-      throw std::invalid_argument("FdRnn x_adj.mean is " + std::to_string(x_adj->mean.rows()) +
-                                  "×" + std::to_string(x_adj->mean.cols()) + ", the input " +
-                                  std::to_string(rows) + "×" + std::to_string(n_in));
+      throw std::invalid_argument("FdRnn x_adj.mean is " + std::to_string(x_adj->mean.rows()) + "×" +
+                                  std::to_string(x_adj->mean.cols()) + ", the input " + std::to_string(rows) + "×" +
+                                  std::to_string(n_in));
     if (x_adj->var.size() != 0 && (x_adj->var.rows() != rows || x_adj->var.cols() != n_in))
       throw std::invalid_argument("FdRnn x_adj.var is " + std::to_string(x_adj->var.rows()) + "×" +
-                                  std::to_string(x_adj->var.cols()) + ", the input " +
-                                  std::to_string(rows) + "×" + std::to_string(n_in));
+                                  std::to_string(x_adj->var.cols()) + ", the input " + std::to_string(rows) + "×" +
+                                  std::to_string(n_in));
   }
   const Mat<S>& w_in = params[w_in_];
   const Mat<S>& w_rec = params[w_rec_];
@@ -93,34 +93,32 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
     const Index r = (forward_in_time ? k : frames - 1 - k) * batch;
     const bool has_carry = k + 1 < frames;
     // The frame's rows of a (T·B) × H matrix; an empty matrix stays empty (a zero term).
-    auto rows_of = [&](const Mat<S>& m) {
-      return m.size() == 0 ? In(none) : In(m.middleRows(r, batch));
-    };
+    auto rows_of = [&](const Mat<S>& m) { return m.size() == 0 ? In(none) : In(m.middleRows(r, batch)); };
     // One pass over the frame: g_t = h_adj_t + carry_t (0 on padded rows), built run by run
     // inside the transfer's reverse pass (in deterministic mode only the means).
     detail::transfer_backward_of_sum<S>(
-        spec_.transfer, rows_of(cache.a_mean), rows_of(cache.a_var), cache.mask.data() + r,
-        rows_of(h_adj.mean), has_carry ? In(cache.carry_mean) : In(none), rows_of(h_adj.var),
+        spec_.transfer, rows_of(cache.a_mean), rows_of(cache.a_var), cache.mask.data() + r, rows_of(h_adj.mean),
+        has_carry ? In(cache.carry_mean) : In(none), rows_of(h_adj.var),
         has_carry && !det ? In(cache.carry_var) : In(none), cache.a_adj_mean.middleRows(r, batch),
         det ? Out(none) : Out(cache.a_adj_var.middleRows(r, batch)));
     if (k == 0) break;  // the first frame read h = 0: nothing to carry further
     if (det) {
       cache.carry_mean.setZero();
-      gemm_add_packed<S>(cache.a_adj_mean.middleRows(r, batch), cache.w_rec_t_packed, S(1),
-                         cache.carry_mean, cache.gemm);
+      gemm_add_packed<S>(cache.a_adj_mean.middleRows(r, batch), cache.w_rec_t_packed, S(1), cache.carry_mean,
+                         cache.gemm);
       continue;
     }
     cache.hs_adj_mean.setZero();
-    gemm_add_packed<S>(cache.a_adj_mean.middleRows(r, batch), cache.w_rec_t_packed, S(1),
-                       cache.hs_adj_mean, cache.gemm);
+    gemm_add_packed<S>(cache.a_adj_mean.middleRows(r, batch), cache.w_rec_t_packed, S(1), cache.hs_adj_mean,
+                       cache.gemm);
     cache.hs_adj_var.setZero();
-    gemm_add_packed<S>(cache.a_adj_var.middleRows(r, batch), cache.w_rec_sq_t_packed, S(1),
-                       cache.hs_adj_var, cache.gemm);
+    gemm_add_packed<S>(cache.a_adj_var.middleRows(r, batch), cache.w_rec_sq_t_packed, S(1), cache.hs_adj_var,
+                       cache.gemm);
     cache.carry_mean.setZero();
     cache.carry_var.setZero();
-    detail::fd_scale_inputs_backward<S>(
-        cache.keep_rec, cache.hs_mean.middleRows(r, batch), cache.hs_var.middleRows(r, batch),
-        cache.hs_adj_mean, cache.hs_adj_var, &cache.carry_mean, &cache.carry_var, keep_rec_sum);
+    detail::fd_scale_inputs_backward<S>(cache.keep_rec, cache.hs_mean.middleRows(r, batch),
+                                        cache.hs_var.middleRows(r, batch), cache.hs_adj_mean, cache.hs_adj_var,
+                                        &cache.carry_mean, &cache.carry_var, keep_rec_sum);
   }
 
   // The input keep rates' gradient from the weight gradients' products (see the top).
@@ -131,27 +129,22 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
   if (keep_from_weights) {
     cache.w_in_mean_tmp.resize(n_in, n_h);
     cache.w_in_mean_tmp.setZero();
-    gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1),
-                cache.w_in_mean_tmp, cache.gemm);
+    gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1), cache.w_in_mean_tmp, cache.gemm);
     grad[w_in_] += cache.w_in_mean_tmp;
   } else {
-    gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1), grad[w_in_],
-                cache.gemm);
+    gemm_add<S>(Op::transpose, cache.x_mean, Op::none, cache.a_adj_mean, S(1), grad[w_in_], cache.gemm);
   }
-  gemm_add<S>(Op::transpose, cache.hs_mean, Op::none, cache.a_adj_mean, S(1), grad[w_rec_],
-              cache.gemm);
+  gemm_add<S>(Op::transpose, cache.hs_mean, Op::none, cache.a_adj_mean, S(1), grad[w_rec_], cache.gemm);
   if (!det) {
     if (cache.x_var.size() != 0) {
       cache.w_in_tmp.resize(n_in, n_h);
       cache.w_in_tmp.setZero();
-      gemm_add<S>(Op::transpose, cache.x_var, Op::none, cache.a_adj_var, S(1), cache.w_in_tmp,
-                  cache.gemm);
+      gemm_add<S>(Op::transpose, cache.x_var, Op::none, cache.a_adj_var, S(1), cache.w_in_tmp, cache.gemm);
       grad[w_in_].array() += S(2) * w_in.array() * cache.w_in_tmp.array();
     }
     cache.w_rec_tmp.resize(n_h, n_h);
     cache.w_rec_tmp.setZero();
-    gemm_add<S>(Op::transpose, cache.hs_var, Op::none, cache.a_adj_var, S(1), cache.w_rec_tmp,
-                cache.gemm);
+    gemm_add<S>(Op::transpose, cache.hs_var, Op::none, cache.a_adj_var, S(1), cache.w_rec_tmp, cache.gemm);
     grad[w_rec_].array() += S(2) * w_rec.array() * cache.w_rec_tmp.array();
   }
 
@@ -168,23 +161,18 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
       const S d = cache.keep_in[i];
       (*keep_in_sum)[i] +=
           (w_in.row(i).array() * cache.w_in_mean_tmp.row(i).array()).sum() +
-          (S(1) - S(2) * d) / (S(1) - d) *
-              (cache.w_in_sq.row(i).array() * cache.w_in_tmp.row(i).array()).sum();
+          (S(1) - S(2) * d) / (S(1) - d) * (cache.w_in_sq.row(i).array() * cache.w_in_tmp.row(i).array()).sum();
     }
   } else if (x_adj != nullptr || keep_in_sum != nullptr) {
     cache.x_adj_mean.resize(rows, n_in);
     cache.x_adj_mean.setZero();
-    gemm_add<S>(Op::none, cache.a_adj_mean, Op::transpose, w_in, S(1), cache.x_adj_mean,
-                cache.gemm);
+    gemm_add<S>(Op::none, cache.a_adj_mean, Op::transpose, w_in, S(1), cache.x_adj_mean, cache.gemm);
     cache.x_adj_var.resize(rows, n_in);
     cache.x_adj_var.setZero();
-    if (!det)
-      gemm_add<S>(Op::none, cache.a_adj_var, Op::transpose, cache.w_in_sq, S(1), cache.x_adj_var,
-                  cache.gemm);
+    if (!det) gemm_add<S>(Op::none, cache.a_adj_var, Op::transpose, cache.w_in_sq, S(1), cache.x_adj_var, cache.gemm);
     Mat<S>* x_var_adj = x_adj != nullptr && x_adj->var.size() != 0 && !det ? &x_adj->var : nullptr;
-    detail::fd_scale_inputs_backward<S>(cache.keep_in, cache.x_mean, cache.x_var, cache.x_adj_mean,
-                                        cache.x_adj_var, x_adj != nullptr ? &x_adj->mean : nullptr,
-                                        x_var_adj, keep_in_sum);
+    detail::fd_scale_inputs_backward<S>(cache.keep_in, cache.x_mean, cache.x_var, cache.x_adj_mean, cache.x_adj_var,
+                                        x_adj != nullptr ? &x_adj->mean : nullptr, x_var_adj, keep_in_sum);
   }
   // fd_scale_inputs_backward leaves d·∂/∂d in the sums (see its doc).
   if (keep_in_sum != nullptr) {
@@ -197,11 +185,9 @@ void FdRnn<S>::backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const M
   }
 }
 
-template void FdRnn<float>::backward(const ParamSet<float>&, FdRnnCache<float>&,
-                                     const Moments<float>&, ParamSet<float>&,
-                                     Moments<float>*) const;
-template void FdRnn<double>::backward(const ParamSet<double>&, FdRnnCache<double>&,
-                                      const Moments<double>&, ParamSet<double>&,
-                                      Moments<double>*) const;
+template void FdRnn<float>::backward(const ParamSet<float>&, FdRnnCache<float>&, const Moments<float>&,
+                                     ParamSet<float>&, Moments<float>*) const;
+template void FdRnn<double>::backward(const ParamSet<double>&, FdRnnCache<double>&, const Moments<double>&,
+                                      ParamSet<double>&, Moments<double>*) const;
 
 }  // namespace seqvi::model

@@ -46,12 +46,10 @@ double keep_logit_for(double rate, const KeepRateSpec& spec) {
 }
 
 template <class S>
-KeepRate<S>::KeepRate(ParamSet<S>& params, const std::string& prefix, Index n,
-                      const KeepRateSpec& spec)
+KeepRate<S>::KeepRate(ParamSet<S>& params, const std::string& prefix, Index n, const KeepRateSpec& spec)
     : spec_(spec), n_(n) {
   spec.validate();
-  if (n < 0)
-    throw std::invalid_argument("keep rate size is " + std::to_string(n) + ", must be ≥ 0");
+  if (n < 0) throw std::invalid_argument("keep rate size is " + std::to_string(n) + ", must be ≥ 0");
   if (!learned()) return;
   logit_ = params.add(prefix + ".keep_logit", 1, n);
   initialize(params);
@@ -86,8 +84,8 @@ void KeepRate<S>::backward(const ParamSet<S>& params, const Eigen::Ref<const Row
                            ParamSet<S>& grad) const {
   if (!learned()) return;
   if (keep_adj.cols() != n_)
-    throw std::invalid_argument("keep_adj has " + std::to_string(keep_adj.cols()) +
-                                " entries, the keep rates " + std::to_string(n_));
+    throw std::invalid_argument("keep_adj has " + std::to_string(keep_adj.cols()) + " entries, the keep rates " +
+                                std::to_string(n_));
   const S width = S(spec_.hi - spec_.lo);
   const auto& logit = params[logit_];
   auto& adj = grad[logit_];

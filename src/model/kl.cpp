@@ -11,9 +11,9 @@ namespace {
 
 /// KL of one latent dim k of sequence b, whose valid frames are t0 … T − 1.
 template <class S>
-double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean,
-                       const Eigen::Ref<const Mat<S>>& var, const detail::Coef<S>& a,
-                       const detail::PriorOf<S>& p, Index T, Index B, Index b, Index k, Index t0) {
+double sequence_dim_kl(detail::KlForm form, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                       const detail::Coef<S>& a, const detail::PriorOf<S>& p, Index T, Index B, Index b, Index k,
+                       Index t0) {
   using detail::KlForm;
   double sum = 0;
   if (form == KlForm::wiener_marginal_paper) {

@@ -37,18 +37,17 @@ void kl_divergence_backward(const KlInput<S>& in, S kl_adj, KlAdjoints<S> adj) {
     auto check_adj = [&](const char* what, Mat<S>* adj, const Mat<S>* like) {
       if ((adj == nullptr) != (like == nullptr) ||
           (adj != nullptr && (adj->rows() != like->rows() || adj->cols() != like->cols())))
-        detail::fail(fn, std::string("prior_adj.") + what + " must be " +
-                             (like == nullptr ? std::string("null")
-                                              : "shaped " + std::to_string(like->rows()) + "×" +
-                                                    std::to_string(like->cols())) +
-                             ", like the learned prior's " + what);
+        detail::fail(
+            fn, std::string("prior_adj.") + what + " must be " +
+                    (like == nullptr ? std::string("null")
+                                     : "shaped " + std::to_string(like->rows()) + "×" + std::to_string(like->cols())) +
+                    ", like the learned prior's " + what);
     };
     check_adj("mean", prior_adj.mean, prior.mean);
     check_adj("var", prior_adj.var, prior.var);
     check_adj("alpha", prior_adj.alpha, prior.alpha);
   } else if (!prior_adj.empty()) {
-    detail::fail(fn, "prior_adj given for prior " + std::string(to_string(spec.prior)) +
-                         ", which has no parameters");
+    detail::fail(fn, "prior_adj given for prior " + std::string(to_string(spec.prior)) + ", which has no parameters");
   }
 
   using detail::KlForm;
@@ -121,8 +120,7 @@ void kl_divergence_backward(const KlInput<S>& in, S kl_adj, KlAdjoints<S> adj) {
           g_coef = (dd + M) * m_prev + (c * inv_beta2 + 2 * at * V) * v_prev;
           if (learned) {
             alpha_adj -= dd * m_prev + c * inv_beta2 * v_prev;
-            beta2_adj += 0.5 * inv_beta2 *
-                         (1 - (s2(t) + d * d + c * c * v_prev) * inv_beta2);
+            beta2_adj += 0.5 * inv_beta2 * (1 - (s2(t) + d * d + c * c * v_prev) * inv_beta2);
           }
           const double M_prev = dd * c + at * M;
           V = 0.5 * c * c * inv_beta2 + at * at * V;
@@ -139,8 +137,7 @@ void kl_divergence_backward(const KlInput<S>& in, S kl_adj, KlAdjoints<S> adj) {
           g_coef = M * m_prev + 2 * at * V * v_prev;
           if (learned) {
             (*prior_adj.mean)(r, k) += static_cast<S>(g * (-dm * inv_pv));
-            (*prior_adj.var)(r, k) +=
-                static_cast<S>(g * 0.5 * inv_pv * (1 - (v_at(t) + dm * dm) * inv_pv));
+            (*prior_adj.var)(r, k) += static_cast<S>(g * 0.5 * inv_pv * (1 - (v_at(t) + dm * dm) * inv_pv));
           }
           M *= at;
           V *= at * at;

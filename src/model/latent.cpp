@@ -98,10 +98,8 @@ void validate(const LatentSpec& spec) {
   to_string(spec.prior);
   to_string(spec.posterior);
   to_string(spec.kl);
-  if (spec.kl == KlMode::paper_diagonal &&
-      (spec.posterior != Posterior::marginal || spec.prior != Prior::wiener)) {
-    std::string msg =
-        "kl is paper-diagonal, which is defined only for the marginal posterior with ";
+  if (spec.kl == KlMode::paper_diagonal && (spec.posterior != Posterior::marginal || spec.prior != Prior::wiener)) {
+    std::string msg = "kl is paper-diagonal, which is defined only for the marginal posterior with ";
     msg += "the wiener prior; got posterior ";
     msg += to_string(spec.posterior);
     msg += " and prior ";

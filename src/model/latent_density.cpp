@@ -27,9 +27,8 @@ namespace {
 /// log p(z) per sequence for every prior: p(z_t | z_{t−1}, past) = N(α z_{t−1} + μ_p,t, σ²_p,t)
 /// (prior_markov.hpp; wiener α = 1, normal α = 0, both μ_p = 0, σ²_p = 1).
 template <class S>
-ColVec<S> log_prior_impl(Prior prior, const LearnedPrior<S>& learned,
-                         const Eigen::Ref<const Mat<S>>& z, const Eigen::Ref<const ColVec<S>>& mask,
-                         Index T, Index B) {
+ColVec<S> log_prior_impl(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<const Mat<S>>& z,
+                         const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   constexpr std::string_view fn = "log_prior_density";
   detail::check_dims(fn, T, B);
   detail::check_rows(fn, "z", z.rows(), z.cols(), T, B);
@@ -64,14 +63,13 @@ ColVec<S> log_prior_impl(Prior prior, const LearnedPrior<S>& learned,
 }  // namespace
 
 template <class S>
-ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z, const Eigen::Ref<const ColVec<S>>& mask,
+                            Index T, Index B) {
   return log_prior_impl<S>(prior, {}, z, mask, T, B);
 }
 
 template <class S>
-ColVec<S> log_prior_density(Prior prior, const LearnedPrior<S>& learned,
-                            const Eigen::Ref<const Mat<S>>& z,
+ColVec<S> log_prior_density(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<const Mat<S>>& z,
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   return log_prior_impl<S>(prior, learned, z, mask, T, B);
 }
@@ -80,10 +78,9 @@ namespace {
 
 template <class S>
 ColVec<S> log_posterior_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
-                             const Eigen::Ref<const Mat<S>>& mean,
-                             const Eigen::Ref<const Mat<S>>& var,
-                             const Eigen::Ref<const Mat<S>>& coef,
-                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+                             const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                             const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const ColVec<S>>& mask, Index T,
+                             Index B) {
   constexpr std::string_view fn = "log_posterior_density";
   detail::check_dims(fn, T, B);
   const Index K = z.cols();
@@ -102,8 +99,7 @@ ColVec<S> log_posterior_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>
       const Index r = t * B + b;
       for (Index k = 0; k < K; ++k) {
         // q(z_t | z_{t−1}) = N(a_t z_{t−1} + μ_t, σ²_t); a_t z_{t−1} is 0 at t0 and for marginal.
-        const double prev =
-            t > t0 ? static_cast<double>(a(r, k)) * static_cast<double>(z(r - B, k)) : 0.0;
+        const double prev = t > t0 ? static_cast<double>(a(r, k)) * static_cast<double>(z(r - B, k)) : 0.0;
         sum += log_normal_kernel(static_cast<double>(z(r, k)) - prev, mean(r, k), var(r, k));
       }
     }
@@ -117,8 +113,7 @@ ColVec<S> log_posterior_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>
 
 template <class S>
 ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
-                                const Eigen::Ref<const Mat<S>>& mean,
-                                const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
                                 const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   const Mat<S> none;
   return log_posterior_impl<S>(posterior, z, mean, var, none, mask, T, B);
@@ -126,42 +121,38 @@ ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<
 
 template <class S>
 ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
-                                const Eigen::Ref<const Mat<S>>& mean,
-                                const Eigen::Ref<const Mat<S>>& var,
-                                const Eigen::Ref<const Mat<S>>& coef,
-                                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+                                const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const ColVec<S>>& mask, Index T,
+                                Index B) {
   return log_posterior_impl<S>(posterior, z, mean, var, coef, mask, T, B);
 }
 
 template ColVec<float> log_prior_density<float>(Prior, const Eigen::Ref<const Mat<float>>&,
-                                                const Eigen::Ref<const ColVec<float>>&, Index,
-                                                Index);
+                                                const Eigen::Ref<const ColVec<float>>&, Index, Index);
 template ColVec<double> log_prior_density<double>(Prior, const Eigen::Ref<const Mat<double>>&,
-                                                  const Eigen::Ref<const ColVec<double>>&, Index,
-                                                  Index);
-template ColVec<float> log_prior_density<float>(Prior, const LearnedPrior<float>&,
-                                                const Eigen::Ref<const Mat<float>>&,
-                                                const Eigen::Ref<const ColVec<float>>&, Index,
-                                                Index);
+                                                  const Eigen::Ref<const ColVec<double>>&, Index, Index);
+template ColVec<float> log_prior_density<float>(Prior, const LearnedPrior<float>&, const Eigen::Ref<const Mat<float>>&,
+                                                const Eigen::Ref<const ColVec<float>>&, Index, Index);
 template ColVec<double> log_prior_density<double>(Prior, const LearnedPrior<double>&,
                                                   const Eigen::Ref<const Mat<double>>&,
-                                                  const Eigen::Ref<const ColVec<double>>&, Index,
-                                                  Index);
+                                                  const Eigen::Ref<const ColVec<double>>&, Index, Index);
 template ColVec<float> log_posterior_density<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
                                                     const Eigen::Ref<const Mat<float>>&,
                                                     const Eigen::Ref<const Mat<float>>&,
-                                                    const Eigen::Ref<const ColVec<float>>&, Index,
-                                                    Index);
-template ColVec<double> log_posterior_density<double>(
-    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index);
-template ColVec<float> log_posterior_density<float>(
-    Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const ColVec<float>>&, Index, Index);
-template ColVec<double> log_posterior_density<double>(
-    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const ColVec<double>>&, Index, Index);
+                                                    const Eigen::Ref<const ColVec<float>>&, Index, Index);
+template ColVec<double> log_posterior_density<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                                      const Eigen::Ref<const Mat<double>>&,
+                                                      const Eigen::Ref<const Mat<double>>&,
+                                                      const Eigen::Ref<const ColVec<double>>&, Index, Index);
+template ColVec<float> log_posterior_density<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                                    const Eigen::Ref<const Mat<float>>&,
+                                                    const Eigen::Ref<const Mat<float>>&,
+                                                    const Eigen::Ref<const Mat<float>>&,
+                                                    const Eigen::Ref<const ColVec<float>>&, Index, Index);
+template ColVec<double> log_posterior_density<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                                      const Eigen::Ref<const Mat<double>>&,
+                                                      const Eigen::Ref<const Mat<double>>&,
+                                                      const Eigen::Ref<const Mat<double>>&,
+                                                      const Eigen::Ref<const ColVec<double>>&, Index, Index);
 
 }  // namespace seqvi::model

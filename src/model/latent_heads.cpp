@@ -15,12 +15,9 @@
 namespace seqvi::model::detail {
 
 template <class S>
-LatentHeads<S>::LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::string& prefix,
-                            Index in, Index latent, const KeepRateSpec& keep, VarianceHead head,
-                            Posterior posterior)
-    : mean_head_(params, prefix + ".mean", in, latent, Transfer::identity, keep),
-      head_(head),
-      posterior_(posterior) {
+LatentHeads<S>::LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::string& prefix, Index in, Index latent,
+                            const KeepRateSpec& keep, VarianceHead head, Posterior posterior)
+    : mean_head_(params, prefix + ".mean", in, latent, Transfer::identity, keep), head_(head), posterior_(posterior) {
   roles.dense(mean_head_, ParamRole::bias);
   if (head_ == VarianceHead::softplus) {
     var_w_ = params.add(prefix + ".var.W", in, latent);
@@ -41,25 +38,23 @@ using detail::sigmoid_into;
 using detail::softplus_backward_into;
 
 template <class S>
-double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
-                               const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& eps,
-                               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                               LatentHeadsCache<S>& cache, Eigen::Ref<Mat<S>> z,
-                               bool per_sequence, const LearnedPrior<S>& prior) const {
+double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h, const LatentSpec& spec,
+                               const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const ColVec<S>>& mask, Index T,
+                               Index B, LatentHeadsCache<S>& cache, Eigen::Ref<Mat<S>> z, bool per_sequence,
+                               const LearnedPrior<S>& prior) const {
   const Index rows = T * B;
   const Index K = latent();
   const Index in = mean_head_.in();
   if (eps.rows() != rows || eps.cols() != K)
-    throw std::invalid_argument(
-        "eps is " + std::to_string(eps.rows()) + "×" + std::to_string(eps.cols()) +
-        ", must be (T·B)×K = " + std::to_string(rows) + "×" + std::to_string(K));
+    throw std::invalid_argument("eps is " + std::to_string(eps.rows()) + "×" + std::to_string(eps.cols()) +
+                                ", must be (T·B)×K = " + std::to_string(rows) + "×" + std::to_string(K));
   if (h.mean.rows() != rows || h.mean.cols() != in)
     throw std::invalid_argument("LatentHeads: h is " + std::to_string(h.mean.rows()) + "×" +
-                                std::to_string(h.mean.cols()) + ", must be " +
-                                std::to_string(rows) + "×" + std::to_string(in));
+                                std::to_string(h.mean.cols()) + ", must be " + std::to_string(rows) + "×" +
+                                std::to_string(in));
   if ((spec.posterior == Posterior::markov) != (posterior_ == Posterior::markov))
-    throw std::invalid_argument("LatentHeads: posterior is " + std::string(to_string(spec.posterior)) +
-                                ", must be " + std::string(to_string(posterior_)) +
+    throw std::invalid_argument("LatentHeads: posterior is " + std::string(to_string(spec.posterior)) + ", must be " +
+                                std::string(to_string(posterior_)) +
                                 " (the posterior the heads were built for: only markov has a "
                                 "coefficient head)");
   const bool markov = posterior_ == Posterior::markov;
@@ -84,8 +79,7 @@ double LatentHeads<S>::forward(const ParamSet<S>& params, const Moments<S>& h,
     // [μ | a_s] = E[h] [diag(d) W_μ | W_s] + [b_μ | b_s]: one product for both heads.
     mean_head_.keep_rate().value(params, cache.keep);
     cache.w_cat.resize(in, blocks * K);
-    cache.w_cat.leftCols(K).array() =
-        params[mean_head_.w_index()].array().colwise() * cache.keep.transpose().array();
+    cache.w_cat.leftCols(K).array() = params[mean_head_.w_index()].array().colwise() * cache.keep.transpose().array();
     cache.w_cat.middleCols(K, K) = params[var_w_];
     cache.b_cat.resize(blocks * K);
     cache.b_cat.head(K) = params[mean_head_.b_index()].row(0);
@@ -116,11 +110,10 @@ Eigen::Ref<const Mat<S>> LatentHeads<S>::mean(const LatentHeadsCache<S>& cache) 
 }
 
 template <class S>
-void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
-                              const LatentSpec& spec, const Eigen::Ref<const Mat<S>>& eps,
-                              const Eigen::Ref<const ColVec<S>>& mask, LatentHeadsCache<S>& cache,
-                              const Eigen::Ref<const Mat<S>>& z_adj, S kl_adj, ParamSet<S>& grad,
-                              Moments<S>& h_adj, const LearnedPrior<S>& prior,
+void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h, const LatentSpec& spec,
+                              const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const ColVec<S>>& mask,
+                              LatentHeadsCache<S>& cache, const Eigen::Ref<const Mat<S>>& z_adj, S kl_adj,
+                              ParamSet<S>& grad, Moments<S>& h_adj, const LearnedPrior<S>& prior,
                               const LearnedPriorAdj<S>& prior_adj) const {
   const Index T = cache.frames;
   const Index B = cache.batch;
@@ -145,8 +138,8 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
     if (!fd_var) cache.head_adj.var.resize(0, 0);
     var_adj.resize(rows, K);
     var_adj.setZero();
-    reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
-                        cache.head_adj.mean, var_adj, cache.coef_adj);
+    reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj, cache.head_adj.mean, var_adj,
+                        cache.coef_adj);
     kl_divergence_backward<S>(
         {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
         kl_adj, {.mean = cache.head_adj.mean, .var = var_adj, .coef = cache.coef_adj, .prior = prior_adj});
@@ -159,10 +152,8 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
       cache.b_cat_adj.setZero();
       add_column_sums<S>(cache.coef_pre_adj, cache.b_cat_adj);
       grad[coef_b_].row(0) += cache.b_cat_adj;
-      gemm_add<S>(Op::transpose, h.mean, Op::none, cache.coef_pre_adj, S(1), grad[coef_w_],
-                  cache.gemm);
-      gemm_add<S>(Op::none, cache.coef_pre_adj, Op::transpose, params[coef_w_], S(1), h_adj.mean,
-                  cache.gemm);
+      gemm_add<S>(Op::transpose, h.mean, Op::none, cache.coef_pre_adj, S(1), grad[coef_w_], cache.gemm);
+      gemm_add<S>(Op::none, cache.coef_pre_adj, Op::transpose, params[coef_w_], S(1), h_adj.mean, cache.gemm);
     }
     return;
   }
@@ -173,8 +164,8 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
   cache.pre_adj.setZero();
   cache.var_adj.resize(rows, K);
   cache.var_adj.setZero();
-  reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj,
-                      cache.pre_adj.leftCols(K), cache.var_adj, cache.coef_adj);
+  reparam_backward<S>(spec.posterior, cache.var, cache.coef, z, eps, mask, T, B, z_adj, cache.pre_adj.leftCols(K),
+                      cache.var_adj, cache.coef_adj);
   kl_divergence_backward<S>(
       {.spec = spec, .mean = mu, .var = cache.var, .coef = cache.coef, .prior = prior, .mask = mask, .T = T, .B = B},
       kl_adj, {.mean = cache.pre_adj.leftCols(K), .var = cache.var_adj, .coef = cache.coef_adj, .prior = prior_adj});
@@ -199,73 +190,58 @@ void LatentHeads<S>::backward(const ParamSet<S>& params, const Moments<S>& h,
   cache.w_cat_adj.setZero();
   gemm_add<S>(Op::transpose, h.mean, Op::none, cache.pre_adj, S(1), cache.w_cat_adj, cache.gemm);
   // G = E[h]ᵀ μ_adj: W_μ_adj = diag(d) G, ∂/∂d_i = Σ_k W_μ[i,k] G[i,k].
-  grad[w_mu].array() +=
-      cache.w_cat_adj.leftCols(K).array().colwise() * cache.keep.transpose().array();
+  grad[w_mu].array() += cache.w_cat_adj.leftCols(K).array().colwise() * cache.keep.transpose().array();
   grad[var_w_] += cache.w_cat_adj.middleCols(K, K);
   if (markov) grad[coef_w_] += cache.w_cat_adj.rightCols(K);
   if (mean_head_.keep_rate().learned()) {
     cache.keep_adj.resize(in);
-    cache.keep_adj =
-        (params[w_mu].array() * cache.w_cat_adj.leftCols(K).array()).rowwise().sum().transpose();
+    cache.keep_adj = (params[w_mu].array() * cache.w_cat_adj.leftCols(K).array()).rowwise().sum().transpose();
     mean_head_.keep_rate().backward(params, cache.keep_adj, grad);
   }
   gemm_add<S>(Op::none, cache.pre_adj, Op::transpose, cache.w_cat, S(1), h_adj.mean, cache.gemm);
 }
 
 template <class S>
-void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-                  const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                  const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask,
-                  Index T, Index B, Eigen::Ref<Mat<S>> z) {
+void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                  const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& noise,
+                  const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, Eigen::Ref<Mat<S>> z) {
   const Index K = mean.cols();
   const Index rows = T * B;
-  if (mean.rows() != rows || var.rows() != rows || var.cols() != K || noise.rows() != rows ||
-      noise.cols() != K || z.rows() != rows || z.cols() != K || mask.size() != rows)
+  if (mean.rows() != rows || var.rows() != rows || var.cols() != K || noise.rows() != rows || noise.cols() != K ||
+      z.rows() != rows || z.cols() != K || mask.size() != rows)
+    throw std::invalid_argument("reparam_into: mean, var, noise and z must be (T·B)×K = " + std::to_string(rows) + "×" +
+                                std::to_string(K) + " and the mask T·B");
+  if (posterior == Posterior::markov ? (coef.rows() != rows || coef.cols() != K) : coef.size() != 0)
     throw std::invalid_argument(
-        "reparam_into: mean, var, noise and z must be (T·B)×K = " + std::to_string(rows) + "×" +
-        std::to_string(K) + " and the mask T·B");
-  if (posterior == Posterior::markov ? (coef.rows() != rows || coef.cols() != K)
-                                     : coef.size() != 0)
-    throw std::invalid_argument("reparam_into: coef is " + std::to_string(coef.rows()) + "×" +
-                                std::to_string(coef.cols()) + ", must be " +
-                                (posterior == Posterior::markov
-                                     ? "(T·B)×K = " + std::to_string(rows) + "×" + std::to_string(K)
-                                     : std::string("empty (a is fixed)")));
+        "reparam_into: coef is " + std::to_string(coef.rows()) + "×" + std::to_string(coef.cols()) + ", must be " +
+        (posterior == Posterior::markov ? "(T·B)×K = " + std::to_string(rows) + "×" + std::to_string(K)
+                                        : std::string("empty (a is fixed)")));
   z.setZero();
   reparam_rows<S>(posterior, mean, var, coef, noise, mask, T, B, z);
 }
 
 template <class S>
-void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-                  const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
-                  const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, Eigen::Ref<Mat<S>> z) {
+void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                  const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                  Eigen::Ref<Mat<S>> z) {
   const Mat<S> none;
   reparam_into<S>(posterior, mean, var, none, noise, mask, T, B, z);
 }
 
 template class LatentHeads<float>;
 template class LatentHeads<double>;
-template void reparam_into<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                  const Eigen::Ref<const Mat<float>>&,
-                                  const Eigen::Ref<const Mat<float>>&,
-                                  const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                  Eigen::Ref<Mat<float>>);
+template void reparam_into<float>(Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                  const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&, Index,
+                                  Index, Eigen::Ref<Mat<float>>);
 template void reparam_into<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                   const Eigen::Ref<const Mat<double>>&,
-                                   const Eigen::Ref<const Mat<double>>&,
-                                   const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                   Eigen::Ref<Mat<double>>);
-template void reparam_into<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                  const Eigen::Ref<const Mat<float>>&,
-                                  const Eigen::Ref<const Mat<float>>&,
-                                  const Eigen::Ref<const Mat<float>>&,
-                                  const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                  Eigen::Ref<Mat<float>>);
+                                   const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                   const Eigen::Ref<const ColVec<double>>&, Index, Index, Eigen::Ref<Mat<double>>);
+template void reparam_into<float>(Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                  const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                  const Eigen::Ref<const ColVec<float>>&, Index, Index, Eigen::Ref<Mat<float>>);
 template void reparam_into<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                  const Eigen::Ref<const Mat<double>>&,
-                                  const Eigen::Ref<const Mat<double>>&,
-                                  const Eigen::Ref<const Mat<double>>&,
-                                  const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                  Eigen::Ref<Mat<double>>);
+                                   const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                   const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index,
+                                   Index, Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model::detail

@@ -30,10 +30,9 @@ Coef<S> coef_of(Posterior posterior, const Eigen::Ref<const Mat<S>>& coef) {
 /// rows of z are left as they are and padded rows of the inputs are not read. Arguments checked
 /// by the caller. With a ≡ 1 and a ≡ 0 this is bit for bit the running sum and the identity.
 template <class S>
-void reparam_rows(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-                  const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                  const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask,
-                  Index T, Index B, Eigen::Ref<Mat<S>> z) {
+void reparam_rows(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                  const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& noise,
+                  const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, Eigen::Ref<Mat<S>> z) {
   const Coef<S> a = coef_of<S>(posterior, coef);
   const Index K = mean.cols();
   for (Index b = 0; b < B; ++b) {

@@ -13,8 +13,7 @@
 namespace seqvi::model::detail {
 
 template <class S>
-LearnedPriorNet<S> LearnedPriorNet<S>::conditional(ParamSet<S>& params, RoleTable& roles, Index in,
-                                                   Index latent) {
+LearnedPriorNet<S> LearnedPriorNet<S>::conditional(ParamSet<S>& params, RoleTable& roles, Index in, Index latent) {
   if (in < 1 || latent < 1)
     throw std::invalid_argument("LearnedPriorNet: in is " + std::to_string(in) + " and latent " +
                                 std::to_string(latent) + ", both must be >= 1");
@@ -71,8 +70,7 @@ void LearnedPriorNet<S>::forward(const ParamSet<S>& params, const Eigen::Ref<con
 }
 
 template <class S>
-LearnedPrior<S> LearnedPriorNet<S>::view(const ParamSet<S>& params,
-                                         const LearnedPriorNetCache<S>& cache) const {
+LearnedPrior<S> LearnedPriorNet<S>::view(const ParamSet<S>& params, const LearnedPriorNetCache<S>& cache) const {
   switch (kind_) {
     case Kind::none:
       return {};
@@ -85,8 +83,7 @@ LearnedPrior<S> LearnedPriorNet<S>::view(const ParamSet<S>& params,
 }
 
 template <class S>
-LearnedPriorAdj<S> LearnedPriorNet<S>::zero_adjoints(const ParamSet<S>& params,
-                                                     LearnedPriorNetCache<S>& cache) const {
+LearnedPriorAdj<S> LearnedPriorNet<S>::zero_adjoints(const ParamSet<S>& params, LearnedPriorNetCache<S>& cache) const {
   switch (kind_) {
     case Kind::none:
       return {};
@@ -121,10 +118,8 @@ void LearnedPriorNet<S>::backward(const ParamSet<S>& params, const Eigen::Ref<co
   gemm_add<S>(Op::transpose, h_prev, Op::none, cache.mean_adj, S(1), grad[mean_w_], cache.gemm);
   gemm_add<S>(Op::transpose, h_prev, Op::none, cache.pre_adj, S(1), grad[var_w_], cache.gemm);
   if (h_prev_adj != nullptr) {
-    gemm_add<S>(Op::none, cache.mean_adj, Op::transpose, params[mean_w_], S(1), *h_prev_adj,
-                cache.gemm);
-    gemm_add<S>(Op::none, cache.pre_adj, Op::transpose, params[var_w_], S(1), *h_prev_adj,
-                cache.gemm);
+    gemm_add<S>(Op::none, cache.mean_adj, Op::transpose, params[mean_w_], S(1), *h_prev_adj, cache.gemm);
+    gemm_add<S>(Op::none, cache.pre_adj, Op::transpose, params[var_w_], S(1), *h_prev_adj, cache.gemm);
   }
 }
 

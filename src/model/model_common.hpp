@@ -20,8 +20,8 @@ namespace seqvi::model::detail {
 /// the noise ((T·B) × noise_dim; for noise_dim = 0 any number of rows, no columns). Returns the
 /// number of valid frames. O(T·B).
 template <class S>
-std::int64_t check_batch(std::string_view fn, Index inputs, Index noise_dim,
-                         const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps) {
+std::int64_t check_batch(std::string_view fn, Index inputs, Index noise_dim, const BatchView<S>& batch,
+                         const Eigen::Ref<const Mat<S>>& eps) {
   const Index T = batch.frames;
   const Index B = batch.sequences;
   check_dims(fn, T, B);
@@ -30,8 +30,7 @@ std::int64_t check_batch(std::string_view fn, Index inputs, Index noise_dim,
   if (noise_dim > 0)
     check_rows(fn, "eps", eps.rows(), eps.cols(), T, B, noise_dim);
   else if (eps.cols() != 0)
-    fail(fn,
-         "eps has " + std::to_string(eps.cols()) + " columns, must be 0 (the model has no noise)");
+    fail(fn, "eps has " + std::to_string(eps.cols()) + " columns, must be 0 (the model has no noise)");
   std::int64_t frames = 0;
   for (Index r = 0; r < T * B; ++r) frames += batch.mask[r] != S(0) ? 1 : 0;
   return frames;
@@ -40,16 +39,14 @@ std::int64_t check_batch(std::string_view fn, Index inputs, Index noise_dim,
 /// `params` has the structure of the model's `prototype` (same count and shapes; names are not
 /// compared, for speed). @throws std::invalid_argument naming the first mismatch.
 template <class S>
-void check_params(std::string_view fn, std::string_view what, const ParamSet<S>& prototype,
-                  const ParamSet<S>& params) {
+void check_params(std::string_view fn, std::string_view what, const ParamSet<S>& prototype, const ParamSet<S>& params) {
   if (params.size() != prototype.size())
-    fail(fn, std::string(what) + " has " + std::to_string(params.size()) +
-                 " parameters, the model " + std::to_string(prototype.size()));
+    fail(fn, std::string(what) + " has " + std::to_string(params.size()) + " parameters, the model " +
+                 std::to_string(prototype.size()));
   for (std::size_t i = 0; i < params.size(); ++i)
     if (params[i].rows() != prototype[i].rows() || params[i].cols() != prototype[i].cols())
-      fail(fn, std::string(what) + " '" + prototype.name(i) + "' is " +
-                   std::to_string(params[i].rows()) + "×" + std::to_string(params[i].cols()) +
-                   ", must be " + std::to_string(prototype[i].rows()) + "×" +
+      fail(fn, std::string(what) + " '" + prototype.name(i) + "' is " + std::to_string(params[i].rows()) + "×" +
+                   std::to_string(params[i].cols()) + ", must be " + std::to_string(prototype[i].rows()) + "×" +
                    std::to_string(prototype[i].cols()));
 }
 

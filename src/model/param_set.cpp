@@ -8,8 +8,7 @@ template <class S>
 std::size_t ParamSet<S>::add(const std::string& name, Index rows, Index cols) {
   for (const auto& n : names_)
     if (n == name) throw std::invalid_argument("parameter name '" + name + "' is already used");
-  if (rows < 0 || cols < 0)
-    throw std::invalid_argument("parameter '" + name + "' has a negative shape");
+  if (rows < 0 || cols < 0) throw std::invalid_argument("parameter '" + name + "' has a negative shape");
   names_.push_back(name);
   values_.push_back(Mat<S>::Zero(rows, cols));
   return values_.size() - 1;
@@ -55,8 +54,8 @@ ColVec<S> ParamSet<S>::flatten() const {
 template <class S>
 void ParamSet<S>::unflatten(const Eigen::Ref<const ColVec<S>>& flat) {
   if (flat.size() != total())
-    throw std::invalid_argument("unflatten: vector has " + std::to_string(flat.size()) +
-                                " entries, the parameters " + std::to_string(total()));
+    throw std::invalid_argument("unflatten: vector has " + std::to_string(flat.size()) + " entries, the parameters " +
+                                std::to_string(total()));
   Index at = 0;
   for (auto& v : values_) {
     Eigen::Map<ColVec<S>>(v.data(), v.size()) = flat.segment(at, v.size());
@@ -84,8 +83,9 @@ ParamSet<S> bind_by_name(const ParamSet<S>& prototype, const ParamSet<S>& given,
       throw std::invalid_argument("parameter '" + prototype.name(i) + "' is missing; the " + owner + " needs it");
     }
     if (given[j].rows() != prototype[i].rows() || given[j].cols() != prototype[i].cols())
-      throw std::invalid_argument("parameter '" + prototype.name(i) + "' is " + shape(given[j].rows(), given[j].cols()) +
-                                  ", the " + owner + " needs " + shape(prototype[i].rows(), prototype[i].cols()));
+      throw std::invalid_argument("parameter '" + prototype.name(i) + "' is " +
+                                  shape(given[j].rows(), given[j].cols()) + ", the " + owner + " needs " +
+                                  shape(prototype[i].rows(), prototype[i].cols()));
     out[i] = given[j];
   }
   if (given.size() != prototype.size())  // names are unique: every one of `prototype` was found above

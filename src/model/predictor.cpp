@@ -22,8 +22,7 @@ Predictor<S>::Predictor(const ModelConfig& config) : config_(config) {
   const KeepRateSpec in = fixed_keep_rate(plain ? 1.0 : config.keep_inputs);
   const KeepRateSpec hidden = fixed_keep_rate(plain ? 1.0 : config.keep_hidden);
   detail::RoleTable roles;
-  rnn_ = FdRnn<S>(prototype_, "rnn",
-                  FdRnnSpec{config.inputs, config.hidden, config.transfer, in, hidden});
+  rnn_ = FdRnn<S>(prototype_, "rnn", FdRnnSpec{config.inputs, config.hidden, config.transfer, in, hidden});
   roles.rnn(rnn_);
   out_ = FdDense<S>(prototype_, "out", config.hidden, config.inputs, Transfer::identity, hidden);
   roles.dense(out_, ParamRole::output_bias);
@@ -36,8 +35,7 @@ ParamRole Predictor<S>::role(std::size_t i) const {
 }
 
 template <class S>
-BoundTerms Predictor<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                                 bool per_sequence) {
+BoundTerms Predictor<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch, bool per_sequence) {
   const Index T = batch.frames, B = batch.sequences;
   const Index rows = T * B;
   // x̃_t = x_{t−1}, zero where x_{t−1} is padding or before the chunk (a padded row is never read,
@@ -55,15 +53,14 @@ BoundTerms Predictor<S>::forward(const ParamSet<S>& params, const BatchView<S>& 
   out_.forward(params, h_, out_cache_, a_);
   detail::emission_logits<S>(a_, logits_);
   BoundTerms terms;
-  terms.recon = static_cast<double>(
-      bernoulli_nll<S>(logits_, batch.x, batch.mask, T, B, per_sequence ? &nll_seq_ : nullptr));
+  terms.recon =
+      static_cast<double>(bernoulli_nll<S>(logits_, batch.x, batch.mask, T, B, per_sequence ? &nll_seq_ : nullptr));
   return terms;
 }
 
 template <class S>
 BoundTerms Predictor<S>::forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                                          const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
-                                          S grad_scale) {
+                                          const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad, S grad_scale) {
   detail::check_params<S>("Predictor", "params", prototype_, params);
   if (grad != nullptr) detail::check_params<S>("Predictor", "grad", prototype_, *grad);
   const std::int64_t frames = detail::check_batch<S>("Predictor", config_.inputs, 0, batch, eps);

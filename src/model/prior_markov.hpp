@@ -24,16 +24,14 @@ namespace seqvi::model::detail {
 /// The prior's parameters at row r, dim k (constants for the fixed priors).
 template <class S>
 struct PriorOf {
-  bool transition = true;          ///< transition form (wiener, learned transition), else conditional
-  const Mat<S>* alpha = nullptr;   ///< transition: 1 × K, null = α ≡ 1 (wiener)
-  const Mat<S>* mean = nullptr;    ///< conditional: rows × K, null = μ_p ≡ 0 (normal)
-  const Mat<S>* var = nullptr;     ///< 1 × K (transition) or rows × K (conditional); null = 1
+  bool transition = true;         ///< transition form (wiener, learned transition), else conditional
+  const Mat<S>* alpha = nullptr;  ///< transition: 1 × K, null = α ≡ 1 (wiener)
+  const Mat<S>* mean = nullptr;   ///< conditional: rows × K, null = μ_p ≡ 0 (normal)
+  const Mat<S>* var = nullptr;    ///< 1 × K (transition) or rows × K (conditional); null = 1
 
   bool fixed() const { return var == nullptr; }
   double alpha_k(Index k) const { return alpha != nullptr ? static_cast<double>((*alpha)(0, k)) : 1.0; }
-  double mean_at(Index r, Index k) const {
-    return mean != nullptr ? static_cast<double>((*mean)(r, k)) : 0.0;
-  }
+  double mean_at(Index r, Index k) const { return mean != nullptr ? static_cast<double>((*mean)(r, k)) : 0.0; }
   /// σ²_p at row r (a transition prior's β²_k ignores r).
   double var_at(Index r, Index k) const {
     if (var == nullptr) return 1.0;
@@ -62,8 +60,7 @@ PriorOf<S> prior_of(Prior prior, const LearnedPrior<S>& learned) {
 /// (mask null = every row valid; NaN passes, so that it propagates).
 template <class S>
 void check_learned_prior(std::string_view fn, Prior prior, const LearnedPrior<S>& learned,
-                         const Eigen::Ref<const ColVec<S>>* mask, Index rows,
-                         Index K) {
+                         const Eigen::Ref<const ColVec<S>>* mask, Index rows, Index K) {
   if (prior != Prior::learned) {
     if (!learned.empty())
       fail(fn, "learned prior parameters given for prior " + std::string(to_string(prior)) +
@@ -71,19 +68,20 @@ void check_learned_prior(std::string_view fn, Prior prior, const LearnedPrior<S>
     return;
   }
   if (!learned.conditional() && !learned.transition())
-    fail(fn, "prior is learned: pass its parameters, either a conditional prior's mean and var or "
-             "a transition prior's alpha and var (learned_prior.hpp)");
+    fail(fn,
+         "prior is learned: pass its parameters, either a conditional prior's mean and var or "
+         "a transition prior's alpha and var (learned_prior.hpp)");
   auto shape = [](const Mat<S>& m) { return std::to_string(m.rows()) + "×" + std::to_string(m.cols()); };
   const Mat<S>& var = *learned.var;
   if (learned.conditional()) {
-    for (const auto& [name, m] : {std::pair<const char*, const Mat<S>*>{"prior mean", learned.mean},
-                                  {"prior var", learned.var}})
+    for (const auto& [name, m] :
+         {std::pair<const char*, const Mat<S>*>{"prior mean", learned.mean}, {"prior var", learned.var}})
       if (m->rows() != rows || m->cols() != K)
         fail(fn, std::string(name) + " is " + shape(*m) + ", must be " + std::to_string(rows) + "×" +
                      std::to_string(K) + " (one row per frame and sequence)");
   } else {
-    for (const auto& [name, m] : {std::pair<const char*, const Mat<S>*>{"prior alpha", learned.alpha},
-                                  {"prior var", learned.var}})
+    for (const auto& [name, m] :
+         {std::pair<const char*, const Mat<S>*>{"prior alpha", learned.alpha}, {"prior var", learned.var}})
       if (m->rows() != 1 || m->cols() != K)
         fail(fn, std::string(name) + " is " + shape(*m) + ", must be 1×" + std::to_string(K) +
                      " (one value per latent dim)");

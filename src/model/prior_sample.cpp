@@ -20,9 +20,8 @@ void prior_step(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<co
   (void)to_string(prior);  // throws on an invalid enum value
   if (z.rows() != w.rows() || z.cols() != w.cols() ||
       (z_prev.rows() != 0 && (z_prev.rows() != w.rows() || z_prev.cols() != w.cols())))
-    throw std::invalid_argument("prior_step: w is " + shape(w.rows(), w.cols()) + ", z " +
-                                shape(z.rows(), z.cols()) + ", z_prev " +
-                                shape(z_prev.rows(), z_prev.cols()) +
+    throw std::invalid_argument("prior_step: w is " + shape(w.rows(), w.cols()) + ", z " + shape(z.rows(), z.cols()) +
+                                ", z_prev " + shape(z_prev.rows(), z_prev.cols()) +
                                 "; z and z_prev (unless empty) must be shaped like w");
   detail::check_learned_prior<S>("prior_step", prior, learned, nullptr, w.rows(), w.cols());
   const detail::PriorOf<S> p = detail::prior_of<S>(prior, learned);
@@ -38,18 +37,16 @@ void prior_step(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<co
 }
 
 template <class S>
-void prior_step(Prior prior, const Eigen::Ref<const Mat<S>>& z_prev,
-                const Eigen::Ref<const Mat<S>>& w, Eigen::Ref<Mat<S>> z) {
+void prior_step(Prior prior, const Eigen::Ref<const Mat<S>>& z_prev, const Eigen::Ref<const Mat<S>>& w,
+                Eigen::Ref<Mat<S>> z) {
   prior_step<S>(prior, LearnedPrior<S>{}, z_prev, w, z);
 }
 
 template <class S>
-Mat<S> prior_sample(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<const Mat<S>>& w,
-                    Index sequences) {
+Mat<S> prior_sample(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<const Mat<S>>& w, Index sequences) {
   if (sequences < 1 || w.rows() % sequences != 0)
-    throw std::invalid_argument("prior_sample: noise has " + std::to_string(w.rows()) +
-                                " rows for " + std::to_string(sequences) +
-                                " sequences; must be a multiple of the sequences (≥ 1)");
+    throw std::invalid_argument("prior_sample: noise has " + std::to_string(w.rows()) + " rows for " +
+                                std::to_string(sequences) + " sequences; must be a multiple of the sequences (≥ 1)");
   if (prior == Prior::learned && learned.conditional())
     throw std::invalid_argument(
         "prior_sample: a learned conditional prior p(z_t | h_{t−1}) depends on the frames before t; "
@@ -57,8 +54,8 @@ Mat<S> prior_sample(Prior prior, const LearnedPrior<S>& learned, const Eigen::Re
   const Index B = sequences, T = w.rows() / B;
   Mat<S> z(w.rows(), w.cols());
   for (Index t = 0; t < T; ++t)
-    prior_step<S>(prior, learned, z.middleRows(t > 0 ? (t - 1) * B : 0, t > 0 ? B : 0),
-                  w.middleRows(t * B, B), z.middleRows(t * B, B));
+    prior_step<S>(prior, learned, z.middleRows(t > 0 ? (t - 1) * B : 0, t > 0 ? B : 0), w.middleRows(t * B, B),
+                  z.middleRows(t * B, B));
   return z;
 }
 
@@ -69,17 +66,15 @@ Mat<S> prior_sample(Prior prior, const Eigen::Ref<const Mat<S>>& w, Index sequen
 
 template void prior_step<float>(Prior, const LearnedPrior<float>&, const Eigen::Ref<const Mat<float>>&,
                                 const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>);
-template void prior_step<double>(Prior, const LearnedPrior<double>&,
-                                 const Eigen::Ref<const Mat<double>>&,
+template void prior_step<double>(Prior, const LearnedPrior<double>&, const Eigen::Ref<const Mat<double>>&,
                                  const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>);
-template void prior_step<float>(Prior, const Eigen::Ref<const Mat<float>>&,
-                                const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>);
-template void prior_step<double>(Prior, const Eigen::Ref<const Mat<double>>&,
-                                 const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>);
-template Mat<float> prior_sample<float>(Prior, const LearnedPrior<float>&,
-                                        const Eigen::Ref<const Mat<float>>&, Index);
-template Mat<double> prior_sample<double>(Prior, const LearnedPrior<double>&,
-                                          const Eigen::Ref<const Mat<double>>&, Index);
+template void prior_step<float>(Prior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                Eigen::Ref<Mat<float>>);
+template void prior_step<double>(Prior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                 Eigen::Ref<Mat<double>>);
+template Mat<float> prior_sample<float>(Prior, const LearnedPrior<float>&, const Eigen::Ref<const Mat<float>>&, Index);
+template Mat<double> prior_sample<double>(Prior, const LearnedPrior<double>&, const Eigen::Ref<const Mat<double>>&,
+                                          Index);
 template Mat<float> prior_sample<float>(Prior, const Eigen::Ref<const Mat<float>>&, Index);
 template Mat<double> prior_sample<double>(Prior, const Eigen::Ref<const Mat<double>>&, Index);
 

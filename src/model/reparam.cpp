@@ -12,10 +12,9 @@ namespace seqvi::model {
 namespace {
 
 template <class S>
-Mat<S> reparam_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-                    const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                    const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask,
-                    Index T, Index B) {
+Mat<S> reparam_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                    const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& noise,
+                    const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   constexpr std::string_view fn = "reparam";
   detail::check_dims(fn, T, B);
   const Index K = mean.cols();
@@ -34,38 +33,31 @@ Mat<S> reparam_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
 }  // namespace
 
 template <class S>
-Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-               const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
-               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
+Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+               const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   const Mat<S> none;
   return reparam_impl<S>(posterior, mean, var, none, noise, mask, T, B);
 }
 
 template <class S>
-Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-               const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-               const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask,
-               Index T, Index B) {
+Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+               const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& noise,
+               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B) {
   return reparam_impl<S>(posterior, mean, var, coef, noise, mask, T, B);
 }
 
-template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                   const Eigen::Ref<const Mat<float>>&,
-                                   const Eigen::Ref<const Mat<float>>&,
+template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                   const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&, Index,
+                                   Index);
+template Mat<double> reparam<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                     const Eigen::Ref<const ColVec<double>>&, Index, Index);
+template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                   const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
                                    const Eigen::Ref<const ColVec<float>>&, Index, Index);
 template Mat<double> reparam<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                     const Eigen::Ref<const Mat<double>>&,
-                                     const Eigen::Ref<const Mat<double>>&,
-                                     const Eigen::Ref<const ColVec<double>>&, Index, Index);
-template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                   const Eigen::Ref<const Mat<float>>&,
-                                   const Eigen::Ref<const Mat<float>>&,
-                                   const Eigen::Ref<const Mat<float>>&,
-                                   const Eigen::Ref<const ColVec<float>>&, Index, Index);
-template Mat<double> reparam<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                     const Eigen::Ref<const Mat<double>>&,
-                                     const Eigen::Ref<const Mat<double>>&,
-                                     const Eigen::Ref<const Mat<double>>&,
-                                     const Eigen::Ref<const ColVec<double>>&, Index, Index);
+                                     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                     const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&,
+                                     Index, Index);
 
 }  // namespace seqvi::model

@@ -13,9 +13,8 @@ namespace {
 template <class S>
 void reparam_backward_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
                            const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& z,
-                           const Eigen::Ref<const Mat<S>>& noise,
-                           const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                           const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
+                           const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask, Index T,
+                           Index B, const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
                            Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>>* coef_adj) {
   constexpr std::string_view fn = "reparam_backward";
   detail::check_dims(fn, T, B);
@@ -34,9 +33,8 @@ void reparam_backward_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& 
     detail::check_rows(fn, "z", z.rows(), z.cols(), T, B, K);
     detail::check_rows(fn, "coef_adj", coef_adj->rows(), coef_adj->cols(), T, B, K);
   } else if (coef_adj != nullptr && coef_adj->size() != 0) {
-    detail::fail(fn, "coef_adj is " + std::to_string(coef_adj->rows()) + "×" +
-                         std::to_string(coef_adj->cols()) + ", must be empty for posterior " +
-                         std::string(to_string(posterior)));
+    detail::fail(fn, "coef_adj is " + std::to_string(coef_adj->rows()) + "×" + std::to_string(coef_adj->cols()) +
+                         ", must be empty for posterior " + std::string(to_string(posterior)));
   }
 
   const detail::Coef<S> a = detail::coef_of<S>(posterior, coef);
@@ -61,51 +59,38 @@ void reparam_backward_impl(Posterior posterior, const Eigen::Ref<const Mat<S>>& 
 }  // namespace
 
 template <class S>
-void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
-                      const Eigen::Ref<const Mat<S>>& noise,
-                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                      const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
-                      Eigen::Ref<Mat<S>> var_adj) {
+void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
+                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, const Eigen::Ref<const Mat<S>>& z_adj,
+                      Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj) {
   const Mat<S> none;
-  reparam_backward_impl<S>(posterior, var, none, none, noise, mask, T, B, z_adj, mean_adj, var_adj,
-                           nullptr);
+  reparam_backward_impl<S>(posterior, var, none, none, noise, mask, T, B, z_adj, mean_adj, var_adj, nullptr);
 }
 
 template <class S>
-void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
-                      const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& z,
-                      const Eigen::Ref<const Mat<S>>& noise,
-                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                      const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
-                      Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>> coef_adj) {
-  reparam_backward_impl<S>(posterior, var, coef, z, noise, mask, T, B, z_adj, mean_adj, var_adj,
-                           &coef_adj);
+void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+                      const Eigen::Ref<const Mat<S>>& z, const Eigen::Ref<const Mat<S>>& noise,
+                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, const Eigen::Ref<const Mat<S>>& z_adj,
+                      Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>> coef_adj) {
+  reparam_backward_impl<S>(posterior, var, coef, z, noise, mask, T, B, z_adj, mean_adj, var_adj, &coef_adj);
 }
 
 template void reparam_backward<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                      const Eigen::Ref<const Mat<float>>&,
-                                      const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                      const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
+                                      const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&,
+                                      Index, Index, const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
                                       Eigen::Ref<Mat<float>>);
 template void reparam_backward<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                       const Eigen::Ref<const Mat<double>>&,
-                                       const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                       const Eigen::Ref<const Mat<double>>&,
-                                       Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+                                       const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&,
+                                       Index, Index, const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>,
+                                       Eigen::Ref<Mat<double>>);
 template void reparam_backward<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                      const Eigen::Ref<const Mat<float>>&,
-                                      const Eigen::Ref<const Mat<float>>&,
-                                      const Eigen::Ref<const Mat<float>>&,
-                                      const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                      const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
+                                      const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                      const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&,
+                                      Index, Index, const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
                                       Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
 template void reparam_backward<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                       const Eigen::Ref<const Mat<double>>&,
-                                       const Eigen::Ref<const Mat<double>>&,
-                                       const Eigen::Ref<const Mat<double>>&,
-                                       const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                       const Eigen::Ref<const Mat<double>>&,
-                                       Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>,
-                                       Eigen::Ref<Mat<double>>);
+                                       const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                       const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&,
+                                       Index, Index, const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>,
+                                       Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model

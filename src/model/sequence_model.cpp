@@ -17,8 +17,7 @@ using detail::describe_number;
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument(what); }
 
 void check_keep(const char* name, double rate, bool learned) {
-  if (!(rate > 0.0 && rate <= 1.0))
-    bad(std::string(name) + " is " + describe_number(rate) + ", must be in (0, 1]");
+  if (!(rate > 0.0 && rate <= 1.0)) bad(std::string(name) + " is " + describe_number(rate) + ", must be in (0, 1]");
   // Learned keep rates live in keep_rate.hpp's default range [0.5, 1); exactly 1 stays fixed.
   const KeepRateSpec range = learned_keep_rate();
   if (learned && rate < 1.0 && !(rate > range.lo))
@@ -30,10 +29,14 @@ void check_keep(const char* name, double rate, bool learned) {
 
 std::string_view to_string(ModelKind kind) {
   switch (kind) {
-    case ModelKind::vrae: return "vrae";
-    case ModelKind::vosp: return "vosp";
-    case ModelKind::rnn: return "rnn";
-    case ModelKind::fdrnn: return "fdrnn";
+    case ModelKind::vrae:
+      return "vrae";
+    case ModelKind::vosp:
+      return "vosp";
+    case ModelKind::rnn:
+      return "rnn";
+    case ModelKind::fdrnn:
+      return "fdrnn";
   }
   bad("model kind has an invalid enum value " + std::to_string(static_cast<int>(kind)));
 }
@@ -46,8 +49,10 @@ ModelKind parse_model_kind(std::string_view name) {
 
 std::string_view to_string(VarianceHead head) {
   switch (head) {
-    case VarianceHead::softplus: return "softplus";
-    case VarianceHead::fd: return "fd";
+    case VarianceHead::softplus:
+      return "softplus";
+    case VarianceHead::fd:
+      return "fd";
   }
   bad("variance head has an invalid enum value " + std::to_string(static_cast<int>(head)));
 }
@@ -64,8 +69,7 @@ void ModelConfig::validate() const {
   if (inputs < 1) bad("inputs is " + std::to_string(inputs) + ", must be >= 1");
   if (hidden < 1) bad("hidden is " + std::to_string(hidden) + ", must be >= 1");
   if (latent_model && latent < 1)
-    bad("latent is " + std::to_string(latent) + ", must be >= 1 for model " +
-        std::string(to_string(kind)));
+    bad("latent is " + std::to_string(latent) + ", must be >= 1 for model " + std::string(to_string(kind)));
   (void)model::to_string(transfer);  // throws on an invalid enum value
   check_keep("keep_inputs", keep_inputs, learn_keep && latent_model);
   check_keep("keep_hidden", keep_hidden, learn_keep && latent_model);
@@ -77,10 +81,13 @@ template <class S>
 std::unique_ptr<SequenceModel<S>> make_model(const ModelConfig& config) {
   config.validate();
   switch (config.kind) {
-    case ModelKind::vrae: return std::make_unique<Vrae<S>>(config);
-    case ModelKind::vosp: return std::make_unique<Vosp<S>>(config);
+    case ModelKind::vrae:
+      return std::make_unique<Vrae<S>>(config);
+    case ModelKind::vosp:
+      return std::make_unique<Vosp<S>>(config);
     case ModelKind::rnn:
-    case ModelKind::fdrnn: return std::make_unique<Predictor<S>>(config);
+    case ModelKind::fdrnn:
+      return std::make_unique<Predictor<S>>(config);
   }
   bad("model kind has an invalid enum value");
 }

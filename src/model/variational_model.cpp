@@ -17,9 +17,8 @@ template <class S>
 VariationalModel<S>::VariationalModel(const ModelConfig& config, ModelKind kind, const char* name)
     : config_(config), name_(name) {
   if (config.kind != kind)
-    throw std::invalid_argument(std::string(name) + ": model is '" +
-                                std::string(to_string(config.kind)) + "', must be " +
-                                std::string(to_string(kind)));
+    throw std::invalid_argument(std::string(name) + ": model is '" + std::string(to_string(config.kind)) +
+                                "', must be " + std::string(to_string(kind)));
   config.validate();
 }
 
@@ -37,9 +36,8 @@ KeepRateSpec VariationalModel<S>::generating_keep() const {
 
 template <class S>
 void VariationalModel<S>::add_posterior_heads(detail::RoleTable& roles, Index in) {
-  heads_ = detail::LatentHeads<S>(prototype_, roles, "rec.head", in, config_.latent,
-                                  recognition_spec().keep_rec, config_.variance_head,
-                                  config_.latent_spec.posterior);
+  heads_ = detail::LatentHeads<S>(prototype_, roles, "rec.head", in, config_.latent, recognition_spec().keep_rec,
+                                  config_.variance_head, config_.latent_spec.posterior);
 }
 
 template <class S>
@@ -56,8 +54,8 @@ void VariationalModel<S>::finish_roles(detail::RoleTable& roles) {
 
 template <class S>
 BoundTerms VariationalModel<S>::run_forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                                            const Eigen::Ref<const Mat<S>>& eps,
-                                            bool per_sequence, const ParamSet<S>* grad) {
+                                            const Eigen::Ref<const Mat<S>>& eps, bool per_sequence,
+                                            const ParamSet<S>* grad) {
   detail::check_params<S>(name_, "params", prototype_, params);
   if (grad != nullptr) detail::check_params<S>(name_, "grad", prototype_, *grad);
   BoundTerms terms;
@@ -70,19 +68,15 @@ BoundTerms VariationalModel<S>::run_forward(const ParamSet<S>& params, const Bat
 }
 
 template <class S>
-BoundTerms VariationalModel<S>::forward_backward(const ParamSet<S>& params,
-                                                 const BatchView<S>& batch,
-                                                 const Eigen::Ref<const Mat<S>>& eps,
-                                                 ParamSet<S>* grad, S grad_scale) {
+BoundTerms VariationalModel<S>::forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
+                                                 const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad, S grad_scale) {
   const BoundTerms terms = run_forward(params, batch, eps, /*per_sequence=*/false, grad);
-  if (grad != nullptr && batch.frames > 0 && batch.sequences > 0)
-    backward(params, batch, eps, *grad, grad_scale);
+  if (grad != nullptr && batch.frames > 0 && batch.sequences > 0) backward(params, batch, eps, *grad, grad_scale);
   return terms;
 }
 
 template <class S>
-ColVec<double> VariationalModel<S>::log_weights(const ParamSet<S>& params,
-                                                const BatchView<S>& batch,
+ColVec<double> VariationalModel<S>::log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
                                                 const Eigen::Ref<const Mat<S>>& eps) {
   run_forward(params, batch, eps, /*per_sequence=*/true);
   const Index T = batch.frames, B = batch.sequences;
@@ -90,20 +84,16 @@ ColVec<double> VariationalModel<S>::log_weights(const ParamSet<S>& params,
   if (T == 0 || B == 0) return w;
   const LatentSpec& spec = config_.latent_spec;
   const Eigen::Ref<const Mat<S>> z = latent_sample();
-  const ColVec<S> log_p =
-      log_prior_density<S>(spec.prior, prior_net_.view(params, prior_cache_), z, batch.mask, T, B);
-  const ColVec<S> log_q = log_posterior_density<S>(spec.posterior, z, heads_.mean(heads_cache_),
-                                                   heads_cache_.var, heads_.coef(heads_cache_),
-                                                   batch.mask, T, B);
+  const ColVec<S> log_p = log_prior_density<S>(spec.prior, prior_net_.view(params, prior_cache_), z, batch.mask, T, B);
+  const ColVec<S> log_q = log_posterior_density<S>(spec.posterior, z, heads_.mean(heads_cache_), heads_cache_.var,
+                                                   heads_.coef(heads_cache_), batch.mask, T, B);
   for (Index b = 0; b < B; ++b)
-    w[b] = -static_cast<double>(nll_seq_[b]) + static_cast<double>(log_p[b]) -
-           static_cast<double>(log_q[b]);
+    w[b] = -static_cast<double>(nll_seq_[b]) + static_cast<double>(log_p[b]) - static_cast<double>(log_q[b]);
   return w;
 }
 
 template <class S>
-ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params,
-                                                 const BatchView<S>& batch,
+ForwardPass<S> VariationalModel<S>::forward_pass(const ParamSet<S>& params, const BatchView<S>& batch,
                                                  const Eigen::Ref<const Mat<S>>& eps) {
   ForwardPass<S> out;
   out.terms = run_forward(params, batch, eps, /*per_sequence=*/false);
@@ -147,63 +137,57 @@ Mat<S> VariationalModel<S>::prior_sample(const ParamSet<S>& params, const Eigen:
                                          Index sequences) const {
   detail::check_params<S>(name_, "params", prototype_, params);
   if (w.cols() != config_.latent)
-    throw std::invalid_argument(std::string(name_) + ": prior noise has " +
-                                std::to_string(w.cols()) + " columns, must have K = " +
-                                std::to_string(config_.latent));
+    throw std::invalid_argument(std::string(name_) + ": prior noise has " + std::to_string(w.cols()) +
+                                " columns, must have K = " + std::to_string(config_.latent));
   if (prior_net_.kind() == detail::LearnedPriorNet<S>::Kind::conditional)
     throw std::invalid_argument(
-        std::string(name_) + ": the learned prior p(z_t | h_{t−1}) depends on the frames before t, "
+        std::string(name_) +
+        ": the learned prior p(z_t | h_{t−1}) depends on the frames before t, "
         "so z_{1:T} cannot be drawn alone; sample frame by frame (Vosp::prior_step, emission_step, "
         "advance)");
   detail::LearnedPriorNetCache<S> cache;
   prior_net_.forward(params, Mat<S>(), cache);
-  return model::prior_sample<S>(config_.latent_spec.prior, prior_net_.view(params, cache), w,
-                                sequences);
+  return model::prior_sample<S>(config_.latent_spec.prior, prior_net_.view(params, cache), w, sequences);
 }
 
 template <class S>
 double VariationalModel<S>::posterior(const ParamSet<S>& params, const BatchView<S>& batch,
-                                      const Eigen::Ref<const Mat<S>>& eps, bool per_sequence,
-                                      Eigen::Ref<Mat<S>> z,
+                                      const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, Eigen::Ref<Mat<S>> z,
                                       const Eigen::Ref<const Mat<S>>& prior_input) {
   prior_net_.forward(params, prior_input, prior_cache_);
-  const double kl = heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, batch.frames,
-                                   batch.sequences, heads_cache_, z, per_sequence,
-                                   prior_net_.view(params, prior_cache_));
+  const double kl = heads_.forward(params, h_, config_.latent_spec, eps, batch.mask, batch.frames, batch.sequences,
+                                   heads_cache_, z, per_sequence, prior_net_.view(params, prior_cache_));
   this->kl_per_dim_ = heads_cache_.kl_dim;
   return kl;
 }
 
 template <class S>
 void VariationalModel<S>::posterior_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                                             const Eigen::Ref<const Mat<S>>& eps,
-                                             const Eigen::Ref<const Mat<S>>& z_adj, S grad_scale,
-                                             ParamSet<S>& grad, Moments<S>& h_adj,
+                                             const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const Mat<S>>& z_adj,
+                                             S grad_scale, ParamSet<S>& grad, Moments<S>& h_adj,
                                              const Eigen::Ref<const Mat<S>>& prior_input,
                                              Eigen::Ref<Mat<S>>* prior_input_adj) {
   // The KL's adjoint is weighted by β (KL warm-up, SequenceModel::set_kl_weight); z's already
   // carries grad_scale from the reconstruction. The KL's adjoints of the learned prior's
   // parameters land in prior_cache_ and go on through its networks.
   const LearnedPriorAdj<S> prior_adj = prior_net_.zero_adjoints(params, prior_cache_);
-  heads_.backward(params, h_, config_.latent_spec, eps, batch.mask, heads_cache_, z_adj,
-                  grad_scale * this->kl_weight_, grad, h_adj, prior_net_.view(params, prior_cache_),
-                  prior_adj);
+  heads_.backward(params, h_, config_.latent_spec, eps, batch.mask, heads_cache_, z_adj, grad_scale * this->kl_weight_,
+                  grad, h_adj, prior_net_.view(params, prior_cache_), prior_adj);
   prior_net_.backward(params, prior_input, prior_cache_, grad, prior_input_adj);
 }
 
 template <class S>
 double VariationalModel<S>::emission(const BatchView<S>& batch, bool per_sequence) {
   detail::emission_logits<S>(a_, logits_);
-  return static_cast<double>(bernoulli_nll<S>(logits_, batch.x, batch.mask, batch.frames,
-                                              batch.sequences, per_sequence ? &nll_seq_ : nullptr));
+  return static_cast<double>(bernoulli_nll<S>(logits_, batch.x, batch.mask, batch.frames, batch.sequences,
+                                              per_sequence ? &nll_seq_ : nullptr));
 }
 
 template <class S>
 void VariationalModel<S>::emission_backward(const BatchView<S>& batch, S grad_scale) {
   logits_adj_.resize(logits_.rows(), logits_.cols());
   logits_adj_.setZero();
-  bernoulli_nll_backward<S>(logits_, batch.x, batch.mask, batch.frames, batch.sequences,
-                            grad_scale, logits_adj_);
+  bernoulli_nll_backward<S>(logits_, batch.x, batch.mask, batch.frames, batch.sequences, grad_scale, logits_adj_);
   detail::emission_logits_backward<S>(a_, logits_adj_, a_adj_);
 }
 

@@ -37,8 +37,8 @@ Eigen::Ref<const Mat<S>> Vosp<S>::latent_sample() const {
 }
 
 template <class S>
-void Vosp<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                      const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) {
+void Vosp<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                      bool per_sequence, BoundTerms& terms) {
   const Index B = batch.sequences;
   const Index rows = batch.frames * B, K = this->config_.latent, H = this->config_.hidden;
   Moments<S>& h = this->h_;
@@ -48,8 +48,7 @@ void Vosp<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
   u_.mean.resize(rows, K + H);
   u_.mean.rightCols(H).topRows(B).setZero();
   u_.mean.rightCols(H).bottomRows(rows - B) = h.mean.topRows(rows - B);
-  terms.kl = this->posterior(params, batch, eps, per_sequence, u_.mean.leftCols(K),
-                             u_.mean.rightCols(H));
+  terms.kl = this->posterior(params, batch, eps, per_sequence, u_.mean.leftCols(K), u_.mean.rightCols(H));
   if (h.var.size() == 0) {
     u_.var.resize(0, 0);
   } else {
@@ -63,8 +62,8 @@ void Vosp<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
 }
 
 template <class S>
-void Vosp<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                       const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) {
+void Vosp<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                       ParamSet<S>& grad, S grad_scale) {
   const Index B = batch.sequences;
   const Index rows = batch.frames * B, K = this->config_.latent, H = this->config_.hidden;
   this->emission_backward(batch, grad_scale);
@@ -109,31 +108,28 @@ Mat<S> Vosp<S>::prior_step(const ParamSet<S>& params, const VospState<S>& state,
   if (this->prior_net_.kind() == detail::LearnedPriorNet<S>::Kind::conditional) {
     const bool first = state.h.mean.rows() == 0;
     if (!first && state.h.mean.rows() != B)
-      throw std::invalid_argument("Vosp::prior_step: w has " + std::to_string(B) +
-                                  " rows and the state's h " + std::to_string(state.h.mean.rows()) +
-                                  ", must both be B");
+      throw std::invalid_argument("Vosp::prior_step: w has " + std::to_string(B) + " rows and the state's h " +
+                                  std::to_string(state.h.mean.rows()) + ", must both be B");
     if (first)
       this->prior_net_.forward(params, Mat<S>::Zero(B, H), cache);
     else
       this->prior_net_.forward(params, state.h.mean, cache);
   }
-  model::prior_step<S>(this->config_.latent_spec.prior, this->prior_net_.view(params, cache),
-                       state.z, w, z);
+  model::prior_step<S>(this->config_.latent_spec.prior, this->prior_net_.view(params, cache), state.z, w, z);
   return z;
 }
 
 template <class S>
-void Vosp<S>::emission_step(const ParamSet<S>& params, const VospState<S>& state,
-                            const Eigen::Ref<const Mat<S>>& z_t, Mat<S>& logits) {
+void Vosp<S>::emission_step(const ParamSet<S>& params, const VospState<S>& state, const Eigen::Ref<const Mat<S>>& z_t,
+                            Mat<S>& logits) {
   detail::check_params<S>("Vosp", "params", this->prototype_, params);
   const Index B = z_t.rows(), K = this->config_.latent, H = this->config_.hidden;
   const bool first = state.h.mean.rows() == 0;
   if (z_t.cols() != K || (!first && (state.h.mean.rows() != B || state.h.mean.cols() != H)))
-    throw std::invalid_argument("Vosp::emission_step: z_t is " + std::to_string(B) + "×" +
-                                std::to_string(z_t.cols()) + " and the state's h " +
-                                std::to_string(state.h.mean.rows()) + "×" +
-                                std::to_string(state.h.mean.cols()) + ", must be B×" +
-                                std::to_string(K) + " and B×" + std::to_string(H));
+    throw std::invalid_argument("Vosp::emission_step: z_t is " + std::to_string(B) + "×" + std::to_string(z_t.cols()) +
+                                " and the state's h " + std::to_string(state.h.mean.rows()) + "×" +
+                                std::to_string(state.h.mean.cols()) + ", must be B×" + std::to_string(K) + " and B×" +
+                                std::to_string(H));
   // u = [z_t | h_{t−1}] as forward() builds it, with a variance exactly when the RNN has one.
   step_u_.mean.resize(B, K + H);
   step_u_.mean.leftCols(K) = z_t;
@@ -157,21 +153,18 @@ void Vosp<S>::emission_step(const ParamSet<S>& params, const VospState<S>& state
 }
 
 template <class S>
-void Vosp<S>::advance(const ParamSet<S>& params, VospState<S>& state,
-                      const Eigen::Ref<const Mat<S>>& x_t, const Eigen::Ref<const Mat<S>>& z_t) {
+void Vosp<S>::advance(const ParamSet<S>& params, VospState<S>& state, const Eigen::Ref<const Mat<S>>& x_t,
+                      const Eigen::Ref<const Mat<S>>& z_t) {
   detail::check_params<S>("Vosp", "params", this->prototype_, params);
   const Index B = x_t.rows();
-  if (B < 1 || x_t.cols() != this->config_.inputs || z_t.rows() != B ||
-      z_t.cols() != this->config_.latent)
-    throw std::invalid_argument("Vosp::advance: x_t is " + std::to_string(B) + "×" +
-                                std::to_string(x_t.cols()) + " and z_t " +
-                                std::to_string(z_t.rows()) + "×" + std::to_string(z_t.cols()) +
+  if (B < 1 || x_t.cols() != this->config_.inputs || z_t.rows() != B || z_t.cols() != this->config_.latent)
+    throw std::invalid_argument("Vosp::advance: x_t is " + std::to_string(B) + "×" + std::to_string(x_t.cols()) +
+                                " and z_t " + std::to_string(z_t.rows()) + "×" + std::to_string(z_t.cols()) +
                                 ", must be B×" + std::to_string(this->config_.inputs) + " and B×" +
                                 std::to_string(this->config_.latent) + " with B ≥ 1");
   detail::deterministic_moments<S>(x_t, step_x_);
   const bool first = state.h.mean.rows() == 0;
-  rec_.forward(params, step_x_, B, ColVec<S>(), step_rec_cache_, step_h_,
-               first ? nullptr : &state.h);
+  rec_.forward(params, step_x_, B, ColVec<S>(), step_rec_cache_, step_h_, first ? nullptr : &state.h);
   std::swap(state.h, step_h_);
   state.z = z_t;
 }

@@ -19,8 +19,7 @@ Vrae<S>::Vrae(const ModelConfig& config) : Base(config, ModelKind::vrae, "Vrae")
   this->add_posterior_heads(roles, 2 * config.hidden);
   // The generating bi-RNN on z, then the output layer on its 2H states.
   const KeepRateSpec keep = this->generating_keep();
-  gen_ = FdBiRnn<S>(this->prototype_, "gen",
-                    FdRnnSpec{config.latent, config.hidden, config.transfer, keep, keep});
+  gen_ = FdBiRnn<S>(this->prototype_, "gen", FdRnnSpec{config.latent, config.hidden, config.transfer, keep, keep});
   for (const FdRnn<S>* rnn : {&gen_.forward_rnn(), &gen_.reverse_rnn()}) roles.rnn(*rnn);
   out_ = FdDense<S>(this->prototype_, "gen.out", 2 * config.hidden, config.inputs, Transfer::identity, keep);
   roles.dense(out_, ParamRole::output_bias);
@@ -29,8 +28,8 @@ Vrae<S>::Vrae(const ModelConfig& config) : Base(config, ModelKind::vrae, "Vrae")
 }
 
 template <class S>
-void Vrae<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                      const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) {
+void Vrae<S>::forward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                      bool per_sequence, BoundTerms& terms) {
   const Index T = batch.frames, B = batch.sequences;
   rec_.forward(params, this->x_, B, batch.mask, rec_cache_, this->h_);
   z_.mean.resize(T * B, this->config_.latent);
@@ -47,14 +46,14 @@ void Vrae<S>::generate(const ParamSet<S>& params, const Eigen::Ref<const ColVec<
 }
 
 template <class S>
-void Vrae<S>::emission_given(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& z,
-                             Index sequences, Mat<S>& logits) {
+void Vrae<S>::emission_given(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& z, Index sequences,
+                             Mat<S>& logits) {
   detail::check_params<S>("Vrae", "params", this->prototype_, params);
   if (sequences < 1 || z.rows() % sequences != 0 || z.cols() != this->config_.latent)
     throw std::invalid_argument("Vrae::emission_given: z is " + std::to_string(z.rows()) + "×" +
                                 std::to_string(z.cols()) + " for " + std::to_string(sequences) +
-                                " sequences; must be (T·B)×K with K = " +
-                                std::to_string(this->config_.latent) + " and B ≥ 1");
+                                " sequences; must be (T·B)×K with K = " + std::to_string(this->config_.latent) +
+                                " and B ≥ 1");
   detail::deterministic_moments<S>(z, z_);
   all_valid_.setOnes(z.rows());
   generate(params, all_valid_, sequences);
@@ -62,8 +61,8 @@ void Vrae<S>::emission_given(const ParamSet<S>& params, const Eigen::Ref<const M
 }
 
 template <class S>
-void Vrae<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                       const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) {
+void Vrae<S>::backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                       ParamSet<S>& grad, S grad_scale) {
   this->emission_backward(batch, grad_scale);
   detail::zero_adjoint<S>(g_, g_adj_);
   out_.backward(params, out_cache_, this->a_adj_, grad, &g_adj_);

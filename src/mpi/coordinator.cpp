@@ -43,8 +43,13 @@ void check_options(const SweepOptions& o) {
 class Timers {
  public:
   Timers(detail::TrialBook& book, SweepLedger& ledger, const SweepOptions& o, int workers)
-      : book_(book), ledger_(ledger), o_(o), workers_(workers), start_(Clock::now()),
-        last_progress_(start_), last_snapshot_(start_) {}
+      : book_(book),
+        ledger_(ledger),
+        o_(o),
+        workers_(workers),
+        start_(Clock::now()),
+        last_progress_(start_),
+        last_snapshot_(start_) {}
 
   void tick(bool final = false) {
     const auto now = Clock::now();
@@ -199,8 +204,13 @@ SweepEnd run_inline(detail::TrialBook& book, SweepLedger& ledger, TrialRunner& r
 class Dispatcher {
  public:
   Dispatcher(Transport& t, detail::TrialBook& book, SweepLedger& ledger, const SweepOptions& o)
-      : t_(t), book_(book), ledger_(ledger), o_(o), slots_(static_cast<std::size_t>(t.size())),
-        timers_(book, ledger, o, t.size() - 1), storage_(book, o) {
+      : t_(t),
+        book_(book),
+        ledger_(ledger),
+        o_(o),
+        slots_(static_cast<std::size_t>(t.size())),
+        timers_(book, ledger, o, t.size() - 1),
+        storage_(book, o) {
     if (!storage_.flush()) return;  // the recovered trials, durable before anything is dispatched
     for (std::size_t i : runnable(book.records())) queue_.push_back(i);
   }
@@ -321,7 +331,8 @@ class Dispatcher {
         any = true;
       }
     }
-    if (queue_.empty() && std::all_of(slots_.begin() + 1, slots_.end(), [](const Slot& s) { return s.assigned.empty(); })) {
+    if (queue_.empty() &&
+        std::all_of(slots_.begin() + 1, slots_.end(), [](const Slot& s) { return s.assigned.empty(); })) {
       finishing_ = true;
       shut_all(false);
     }

@@ -18,8 +18,7 @@ class PrunerJudge final : public EpochJudge {
 
 }  // namespace
 
-std::unique_ptr<EpochJudge> make_epoch_judge(const search::PrunerConfig& config,
-                                             const search::TrialTable& trials) {
+std::unique_ptr<EpochJudge> make_epoch_judge(const search::PrunerConfig& config, const search::TrialTable& trials) {
   auto pruner = search::make_pruner(config);  // validates the kind, r and η
   if (config.kind == "none") return nullptr;  // no verdicts to wait for
   pruner->restore(trials);

@@ -21,8 +21,7 @@ class EpochJudge {
 
 /// nullptr for kind "none"; otherwise the pruner, restored from the curves in `trials`.
 /// @throws std::invalid_argument for an unknown kind
-std::unique_ptr<EpochJudge> make_epoch_judge(const search::PrunerConfig& config,
-                                             const search::TrialTable& trials);
+std::unique_ptr<EpochJudge> make_epoch_judge(const search::PrunerConfig& config, const search::TrialTable& trials);
 
 }  // namespace seqvi::mpi::detail
 

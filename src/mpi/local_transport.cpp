@@ -65,8 +65,7 @@ class LocalTransport final : public Transport {
 
  private:
   void check_not_aborted() const {
-    if (const int by = hub_->aborted_by; by >= 0)
-      throw JobAborted("rank " + std::to_string(by) + " aborted the job");
+    if (const int by = hub_->aborted_by; by >= 0) throw JobAborted("rank " + std::to_string(by) + " aborted the job");
   }
 
   std::shared_ptr<Hub> hub_;

@@ -21,7 +21,8 @@ Progress summarize(const search::TrialTable& trials, double elapsed_s, double me
   const auto ranked = [&](std::size_t, std::size_t i) { return std::isfinite(trials.best_valid(i)); };
   for (const auto& [dataset, best] : search::best_trials_by_dataset(std::span(&table, 1), ranked, 1)) {
     const std::size_t i = best.front().row;
-    p.best_by_dataset[dataset] = DatasetBest{trials.best_valid(i), trials.valid_kl(i), trials.active_dims(i), best.front().id};
+    p.best_by_dataset[dataset] =
+        DatasetBest{trials.best_valid(i), trials.valid_kl(i), trials.active_dims(i), best.front().id};
   }
   p.running = p.count(TrialState::running);
   p.pending = p.count(TrialState::pending) + p.count(TrialState::interrupted);

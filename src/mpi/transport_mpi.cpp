@@ -71,8 +71,8 @@ class MpiTransport final : public Transport {
     reap();
     sends_.push_back(Pending{std::move(bytes), MPI_REQUEST_NULL});
     Pending& pending = sends_.back();
-    check(MPI_Isend(pending.bytes.data(), static_cast<int>(pending.bytes.size()), MPI_BYTE, dest, kTag,
-                    MPI_COMM_WORLD, &pending.request),
+    check(MPI_Isend(pending.bytes.data(), static_cast<int>(pending.bytes.size()), MPI_BYTE, dest, kTag, MPI_COMM_WORLD,
+                    &pending.request),
           "MPI_Isend");
   }
 
@@ -88,9 +88,9 @@ class MpiTransport final : public Transport {
         int count = 0;
         MPI_Get_count(&status, MPI_BYTE, &count);
         Packet packet{status.MPI_SOURCE, std::string(static_cast<std::size_t>(count), '\0')};
-        check(MPI_Recv(packet.bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, kTag, MPI_COMM_WORLD,
-                       MPI_STATUS_IGNORE),
-              "MPI_Recv");
+        check(
+            MPI_Recv(packet.bytes.data(), count, MPI_BYTE, status.MPI_SOURCE, kTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+            "MPI_Recv");
         return packet;
       }
       const auto now = std::chrono::steady_clock::now();

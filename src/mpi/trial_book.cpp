@@ -23,7 +23,8 @@ TrialBook::TrialBook(SweepLedger& ledger, const search::PrunerConfig& pruner, st
       where.push_back(i);
       running.push_back(table[i]);
     }
-  for (std::size_t k : recover_crashed(running, max_attempts, checkpoint_epochs)) edit(where[k]) = std::move(running[k]);
+  for (std::size_t k : recover_crashed(running, max_attempts, checkpoint_epochs))
+    edit(where[k]) = std::move(running[k]);
   // The coordinator flushes these before it dispatches anything.
   judge_ = make_epoch_judge(pruner, ledger_.trials());
 }

@@ -57,7 +57,7 @@ class TrialBook {
   SweepLedger& ledger_;
   std::unique_ptr<EpochJudge> judge_;
   std::unordered_map<std::size_t, search::TrialRecord> changes_;  ///< since the last flush
-  std::vector<std::size_t> changed_;                               ///< their indices, in order of change
+  std::vector<std::size_t> changed_;                              ///< their indices, in order of change
   double finished_wall_s_ = 0;
   int finished_count_ = 0;
 };

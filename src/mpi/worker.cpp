@@ -105,8 +105,9 @@ class Worker final : public TrialControl {
             drained_ = m.drained;
             queue_.clear();  // never started: they stay pending in the table
           } else {
-            throw MessageError("worker " + std::to_string(transport_.rank()) + " got a coordinator-bound message (kind " +
-                               std::to_string(Message(m).index()) + ") from rank " + std::to_string(packet.source));
+            throw MessageError("worker " + std::to_string(transport_.rank()) +
+                               " got a coordinator-bound message (kind " + std::to_string(Message(m).index()) +
+                               ") from rank " + std::to_string(packet.source));
           }
         },
         message);

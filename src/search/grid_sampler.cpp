@@ -13,18 +13,16 @@ std::int64_t grid_size(const Space& space, std::int64_t limit) {
     if (!c)
       throw std::invalid_argument("hyper-parameter '" + name +
                                   "' is a range; grid search needs a list of choices or a fixed value");
-    if (c->choices.empty())
-      throw std::invalid_argument("hyper-parameter '" + name + "': categorical with no choices");
+    if (c->choices.empty()) throw std::invalid_argument("hyper-parameter '" + name + "': categorical with no choices");
     const auto k = static_cast<std::int64_t>(c->choices.size());
-    if (n > limit / k)
-      throw std::invalid_argument("the grid has more than " + std::to_string(limit) + " points");
+    if (n > limit / k) throw std::invalid_argument("the grid has more than " + std::to_string(limit) + " points");
     n *= k;
   }
   return n;
 }
 
-TrialSpec grid_trial(const Space& space, std::uint64_t sweep_seed, const std::string& dataset,
-                     const std::string& model, std::int64_t index) {
+TrialSpec grid_trial(const Space& space, std::uint64_t sweep_seed, const std::string& dataset, const std::string& model,
+                     std::int64_t index) {
   // The trial's seed comes from the same per-trial stream random search uses (sample_trial with
   // nothing to sample): a pure function of (sweep seed, dataset, model, index).
   TrialSpec trial = sample_trial(Space{}, sweep_seed, dataset, model, index);

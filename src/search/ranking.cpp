@@ -67,7 +67,7 @@ std::vector<RankedTrial> best_trials(const TrialTable& table, const TrialFilter&
 }
 
 std::map<std::string, std::vector<RankedTrial>> best_trials_by_dataset(std::span<const TrialTable* const> tables,
-                                                                      const TrialFilter& filter, std::size_t top) {
+                                                                       const TrialFilter& filter, std::size_t top) {
   std::map<std::string, TopTrials> best;
   for (std::size_t s = 0; s < tables.size(); ++s) {
     const TrialTable& t = *tables[s];

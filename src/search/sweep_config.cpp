@@ -73,17 +73,19 @@ Distribution distribution(const toml::node& n, const Distribution& fallback, con
     const std::string form(first->first.str());
     const toml::node& value = first->second;
     if (form == "int_uniform") {
-      if (want != Kind::integer) fail(origin, where(n) + ": space." + key + " is not an integer; int_uniform does not apply");
+      if (want != Kind::integer)
+        fail(origin, where(n) + ": space." + key + " is not an integer; int_uniform does not apply");
       const auto [lo, hi] = bounds(value, key, form, origin);
       return IntUniform{static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)};
     }
     if (want != Kind::real)
-      fail(origin, where(n) + ": space." + key + " takes " + core::type_description(like) + "; " + form + " gives numbers");
+      fail(origin,
+           where(n) + ": space." + key + " takes " + core::type_description(like) + "; " + form + " gives numbers");
     const auto [lo, hi] = bounds(value, key, form, origin);
     if (form == "uniform") return Uniform{lo, hi};
     if (form == "log_uniform") return LogUniform{lo, hi};
-    fail(origin, where(n) + ": space." + key + ": unknown distribution '" + form +
-                     "' (uniform, log_uniform, int_uniform)");
+    fail(origin,
+         where(n) + ": space." + key + ": unknown distribution '" + form + "' (uniform, log_uniform, int_uniform)");
   }
   return Fixed{scalar(n, like, key, origin)};
 }
@@ -104,7 +106,8 @@ std::vector<std::string> strings(const toml::node& n, const std::string& key, co
 std::int64_t integer(const toml::node& n, const std::string& key, std::int64_t min, const std::string& origin) {
   auto v = n.value_exact<std::int64_t>();
   if (!v) fail(origin, where(n) + ": " + key + " must be an integer");
-  if (*v < min) fail(origin, where(n) + ": " + key + " is " + std::to_string(*v) + ", must be ≥ " + std::to_string(min));
+  if (*v < min)
+    fail(origin, where(n) + ": " + key + " is " + std::to_string(*v) + ", must be ≥ " + std::to_string(min));
   return *v;
 }
 

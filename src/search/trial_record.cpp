@@ -42,10 +42,12 @@ bool is_final(TrialState s) {
     case TrialState::done:
     case TrialState::pruned:
     case TrialState::diverged:
-    case TrialState::failed: return true;
+    case TrialState::failed:
+      return true;
     case TrialState::pending:
     case TrialState::running:
-    case TrialState::interrupted: return false;
+    case TrialState::interrupted:
+      return false;
   }
   return false;
 }

@@ -26,7 +26,9 @@ std::string exact_key(const core::Value& v) {
 }
 
 void check_row(std::size_t i, std::size_t n) {
-  if (i >= n) throw std::out_of_range("trial table row " + std::to_string(i) + " is out of range (" + std::to_string(n) + " rows)");
+  if (i >= n)
+    throw std::out_of_range("trial table row " + std::to_string(i) + " is out of range (" + std::to_string(n) +
+                            " rows)");
 }
 
 }  // namespace
@@ -208,7 +210,8 @@ void TrialTable::transform_strings(const std::function<std::string(const std::st
     for (std::size_t i = 0; i < c.codes.size(); ++i) {
       if (c.codes[i] == 0) continue;
       if (into.codes[i] != 0)
-        throw std::invalid_argument("trial " + id(i) + ": two hyper-parameter names are both stored as '" + c.name + "'");
+        throw std::invalid_argument("trial " + id(i) + ": two hyper-parameter names are both stored as '" + c.name +
+                                    "'");
       into.codes[i] = into.code(c.values[c.codes[i] - 1]);
     }
   }

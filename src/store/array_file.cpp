@@ -36,15 +36,15 @@ std::vector<std::uint8_t> read_sequence(const Checker& c, hid_t group, const std
   const H5Handle set = c.handle(H5Dopen2(group, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open '" + full + "'");
   const H5Handle space = c.handle(H5Dget_space(set.get()), H5Sclose, "cannot read the shape of '" + full + "'");
   const int rank = H5Sget_simple_extent_ndims(space.get());
-  if (rank != 2)
-    c.fail("'" + full + "' has " + std::to_string(rank) + " dimensions, must have 2 (frames × columns)");
+  if (rank != 2) c.fail("'" + full + "' has " + std::to_string(rank) + " dimensions, must have 2 (frames × columns)");
   hsize_t dims[2] = {0, 0};
   c.ok(H5Sget_simple_extent_dims(space.get(), dims, nullptr), "cannot read the shape of '" + full + "'");
   frames = dims[0];
   width = dims[1];
   if (frames == 0) c.fail("'" + full + "' has no frames");
   if (width == 0 || width > static_cast<hsize_t>(kMaxDatasetWidth))
-    c.fail("'" + full + "' has " + std::to_string(width) + " columns, must have 1.." + std::to_string(kMaxDatasetWidth));
+    c.fail("'" + full + "' has " + std::to_string(width) + " columns, must have 1.." +
+           std::to_string(kMaxDatasetWidth));
   if (frames > static_cast<hsize_t>(options.max_frames))
     c.fail("'" + full + "' has " + std::to_string(frames) + " frames, more than --max-frames " +
            std::to_string(options.max_frames));
@@ -57,8 +57,8 @@ std::vector<std::uint8_t> read_sequence(const Checker& c, hid_t group, const std
     c.ok(H5Dread(set.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
          "cannot read '" + full + "'");
   } else if (cls == H5T_ENUM && H5Tget_size(type.get()) == 1) {  // numpy bool as h5py writes it
-    const H5Handle native = c.handle(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose,
-                                     "cannot read the type of '" + full + "'");
+    const H5Handle native =
+        c.handle(H5Tget_native_type(type.get(), H5T_DIR_ASCEND), H5Tclose, "cannot read the type of '" + full + "'");
     std::vector<std::int8_t> raw(n, 0);
     c.ok(H5Dread(set.get(), native.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()), "cannot read '" + full + "'");
     for (std::size_t i = 0; i < n; ++i) values[i] = raw[i];
@@ -95,21 +95,21 @@ bool is_hdf5_file(const std::filesystem::path& path) {
 data::Dataset read_array_file(const std::filesystem::path& path, const ArrayImportOptions& options) {
   detail::silence_hdf5_errors();
   const std::string file_name = path.filename().string();
-  const Checker c("arrays file '" + path.string() + "': ", [](const std::string& what) { throw DatasetFileError(what); });
+  const Checker c("arrays file '" + path.string() + "': ",
+                  [](const std::string& what) { throw DatasetFileError(what); });
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) c.fail("does not exist or is not a regular file");
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 <= 0) c.fail(is_hdf5 < 0 ? "cannot be opened" : "is not an HDF5 file");
   data::Dataset dataset;
   {
-    const H5Handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                                   "cannot be opened as HDF5 (damaged?)");
+    const H5Handle file =
+        c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot be opened as HDF5 (damaged?)");
     const htri_t has_format = H5Aexists(file.get(), "format");
     c.ok(has_format, "cannot look up attribute 'format'");
     if (has_format == 0) c.fail(std::string("lacks the root attribute 'format' (\"") + kArraysFormat + "\")");
     const std::string format = detail::read_string_attribute(c, file.get(), "format");
-    if (format != kArraysFormat)
-      c.fail("format attribute is '" + format + "', expected '" + kArraysFormat + "'");
+    if (format != kArraysFormat) c.fail("format attribute is '" + format + "', expected '" + kArraysFormat + "'");
     const std::int64_t version = detail::read_int_attribute(c, file.get(), "format_version");
     if (version != kArraysFormatVersion)
       c.fail("format_version is " + std::to_string(version) + ", this seqvi reads version " +
@@ -127,8 +127,9 @@ data::Dataset read_array_file(const std::filesystem::path& path, const ArrayImpo
       const H5Handle group = detail::open_group(c, file.get(), split_name);
       const std::vector<std::string> members = detail::group_members(c, group.get());
       if (members.empty()) c.fail("split '" + std::string(split_name) + "' is empty (no sequences in '" + at + "')");
-      data::Split& split = split_name == std::string("train") ? dataset.train
-                           : split_name == std::string("valid") ? dataset.valid : dataset.test;
+      data::Split& split = split_name == std::string("train")   ? dataset.train
+                           : split_name == std::string("valid") ? dataset.valid
+                                                                : dataset.test;
       for (const std::string& member : members) {
         hsize_t frames = 0, columns = 0;
         std::vector<std::uint8_t> bytes = read_sequence(c, group.get(), at, member, options, frames, columns);
@@ -141,8 +142,8 @@ data::Dataset read_array_file(const std::filesystem::path& path, const ArrayImpo
         }
         split.width = static_cast<int>(columns);
         if (static_cast<std::int64_t>(split.rolls.size() + bytes.size()) > kMaxDatasetCells)
-          c.fail("split '" + std::string(split_name) + "' is too large (more than " +
-                 std::to_string(kMaxDatasetCells) + " entries)");
+          c.fail("split '" + std::string(split_name) + "' is too large (more than " + std::to_string(kMaxDatasetCells) +
+                 " entries)");
         split.append_sequence(bytes);
         std::string source = source_attribute(c, group.get(), member);
         split.sources.push_back(source.empty() ? file_name + ":" + split_name + "/" + member : source);

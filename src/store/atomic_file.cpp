@@ -58,7 +58,8 @@ AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)
     name += target_.filename().string();
     name += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(temp_counter.fetch_add(1));
     temp_ = folder / name;
-    const int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);  // the umask decides, as for any file
+    const int fd =
+        ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);  // the umask decides, as for any file
     if (fd >= 0) {
       ::close(fd);
       return;

@@ -20,8 +20,7 @@ bool has_attribute(const Checker& c, hid_t loc, const std::string& name) {
 }
 
 Checker checker(const std::filesystem::path& path) {
-  return Checker("checkpoint '" + path.string() + "': ",
-                 [](const std::string& what) { throw CheckpointError(what); });
+  return Checker("checkpoint '" + path.string() + "': ", [](const std::string& what) { throw CheckpointError(what); });
 }
 
 void write_params(const Checker& c, hid_t loc, const std::string& group, const model::ParamSet<float>& p) {
@@ -46,10 +45,14 @@ model::ParamSet<float> read_params(const Checker& c, hid_t loc, const std::strin
 void write_hyperparameters(const Checker& c, hid_t loc, const core::Params& params) {
   const H5Handle g = detail::create_group(c, loc, "hyperparameters");
   for (const auto& [name, value] : params) {
-    if (const auto* i = std::get_if<std::int64_t>(&value)) detail::write_attribute(c, g.get(), name, *i);
-    else if (const auto* d = std::get_if<double>(&value)) detail::write_attribute(c, g.get(), name, *d);
-    else if (const auto* s = std::get_if<std::string>(&value)) detail::write_attribute(c, g.get(), name, *s);
-    else detail::write_bool_attribute(c, g.get(), name, std::get<bool>(value));
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+      detail::write_attribute(c, g.get(), name, *i);
+    else if (const auto* d = std::get_if<double>(&value))
+      detail::write_attribute(c, g.get(), name, *d);
+    else if (const auto* s = std::get_if<std::string>(&value))
+      detail::write_attribute(c, g.get(), name, *s);
+    else
+      detail::write_bool_attribute(c, g.get(), name, std::get<bool>(value));
   }
 }
 
@@ -58,11 +61,20 @@ core::Params read_hyperparameters(const Checker& c, hid_t loc) {
   core::Params params;
   for (const auto& name : detail::attribute_names(c, g.get())) {
     switch (detail::attribute_kind(c, g.get(), name)) {
-      case detail::AttributeKind::integer: params[name] = detail::read_int_attribute(c, g.get(), name); break;
-      case detail::AttributeKind::real: params[name] = detail::read_double_attribute(c, g.get(), name); break;
-      case detail::AttributeKind::string: params[name] = detail::read_string_attribute(c, g.get(), name); break;
-      case detail::AttributeKind::boolean: params[name] = detail::read_bool_attribute(c, g.get(), name); break;
-      case detail::AttributeKind::other: c.fail("hyper-parameter '" + name + "' has an unsupported type");
+      case detail::AttributeKind::integer:
+        params[name] = detail::read_int_attribute(c, g.get(), name);
+        break;
+      case detail::AttributeKind::real:
+        params[name] = detail::read_double_attribute(c, g.get(), name);
+        break;
+      case detail::AttributeKind::string:
+        params[name] = detail::read_string_attribute(c, g.get(), name);
+        break;
+      case detail::AttributeKind::boolean:
+        params[name] = detail::read_bool_attribute(c, g.get(), name);
+        break;
+      case detail::AttributeKind::other:
+        c.fail("hyper-parameter '" + name + "' has an unsupported type");
     }
   }
   return params;
@@ -178,8 +190,8 @@ std::vector<train::Recovery> read_recoveries(const Checker& c, hid_t loc) {
 
 /// /provenance: the session that started the run; /provenance/resume_<k>: the k-th that resumed it.
 void write_sessions(const Checker& c, hid_t root, const std::vector<Provenance>& sessions) {
-  const H5Handle g = detail::write_provenance(c, root, "provenance",
-                                              sessions.empty() ? current_provenance() : sessions.front());
+  const H5Handle g =
+      detail::write_provenance(c, root, "provenance", sessions.empty() ? current_provenance() : sessions.front());
   for (std::size_t k = 1; k < sessions.size(); ++k)
     detail::write_provenance(c, g.get(), "resume_" + std::to_string(k), sessions[k]);
 }
@@ -222,8 +234,8 @@ void write_checkpoint(const Checkpoint& cp, const std::filesystem::path& path) {
   try {
     AtomicFile file(path);
     {
-      H5Handle f = c.handle(H5Fcreate(file.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                                  H5Fclose, "cannot create the file");
+      H5Handle f = c.handle(H5Fcreate(file.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                            "cannot create the file");
       const hid_t root = f.get();
       const auto& s = cp.state;
       detail::write_attribute(c, root, "format", std::string("seqvi-checkpoint"));
@@ -283,8 +295,8 @@ Checkpoint read_checkpoint(const std::filesystem::path& path) {
   const Checker c = checker(path);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) c.fail("no such file");
-  const H5Handle f = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                              "cannot open the file as HDF5");
+  const H5Handle f =
+      c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot open the file as HDF5");
   const hid_t root = f.get();
   if (detail::read_string_attribute(c, root, "format") != "seqvi-checkpoint") c.fail("is not a seqvi checkpoint");
   const auto version = detail::read_int_attribute(c, root, "format_version");

@@ -38,8 +38,8 @@ void check_split_invariants(const std::filesystem::path& path, const char* name,
   if (split.width < 1 || split.width > kMaxDatasetWidth)
     fail("width is " + std::to_string(split.width) + ", must be 1.." + std::to_string(kMaxDatasetWidth));
   if (split.rolls.size() != static_cast<std::size_t>(split.frames()) * static_cast<std::size_t>(split.width))
-    fail("rolls hold " + std::to_string(split.rolls.size()) + " bytes, offsets say " +
-         std::to_string(split.frames()) + " frames × " + std::to_string(split.width));
+    fail("rolls hold " + std::to_string(split.rolls.size()) + " bytes, offsets say " + std::to_string(split.frames()) +
+         " frames × " + std::to_string(split.width));
   if (!split.sources.empty() && split.sources.size() != split.sequences())
     fail(std::to_string(split.sources.size()) + " source names for " + std::to_string(split.sequences()) +
          " sequences");
@@ -53,9 +53,8 @@ void write_strings(const Checker& c, hid_t loc, const std::string& at, const cha
   c.ok(H5Tset_cset(type.get(), H5T_CSET_UTF8), "cannot make a string type");
   const hsize_t count[1] = {values.size()};
   const H5Handle space = c.handle(H5Screate_simple(1, count, nullptr), H5Sclose, "cannot make a dataspace");
-  const H5Handle set = c.handle(
-      H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
-      "cannot create '" + at + "/" + name + "'");
+  const H5Handle set = c.handle(H5Dcreate2(loc, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                                H5Dclose, "cannot create '" + at + "/" + name + "'");
   std::vector<const char*> pointers;
   for (const auto& v : values) pointers.push_back(v.c_str());
   if (!values.empty())
@@ -105,18 +104,18 @@ void write_split(const Checker& c, hid_t file, const char* name, const data::Spl
     const hsize_t chunk[2] = {std::clamp<hsize_t>(frames, 1, chunk_frames), width};
     c.ok(H5Pset_chunk(create.get(), 2, chunk), "cannot set chunking");
     if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) c.ok(H5Pset_deflate(create.get(), 4), "cannot set deflate");
-    const H5Handle rolls = c.handle(
-        H5Dcreate2(group.get(), "rolls", H5T_STD_U8LE, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
-        H5Dclose, "cannot create '" + at + "/rolls'");
+    const H5Handle rolls =
+        c.handle(H5Dcreate2(group.get(), "rolls", H5T_STD_U8LE, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
+                 H5Dclose, "cannot create '" + at + "/rolls'");
     if (frames > 0)
       c.ok(H5Dwrite(rolls.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.rolls.data()),
            "cannot write '" + at + "/rolls'");
   }
   const hsize_t count[1] = {split.offsets.size()};
   const H5Handle space = c.handle(H5Screate_simple(1, count, nullptr), H5Sclose, "cannot make a dataspace");
-  const H5Handle offsets = c.handle(
-      H5Dcreate2(group.get(), "offsets", H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-      H5Dclose, "cannot create '" + at + "/offsets'");
+  const H5Handle offsets =
+      c.handle(H5Dcreate2(group.get(), "offsets", H5T_STD_I64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+               H5Dclose, "cannot create '" + at + "/offsets'");
   c.ok(H5Dwrite(offsets.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, split.offsets.data()),
        "cannot write '" + at + "/offsets'");
   if (!split.sources.empty()) write_strings(c, group.get(), at, "sources", split.sources);
@@ -124,8 +123,7 @@ void write_split(const Checker& c, hid_t file, const char* name, const data::Spl
 
 // ---- reading ------------------------------------------------------------------------------------
 /// Opens an integer dataset of the given rank and returns it with its dimensions.
-H5Handle open_array(const Checker& c, hid_t group, const std::string& at, const char* name, int rank,
-                    hsize_t* dims) {
+H5Handle open_array(const Checker& c, hid_t group, const std::string& at, const char* name, int rank, hsize_t* dims) {
   const std::string full = at + "/" + name;
   const htri_t exists = H5Lexists(group, name, H5P_DEFAULT);
   c.ok(exists, "cannot look up '" + full + "'");
@@ -213,8 +211,8 @@ void write_dataset(const data::Dataset& dataset, const std::filesystem::path& pa
   AtomicFile atomic(path);
   const Checker c = checker(path);
   {
-    H5Handle file = c.handle(H5Fcreate(atomic.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                             H5Fclose, "cannot create the temp file '" + atomic.temp_path().string() + "'");
+    H5Handle file = c.handle(H5Fcreate(atomic.temp_path().c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), H5Fclose,
+                             "cannot create the temp file '" + atomic.temp_path().string() + "'");
     detail::write_attribute(c, file.get(), "format", std::string(kDatasetFormat));
     detail::write_attribute(c, file.get(), "format_version", std::int64_t{kDatasetFormatVersion});
     detail::write_attribute(c, file.get(), "name", dataset.name);
@@ -232,15 +230,14 @@ data::Dataset read_dataset(const std::filesystem::path& path) {
   detail::silence_hdf5_errors();
   std::error_code error;
   const auto status = std::filesystem::status(path, error);
-  if (!std::filesystem::exists(status))
-    throw DatasetFileError("dataset file '" + path.string() + "' does not exist");
+  if (!std::filesystem::exists(status)) throw DatasetFileError("dataset file '" + path.string() + "' does not exist");
   if (!std::filesystem::is_regular_file(status))
     throw DatasetFileError("dataset file '" + path.string() + "' is not a regular file");
   const Checker c = checker(path);
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 <= 0) c.fail(is_hdf5 < 0 ? "cannot be opened" : "is not an HDF5 file");
-  const H5Handle file = c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose,
-                                 "cannot be opened as HDF5 (damaged?)");
+  const H5Handle file =
+      c.handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose, "cannot be opened as HDF5 (damaged?)");
   const htri_t has_format = H5Aexists(file.get(), "format");
   c.ok(has_format, "cannot look up attribute 'format'");
   if (has_format == 0) c.fail("lacks the root attribute 'format'; not a seqvi dataset file");

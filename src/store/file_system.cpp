@@ -39,8 +39,8 @@ std::string describe_file_system(const std::filesystem::path& dir) {
   std::string out = "the file system at " + at.string() + (type.empty() ? "" : " (" + type + ")");
   struct statvfs vfs {};
   if (::statvfs(dir.c_str(), &vfs) == 0)
-    out += " has " + human_bytes(static_cast<double>(vfs.f_bavail) * static_cast<double>(vfs.f_frsize)) +
-           " free of " + human_bytes(static_cast<double>(vfs.f_blocks) * static_cast<double>(vfs.f_frsize));
+    out += " has " + human_bytes(static_cast<double>(vfs.f_bavail) * static_cast<double>(vfs.f_frsize)) + " free of " +
+           human_bytes(static_cast<double>(vfs.f_blocks) * static_cast<double>(vfs.f_frsize));
   return out;
 }
 

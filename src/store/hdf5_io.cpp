@@ -56,8 +56,8 @@ H5Handle scalar_space(const Checker& c) {
 void write_scalar(const Checker& c, hid_t loc, const std::string& name, hid_t file_type, hid_t mem_type,
                   const void* value) {
   const H5Handle space = scalar_space(c);
-  const H5Handle a = c.handle(H5Acreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT),
-                              H5Aclose, "cannot create attribute '" + name + "'");
+  const H5Handle a = c.handle(H5Acreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                              "cannot create attribute '" + name + "'");
   c.ok(H5Awrite(a.get(), mem_type, value), "cannot write attribute '" + name + "'");
 }
 
@@ -111,7 +111,8 @@ std::vector<std::string> attribute_names(const Checker& c, hid_t loc) {
     const ssize_t n = H5Aget_name_by_idx(loc, ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
     if (n < 0) c.fail("cannot read an attribute name");
     std::string name(static_cast<std::size_t>(n), '\0');
-    H5Aget_name_by_idx(loc, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), static_cast<std::size_t>(n) + 1, H5P_DEFAULT);
+    H5Aget_name_by_idx(loc, ".", H5_INDEX_NAME, H5_ITER_INC, i, name.data(), static_cast<std::size_t>(n) + 1,
+                       H5P_DEFAULT);
     names.push_back(name);
   }
   return names;
@@ -121,11 +122,16 @@ AttributeKind attribute_kind(const Checker& c, hid_t loc, const std::string& nam
   const H5Handle a = open_scalar_attribute(c, loc, name);
   const H5Handle type = c.handle(H5Aget_type(a.get()), H5Tclose, "cannot read attribute type");
   switch (H5Tget_class(type.get())) {
-    case H5T_INTEGER: return AttributeKind::integer;
-    case H5T_FLOAT: return AttributeKind::real;
-    case H5T_STRING: return AttributeKind::string;
-    case H5T_ENUM: return AttributeKind::boolean;
-    default: return AttributeKind::other;
+    case H5T_INTEGER:
+      return AttributeKind::integer;
+    case H5T_FLOAT:
+      return AttributeKind::real;
+    case H5T_STRING:
+      return AttributeKind::string;
+    case H5T_ENUM:
+      return AttributeKind::boolean;
+    default:
+      return AttributeKind::other;
   }
 }
 
@@ -187,11 +193,12 @@ bool read_bool_attribute(const Checker& c, hid_t loc, const std::string& name) {
 
 namespace {
 
-void write_array(const Checker& c, hid_t loc, const std::string& name, int rank, const hsize_t* dims,
-                 hid_t file_type, hid_t mem_type, const void* data) {
+void write_array(const Checker& c, hid_t loc, const std::string& name, int rank, const hsize_t* dims, hid_t file_type,
+                 hid_t mem_type, const void* data) {
   const H5Handle space = c.handle(H5Screate_simple(rank, dims, nullptr), H5Sclose, "cannot make a dataspace");
-  const H5Handle d = c.handle(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                              H5Dclose, "cannot create '" + name + "'");
+  const H5Handle d =
+      c.handle(H5Dcreate2(loc, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Dclose,
+               "cannot create '" + name + "'");
   bool empty = false;
   for (int i = 0; i < rank; ++i) empty = empty || dims[i] == 0;
   if (!empty) c.ok(H5Dwrite(d.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot write '" + name + "'");
@@ -202,16 +209,16 @@ H5Handle open_dataset(const Checker& c, hid_t loc, const std::string& name, int 
   H5Handle d = c.handle(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), H5Dclose, "cannot open '" + name + "'");
   const H5Handle space = c.handle(H5Dget_space(d.get()), H5Sclose, "cannot read the shape of '" + name + "'");
   if (H5Sget_simple_extent_ndims(space.get()) != rank)
-    c.fail("'" + name + "' has rank " + std::to_string(H5Sget_simple_extent_ndims(space.get())) +
-           ", expected " + std::to_string(rank));
+    c.fail("'" + name + "' has rank " + std::to_string(H5Sget_simple_extent_ndims(space.get())) + ", expected " +
+           std::to_string(rank));
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   return d;
 }
 
 }  // namespace
 
-void write_matrix(const Checker& c, hid_t loc, const std::string& name, const float* data,
-                  std::int64_t rows, std::int64_t cols) {
+void write_matrix(const Checker& c, hid_t loc, const std::string& name, const float* data, std::int64_t rows,
+                  std::int64_t cols) {
   const hsize_t dims[2] = {static_cast<hsize_t>(rows), static_cast<hsize_t>(cols)};
   write_array(c, loc, name, 2, dims, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data);
 }
@@ -226,8 +233,8 @@ void write_vector(const Checker& c, hid_t loc, const std::string& name, const st
   write_array(c, loc, name, 1, dims, H5T_STD_I64LE, H5T_NATIVE_INT64, v.data());
 }
 
-void read_matrix(const Checker& c, hid_t loc, const std::string& name, std::vector<float>& data,
-                 std::int64_t& rows, std::int64_t& cols) {
+void read_matrix(const Checker& c, hid_t loc, const std::string& name, std::vector<float>& data, std::int64_t& rows,
+                 std::int64_t& cols) {
   hsize_t dims[2] = {0, 0};
   const H5Handle d = open_dataset(c, loc, name, 2, dims);
   if (dims[0] > (1u << 28) || dims[1] > (1u << 28) || dims[0] * dims[1] > (hsize_t{1} << 31))

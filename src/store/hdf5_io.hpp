@@ -57,13 +57,13 @@ double read_double_attribute(const Checker& c, hid_t loc, const std::string& nam
 bool read_bool_attribute(const Checker& c, hid_t loc, const std::string& name);
 
 /// A 2-D float32 or float64 dataset (rows × cols, row-major) or a 1-D one (cols = 0 means 1-D).
-void write_matrix(const Checker& c, hid_t loc, const std::string& name, const float* data,
-                  std::int64_t rows, std::int64_t cols);
+void write_matrix(const Checker& c, hid_t loc, const std::string& name, const float* data, std::int64_t rows,
+                  std::int64_t cols);
 void write_vector(const Checker& c, hid_t loc, const std::string& name, const std::vector<double>& v);
 void write_vector(const Checker& c, hid_t loc, const std::string& name, const std::vector<std::int64_t>& v);
 /// Reads a 2-D float dataset; returns its shape and fills data (row-major).
-void read_matrix(const Checker& c, hid_t loc, const std::string& name, std::vector<float>& data,
-                 std::int64_t& rows, std::int64_t& cols);
+void read_matrix(const Checker& c, hid_t loc, const std::string& name, std::vector<float>& data, std::int64_t& rows,
+                 std::int64_t& cols);
 std::vector<double> read_double_vector(const Checker& c, hid_t loc, const std::string& name);
 std::vector<std::int64_t> read_int_vector(const Checker& c, hid_t loc, const std::string& name);
 

@@ -93,12 +93,17 @@ RollFile read_roll_file(const std::filesystem::path& path) {
   for (const std::string& key : detail::attribute_names(c, root)) {
     if (reserved().count(key) != 0) continue;
     switch (detail::attribute_kind(c, root, key)) {
-      case detail::AttributeKind::string: file.text[key] = detail::read_string_attribute(c, root, key); break;
-      case detail::AttributeKind::real: file.numbers[key] = detail::read_double_attribute(c, root, key); break;
+      case detail::AttributeKind::string:
+        file.text[key] = detail::read_string_attribute(c, root, key);
+        break;
+      case detail::AttributeKind::real:
+        file.numbers[key] = detail::read_double_attribute(c, root, key);
+        break;
       case detail::AttributeKind::integer:
         file.numbers[key] = static_cast<double>(detail::read_int_attribute(c, root, key));
         break;
-      default: c.fail("root attribute '" + key + "' has an unsupported type");
+      default:
+        c.fail("root attribute '" + key + "' has an unsupported type");
     }
   }
   std::vector<float> data;

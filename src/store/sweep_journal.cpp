@@ -137,12 +137,14 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
   JournalContents j;
   j.file_bytes = static_cast<std::int64_t>(bytes.size());
   // The header is written whole by a rename, so a short or foreign header is damage, not a torn write.
-  if (bytes.size() < static_cast<std::size_t>(kJournalHeaderBytes) || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+  if (bytes.size() < static_cast<std::size_t>(kJournalHeaderBytes) ||
+      std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     fail(0, "is not a seqvi sweep journal (bad header)");
   const std::uint32_t version = get_u32(bytes.data() + 8);
   if (version != kJournalFormatVersion)
-    throw std::runtime_error("journal '" + path.string() + "' at byte offset 8: has format version " + std::to_string(version) + "; this seqvi reads version " +
-                std::to_string(kJournalFormatVersion));
+    throw std::runtime_error("journal '" + path.string() + "' at byte offset 8: has format version " +
+                             std::to_string(version) + "; this seqvi reads version " +
+                             std::to_string(kJournalFormatVersion));
   j.generation = get_i64(bytes.data() + 16);
   const auto size = static_cast<std::int64_t>(bytes.size());
   std::int64_t at = kJournalHeaderBytes;
@@ -168,8 +170,10 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
       break;
     }
     if (end > size) {  // the payload runs past the end: a torn append, unless intact entries follow
-      if (next_intact_entry(bytes, at) >= 0) fail(at, "entry length " + std::to_string(length) + " runs past the end "
-                                                     "of the file, but intact entries follow it");
+      if (next_intact_entry(bytes, at) >= 0)
+        fail(at, "entry length " + std::to_string(length) +
+                     " runs past the end "
+                     "of the file, but intact entries follow it");
       break;
     }
     const char* payload = bytes.data() + at + 8;
@@ -199,7 +203,6 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path) {
                                           static_cast<std::int64_t>(get_u32(bytes.data() + j.entries.back().offset));
   return j;
 }
-
 
 std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path) {
   const std::optional<std::string> read = journal_bytes(path);
@@ -241,11 +244,14 @@ std::optional<JournalSalvage> salvage_journal(const std::filesystem::path& path)
       break;
     }
     std::string what = "entry checksum mismatch";
-    if (size - at < 8) what = "truncated entry frame";
+    if (size - at < 8)
+      what = "truncated entry frame";
     else if (const std::uint32_t length = get_u32(bytes.data() + at); length == 0 || length > kJournalMaxPayload)
       what = "entry length " + std::to_string(length) + " is out of range";
-    else if (extent > size) what = "entry runs past the end of the file";
-    else if (crc_of(bytes.data() + at + 8, length) == get_u32(bytes.data() + at + 4)) what = "entry is not a valid record";
+    else if (extent > size)
+      what = "entry runs past the end of the file";
+    else if (crc_of(bytes.data() + at + 8, length) == get_u32(bytes.data() + at + 4))
+      what = "entry is not a valid record";
     j.damaged.push_back({at, next < 0 ? size : next, what});
     if (next < 0) break;
     at = next;
@@ -281,8 +287,9 @@ JournalWriter::~JournalWriter() {
 }
 
 void JournalWriter::append(const std::string& bytes) {
-  if (broken_) throw std::system_error(EIO, std::generic_category(),
-                                       "journal '" + path_.string() + "' is unusable after a failed append");
+  if (broken_)
+    throw std::system_error(EIO, std::generic_category(),
+                            "journal '" + path_.string() + "' is unusable after a failed append");
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t wrote = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,

@@ -67,8 +67,8 @@ std::optional<JournalContents> read_journal(const std::filesystem::path& path);
 /// file the way a torn append does (read_journal's rule) is the torn tail, not damage.
 struct JournalSalvage {
   bool header_intact = false;
-  std::string header_problem;        ///< why not (when !header_intact)
-  std::int64_t generation = 0;       ///< when header_intact
+  std::string header_problem;         ///< why not (when !header_intact)
+  std::int64_t generation = 0;        ///< when header_intact
   std::vector<JournalEntry> entries;  ///< every intact entry, in file order
   struct Damage {
     std::int64_t offset = 0, end = 0;  ///< bytes [offset, end) skipped

@@ -8,13 +8,13 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <optional>
-#include <unordered_map>
-#include <type_traits>
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <system_error>
+#include <type_traits>
+#include <unordered_map>
 
 #include <zlib.h>
 
@@ -134,8 +134,7 @@ Slab slab(const Checker& c, hid_t dataset, hsize_t offset, hsize_t count, const 
 class ColumnWriter {
  public:
   ColumnWriter(const Checker& c, hid_t group, std::string name, hid_t file_type, hsize_t rows, hid_t memory_type)
-      : c_(c), name_(std::move(name)), memory_type_(memory_type),
-        dataset_(create(c, group, name_, file_type, rows)) {
+      : c_(c), name_(std::move(name)), memory_type_(memory_type), dataset_(create(c, group, name_, file_type, rows)) {
     digest_.add(name_);
   }
   template <class T>
@@ -148,10 +147,12 @@ class ColumnWriter {
       pointers.reserve(block.size());
       for (const auto& s : block) pointers.push_back(s.c_str());
       c_.ok(H5Dwrite(dataset_.get(), memory_type_, sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT,
-                     pointers.data()), "cannot write '/trials/" + name_ + "'");
+                     pointers.data()),
+            "cannot write '/trials/" + name_ + "'");
     } else {
-      c_.ok(H5Dwrite(dataset_.get(), memory_type_, sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT,
-                     block.data()), "cannot write '/trials/" + name_ + "'");
+      c_.ok(
+          H5Dwrite(dataset_.get(), memory_type_, sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT, block.data()),
+          "cannot write '/trials/" + name_ + "'");
     }
     written_ += block.size();
   }
@@ -178,7 +179,8 @@ class ColumnReader {
   ColumnReader(const Checker& c, hid_t group, std::string name, std::size_t rows)
       : c_(c), name_(std::move(name)), dataset_(open(c, group, name_)) {
     const std::size_t n = length();
-    if (n != rows) c.fail("'/trials/" + name_ + "' has " + std::to_string(n) + " rows, expected " + std::to_string(rows));
+    if (n != rows)
+      c.fail("'/trials/" + name_ + "' has " + std::to_string(n) + " rows, expected " + std::to_string(rows));
     digest_.add(name_);
   }
   /// Any length (valid_curve); length() tells it.
@@ -188,7 +190,8 @@ class ColumnReader {
     digest_.add(name_);
   }
   std::size_t length() const {
-    const H5Handle space = c_.handle(H5Dget_space(dataset_.get()), H5Sclose, "cannot read the shape of '/trials/" + name_ + "'");
+    const H5Handle space =
+        c_.handle(H5Dget_space(dataset_.get()), H5Sclose, "cannot read the shape of '/trials/" + name_ + "'");
     if (H5Sget_simple_extent_ndims(space.get()) != 1) c_.fail("'/trials/" + name_ + "' is not 1-D");
     hsize_t dims[1] = {0};
     H5Sget_simple_extent_dims(space.get(), dims, nullptr);
@@ -201,13 +204,15 @@ class ColumnReader {
     if (count == 0) return v;
     const Slab sl = slab(c_, dataset_.get(), read_, count, name_);
     if constexpr (std::is_same_v<T, std::string>) {
-      const H5Handle file_type = c_.handle(H5Dget_type(dataset_.get()), H5Tclose, "cannot read the type of '" + name_ + "'");
+      const H5Handle file_type =
+          c_.handle(H5Dget_type(dataset_.get()), H5Tclose, "cannot read the type of '" + name_ + "'");
       if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0)
         c_.fail("'/trials/" + name_ + "' is not a variable-length string column");
       const H5Handle type = utf8_string_type(c_);
       std::vector<char*> pointers(count, nullptr);
-      c_.ok(H5Dread(dataset_.get(), type.get(), sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT, pointers.data()),
-            "cannot read '/trials/" + name_ + "'");
+      c_.ok(
+          H5Dread(dataset_.get(), type.get(), sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT, pointers.data()),
+          "cannot read '/trials/" + name_ + "'");
       v.reserve(count);
       for (char* p : pointers) {
         v.emplace_back(p != nullptr ? p : "");
@@ -216,7 +221,8 @@ class ColumnReader {
     } else {
       v.resize(count);
       c_.ok(H5Dread(dataset_.get(), ColumnType<T>::memory(), sl.memory_space.get(), sl.file_space.get(), H5P_DEFAULT,
-                    v.data()), "cannot read '/trials/" + name_ + "'");
+                    v.data()),
+            "cannot read '/trials/" + name_ + "'");
     }
     read_ += count;
     digest_values(digest_, v);
@@ -281,12 +287,16 @@ class ParamsParser {
     for (std::size_t k = 1; k < text.size(); ++k) {
       const char ch = text[k];
       if (in_string) {
-        if (ch == '\\') ++k;
-        else if (ch == '"') in_string = false;
+        if (ch == '\\')
+          ++k;
+        else if (ch == '"')
+          in_string = false;
         continue;
       }
-      if (ch == '"') in_string = true;
-      else if (ch == '{' || ch == '[') return params_from_text(text);  // nested: not a params object
+      if (ch == '"')
+        in_string = true;
+      else if (ch == '{' || ch == '[')
+        return params_from_text(text);  // nested: not a params object
       else if (ch == ',' || k == text.size() - 1) {
         const auto member = member_of(text.substr(start, k - start));
         if (!member) return params_from_text(text);
@@ -345,7 +355,9 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
         // row's concatenated, then `<name>_offsets` (n + 1).
         std::vector<ColumnWriter> w;
         w.reserve(1 + search::kTrialFieldCount + search::trial_table_layout::kCurves);
-        const auto strings = [&](const std::string& name) { w.emplace_back(c, g.get(), name, string_type.get(), n, string_type.get()); };
+        const auto strings = [&](const std::string& name) {
+          w.emplace_back(c, g.get(), name, string_type.get(), n, string_type.get());
+        };
         const auto numbers = [&]<class T>(const std::string& name, T, hsize_t rows) {
           w.emplace_back(c, g.get(), name, ColumnType<T>::file(), rows, ColumnType<T>::memory());
         };
@@ -386,9 +398,12 @@ void write_sweep_snapshot(const std::filesystem::path& path, const SweepSnapshot
             if constexpr (field.kind == text || field.kind == state || field.kind == params) {
               std::vector<std::string> block;
               for (std::size_t i = b; i < e; ++i) {
-                if constexpr (field.kind == text) block.push_back(stored_string(t.get<I>(i)));
-                else if constexpr (field.kind == state) block.push_back(search::to_string(t.get<I>(i)));
-                else block.push_back(params_text.of(t, i));
+                if constexpr (field.kind == text)
+                  block.push_back(stored_string(t.get<I>(i)));
+                else if constexpr (field.kind == state)
+                  block.push_back(search::to_string(t.get<I>(i)));
+                else
+                  block.push_back(params_text.of(t, i));
               }
               write(std::move(block));
             } else if constexpr (field.kind == curve) {
@@ -443,14 +458,16 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
     c.fail("is not a seqvi sweep file (attribute 'format' is not \"seqvi-sweep\")");
   const std::int64_t version = read_int_attribute(c, root, "format_version");
   if (version != 1 && version != kSweepFormatVersion)  // another seqvi's file, not damage
-    throw SweepStoreError("sweep '" + path.string() + "': has format version " + std::to_string(version) + "; this seqvi reads versions 1 to " +
-           std::to_string(kSweepFormatVersion));
+    throw SweepStoreError("sweep '" + path.string() + "': has format version " + std::to_string(version) +
+                          "; this seqvi reads versions 1 to " + std::to_string(kSweepFormatVersion));
   SweepSnapshot s;
   s.format_version = version;
   // Version 2 records the datasets (required: a missing attribute is damage); version 1 did not.
   if (version >= 2 && H5Aexists(root, "datasets") <= 0)
-    throw SweepSnapshotDamaged("sweep '" + path.string() + "': its dataset record (attribute 'datasets', always "
-                               "written by format version 2) is missing: the file is damaged", false);
+    throw SweepSnapshotDamaged("sweep '" + path.string() +
+                                   "': its dataset record (attribute 'datasets', always "
+                                   "written by format version 2) is missing: the file is damaged",
+                               false);
   if (version >= 2) s.datasets = read_string_attribute(c, root, "datasets");
   s.created = read_string_attribute(c, root, "created");
   s.config_text = read_string_attribute(c, root, "config");
@@ -460,16 +477,20 @@ SweepSnapshot read_header(const Checker& c, const std::filesystem::path& path, h
   // Sweeps written before the digests existed have neither attribute: read unchecked. Version 2
   // always writes both: a missing one is damage (e.g. a flipped bit in its name).
   if (version >= 2 && H5Aexists(root, "header_digest") <= 0)
-    throw SweepSnapshotDamaged("sweep '" + path.string() + "': its header checksum (attribute 'header_digest', "
-                               "always written by format version 2) is missing: the file is damaged", false);
+    throw SweepSnapshotDamaged("sweep '" + path.string() +
+                                   "': its header checksum (attribute 'header_digest', "
+                                   "always written by format version 2) is missing: the file is damaged",
+                               false);
   s.provenance = read_provenance(c, root, "provenance");
   if (H5Aexists(root, "header_digest") > 0) {
     const std::string stored = read_string_attribute(c, root, "header_digest");
     const std::string computed = header_digest(s, count, version);
     if (stored != computed)
-      throw SweepSnapshotDamaged("sweep '" + path.string() + "': its header (configuration, generation, trial "
-                                 "count, datasets) does not match its checksum (header_digest " + stored + ", computed " +
-                                 computed + "): the file is damaged", false);
+      throw SweepSnapshotDamaged("sweep '" + path.string() +
+                                     "': its header (configuration, generation, trial "
+                                     "count, datasets) does not match its checksum (header_digest " +
+                                     stored + ", computed " + computed + "): the file is damaged",
+                                 false);
   }
   if (H5Aexists(root, "table_digest") > 0) table_digest = read_string_attribute(c, root, "table_digest");
   if (count < 0 || count > (std::int64_t{1} << 30)) c.fail("attribute 'trial_count' is " + std::to_string(count));
@@ -564,8 +585,10 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
         const auto texts = reader.read<std::string>(m);
         for (std::size_t k = 0; k < m; ++k) {
           try {
-            if constexpr (field.kind == state) field.of(rows[k]) = search::parse_trial_state(texts[k]);
-            else field.of(rows[k]) = params_parser.parse(texts[k]);
+            if constexpr (field.kind == state)
+              field.of(rows[k]) = search::parse_trial_state(texts[k]);
+            else
+              field.of(rows[k]) = params_parser.parse(texts[k]);
           } catch (const std::exception& e) {
             if (problems[k].empty()) problems[k] = e.what();
           }
@@ -576,7 +599,8 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
         const std::int64_t from = curve.offsets[b];
         const auto values = reader.read<double>(static_cast<std::size_t>(curve.offsets[b + m] - from));
         for (std::size_t k = 0; k < m; ++k)
-          field.of(rows[k]).assign(values.begin() + (curve.offsets[b + k] - from), values.begin() + (curve.offsets[b + k + 1] - from));
+          field.of(rows[k]).assign(values.begin() + (curve.offsets[b + k] - from),
+                                   values.begin() + (curve.offsets[b + k + 1] - from));
       } else {
         using Value = typename std::remove_cvref_t<decltype(field)>::Value;
         using Stored = std::conditional_t<field.kind == uint64, std::uint64_t,
@@ -590,7 +614,8 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
       if (s.format_version == 1) rec.spec.seed >>= 1;  // version 1: the 64-bit draw
       const std::string row = "row " + std::to_string(b + k) + " ('" + ids[k] + "'): ";
       if (bad_rows.empty() && !problems[k].empty()) bad_rows.push_back(row + problems[k]);
-      if (bad_rows.empty() && rec.id() != ids[k]) bad_rows.push_back(row + "dataset, model and index name '" + rec.id() + "'");
+      if (bad_rows.empty() && rec.id() != ids[k])
+        bad_rows.push_back(row + "dataset, model and index name '" + rec.id() + "'");
       s.trials.push_back(rec);
     }
   }
@@ -603,15 +628,19 @@ SweepSnapshot read_sweep_snapshot(const std::filesystem::path& path) {
     }
   });
   if (!stored_digest && s.format_version >= 2)
-    throw SweepSnapshotDamaged("sweep '" + path.string() + "': its trial table's checksum (attribute 'table_digest', "
-                               "always written by format version 2) is missing: the file is damaged", true);
+    throw SweepSnapshotDamaged("sweep '" + path.string() +
+                                   "': its trial table's checksum (attribute 'table_digest', "
+                                   "always written by format version 2) is missing: the file is damaged",
+                               true);
   if (stored_digest) {
     TableDigest d;
     for (const auto& column : r) d.append(column.digest());
     if (d.text() != *stored_digest)
-      throw SweepSnapshotDamaged("sweep '" + path.string() + "': its trial table does not match its checksum "
-                                 "(table_digest " + *stored_digest + ", computed " + d.text() +
-                                 "): the file is damaged", true);
+      throw SweepSnapshotDamaged("sweep '" + path.string() +
+                                     "': its trial table does not match its checksum "
+                                     "(table_digest " +
+                                     *stored_digest + ", computed " + d.text() + "): the file is damaged",
+                                 true);
   }
   search::for_each_trial_field_index([&](auto index) {
     constexpr std::size_t I = decltype(index)::value;

@@ -23,11 +23,11 @@ inline constexpr std::int64_t kSweepFormatVersion = 2;
 
 struct SweepSnapshot {
   std::int64_t format_version = kSweepFormatVersion;  ///< as read (written: always the current one)
-  std::string config_text;       ///< the sweep TOML, verbatim
-  std::string datasets = "{}";   ///< JSON object: dataset key → identity (sweep_store.hpp); "{}" = none recorded
-  std::string created;           ///< ISO 8601 UTC time of create(), kept by every snapshot
-  std::int64_t generation = 0;   ///< the journal generation that continues this snapshot
-  std::int64_t sequence = 0;     ///< the last journal sequence number folded into it (0: none)
+  std::string config_text;                            ///< the sweep TOML, verbatim
+  std::string datasets = "{}";  ///< JSON object: dataset key → identity (sweep_store.hpp); "{}" = none recorded
+  std::string created;          ///< ISO 8601 UTC time of create(), kept by every snapshot
+  std::int64_t generation = 0;  ///< the journal generation that continues this snapshot
+  std::int64_t sequence = 0;    ///< the last journal sequence number folded into it (0: none)
   search::TrialTable trials;
   /// The command that created the sweep (store/provenance.hpp), kept by every snapshot; none in a
   /// sweep created before provenance existed.

@@ -12,24 +12,24 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cmath>
-#include <chrono>
-#include <thread>
 #include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <csignal>
-#include <functional>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <ctime>
+#include <fstream>
+#include <functional>
+#include <sstream>
 #include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 namespace seqvi::store {
@@ -98,8 +98,9 @@ std::string lock_holder(const fs::path& path) {
 int take_lock(const fs::path& dir, const LockWait& wait = {}) {
   const fs::path path = lock_path(dir);
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) throw SweepStoreError("sweep " + dir.string() + ": cannot open its lock file '" + path.string() +
-                                    "' (" + std::strerror(errno) + ")");
+  if (fd < 0)
+    throw SweepStoreError("sweep " + dir.string() + ": cannot open its lock file '" + path.string() + "' (" +
+                          std::strerror(errno) + ")");
   const auto start = std::chrono::steady_clock::now();
   bool told = false;
   while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -107,8 +108,8 @@ int take_lock(const fs::path& dir, const LockWait& wait = {}) {
     if (error == EINTR) continue;
     if (error != EWOULDBLOCK) {
       ::close(fd);
-      throw SweepStoreError("sweep " + dir.string() + ": cannot lock '" + path.string() + "' (" +
-                            std::strerror(error) + ")");
+      throw SweepStoreError("sweep " + dir.string() + ": cannot lock '" + path.string() + "' (" + std::strerror(error) +
+                            ")");
     }
     const std::string holder = lock_holder(path);
     const auto waited = std::chrono::steady_clock::now() - start;
@@ -117,7 +118,8 @@ int take_lock(const fs::path& dir, const LockWait& wait = {}) {
       std::string message = "sweep " + dir.string() + " is in use by another process (lock held";
       if (!holder.empty()) message += " by " + holder;
       if (wait.timeout.count() > 0)
-        message += "; waited " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) + " s";
+        message +=
+            "; waited " + std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) + " s";
       throw SweepStoreError(message + ")");
     }
     if (!told && wait.on_wait) {
@@ -158,7 +160,9 @@ bool is_temp_name(const std::string& name, const std::function<bool(const std::s
 /// temp file of a process alive on this host. Called with the sweep's lock held.
 StaleTempFiles remove_stale_temp_files(const fs::path& dir) {
   StaleTempFiles removed;
-  const auto sweep_owned = [](const std::string& f) { return f == "sweep.h5" || f == "journal" || f == "events.jsonl"; };
+  const auto sweep_owned = [](const std::string& f) {
+    return f == "sweep.h5" || f == "journal" || f == "events.jsonl";
+  };
   const auto trial_owned = [](const std::string& f) {
     const auto ends = [&](const std::string& suffix) {
       return f.size() > suffix.size() && f.compare(f.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -175,7 +179,8 @@ StaleTempFiles remove_stale_temp_files(const fs::path& dir) {
       if (!is_temp_name(name, owned, pid)) continue;
       std::error_code e;
       if (!it->is_regular_file(e) || e) continue;
-      if (pid > 0 && pid != ::getpid() && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;  // alive here
+      if (pid > 0 && pid != ::getpid() && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM))
+        continue;  // alive here
       const auto bytes = fs::file_size(it->path(), e);
       if (fs::remove(it->path(), e) && !e) {
         ++removed.files;
@@ -217,8 +222,11 @@ void normalise(const fs::path& dir, search::TrialTable& table) {
 std::string datasets_json(const DatasetIdentities& datasets) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [key, d] : datasets)
-    j[key] = {{"name", d.name}, {"source_sha256", d.source_sha256}, {"content_sha256", d.content_sha256},
-              {"columns", d.columns}, {"file", d.file}};
+    j[key] = {{"name", d.name},
+              {"source_sha256", d.source_sha256},
+              {"content_sha256", d.content_sha256},
+              {"columns", d.columns},
+              {"file", d.file}};
   return j.dump();
 }
 
@@ -275,7 +283,7 @@ Loaded load(const fs::path& dir) {
                               "' at byte offset " + std::to_string(e.offset) + ": ";
     if (e.seq <= t.sequence)
       throw SweepFileDamaged(where + "sequence number " + std::to_string(e.seq) + " does not follow " +
-                            std::to_string(t.sequence));
+                             std::to_string(t.sequence));
     const auto row = t.trials.find(e.record.id());
     if (!row) throw SweepFileDamaged(where + "updates the unknown trial '" + e.record.id() + "'");
     if (t.format_version == 1) convert_version_1(e.record);
@@ -324,7 +332,7 @@ struct SweepStore::Impl {
   std::unique_ptr<detail::JournalWriter> journal;  ///< null after a failed rotation: restarted on commit
   std::int64_t journal_entries = 0;
   std::int64_t snapshot_bytes = 0;
-  bool dirty = false;  ///< committed since the last snapshot
+  bool dirty = false;     ///< committed since the last snapshot
   fs::path damaged_kept;  ///< rebuild(): where the damaged sweep.h5 was kept
 
   ~Impl() {
@@ -511,8 +519,10 @@ namespace {
 /// "done, best 7.6100 at epoch 22": a trial's state and best bound.
 std::string result_of(const search::TrialRecord& r) {
   std::string text = search::to_string(r.state);
-  if (r.best_epoch > 0) text += fmt::format(", best {:.4f} at epoch {}", r.best_valid, r.best_epoch);
-  else text += fmt::format(", {} epochs", r.epochs);
+  if (r.best_epoch > 0)
+    text += fmt::format(", best {:.4f} at epoch {}", r.best_valid, r.best_epoch);
+  else
+    text += fmt::format(", {} epochs", r.epochs);
   return text;
 }
 
@@ -585,17 +595,20 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
   if (snap != Snap::lost) {
     config = t.config_text;
     if (!in.config_text.empty() && in.config_text != config)
-      throw SweepStoreError(where + "the configuration given is not the one sweep.h5's header records (and that "
-                                    "header is intact: its checksum passes); repair without one");
+      throw SweepStoreError(where +
+                            "the configuration given is not the one sweep.h5's header records (and that "
+                            "header is intact: its checksum passes); repair without one");
     report.lines.push_back("configuration, seed and trial list: from sweep.h5's header (its checksum passes)");
   } else {
     if (in.config_text.empty())
-      throw SweepStoreError(where + "sweep.h5 is unreadable (" + snapshot_problem + "), and with it the sweep's "
+      throw SweepStoreError(where + "sweep.h5 is unreadable (" + snapshot_problem +
+                            "), and with it the sweep's "
                             "configuration, which the sweep keeps nowhere else: give the configuration file the "
                             "sweep was created with");
     config = in.config_text;
-    report.lines.push_back("configuration, seed and trial list: from the configuration given (sweep.h5 is unreadable: " +
-                           snapshot_problem + "); checked against the trials' checkpoints and the journal");
+    report.lines.push_back(
+        "configuration, seed and trial list: from the configuration given (sweep.h5 is unreadable: " +
+        snapshot_problem + "); checked against the trials' checkpoints and the journal");
   }
   search::TrialTable table;
   if (snap == Snap::intact) {
@@ -603,7 +616,8 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
   } else {
     table = in.sample(config);
     normalise(dir, table);
-    if (const auto twice = table.duplicate_id()) throw SweepStoreError(where + "trial id '" + *twice + "' appears twice");
+    if (const auto twice = table.duplicate_id())
+      throw SweepStoreError(where + "trial id '" + *twice + "' appears twice");
     if (snap == Snap::table_damaged && count != static_cast<std::int64_t>(table.size()))
       throw SweepStoreError(where + "sweep.h5's header says it has " + std::to_string(count) +
                             " trials, its configuration samples " + std::to_string(table.size()));
@@ -637,15 +651,16 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
     }
     for (const auto& d : j->damaged) {
       keep_journal = may_have_lost = true;
-      journal_notes.push_back(fmt::format("damaged at byte offset {} ({}; {} bytes skipped)", d.offset, d.what,
-                                          d.end - d.offset));
+      journal_notes.push_back(
+          fmt::format("damaged at byte offset {} ({}; {} bytes skipped)", d.offset, d.what, d.end - d.offset));
     }
     const bool older = j->header_intact && snap != Snap::lost && j->generation < generation;
     if (j->header_intact && snap != Snap::lost && j->generation > generation) {
       keep_journal = may_have_lost = true;  // the snapshot that continued it is lost
       journal_notes.push_back(newer_journal.empty() ? "its generation is newer than sweep.h5's" : newer_journal);
     }
-    if (older && !j->entries.empty()) journal_notes.push_back("its records are older than sweep.h5 (already in it): not applied");
+    if (older && !j->entries.empty())
+      journal_notes.push_back("its records are older than sweep.h5 (already in it): not applied");
     std::int64_t previous = folded;
     std::size_t skipped = 0;
     for (auto& e : j->entries) {
@@ -684,7 +699,8 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
   std::vector<std::string> requeued_ids;
   std::map<CheckpointResult::Problem, std::size_t> problems;
   for (std::size_t i = 0; i < n; ++i) {
-    const bool exact = from[i] == From::snapshot || from[i] == From::journal || (from[i] == From::sampled && sampled_exact);
+    const bool exact =
+        from[i] == From::snapshot || from[i] == From::journal || (from[i] == From::sampled && sampled_exact);
     if (exact && !(may_have_lost && !is_final(table.state(i)))) continue;
     search::TrialRecord r = table[i];
     CheckpointResult c = in.from_checkpoint(r);
@@ -720,16 +736,20 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
     n_sampled += from[i] == From::sampled && sampled_exact;
   }
   if (snap == Snap::intact)
-    report.lines.push_back("sweep.h5: intact; " + (n_snapshot > 0 ? plural(n_snapshot, "trial", "trials") + " as it holds them"
-                                                                 : std::string("every trial has a later record")));
+    report.lines.push_back("sweep.h5: intact; " + (n_snapshot > 0
+                                                       ? plural(n_snapshot, "trial", "trials") + " as it holds them"
+                                                       : std::string("every trial has a later record")));
   std::string journal_line = "journal: ";
-  if (!j) journal_line += "none";
+  if (!j)
+    journal_line += "none";
   else if (applied > 0)
     journal_line += plural(static_cast<std::size_t>(applied), "record", "records") + " applied (sequence " +
                     std::to_string(first) + " to " + std::to_string(last) + "), the latest of " +
                     plural(n_journal, "trial", "trials");
-  else if (snap == Snap::lost) journal_line += "no records";
-  else journal_line += "no records after sweep.h5's" + std::string(may_have_lost ? "" : ": nothing lost");
+  else if (snap == Snap::lost)
+    journal_line += "no records";
+  else
+    journal_line += "no records after sweep.h5's" + std::string(may_have_lost ? "" : ": nothing lost");
   for (const auto& note : journal_notes) journal_line += "; " + note;
   if (j && j->torn_tail) journal_line += "; a torn last append ignored (never acknowledged)";
   fs::path journal_kept, snapshot_kept;
@@ -738,11 +758,13 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
   if (j && keep_journal) journal_kept = keep_damaged(journal_path(dir));
   if (snap == Snap::table_damaged)
     report.lines.push_back("sweep.h5: its trial table is damaged (" + snapshot_problem + "); kept as " +
-                           snapshot_kept.string() + (sampled_exact ? "; it held no journal record yet: " +
-                           plural(n_sampled, "trial", "trials") + " as sampled from the configuration" : ""));
+                           snapshot_kept.string() +
+                           (sampled_exact ? "; it held no journal record yet: " + plural(n_sampled, "trial", "trials") +
+                                                " as sampled from the configuration"
+                                          : ""));
   else if (snap == Snap::lost)
-    report.lines.push_back("sweep.h5: " + (snapshot_kept.empty() ? std::string("missing") : "unreadable; kept as " +
-                                                                                                snapshot_kept.string()));
+    report.lines.push_back("sweep.h5: " + (snapshot_kept.empty() ? std::string("missing")
+                                                                 : "unreadable; kept as " + snapshot_kept.string()));
   if (!journal_kept.empty()) journal_line += "; kept as " + journal_kept.string();
   report.lines.push_back(journal_line);
   constexpr std::size_t kShown = 50;
@@ -776,8 +798,9 @@ RepairReport SweepStore::repair(const fs::path& dir, const RepairInputs& in) {
   if (snap == Snap::lost) {
     impl->datasets = in.datasets ? in.datasets(config) : DatasetIdentities{};
     out.datasets = datasets_json(impl->datasets);
-    report.lines.push_back("datasets: recorded anew from the dataset files now named by the configuration "
-                           "(sweep.h5's record of them is lost)");
+    report.lines.push_back(
+        "datasets: recorded anew from the dataset files now named by the configuration "
+        "(sweep.h5's record of them is lost)");
   } else {
     out.datasets = t.datasets;
     impl->datasets = parse_datasets(dir, t.datasets);
@@ -933,8 +956,8 @@ std::string dataset_content_sha256(const data::Dataset& dataset) {
 }
 
 DatasetIdentity dataset_identity(const data::Dataset& dataset, const std::filesystem::path& file) {
-  return DatasetIdentity{dataset.name, dataset.source_sha256, dataset_content_sha256(dataset),
-                         dataset_columns(dataset), file.string()};
+  return DatasetIdentity{dataset.name, dataset.source_sha256, dataset_content_sha256(dataset), dataset_columns(dataset),
+                         file.string()};
 }
 
 }  // namespace seqvi::store

@@ -32,8 +32,9 @@ const json& member(const json& j, const std::string& field) {
 }
 
 std::int64_t int_value(const json& v, const std::string& field) {
-  if (v.is_number_integer() && !(v.is_number_unsigned() && v.get<std::uint64_t>() >
-                                                               static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
+  if (v.is_number_integer() &&
+      !(v.is_number_unsigned() &&
+        v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())))
     return v.get<std::int64_t>();
   throw CodecError("field '" + field + "' is " + v.dump() + ", must be a 64-bit integer");
 }
@@ -58,13 +59,17 @@ json params_to_json(const core::Params& params) {
   json j = json::object();
   for (const auto& [name, value] : params) {
     const std::string key = stored_string(name);
-    if (const auto* i = std::get_if<std::int64_t>(&value)) j[key] = *i;
+    if (const auto* i = std::get_if<std::int64_t>(&value))
+      j[key] = *i;
     else if (const auto* d = std::get_if<double>(&value)) {
       if (!std::isfinite(*d))
-        throw CodecError("hyper-parameter '" + name + "' is " + core::to_string(value) + ", must be finite to be stored");
+        throw CodecError("hyper-parameter '" + name + "' is " + core::to_string(value) +
+                         ", must be finite to be stored");
       j[key] = *d;
-    } else if (const auto* s = std::get_if<std::string>(&value)) j[key] = stored_string(*s);
-    else j[key] = std::get<bool>(value);
+    } else if (const auto* s = std::get_if<std::string>(&value))
+      j[key] = stored_string(*s);
+    else
+      j[key] = std::get<bool>(value);
   }
   return j;
 }
@@ -73,14 +78,20 @@ core::Params params_from_json(const json& j) {
   if (!j.is_object()) throw CodecError("params are " + j.dump() + ", must be a JSON object");
   core::Params params;
   for (const auto& [name, v] : j.items()) {
-    if (v.is_boolean()) params[name] = v.get<bool>();
-    else if (v.is_number_float()) params[name] = v.get<double>();
+    if (v.is_boolean())
+      params[name] = v.get<bool>();
+    else if (v.is_number_float())
+      params[name] = v.get<double>();
     else if (v.is_number_unsigned() &&
              v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       throw CodecError("hyper-parameter '" + name + "' is " + v.dump() + ", must fit a 64-bit integer");
-    else if (v.is_number_integer()) params[name] = v.get<std::int64_t>();
-    else if (v.is_string()) params[name] = v.get<std::string>();
-    else throw CodecError("hyper-parameter '" + name + "' is " + v.dump() + ", must be an integer, number, string or bool");
+    else if (v.is_number_integer())
+      params[name] = v.get<std::int64_t>();
+    else if (v.is_string())
+      params[name] = v.get<std::string>();
+    else
+      throw CodecError("hyper-parameter '" + name + "' is " + v.dump() +
+                       ", must be an integer, number, string or bool");
   }
   return params;
 }
@@ -104,15 +115,20 @@ using search::FieldKind;
 /// A field's value as the journal holds it (kinds: search/trial_fields.hpp).
 template <FieldKind K>
 json field_to_json(const typename search::FieldValue<K>::type& v) {
-  if constexpr (K == FieldKind::text) return stored_string(v);
-  else if constexpr (K == FieldKind::float64) return double_to_json(v);
-  else if constexpr (K == FieldKind::state) return search::to_string(v);
-  else if constexpr (K == FieldKind::params) return params_to_json(v);
+  if constexpr (K == FieldKind::text)
+    return stored_string(v);
+  else if constexpr (K == FieldKind::float64)
+    return double_to_json(v);
+  else if constexpr (K == FieldKind::state)
+    return search::to_string(v);
+  else if constexpr (K == FieldKind::params)
+    return params_to_json(v);
   else if constexpr (K == FieldKind::curve) {
     json curve = json::array();
     for (const double x : v) curve.push_back(double_to_json(x));
     return curve;
-  } else return v;  // int64, int32, uint64
+  } else
+    return v;  // int64, int32, uint64
 }
 
 /// A field's value from the journal. @throws CodecError naming the field
@@ -157,7 +173,8 @@ typename search::FieldValue<K>::type field_from_json(const json& v, const std::s
 json record_to_json(const search::TrialRecord& r) {
   json j = json::object();  // keys in name order whatever the table's order
   j["id"] = stored_string(r.id());
-  search::for_each_trial_field([&](const auto& field) { j[field.name] = field_to_json<search::field_kind<decltype(field)>>(field.of(r)); });
+  search::for_each_trial_field(
+      [&](const auto& field) { j[field.name] = field_to_json<search::field_kind<decltype(field)>>(field.of(r)); });
   return j;
 }
 
@@ -176,8 +193,7 @@ search::TrialRecord record_from_json(const json& j) {
     }
   });
   const std::string id = string_field(j, "id");
-  if (id != r.id())
-    throw CodecError("field 'id' is '" + id + "' but dataset, model and index name '" + r.id() + "'");
+  if (id != r.id()) throw CodecError("field 'id' is '" + id + "' but dataset, model and index name '" + r.id() + "'");
   return r;
 }
 

@@ -4,9 +4,9 @@
 // Exact round trip: int64/double/string/bool keep their types (a double is always written with a
 // fraction or exponent, "3.0", so it reads back as a double); doubles use the shortest text that
 // reads back bit-identically. Non-finite doubles in record fields (the float64 and curve fields of
-// search::kTrialFields) are the strings "inf", "-inf", "nan" (Python's float() reads all three); hyper-parameters must be
-// finite. Strings are kept up to their first NUL byte (HDF5 strings end there) and invalid UTF-8 is
-// replaced by U+FFFD, so the journal and the snapshot always agree.
+// search::kTrialFields) are the strings "inf", "-inf", "nan" (Python's float() reads all three); hyper-parameters must
+// be finite. Strings are kept up to their first NUL byte (HDF5 strings end there) and invalid UTF-8 is replaced by
+// U+FFFD, so the journal and the snapshot always agree.
 #ifndef SEQVI_STORE_TRIAL_CODEC_HPP
 #define SEQVI_STORE_TRIAL_CODEC_HPP
 

@@ -39,13 +39,13 @@ double spectral_radius(const model::Mat<S>& W) {
 template <class S>
 void init_recurrent(model::Mat<S>& W, double sigma2, int incoming, double radius, core::Rng& rng) {
   if (W.rows() != W.cols())
-    throw std::invalid_argument("recurrent matrix is " + std::to_string(W.rows()) + "×" +
-                                std::to_string(W.cols()) + ", must be square");
+    throw std::invalid_argument("recurrent matrix is " + std::to_string(W.rows()) + "×" + std::to_string(W.cols()) +
+                                ", must be square");
   if (!(sigma2 > 0)) throw std::invalid_argument("sigma2 is " + std::to_string(sigma2) + ", must be > 0");
   if (incoming < 0)
-    throw std::invalid_argument("incoming connections (nu) is " + std::to_string(incoming) +
-                                ", must be ≥ 0 (0 = all)");
-  if (!(radius > 0)) throw std::invalid_argument("spectral radius (rho) is " + std::to_string(radius) + ", must be > 0");
+    throw std::invalid_argument("incoming connections (nu) is " + std::to_string(incoming) + ", must be ≥ 0 (0 = all)");
+  if (!(radius > 0))
+    throw std::invalid_argument("spectral radius (rho) is " + std::to_string(radius) + ", must be > 0");
   const model::Index n = W.rows();
   if (n == 0) return;
   std::vector<model::Index> rows(static_cast<std::size_t>(n));
@@ -68,8 +68,8 @@ void init_recurrent(model::Mat<S>& W, double sigma2, int incoming, double radius
       return;
     }
   }
-  throw std::runtime_error("init_recurrent: every draw of a " + std::to_string(n) + "×" +
-                           std::to_string(n) + " matrix with " + std::to_string(incoming) +
+  throw std::runtime_error("init_recurrent: every draw of a " + std::to_string(n) + "×" + std::to_string(n) +
+                           " matrix with " + std::to_string(incoming) +
                            " incoming connections was nilpotent; use more connections");
 }
 

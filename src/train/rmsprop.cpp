@@ -8,8 +8,7 @@ namespace seqvi::train {
 
 void RmspropConfig::validate() const {
   auto bad = [](const char* name, double value, const char* rule) {
-    throw std::invalid_argument(std::string(name) + " is " + std::to_string(value) + ", must be " +
-                                rule);
+    throw std::invalid_argument(std::string(name) + " is " + std::to_string(value) + ", must be " + rule);
   };
   if (!(step_rate > 0) || !std::isfinite(step_rate)) bad("step_rate", step_rate, "> 0");
   if (!(momentum >= 0 && momentum < 1)) bad("momentum", momentum, "in [0, 1)");
@@ -50,8 +49,8 @@ void Rmsprop<S>::lookahead(model::ParamSet<S>& theta, const RmspropState<S>& sta
 }
 
 template <class S>
-StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad,
-                          RmspropState<S>& state, std::int64_t update) const {
+StepInfo Rmsprop<S>::step(model::ParamSet<S>& theta, model::ParamSet<S>& grad, RmspropState<S>& state,
+                          std::int64_t update) const {
   if (config_.bias_correction && update < 1)
     throw std::invalid_argument("rmsprop with bias correction: update is " + std::to_string(update) +
                                 ", must be >= 1 (the 1-based count of updates)");

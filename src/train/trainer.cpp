@@ -17,9 +17,7 @@ namespace seqvi::train {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 /// Standard normal noise for one batch from a named stream.
 void fill_noise(model::Mat<float>& eps, core::Rng rng) {
@@ -28,8 +26,8 @@ void fill_noise(model::Mat<float>& eps, core::Rng rng) {
 }
 
 std::uint64_t batch_stream(std::int64_t epoch, std::int64_t batch) {
-  return core::hash64("noise") ^ core::mix64((static_cast<std::uint64_t>(epoch) << 32) ^
-                                             static_cast<std::uint64_t>(batch));
+  return core::hash64("noise") ^
+         core::mix64((static_cast<std::uint64_t>(epoch) << 32) ^ static_cast<std::uint64_t>(batch));
 }
 
 bool all_finite(const model::ParamSet<float>& p) {
@@ -55,9 +53,7 @@ void add_kl_per_dim(const model::SequenceModel<float>& m, std::vector<double>& s
   for (Eigen::Index k = 0; k < kl.size(); ++k) sum[static_cast<std::size_t>(k)] += kl[k];
 }
 
-model::BatchView<float> view(const data::Batch& b) {
-  return {b.x, b.mask, b.frames, b.sequences};
-}
+model::BatchView<float> view(const data::Batch& b) { return {b.x, b.mask, b.frames, b.sequences}; }
 
 }  // namespace
 
@@ -74,8 +70,8 @@ void initialize_parameters(const model::SequenceModel<float>& m, const TrainConf
         init_dense(W, capped_weight_variance(config.init.var_in, static_cast<long>(W.rows())), rng);
         break;
       case model::ParamRole::recurrent_weight:
-        init_recurrent(W, config.init.var_rec, static_cast<int>(config.init.incoming),
-                       config.init.spectral_radius, rng);
+        init_recurrent(W, config.init.var_rec, static_cast<int>(config.init.incoming), config.init.spectral_radius,
+                       rng);
         break;
       case model::ParamRole::hidden_bias:
         W.setConstant(static_cast<float>(config.init.bias_hidden));
@@ -93,12 +89,12 @@ void initialize_parameters(const model::SequenceModel<float>& m, const TrainConf
   }
 }
 
-Trainer::Trainer(TrainConfig config, const data::Dataset& dataset)
-    : config_(config), dataset_(dataset) {
+Trainer::Trainer(TrainConfig config, const data::Dataset& dataset) : config_(config), dataset_(dataset) {
   config_.validate();
   if (config_.model.inputs != dataset_.width())
-    throw std::invalid_argument("the model has " + std::to_string(config_.model.inputs) + " inputs, but the frames of '" +
-                                dataset_.name + "' have " + std::to_string(dataset_.width()) + " columns");
+    throw std::invalid_argument("the model has " + std::to_string(config_.model.inputs) +
+                                " inputs, but the frames of '" + dataset_.name + "' have " +
+                                std::to_string(dataset_.width()) + " columns");
   model_ = model::make_model<float>(config_.model);
   train_chunks_ = data::make_chunks(dataset_.train, config_.batching.max_frames);
   valid_chunks_ = data::make_chunks(dataset_.valid, config_.batching.max_frames);
@@ -174,8 +170,8 @@ EvalResult Trainer::validate(const model::ParamSet<float>& params) {
   return r;
 }
 
-EvalResult Trainer::evaluate(const model::ParamSet<float>& given, const std::string& split_name,
-                             std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed,
+EvalResult Trainer::evaluate(const model::ParamSet<float>& given, const std::string& split_name, std::int64_t samples,
+                             std::int64_t iw_samples, std::uint64_t seed,
                              const std::function<void(std::int64_t, std::int64_t)>& progress) {
   if (samples < 1) throw std::invalid_argument("samples is " + std::to_string(samples) + ", must be ≥ 1");
   if (iw_samples < 0) throw std::invalid_argument("iw samples is " + std::to_string(iw_samples) + ", must be ≥ 0");
@@ -196,7 +192,9 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& given, const std::str
     eps.resize(b.x.rows(), model_->noise_dim());
     frames += b.valid_frames();
     for (std::int64_t s = 0; s < S; ++s) {
-      fill_noise(eps, core::Rng(seed, core::hash64("eval/" + split_name) ^ core::mix64((static_cast<std::uint64_t>(j) << 20) ^ static_cast<std::uint64_t>(s))));
+      fill_noise(
+          eps, core::Rng(seed, core::hash64("eval/" + split_name) ^
+                                   core::mix64((static_cast<std::uint64_t>(j) << 20) ^ static_cast<std::uint64_t>(s))));
       const auto t = model_->forward_backward(params, view(b), eps, nullptr, 0.0f);
       recon += t.recon;
       kl += t.kl;
@@ -207,7 +205,9 @@ EvalResult Trainer::evaluate(const model::ParamSet<float>& given, const std::str
       // log p(x) ≈ log mean_k exp(w_k) per sequence, by log-sum-exp.
       Eigen::MatrixXd w(b.sequences, K);
       for (std::int64_t k = 0; k < K; ++k) {
-        fill_noise(eps, core::Rng(seed, core::hash64("iw/" + split_name) ^ core::mix64((static_cast<std::uint64_t>(j) << 20) ^ static_cast<std::uint64_t>(k))));
+        fill_noise(
+            eps, core::Rng(seed, core::hash64("iw/" + split_name) ^ core::mix64((static_cast<std::uint64_t>(j) << 20) ^
+                                                                                static_cast<std::uint64_t>(k))));
         w.col(k) = model_->log_weights(params, view(b), eps);
       }
       for (Eigen::Index i = 0; i < w.rows(); ++i) {
@@ -274,8 +274,10 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
   // the first epoch; a state that has it (or that is past its start) keeps what it has.
   const bool recovery = config_.recoveries > 0;
   if (recovery && s.best_optimizer.mean_square.size() == 0)
-    throw std::invalid_argument("divergence recovery needs the optimiser state at the best parameters, which "
-                                "this training state lacks (recoveries = " + std::to_string(config_.recoveries) + ")");
+    throw std::invalid_argument(
+        "divergence recovery needs the optimiser state at the best parameters, which "
+        "this training state lacks (recoveries = " +
+        std::to_string(config_.recoveries) + ")");
   if (recovery && s.epoch == 0 && s.batch == 0 && std::isnan(s.initial_recon)) {
     model_->set_kl_weight(1.0f);
     const EvalResult v0 = validate(s.params);
@@ -283,9 +285,10 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
     s.initial_recon = finite ? v0.recon : std::numeric_limits<double>::infinity();
     s.initial_kl = finite ? v0.kl : 0.0;
   }
-  auto recoveries_left = [&] { return recovery && static_cast<std::int64_t>(s.recoveries.size()) < config_.recoveries; };
-  auto recover = [&](std::int64_t epoch, std::int64_t batch, double objective, double reference,
-                     bool stalled = false) {
+  auto recoveries_left = [&] {
+    return recovery && static_cast<std::int64_t>(s.recoveries.size()) < config_.recoveries;
+  };
+  auto recover = [&](std::int64_t epoch, std::int64_t batch, double objective, double reference, bool stalled = false) {
     Recovery r;
     r.stalled = stalled;
     r.epoch = epoch;
@@ -317,8 +320,8 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
   const auto chunks = static_cast<std::int64_t>(train_chunks_.size());
   const std::int64_t updates_per_epoch = (chunks + config_.batching.batch_size - 1) / config_.batching.batch_size;
   while (s.epoch < config_.epochs) {
-    const auto batches = data::epoch_batches(train_chunks_, config_.batching, config_.seed,
-                                             static_cast<std::uint64_t>(s.epoch));
+    const auto batches =
+        data::epoch_batches(train_chunks_, config_.batching, config_.seed, static_cast<std::uint64_t>(s.epoch));
     if (static_cast<std::int64_t>(batches.size()) != updates_per_epoch)
       throw std::logic_error("the trainer counted " + std::to_string(updates_per_epoch) + " batches per epoch, epoch " +
                              std::to_string(s.epoch + 1) + " has " + std::to_string(batches.size()));
@@ -334,19 +337,21 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       model_->set_kl_weight(static_cast<float>(
           kl_warmup_weight(config_.kl_warmup, s.epoch, s.batch, static_cast<std::int64_t>(batches.size()))));
       const auto frames = b.valid_frames();
-      const auto t = model_->forward_backward(s.params, view(b), eps, &grad,
-                                              1.0f / static_cast<float>(frames));
+      const auto t = model_->forward_backward(s.params, view(b), eps, &grad, 1.0f / static_cast<float>(frames));
       const bool finite_loss = std::isfinite(t.negative_bound());
       if (finite_loss) opt.step(s.params, grad, s.optimizer, s.epoch * updates_per_epoch + s.batch + 1);
       if (!finite_loss || !all_finite(s.params)) {
         if (recoveries_left()) {
-          recover(s.epoch + 1, s.batch + 1, finite_loss ? std::numeric_limits<double>::quiet_NaN() : t.negative_bound() / static_cast<double>(frames),
-                  std::numeric_limits<double>::quiet_NaN());
+          recover(
+              s.epoch + 1, s.batch + 1,
+              finite_loss ? std::numeric_limits<double>::quiet_NaN() : t.negative_bound() / static_cast<double>(frames),
+              std::numeric_limits<double>::quiet_NaN());
           restart = true;
           break;
         }
-        return diverge((finite_loss ? "parameters became NaN/Inf in epoch " : "the training loss is not finite in epoch ") +
-                       std::to_string(s.epoch + 1) + ", batch " + std::to_string(s.batch + 1));
+        return diverge(
+            (finite_loss ? "parameters became NaN/Inf in epoch " : "the training loss is not finite in epoch ") +
+            std::to_string(s.epoch + 1) + ", batch " + std::to_string(s.batch + 1));
       }
       s.partial_recon += t.recon;
       s.partial_kl += t.kl;
@@ -363,14 +368,16 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       continue;
     }
     // End of epoch: validation, curve, early stopping — all with β = 1, the true bound.
-    const double beta = model_->noise_dim() == 0 ? 1.0
-                        : kl_warmup_weight(config_.kl_warmup, s.epoch, updates_per_epoch - 1, updates_per_epoch);
+    const double beta = model_->noise_dim() == 0
+                            ? 1.0
+                            : kl_warmup_weight(config_.kl_warmup, s.epoch, updates_per_epoch - 1, updates_per_epoch);
     model_->set_kl_weight(1.0f);
     const auto v0 = Clock::now();
     const EvalResult v = validate(s.params);
     EpochRecord rec;
     rec.epoch = s.epoch + 1;
-    rec.train_bound = (s.partial_recon + s.partial_kl) / static_cast<double>(std::max<std::int64_t>(1, s.partial_frames));
+    rec.train_bound =
+        (s.partial_recon + s.partial_kl) / static_cast<double>(std::max<std::int64_t>(1, s.partial_frames));
     rec.valid_bound = v.bound;
     rec.valid_kl = v.kl;
     rec.valid_recon = v.recon;
@@ -396,8 +403,8 @@ TrialStatus Trainer::run(TrainState& s, TrainObserver& observer) {
       for (const EpochRecord& r : s.curve) reference = std::min(reference, r.valid_recon + beta * r.valid_kl);
       const double margin = std::max(kRecoveryMarginNats, kRecoveryMarginFraction * std::abs(reference));
       // A new best bound (below the best epoch's and the initial parameters') is never a divergence.
-      const double initial_bound = std::isnan(s.initial_recon) ? std::numeric_limits<double>::infinity()
-                                                              : s.initial_recon + s.initial_kl;
+      const double initial_bound =
+          std::isnan(s.initial_recon) ? std::numeric_limits<double>::infinity() : s.initial_recon + s.initial_kl;
       diverged = std::isfinite(reference) && objective > reference + margin &&
                  !(v.bound < std::min(s.best_valid, initial_bound));
     }

@@ -75,8 +75,8 @@ void expect_png(const std::filesystem::path& path) {
 TEST(CliApps, DenoiseReportsScoresWritesRollsAndAFigure) {
   Workspace& w = Workspace::get();
   const auto vosp = w.checkpoint("vosp");
-  const Outcome o = seqvi({"denoise", vosp.string(), "--data", "syn.h5", "-p", "0.1", "--json", "--rolls",
-                           "denoise.h5", "--figure", "denoise.png", "--figure-sequence", "1"},
+  const Outcome o = seqvi({"denoise", vosp.string(), "--data", "syn.h5", "-p", "0.1", "--json", "--rolls", "denoise.h5",
+                           "--figure", "denoise.png", "--figure-sequence", "1"},
                           w.dir());
   ASSERT_EQ(o.code, 0) << o.err;
   const auto j = nlohmann::json::parse(o.out);
@@ -113,10 +113,10 @@ TEST(CliApps, ImputeReportsEveryScoreKeepsObservedFramesAndDraws) {
   for (const std::string model : {"vrae", "vosp"}) {
     SCOPED_TRACE(model);
     const auto ckpt = w.checkpoint(model);
-    const Outcome o = seqvi({"impute", ckpt.string(), "--data", "syn.h5", "--window", "4", "--particles", "16",
-                             "--json", "--rolls", model + "-impute.h5", "--figure", model + "-impute.png",
-                             "--baseline-fdrnn", fdrnn.string()},
-                            w.dir());
+    const Outcome o =
+        seqvi({"impute", ckpt.string(), "--data", "syn.h5", "--window", "4", "--particles", "16", "--json", "--rolls",
+               model + "-impute.h5", "--figure", model + "-impute.png", "--baseline-fdrnn", fdrnn.string()},
+              w.dir());
     ASSERT_EQ(o.code, 0) << o.err;
     const auto j = nlohmann::json::parse(o.out);
     EXPECT_EQ(j["sequences"], 4);
@@ -159,8 +159,8 @@ TEST(CliApps, ImputeReportsEveryScoreKeepsObservedFramesAndDraws) {
     expect_png(w.dir() / (model + "-impute.png"));
   }
   // The paper's method, from a fixed start: accuracy after each step, no log-probability, no FD-RNN.
-  const Outcome paper = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--window", "4",
-                               "--start", "2", "--method", "paper", "--steps", "3", "--json"},
+  const Outcome paper = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--window", "4", "--start",
+                               "2", "--method", "paper", "--steps", "3", "--json"},
                               w.dir());
   ASSERT_EQ(paper.code, 0) << paper.err;
   const auto j = nlohmann::json::parse(paper.out);
@@ -179,8 +179,8 @@ TEST(CliApps, ImputeReportsEveryScoreKeepsObservedFramesAndDraws) {
   EXPECT_LT(k["imputed"]["log_prob"].get<double>(), 0.0);
   EXPECT_GT(k["ess_mean"].get<double>(), 0.0);
   EXPECT_LE(k["ess_mean"].get<double>(), 16.0);  // 2 rounds × 8 samples
-  const Outcome bad = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--refill", "modes"},
-                            w.dir());
+  const Outcome bad =
+      seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--refill", "modes"}, w.dir());
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.err.find("--refill"), std::string::npos) << bad.err;
 }
@@ -194,16 +194,16 @@ TEST(CliApps, CommandsRefuseTheWrongModelWithAClearMessage) {
   const Outcome impute = seqvi({"impute", w.checkpoint("fdrnn").string(), "--data", "syn.h5"}, w.dir());
   EXPECT_EQ(impute.code, 2);
   EXPECT_NE(impute.err.find("impute needs a VOSP or a VRAE model"), std::string::npos) << impute.err;
-  const Outcome baseline = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--baseline-fdrnn",
-                                  w.checkpoint("vosp").string()},
-                                 w.dir());
+  const Outcome baseline = seqvi(
+      {"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--baseline-fdrnn", w.checkpoint("vosp").string()},
+      w.dir());
   EXPECT_EQ(baseline.code, 2);
   EXPECT_NE(baseline.err.find("--baseline-fdrnn needs an FD-RNN"), std::string::npos) << baseline.err;
   const Outcome missing = seqvi({"sample", "--model", "nope.h5", "-o", "x.mid"}, w.dir());
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("nope.h5"), std::string::npos) << missing.err;
-  const Outcome window = seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--window", "40"},
-                               w.dir());
+  const Outcome window =
+      seqvi({"impute", w.checkpoint("vrae").string(), "--data", "syn.h5", "--window", "40"}, w.dir());
   EXPECT_EQ(window.code, 1);
   EXPECT_NE(window.err.find("long enough for a window of 40 frames with a frame on each side"), std::string::npos)
       << window.err;
@@ -214,11 +214,11 @@ TEST(CliApps, SampleWritesMidiThatParsesAndIsDeterministicPerSeed) {
   for (const std::string model : {"vrae", "vosp"}) {
     const auto ckpt = w.checkpoint(model);
     for (const std::string name : {"a", "b"})
-      ASSERT_EQ(seqvi({"sample", "--model", ckpt.string(), "--frames", "24", "--seed", "5", "-o",
-                       model + name + ".mid"},
-                      w.dir())
-                    .code,
-                0);
+      ASSERT_EQ(
+          seqvi({"sample", "--model", ckpt.string(), "--frames", "24", "--seed", "5", "-o", model + name + ".mid"},
+                w.dir())
+              .code,
+          0);
     ASSERT_EQ(seqvi({"sample", "--model", ckpt.string(), "--frames", "24", "--seed", "6", "-o", model + "c.mid",
                      "--frame-seconds", "0.125", "--no-running-status"},
                     w.dir())
@@ -242,10 +242,11 @@ TEST(CliApps, LearnedPriorTrainsEvaluatesSamplesAndRunsTheApplications) {
   for (const std::string model : {"vosp", "vrae"}) {
     SCOPED_TRACE(model);
     const std::string ckpt = model + "-learned.h5";
-    const Outcome train = seqvi({"train", "--data", "syn.h5", "--model", model, "--prior", "learned",
-                                 "--posterior", "marginal", "--hidden", "8", "--latent", "3", "--epochs", "2",
-                                 "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out", ckpt},
-                                w.dir());
+    const Outcome train =
+        seqvi({"train",    "--data",         "syn.h5", "--model",  model,   "--prior",  "learned", "--posterior",
+               "marginal", "--hidden",       "8",      "--latent", "3",     "--epochs", "2",       "--batch-size",
+               "4",        "--chunk-frames", "12",     "--quiet",  "--out", ckpt},
+              w.dir());
     ASSERT_EQ(train.code, 0) << train.err;
     const Outcome eval = seqvi({"eval", ckpt, "--data", "syn.h5", "--samples", "3", "--iw", "4", "--json"}, w.dir());
     ASSERT_EQ(eval.code, 0) << eval.err;
@@ -257,11 +258,9 @@ TEST(CliApps, LearnedPriorTrainsEvaluatesSamplesAndRunsTheApplications) {
     EXPECT_EQ(j["kl_per_dim"].size(), 3u);
     const Outcome paper = seqvi({"eval", ckpt, "--data", "syn.h5", "--kl", "paper-diagonal"}, w.dir());
     EXPECT_NE(paper.code, 0);
-    EXPECT_NE(paper.err.find("only for the marginal posterior with the wiener prior"), std::string::npos)
-        << paper.err;
-    const Outcome sample = seqvi({"sample", "--model", ckpt, "--frames", "16", "--seed", "3", "-o",
-                                  model + "-learned.mid"},
-                                 w.dir());
+    EXPECT_NE(paper.err.find("only for the marginal posterior with the wiener prior"), std::string::npos) << paper.err;
+    const Outcome sample =
+        seqvi({"sample", "--model", ckpt, "--frames", "16", "--seed", "3", "-o", model + "-learned.mid"}, w.dir());
     ASSERT_EQ(sample.code, 0) << sample.err;
     const auto midi = seqvi::data::parse_midi(read_bytes(w.dir() / (model + "-learned.mid")));
     ASSERT_EQ(midi.tracks.size(), 1u);
@@ -309,16 +308,41 @@ TEST(CliApps, ExportMidiRoundTripsADatasetSequenceAndExportsRollFileRecords) {
 TEST(CliApps, ReportWritesFiguresAndTheLeaderboardFromATable) {
   Workspace& w = Workspace::get();
   const auto vosp = w.checkpoint("vosp"), vrae = w.checkpoint("vrae");
-  const nlohmann::json table = nlohmann::json::array({
-      {{"dataset", "synthetic chords"}, {"trial", 0}, {"model", "vosp"}, {"status", "done"}, {"val_bound", 30.5},
-       {"val_kl", 1.25}, {"active_dims", 3}, {"best_epoch", 2}, {"epochs", 2}, {"wall_s", 1.0}, {"attempts", 1},
-       {"params", {{"hidden", 8}, {"step_rate", 0.001}}}, {"checkpoint", vosp.string()}},
-      {{"dataset", "synthetic chords"}, {"trial", 1}, {"model", "vrae"}, {"status", "done"}, {"val_bound", 31.25},
-       {"best_epoch", 2}, {"epochs", 2}, {"wall_s", 75.0}, {"attempts", 1},
-       {"params", {{"hidden", 8}, {"step_rate", 0.03}}}, {"checkpoint", vrae.string()}},
-      {{"dataset", "synthetic chords"}, {"trial", 2}, {"model", "vosp"}, {"status", "diverged"},
-       {"val_bound", nullptr}, {"best_epoch", 0}, {"epochs", 1}, {"wall_s", 1.0}, {"attempts", 1},
-       {"params", {{"hidden", 8}, {"step_rate", 0.3}}}, {"checkpoint", "gone.h5"}}});
+  const nlohmann::json table = nlohmann::json::array({{{"dataset", "synthetic chords"},
+                                                       {"trial", 0},
+                                                       {"model", "vosp"},
+                                                       {"status", "done"},
+                                                       {"val_bound", 30.5},
+                                                       {"val_kl", 1.25},
+                                                       {"active_dims", 3},
+                                                       {"best_epoch", 2},
+                                                       {"epochs", 2},
+                                                       {"wall_s", 1.0},
+                                                       {"attempts", 1},
+                                                       {"params", {{"hidden", 8}, {"step_rate", 0.001}}},
+                                                       {"checkpoint", vosp.string()}},
+                                                      {{"dataset", "synthetic chords"},
+                                                       {"trial", 1},
+                                                       {"model", "vrae"},
+                                                       {"status", "done"},
+                                                       {"val_bound", 31.25},
+                                                       {"best_epoch", 2},
+                                                       {"epochs", 2},
+                                                       {"wall_s", 75.0},
+                                                       {"attempts", 1},
+                                                       {"params", {{"hidden", 8}, {"step_rate", 0.03}}},
+                                                       {"checkpoint", vrae.string()}},
+                                                      {{"dataset", "synthetic chords"},
+                                                       {"trial", 2},
+                                                       {"model", "vosp"},
+                                                       {"status", "diverged"},
+                                                       {"val_bound", nullptr},
+                                                       {"best_epoch", 0},
+                                                       {"epochs", 1},
+                                                       {"wall_s", 1.0},
+                                                       {"attempts", 1},
+                                                       {"params", {{"hidden", 8}, {"step_rate", 0.3}}},
+                                                       {"checkpoint", "gone.h5"}}});
   std::ofstream(w.dir() / "table.json") << table.dump();
   std::filesystem::create_directories(w.dir() / "sweep");
   const Outcome o = seqvi({"report", "sweep", "--table", "table.json"}, w.dir());

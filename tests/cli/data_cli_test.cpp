@@ -1,7 +1,7 @@
 // `seqvi data import|info` as a user runs them: the built binary, its exit code, stdout and stderr.
 #include "support/canonical_data.hpp"
-#include "support/run_seqvi.hpp"
 #include "support/pickle_builder.hpp"
+#include "support/run_seqvi.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
@@ -46,17 +46,21 @@ std::string evil_pickle(const std::filesystem::path& touched) {
   return w.str();
 }
 
-std::filesystem::path jsb_or_fail(std::string& problem) { return seqvi::test::canonical_pickle("JSB Chorales.pickle", problem); }
+std::filesystem::path jsb_or_fail(std::string& problem) {
+  return seqvi::test::canonical_pickle("JSB Chorales.pickle", problem);
+}
 
 TEST(CliDataImport, RefusesAnOsSystemPickleNamingFileAndByteAndLeavesNothing) {
   const TempDir dir;
   write_bytes(dir / "evil.pickle", evil_pickle(dir / "pwned"));
   const Outcome allowed = seqvi({"data", "import", "evil.pickle", "-o", "out.h5", "--allow-unknown"}, dir.path());
-  expect_one_line_failure(allowed, "^seqvi: evil\\.pickle: byte 2: GLOBAL 'os system' is not allowed \\(only "
-                                   "numpy\\.core\\.multiarray scalar and numpy dtype\\)\n$");
+  expect_one_line_failure(allowed,
+                          "^seqvi: evil\\.pickle: byte 2: GLOBAL 'os system' is not allowed \\(only "
+                          "numpy\\.core\\.multiarray scalar and numpy dtype\\)\n$");
   const Outcome refused = seqvi({"data", "import", "evil.pickle", "-o", "out.h5"}, dir.path());
-  expect_one_line_failure(refused, "^seqvi: evil\\.pickle: sha256 [0-9a-f]{64} matches none of the canonical pickles"
-                                   ".*; pass --allow-unknown to import it anyway\n$");
+  expect_one_line_failure(refused,
+                          "^seqvi: evil\\.pickle: sha256 [0-9a-f]{64} matches none of the canonical pickles"
+                          ".*; pass --allow-unknown to import it anyway\n$");
   EXPECT_EQ(dir.entries(), Names{"evil.pickle"}) << "an output, temp or touched file was left";
 }
 
@@ -66,7 +70,8 @@ TEST(CliDataImport, RefusesATruncatedRealPickleNamingFileAndByte) {
   ASSERT_TRUE(problem.empty()) << problem;
   const TempDir dir;
   write_bytes(dir / "JSB Chorales.pickle", read_text(jsb).substr(0, 100000));
-  const Outcome allowed = seqvi({"data", "import", "JSB Chorales.pickle", "-o", "out.h5", "--allow-unknown"}, dir.path());
+  const Outcome allowed =
+      seqvi({"data", "import", "JSB Chorales.pickle", "-o", "out.h5", "--allow-unknown"}, dir.path());
   expect_one_line_failure(allowed, "^seqvi: JSB Chorales\\.pickle: byte (9999[0-9]|100000): truncated");
   const Outcome refused = seqvi({"data", "import", "JSB Chorales.pickle", "-o", "out.h5"}, dir.path());
   expect_one_line_failure(refused, "^seqvi: JSB Chorales\\.pickle: sha256 [0-9a-f]{64} matches none");
@@ -84,9 +89,9 @@ TEST(CliDataImport, UnknownPickleNeedsAllowUnknownThenTakesItsStemOrName) {
   EXPECT_EQ(dir.entries(), Names{"my tunes.pickle"});
 
   ASSERT_EQ(seqvi({"data", "import", "my tunes.pickle", "-o", "a.h5", "--allow-unknown"}, dir.path()).code, 0);
-  ASSERT_EQ(seqvi({"data", "import", "my tunes.pickle", "-o", "b.h5", "--allow-unknown", "--name", "Mine"}, dir.path())
-                .code,
-            0);
+  ASSERT_EQ(
+      seqvi({"data", "import", "my tunes.pickle", "-o", "b.h5", "--allow-unknown", "--name", "Mine"}, dir.path()).code,
+      0);
   const Outcome a = seqvi({"data", "info", "a.h5", "--json"}, dir.path());
   ASSERT_EQ(a.code, 0) << a.err;
   const auto json = nlohmann::json::parse(a.out);
@@ -110,7 +115,8 @@ TEST(CliDataImport, RefusesToOverwriteWithoutForce) {
   EXPECT_EQ(refused.code, 2) << refused.err;
   EXPECT_EQ(refused.err, "seqvi: -o 'out.h5' exists; pass --force to replace it\n");
   EXPECT_EQ(read_text(dir / "out.h5"), "old");
-  const Outcome forced = seqvi({"data", "import", "m.pickle", "-o", "out.h5", "--allow-unknown", "--force"}, dir.path());
+  const Outcome forced =
+      seqvi({"data", "import", "m.pickle", "-o", "out.h5", "--allow-unknown", "--force"}, dir.path());
   EXPECT_EQ(forced.code, 0) << forced.err;
   EXPECT_EQ(seqvi({"data", "info", "out.h5"}, dir.path()).code, 0);
   expect_one_line_failure(
@@ -152,8 +158,8 @@ TEST(CliDataImport, ShortNameFromDataDirThenInfoJsonMatchesSourcesMd) {
     int sequences, frames, note_events, empty_frames;
   };
   int lowest = 1000, highest = 0, most = 0, longest = 0;
-  for (const Row& row : {Row{"train", 229, 13807, 53824, 18}, Row{"valid", 76, 4602, 17811, 29},
-                         Row{"test", 77, 4725, 18367, 17}}) {
+  for (const Row& row :
+       {Row{"train", 229, 13807, 53824, 18}, Row{"valid", 76, 4602, 17811, 29}, Row{"test", 77, 4725, 18367, 17}}) {
     SCOPED_TRACE(row.split);
     const auto& s = json["splits"][row.split];
     EXPECT_EQ(s["sequences"], row.sequences);

@@ -43,11 +43,11 @@ struct TiedSweeps {
   TempDir dir;
   TiedSweeps() {
     const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
-    seqvi::store::SweepStore::create(dir / "a", "# test\n",
-                                     std::vector<search::TrialRecord>{trial("jsb", 9, 7.5), trial("jsb", 1, 8.0),
-                                                                      trial("jsb", 4, 7.5), trial("jsb", 2, inf),
-                                                                      trial("muse", 0, 6.0), trial("muse", 3, nan),
-                                                                      trial("muse", 1, 6.0)});
+    seqvi::store::SweepStore::create(
+        dir / "a", "# test\n",
+        std::vector<search::TrialRecord>{trial("jsb", 9, 7.5), trial("jsb", 1, 8.0), trial("jsb", 4, 7.5),
+                                         trial("jsb", 2, inf), trial("muse", 0, 6.0), trial("muse", 3, nan),
+                                         trial("muse", 1, 6.0)});
     seqvi::store::SweepStore::create(dir / "b", "# test\n",
                                      std::vector<search::TrialRecord>{trial("jsb", 4, 7.5), trial("muse", 5, 5.0)});
   }
@@ -74,8 +74,8 @@ std::vector<Listed> from_json(const std::string& text) {
 
 TEST(CliLeaderboardRank, JsonRankIsTheOneRankingsOrderAndEveryFormatShowsTheSameRank) {
   const TiedSweeps s;
-  const Outcome json = seqvi({"leaderboard", (s.dir / "a").string(), (s.dir / "b").string(), "--all", "--json"},
-                             s.dir.path());
+  const Outcome json =
+      seqvi({"leaderboard", (s.dir / "a").string(), (s.dir / "b").string(), "--all", "--json"}, s.dir.path());
   ASSERT_EQ(json.code, 0) << json.err;
   const std::vector<Listed> listed = from_json(json.out);
 
@@ -100,8 +100,8 @@ TEST(CliLeaderboardRank, JsonRankIsTheOneRankingsOrderAndEveryFormatShowsTheSame
                                          {"muse", 0, "muse-vosp-0003", "a"}}));
 
   // CSV's rank column: the same ranks (empty when unranked).
-  const Outcome csv = seqvi({"leaderboard", (s.dir / "a").string(), (s.dir / "b").string(), "--all", "--csv"},
-                            s.dir.path());
+  const Outcome csv =
+      seqvi({"leaderboard", (s.dir / "a").string(), (s.dir / "b").string(), "--all", "--csv"}, s.dir.path());
   ASSERT_EQ(csv.code, 0) << csv.err;
   std::istringstream lines(csv.out);
   std::string line;
@@ -122,8 +122,8 @@ TEST(CliLeaderboardRank, JsonRankIsTheOneRankingsOrderAndEveryFormatShowsTheSame
   }
 
   // --top 2 without --all: the prefix of the ranked ones, ranks unchanged.
-  const Outcome top = seqvi({"leaderboard", (s.dir / "a").string(), (s.dir / "b").string(), "--top", "2", "--json"},
-                            s.dir.path());
+  const Outcome top =
+      seqvi({"leaderboard", (s.dir / "a").string(), (s.dir / "b").string(), "--top", "2", "--json"}, s.dir.path());
   ASSERT_EQ(top.code, 0) << top.err;
   EXPECT_EQ(from_json(top.out), (std::vector<Listed>{listed[0], listed[1], listed[5], listed[6]}));
 }
@@ -144,8 +144,9 @@ TEST(CliLeaderboardRank, ProgressLinesAndTheLeaderboardAndBestAgreeOnAPlantedTie
   }
   // In "a" the tie at 7.5 is between rows 0 (jsb-vosp-0009) and 2 (jsb-vosp-0004): the lower id wins
   // (the progress lines used to keep the first row).
-  EXPECT_EQ(seqvi::mpi::summarize(seqvi::store::read_sweep(s.dir / "a").trials, 0, 0, 1).best_by_dataset.at("jsb").trial,
-            "jsb-vosp-0004");
+  EXPECT_EQ(
+      seqvi::mpi::summarize(seqvi::store::read_sweep(s.dir / "a").trials, 0, 0, 1).best_by_dataset.at("jsb").trial,
+      "jsb-vosp-0004");
   // `seqvi best` picks the same #1 (its checkpoint is missing here, which it says naming the trial).
   const Outcome best = seqvi({"best", (s.dir / "a").string(), "--dataset", "jsb", "-o", "m.h5"}, s.dir.path());
   EXPECT_NE(best.code, 0);
@@ -159,13 +160,16 @@ Outcome python(const std::string& source, const std::filesystem::path& cwd) {
   const std::string prelude =
       "import sys, importlib.machinery, importlib.util\n"
       "def load(name):\n"
-      "    loader = importlib.machinery.SourceFileLoader(name, '" + analysis + "/' + name)\n"
+      "    loader = importlib.machinery.SourceFileLoader(name, '" +
+      analysis +
+      "/' + name)\n"
       "    spec = importlib.util.spec_from_loader(name, loader)\n"
       "    module = importlib.util.module_from_spec(spec)\n"
       "    loader.exec_module(module)\n"
       "    return module\n"
       "table1, report = load('table1'), load('report')\n"
-      "seqvi = '" + std::string(SEQVI_BINARY) + "'\n";
+      "seqvi = '" +
+      std::string(SEQVI_BINARY) + "'\n";
   std::ofstream(cwd / "check.py") << prelude << source;
   return seqvi::test::shell("/usr/bin/python3 check.py", cwd);
 }

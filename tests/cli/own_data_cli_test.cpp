@@ -94,10 +94,10 @@ TEST(CliOwnData, ArraysOfWidth16ImportTrainEvaluateSampleDenoiseAndImpute) {
 
   for (const std::string model : {"vosp", "vrae"}) {
     SCOPED_TRACE(model);
-    const Outcome train = seqvi({"train", "--data", "chain.h5", "--model", model, "--hidden", "8", "--latent", "3",
-                                 "--epochs", "2", "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out",
-                                 model + ".h5"},
-                                dir.path());
+    const Outcome train =
+        seqvi({"train", "--data", "chain.h5", "--model", model, "--hidden", "8", "--latent", "3", "--epochs", "2",
+               "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out", model + ".h5"},
+              dir.path());
     ASSERT_EQ(train.code, 0) << train.err;
     const Outcome eval = seqvi({"eval", model + ".h5", "--data", "chain.h5", "--json"}, dir.path());
     ASSERT_EQ(eval.code, 0) << eval.err;
@@ -105,8 +105,8 @@ TEST(CliOwnData, ArraysOfWidth16ImportTrainEvaluateSampleDenoiseAndImpute) {
     EXPECT_TRUE(std::isfinite(e["bound"].get<double>()));
     EXPECT_GT(e["baseline_nll"].get<double>(), 5.0);
     // Sampling writes a roll of 16 columns; MIDI is refused (not piano keys) before anything is written.
-    const Outcome sample = seqvi({"sample", "--model", model + ".h5", "--frames", "10", "--rolls", model + "-s.h5"},
-                                 dir.path());
+    const Outcome sample =
+        seqvi({"sample", "--model", model + ".h5", "--frames", "10", "--rolls", model + "-s.h5"}, dir.path());
     ASSERT_EQ(sample.code, 0) << sample.err;
     const auto rolls = seqvi::store::read_roll_file(dir / (model + "-s.h5"));
     ASSERT_EQ(rolls.records.size(), 1u);
@@ -149,8 +149,9 @@ arrays("nowidth.h5", {"train": [ok], "valid": [ok], "test": [np.zeros((4, 0), dt
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"two.h5", "'/train/000001' holds 2 at frame 3, column 1; only 0 and 1 are allowed"},
       {"half.h5", "'/valid/000000' holds 0.5 at frame 1, column 2; only 0 and 1 are allowed"},
-      {"widths.h5", "'/valid/000000' has 5 columns, '/train/000000' has 3; all sequences of all splits must have the "
-                    "same width"},
+      {"widths.h5",
+       "'/valid/000000' has 5 columns, '/train/000000' has 3; all sequences of all splits must have the "
+       "same width"},
       {"empty.h5", "split 'valid' is empty"},
       {"flat.h5", "'/test/000000' has 1 dimensions, must have 2"},
       {"long.h5", "'/train/000000' has 1000000 frames, more than --max-frames 100000"},
@@ -159,8 +160,8 @@ arrays("nowidth.h5", {"train": [ok], "valid": [ok], "test": [np.zeros((4, 0), dt
   for (const auto& [file, message] : cases) {
     SCOPED_TRACE(file);
     expect_one_line_failure(seqvi({"data", "import", file, "-o", "out.h5"}, dir.path()),
-                            "^seqvi: arrays file '" + std::regex_replace(file, std::regex("\\."), "\\.") + "': " +
-                                std::regex_replace(message, std::regex("[.()\\[\\]]"), "\\$&"));
+                            "^seqvi: arrays file '" + std::regex_replace(file, std::regex("\\."), "\\.") +
+                                "': " + std::regex_replace(message, std::regex("[.()\\[\\]]"), "\\$&"));
     EXPECT_FALSE(std::filesystem::exists(dir / "out.h5"));
   }
   // The converter refuses the same mistakes in NumPy files before writing.
@@ -170,13 +171,13 @@ np.save("ok.npy", np.zeros((3, 2)))
 np.save("wide.npy", np.zeros((3, 4)))
 )",
          dir.path());
-  const Outcome bad = shell(quote(analysis_tool("arrays-to-h5")) +
-                                " --train ok.npy --valid bad.npy --test ok.npy -o conv.h5", dir.path());
+  const Outcome bad = shell(
+      quote(analysis_tool("arrays-to-h5")) + " --train ok.npy --valid bad.npy --test ok.npy -o conv.h5", dir.path());
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("bad.npy: holds 3 at frame 1, column 0; only 0 and 1 are allowed"), std::string::npos)
       << bad.err;
-  const Outcome wide = shell(quote(analysis_tool("arrays-to-h5")) +
-                                 " --train ok.npy --valid ok.npy --test wide.npy -o conv.h5", dir.path());
+  const Outcome wide = shell(
+      quote(analysis_tool("arrays-to-h5")) + " --train ok.npy --valid ok.npy --test wide.npy -o conv.h5", dir.path());
   EXPECT_EQ(wide.code, 1);
   EXPECT_NE(wide.err.find("wide.npy: has 4 columns, ok.npy has 2"), std::string::npos) << wide.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "conv.h5"));
@@ -224,11 +225,12 @@ TEST(CliOwnData, AMidiFolderImportsSplitsDeterministicallyTrainsAndSamplesBackTo
   ASSERT_EQ(a.code, 0) << a.err;
   EXPECT_NE(a.out.find("imported tunes from 12 MIDI files"), std::string::npos) << a.out;
   ASSERT_EQ(seqvi(with({"-o", "b.h5"}), dir.path()).code, 0);
-  ASSERT_EQ(seqvi({"data", "import", "tunes", "--split", "0.5,0.25,0.25", "--split-seed", "4", "-o", "c.h5"},
-                  dir.path())
-                .code,
-            0);
-  const seqvi::data::Dataset da = seqvi::store::read_dataset(dir / "a.h5"), db = seqvi::store::read_dataset(dir / "b.h5"),
+  ASSERT_EQ(
+      seqvi({"data", "import", "tunes", "--split", "0.5,0.25,0.25", "--split-seed", "4", "-o", "c.h5"}, dir.path())
+          .code,
+      0);
+  const seqvi::data::Dataset da = seqvi::store::read_dataset(dir / "a.h5"),
+                             db = seqvi::store::read_dataset(dir / "b.h5"),
                              dc = seqvi::store::read_dataset(dir / "c.h5");
   EXPECT_EQ(da.train.sequences(), 6u);
   EXPECT_EQ(da.valid.sequences(), 3u);
@@ -270,10 +272,10 @@ TEST(CliOwnData, AMidiFolderImportsSplitsDeterministicallyTrainsAndSamplesBackTo
 
   for (const std::string model : {"vosp", "vrae"}) {
     SCOPED_TRACE(model);
-    const Outcome train = seqvi({"train", "--data", "a.h5", "--model", model, "--hidden", "8", "--latent", "3",
-                                 "--epochs", "2", "--batch-size", "4", "--chunk-frames", "16", "--quiet", "--out",
-                                 model + ".h5"},
-                                dir.path());
+    const Outcome train =
+        seqvi({"train", "--data", "a.h5", "--model", model, "--hidden", "8", "--latent", "3", "--epochs", "2",
+               "--batch-size", "4", "--chunk-frames", "16", "--quiet", "--out", model + ".h5"},
+              dir.path());
     ASSERT_EQ(train.code, 0) << train.err;
     const Outcome sample = seqvi({"sample", "--model", model + ".h5", "--frames", "40", "--seed", "2", "-o",
                                   model + ".mid", "--rolls", model + "-sample.h5"},
@@ -305,14 +307,16 @@ TEST(CliOwnData, BadMidiFilesFailTheImportWithOneLineOrAreSkippedAndListed) {
   const std::string good = midi_file(0, 480, {ok});
   const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
       {"readme.txt", "just text", "is not a Standard MIDI File \\(no MThd header\\)"},
-      {"cut.mid", good.substr(0, good.size() - 6), "is damaged or truncated \\(chunk 0 declares [0-9]+ bytes, [0-9]+ remain\\)"},
+      {"cut.mid", good.substr(0, good.size() - 6),
+       "is damaged or truncated \\(chunk 0 declares [0-9]+ bytes, [0-9]+ remain\\)"},
       {"silent.mid", midi_file(1, 480, {silent}), "has no notes"},
       {"drums.mid", midi_file(0, 480, {drums}), "has no notes \\(outside channel 10, percussion, which is skipped\\)"},
       {"format2.mid", midi_file(2, 480, {ok, ok}), "is MIDI format 2"},
       {"smpte.mid", midi_file(0, 0xE728, {ok}), "uses SMPTE time division"},
       {"zero.mid", midi_file(0, 0, {ok}), "has a time division of 0 ticks per quarter note"},
       {"fast.mid", midi_file(0, 480, {fast}), "has a tempo of 1 µs per quarter note .* outside 10\\.\\.1000 bpm"},
-      {"endless.mid", midi_file(0, 480, {endless}), "is 1000000 frames long at this grid, more than --max-frames 100000"},
+      {"endless.mid", midi_file(0, 480, {endless}),
+       "is 1000000 frames long at this grid, more than --max-frames 100000"},
   };
   for (const auto& [name, bytes, message] : cases) {
     SCOPED_TRACE(name);
@@ -330,9 +334,10 @@ TEST(CliOwnData, BadMidiFilesFailTheImportWithOneLineOrAreSkippedAndListed) {
   ASSERT_EQ(skipping.code, 0) << skipping.err;
   EXPECT_NE(skipping.out.find("skipped 9 bad files (--skip-bad):"), std::string::npos) << skipping.out;
   for (const auto& [name, bytes, message] : cases)
-    EXPECT_TRUE(std::regex_search(skipping.out, std::regex("\n    " + std::regex_replace(name, std::regex("\\."), "\\.") +
-                                                           ": " + message)))
-        << name << "\n" << skipping.out;
+    EXPECT_TRUE(std::regex_search(
+        skipping.out, std::regex("\n    " + std::regex_replace(name, std::regex("\\."), "\\.") + ": " + message)))
+        << name << "\n"
+        << skipping.out;
   const seqvi::data::Dataset d = seqvi::store::read_dataset(dir / "out.h5");
   EXPECT_EQ(d.train.sequences() + d.valid.sequences() + d.test.sequences(), 12u);
   EXPECT_NE(d.import_options.find("\"skipped\":[{\"file\":\"cut.mid\""), std::string::npos) << d.import_options;
@@ -366,7 +371,8 @@ TEST(CliOwnData, EveryJsbTestSequenceRoundTripsThroughExportMidiAndAFolderImport
   split_file.close();
   // export-midi's default frame (0.25 s at 120 bpm) is an eighth note: the import's default grid.
   for (const std::vector<std::string>& grid : {std::vector<std::string>{}, {"--frame-seconds", "0.25"}}) {
-    std::vector<std::string> args = {"data", "import", "midi", "--split-file", "splits.txt", "-o", "back.h5", "--force"};
+    std::vector<std::string> args = {"data",       "import", "midi",    "--split-file",
+                                     "splits.txt", "-o",     "back.h5", "--force"};
     args.insert(args.end(), grid.begin(), grid.end());
     const Outcome o = seqvi(args, dir.path());
     ASSERT_EQ(o.code, 0) << o.err;
@@ -377,8 +383,8 @@ TEST(CliOwnData, EveryJsbTestSequenceRoundTripsThroughExportMidiAndAFolderImport
       for (std::size_t i = 0; i < split.sequences(); ++i) {
         const std::size_t s = std::stoul(split.sources[i].substr(5, 3));
         ASSERT_EQ(split.length(i), test.length(s)) << split.sources[i];
-        EXPECT_TRUE(std::equal(split.frame(split.offsets[i]), split.frame(split.offsets[i + 1]),
-                               test.frame(test.offsets[s])))
+        EXPECT_TRUE(
+            std::equal(split.frame(split.offsets[i]), split.frame(split.offsets[i + 1]), test.frame(test.offsets[s])))
             << split.sources[i] << " differs";
         ++compared;
       }

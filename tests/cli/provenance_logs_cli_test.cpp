@@ -15,12 +15,12 @@
 
 #include <unistd.h>
 
-#include <array>
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <fstream>
 #include <limits>
 #include <random>
-#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -42,8 +42,9 @@ std::filesystem::path jsb() { return seqvi::test::imported_dataset("jsb", "JSB C
 
 /// A tiny VOSP on JSB (about a second per epoch).
 Args tiny(const std::filesystem::path& out, int epochs) {
-  return {"train", "--data", jsb().string(), "--out", out.string(), "--model", "vosp", "--hidden", "8",
-          "--latent", "2", "--batch-size", "64", "--epochs", std::to_string(epochs)};
+  return {"train",   "--data",       jsb().string(), "--out",    out.string(),
+          "--model", "vosp",         "--hidden",     "8",        "--latent",
+          "2",       "--batch-size", "64",           "--epochs", std::to_string(epochs)};
 }
 
 Args resume(const std::filesystem::path& out, Args extra = {}) {
@@ -75,7 +76,8 @@ with h5py.File(sys.argv[1], "r") as f:
     g = f[sys.argv[2]]
     attrs = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in g.attrs.items()}
     print(json.dumps({"attrs": attrs, "members": list(g.keys())}))
-)", {file.string(), group});
+)",
+                     {file.string(), group});
 }
 
 /// Every record of a JSON Lines file; fails the test on a line that does not parse.
@@ -162,8 +164,8 @@ TEST(CliTrainResume, OtherChangedFlagsAreRefusedListingEveryDifference) {
   TempDir dir;
   ASSERT_EQ(seqvi(tiny(dir / "run.h5", 1), dir.path()).code, 0);
   const auto before = read_text(dir / "run.h5");
-  const Outcome run = seqvi(resume(dir / "run.h5", {"--hidden", "12", "--step-rate", "0.01", "--epochs", "3"}),
-                            dir.path());
+  const Outcome run =
+      seqvi(resume(dir / "run.h5", {"--hidden", "12", "--step-rate", "0.01", "--epochs", "3"}), dir.path());
   EXPECT_EQ(run.code, 2) << run.err;
   EXPECT_NE(run.err.find("--hidden 12 (the checkpoint has 8)"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("--step-rate 0.01 (the checkpoint has "), std::string::npos) << run.err;
@@ -199,10 +201,11 @@ TEST(CliProvenance, CheckpointDatasetAndSweepRecordVersionCommitBuildCommandHost
             std::string::npos);
 
   std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = 3\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 1\n"
-                                       "\n[datasets]\njsb = \"" << jsb().string()
+                                       "\n[datasets]\njsb = \""
+                                    << jsb().string()
                                     << "\"\n\n[space]\nhidden = 8\nlatent = 2\nepochs = 1\nbatch_size = 64\n";
-  const Outcome sweep = seqvi({"sweep", "--config", (dir / "sweep.toml").string(), "--out", (dir / "sw").string(),
-                               "--quiet"}, dir.path());
+  const Outcome sweep = seqvi(
+      {"sweep", "--config", (dir / "sweep.toml").string(), "--out", (dir / "sw").string(), "--quiet"}, dir.path());
   ASSERT_EQ(sweep.code, 0) << sweep.err;
   const json stored = h5_group(dir / "sw" / "sweep.h5", "provenance");
   expect_provenance(stored, "sweep");
@@ -228,10 +231,11 @@ TEST(CliProvenance, TheBuildScriptSaysUnknownWithoutGitAndMarksADirtyTree) {
   };
   std::filesystem::create_directories(dir / "plain");
   EXPECT_EQ(commit_of(dir / "plain"), "unknown");  // a release tarball: no .git
-  const Outcome init = shell("cd repo && git init -q && git -c user.name=t -c user.email=t@t commit -q "
-                             "--allow-empty -m x && echo a > f && git add f && git -c user.name=t -c user.email=t@t "
-                             "commit -q -m f && git rev-parse HEAD",
-                             (std::filesystem::create_directories(dir / "repo"), dir.path()));
+  const Outcome init = shell(
+      "cd repo && git init -q && git -c user.name=t -c user.email=t@t commit -q "
+      "--allow-empty -m x && echo a > f && git add f && git -c user.name=t -c user.email=t@t "
+      "commit -q -m f && git rev-parse HEAD",
+      (std::filesystem::create_directories(dir / "repo"), dir.path()));
   ASSERT_EQ(init.code, 0) << init.err;
   const std::string head = init.out.substr(0, 40);
   EXPECT_EQ(commit_of(dir / "repo"), head);
@@ -336,7 +340,8 @@ TEST(CliTrainLog, AKillNineAtARandomMomentLeavesAReadableLogAndTheResumedRunLogs
     const int delay_ms = static_cast<int>(gen() % static_cast<unsigned>(max_delay_ms));
     SCOPED_TRACE("kill -9 " + std::to_string(delay_ms) + " ms after the first log line");
     killed = shell(seqvi_command(args) +
-                       " & pid=$!; while { [ ! -s run.jsonl ] || [ ! -e run.h5 ]; } && kill -0 $pid; do sleep 0.005; done; sleep " +
+                       " & pid=$!; while { [ ! -s run.jsonl ] || [ ! -e run.h5 ]; } && kill -0 $pid; do sleep 0.005; "
+                       "done; sleep " +
                        std::to_string(delay_ms / 1000.0) + "; kill -9 $pid; wait $pid",
                    dir.path());
     if (killed.code == 128 + 9) break;
@@ -365,10 +370,11 @@ TEST(CliTrainLog, AKillNineAtARandomMomentLeavesAReadableLogAndTheResumedRunLogs
 TEST(CliSweepLog, EachTrialLogsItsEpochsAndTheSweepLogsItsEvents) {
   TempDir dir;
   std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 2\n"
-                                       "\n[datasets]\njsb = \"" << jsb().string()
+                                       "\n[datasets]\njsb = \""
+                                    << jsb().string()
                                     << "\"\n\n[space]\nhidden = 8\nlatent = 2\nepochs = 2\nbatch_size = 64\n";
-  const Outcome run = seqvi({"sweep", "--config", (dir / "sweep.toml").string(), "--out", (dir / "sw").string(),
-                             "--quiet"}, dir.path());
+  const Outcome run = seqvi(
+      {"sweep", "--config", (dir / "sweep.toml").string(), "--out", (dir / "sw").string(), "--quiet"}, dir.path());
   ASSERT_EQ(run.code, 0) << run.err;
   std::vector<std::string> trials;
   for (const auto& f : std::filesystem::directory_iterator(dir / "sw" / "trials"))
@@ -444,7 +450,8 @@ table = [{"dataset": "jsb", "trial": "jsb-vosp-0000", "model": "vosp", "status":
 with open(os.path.join(d, "table.json"), "w") as f:
     json.dump(table, f)
 print("true")
-)", {dir.path().string(), jsb().string()});
+)",
+                                {dir.path().string(), jsb().string()});
   ASSERT_EQ(made, true);
   const Outcome report = shell("/usr/bin/python3 " + quote(std::string(SEQVI_SOURCE_DIR) + "/analysis/report") +
                                    " sw --table table.json --out fig",
@@ -496,11 +503,12 @@ with h5py.File(sys.argv[1], "w", track_order=True) as f:
     g["corrupted"] = (rng.random((16, 88)) < 0.08).astype(numpy.uint8)
     g["probabilities"] = rng.random((16, 88)).astype(numpy.float32)
 print("true")
-)", {(dir / "rolls.h5").string()});
+)",
+                                {(dir / "rolls.h5").string()});
   ASSERT_EQ(made, true);
-  const Outcome draw = shell("/usr/bin/python3 " + quote(std::string(SEQVI_SOURCE_DIR) + "/analysis/pianoroll") +
-                                 " rolls.h5 -o fig.png",
-                             dir.path());
+  const Outcome draw =
+      shell("/usr/bin/python3 " + quote(std::string(SEQVI_SOURCE_DIR) + "/analysis/pianoroll") + " rolls.h5 -o fig.png",
+            dir.path());
   ASSERT_EQ(draw.code, 0) << draw.err;
   const json fig = png_text(dir / "fig.png", "seqvi-figure");
   ASSERT_FALSE(fig.is_null());

@@ -17,8 +17,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <random>
 #include <set>
@@ -70,7 +70,8 @@ ino_t inode(const std::filesystem::path& p) {
   return ::stat(p.c_str(), &st) == 0 ? st.st_ino : 0;
 }
 
-void expect_same_results(const std::map<std::string, nlohmann::json>& a, const std::map<std::string, nlohmann::json>& b) {
+void expect_same_results(const std::map<std::string, nlohmann::json>& a,
+                         const std::map<std::string, nlohmann::json>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [id, row] : a) {
     ASSERT_TRUE(b.contains(id)) << id;
@@ -118,8 +119,9 @@ TEST(CliSweep, KillNineOfTheWholeJobThenResumeNeverRerunsADoneTrialAndMatchesASt
   TempDir dir;
   const auto config = write_config(dir.path(), 6);
   const auto straight = dir / "straight";
-  ASSERT_EQ(shell(mpirun(2, {"sweep", "--config", config.string(), "--out", straight.string(), "--quiet"}),
-                  dir.path()).code, 0);
+  ASSERT_EQ(
+      shell(mpirun(2, {"sweep", "--config", config.string(), "--out", straight.string(), "--quiet"}), dir.path()).code,
+      0);
 
   // Rounds of kill -9 of the whole job (mpirun and every rank: tests/support/kill_job) while trials
   // train, each resuming the same sweep, until 4 kills; a sweep that finishes before its round's kill
@@ -140,12 +142,13 @@ TEST(CliSweep, KillNineOfTheWholeJobThenResumeNeverRerunsADoneTrialAndMatchesASt
       for (const auto& [id, row] : before)
         if (row["status"] == "done") done_inodes[id] = inode(row["checkpoint"].get<std::string>());
     }
-    const std::string args = mpirun(3, {"sweep", "--config", config.string(), "--out", out.string(), "--quiet",
-                                        "--resume"});
+    const std::string args =
+        mpirun(3, {"sweep", "--config", config.string(), "--out", out.string(), "--quiet", "--resume"});
     // In its own session, so that kill_job finds every rank; killed once a checkpoint newer than the
     // round's start exists (≤ 30 s) plus a random delay, if still running.
-    const Outcome run = shell("touch round-start; setsid " + args + " & pid=$!; for i in $(seq 1500); do [ -n \"$(find " +
-                                  (out / "trials").string() + " -name '*.h5' -newer round-start 2>/dev/null | head -1)\" ] "
+    const Outcome run = shell("touch round-start; setsid " + args +
+                                  " & pid=$!; for i in $(seq 1500); do [ -n \"$(find " + (out / "trials").string() +
+                                  " -name '*.h5' -newer round-start 2>/dev/null | head -1)\" ] "
                                   "&& break; kill -0 $pid 2>/dev/null || break; sleep 0.02; done; sleep " +
                                   std::to_string(delay_ms / 1000.0) + "; if kill -0 $pid 2>/dev/null; then " +
                                   seqvi::test::quote(std::string(SEQVI_SOURCE_DIR) + "/tests/support/kill_job") +
@@ -171,8 +174,8 @@ TEST(CliSweep, KillNineOfTheWholeJobThenResumeNeverRerunsADoneTrialAndMatchesASt
   const auto reference = table(straight);
   for (const auto& out : outs) {
     SCOPED_TRACE(out.filename().string());
-    const Outcome finish = shell(mpirun(2, {"sweep", "--config", config.string(), "--out", out.string(), "--resume",
-                                            "--quiet"}), dir.path());
+    const Outcome finish = shell(
+        mpirun(2, {"sweep", "--config", config.string(), "--out", out.string(), "--resume", "--quiet"}), dir.path());
     ASSERT_EQ(finish.code, 0) << finish.err;
     const auto final_table = table(out);
     for (const auto& [id, row] : final_table) EXPECT_EQ(row["status"], "done") << id;
@@ -188,8 +191,9 @@ TEST(CliSweep, SignalsDrainWithExit75AndResumeCompletes) {
     SCOPED_TRACE(how);
     const auto out = dir / how;
     const std::string args = mpirun(3, {"sweep", "--config", config.string(), "--out", out.string(), "--quiet"});
-    const std::string signal =
-        how == "term-ranks" ? "pkill -TERM -f -- '^[^ ]*/seqvi sweep .*--out " + out.string() + " '" : "kill -USR1 $pid";
+    const std::string signal = how == "term-ranks"
+                                   ? "pkill -TERM -f -- '^[^ ]*/seqvi sweep .*--out " + out.string() + " '"
+                                   : "kill -USR1 $pid";
     // Signal once the first checkpoint exists (at most 60 s of waiting).
     const Outcome run = shell(args + " & pid=$!; for i in $(seq 1200); do [ -n \"$(ls " + (out / "trials").string() +
                                   " 2>/dev/null)\" ] && break; sleep 0.05; done; " + signal + "; wait $pid",
@@ -217,17 +221,18 @@ TEST(CliSweepLock, ResumeWaitsBoundedForALockedSweepNamingTheHolder) {
   const std::string lock = seqvi::test::quote((out / "lock").string());
   const std::string resume = seqvi_command({"sweep", "--out", out.string(), "--resume", "--quiet", "--lock-wait"});
   // Held throughout by another process: one line saying it waits, then an error naming its PID.
-  const Outcome held = shell("flock " + lock + " sleep 30 </dev/null >/dev/null 2>&1 & holder=$!; sleep 0.3; " + resume +
-                                 " 1; rc=$?; echo holder=$holder; pkill -P $holder; kill $holder; exit $rc",
+  const Outcome held = shell("flock " + lock + " sleep 30 </dev/null >/dev/null 2>&1 & holder=$!; sleep 0.3; " +
+                                 resume + " 1; rc=$?; echo holder=$holder; pkill -P $holder; kill $holder; exit $rc",
                              dir.path());
   EXPECT_NE(held.code, 0);
-  const std::string holder_pid = held.out.substr(held.out.find("holder=") + 7, held.out.find('\n', held.out.find("holder=")) - held.out.find("holder=") - 7);
+  const std::string holder_pid = held.out.substr(
+      held.out.find("holder=") + 7, held.out.find('\n', held.out.find("holder=")) - held.out.find("holder=") - 7);
   EXPECT_NE(held.err.find("lock held by PID " + holder_pid + " on host"), std::string::npos) << held.err;
   EXPECT_NE(held.err.find("waiting up to 1 s"), std::string::npos) << held.err;
   EXPECT_EQ(held.err.find("waiting up to"), held.err.rfind("waiting up to")) << "said more than once: " << held.err;
   // Released 1 s into a 60 s wait (as a killed job's last rank exits): the resume goes on and completes.
-  const Outcome released = shell("flock " + lock + " sleep 1 </dev/null >/dev/null 2>&1 & sleep 0.3; " + resume + " 60",
-                                 dir.path());
+  const Outcome released =
+      shell("flock " + lock + " sleep 1 </dev/null >/dev/null 2>&1 & sleep 0.3; " + resume + " 60", dir.path());
   EXPECT_EQ(released.code, 0) << released.err;
   EXPECT_NE(released.err.find("waiting up to 60 s"), std::string::npos) << released.err;
 }
@@ -264,11 +269,17 @@ TEST(CliSweep, BadConfigurationsFailWithOneClearMessageBeforeMpiStarts) {
 TEST(CliLeaderboard, FormatsPoolSweepsAndBestExportsAModelThatEvaluates) {
   TempDir dir;
   const auto config = write_config(dir.path(), 3);
-  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", (dir / "a").string(), "--quiet"}, dir.path()).code, 0);
+  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", (dir / "a").string(), "--quiet"}, dir.path()).code,
+            0);
   std::ofstream(dir / "b.toml") << "[sweep]\nseed = 12\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 2\n"
-                                   "[datasets]\njsb = \"" << jsb().string() << "\"\n[space]\nhidden = 8\nlatent = 2\n"
+                                   "[datasets]\njsb = \""
+                                << jsb().string()
+                                << "\"\n[space]\nhidden = 8\nlatent = 2\n"
                                    "epochs = 2\n";
-  ASSERT_EQ(seqvi({"sweep", "--config", (dir / "b.toml").string(), "--out", (dir / "b").string(), "--quiet"}, dir.path()).code, 0);
+  ASSERT_EQ(
+      seqvi({"sweep", "--config", (dir / "b.toml").string(), "--out", (dir / "b").string(), "--quiet"}, dir.path())
+          .code,
+      0);
 
   const Outcome json = seqvi({"leaderboard", (dir / "a").string(), (dir / "b").string(), "--json"}, dir.path());
   ASSERT_EQ(json.code, 0) << json.err;
@@ -289,7 +300,8 @@ TEST(CliLeaderboard, FormatsPoolSweepsAndBestExportsAModelThatEvaluates) {
       EXPECT_LE(list[i - 1]["val_bound"].get<double>(), list[i]["val_bound"].get<double>());
     }
   }
-  const Outcome top = seqvi({"leaderboard", (dir / "a").string(), (dir / "b").string(), "--top", "2", "--csv"}, dir.path());
+  const Outcome top =
+      seqvi({"leaderboard", (dir / "a").string(), (dir / "b").string(), "--top", "2", "--csv"}, dir.path());
   ASSERT_EQ(top.code, 0);
   EXPECT_EQ(std::count(top.out.begin(), top.out.end(), '\n'), 3) << top.out;  // header + 2
   EXPECT_EQ(top.out.rfind("dataset,rank,trial,model,status,val_bound,val_kl,active_dims", 0), 0u) << top.out;
@@ -301,17 +313,20 @@ TEST(CliLeaderboard, FormatsPoolSweepsAndBestExportsAModelThatEvaluates) {
   EXPECT_NE(text.out.find(list[0]["trial"].get<std::string>()), std::string::npos);
   EXPECT_NE(text.out.find("active dims"), std::string::npos) << text.out;
 
-  const Outcome best = seqvi({"best", (dir / "a").string(), (dir / "b").string(), "--dataset", "jsb", "-o",
-                              (dir / "model.h5").string()}, dir.path());
+  const Outcome best =
+      seqvi({"best", (dir / "a").string(), (dir / "b").string(), "--dataset", "jsb", "-o", (dir / "model.h5").string()},
+            dir.path());
   ASSERT_EQ(best.code, 0) << best.err;
   EXPECT_NE(best.out.find(list[0]["trial"].get<std::string>()), std::string::npos) << best.out;
   const auto cp = seqvi::store::read_checkpoint(dir / "model.h5");
   EXPECT_EQ(cp.state.best_valid, list[0]["val_bound"].get<double>());
-  const Outcome eval = seqvi({"eval", (dir / "model.h5").string(), "--data", jsb().string(), "--split", "test", "--json"},
-                             dir.path());
+  const Outcome eval =
+      seqvi({"eval", (dir / "model.h5").string(), "--data", jsb().string(), "--split", "test", "--json"}, dir.path());
   ASSERT_EQ(eval.code, 0) << eval.err;
   EXPECT_TRUE(nlohmann::json::parse(eval.out)["bound"].is_number());
-  EXPECT_NE(seqvi({"best", (dir / "a").string(), "--dataset", "nottingham", "-o", (dir / "x.h5").string()}, dir.path()).code, 0);
+  EXPECT_NE(
+      seqvi({"best", (dir / "a").string(), "--dataset", "nottingham", "-o", (dir / "x.h5").string()}, dir.path()).code,
+      0);
 }
 
 TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndResumeRetrainsIt) {
@@ -332,8 +347,8 @@ TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndRe
     } else {
       std::ofstream(checkpoint, std::ios::trunc) << "not HDF5";
     }
-    const Outcome best = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(), "--force"},
-                               dir.path());
+    const Outcome best =
+        seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(), "--force"}, dir.path());
     EXPECT_NE(best.code, 0);
     EXPECT_NE(best.err.find(first), std::string::npos) << best.err;
     EXPECT_NE(best.err.find(checkpoint.string()), std::string::npos) << best.err;
@@ -341,8 +356,8 @@ TEST(CliLeaderboard, BestFailsNamingATrialWhoseCheckpointIsMissingOrDamagedAndRe
     EXPECT_FALSE(std::filesystem::exists(dir / "m.h5"));
 
     // --fallback exports the runner-up, and says so on stderr and in its output.
-    const Outcome fallback = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(),
-                                    "--fallback"}, dir.path());
+    const Outcome fallback =
+        seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string(), "--fallback"}, dir.path());
     ASSERT_EQ(fallback.code, 0) << fallback.err;
     EXPECT_NE(fallback.err.find(first), std::string::npos) << fallback.err;
     EXPECT_NE(fallback.out.find("FALLBACK"), std::string::npos) << fallback.out;
@@ -401,7 +416,8 @@ TEST(CliSweep, AnInterruptedOrRunningTrialWhoseCheckpointIsUnreadableIsRetrained
     int said = 0;
     for (std::string line; std::getline(lines, line);)
       said += line.find("trial " + ids[k]) != std::string::npos && line.find(file(k).string()) != std::string::npos &&
-              line.find("unreadable") != std::string::npos && line.find("retraining it from the start") != std::string::npos;
+              line.find("unreadable") != std::string::npos &&
+              line.find("retraining it from the start") != std::string::npos;
     EXPECT_EQ(said, 1) << resumed.err;
     EXPECT_TRUE(std::filesystem::exists(file(k).string() + ".damaged-1"));
     EXPECT_EQ(seqvi::store::read_checkpoint(file(k)).state.status, seqvi::train::TrialStatus::done);
@@ -418,7 +434,8 @@ TEST(CliLeaderboard, BestAndResumeRefuseACheckpointOfAnotherTrialNamingBothAndOl
   const auto list = nlohmann::json::parse(seqvi({"leaderboard", out.string(), "--json"}, dir.path()).out);
   ASSERT_EQ(list.size(), 3u);
   const std::string first = list[0]["trial"], second = list[1]["trial"];
-  const std::filesystem::path mine = list[0]["checkpoint"].get<std::string>(), theirs = list[1]["checkpoint"].get<std::string>();
+  const std::filesystem::path mine = list[0]["checkpoint"].get<std::string>(),
+                              theirs = list[1]["checkpoint"].get<std::string>();
   // Every trial's checkpoint says whose it is.
   for (const auto& r : seqvi::store::read_sweep(out).trials) {
     const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(out, r.id()));
@@ -445,8 +462,12 @@ TEST(CliLeaderboard, BestAndResumeRefuseACheckpointOfAnotherTrialNamingBothAndOl
   EXPECT_EQ(seqvi::store::read_checkpoint(mine).trial->id, second);
   // A checkpoint without an identity (written before it existed) still exports.
   std::filesystem::copy_file(dir / "mine.h5", mine, std::filesystem::copy_options::overwrite_existing);
-  ASSERT_EQ(shell("/usr/bin/python3 -c \"import h5py; a = h5py.File('" + mine.string() + "', 'r+').attrs; "
-                  "[a.__delitem__(k) for k in ('trial', 'trial_seed', 'trial_params_digest')]\"", dir.path()).code, 0);
+  ASSERT_EQ(shell("/usr/bin/python3 -c \"import h5py; a = h5py.File('" + mine.string() +
+                      "', 'r+').attrs; "
+                      "[a.__delitem__(k) for k in ('trial', 'trial_seed', 'trial_params_digest')]\"",
+                  dir.path())
+                .code,
+            0);
   ASSERT_FALSE(seqvi::store::read_checkpoint(mine).trial.has_value());
   const Outcome old = seqvi({"best", out.string(), "--dataset", "jsb", "-o", (dir / "m.h5").string()}, dir.path());
   ASSERT_EQ(old.code, 0) << old.err;
@@ -456,11 +477,13 @@ TEST(CliLeaderboard, BestAndResumeRefuseACheckpointOfAnotherTrialNamingBothAndOl
 TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSweepsReadThemFromCheckpoints) {
   TempDir dir;
   std::ofstream(dir / "kl.toml") << "[sweep]\nseed = 5\ndatasets = [\"jsb\"]\nmodels = [\"vosp\", \"fdrnn\"]\n"
-                                    "samples = 2\n[datasets]\njsb = \"" << jsb().string() << "\"\n[space]\n"
+                                    "samples = 2\n[datasets]\njsb = \""
+                                 << jsb().string()
+                                 << "\"\n[space]\n"
                                     "hidden = 8\nlatent = 3\nepochs = 2\nbatch_size = 32\n";
   const auto out = dir / "s";
-  const Outcome run = seqvi({"sweep", "--config", (dir / "kl.toml").string(), "--out", out.string(),
-                             "--progress-every", "1000"}, dir.path());
+  const Outcome run = seqvi(
+      {"sweep", "--config", (dir / "kl.toml").string(), "--out", out.string(), "--progress-every", "1000"}, dir.path());
   ASSERT_EQ(run.code, 0) << run.err;
   // The final progress line names the best trial's KL and active dims.
   EXPECT_NE(run.out.find("(kl "), std::string::npos) << run.out;
@@ -493,7 +516,8 @@ TEST(CliLeaderboard, TheTableCarriesTheKlAndActiveDimsTheTrainerComputedAndOldSw
   ASSERT_EQ(from_checkpoints.size(), 2u);
   // The leaderboard shows the table's values: it needs no checkpoint for them.
   std::filesystem::remove_all(out / "trials");
-  const auto check = [&](const std::filesystem::path& sweep, const std::map<std::string, std::pair<double, std::int64_t>>& kl) {
+  const auto check = [&](const std::filesystem::path& sweep,
+                         const std::map<std::string, std::pair<double, std::int64_t>>& kl) {
     const Outcome json = seqvi({"leaderboard", sweep.string(), "--json"}, dir.path());
     ASSERT_EQ(json.code, 0) << json.err;
     const auto list = nlohmann::json::parse(json.out);
@@ -601,8 +625,9 @@ class SmallDisk {
 TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUninterruptedSweep) {
   TempDir dir;
   const auto config = write_config(dir.path(), 4, 3);
-  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", (dir / "straight").string(), "--quiet"},
-                  dir.path()).code, 0);
+  ASSERT_EQ(
+      seqvi({"sweep", "--config", config.string(), "--out", (dir / "straight").string(), "--quiet"}, dir.path()).code,
+      0);
   const auto straight = table(dir / "straight");
   for (const int ranks : {1, 3}) {
     SCOPED_TRACE(std::to_string(ranks) + " ranks");
@@ -639,8 +664,9 @@ TEST(CliSweep, AFullDiskDrainsWithoutACrashAndAResumeAfterFreeingSpaceEqualsAnUn
 TEST(CliSweep, AReadOnlyTrialsFolderDrainsAsAnIoErrorWithoutTheFreeSpaceHintAndResumesAfterwards) {
   TempDir dir;
   const auto config = write_config(dir.path(), 2, 2);
-  ASSERT_EQ(seqvi({"sweep", "--config", config.string(), "--out", (dir / "straight").string(), "--quiet"},
-                  dir.path()).code, 0);
+  ASSERT_EQ(
+      seqvi({"sweep", "--config", config.string(), "--out", (dir / "straight").string(), "--quiet"}, dir.path()).code,
+      0);
   const auto out = dir / "s";
   // trials/ on a file system of its own, mounted read-only: every trial file write fails with EROFS.
   SmallDisk disk(out / "trials", "8m");
@@ -690,8 +716,8 @@ std::filesystem::path write_small(const std::filesystem::path& path, const seqvi
 
 std::string toml_for(const std::string& key, const std::filesystem::path& file, int samples, int epochs) {
   return "[sweep]\nseed = 21\ndatasets = [\"" + key + "\"]\nmodels = [\"vosp\"]\nsamples = " + std::to_string(samples) +
-         "\n\n[datasets]\n" + key + " = \"" + file.string() + "\"\n\n[space]\nhidden = [6, 8]\nlatent = 2\nepochs = " +
-         std::to_string(epochs) + "\nbatch_size = 4\n";
+         "\n\n[datasets]\n" + key + " = \"" + file.string() +
+         "\"\n\n[space]\nhidden = [6, 8]\nlatent = 2\nepochs = " + std::to_string(epochs) + "\nbatch_size = 4\n";
 }
 
 std::filesystem::path write_text(const std::filesystem::path& path, const std::string& text) {
@@ -751,8 +777,8 @@ TEST(CliSweepTruth, FailedTrialsEndWithExitCode4AndASummaryAndEveryLeaderboardFo
   // Under mpirun (the failure on a worker rank): the same code from mpirun, the summary said once.
   const auto ranks = dir / "ranks";
   std::filesystem::create_directories(ranks / "trials" / "jsb-vosp-0001.h5");
-  const Outcome mpi = shell(mpirun(2, {"sweep", "--config", config.string(), "--out", ranks.string(), "--quiet"}),
-                            dir.path());
+  const Outcome mpi =
+      shell(mpirun(2, {"sweep", "--config", config.string(), "--out", ranks.string(), "--quiet"}), dir.path());
   EXPECT_EQ(mpi.code, 4) << mpi.err;
   EXPECT_NE(mpi.err.find("1 of its 3 trials failed"), std::string::npos) << mpi.err;
   EXPECT_EQ(mpi.err.find("trials failed"), mpi.err.rfind("trials failed")) << mpi.err;
@@ -761,7 +787,8 @@ TEST(CliSweepTruth, FailedTrialsEndWithExitCode4AndASummaryAndEveryLeaderboardFo
   const auto none = dir / "none";
   for (const char* id : {"jsb-vosp-0000.h5", "jsb-vosp-0001.h5", "jsb-vosp-0002.h5"})
     std::filesystem::create_directories(none / "trials" / id);
-  const Outcome all_failed = seqvi({"sweep", "--config", config.string(), "--out", none.string(), "--quiet"}, dir.path());
+  const Outcome all_failed =
+      seqvi({"sweep", "--config", config.string(), "--out", none.string(), "--quiet"}, dir.path());
   EXPECT_EQ(all_failed.code, 4) << all_failed.err;
   EXPECT_NE(all_failed.err.find("3 of its 3 trials failed"), std::string::npos) << all_failed.err;
   const Outcome empty = seqvi({"leaderboard", none.string()}, dir.path());
@@ -784,7 +811,8 @@ TEST(CliSweepTruth, ADatasetFileIsCheckedAgainstItsKeyAndItsShapeBeforeAnythingS
   };
   const std::vector<Case> cases = {
       // A Nottingham file under `jsb`: refused naming the key, the file and what it holds.
-      {"jsb", truth::small_dataset("Nottingham", nottingham_sha, 1),
+      {"jsb",
+       truth::small_dataset("Nottingham", nottingham_sha, 1),
        {"dataset 'jsb'", "holds the canonical Nottingham (nottingham), not JSB Chorales"}},
       // Claims JSB but has other split sizes (a hand-made or damaged file).
       {"jsb", truth::small_dataset("JSB Chorales", jsb_sha, 2), {"dataset 'jsb'", "claims to be JSB Chorales"}},
@@ -927,7 +955,6 @@ TEST(CliLeaderboardTruth, CsvColumnsAreTheSameWhateverIsSelected) {
   for (std::string name; std::getline(split, name, ',');) EXPECT_TRUE(names.insert(name).second) << name << " twice";
 }
 
-
 // ---- seqvi sweep --repair (issue 26 item 7)
 
 namespace repair {
@@ -955,7 +982,8 @@ void expect_same_table(const std::map<std::string, nlohmann::json>& a, const std
   }
 }
 
-/// The trial files' names and bytes (checkpoints and epoch logs): a repair or a resume that retrains nothing keeps them.
+/// The trial files' names and bytes (checkpoints and epoch logs): a repair or a resume that retrains nothing keeps
+/// them.
 std::map<std::string, std::string> trial_files(const std::filesystem::path& sweep) {
   std::map<std::string, std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(sweep / "trials"))
@@ -1056,12 +1084,16 @@ TEST(CliSweepRepair, AFinishedSweepWhoseSweepH5IsDamagedIsRebuiltFromTheCheckpoi
     std::cout << run.out;
     // One line per source: where the configuration came from, sweep.h5 kept, each trial from its checkpoint.
     EXPECT_NE(run.out.find(how == "flipped" ? "from sweep.h5's header (its checksum passes)"
-                                            : "from the configuration given"), std::string::npos) << run.out;
+                                            : "from the configuration given"),
+              std::string::npos)
+        << run.out;
     EXPECT_NE(run.out.find("kept as " + (out / "sweep.h5.damaged-1").string()), std::string::npos) << run.out;
     for (const auto& [id, row] : reference)
       EXPECT_NE(run.out.find("trial " + id + ": from its checkpoint (done, best " +
-                             fmt_bound(row["val_bound"].get<double>()) + " at epoch "), std::string::npos)
-          << id << "\n" << run.out;
+                             fmt_bound(row["val_bound"].get<double>()) + " at epoch "),
+                std::string::npos)
+          << id << "\n"
+          << run.out;
     EXPECT_NE(run.out.find("3 trials from checkpoints, 0 to be trained from the start"), std::string::npos) << run.out;
     EXPECT_EQ(bytes(out / "sweep.h5.damaged-1"), damaged);  // the evidence, byte for byte
     expect_same_table(reference, table(out));
@@ -1118,19 +1150,22 @@ TEST(CliSweepRepair, AJournalWithADamagedMiddleRecordIsRepairedToTheUninterrupte
   std::size_t at = 24;
   for (int k = 0; k < 2; ++k) {
     std::uint32_t len = 0;
-    for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<unsigned char>(journal[at + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      len |= static_cast<std::uint32_t>(static_cast<unsigned char>(journal[at + i])) << (8 * i);
     at += 8 + len;
   }
   journal[at + 8 + 30] ^= 0x04;
   put_bytes(out / "journal", journal);
-  expect_readers_fail_suggesting_repair(out, dir.path(), "at byte offset " + std::to_string(at) + ": entry checksum mismatch");
+  expect_readers_fail_suggesting_repair(out, dir.path(),
+                                        "at byte offset " + std::to_string(at) + ": entry checksum mismatch");
 
   const Outcome run = seqvi({"sweep", "--out", out.string(), "--repair"}, dir.path());
   ASSERT_EQ(run.code, 0) << run.out << run.err;
   std::cout << run.out;
   EXPECT_NE(run.out.find("sweep.h5: intact; every trial has a later record"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("journal: 5 records applied (sequence 1 to 6)"), std::string::npos) << run.out;
-  EXPECT_NE(run.out.find("damaged at byte offset " + std::to_string(at) + " (entry checksum mismatch"), std::string::npos)
+  EXPECT_NE(run.out.find("damaged at byte offset " + std::to_string(at) + " (entry checksum mismatch"),
+            std::string::npos)
       << run.out;
   EXPECT_NE(run.out.find("kept as " + (out / "journal.damaged-1").string()), std::string::npos) << run.out;
   // Trial 0's last intact record says running: its result comes from its checkpoint; the others' from the journal.
@@ -1159,7 +1194,8 @@ TEST(CliSweepRepair, ATornHeaderOnlyJournalIsRepairedToTheUninterruptedTable) {
   std::cout << run.out;
   EXPECT_NE(run.out.find("sweep.h5: intact; 2 trials as it holds them"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("journal: no records after sweep.h5's: nothing lost; its header is damaged (it has 10 bytes"),
-            std::string::npos) << run.out;
+            std::string::npos)
+      << run.out;
   EXPECT_EQ(bytes(out / "journal.damaged-1"), torn);
   EXPECT_EQ(std::filesystem::file_size(out / "journal"), 24u);
   expect_same_table(reference, table(out));

@@ -14,8 +14,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <random>
 #include <string>
 
@@ -31,8 +31,9 @@ using seqvi::test::TempDir;
 /// or all when empty). The job runs in its own session (setsid): only its ranks have session id $pid,
 /// so the dying ranks of an earlier round's job are never taken for this one's.
 std::string rank_pids(const std::string& which) {
-  std::string s = "for p in $(ps -eo pid=,sid=,stat=,args= | awk -v s=$pid '$2 == s && $3 !~ /^Z/ && $4 ~ /seqvi$/ "
-                  "&& $5 == \"sweep\" {print $1}'); do ";
+  std::string s =
+      "for p in $(ps -eo pid=,sid=,stat=,args= | awk -v s=$pid '$2 == s && $3 !~ /^Z/ && $4 ~ /seqvi$/ "
+      "&& $5 == \"sweep\" {print $1}'); do ";
   if (which.empty()) return s + "echo $p; done";
   return s + "tr '\\0' '\\n' < /proc/$p/environ 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=" + which +
          "' && echo $p; done";
@@ -49,8 +50,11 @@ void kill_and_compare(const std::filesystem::path& base, const std::filesystem::
                       std::mt19937& gen) {
   const auto dir = base / ("seed-" + std::to_string(seed));
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = " << seed << "\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 12\n"
-                                       "[datasets]\njsb = \"" << data.string() << "\"\n"
+  std::ofstream(dir / "sweep.toml") << "[sweep]\nseed = " << seed
+                                    << "\ndatasets = [\"jsb\"]\nmodels = [\"vosp\"]\nsamples = 12\n"
+                                       "[datasets]\njsb = \""
+                                    << data.string()
+                                    << "\"\n"
                                        "[space]\nhidden = [8, 12]\nlatent = 2\nepochs = 24\nbatch_size = 16\n";
   const auto config = (dir / "sweep.toml").string();
   const auto mpirun = [&](int ranks, const std::filesystem::path& out, bool resume) {
@@ -89,16 +93,17 @@ void kill_and_compare(const std::filesystem::path& base, const std::filesystem::
     // is killed (one more whole-job kill; counted and printed).
     const std::string hang_guard =
         "for i in $(seq 1000); do [ -n \"$(ps -o stat= -p $pid 2>/dev/null | grep -v Z)\" ] || break; "
-        "sleep 0.03; done; if [ -n \"$(ps -o stat= -p $pid 2>/dev/null | grep -v Z)\" ] && [ -z \"$(" + rank_pids("") +
-        ")\" ]; then " + kill_job("whole") + "; echo mpirun-hung; fi";
+        "sleep 0.03; done; if [ -n \"$(ps -o stat= -p $pid 2>/dev/null | grep -v Z)\" ] && [ -z \"$(" +
+        rank_pids("") + ")\" ]; then " + kill_job("whole") + "; echo mpirun-hung; fi";
     // Kill while training: wait (≤ 30 s) for a checkpoint newer than the round's start, then a random delay.
-    const Outcome run = shell("touch round-start; setsid " + mpirun(3, out, std::filesystem::exists(out / "sweep.h5")) +
-                                  " & pid=$!; for i in $(seq 1500); do [ -n \"$(find " + (out / "trials").string() +
-                                  " -name '*.h5' -newer round-start 2>/dev/null | head -1)\" ] && break; "
-                                  "kill -0 $pid 2>/dev/null || break; sleep 0.02; done; sleep " +
-                                  std::to_string(delay_ms / 1000.0) + "; if kill -0 $pid 2>/dev/null && [ -n \"$(" +
-                                  target + ")\" ]; then " + kill + "; echo killed; " + hang_guard + "; fi; wait $pid; echo exit=$?",
-                              dir);
+    const Outcome run =
+        shell("touch round-start; setsid " + mpirun(3, out, std::filesystem::exists(out / "sweep.h5")) +
+                  " & pid=$!; for i in $(seq 1500); do [ -n \"$(find " + (out / "trials").string() +
+                  " -name '*.h5' -newer round-start 2>/dev/null | head -1)\" ] && break; "
+                  "kill -0 $pid 2>/dev/null || break; sleep 0.02; done; sleep " +
+                  std::to_string(delay_ms / 1000.0) + "; if kill -0 $pid 2>/dev/null && [ -n \"$(" + target +
+                  ")\" ]; then " + kill + "; echo killed; " + hang_guard + "; fi; wait $pid; echo exit=$?",
+              dir);
     hung += run.out.find("mpirun-hung") != std::string::npos;
     if (run.out.find("killed") != std::string::npos) {
       ++kills;
@@ -151,7 +156,8 @@ void kill_and_compare(const std::filesystem::path& base, const std::filesystem::
 // uninterrupted twin, bit for bit.
 class CliSweepFaults : public testing::TestWithParam<int> {};
 
-TEST_P(CliSweepFaults, TwentyFourKillNinesOfWorkersCoordinatorWholeJobAndMpirunAloneWithDefaultMaxAttemptsThenEverythingAgrees) {
+TEST_P(CliSweepFaults,
+       TwentyFourKillNinesOfWorkersCoordinatorWholeJobAndMpirunAloneWithDefaultMaxAttemptsThenEverythingAgrees) {
   TempDir dir;
   const auto data = seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle");
   std::mt19937 gen(std::random_device{}());

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,8 +16,8 @@
 #include <set>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -76,9 +76,8 @@ std::string data_dir() {
 std::string table1_command(const fs::path& dir) {
   return "SEQVI_BINARY=" + quote(SEQVI_BINARY) + " " + quote(std::string(SEQVI_SOURCE_DIR) + "/launch/table1") +
          " --config " + quote((dir / "tiny.toml").string()) + " --config " + quote((dir / "tiny-paper.toml").string()) +
-         " --out " + quote((dir / "out").string()) +
-         " --page " + quote((dir / "page" / "results.md").string()) + " --data-dir " + quote(data_dir()) +
-         " -n 2 --iw 4 --samples 2 --no-figures";
+         " --out " + quote((dir / "out").string()) + " --page " + quote((dir / "page" / "results.md").string()) +
+         " --data-dir " + quote(data_dir()) + " -n 2 --iw 4 --samples 2 --no-figures";
 }
 
 nlohmann::json leaderboard(const std::vector<fs::path>& sweeps) {
@@ -157,8 +156,7 @@ TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
       best_paper = {v, t["trial"].get<std::string>()};
   }
   std::smatch row;
-  ASSERT_TRUE(std::regex_search(md, row, std::regex(R"(\| JSB Chorales \| ([^|]+) \| ([^|]+) \| ([0-9.]+) \|)")))
-      << md;
+  ASSERT_TRUE(std::regex_search(md, row, std::regex(R"(\| JSB Chorales \| ([^|]+) \| ([^|]+) \| ([0-9.]+) \|)"))) << md;
   EXPECT_NE(row[1].str().find("(`" + best["vosp"].second + "`)"), std::string::npos) << row[1];
   EXPECT_NE(row[2].str().find("(`" + best["fdrnn"].second + "`)"), std::string::npos) << row[2];
   EXPECT_NE(md.find("| JSB Chorales | `" + best_paper.second + "` |"), std::string::npos) << md;
@@ -179,11 +177,13 @@ TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
   std::snprintf(bound, sizeof bound, "%.2f ± ", score["bound"].get<double>());
   EXPECT_NE(row[1].str().find(bound), std::string::npos) << row[1] << " vs " << bound;
   // The latent form shown is the selected checkpoint's own (seqvi eval --json records every hyper-parameter).
-  const auto vosp = std::find_if(trials.begin(), trials.end(), [&](const auto& t) { return t["trial"] == best["vosp"].second; });
+  const auto vosp =
+      std::find_if(trials.begin(), trials.end(), [&](const auto& t) { return t["trial"] == best["vosp"].second; });
   ASSERT_NE(vosp, trials.end());
   const std::string vosp_row_end = " | " + (*vosp)["params"]["prior"].get<std::string>() + " | marginal |";
   std::smatch vosp_row;
-  ASSERT_TRUE(std::regex_search(md, vosp_row, std::regex("\\| JSB Chorales \\| VOSP \\| `" + best["vosp"].second + "` \\|[^\\n]*")))
+  ASSERT_TRUE(std::regex_search(md, vosp_row,
+                                std::regex("\\| JSB Chorales \\| VOSP \\| `" + best["vosp"].second + "` \\|[^\\n]*")))
       << md;
   EXPECT_TRUE(vosp_row.str().ends_with(vosp_row_end)) << vosp_row.str() << " vs " << vosp_row_end;
   // Wall times: each sweep and the scoring, for the page.
@@ -241,7 +241,8 @@ TEST(CliTable1, SelectsOnValidationScoresOnTestAndWritesATraceablePage) {
   std::snprintf(vosp_cell, sizeof vosp_cell, "| JSB Chorales | %.2f / %.2f |", score["bound"].get<double>(),
                 score["iw_nll"].get<double>());
   EXPECT_NE(text.find(vosp_cell), std::string::npos) << text << " lacks " << vosp_cell;
-  EXPECT_NE(text.find(" | 6.91 | 6.29 |"), std::string::npos) << "STORN's and DMM-Aug's published JSB figures\n" << text;
+  EXPECT_NE(text.find(" | 6.91 | 6.29 |"), std::string::npos) << "STORN's and DMM-Aug's published JSB figures\n"
+                                                              << text;
   expect_well_formed_tables(text, 1);
   std::ofstream(dir / "PLAIN.md") << "no markers\n";
   const Outcome plain = shell(analysis + quote((dir / "PLAIN.md").string()), dir.path());
@@ -255,11 +256,11 @@ TEST(CliTable1, AnInterruptedRunResumesWithoutRetrainingFinishedTrials) {
   write_configs(dir.path(), 10);
   // Started in its own session; SIGTERM to launch/table1 once a trial has finished.
   const std::string pid_file = (dir / "pid").string();
-  const Outcome started =
-      shell("setsid bash -c " + quote(table1_command(dir.path()) + " >" + quote((dir / "log").string()) +
-                                      " 2>&1; echo $? >" + quote((dir / "code").string())) +
-                " & echo $! >" + quote(pid_file),
-            dir.path());
+  const Outcome started = shell("setsid bash -c " +
+                                    quote(table1_command(dir.path()) + " >" + quote((dir / "log").string()) +
+                                          " 2>&1; echo $? >" + quote((dir / "code").string())) +
+                                    " & echo $! >" + quote(pid_file),
+                                dir.path());
   ASSERT_EQ(started.code, 0) << started.err;
   std::string sid = seqvi::test::read_text(pid_file);
   sid.erase(sid.find_last_not_of(" \n") + 1);
@@ -272,7 +273,8 @@ TEST(CliTable1, AnInterruptedRunResumesWithoutRetrainingFinishedTrials) {
   auto finished_trials = [&] {
     std::set<std::string> done;
     if (!fs::exists(dir / "out" / "sweep" / "sweep.h5")) return done;
-    const Outcome o = seqvi::test::seqvi({"leaderboard", (dir / "out" / "sweep").string(), "--all", "--json"}, dir.path());
+    const Outcome o =
+        seqvi::test::seqvi({"leaderboard", (dir / "out" / "sweep").string(), "--all", "--json"}, dir.path());
     if (o.code != 0) return done;
     for (const auto& t : nlohmann::json::parse(o.out))
       if (t["status"] == "done") done.insert(t["trial"].get<std::string>());
@@ -292,8 +294,7 @@ TEST(CliTable1, AnInterruptedRunResumesWithoutRetrainingFinishedTrials) {
   const std::set<std::string> done_before = finished_trials();
   ASSERT_FALSE(done_before.empty());
   std::map<std::string, fs::file_time_type> before;
-  for (const auto& id : done_before)
-    before[id] = fs::last_write_time(dir / "out" / "sweep" / "trials" / (id + ".h5"));
+  for (const auto& id : done_before) before[id] = fs::last_write_time(dir / "out" / "sweep" / "trials" / (id + ".h5"));
 
   const Outcome resumed = shell(table1_command(dir.path()), dir.path());
   ASSERT_EQ(resumed.code, 0) << resumed.out << resumed.err;
@@ -310,8 +311,8 @@ TEST(CliTable1, RefusesToScoreACheckpointOfAnotherTrialNamingBoth) {
   const fs::path jsb = seqvi::test::imported_dataset("jsb", "JSB Chorales.pickle");
   std::ofstream(dir / "tiny.toml") << tiny_config(1) << "[datasets]\njsb = \"" << jsb.string() << "\"\n";
   const fs::path sweep = dir / "sweep";
-  const Outcome run = seqvi::test::seqvi({"sweep", "--config", (dir / "tiny.toml").string(), "--out", sweep.string(),
-                                          "--quiet"}, dir.path());
+  const Outcome run = seqvi::test::seqvi(
+      {"sweep", "--config", (dir / "tiny.toml").string(), "--out", sweep.string(), "--quiet"}, dir.path());
   ASSERT_EQ(run.code, 0) << run.err;
   // Every trial's file replaced by another trial's (a rotation): whichever trial table1 selects, its
   // checkpoint belongs to another one.
@@ -322,11 +323,11 @@ TEST(CliTable1, RefusesToScoreACheckpointOfAnotherTrialNamingBoth) {
   fs::rename(files[0], dir / "first.h5");
   for (std::size_t k = 1; k < files.size(); ++k) fs::rename(files[k], files[k - 1]);
   fs::rename(dir / "first.h5", files.back());
-  const Outcome table1 = shell("SEQVI_BINARY=" + quote(SEQVI_BINARY) + " " +
-                                   quote(std::string(SEQVI_SOURCE_DIR) + "/analysis/table1") + " " + quote(sweep.string()) +
-                                   " --data-dir " + quote(jsb.parent_path().string()) + " --out " +
-                                   quote((dir / "out").string()) + " --iw 1 --samples 2",
-                               dir.path());
+  const Outcome table1 =
+      shell("SEQVI_BINARY=" + quote(SEQVI_BINARY) + " " + quote(std::string(SEQVI_SOURCE_DIR) + "/analysis/table1") +
+                " " + quote(sweep.string()) + " --data-dir " + quote(jsb.parent_path().string()) + " --out " +
+                quote((dir / "out").string()) + " --iw 1 --samples 2",
+            dir.path());
   EXPECT_EQ(table1.code, 1) << table1.out << table1.err;
   EXPECT_NE(table1.err.find("belongs to trial "), std::string::npos) << table1.err;
   EXPECT_NE(table1.err.find(", not to trial "), std::string::npos) << table1.err;

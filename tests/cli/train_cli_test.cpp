@@ -37,8 +37,20 @@ std::filesystem::path jsb() { return imported("jsb", "JSB Chorales.pickle"); }
 
 /// A small VOSP on JSB: fast enough to run many epochs in a test.
 Args small_vosp(const std::filesystem::path& out, int epochs) {
-  return {"train", "--data", jsb().string(), "--out", out.string(), "--model", "vosp", "--hidden", "24",
-          "--latent", "4", "--epochs", std::to_string(epochs), "--quiet"};
+  return {"train",
+          "--data",
+          jsb().string(),
+          "--out",
+          out.string(),
+          "--model",
+          "vosp",
+          "--hidden",
+          "24",
+          "--latent",
+          "4",
+          "--epochs",
+          std::to_string(epochs),
+          "--quiet"};
 }
 
 using seqvi::test::expect_same_training;
@@ -58,8 +70,8 @@ TEST(CliTrain, KillNineAtARandomMomentThenResumeEndsBitIdentical) {
   ASSERT_EQ(killed.code, 128 + 9) << "the run was not killed (too fast?): " << killed.err;
   const auto partial = seqvi::store::read_checkpoint(dir / "killed.h5");
   ASSERT_LT(partial.state.epoch, kEpochs) << "the kill came after the last epoch";
-  const Outcome resumed = seqvi({"train", "--data", jsb().string(), "--out", (dir / "killed.h5").string(),
-                                 "--resume", "--quiet"}, dir.path());
+  const Outcome resumed = seqvi(
+      {"train", "--data", jsb().string(), "--out", (dir / "killed.h5").string(), "--resume", "--quiet"}, dir.path());
   ASSERT_EQ(resumed.code, 0) << resumed.err;
   expect_same_training(seqvi::store::read_checkpoint(dir / "straight.h5"),
                        seqvi::store::read_checkpoint(dir / "killed.h5"));
@@ -83,8 +95,8 @@ TEST(CliTrain, SigtermCheckpointsMidEpochExits75AndResumeEndsBitIdentical) {
   const auto partial = seqvi::store::read_checkpoint(dir / "stopped.h5");
   EXPECT_EQ(partial.state.status, seqvi::train::TrialStatus::interrupted);
   EXPECT_GT(partial.state.batch, 0) << "expected a mid-epoch checkpoint";
-  const Outcome resumed = seqvi({"train", "--data", jsb().string(), "--out", (dir / "stopped.h5").string(),
-                                 "--resume", "--quiet"}, dir.path());
+  const Outcome resumed = seqvi(
+      {"train", "--data", jsb().string(), "--out", (dir / "stopped.h5").string(), "--resume", "--quiet"}, dir.path());
   ASSERT_EQ(resumed.code, 0) << resumed.err;
   expect_same_training(seqvi::store::read_checkpoint(dir / "straight.h5"),
                        seqvi::store::read_checkpoint(dir / "stopped.h5"));
@@ -92,9 +104,29 @@ TEST(CliTrain, SigtermCheckpointsMidEpochExits75AndResumeEndsBitIdentical) {
 
 TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
   TempDir dir;
-  const Outcome run = seqvi({"train", "--data", jsb().string(), "--out", (dir / "vosp.h5").string(), "--model",
-                             "vosp", "--hidden", "64", "--latent", "8", "--epochs", "24", "--batch-size", "8", "--keep-inputs", "1",
-                             "--keep-hidden", "1", "--learn-keep", "false", "--patience", "30"},
+  const Outcome run = seqvi({"train",
+                             "--data",
+                             jsb().string(),
+                             "--out",
+                             (dir / "vosp.h5").string(),
+                             "--model",
+                             "vosp",
+                             "--hidden",
+                             "64",
+                             "--latent",
+                             "8",
+                             "--epochs",
+                             "24",
+                             "--batch-size",
+                             "8",
+                             "--keep-inputs",
+                             "1",
+                             "--keep-hidden",
+                             "1",
+                             "--learn-keep",
+                             "false",
+                             "--patience",
+                             "30"},
                             dir.path());
   ASSERT_EQ(run.code, 0) << run.err;
   const auto dataset = seqvi::store::read_dataset(jsb());
@@ -115,7 +147,8 @@ TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
 
   // seqvi eval: the test bound and an importance-weighted estimate that does not exceed it.
   const Outcome eval = seqvi({"eval", (dir / "vosp.h5").string(), "--data", jsb().string(), "--split", "test",
-                              "--samples", "4", "--iw", "8", "--json"}, dir.path());
+                              "--samples", "4", "--iw", "8", "--json"},
+                             dir.path());
   ASSERT_EQ(eval.code, 0) << eval.err;
   const auto j = nlohmann::json::parse(eval.out);
   for (const char* key : {"frames", "bound", "kl", "recon", "bound_stderr", "iw_nll", "iw_samples"})
@@ -141,8 +174,8 @@ TEST(CliTrain, ShortVospRunOnJsbBeatsTheIndependentBernoulliBaseline) {
 TEST(CliTrain, DefaultVospUsesItsLatentsBeatsAnFdrnnAndDenoisesJsb) {
   // The shipped latent forms (nothing but the size and the budget given): seconds of real JSB.
   TempDir dir;
-  const std::vector<std::string> size{"--hidden", "64", "--latent", "8", "--batch-size", "8", "--epochs", "20",
-                                      "--patience", "20", "--quiet", "--data", jsb().string()};
+  const std::vector<std::string> size{"--hidden",   "64", "--latent", "8",      "--batch-size", "8", "--epochs", "20",
+                                      "--patience", "20", "--quiet",  "--data", jsb().string()};
   auto train = [&](const std::string& model) {
     std::vector<std::string> args{"train", "--model", model, "--out", (dir / (model + ".h5")).string()};
     args.insert(args.end(), size.begin(), size.end());
@@ -159,9 +192,9 @@ TEST(CliTrain, DefaultVospUsesItsLatentsBeatsAnFdrnnAndDenoisesJsb) {
   EXPECT_GT(best.valid_active_dims, 0) << "the default VOSP ignores its latents";
   EXPECT_LT(vosp.state.best_valid, fdrnn.state.best_valid);
   // Online denoising on it: the rule that knows the corruption beats the corrupted input.
-  const Outcome den = seqvi({"denoise", (dir / "vosp.h5").string(), "--data", jsb().string(), "--json",
-                             "--predictive-samples", "8"},
-                            dir.path());
+  const Outcome den =
+      seqvi({"denoise", (dir / "vosp.h5").string(), "--data", jsb().string(), "--json", "--predictive-samples", "8"},
+            dir.path());
   ASSERT_EQ(den.code, 0) << den.err;
   const auto j = nlohmann::json::parse(den.out);
   EXPECT_GT(j["known_p_mode"]["f1"].get<double>(), j["corrupted"]["f1"].get<double>()) << den.out;
@@ -175,15 +208,17 @@ TEST(CliTrain, ConfigFileValuesFollowTheSweepsTomlRules) {
   std::ofstream(dir / "ok.toml") << "[train]\nmodel = \"vosp\"\nhidden = 8\nlatent = 2\nepochs = 1\nstep_rate = 1\n"
                                     "batch_size = 64\n";
   const Outcome ok = seqvi({"train", "--config", (dir / "ok.toml").string(), "--data", jsb().string(), "--out",
-                            (dir / "ok.h5").string(), "--quiet"}, dir.path());
+                            (dir / "ok.h5").string(), "--quiet"},
+                           dir.path());
   ASSERT_EQ(ok.code, 0) << ok.err;
   const auto cp = seqvi::store::read_checkpoint(dir / "ok.h5");
   EXPECT_EQ(std::get<double>(cp.hyperparameters.at("step_rate")), 1.0);
   EXPECT_EQ(std::get<std::int64_t>(cp.hyperparameters.at("hidden")), 8);
   // A real where an integer is expected is refused with file, line, key and type.
   std::ofstream(dir / "bad.toml") << "model = \"vosp\"\nhidden = 8.5\n";
-  const Outcome bad = seqvi({"train", "--config", (dir / "bad.toml").string(), "--data", jsb().string(), "--out",
-                             (dir / "bad.h5").string()}, dir.path());
+  const Outcome bad = seqvi(
+      {"train", "--config", (dir / "bad.toml").string(), "--data", jsb().string(), "--out", (dir / "bad.h5").string()},
+      dir.path());
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.err.find("bad.toml: line 2: 'hidden' must be an integer"), std::string::npos) << bad.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "bad.h5"));
@@ -217,10 +252,15 @@ TEST(CliTrain, HelpShowsTypesAndRangesAndBadValuesAreRejectedNamingTheFlag) {
 TEST(CliEval, TinyModelMatchesAHandComputation) {
   TempDir dir;
   const auto dataset = seqvi::store::read_dataset(jsb());
-  seqvi::core::Params hp{{"model", std::string("vosp")}, {"hidden", std::int64_t{3}}, {"latent", std::int64_t{2}},
-                         {"keep_inputs", 1.0},           {"keep_hidden", 1.0},       {"learn_keep", false},
+  seqvi::core::Params hp{{"model", std::string("vosp")},
+                         {"hidden", std::int64_t{3}},
+                         {"latent", std::int64_t{2}},
+                         {"keep_inputs", 1.0},
+                         {"keep_hidden", 1.0},
+                         {"learn_keep", false},
                          // the hand computation below is for this form (the defaults are others now)
-                         {"prior", std::string("wiener")}, {"posterior", std::string("increments")}};
+                         {"prior", std::string("wiener")},
+                         {"posterior", std::string("increments")}};
   const auto config = seqvi::train::from_params(hp);
   seqvi::train::Trainer trainer(config, dataset);
   seqvi::train::TrainState state = trainer.initial_state();
@@ -267,7 +307,8 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
   const double kl = kl0 + kl1;  // two latent dims, per frame
 
   const Outcome eval = seqvi({"eval", (dir / "tiny.h5").string(), "--data", jsb().string(), "--split", "test",
-                              "--samples", "3", "--iw", "4", "--json"}, dir.path());
+                              "--samples", "3", "--iw", "4", "--json"},
+                             dir.path());
   ASSERT_EQ(eval.code, 0) << eval.err;
   const auto j = nlohmann::json::parse(eval.out);
   EXPECT_EQ(j["frames"].get<std::int64_t>(), test.frames());
@@ -289,16 +330,17 @@ TEST(CliEval, TinyModelMatchesAHandComputation) {
 TEST(CliEval, MuseDataTestSplitWithItsLongestSequenceWhole) {
   TempDir dir;
   const auto muse = imported("musedata", "MuseData.pickle");
-  ASSERT_EQ(seqvi({"train", "--data", muse.string(), "--out", (dir / "m.h5").string(), "--model", "vosp",
-                   "--hidden", "8", "--latent", "2", "--epochs", "1", "--quiet"},
-                  dir.path()).code,
+  ASSERT_EQ(seqvi({"train", "--data", muse.string(), "--out", (dir / "m.h5").string(), "--model", "vosp", "--hidden",
+                   "8", "--latent", "2", "--epochs", "1", "--quiet"},
+                  dir.path())
+                .code,
             0);
   const auto dataset = seqvi::store::read_dataset(muse);
   ASSERT_EQ(seqvi::data::split_stats(dataset.test).longest_sequence, 4273);
-  const Outcome eval = shell("/usr/bin/time -f 'maxrss_kb %M' " +
-                                 seqvi_command({"eval", (dir / "m.h5").string(), "--data", muse.string(), "--split",
-                                                "test", "--iw", "2", "--json"}),
-                             dir.path());
+  const Outcome eval = shell(
+      "/usr/bin/time -f 'maxrss_kb %M' " + seqvi_command({"eval", (dir / "m.h5").string(), "--data", muse.string(),
+                                                          "--split", "test", "--iw", "2", "--json"}),
+      dir.path());
   ASSERT_EQ(eval.code, 0) << eval.err;
   std::cout << "MuseData test eval: " << eval.err;
   const auto j = nlohmann::json::parse(eval.out);

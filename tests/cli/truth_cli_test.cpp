@@ -70,8 +70,8 @@ TEST(CliTruth, ACheckpointRewrittenInAnotherArrayOrderGivesBitIdenticalResults) 
   const fs::path original = w.checkpoint("vosp");
   const fs::path copy = w.dir() / "vosp-reordered.h5";
   std::ofstream(w.dir() / "reorder.py") << kReorder;
-  const Outcome py = shell("/usr/bin/python3 reorder.py " + quote(original.string()) + " " + quote(copy.string()),
-                           w.dir());
+  const Outcome py =
+      shell("/usr/bin/python3 reorder.py " + quote(original.string()) + " " + quote(copy.string()), w.dir());
   ASSERT_EQ(py.code, 0) << py.err;
   const auto a = seqvi::store::read_checkpoint(original), b = seqvi::store::read_checkpoint(copy);
   ASSERT_EQ(a.state.best_params.size(), b.state.best_params.size());
@@ -85,18 +85,18 @@ TEST(CliTruth, ACheckpointRewrittenInAnotherArrayOrderGivesBitIdenticalResults) 
                   .code,
               0);
   }
-  const Outcome e1 = seqvi({"eval", original.string(), "--data", "syn.h5", "--samples", "2", "--iw", "3", "--json"},
-                           w.dir());
-  const Outcome e2 = seqvi({"eval", copy.string(), "--data", "syn.h5", "--samples", "2", "--iw", "3", "--json"},
-                           w.dir());
+  const Outcome e1 =
+      seqvi({"eval", original.string(), "--data", "syn.h5", "--samples", "2", "--iw", "3", "--json"}, w.dir());
+  const Outcome e2 =
+      seqvi({"eval", copy.string(), "--data", "syn.h5", "--samples", "2", "--iw", "3", "--json"}, w.dir());
   ASSERT_EQ(e1.code, 0) << e1.err;
   ASSERT_EQ(e2.code, 0) << e2.err;
   EXPECT_EQ(e1.out, e2.out);
   EXPECT_EQ(read_text(w.dir() / "vosp.mid"), read_text(w.dir() / "vosp-reordered.mid"));
-  const Outcome d1 = seqvi({"denoise", original.string(), "--data", "syn.h5", "--json", "--predictive-samples", "4"},
-                           w.dir());
-  const Outcome d2 = seqvi({"denoise", copy.string(), "--data", "syn.h5", "--json", "--predictive-samples", "4"},
-                           w.dir());
+  const Outcome d1 =
+      seqvi({"denoise", original.string(), "--data", "syn.h5", "--json", "--predictive-samples", "4"}, w.dir());
+  const Outcome d2 =
+      seqvi({"denoise", copy.string(), "--data", "syn.h5", "--json", "--predictive-samples", "4"}, w.dir());
   ASSERT_EQ(d1.code, 0) << d1.err;
   EXPECT_EQ(d1.out, d2.out);
 
@@ -141,18 +141,19 @@ TEST(CliTruth, OutputPathsAreCheckedBeforeAnyWork) {
   const std::string vosp = w.checkpoint("vosp").string(), vrae = w.checkpoint("vrae").string();
   fs::create_directories(w.dir() / "a-folder");
   const std::string missing = "/nonexistent-seqvi-folder/x";
-  expect_refused(seqvi({"train", "--data", "syn.h5", "--hidden", "8", "--latent", "3", "--epochs", "1", "--out",
-                        missing + ".h5"},
-                       w.dir()),
-                 "--out '/nonexistent-seqvi-folder/x.h5' is in the folder '/nonexistent-seqvi-folder', which does "
-                 "not exist");
+  expect_refused(
+      seqvi({"train", "--data", "syn.h5", "--hidden", "8", "--latent", "3", "--epochs", "1", "--out", missing + ".h5"},
+            w.dir()),
+      "--out '/nonexistent-seqvi-folder/x.h5' is in the folder '/nonexistent-seqvi-folder', which does "
+      "not exist");
   expect_refused(seqvi({"train", "--data", "syn.h5", "--out", "a-folder"}, w.dir()),
                  "--out 'a-folder' is a folder; name a file");
   // /proc takes no new files, even for root: the check tries, rather than trusting permission bits.
   expect_refused(seqvi({"train", "--data", "syn.h5", "--out", "/proc/x.h5"}, w.dir()),
                  "--out '/proc/x.h5' cannot be written: cannot create a file in '/proc'");
   expect_refused(seqvi({"denoise", vosp, "--data", "syn.h5", "--figure", missing + ".png"}, w.dir()), "--figure '");
-  expect_refused(seqvi({"denoise", vosp, "--data", "syn.h5", "--rolls", "a-folder"}, w.dir()), "--rolls 'a-folder' is a folder");
+  expect_refused(seqvi({"denoise", vosp, "--data", "syn.h5", "--rolls", "a-folder"}, w.dir()),
+                 "--rolls 'a-folder' is a folder");
   expect_refused(seqvi({"impute", vrae, "--data", "syn.h5", "--rolls", missing + ".h5"}, w.dir()), "--rolls '");
   expect_refused(seqvi({"sample", "--model", vosp, "-o", missing + ".mid"}, w.dir()), "-o '");
   expect_refused(seqvi({"sample", "--model", vosp, "-o", "s.mid", "--rolls", "/proc/r.h5"}, w.dir()), "--rolls '");
@@ -170,8 +171,9 @@ TEST(CliTruth, OutputPathsAreCheckedBeforeAnyWork) {
 TEST(CliTruth, EveryCommandRefusesAnExistingOutputWithoutForce) {
   Workspace& w = Workspace::get();
   const std::string vosp = w.checkpoint("vosp").string(), vrae = w.checkpoint("vrae").string();
-  const std::vector<std::string> train{"train", "--data", "syn.h5", "--hidden", "8", "--latent", "3", "--epochs",
-                                       "1", "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out", "old"};
+  const std::vector<std::string> train{"train", "--data",   "syn.h5", "--hidden",     "8", "--latent",
+                                       "3",     "--epochs", "1",      "--batch-size", "4", "--chunk-frames",
+                                       "12",    "--quiet",  "--out",  "old"};
   const std::map<std::string, std::vector<std::string>> commands{
       {"train", train},
       {"sample", {"sample", "--model", vosp, "--frames", "8", "-o", "old"}},
@@ -194,10 +196,17 @@ TEST(CliTruth, EveryCommandRefusesAnExistingOutputWithoutForce) {
     EXPECT_NE(read_text(w.dir() / "old"), "keep me");
   }
   // The report folder: its README.md marks a report.
-  const nlohmann::json table = nlohmann::json::array(
-      {{{"dataset", "synthetic chords"}, {"trial", 0}, {"model", "vosp"}, {"status", "done"}, {"val_bound", 30.5},
-        {"best_epoch", 2}, {"epochs", 2}, {"wall_s", 1.0}, {"attempts", 1}, {"params", {{"hidden", 8}}},
-        {"checkpoint", vosp}}});
+  const nlohmann::json table = nlohmann::json::array({{{"dataset", "synthetic chords"},
+                                                       {"trial", 0},
+                                                       {"model", "vosp"},
+                                                       {"status", "done"},
+                                                       {"val_bound", 30.5},
+                                                       {"best_epoch", 2},
+                                                       {"epochs", 2},
+                                                       {"wall_s", 1.0},
+                                                       {"attempts", 1},
+                                                       {"params", {{"hidden", 8}}},
+                                                       {"checkpoint", vosp}}});
   std::ofstream(w.dir() / "table.json") << table.dump();
   fs::create_directories(w.dir() / "rep");
   std::ofstream(w.dir() / "rep" / "README.md") << "keep me";
@@ -242,9 +251,13 @@ TEST(CliTruth, MessagesAreReadableAndValuesAreCheckedFirst) {
   EXPECT_EQ(hidden.err.find("bad_alloc"), std::string::npos) << hidden.err;
   EXPECT_FALSE(fs::exists(w.dir() / "huge.h5"));
   // analysis/report run directly on an unwritable --out: one line, no traceback.
-  const nlohmann::json table = nlohmann::json::array(
-      {{{"dataset", "d"}, {"trial", 0}, {"model", "vosp"}, {"status", "done"}, {"val_bound", 3.5},
-        {"params", {{"hidden", 8}}}, {"checkpoint", vosp}}});
+  const nlohmann::json table = nlohmann::json::array({{{"dataset", "d"},
+                                                       {"trial", 0},
+                                                       {"model", "vosp"},
+                                                       {"status", "done"},
+                                                       {"val_bound", 3.5},
+                                                       {"params", {{"hidden", 8}}},
+                                                       {"checkpoint", vosp}}});
   std::ofstream(w.dir() / "t.json") << table.dump();
   const Outcome py = shell("/usr/bin/python3 " + quote(std::string(SEQVI_SOURCE_DIR) + "/analysis/report") +
                                " . --table t.json --out /proc/seqvi-report",
@@ -260,25 +273,31 @@ TEST(CliTruth, MessagesAreReadableAndValuesAreCheckedFirst) {
 TEST(CliTruth, FilesRespectTheUmask) {
   Workspace& w = Workspace::get();
   const std::string vosp = w.checkpoint("vosp").string();
-  const nlohmann::json table = nlohmann::json::array(
-      {{{"dataset", "synthetic chords"}, {"trial", 0}, {"model", "vosp"}, {"status", "done"}, {"val_bound", 30.5},
-        {"best_epoch", 2}, {"epochs", 2}, {"wall_s", 1.0}, {"attempts", 1}, {"params", {{"hidden", 8}}},
-        {"checkpoint", vosp}}});
+  const nlohmann::json table = nlohmann::json::array({{{"dataset", "synthetic chords"},
+                                                       {"trial", 0},
+                                                       {"model", "vosp"},
+                                                       {"status", "done"},
+                                                       {"val_bound", 30.5},
+                                                       {"best_epoch", 2},
+                                                       {"epochs", 2},
+                                                       {"wall_s", 1.0},
+                                                       {"attempts", 1},
+                                                       {"params", {{"hidden", 8}}},
+                                                       {"checkpoint", vosp}}});
   std::ofstream(w.dir() / "umask-table.json") << table.dump();
   for (const auto& [umask, mode] : std::vector<std::pair<std::string, unsigned>>{{"002", 0664u}, {"022", 0644u}}) {
     SCOPED_TRACE("umask " + umask);
     const fs::path out = w.dir() / ("umask" + umask);
     fs::create_directories(out);
-    const std::string run = "umask " + umask + " && " +
-                            seqvi::test::seqvi_command({"train", "--data", "syn.h5", "--hidden", "8", "--latent", "3",
-                                                        "--epochs", "1", "--quiet", "--out", (out / "m.h5").string()}) +
-                            " && " +
-                            seqvi::test::seqvi_command({"sample", "--model", (out / "m.h5").string(), "--frames", "8",
-                                                        "-o", (out / "s.mid").string(), "--rolls",
-                                                        (out / "s.h5").string()}) +
-                            " && " +
-                            seqvi::test::seqvi_command({"report", ".", "--table", "umask-table.json", "--out",
-                                                        (out / "report").string()});
+    const std::string run =
+        "umask " + umask + " && " +
+        seqvi::test::seqvi_command({"train", "--data", "syn.h5", "--hidden", "8", "--latent", "3", "--epochs", "1",
+                                    "--quiet", "--out", (out / "m.h5").string()}) +
+        " && " +
+        seqvi::test::seqvi_command({"sample", "--model", (out / "m.h5").string(), "--frames", "8", "-o",
+                                    (out / "s.mid").string(), "--rolls", (out / "s.h5").string()}) +
+        " && " +
+        seqvi::test::seqvi_command({"report", ".", "--table", "umask-table.json", "--out", (out / "report").string()});
     const Outcome o = shell(run, w.dir());
     ASSERT_EQ(o.code, 0) << o.err;
     for (const fs::path& file : {out / "m.h5", out / "s.mid", out / "s.h5", out / "report" / "README.md",
@@ -303,8 +322,10 @@ TEST(CliTruth, ADivergedCheckpointIsNamedOnStderr) {
   cp.state.message = "parameters became NaN/Inf in epoch 3, batch 2";
   cp.state.epoch = 2;  // completed epochs: it diverged in the third
   seqvi::store::write_checkpoint(cp, w.dir() / "diverged.h5");
-  const std::string expected = "seqvi: warning: diverged.h5 diverged in epoch 3 (parameters became NaN/Inf in epoch 3, "
-                               "batch 2); using its parameters of epoch " + std::to_string(cp.state.best_epoch);
+  const std::string expected =
+      "seqvi: warning: diverged.h5 diverged in epoch 3 (parameters became NaN/Inf in epoch 3, "
+      "batch 2); using its parameters of epoch " +
+      std::to_string(cp.state.best_epoch);
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"eval", "diverged.h5", "--data", "syn.h5"},
         std::vector<std::string>{"sample", "--model", "diverged.h5", "--frames", "4", "-o", "d.mid"},

@@ -6,8 +6,8 @@ namespace seqvi::core {
 namespace {
 
 TEST(CoreParams, ParseLikeInvertsToStringForEveryType) {
-  for (const Value& v : {Value(std::int64_t{400}), Value(std::int64_t{-3}), Value(1e-3), Value(0.1 + 0.2),
-                        Value(true), Value(false), Value(std::string("tanh"))}) {
+  for (const Value& v : {Value(std::int64_t{400}), Value(std::int64_t{-3}), Value(1e-3), Value(0.1 + 0.2), Value(true),
+                         Value(false), Value(std::string("tanh"))}) {
     const auto parsed = parse_like(v, to_string(v));
     ASSERT_TRUE(parsed.has_value()) << to_string(v);
     EXPECT_EQ(*parsed, v) << to_string(v);

@@ -42,18 +42,54 @@ struct Expected {
 };
 
 const std::array<Expected, 4> kSources = {{
-    {"JSB Chorales.pickle", "JSB Chorales", "69dc4c3e52800959ac0ab3b82aa3e5f55285ce64f1705acb3e3a8ef77a5c051c",
-     2051809, {229, 13807, 53824, 18}, {76, 4602, 17811, 29}, {77, 4725, 18367, 17}, 43, 96, 4, 160,
+    {"JSB Chorales.pickle",
+     "JSB Chorales",
+     "69dc4c3e52800959ac0ab3b82aa3e5f55285ce64f1705acb3e3a8ef77a5c051c",
+     2051809,
+     {229, 13807, 53824, 18},
+     {76, 4602, 17811, 29},
+     {77, 4725, 18367, 17},
+     43,
+     96,
+     4,
+     160,
      seqvi::test::FrameKind::tuple},
-    {"Nottingham.pickle", "Nottingham", "c00cd14b74137a28bf0b5703b47833523069e68073ecc1bd3c3e8bf4efb1c67f",
-     24328483, {694, 176561, 699403, 487}, {173, 45513, 180192, 51}, {170, 44463, 177421, 19}, 31, 93, 9, 1793,
+    {"Nottingham.pickle",
+     "Nottingham",
+     "c00cd14b74137a28bf0b5703b47833523069e68073ecc1bd3c3e8bf4efb1c67f",
+     24328483,
+     {694, 176561, 699403, 487},
+     {173, 45513, 180192, 51},
+     {170, 44463, 177421, 19},
+     31,
+     93,
+     9,
+     1793,
      seqvi::test::FrameKind::list},
-    {"Piano-midi.de.pickle", "Piano-midi.de", "273d593b13d9a348410d261c0223d47523e2a9b41702137aaab5922242518296",
-     7413484, {87, 75911, 231089, 4917}, {12, 8540, 27623, 251}, {25, 19036, 56067, 652}, 21, 108, 12, 3857,
+    {"Piano-midi.de.pickle",
+     "Piano-midi.de",
+     "273d593b13d9a348410d261c0223d47523e2a9b41702137aaab5922242518296",
+     7413484,
+     {87, 75911, 231089, 4917},
+     {12, 8540, 27623, 251},
+     {25, 19036, 56067, 652},
+     21,
+     108,
+     12,
+     3857,
      seqvi::test::FrameKind::list},
-    {"MuseData.pickle", "MuseData", "b109ebdb74b57c6cc245b31af0e19ac52c7ff1673ffb2ae5d1225dba60d6d3ec",
-     31533329, {524, 245202, 856543, 12962}, {135, 82755, 287893, 4412}, {124, 64339, 211857, 5042}, 21, 105, 15,
-     4273, seqvi::test::FrameKind::list},
+    {"MuseData.pickle",
+     "MuseData",
+     "b109ebdb74b57c6cc245b31af0e19ac52c7ff1673ffb2ae5d1225dba60d6d3ec",
+     31533329,
+     {524, 245202, 856543, 12962},
+     {135, 82755, 287893, 4412},
+     {124, 64339, 211857, 5042},
+     21,
+     105,
+     15,
+     4273,
+     seqvi::test::FrameKind::list},
 }};
 
 class DataCanonicalImport : public testing::TestWithParam<Expected> {};
@@ -116,8 +152,8 @@ TEST_P(DataCanonicalImport, ProductTableAgreesWithSourcesMd) {
   EXPECT_EQ(file->file_name, want.file_name);
   EXPECT_EQ(file->name, want.name);
   EXPECT_EQ(file->bytes, want.bytes);
-  for (const auto& [got, expected] : {std::pair{file->train, want.train}, std::pair{file->valid, want.valid},
-                                      std::pair{file->test, want.test}}) {
+  for (const auto& [got, expected] :
+       {std::pair{file->train, want.train}, std::pair{file->valid, want.valid}, std::pair{file->test, want.test}}) {
     EXPECT_EQ(got.sequences, expected.sequences);
     EXPECT_EQ(got.frames, expected.frames);
     EXPECT_EQ(got.note_events, expected.note_events);

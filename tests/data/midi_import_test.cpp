@@ -1,8 +1,8 @@
 // Piano rolls from Standard MIDI Files (libsmf): the grid, tracks, tempo map, re-strikes,
 // percussion, velocities; every kind of bad file with a one-line error naming it; deterministic
 // whole-file splits and split files.
-#include "seqvi/data/midi.hpp"
 #include "seqvi/data/midi_import.hpp"
+#include "seqvi/data/midi.hpp"
 #include "seqvi/data/piano_roll.hpp"
 
 #include "support/midi_builder.hpp"
@@ -139,8 +139,9 @@ TEST(DataMidiImport, BadFilesFailWithOneLineNamingTheFileAndTheProblem) {
   // A 10⁶-frame sequence: refused before a roll is allocated.
   MidiTrackBuilder endless;
   endless.note(0, 240u * 1000000u, 60);
-  EXPECT_NE(error_of(midi_file(0, 480, {endless})).find("is 1000000 frames long at this grid, more than --max-frames "
-                                                        "100000"),
+  EXPECT_NE(error_of(midi_file(0, 480, {endless}))
+                .find("is 1000000 frames long at this grid, more than --max-frames "
+                      "100000"),
             std::string::npos);
   MidiImportOptions longer;
   longer.max_frames = 2000000;
@@ -228,8 +229,9 @@ TEST(DataMidiImport, AFolderImportRecordsSourcesOptionsAndSkipsOnlyWhenAsked) {
     seqvi::data::import_midi_files(files, {0, 0, 0, 0, 2, 0, 1}, {}, "{}", true, "x");
     ADD_FAILURE() << "no error";
   } catch (const MidiImportError& e) {
-    EXPECT_EQ(std::string(e.what()), "split 'valid' is empty (1 bad file(s) skipped); give it files (--split, "
-                                     "--split-file)");
+    EXPECT_EQ(std::string(e.what()),
+              "split 'valid' is empty (1 bad file(s) skipped); give it files (--split, "
+              "--split-file)");
   }
 }
 

@@ -77,12 +77,11 @@ TEST(DataMidi, WritesTheExpectedBytesForASingleNote) {
   // Key 39 (middle C, MIDI 60) on in frames 1 and 2 of 3; 0.25 s frames at 120 bpm = 240 ticks.
   std::vector<std::uint8_t> roll(3 * 88, 0);
   roll[1 * 88 + 39] = roll[2 * 88 + 39] = 1;
-  const std::string expected =
-      std::string("MThd\0\0\0\x06\0\0\0\x01\x01\xE0", 14) + std::string("MTrk\0\0\0\x15", 8) +
-      std::string("\x00\xFF\x51\x03\x07\xA1\x20", 7) +  // tempo 500000 µs
-      std::string("\x81\x70\x90\x3C\x50", 5) +          // +240: note-on 60, velocity 80
-      std::string("\x83\x60\x80\x3C\x40", 5) +          // +480: note-off 60
-      std::string("\x00\xFF\x2F\x00", 4);               // +0: end of track
+  const std::string expected = std::string("MThd\0\0\0\x06\0\0\0\x01\x01\xE0", 14) + std::string("MTrk\0\0\0\x15", 8) +
+                               std::string("\x00\xFF\x51\x03\x07\xA1\x20", 7) +  // tempo 500000 µs
+                               std::string("\x81\x70\x90\x3C\x50", 5) +          // +240: note-on 60, velocity 80
+                               std::string("\x83\x60\x80\x3C\x40", 5) +          // +480: note-off 60
+                               std::string("\x00\xFF\x2F\x00", 4);               // +0: end of track
   EXPECT_EQ(encode_midi(roll), expected);
 }
 
@@ -155,10 +154,10 @@ TEST(DataMidi, ParserRejectsUnbalancedNotes) {
 TEST(DataMidi, ParserRejectsBrokenChunks) {
   const std::string good = file_with_track(kEnd);
   EXPECT_NO_THROW(parse_midi(good));
-  EXPECT_THROW(parse_midi(good + "x"), std::invalid_argument);                      // trailing bytes
+  EXPECT_THROW(parse_midi(good + "x"), std::invalid_argument);                       // trailing bytes
   EXPECT_THROW(parse_midi(good.substr(0, good.size() - 1)), std::invalid_argument);  // truncated
   EXPECT_THROW(parse_midi(file_with_track(std::string("\x00\x90\x3C\x40\x00\x80\x3C\x40", 8))),
-               std::invalid_argument);  // no end-of-track
+               std::invalid_argument);                                            // no end-of-track
   EXPECT_THROW(parse_midi(file_with_track(kEnd + kEnd)), std::invalid_argument);  // event after the end
   EXPECT_THROW(parse_midi(file_with_track(std::string("\x00\x3C\x40", 3) + kEnd)),
                std::invalid_argument);  // running status with none in effect

@@ -128,8 +128,7 @@ MiniDataset random_mini(std::mt19937_64& rng) {
 /// thousands of damaged copies.
 MiniDataset head_of(const Dataset& d, std::size_t sequences) {
   MiniDataset full = seqvi::test::to_mini(d);
-  for (auto* split : {&full.test, &full.train, &full.valid})
-    split->resize(std::min(split->size(), sequences));
+  for (auto* split : {&full.test, &full.train, &full.valid}) split->resize(std::min(split->size(), sequences));
   return full;
 }
 

@@ -95,7 +95,7 @@ std::string touch_target() {
 TEST(DataPickleReader, DecodesCanonicalTupleLayoutUsingEveryAcceptedOpcode) {
   PickleWriter w;
   seqvi::test::write_dataset_pickle(w, mini(), FrameKind::tuple);
-  const std::set<std::uint8_t> accepted = {0x80, '}', 'q', 'r', 'h', '(', 'U', ']', 'c', 'K', 'J', 0x85,
+  const std::set<std::uint8_t> accepted = {0x80, '}',  'q', 'r', 'h', '(', 'U', ']', 'c', 'K', 'J', 0x85,
                                            0x86, 0x87, 't', ')', 'R', 'N', 'b', 'a', 'e', 'u', '.'};
   EXPECT_EQ(w.opcodes(), accepted);
   const Dataset d = parse(w.str());
@@ -178,9 +178,12 @@ TEST(DataPickleReader, RefusesGlobalOsSystemHiddenAmongNotes) {
 }
 
 TEST(DataPickleReader, RefusesEveryOtherGlobal) {
-  for (const auto& [module, name] : std::vector<std::pair<std::string, std::string>>{
-           {"numpy.core.multiarray", "_reconstruct"}, {"__builtin__", "eval"}, {"numpy", "dtype "},
-           {"subprocess", "Popen"}, {"numpy.core.multiarray\x01", "scalar"}}) {
+  for (const auto& [module, name] :
+       std::vector<std::pair<std::string, std::string>>{{"numpy.core.multiarray", "_reconstruct"},
+                                                        {"__builtin__", "eval"},
+                                                        {"numpy", "dtype "},
+                                                        {"subprocess", "Popen"},
+                                                        {"numpy.core.multiarray\x01", "scalar"}}) {
     PickleWriter w;
     w.proto().global(module, name);
     expect_refused(w.str(), 2, "is not allowed");
@@ -215,7 +218,11 @@ TEST(DataPickleReader, RefusesScalarReduceWithWrongArguments) {
   }
   {  // a dtype that is not the built numpy dtype
     PickleWriter v;
-    v.proto().global("numpy.core.multiarray", "scalar").short_binstring("i8").short_binstring(std::string(8, '\0')).tuple2();
+    v.proto()
+        .global("numpy.core.multiarray", "scalar")
+        .short_binstring("i8")
+        .short_binstring(std::string(8, '\0'))
+        .tuple2();
     const std::size_t at = v.offset();
     v.reduce();
     expect_refused(v.str(), at, "as dtype, expected the int64 little-endian dtype");
@@ -268,10 +275,12 @@ std::string dtype_with_state(const std::function<void(PickleWriter&)>& state, st
 TEST(DataPickleReader, RefusesBigEndianAndOtherDtypeStates) {
   std::size_t at = 0;
   std::string bytes = dtype_with_state(
-      [](PickleWriter& w) { w.binint1(3).short_binstring(">").none().none().none().binint(-1).binint(-1).binint1(0); }, at);
+      [](PickleWriter& w) { w.binint1(3).short_binstring(">").none().none().none().binint(-1).binint(-1).binint1(0); },
+      at);
   expect_refused(bytes, at, "numpy dtype byte order is '>', only '<' (little-endian int64) is accepted");
   bytes = dtype_with_state(
-      [](PickleWriter& w) { w.binint1(3).short_binstring("<").none().none().none().binint(-1).binint(8).binint1(0); }, at);
+      [](PickleWriter& w) { w.binint1(3).short_binstring("<").none().none().none().binint(-1).binint(8).binint1(0); },
+      at);
   expect_refused(bytes, at, "expected (3, '<', None, None, None, -1, -1, 0)");
   bytes = dtype_with_state([](PickleWriter& w) { w.binint1(3); }, at);
   expect_refused(bytes, at, "BUILD numpy dtype with state (int 3)");
@@ -299,9 +308,13 @@ TEST(DataPickleReader, RefusesUnknownAndUnsupportedOpcodes) {
   PickleWriter w;
   w.proto().raw_byte(0xff);
   expect_refused(w.str(), 2, "unknown opcode 0xff");
-  for (const auto& [code, name] : std::vector<std::pair<std::uint8_t, std::string>>{
-           {'i', "INST"}, {0x93, "STACK_GLOBAL"}, {'j', "LONG_BINGET"}, {'X', "BINUNICODE"}, {'s', "SETITEM"},
-           {0x81, "NEWOBJ"}, {'2', "DUP"}}) {
+  for (const auto& [code, name] : std::vector<std::pair<std::uint8_t, std::string>>{{'i', "INST"},
+                                                                                    {0x93, "STACK_GLOBAL"},
+                                                                                    {'j', "LONG_BINGET"},
+                                                                                    {'X', "BINUNICODE"},
+                                                                                    {'s', "SETITEM"},
+                                                                                    {0x81, "NEWOBJ"},
+                                                                                    {'2', "DUP"}}) {
     PickleWriter u;
     u.proto().raw_byte(code);
     expect_refused(u.str(), 2, " " + name + " is not supported");
@@ -327,7 +340,9 @@ TEST(DataPickleReader, RefusesTruncationInsideAnArgumentAtTheOpcode) {
   PickleWriter w;
   w.proto().empty_dict();
   const std::size_t at = w.offset();
-  w.raw("U\x08" "abc");
+  w.raw(
+      "U\x08"
+      "abc");
   expect_refused(w.str(), at, "truncated: SHORT_BINSTRING needs 8 argument bytes, 3 remain");
   expect_refused("", 0, "truncated: the pickle ends without STOP");
 }

@@ -51,8 +51,8 @@ TEST(InferDenoise, RaisesF1AboveTheCorruptedInputOnATrainedVosp) {
   RecordProperty("denoised_f1", std::to_string(denoised.f1()));
   EXPECT_DOUBLE_EQ(corrupted.recall(), 1.0);  // switching notes on never loses one
   EXPECT_GT(denoised.f1(), corrupted.f1() + 0.05)
-      << "precision " << corrupted.precision() << " -> " << denoised.precision() << ", recall "
-      << corrupted.recall() << " -> " << denoised.recall() << "; validation bound " << trained.best_valid;
+      << "precision " << corrupted.precision() << " -> " << denoised.precision() << ", recall " << corrupted.recall()
+      << " -> " << denoised.recall() << "; validation bound " << trained.best_valid;
 }
 
 TEST(InferDenoise, KnownCorruptionKeepsAnOnNoteWhenItsPosteriorExceedsOneHalf) {
@@ -168,7 +168,7 @@ TEST(InferImpute, StartingFromThePreviousFrameRefinesTheBaselineWithoutDrawing) 
     const Roll clean = roll_of(d.test, s);
     core::Rng rng(5, s), untouched(5, s);
     const ImputeOutcome o = impute_sequence(net, clean, {6, 4}, 5, rng, ImputeStart::previous);
-    EXPECT_EQ(o.initial, o.baseline);  // the first step starts from the baseline
+    EXPECT_EQ(o.initial, o.baseline);                 // the first step starts from the baseline
     EXPECT_EQ(rng.next_u64(), untouched.next_u64());  // and draws nothing
     EXPECT_EQ(o.imputed.topRows(6), clean.topRows(6));
     EXPECT_EQ(o.imputed.bottomRows(clean.rows() - 10), clean.bottomRows(clean.rows() - 10));
@@ -445,7 +445,8 @@ TEST(InferImpute, VraeLogProbabilityIsExactWhenTheEmissionIgnoresZ) {
   const Window w{2, 2};
   const model::Mat<float> logits = net.posterior_mode(x).logits;  // the same for every z
   const Roll truth = x.middleRows(2, 2);
-  const double exact = -model::bernoulli_nll<float>(logits.middleRows(2, 2), truth, model::ColVec<float>::Ones(2), 2, 1);
+  const double exact =
+      -model::bernoulli_nll<float>(logits.middleRows(2, 2), truth, model::ColVec<float>::Ones(2), 2, 1);
   ParticleOptions options;
   options.particles = 8;
   core::Rng rng(2, "exact");

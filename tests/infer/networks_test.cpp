@@ -75,8 +75,8 @@ TEST(InferNetworks, ModeLogitsReproduceTheModelsReconstructionAtZeroNoise) {
 }
 
 TEST(InferNetworks, VospModeIsOnlineTheFutureDoesNotChangeThePast) {
-  const train::TrainConfig config = config_for({"vosp", true, model::VarianceHead::softplus,
-                                                model::Posterior::increments});
+  const train::TrainConfig config =
+      config_for({"vosp", true, model::VarianceHead::softplus, model::Posterior::increments});
   auto m = model::make_model<float>(config.model);
   model::ParamSet<float> params = m->make_params();
   train::initialize_parameters(*m, config, params);
@@ -90,10 +90,10 @@ TEST(InferNetworks, VospModeIsOnlineTheFutureDoesNotChangeThePast) {
 }
 
 TEST(InferNetworks, RejectsTheWrongModelAndMissingOrMisshapenParameters) {
-  const train::TrainConfig vosp = config_for({"vosp", true, model::VarianceHead::softplus,
-                                              model::Posterior::increments});
-  const train::TrainConfig vrae = config_for({"vrae", true, model::VarianceHead::softplus,
-                                              model::Posterior::increments});
+  const train::TrainConfig vosp =
+      config_for({"vosp", true, model::VarianceHead::softplus, model::Posterior::increments});
+  const train::TrainConfig vrae =
+      config_for({"vrae", true, model::VarianceHead::softplus, model::Posterior::increments});
   const model::ParamSet<float> vosp_params = model::make_model<float>(vosp.model)->make_params();
   EXPECT_THROW(VraeNet(vosp.model, vosp_params), std::invalid_argument);
   EXPECT_THROW(VraeNet(vrae.model, vosp_params), std::invalid_argument);  // parameters missing

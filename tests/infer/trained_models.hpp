@@ -29,7 +29,8 @@ inline data::Dataset structured_dataset() {
       std::vector<std::uint8_t> frames(static_cast<std::size_t>(length) * data::kKeys, 0);
       for (int t = 0; t < length; ++t)
         for (int k : {0, 4, 7})
-          frames[static_cast<std::size_t>(t) * data::kKeys + static_cast<std::size_t>(root + k + 2 * ((t + phase) % 4))] = 1;
+          frames[static_cast<std::size_t>(t) * data::kKeys +
+                 static_cast<std::size_t>(root + k + 2 * ((t + phase) % 4))] = 1;
       split.append_sequence(frames);
     }
   };

@@ -9,12 +9,12 @@
 //       makes rank R throw right after MPI_Init while the others wait in the sweep.
 //   sweep_probe print --dir D      one line per trial: id state epochs best_valid best_epoch attempts crashes
 //   sweep_probe transport          transport conformance across ranks (FIFO per pair, sources); exit 0 if good
+#include "mpi/local_sweep.hpp"
 #include "seqvi/job/stop_flag.hpp"
 #include "seqvi/mpi/messages.hpp"
 #include "seqvi/mpi/sweep.hpp"
 #include "seqvi/store/sweep_store.hpp"
 #include "seqvi/sweep/store_ledger.hpp"
-#include "mpi/local_sweep.hpp"
 #include "support/fake_runner.hpp"
 
 #include <fcntl.h>
@@ -67,43 +67,48 @@ class LoggingRunner final : public mpi::TrialRunner {
 int run(int argc, char** argv) {
   auto transport = mpi::make_mpi_transport(argc, argv);
   job::install_stop_handlers();
-  const auto report = [](std::string_view what) { std::fprintf(stderr, "sweep_probe: %.*s\n", int(what.size()), what.data()); };
-  return mpi::run_rank(*transport, [&] {
-    const auto f = flags(argc, argv, 2);
-    if (std::stoi(flag(f, "--throw-on-rank", "-1")) == transport->rank())
-      throw std::runtime_error("injected failure right after MPI_Init");
-    const std::filesystem::path dir = flag(f, "--dir", "");
-    test::FakeRunner::Behaviour b;
-    b.batch_time = std::chrono::microseconds(std::stoll(flag(f, "--batch-ms", "2")) * 1000);
-    b.epochs = std::stoll(flag(f, "--epochs", "3"));
-    test::FakeRunner fake(b);
-    LoggingRunner runner(fake, flag(f, "--runs-log", ""));
-    mpi::SweepOptions options;
-    options.max_attempts = std::stoll(flag(f, "--max-attempts", "3"));
-    options.progress_interval_s = 1e9;
+  const auto report = [](std::string_view what) {
+    std::fprintf(stderr, "sweep_probe: %.*s\n", int(what.size()), what.data());
+  };
+  return mpi::run_rank(
+      *transport,
+      [&] {
+        const auto f = flags(argc, argv, 2);
+        if (std::stoi(flag(f, "--throw-on-rank", "-1")) == transport->rank())
+          throw std::runtime_error("injected failure right after MPI_Init");
+        const std::filesystem::path dir = flag(f, "--dir", "");
+        test::FakeRunner::Behaviour b;
+        b.batch_time = std::chrono::microseconds(std::stoll(flag(f, "--batch-ms", "2")) * 1000);
+        b.epochs = std::stoll(flag(f, "--epochs", "3"));
+        test::FakeRunner fake(b);
+        LoggingRunner runner(fake, flag(f, "--runs-log", ""));
+        mpi::SweepOptions options;
+        options.max_attempts = std::stoll(flag(f, "--max-attempts", "3"));
+        options.progress_interval_s = 1e9;
 
-    std::optional<store::SweepStore> sweep;
-    if (transport->rank() == 0) {
-      if (std::filesystem::exists(dir / "sweep.h5")) {
-        store::LockWait wait;
-        wait.timeout = std::chrono::milliseconds(std::stoll(flag(f, "--lock-wait", "0")) * 1000);
-        wait.on_wait = [](const std::string& what) { std::fprintf(stderr, "sweep_probe: %s\n", what.c_str()); };
-        sweep.emplace(store::SweepStore::open(dir, wait));
-      } else {
-        std::filesystem::create_directories(dir);
-        // The trials carry their epoch count (FakeRunner reads it), so a resume needs no --epochs.
-        const auto trials = test::fake_trials(std::stoi(flag(f, "--trials", "12")), b.epochs);
-        sweep.emplace(store::SweepStore::create(dir, "# sweep_probe\n", trials));
-      }
-    }
-    std::optional<sweep::StoreLedger> ledger;  // rank 0: the store as the coordinator sees it
-    if (sweep) ledger.emplace(*sweep);
-    const mpi::SweepEnd end = mpi::run_sweep(*transport, ledger ? &*ledger : nullptr, runner, options);
-    ledger.reset();
-    sweep.reset();  // snapshot and unlock before MPI_Finalize
-    std::fprintf(stderr, "sweep_probe rank %d: %s\n", transport->rank(), mpi::to_string(end));
-    return end == mpi::SweepEnd::drained ? 75 : 0;
-  }, report);
+        std::optional<store::SweepStore> sweep;
+        if (transport->rank() == 0) {
+          if (std::filesystem::exists(dir / "sweep.h5")) {
+            store::LockWait wait;
+            wait.timeout = std::chrono::milliseconds(std::stoll(flag(f, "--lock-wait", "0")) * 1000);
+            wait.on_wait = [](const std::string& what) { std::fprintf(stderr, "sweep_probe: %s\n", what.c_str()); };
+            sweep.emplace(store::SweepStore::open(dir, wait));
+          } else {
+            std::filesystem::create_directories(dir);
+            // The trials carry their epoch count (FakeRunner reads it), so a resume needs no --epochs.
+            const auto trials = test::fake_trials(std::stoi(flag(f, "--trials", "12")), b.epochs);
+            sweep.emplace(store::SweepStore::create(dir, "# sweep_probe\n", trials));
+          }
+        }
+        std::optional<sweep::StoreLedger> ledger;  // rank 0: the store as the coordinator sees it
+        if (sweep) ledger.emplace(*sweep);
+        const mpi::SweepEnd end = mpi::run_sweep(*transport, ledger ? &*ledger : nullptr, runner, options);
+        ledger.reset();
+        sweep.reset();  // snapshot and unlock before MPI_Finalize
+        std::fprintf(stderr, "sweep_probe rank %d: %s\n", transport->rank(), mpi::to_string(end));
+        return end == mpi::SweepEnd::drained ? 75 : 0;
+      },
+      report);
 }
 
 int print(int argc, char** argv) {
@@ -132,7 +137,8 @@ int transport_check(int argc, char** argv) {
       std::fprintf(stderr, "rank %d: %d messages missing\n", t->rank(), expected);
       return 1;
     }
-    const std::string want = std::to_string(p->source) + ":" + std::to_string(next[static_cast<std::size_t>(p->source)]++);
+    const std::string want =
+        std::to_string(p->source) + ":" + std::to_string(next[static_cast<std::size_t>(p->source)]++);
     if (p->bytes != want) {
       std::fprintf(stderr, "rank %d: got \"%s\", expected \"%s\"\n", t->rank(), p->bytes.c_str(), want.c_str());
       ++bad;

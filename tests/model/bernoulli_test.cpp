@@ -25,8 +25,7 @@ struct Frames {
   MatD logits, targets;
 };
 
-Frames random_frames(Index T, const std::vector<Index>& lengths, Index D, std::uint64_t seed,
-                     double scale = 2.0) {
+Frames random_frames(Index T, const std::vector<Index>& lengths, Index D, std::uint64_t seed, double scale = 2.0) {
   Frames f;
   f.T = T;
   f.B = static_cast<Index>(lengths.size());
@@ -43,8 +42,7 @@ Frames random_frames(Index T, const std::vector<Index>& lengths, Index D, std::u
   return f;
 }
 
-double nll(const MatD& a, const MatD& x, const ColD& mask, Index T, Index B,
-           ColD* per_sequence = nullptr) {
+double nll(const MatD& a, const MatD& x, const ColD& mask, Index T, Index B, ColD* per_sequence = nullptr) {
   return bernoulli_nll<double>(a, x, mask, T, B, per_sequence);
 }
 
@@ -64,8 +62,7 @@ TEST(ModelBernoulli, MatchesTheNaiveFormulaOnModerateLogitsPerSequence) {
       want[r % f.B] -= x * std::log(p) + (1 - x) * std::log(1 - p);
     }
   }
-  for (Index b = 0; b < f.B; ++b)
-    EXPECT_NEAR(per_sequence[b], want[b], 1e-10 * std::max(1.0, want[b]));
+  for (Index b = 0; b < f.B; ++b) EXPECT_NEAR(per_sequence[b], want[b], 1e-10 * std::max(1.0, want[b]));
   EXPECT_NEAR(total, want.sum(), 1e-10 * want.sum());
   EXPECT_EQ(per_sequence[3], 0.0);
 }
@@ -111,16 +108,14 @@ TEST(ModelBernoulli, ValuesAndAdjointsAtSaturatedLogitsMatchHandDerivedForms) {
   const ColD mask = ColD::Ones(1);
   const double tiny = std::log1p(std::exp(-30.0));
   const std::vector<double> value{tiny, tiny, 30 + tiny, 30 + tiny};
-  const std::vector<double> adjoint{-1 / (1 + std::exp(30.0)), 1 / (1 + std::exp(30.0)),
-                                    1 / (1 + std::exp(-30.0)), -1 / (1 + std::exp(-30.0))};
+  const std::vector<double> adjoint{-1 / (1 + std::exp(30.0)), 1 / (1 + std::exp(30.0)), 1 / (1 + std::exp(-30.0)),
+                                    -1 / (1 + std::exp(-30.0))};
   MatD adj = MatD::Zero(1, 4);
   bernoulli_nll_backward<double>(a, x, mask, 1, 1, 1.0, adj);
   for (Index j = 0; j < 4; ++j) {
     const double v = nll(a.col(j), x.col(j), mask, 1, 1);
-    EXPECT_NEAR(v, value[static_cast<std::size_t>(j)], 1e-14 * value[static_cast<std::size_t>(j)])
-        << j;
-    EXPECT_NEAR(adj(0, j), adjoint[static_cast<std::size_t>(j)],
-                1e-14 * std::abs(adjoint[static_cast<std::size_t>(j)]))
+    EXPECT_NEAR(v, value[static_cast<std::size_t>(j)], 1e-14 * value[static_cast<std::size_t>(j)]) << j;
+    EXPECT_NEAR(adj(0, j), adjoint[static_cast<std::size_t>(j)], 1e-14 * std::abs(adjoint[static_cast<std::size_t>(j)]))
         << j;
     // and the hand-derived σ(a) − x agrees where it is itself accurate (|adjoint| ≈ 1)
     if (std::abs(adjoint[static_cast<std::size_t>(j)]) > 0.5) {
@@ -146,8 +141,7 @@ TEST(ModelBernoulli, BackwardMatchesFiniteDifferencesWithPadding) {
       bernoulli_nll_backward<double>(a, f.targets, f.mask, f.T, f.B, 1.0, adj);
       return test::pack({&adj});
     };
-    testing::expect_gradient(value, gradient, test::pack({&f.logits}),
-                             {{"logits", f.logits.size()}});
+    testing::expect_gradient(value, gradient, test::pack({&f.logits}), {{"logits", f.logits.size()}});
   }
 }
 

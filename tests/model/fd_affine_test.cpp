@@ -70,11 +70,9 @@ TEST(ModelFdAffine, AffineMatchesMonteCarloDropout) {
         const double m4 = s4(r, j) / N;
         const double se_mean = std::sqrt(y.var(r, j) / N);
         const double se_var = std::sqrt((m4 - var_hat * var_hat) / N);
-        EXPECT_LT(std::abs(mean_err), 5 * se_mean)
-            << "seed " << seed << " mean (" << r << "," << j << ")";
+        EXPECT_LT(std::abs(mean_err), 5 * se_mean) << "seed " << seed << " mean (" << r << "," << j << ")";
         EXPECT_LT(std::abs(var_hat - y.var(r, j)), 5 * se_var)
-            << "seed " << seed << " var (" << r << "," << j << "): MC " << var_hat << ", FD "
-            << y.var(r, j);
+            << "seed " << seed << " var (" << r << "," << j << "): MC " << var_hat << ", FD " << y.var(r, j);
       }
   }
 }
@@ -111,8 +109,8 @@ TEST(ModelFdAffine, AffineOnDeterministicInputWithDropoutHasTheBernoulliVariance
 TEST(ModelFdAffine, AffineOnEmptyInputGivesEmptyOutput) {
   FdAffineCache<double> cache;
   Moments<double> y;
-  fd_affine<double>({MatD(0, 3), MatD(0, 3)}, RowVec<double>::Constant(3, 0.9), random_mat(3, 2, 1),
-                    MatD::Zero(1, 2), cache, y);
+  fd_affine<double>({MatD(0, 3), MatD(0, 3)}, RowVec<double>::Constant(3, 0.9), random_mat(3, 2, 1), MatD::Zero(1, 2),
+                    cache, y);
   EXPECT_EQ(y.mean.rows(), 0);
   EXPECT_EQ(y.mean.cols(), 2);
 }
@@ -120,11 +118,11 @@ TEST(ModelFdAffine, AffineOnEmptyInputGivesEmptyOutput) {
 TEST(ModelFdAffine, AffineRejectsMismatchedShapes) {
   FdAffineCache<double> cache;
   Moments<double> y;
-  EXPECT_THROW(fd_affine<double>({MatD::Zero(2, 3), MatD()}, RowVec<double>::Ones(2),
-                                 MatD::Zero(3, 2), MatD::Zero(1, 2), cache, y),
+  EXPECT_THROW(fd_affine<double>({MatD::Zero(2, 3), MatD()}, RowVec<double>::Ones(2), MatD::Zero(3, 2),
+                                 MatD::Zero(1, 2), cache, y),
                std::invalid_argument);
-  EXPECT_THROW(fd_affine<double>({MatD::Zero(2, 3), MatD()}, RowVec<double>::Ones(3),
-                                 MatD::Zero(3, 2), MatD::Zero(1, 3), cache, y),
+  EXPECT_THROW(fd_affine<double>({MatD::Zero(2, 3), MatD()}, RowVec<double>::Ones(3), MatD::Zero(3, 2),
+                                 MatD::Zero(1, 3), cache, y),
                std::invalid_argument);
 }
 
@@ -165,8 +163,7 @@ TEST(ModelFdAffine, AffineBackwardMatchesFiniteDifferences) {
         if (with_var) adj.insert(adj.begin() + 1, &in_adj.var);
         return packing.pack_grad(nullptr, adj);
       };
-      SCOPED_TRACE("seed " + std::to_string(seed) +
-                   (with_var ? " with var" : " deterministic input"));
+      SCOPED_TRACE("seed " + std::to_string(seed) + (with_var ? " with var" : " deterministic input"));
       expect_gradient(value, gradient, x0, packing.blocks());
     }
   }
@@ -177,8 +174,7 @@ TEST(ModelFdAffine, AffineBackwardAddsIntoItsOutputs) {
   const MatD w = random_mat(3, 2, 2);
   FdAffineCache<double> cache;
   Moments<double> y;
-  fd_affine<double>({m, random_var(2, 3, 3)}, RowVec<double>::Constant(3, 0.7), w, MatD::Zero(1, 2),
-                    cache, y);
+  fd_affine<double>({m, random_var(2, 3, 3)}, RowVec<double>::Constant(3, 0.7), w, MatD::Zero(1, 2), cache, y);
   const Moments<double> adj{random_mat(2, 2, 4), random_mat(2, 2, 5)};
   MatD w1 = MatD::Zero(3, 2), b1 = MatD::Zero(1, 2);
   fd_affine_backward<double>(w, cache, adj, w1, b1, nullptr, nullptr);

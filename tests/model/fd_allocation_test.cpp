@@ -33,18 +33,15 @@ void* __libc_calloc(std::size_t, std::size_t);
 void* __libc_realloc(void*, std::size_t);
 
 void* malloc(std::size_t n) noexcept {
-  if (g_counting.load(std::memory_order_relaxed))
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
   return __libc_malloc(n);
 }
 void* calloc(std::size_t n, std::size_t size) noexcept {
-  if (g_counting.load(std::memory_order_relaxed))
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
   return __libc_calloc(n, size);
 }
 void* realloc(void* p, std::size_t n) noexcept {
-  if (g_counting.load(std::memory_order_relaxed))
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
   return __libc_realloc(p, n);
 }
 }
@@ -113,14 +110,12 @@ TEST(ModelFdAllocation, FdRnnAndBiRnnAllocateNothingAfterTheFirstCall) {
     lengths[0] = 2;
     lengths[1] = 0;
     const ColVec<float> mask = mask_from_lengths(frames, lengths).cast<float>();
-    const Moments<float> x{
-        random_mat(frames * batch, n_in, 2).cast<float>(),
-        deterministic ? MatF() : random_var(frames * batch, n_in, 3).cast<float>()};
+    const Moments<float> x{random_mat(frames * batch, n_in, 2).cast<float>(),
+                           deterministic ? MatF() : random_var(frames * batch, n_in, 3).cast<float>()};
     const Moments<float> h_adj{random_mat(frames * batch, 2 * n_h, 4).cast<float>(),
                                random_mat(frames * batch, 2 * n_h, 5).cast<float>()};
     ParamSet<float> grad = params.zeros_like();
-    Moments<float> x_adj{MatF::Zero(frames * batch, n_in),
-                         deterministic ? MatF() : MatF::Zero(frames * batch, n_in)};
+    Moments<float> x_adj{MatF::Zero(frames * batch, n_in), deterministic ? MatF() : MatF::Zero(frames * batch, n_in)};
     FdBiRnnCache<float> cache;
     Moments<float> h;
     auto pass = [&] {
@@ -134,15 +129,13 @@ TEST(ModelFdAllocation, FdRnnAndBiRnnAllocateNothingAfterTheFirstCall) {
 
 TEST(ModelFdAllocation, FdDenseAndFdMlpAllocateNothingAfterTheFirstCall) {
   ParamSet<float> params;
-  const FdMlp<float> mlp(params, "m", 200,
-                         {{300, Transfer::rectifier, learned_keep_rate(0.8)},
-                          {88, Transfer::sigmoid, fixed_keep_rate(0.9)}});
+  const FdMlp<float> mlp(
+      params, "m", 200,
+      {{300, Transfer::rectifier, learned_keep_rate(0.8)}, {88, Transfer::sigmoid, fixed_keep_rate(0.9)}});
   const FdDense<float> dense(params, "d", 200, 64, Transfer::identity, learned_keep_rate(0.8));
   const Index rows = 320;
-  const Moments<float> x{random_mat(rows, 200, 1).cast<float>(),
-                         random_var(rows, 200, 2).cast<float>()};
-  const Moments<float> y_adj{random_mat(rows, 88, 3).cast<float>(),
-                             random_mat(rows, 88, 4).cast<float>()};
+  const Moments<float> x{random_mat(rows, 200, 1).cast<float>(), random_var(rows, 200, 2).cast<float>()};
+  const Moments<float> y_adj{random_mat(rows, 88, 3).cast<float>(), random_mat(rows, 88, 4).cast<float>()};
   const Moments<float> z_adj{random_mat(rows, 64, 5).cast<float>(), MatF()};
   ParamSet<float> grad = params.zeros_like();
   Moments<float> x_adj{MatF::Zero(rows, 200), MatF::Zero(rows, 200)};

@@ -84,8 +84,7 @@ TEST(ModelFdBiRnn, ZeroingOneDirectionsDownstreamWeightsGivesTheUniRnn) {
 
     ParamSet<double> uni_params;
     const FdRnn<double> uni(uni_params, "uni", spec(f));
-    const FdDense<double> uni_head(uni_params, "head", 3, 2, Transfer::sigmoid,
-                                   fixed_keep_rate(0.9));
+    const FdDense<double> uni_head(uni_params, "head", 3, 2, Transfer::sigmoid, fixed_keep_rate(0.9));
     copy_params(bi_params, "bi.fwd", uni_params, "uni");
     uni_params[uni_head.w_index()] = bi_params[head.w_index()].topRows(3);
     uni_params[uni_head.b_index()] = bi_params[head.b_index()];
@@ -131,8 +130,7 @@ TEST(ModelFdBiRnn, ZeroingOneDirectionsDownstreamWeightsGivesTheUniRnn) {
 TEST(ModelFdBiRnn, BackwardMatchesFiniteDifferences) {
   const Index rows = 15, n_in = 2;
   for (std::uint64_t seed : ci_seeds())
-    for (const std::vector<Index>& lengths :
-         {std::vector<Index>{5, 3, 0}, std::vector<Index>{5, 3, 1}}) {
+    for (const std::vector<Index>& lengths : {std::vector<Index>{5, 3, 0}, std::vector<Index>{5, 3, 1}}) {
       ParamSet<double> params;
       const FdBiRnn<double> bi(params, "bi", spec(Transfer::tanh));
       randomize(params, seed, 0.7);
@@ -165,9 +163,8 @@ TEST(ModelFdBiRnn, BackwardMatchesFiniteDifferences) {
 
 TEST(ModelFdBiRnn, DeterministicModeLeavesTheVarianceEmpty) {
   ParamSet<double> params;
-  const FdBiRnn<double> bi(
-      params, "bi",
-      FdRnnSpec{2, 3, Transfer::tanh, fixed_keep_rate(1), fixed_keep_rate(1), Direction::forward});
+  const FdBiRnn<double> bi(params, "bi",
+                           FdRnnSpec{2, 3, Transfer::tanh, fixed_keep_rate(1), fixed_keep_rate(1), Direction::forward});
   randomize(params, 1);
   FdBiRnnCache<double> cache;
   Moments<double> out;

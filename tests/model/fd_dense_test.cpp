@@ -21,8 +21,7 @@ using testing::fd::random_var;
 using testing::fd::randomize;
 using MatD = Mat<double>;
 
-const std::vector<Transfer> kTransfers{Transfer::identity, Transfer::sigmoid, Transfer::tanh,
-                                       Transfer::rectifier};
+const std::vector<Transfer> kTransfers{Transfer::identity, Transfer::sigmoid, Transfer::tanh, Transfer::rectifier};
 
 TEST(ModelFdDense, RegistersWeightBiasAndLearnedKeepLogitUnderItsPrefix) {
   ParamSet<double> params;
@@ -77,8 +76,7 @@ TEST(ModelFdDense, BackwardMatchesFiniteDifferences) {
               layer.forward(params, {m, v}, cache, y);
               return testing::fd::kink_margin(cache.pre.mean, cache.pre.var, ColVec<double>());
             };
-            for (int attempt = 0; attempt < 100 && margin() < 0.3; ++attempt)
-              params[layer.b_index()].array() += 0.05;
+            for (int attempt = 0; attempt < 100 && margin() < 0.3; ++attempt) params[layer.b_index()].array() += 0.05;
             ASSERT_GE(margin(), 0.3);
           }
           auto value = [&](const Eigen::VectorXd& x) {
@@ -92,14 +90,12 @@ TEST(ModelFdDense, BackwardMatchesFiniteDifferences) {
             Moments<double> y;
             layer.forward(params, {m, v}, cache, y);
             ParamSet<double> grad = params.zeros_like();
-            Moments<double> in_adj{MatD::Zero(rows, n_in),
-                                   with_var ? MatD::Zero(rows, n_in) : MatD()};
+            Moments<double> in_adj{MatD::Zero(rows, n_in), with_var ? MatD::Zero(rows, n_in) : MatD()};
             layer.backward(params, cache, {c_mean, c_var}, grad, &in_adj);
             return packing.pack_grad(&grad, {&in_adj.mean, &in_adj.var});
           };
           SCOPED_TRACE(std::string(to_string(f)) + (learned ? ", learned" : ", fixed") +
-                       (with_var ? ", input var" : ", deterministic input") + ", seed " +
-                       std::to_string(seed));
+                       (with_var ? ", input var" : ", deterministic input") + ", seed " + std::to_string(seed));
           expect_gradient(value, gradient, packing.pack(), packing.blocks());
         }
 }

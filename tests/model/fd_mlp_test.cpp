@@ -22,8 +22,7 @@ using MatD = Mat<double>;
 
 TEST(ModelFdMlp, LayersAreNamedByIndexUnderThePrefix) {
   ParamSet<double> params;
-  const FdMlp<double> mlp(
-      params, "gen", 4, {{5, Transfer::tanh, learned_keep_rate(0.9)}, {2, Transfer::sigmoid, {}}});
+  const FdMlp<double> mlp(params, "gen", 4, {{5, Transfer::tanh, learned_keep_rate(0.9)}, {2, Transfer::sigmoid, {}}});
   EXPECT_EQ(mlp.in(), 4);
   EXPECT_EQ(mlp.out(), 2);
   ASSERT_EQ(params.size(), 5u);
@@ -99,8 +98,7 @@ TEST(ModelFdMlp, BackwardMatchesFiniteDifferences) {
 
 TEST(ModelFdMlp, BackwardOnDeterministicInputMatchesFiniteDifferences) {
   ParamSet<double> params;
-  const FdMlp<double> mlp(
-      params, "m", 2, {{3, Transfer::tanh, learned_keep_rate(0.8)}, {2, Transfer::identity, {}}});
+  const FdMlp<double> mlp(params, "m", 2, {{3, Transfer::tanh, learned_keep_rate(0.8)}, {2, Transfer::identity, {}}});
   randomize(params, 9);
   MatD m = random_mat(4, 2, 10);
   const MatD c_mean = random_mat(4, 2, 11), c_var = random_mat(4, 2, 12);

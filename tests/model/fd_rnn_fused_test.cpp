@@ -40,8 +40,8 @@ struct Unfused {
 // reverse  g_t = h_adj_t + carry_t → zero the padded rows → transfer backward → two GEMMs →
 //          carry = fd_scale_inputs_backward.
 template <class S>
-Unfused<S> unfused(const FdRnn<S>& rnn, const ParamSet<S>& params, const Moments<S>& x,
-                   const ColVec<S>& mask, const Moments<S>* initial, const Moments<S>& h_adj) {
+Unfused<S> unfused(const FdRnn<S>& rnn, const ParamSet<S>& params, const Moments<S>& x, const ColVec<S>& mask,
+                   const Moments<S>* initial, const Moments<S>& h_adj) {
   const Index rows = x.mean.rows(), frames = rows / kB, n_in = rnn.in(), n_h = rnn.hidden();
   const Mat<S>& w_in = params[rnn.w_in_index()];
   const Mat<S>& w_rec = params[rnn.w_rec_index()];
@@ -82,14 +82,11 @@ Unfused<S> unfused(const FdRnn<S>& rnn, const ParamSet<S>& params, const Moments
       if (det) {
         u.hs_mean.middleRows(r, kB) = prev.mean.middleRows(p, kB);
       } else {
-        detail::fd_scale_inputs<S>(prev.mean.middleRows(p, kB), prev.var.middleRows(p, kB),
-                                   keep_rec, nullptr, u.hs_mean.middleRows(r, kB),
-                                   u.hs_var.middleRows(r, kB));
-        gemm_add<S>(Op::none, u.hs_var.middleRows(r, kB), Op::none, w_rec_sq, S(1),
-                    a_var.middleRows(r, kB), ws);
+        detail::fd_scale_inputs<S>(prev.mean.middleRows(p, kB), prev.var.middleRows(p, kB), keep_rec, nullptr,
+                                   u.hs_mean.middleRows(r, kB), u.hs_var.middleRows(r, kB));
+        gemm_add<S>(Op::none, u.hs_var.middleRows(r, kB), Op::none, w_rec_sq, S(1), a_var.middleRows(r, kB), ws);
       }
-      gemm_add<S>(Op::none, u.hs_mean.middleRows(r, kB), Op::none, w_rec, S(1),
-                  a_mean.middleRows(r, kB), ws);
+      gemm_add<S>(Op::none, u.hs_mean.middleRows(r, kB), Op::none, w_rec, S(1), a_mean.middleRows(r, kB), ws);
     }
     if (det)
       transfer_values<S>(rnn.spec().transfer, a_mean.middleRows(r, kB), u.h.mean.middleRows(r, kB));
@@ -129,27 +126,22 @@ Unfused<S> unfused(const FdRnn<S>& rnn, const ParamSet<S>& params, const Moments
       transfer_values_backward<S>(rnn.spec().transfer, a_mean.middleRows(r, kB), g_mean,
                                   u.a_adj_mean.middleRows(r, kB));
     else
-      transfer_moments_backward<S>(rnn.spec().transfer, a_mean.middleRows(r, kB),
-                                   a_var.middleRows(r, kB), g_mean, g_var,
-                                   u.a_adj_mean.middleRows(r, kB), u.a_adj_var.middleRows(r, kB));
+      transfer_moments_backward<S>(rnn.spec().transfer, a_mean.middleRows(r, kB), a_var.middleRows(r, kB), g_mean,
+                                   g_var, u.a_adj_mean.middleRows(r, kB), u.a_adj_var.middleRows(r, kB));
     if (k == 0) break;
     if (det) {
       carry_mean.setZero();
-      gemm_add<S>(Op::none, u.a_adj_mean.middleRows(r, kB), Op::transpose, w_rec, S(1), carry_mean,
-                  ws);
+      gemm_add<S>(Op::none, u.a_adj_mean.middleRows(r, kB), Op::transpose, w_rec, S(1), carry_mean, ws);
       continue;
     }
     hs_adj_mean.setZero();
-    gemm_add<S>(Op::none, u.a_adj_mean.middleRows(r, kB), Op::transpose, w_rec, S(1), hs_adj_mean,
-                ws);
+    gemm_add<S>(Op::none, u.a_adj_mean.middleRows(r, kB), Op::transpose, w_rec, S(1), hs_adj_mean, ws);
     hs_adj_var.setZero();
-    gemm_add<S>(Op::none, u.a_adj_var.middleRows(r, kB), Op::transpose, w_rec_sq, S(1), hs_adj_var,
-                ws);
+    gemm_add<S>(Op::none, u.a_adj_var.middleRows(r, kB), Op::transpose, w_rec_sq, S(1), hs_adj_var, ws);
     carry_mean.setZero();
     carry_var.setZero();
-    detail::fd_scale_inputs_backward<S>(keep_rec, u.hs_mean.middleRows(r, kB),
-                                        u.hs_var.middleRows(r, kB), hs_adj_mean, hs_adj_var,
-                                        &carry_mean, &carry_var, &u.keep_rec_sum);
+    detail::fd_scale_inputs_backward<S>(keep_rec, u.hs_mean.middleRows(r, kB), u.hs_var.middleRows(r, kB), hs_adj_mean,
+                                        hs_adj_var, &carry_mean, &carry_var, &u.keep_rec_sum);
   }
   u.keep_rec_sum.array() /= keep_rec.array();
   u.w_rec_adj = Mat<S>::Zero(n_h, n_h);
@@ -168,11 +160,10 @@ Unfused<S> unfused(const FdRnn<S>& rnn, const ParamSet<S>& params, const Moments
 template <class A, class B>
 ::testing::AssertionResult identical(const A& got, const B& want, const std::string& what) {
   if (got.rows() != want.rows() || got.cols() != want.cols())
-    return ::testing::AssertionFailure() << what << " is " << got.rows() << "×" << got.cols()
-                                         << ", the reference " << want.rows() << "×" << want.cols();
+    return ::testing::AssertionFailure() << what << " is " << got.rows() << "×" << got.cols() << ", the reference "
+                                         << want.rows() << "×" << want.cols();
   using S = typename A::Scalar;
-  if (got.size() == 0 ||
-      std::memcmp(got.data(), want.data(), sizeof(S) * static_cast<std::size_t>(got.size())) == 0)
+  if (got.size() == 0 || std::memcmp(got.data(), want.data(), sizeof(S) * static_cast<std::size_t>(got.size())) == 0)
     return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
          << what << " differs from the reference by up to "
@@ -187,11 +178,10 @@ struct Mode {
 
 // Deterministic mode, and three FD modes: a data input (no variance) with learned input keep
 // rates, an input with a variance, and only the recurrent units dropped out.
-const std::vector<Mode> kModes{
-    {"deterministic", fixed_keep_rate(1), fixed_keep_rate(1), false},
-    {"FD, data input", learned_keep_rate(0.8), learned_keep_rate(0.9), false},
-    {"FD, input variance", fixed_keep_rate(0.9), learned_keep_rate(0.7), true},
-    {"FD, recurrent dropout only", fixed_keep_rate(1), fixed_keep_rate(0.8), false}};
+const std::vector<Mode> kModes{{"deterministic", fixed_keep_rate(1), fixed_keep_rate(1), false},
+                               {"FD, data input", learned_keep_rate(0.8), learned_keep_rate(0.9), false},
+                               {"FD, input variance", fixed_keep_rate(0.9), learned_keep_rate(0.7), true},
+                               {"FD, recurrent dropout only", fixed_keep_rate(1), fixed_keep_rate(0.8), false}};
 
 template <class S>
 void expect_fused_is_unfused() {
@@ -220,12 +210,10 @@ void expect_fused_is_unfused() {
               const Moments<S> initial{random_mat(kB, n_h, 44).cast<S>(),
                                        det ? Mat<S>() : random_var(kB, n_h, 45).cast<S>()};
               const Moments<S>* init = with_initial ? &initial : nullptr;
-              const Moments<S> h_adj{
-                  random_mat(rows, n_h, 46).cast<S>(),
-                  with_h_adj_var ? random_mat(rows, n_h, 47).cast<S>() : Mat<S>()};
-              SCOPED_TRACE(std::string(to_string(f)) + ", " + std::string(to_string(dir)) + ", " +
-                           mode.name + ", H = " + std::to_string(n_h) +
-                           (with_initial ? ", initial state" : ", h_0 = 0") +
+              const Moments<S> h_adj{random_mat(rows, n_h, 46).cast<S>(),
+                                     with_h_adj_var ? random_mat(rows, n_h, 47).cast<S>() : Mat<S>()};
+              SCOPED_TRACE(std::string(to_string(f)) + ", " + std::string(to_string(dir)) + ", " + mode.name +
+                           ", H = " + std::to_string(n_h) + (with_initial ? ", initial state" : ", h_0 = 0") +
                            (with_h_adj_var ? ", h_adj.var" : ", no h_adj.var"));
 
               FdRnnCache<S> cache;
@@ -252,13 +240,9 @@ void expect_fused_is_unfused() {
             }
 }
 
-TEST(ModelFdRnn, FusedPassesAreTheUnfusedRecurrenceBitForBitInDouble) {
-  expect_fused_is_unfused<double>();
-}
+TEST(ModelFdRnn, FusedPassesAreTheUnfusedRecurrenceBitForBitInDouble) { expect_fused_is_unfused<double>(); }
 
-TEST(ModelFdRnn, FusedPassesAreTheUnfusedRecurrenceBitForBitInFloat) {
-  expect_fused_is_unfused<float>();
-}
+TEST(ModelFdRnn, FusedPassesAreTheUnfusedRecurrenceBitForBitInFloat) { expect_fused_is_unfused<float>(); }
 
 }  // namespace
 }  // namespace seqvi::model

@@ -27,15 +27,13 @@ using testing::fd::randomize;
 using MatD = Mat<double>;
 using ColD = ColVec<double>;
 
-const std::vector<Transfer> kTransfers{Transfer::identity, Transfer::sigmoid, Transfer::tanh,
-                                       Transfer::rectifier};
+const std::vector<Transfer> kTransfers{Transfer::identity, Transfer::sigmoid, Transfer::tanh, Transfer::rectifier};
 const std::vector<Direction> kDirections{Direction::forward, Direction::reverse};
 // T = 5 frames, B = 3 sequences; lengths include an empty sequence and a one-frame one.
 const Index kT = 5;
 const std::vector<std::vector<Index>> kLengths{{5, 3, 0}, {5, 3, 1}};
 
-FdRnnSpec spec_of(Index in, Index hidden, Transfer f, Direction dir, KeepRateSpec keep_in,
-                  KeepRateSpec keep_rec) {
+FdRnnSpec spec_of(Index in, Index hidden, Transfer f, Direction dir, KeepRateSpec keep_in, KeepRateSpec keep_rec) {
   return FdRnnSpec{in, hidden, f, keep_in, keep_rec, dir};
 }
 
@@ -50,8 +48,8 @@ std::string describe(Transfer f, Direction dir, const std::vector<Index>& length
 
 // The plain deterministic RNN, one sequence and one frame at a time: h = f(x_t W_in + h W_rec + b),
 // restarting from h = 0 at the first valid frame, zero output on padding.
-MatD naive_rnn(const MatD& x, Index batch, const ColD& mask, const MatD& w_in, const MatD& w_rec,
-               const MatD& b, Transfer f, Direction dir) {
+MatD naive_rnn(const MatD& x, Index batch, const ColD& mask, const MatD& w_in, const MatD& w_rec, const MatD& b,
+               Transfer f, Direction dir) {
   const Index frames = x.rows() / batch;
   const Index n_h = w_rec.rows();
   MatD h = MatD::Zero(x.rows(), n_h);
@@ -79,9 +77,8 @@ MatD naive_rnn(const MatD& x, Index batch, const ColD& mask, const MatD& w_in, c
 
 TEST(ModelFdRnn, RegistersItsParametersUnderThePrefix) {
   ParamSet<double> params;
-  const FdRnn<double> rnn(params, "rec",
-                          spec_of(4, 3, Transfer::tanh, Direction::forward, learned_keep_rate(0.9),
-                                  learned_keep_rate(0.8)));
+  const FdRnn<double> rnn(
+      params, "rec", spec_of(4, 3, Transfer::tanh, Direction::forward, learned_keep_rate(0.9), learned_keep_rate(0.8)));
   ASSERT_EQ(params.size(), 5u);
   EXPECT_EQ(params.name(rnn.w_in_index()), "rec.W_in");
   EXPECT_EQ(params.name(rnn.w_rec_index()), "rec.W_rec");
@@ -98,8 +95,7 @@ TEST(ModelFdRnn, KeepRateOneOnDeterministicInputIsTheDeterministicRnn) {
     for (Direction dir : kDirections)
       for (const auto& lengths : kLengths) {
         ParamSet<double> params;
-        const FdRnn<double> rnn(params, "r",
-                                spec_of(2, 4, f, dir, fixed_keep_rate(1), fixed_keep_rate(1)));
+        const FdRnn<double> rnn(params, "r", spec_of(2, 4, f, dir, fixed_keep_rate(1), fixed_keep_rate(1)));
         randomize(params, 3, 0.8);
         const ColD mask = mask_from_lengths(kT, lengths);
         const MatD x = random_mat(kT * 3, 2, 4);
@@ -107,8 +103,8 @@ TEST(ModelFdRnn, KeepRateOneOnDeterministicInputIsTheDeterministicRnn) {
         Moments<double> h;
         rnn.forward(params, {x, MatD()}, 3, mask, cache, h);
         EXPECT_EQ(h.var.size(), 0);
-        const MatD expected = naive_rnn(x, 3, mask, params[rnn.w_in_index()],
-                                        params[rnn.w_rec_index()], params[rnn.b_index()], f, dir);
+        const MatD expected =
+            naive_rnn(x, 3, mask, params[rnn.w_in_index()], params[rnn.w_rec_index()], params[rnn.b_index()], f, dir);
         EXPECT_LT((h.mean - expected).cwiseAbs().maxCoeff(), 1e-13) << describe(f, dir, lengths);
       }
 }
@@ -119,16 +115,15 @@ TEST(ModelFdRnn, ExplicitZeroVarianceWithKeepRateOneIsDeterministicForIdentityAn
   for (Transfer f : {Transfer::identity, Transfer::rectifier})
     for (Direction dir : kDirections) {
       ParamSet<double> params;
-      const FdRnn<double> rnn(params, "r",
-                              spec_of(2, 4, f, dir, fixed_keep_rate(1), fixed_keep_rate(1)));
+      const FdRnn<double> rnn(params, "r", spec_of(2, 4, f, dir, fixed_keep_rate(1), fixed_keep_rate(1)));
       randomize(params, 5, 0.8);
       const ColD mask = mask_from_lengths(kT, {5, 3, 1});
       const MatD x = random_mat(kT * 3, 2, 6);
       FdRnnCache<double> cache;
       Moments<double> h;
       rnn.forward(params, {x, MatD::Zero(kT * 3, 2)}, 3, mask, cache, h);
-      const MatD expected = naive_rnn(x, 3, mask, params[rnn.w_in_index()],
-                                      params[rnn.w_rec_index()], params[rnn.b_index()], f, dir);
+      const MatD expected =
+          naive_rnn(x, 3, mask, params[rnn.w_in_index()], params[rnn.w_rec_index()], params[rnn.b_index()], f, dir);
       EXPECT_LT((h.mean - expected).cwiseAbs().maxCoeff(), 1e-13) << to_string(f);
       ASSERT_EQ(h.var.rows(), kT * 3);
       EXPECT_EQ(h.var.cwiseAbs().maxCoeff(), 0.0) << to_string(f);
@@ -159,10 +154,8 @@ TEST(ModelFdRnn, ZeroRecurrentWeightsGiveTheFrameWiseFdLayer) {
       dense.forward(dense_params, x, dense_cache, y);
       for (Index r = 0; r < kT * 3; ++r) {
         const double scale = mask[r];  // padded rows are zero
-        EXPECT_LT((h.mean.row(r) - scale * y.mean.row(r)).cwiseAbs().maxCoeff(), 1e-14)
-            << to_string(f) << " row " << r;
-        EXPECT_LT((h.var.row(r) - scale * y.var.row(r)).cwiseAbs().maxCoeff(), 1e-14)
-            << to_string(f) << " row " << r;
+        EXPECT_LT((h.mean.row(r) - scale * y.mean.row(r)).cwiseAbs().maxCoeff(), 1e-14) << to_string(f) << " row " << r;
+        EXPECT_LT((h.var.row(r) - scale * y.var.row(r)).cwiseAbs().maxCoeff(), 1e-14) << to_string(f) << " row " << r;
       }
     }
 }
@@ -170,9 +163,8 @@ TEST(ModelFdRnn, ZeroRecurrentWeightsGiveTheFrameWiseFdLayer) {
 TEST(ModelFdRnn, PaddedRowsAreExactlyZeroAndPaddedInputsAreNeverRead) {
   for (Direction dir : kDirections) {
     ParamSet<double> params;
-    const FdRnn<double> rnn(
-        params, "r",
-        spec_of(2, 3, Transfer::tanh, dir, learned_keep_rate(0.8), learned_keep_rate(0.9)));
+    const FdRnn<double> rnn(params, "r",
+                            spec_of(2, 3, Transfer::tanh, dir, learned_keep_rate(0.8), learned_keep_rate(0.9)));
     randomize(params, 12);
     const ColD mask = mask_from_lengths(kT, {5, 3, 0});
     Moments<double> x{random_mat(kT * 3, 2, 13), random_var(kT * 3, 2, 14)};
@@ -211,9 +203,8 @@ TEST(ModelFdRnn, EachSequenceOfAPaddedBatchMatchesTheSequenceRunAlone) {
   const std::vector<Index> lengths{5, 3, 1};
   for (Direction dir : kDirections) {
     ParamSet<double> params;
-    const FdRnn<double> rnn(
-        params, "r",
-        spec_of(2, 3, Transfer::sigmoid, dir, learned_keep_rate(0.8), fixed_keep_rate(0.7)));
+    const FdRnn<double> rnn(params, "r",
+                            spec_of(2, 3, Transfer::sigmoid, dir, learned_keep_rate(0.8), fixed_keep_rate(0.7)));
     randomize(params, 17);
     const ColD mask = mask_from_lengths(kT, lengths);
     const Moments<double> x{random_mat(kT * 3, 2, 18), random_var(kT * 3, 2, 19)};
@@ -242,15 +233,14 @@ TEST(ModelFdRnn, EachSequenceOfAPaddedBatchMatchesTheSequenceRunAlone) {
 // The reverse RNN is the forward RNN on the time-reversed chunk (with the mask reversed too).
 TEST(ModelFdRnn, ReverseDirectionIsTheForwardDirectionOnReversedTime) {
   ParamSet<double> params;
-  const FdRnn<double> rev(params, "r",
-                          spec_of(2, 3, Transfer::tanh, Direction::reverse, learned_keep_rate(0.8),
-                                  learned_keep_rate(0.9)));
+  const FdRnn<double> rev(
+      params, "r", spec_of(2, 3, Transfer::tanh, Direction::reverse, learned_keep_rate(0.8), learned_keep_rate(0.9)));
   randomize(params, 21);
   const FdRnn<double> fwd = [&] {
     ParamSet<double> scratch;
-    return FdRnn<double>(scratch, "r",
-                         spec_of(2, 3, Transfer::tanh, Direction::forward, learned_keep_rate(0.8),
-                                 learned_keep_rate(0.9)));
+    return FdRnn<double>(
+        scratch, "r",
+        spec_of(2, 3, Transfer::tanh, Direction::forward, learned_keep_rate(0.8), learned_keep_rate(0.9)));
   }();
   const ColD mask = mask_from_lengths(kT, {5, 3, 0});
   const Moments<double> x{random_mat(kT * 3, 2, 22), random_var(kT * 3, 2, 23)};
@@ -271,9 +261,8 @@ TEST(ModelFdRnn, ReverseDirectionIsTheForwardDirectionOnReversedTime) {
 
 // input_adjoint = false: backward gets x_adj = nullptr (a recognition RNN on data), and only the
 // parameters (keep logits included) are differentiated.
-void expect_rnn_gradient(Transfer f, Direction dir, const std::vector<Index>& lengths,
-                         bool with_var, KeepRateSpec keep_in, KeepRateSpec keep_rec,
-                         std::uint64_t seed, bool input_adjoint = true) {
+void expect_rnn_gradient(Transfer f, Direction dir, const std::vector<Index>& lengths, bool with_var,
+                         KeepRateSpec keep_in, KeepRateSpec keep_rec, std::uint64_t seed, bool input_adjoint = true) {
   const Index batch = static_cast<Index>(lengths.size()), rows = kT * batch, n_in = 2, n_h = 3;
   ParamSet<double> params;
   const FdRnn<double> rnn(params, "r", spec_of(n_in, n_h, f, dir, keep_in, keep_rec));
@@ -296,8 +285,7 @@ void expect_rnn_gradient(Transfer f, Direction dir, const std::vector<Index>& le
       rnn.forward(params, {m, v}, batch, mask, cache, h);
       return testing::fd::kink_margin(cache.a_mean, cache.a_var, mask);
     };
-    for (int attempt = 0; attempt < 100 && margin() < 0.3; ++attempt)
-      params[rnn.b_index()].array() += 0.05;
+    for (int attempt = 0; attempt < 100 && margin() < 0.3; ++attempt) params[rnn.b_index()].array() += 0.05;
     ASSERT_GE(margin(), 0.3) << "no bias keeps the rectifier clear of its kink";
   }
   auto value = [&](const Eigen::VectorXd& x) {
@@ -319,8 +307,8 @@ void expect_rnn_gradient(Transfer f, Direction dir, const std::vector<Index>& le
     rnn.backward(params, cache, {c_mean, c_var}, grad, &x_adj);
     return packing.pack_grad(&grad, {&x_adj.mean, &x_adj.var});
   };
-  SCOPED_TRACE(describe(f, dir, lengths) + (with_var ? ", input var" : ", deterministic input") +
-               ", seed " + std::to_string(seed));
+  SCOPED_TRACE(describe(f, dir, lengths) + (with_var ? ", input var" : ", deterministic input") + ", seed " +
+               std::to_string(seed));
   expect_gradient(value, gradient, packing.pack(), packing.blocks());
 }
 
@@ -329,19 +317,16 @@ TEST(ModelFdRnn, BackwardMatchesFiniteDifferences) {
     for (Transfer f : kTransfers)
       for (Direction dir : kDirections)
         for (const auto& lengths : kLengths)
-          expect_rnn_gradient(f, dir, lengths, true, learned_keep_rate(0.8),
-                              learned_keep_rate(0.75), seed);
+          expect_rnn_gradient(f, dir, lengths, true, learned_keep_rate(0.8), learned_keep_rate(0.75), seed);
 }
 
 TEST(ModelFdRnn, BackwardOnDeterministicInputMatchesFiniteDifferences) {
   for (std::uint64_t seed : ci_seeds())
     for (Direction dir : kDirections) {
       // Dropout on the data: the input variance d(1 − d)x² is created inside the RNN.
-      expect_rnn_gradient(Transfer::tanh, dir, {5, 3, 1}, false, learned_keep_rate(0.8),
-                          fixed_keep_rate(0.9), seed);
+      expect_rnn_gradient(Transfer::tanh, dir, {5, 3, 1}, false, learned_keep_rate(0.8), fixed_keep_rate(0.9), seed);
       // No dropout on the data, only on the recurrence.
-      expect_rnn_gradient(Transfer::sigmoid, dir, {5, 3, 0}, false, fixed_keep_rate(1),
-                          learned_keep_rate(0.8), seed);
+      expect_rnn_gradient(Transfer::sigmoid, dir, {5, 3, 0}, false, fixed_keep_rate(1), learned_keep_rate(0.8), seed);
     }
 }
 
@@ -351,8 +336,8 @@ TEST(ModelFdRnn, BackwardWithoutInputAdjointMatchesFiniteDifferences) {
   for (std::uint64_t seed : ci_seeds())
     for (Transfer f : kTransfers)
       for (Direction dir : kDirections)
-        expect_rnn_gradient(f, dir, {5, 3, 0}, false, learned_keep_rate(0.8),
-                            learned_keep_rate(0.75), seed, /*input_adjoint=*/false);
+        expect_rnn_gradient(f, dir, {5, 3, 0}, false, learned_keep_rate(0.8), learned_keep_rate(0.75), seed,
+                            /*input_adjoint=*/false);
 }
 
 TEST(ModelFdRnn, BackwardWithoutInputAdjointGivesTheSameParameterGradients) {
@@ -362,8 +347,7 @@ TEST(ModelFdRnn, BackwardWithoutInputAdjointGivesTheSameParameterGradients) {
       const Index batch = 4, rows = kT * batch;
       ParamSet<double> params;
       const FdRnn<double> rnn(params, "r",
-                              spec_of(6, 5, Transfer::tanh, dir, learned_keep_rate(0.7),
-                                      learned_keep_rate(0.85)));
+                              spec_of(6, 5, Transfer::tanh, dir, learned_keep_rate(0.7), learned_keep_rate(0.85)));
       randomize(params, seed, 0.5);
       const ColD mask = mask_from_lengths(kT, lengths);
       const MatD m = random_mat(rows, 6, seed + 1);
@@ -377,8 +361,7 @@ TEST(ModelFdRnn, BackwardWithoutInputAdjointGivesTheSameParameterGradients) {
       rnn.backward(params, cache, h_adj, without, nullptr);
       for (std::size_t i = 0; i < params.size(); ++i) {
         const double scale = std::max(1.0, with[i].cwiseAbs().maxCoeff());
-        EXPECT_LT((with[i] - without[i]).cwiseAbs().maxCoeff(), 1e-13 * scale)
-            << params.name(i) << ", seed " << seed;
+        EXPECT_LT((with[i] - without[i]).cwiseAbs().maxCoeff(), 1e-13 * scale) << params.name(i) << ", seed " << seed;
       }
       EXPECT_GT(with[rnn.keep_in().logit_index()].cwiseAbs().maxCoeff(), 1e-3);
     }
@@ -393,9 +376,8 @@ TEST(ModelFdRnn, DeterministicModeBackwardMatchesFiniteDifferences) {
 
 TEST(ModelFdRnn, EmptyChunkGivesEmptyOutputAndNoGradient) {
   ParamSet<double> params;
-  const FdRnn<double> rnn(params, "r",
-                          spec_of(2, 3, Transfer::tanh, Direction::forward, learned_keep_rate(0.8),
-                                  fixed_keep_rate(0.9)));
+  const FdRnn<double> rnn(
+      params, "r", spec_of(2, 3, Transfer::tanh, Direction::forward, learned_keep_rate(0.8), fixed_keep_rate(0.9)));
   randomize(params, 1);
   FdRnnCache<double> cache;
   Moments<double> h;
@@ -409,8 +391,7 @@ TEST(ModelFdRnn, EmptyChunkGivesEmptyOutputAndNoGradient) {
 
 TEST(ModelFdRnn, FloatAndDoubleAgree) {
   for (Direction dir : kDirections) {
-    const FdRnnSpec spec =
-        spec_of(4, 6, Transfer::tanh, dir, learned_keep_rate(0.8), fixed_keep_rate(0.9));
+    const FdRnnSpec spec = spec_of(4, 6, Transfer::tanh, dir, learned_keep_rate(0.8), fixed_keep_rate(0.9));
     ParamSet<double> params;
     const FdRnn<double> rnn(params, "r", spec);
     randomize(params, 31, 0.4);
@@ -424,8 +405,7 @@ TEST(ModelFdRnn, FloatAndDoubleAgree) {
     Moments<double> h;
     Moments<float> h_f;
     rnn.forward(params, x, 3, mask, cache, h);
-    rnn_f.forward(params_f, {x.mean.cast<float>(), x.var.cast<float>()}, 3, mask.cast<float>(),
-                  cache_f, h_f);
+    rnn_f.forward(params_f, {x.mean.cast<float>(), x.var.cast<float>()}, 3, mask.cast<float>(), cache_f, h_f);
     EXPECT_LT((h_f.mean.cast<double>() - h.mean).cwiseAbs().maxCoeff(), 1e-5);
     EXPECT_LT((h_f.var.cast<double>() - h.var).cwiseAbs().maxCoeff(), 1e-5);
     // Gradients agree too.
@@ -433,8 +413,7 @@ TEST(ModelFdRnn, FloatAndDoubleAgree) {
     ParamSet<double> grad = params.zeros_like();
     ParamSet<float> grad_f = params_f.zeros_like();
     rnn.backward(params, cache, h_adj, grad, nullptr);
-    rnn_f.backward(params_f, cache_f, {h_adj.mean.cast<float>(), h_adj.var.cast<float>()}, grad_f,
-                   nullptr);
+    rnn_f.backward(params_f, cache_f, {h_adj.mean.cast<float>(), h_adj.var.cast<float>()}, grad_f, nullptr);
     const ColVec<double> g = grad.flatten();
     EXPECT_LT((grad_f.flatten().cast<double>() - g).cwiseAbs().maxCoeff(),
               1e-5 * std::max(1.0, g.cwiseAbs().maxCoeff()));
@@ -454,8 +433,7 @@ TEST(ModelFdRnn, RejectsInconsistentShapes) {
                std::invalid_argument);  // input width
   rnn.forward(params, {MatD::Zero(6, 2), MatD()}, 3, ColD(), cache, h);
   ParamSet<double> grad = params.zeros_like();
-  EXPECT_THROW(rnn.backward(params, cache, {MatD::Zero(5, 3), MatD()}, grad, nullptr),
-               std::invalid_argument);
+  EXPECT_THROW(rnn.backward(params, cache, {MatD::Zero(5, 3), MatD()}, grad, nullptr), std::invalid_argument);
 }
 
 }  // namespace

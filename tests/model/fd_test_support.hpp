@@ -32,8 +32,7 @@ inline Mat<double> random_mat(Index rows, Index cols, std::uint64_t seed, double
 
 /// rows × cols variances in [lo, lo + e^{N(0,1)}·scale): strictly positive, so finite-difference
 /// steps (≈ 6e−3) never make them negative when lo ≥ 0.05.
-inline Mat<double> random_var(Index rows, Index cols, std::uint64_t seed, double lo = 0.05,
-                              double scale = 0.5) {
+inline Mat<double> random_var(Index rows, Index cols, std::uint64_t seed, double lo = 0.05, double scale = 0.5) {
   const Mat<double> z = random_mat(rows, cols, seed);
   return (lo + scale * z.array().exp()).matrix();
 }
@@ -83,8 +82,7 @@ inline double kink_margin(const Mat<double>& mean, const Mat<double>& var, const
 
 /// Σ c_mean∘y.mean + Σ c_var∘y.var (y.var empty counts as 0): the scalar loss through which
 /// vector outputs are gradient-checked (a random projection, docs/style.md §4).
-inline double project(const Moments<double>& y, const Mat<double>& c_mean,
-                      const Mat<double>& c_var) {
+inline double project(const Moments<double>& y, const Mat<double>& c_mean, const Mat<double>& c_var) {
   double s = (c_mean.array() * y.mean.array()).sum();
   if (y.var.size() != 0) s += (c_var.array() * y.var.array()).sum();
   return s;
@@ -125,8 +123,7 @@ class Packing {
   }
 
   /// Packs a gradient ParamSet and adjoint matrices of the same shapes, in the same order.
-  Eigen::VectorXd pack_grad(const ParamSet<double>* grad,
-                            const std::vector<const Mat<double>*>& adj) const {
+  Eigen::VectorXd pack_grad(const ParamSet<double>* grad, const std::vector<const Mat<double>*>& adj) const {
     Eigen::VectorXd out(size());
     Index at = 0;
     if (grad != nullptr) {
@@ -148,8 +145,7 @@ class Packing {
   std::vector<Block> blocks() const {
     std::vector<Block> out;
     if (params_ != nullptr)
-      for (std::size_t i = 0; i < params_->size(); ++i)
-        out.push_back({params_->name(i), (*params_)[i].size()});
+      for (std::size_t i = 0; i < params_->size(); ++i) out.push_back({params_->name(i), (*params_)[i].size()});
     for (const auto& [name, m] : extra_) out.push_back({name, m->size()});
     return out;
   }

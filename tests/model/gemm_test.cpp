@@ -26,8 +26,7 @@ TEST(ModelGemm, MatchesEigenProductsForEveryTransposition) {
         for (Op op_a : {Op::none, Op::transpose})
           for (Op op_b : {Op::none, Op::transpose}) {
             MatD c = c0;
-            gemm_add<double>(op_a, op_a == Op::none ? a : at, op_b, op_b == Op::none ? b : bt, 0.5,
-                             c, ws);
+            gemm_add<double>(op_a, op_a == Op::none ? a : at, op_b, op_b == Op::none ? b : bt, 0.5, c, ws);
             EXPECT_LT((c - expected).cwiseAbs().maxCoeff(), 1e-12 * (1 + k))
                 << m << "×" << k << "·" << k << "×" << n << " ops " << int(op_a) << int(op_b);
           }
@@ -57,20 +56,16 @@ TEST(ModelGemm, EmptyProductsAddNothing) {
 TEST(ModelGemm, RejectsNonConformingShapes) {
   GemmWorkspace<double> ws;
   MatD c(3, 2);
-  EXPECT_THROW(gemm_add<double>(Op::none, MatD(3, 4), Op::none, MatD(5, 2), 1.0, c, ws),
-               std::invalid_argument);
-  EXPECT_THROW(gemm_add<double>(Op::none, MatD(3, 4), Op::none, MatD(4, 3), 1.0, c, ws),
-               std::invalid_argument);
+  EXPECT_THROW(gemm_add<double>(Op::none, MatD(3, 4), Op::none, MatD(5, 2), 1.0, c, ws), std::invalid_argument);
+  EXPECT_THROW(gemm_add<double>(Op::none, MatD(3, 4), Op::none, MatD(4, 3), 1.0, c, ws), std::invalid_argument);
 }
-
 
 // The packed path runs the same kernel with the same blocking: bit-identical to gemm_add, for
 // both storage orders of B, shapes that split into several blocks, and repeated use of one pack.
 template <class S>
 void expect_packed_equals_gemm_add(Index m, Index k, Index n, Op op_b, std::uint64_t seed) {
   const Mat<S> a = random_mat(m, k, seed).cast<S>();
-  const Mat<S> b = (op_b == Op::none ? random_mat(k, n, seed + 1) : random_mat(n, k, seed + 1))
-                       .cast<S>();
+  const Mat<S> b = (op_b == Op::none ? random_mat(k, n, seed + 1) : random_mat(n, k, seed + 1)).cast<S>();
   const Mat<S> c0 = random_mat(m, n, seed + 2).cast<S>();
   GemmWorkspace<S> ws;
   Mat<S> want = c0;
@@ -80,9 +75,8 @@ void expect_packed_equals_gemm_add(Index m, Index k, Index n, Op op_b, std::uint
   for (int repeat = 0; repeat < 2; ++repeat) {
     Mat<S> got = c0;
     gemm_add_packed<S>(a, packed, S(0.75), got, ws);
-    EXPECT_TRUE((got.array() == want.array()).all())
-        << m << "×" << k << "×" << n << (op_b == Op::none ? "" : " (Bᵀ)") << ", max difference "
-        << (got - want).cwiseAbs().maxCoeff();
+    EXPECT_TRUE((got.array() == want.array()).all()) << m << "×" << k << "×" << n << (op_b == Op::none ? "" : " (Bᵀ)")
+                                                     << ", max difference " << (got - want).cwiseAbs().maxCoeff();
   }
 }
 
@@ -104,8 +98,7 @@ TEST(ModelGemm, PackedRhsRejectsAnotherShape) {
   EXPECT_THROW(gemm_add_packed<float>(Mat<float>::Ones(5, 4), packed, 1.0f, c, ws),
                std::invalid_argument);  // packed for A of 2 rows
   Mat<float> c2 = Mat<float>::Zero(2, 3);
-  EXPECT_THROW(gemm_add_packed<float>(Mat<float>::Ones(2, 5), packed, 1.0f, c2, ws),
-               std::invalid_argument);
+  EXPECT_THROW(gemm_add_packed<float>(Mat<float>::Ones(2, 5), packed, 1.0f, c2, ws), std::invalid_argument);
 }
 
 }  // namespace

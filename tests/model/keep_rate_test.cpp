@@ -82,9 +82,8 @@ TEST(ModelKeepRate, InvalidSpecsAreRejectedNamingValueAndRule) {
   EXPECT_EQ(error_of(fixed_keep_rate(1.3)), "keep_rate is 1.3, must be in (0, 1]");
   EXPECT_NE(error_of(fixed_keep_rate(0.0)).find("keep_rate is 0"), std::string::npos);
   EXPECT_EQ(error_of(fixed_keep_rate(1.0)), "");
-  EXPECT_NE(
-      error_of(learned_keep_rate(0.4, 0.5, 1.0)).find("keep_rate is 0.4, must be in (lo, hi)"),
-      std::string::npos);
+  EXPECT_NE(error_of(learned_keep_rate(0.4, 0.5, 1.0)).find("keep_rate is 0.4, must be in (lo, hi)"),
+            std::string::npos);
   EXPECT_NE(error_of(learned_keep_rate(0.9, 0.0, 1.0)).find("lo is 0"), std::string::npos);
   EXPECT_NE(error_of(learned_keep_rate(0.9, 0.5, 1.5)).find("hi is 1.5"), std::string::npos);
   EXPECT_NE(error_of(learned_keep_rate(1.0, 0.5, 1.0)).find("keep_rate is 1"), std::string::npos);

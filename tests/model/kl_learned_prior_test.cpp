@@ -26,9 +26,7 @@ using testing::ci_seeds;
 /// N(α z_{t−1}, β²).
 enum class LearnedKind { conditional, transition };
 
-const char* kind_name(LearnedKind kind) {
-  return kind == LearnedKind::conditional ? "conditional" : "transition";
-}
+const char* kind_name(LearnedKind kind) { return kind == LearnedKind::conditional ? "conditional" : "transition"; }
 
 LearnedPrior<double> learned_view(LearnedKind kind, const test::PriorChunk& p) {
   return kind == LearnedKind::conditional ? LearnedPrior<double>::conditional_prior(p.mean, p.var)
@@ -36,12 +34,9 @@ LearnedPrior<double> learned_view(LearnedKind kind, const test::PriorChunk& p) {
 }
 
 /// The coef argument of a posterior: the markov coefficients, or empty for a fixed a.
-MatD coef_arg(Posterior posterior, const MatD& coef) {
-  return posterior == Posterior::markov ? coef : MatD();
-}
+MatD coef_arg(Posterior posterior, const MatD& coef) { return posterior == Posterior::markov ? coef : MatD(); }
 
-const std::vector<Posterior> kAllPosteriors{Posterior::increments, Posterior::marginal,
-                                            Posterior::markov};
+const std::vector<Posterior> kAllPosteriors{Posterior::increments, Posterior::marginal, Posterior::markov};
 
 TEST(ModelKlLearnedPrior, MatchesTheDenseGaussianKlForEveryPosteriorAndBothKinds) {
   // Dense T×T covariances of q (Gauss–Markov: a ≡ 1, a ≡ 0 or random a) and of the learned prior
@@ -56,8 +51,7 @@ TEST(ModelKlLearnedPrior, MatchesTheDenseGaussianKlForEveryPosteriorAndBothKinds
         const test::PriorChunk p = test::random_prior(c, seed + 11);
         for (Posterior posterior : kAllPosteriors)
           for (LearnedKind kind : {LearnedKind::conditional, LearnedKind::transition}) {
-            SCOPED_TRACE(std::string(to_string(posterior)) + ", " + kind_name(kind) + ", T " +
-                         std::to_string(T));
+            SCOPED_TRACE(std::string(to_string(posterior)) + ", " + kind_name(kind) + ", T " + std::to_string(T));
             const LatentSpec spec{Prior::learned, posterior, KlMode::exact};
             ColD per_sequence;
             Eigen::VectorXd per_dim;
@@ -80,11 +74,10 @@ TEST(ModelKlLearnedPrior, MatchesTheDenseGaussianKlForEveryPosteriorAndBothKinds
                 const auto q = test::dense_markov_posterior(test::valid_column(c.mean, T, c.B, b, k, n),
                                                             test::valid_column(c.var, T, c.B, b, k, n),
                                                             test::valid_column(a, T, c.B, b, k, n));
-                const auto prior =
-                    kind == LearnedKind::conditional
-                        ? test::dense_conditional_prior(test::valid_column(p.mean, T, c.B, b, k, n),
-                                                        test::valid_column(p.var, T, c.B, b, k, n))
-                        : test::dense_transition_prior(p.alpha(0, k), p.beta2(0, k), n);
+                const auto prior = kind == LearnedKind::conditional
+                                       ? test::dense_conditional_prior(test::valid_column(p.mean, T, c.B, b, k, n),
+                                                                       test::valid_column(p.var, T, c.B, b, k, n))
+                                       : test::dense_transition_prior(p.alpha(0, k), p.beta2(0, k), n);
                 brute += test::dense_kl(q, prior);
               }
               EXPECT_NEAR(per_sequence[b], brute, 1e-10 * std::max(1.0, brute))
@@ -164,8 +157,7 @@ TEST(ModelKlLearnedPrior, BackwardMatchesFiniteDifferencesWithPadding) {
   for (auto seed : ci_seeds())
     for (Posterior posterior : kAllPosteriors)
       for (LearnedKind kind : {LearnedKind::conditional, LearnedKind::transition}) {
-        SCOPED_TRACE(std::string(to_string(posterior)) + ", " + kind_name(kind) + ", seed " +
-                     std::to_string(seed));
+        SCOPED_TRACE(std::string(to_string(posterior)) + ", " + kind_name(kind) + ", seed " + std::to_string(seed));
         const LatentSpec spec{Prior::learned, posterior, KlMode::exact};
         const auto c = random_chunk(6, {6, 3, 1, 0}, 2, seed);
         const MatD coef0 = coef_arg(posterior, test::random_coef(c, seed + 3));
@@ -230,8 +222,7 @@ TEST(ModelKlLearnedPrior, BackwardMatchesFiniteDifferencesWithPadding) {
         };
         MatD mean = c.mean, var = c.var, coef = coef0;
         test::PriorChunk p = p0;
-        const auto x0 = test::pack({&mean, &var, &coef, cond ? &p.mean : &p.alpha,
-                                    cond ? &p.var : &p.beta2});
+        const auto x0 = test::pack({&mean, &var, &coef, cond ? &p.mean : &p.alpha, cond ? &p.var : &p.beta2});
         testing::expect_gradient(value, gradient, x0,
                                  {{"mean", mean.size()},
                                   {"var", var.size()},
@@ -268,12 +259,10 @@ TEST(ModelKlLearnedPrior, BackwardMatchesFiniteDifferencesWithPadding) {
         kl_divergence_backward<double>(in, 1.0, {.mean = m, .var = v, .coef = a, .prior = adj_of(g2)});
         EXPECT_LT((g1.var - (MatD::Ones(g1.var.rows(), c.K) + 2.5 * g2.var)).cwiseAbs().maxCoeff(), 1e-12);
         if (cond) {
-          EXPECT_LT((g1.mean - (MatD::Ones(g1.mean.rows(), c.K) + 2.5 * g2.mean)).cwiseAbs().maxCoeff(),
-                    1e-12);
+          EXPECT_LT((g1.mean - (MatD::Ones(g1.mean.rows(), c.K) + 2.5 * g2.mean)).cwiseAbs().maxCoeff(), 1e-12);
           for (Index r = 0; r < c.mask.size(); ++r)
             if (c.mask[r] == 0) {
-              EXPECT_EQ(g2.mean.row(r).cwiseAbs().sum() + g2.var.row(r).cwiseAbs().sum(), 0.0)
-                  << "padded row " << r;
+              EXPECT_EQ(g2.mean.row(r).cwiseAbs().sum() + g2.var.row(r).cwiseAbs().sum(), 0.0) << "padded row " << r;
             }
         } else {
           EXPECT_LT((g1.alpha - (MatD::Ones(1, c.K) + 2.5 * g2.alpha)).cwiseAbs().maxCoeff(), 1e-12);

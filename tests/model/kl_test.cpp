@@ -25,8 +25,8 @@ const double kHalfLn2 = 0.5 * std::numbers::ln2;
 
 std::string name(const LatentSpec& spec) { return to_string(spec); }
 
-double kl(const LatentSpec& spec, const MatD& mean, const MatD& var, const ColD& mask, Index T,
-          Index B, ColD* per_sequence = nullptr) {
+double kl(const LatentSpec& spec, const MatD& mean, const MatD& var, const ColD& mask, Index T, Index B,
+          ColD* per_sequence = nullptr) {
   return kl_divergence<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B},
                                {.per_sequence = per_sequence});
 }
@@ -54,9 +54,8 @@ TEST(ModelKl, MatchesTheDenseGaussianKlForEveryPriorAndPosterior) {
             const Index n = lengths[static_cast<std::size_t>(b)];
             double brute = 0;
             for (Index k = 0; k < K; ++k) {
-              const auto q =
-                  test::dense_posterior(spec.posterior, test::valid_column(c.mean, T, c.B, b, k, n),
-                                        test::valid_column(c.var, T, c.B, b, k, n));
+              const auto q = test::dense_posterior(spec.posterior, test::valid_column(c.mean, T, c.B, b, k, n),
+                                                   test::valid_column(c.var, T, c.B, b, k, n));
               brute += test::dense_kl(q, test::dense_prior(spec.prior, n));
             }
             EXPECT_NEAR(per_sequence[b], brute, 1e-10 * std::max(1.0, brute))
@@ -83,8 +82,7 @@ TEST(ModelKl, MarginalWienerAttainsItsFloorOnlyAtTheAnalyticMinimiser) {
   const double value = kl(spec, mean, var, mask, T, B, &per_sequence);
   EXPECT_NEAR(value, marginal_wiener_floor(lengths, K), 1e-13);
   for (Index b = 0; b < B; ++b)
-    EXPECT_NEAR(per_sequence[b], marginal_wiener_floor({lengths[static_cast<std::size_t>(b)]}, K),
-                1e-13);
+    EXPECT_NEAR(per_sequence[b], marginal_wiener_floor({lengths[static_cast<std::size_t>(b)]}, K), 1e-13);
   MatD mean_adj = MatD::Zero(T * B, K), var_adj = MatD::Zero(T * B, K);
   kl_divergence_backward<double>({.spec = spec, .mean = mean, .var = var, .mask = mask, .T = T, .B = B}, 1.0,
                                  {.mean = mean_adj, .var = var_adj});
@@ -199,8 +197,7 @@ TEST(ModelKl, PaperDiagonalIsExploitableItFallsBelowTheExactFloor) {
     MatD alt = MatD::Zero(T * B, K);
     for (Index b = 0; b < B; ++b) {
       const Index t0 = T - lengths[static_cast<std::size_t>(b)];
-      for (Index t = t0; t < T; ++t)
-        alt.row(t * B + b).setConstant((t - t0) % 2 == 0 ? 1.0 : delta);
+      for (Index t = t0; t < T; ++t) alt.row(t * B + b).setConstant((t - t0) % 2 == 0 ? 1.0 : delta);
     }
     const double value_paper = kl(paper, mean, alt, mask, T, B);
     const double value_exact = kl(exact, mean, alt, mask, T, B);
@@ -299,8 +296,7 @@ TEST(ModelKl, PaddedRowsChangeNothing) {
     test::fill_padding(mean, c.mask, nan);
     test::fill_padding(var, c.mask, -1.0);
     ColD per_a, per_b;
-    EXPECT_EQ(kl(spec, c.mean, c.var, c.mask, c.T, c.B, &per_a),
-              kl(spec, mean, var, c.mask, c.T, c.B, &per_b))
+    EXPECT_EQ(kl(spec, c.mean, c.var, c.mask, c.T, c.B, &per_a), kl(spec, mean, var, c.mask, c.T, c.B, &per_b))
         << name(spec);
     EXPECT_EQ(per_a, per_b) << name(spec);
     MatD ma = MatD::Zero(mean.rows(), c.K), va = ma, mb = ma, vb = ma;
@@ -347,26 +343,21 @@ TEST(ModelKl, RejectsBadArgumentsNamingThem) {
   auto message = [&](const MatD& mean, const MatD& var, const ColD& mask, LatentSpec s) {
     return test::invalid_argument_message([&] { kl(s, mean, var, mask, 3, 2); });
   };
-  EXPECT_NE(
-      message(c.mean.topRows(5), c.var.topRows(5), c.mask.head(5), spec).find("mean has 5 rows"),
-      std::string::npos);
-  EXPECT_NE(message(c.mean, c.var.leftCols(1), c.mask, spec).find("var has 1 columns, must be 2"),
+  EXPECT_NE(message(c.mean.topRows(5), c.var.topRows(5), c.mask.head(5), spec).find("mean has 5 rows"),
             std::string::npos);
+  EXPECT_NE(message(c.mean, c.var.leftCols(1), c.mask, spec).find("var has 1 columns, must be 2"), std::string::npos);
   MatD var = c.var;
   var(5, 1) = 0;
-  EXPECT_NE(message(c.mean, var, c.mask, spec).find("var(5, 1) is 0, must be > 0"),
-            std::string::npos);
+  EXPECT_NE(message(c.mean, var, c.mask, spec).find("var(5, 1) is 0, must be > 0"), std::string::npos);
   ColD mask = c.mask;
   mask[1] = 0.5;
-  EXPECT_NE(message(c.mean, c.var, mask, spec).find("mask[1] is 0.5, must be 0 or 1"),
-            std::string::npos);
+  EXPECT_NE(message(c.mean, c.var, mask, spec).find("mask[1] is 0.5, must be 0 or 1"), std::string::npos);
   mask = c.mask;
   mask[5] = 0;  // a hole after the first valid frame of sequence 1
   EXPECT_NE(message(c.mean, c.var, mask, spec).find("pre-padded"), std::string::npos);
-  EXPECT_NE(
-      message(c.mean, c.var, c.mask, {Prior::normal, Posterior::marginal, KlMode::paper_diagonal})
-          .find("paper-diagonal"),
-      std::string::npos);
+  EXPECT_NE(message(c.mean, c.var, c.mask, {Prior::normal, Posterior::marginal, KlMode::paper_diagonal})
+                .find("paper-diagonal"),
+            std::string::npos);
   MatD wrong(4, 2);
   EXPECT_NE(test::invalid_argument_message([&] {
               kl_divergence_backward<double>(
@@ -395,11 +386,10 @@ TEST(ModelKl, FloatInstantiationMatchesDouble) {
   }
 }
 
-
 // ---- The Gauss–Markov posterior -------------------------------------------------------------
 
-double kl_markov(Prior prior, const MatD& mean, const MatD& var, const MatD& coef, const ColD& mask,
-                 Index T, Index B, ColD* per_sequence = nullptr) {
+double kl_markov(Prior prior, const MatD& mean, const MatD& var, const MatD& coef, const ColD& mask, Index T, Index B,
+                 ColD* per_sequence = nullptr) {
   return kl_divergence<double>({.spec = {prior, Posterior::markov, KlMode::exact},
                                 .mean = mean,
                                 .var = var,
@@ -429,10 +419,9 @@ TEST(ModelKl, MarkovMatchesTheDenseGaussianKlForBothPriors) {
               const Index n = lengths[static_cast<std::size_t>(b)];
               double brute = 0;
               for (Index k = 0; k < K; ++k) {
-                const auto q = test::dense_markov_posterior(
-                    test::valid_column(c.mean, T, c.B, b, k, n),
-                    test::valid_column(c.var, T, c.B, b, k, n),
-                    test::valid_column(coef, T, c.B, b, k, n));
+                const auto q = test::dense_markov_posterior(test::valid_column(c.mean, T, c.B, b, k, n),
+                                                            test::valid_column(c.var, T, c.B, b, k, n),
+                                                            test::valid_column(coef, T, c.B, b, k, n));
                 brute += test::dense_kl(q, test::dense_prior(prior, n));
               }
               EXPECT_NEAR(per_sequence[b], brute, 1e-10 * std::max(1.0, brute))
@@ -485,16 +474,14 @@ TEST(ModelKl, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
       auto gradient = [&](const Eigen::VectorXd& x) {
         MatD mean = c.mean, var = c.var, coef = coef0;
         test::unpack(x, {&mean, &var, &coef});
-        MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj,
-             coef_adj = mean_adj;
+        MatD mean_adj = MatD::Zero(mean.rows(), mean.cols()), var_adj = mean_adj, coef_adj = mean_adj;
         kl_divergence_backward<double>(
             {.spec = spec, .mean = mean, .var = var, .coef = coef, .mask = c.mask, .T = c.T, .B = c.B}, 1.0,
             {.mean = mean_adj, .var = var_adj, .coef = coef_adj});
         return test::pack({&mean_adj, &var_adj, &coef_adj});
       };
       testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var, &coef0}),
-                               {{"mean", c.mean.size()}, {"var", c.var.size()},
-                                {"coef", coef0.size()}});
+                               {{"mean", c.mean.size()}, {"var", c.var.size()}, {"coef", coef0.size()}});
       // Scaled by kl_adj and added into what is there.
       MatD m = MatD::Ones(c.mean.rows(), c.K), v = m, a = m;
       MatD mu = MatD::Zero(c.mean.rows(), c.K), vu = mu, au = mu;
@@ -568,7 +555,6 @@ TEST(ModelKl, MarkovFloatInstantiationMatchesDouble) {
     EXPECT_NEAR(got, want, 1e-5 * std::max(1.0, want));
   }
 }
-
 
 TEST(ModelKl, PerDimKlIsEachDimsOwnKlAndSumsToTheTotal) {
   // Dims are independent: the per-dim KL equals the KL of a chunk holding that column alone.

@@ -34,10 +34,8 @@ TEST(ModelLatentDensity, MatchesTheDenseMultivariateNormalDensities) {
         const Index n = c.lengths[static_cast<std::size_t>(b)];
         double want = 0;
         for (Index k = 0; k < c.K; ++k)
-          want += test::dense_log_density(test::valid_column(z, c.T, c.B, b, k, n),
-                                          test::dense_prior(prior, n));
-        EXPECT_NEAR(got[b], want, 1e-10 * std::max(1.0, std::abs(want)))
-            << to_string(prior) << ", sequence " << b;
+          want += test::dense_log_density(test::valid_column(z, c.T, c.B, b, k, n), test::dense_prior(prior, n));
+        EXPECT_NEAR(got[b], want, 1e-10 * std::max(1.0, std::abs(want))) << to_string(prior) << ", sequence " << b;
       }
     }
     for (Posterior posterior : {Posterior::marginal, Posterior::increments}) {
@@ -47,12 +45,11 @@ TEST(ModelLatentDensity, MatchesTheDenseMultivariateNormalDensities) {
         const Index n = c.lengths[static_cast<std::size_t>(b)];
         double want = 0;
         for (Index k = 0; k < c.K; ++k)
-          want += test::dense_log_density(
-              test::valid_column(z, c.T, c.B, b, k, n),
-              test::dense_posterior(posterior, test::valid_column(c.mean, c.T, c.B, b, k, n),
-                                    test::valid_column(c.var, c.T, c.B, b, k, n)));
-        EXPECT_NEAR(got[b], want, 1e-10 * std::max(1.0, std::abs(want)))
-            << to_string(posterior) << ", sequence " << b;
+          want +=
+              test::dense_log_density(test::valid_column(z, c.T, c.B, b, k, n),
+                                      test::dense_posterior(posterior, test::valid_column(c.mean, c.T, c.B, b, k, n),
+                                                            test::valid_column(c.var, c.T, c.B, b, k, n)));
+        EXPECT_NEAR(got[b], want, 1e-10 * std::max(1.0, std::abs(want))) << to_string(posterior) << ", sequence " << b;
       }
     }
   }
@@ -73,9 +70,8 @@ TEST(ModelLatentDensity, MonteCarloLogRatioOfReparamSamplesApproachesTheAnalytic
     for (Index i = 0; i < draws; ++i) {
       const MatD noise = test::normal_matrix(c.mean.rows(), c.K, rng);
       const MatD z = reparam<double>(spec.posterior, c.mean, c.var, noise, c.mask, c.T, c.B);
-      const ColD log_ratio =
-          log_posterior_density<double>(spec.posterior, z, c.mean, c.var, c.mask, c.T, c.B) -
-          log_prior_density<double>(spec.prior, z, c.mask, c.T, c.B);
+      const ColD log_ratio = log_posterior_density<double>(spec.posterior, z, c.mean, c.var, c.mask, c.T, c.B) -
+                             log_prior_density<double>(spec.prior, z, c.mask, c.T, c.B);
       sum += log_ratio;
       sum_sq += log_ratio.cwiseAbs2();
     }
@@ -129,17 +125,13 @@ TEST(ModelLatentDensity, FloatInstantiationMatchesDouble) {
   std::mt19937_64 rng(46);
   const MatD z = test::normal_matrix(c.mean.rows(), c.K, rng);
   const ColD pd = log_prior_density<double>(Prior::wiener, z, c.mask, c.T, c.B);
-  const ColVec<float> pf =
-      log_prior_density<float>(Prior::wiener, z.cast<float>(), c.mask.cast<float>(), c.T, c.B);
+  const ColVec<float> pf = log_prior_density<float>(Prior::wiener, z.cast<float>(), c.mask.cast<float>(), c.T, c.B);
   EXPECT_LT((pf.cast<double>() - pd).cwiseAbs().maxCoeff(), 1e-4);
-  const ColD qd =
-      log_posterior_density<double>(Posterior::increments, z, c.mean, c.var, c.mask, c.T, c.B);
-  const ColVec<float> qf =
-      log_posterior_density<float>(Posterior::increments, z.cast<float>(), c.mean.cast<float>(),
-                                   c.var.cast<float>(), c.mask.cast<float>(), c.T, c.B);
+  const ColD qd = log_posterior_density<double>(Posterior::increments, z, c.mean, c.var, c.mask, c.T, c.B);
+  const ColVec<float> qf = log_posterior_density<float>(Posterior::increments, z.cast<float>(), c.mean.cast<float>(),
+                                                        c.var.cast<float>(), c.mask.cast<float>(), c.T, c.B);
   EXPECT_LT((qf.cast<double>() - qd).cwiseAbs().maxCoeff(), 1e-4);
 }
-
 
 TEST(ModelLatentDensity, MarkovMatchesTheDenseDensityAndItsFixedCasesExactly) {
   for (auto seed : ci_seeds()) {
@@ -148,26 +140,23 @@ TEST(ModelLatentDensity, MarkovMatchesTheDenseDensityAndItsFixedCasesExactly) {
     std::mt19937_64 rng(seed + 50);
     MatD z = 2.0 * test::normal_matrix(c.mean.rows(), c.K, rng);
     test::fill_padding(z, c.mask, 0.0);
-    const ColD got =
-        log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T, c.B);
+    const ColD got = log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T, c.B);
     ASSERT_EQ(got.size(), c.B);
     for (Index b = 0; b < c.B; ++b) {
       const Index n = c.lengths[static_cast<std::size_t>(b)];
       double want = 0;
       for (Index k = 0; k < c.K; ++k)
-        want += test::dense_log_density(
-            test::valid_column(z, c.T, c.B, b, k, n),
-            test::dense_markov_posterior(test::valid_column(c.mean, c.T, c.B, b, k, n),
-                                         test::valid_column(c.var, c.T, c.B, b, k, n),
-                                         test::valid_column(coef, c.T, c.B, b, k, n)));
+        want += test::dense_log_density(test::valid_column(z, c.T, c.B, b, k, n),
+                                        test::dense_markov_posterior(test::valid_column(c.mean, c.T, c.B, b, k, n),
+                                                                     test::valid_column(c.var, c.T, c.B, b, k, n),
+                                                                     test::valid_column(coef, c.T, c.B, b, k, n)));
       EXPECT_NEAR(got[b], want, 1e-10 * std::max(1.0, std::abs(want))) << "sequence " << b;
     }
     for (Posterior fixed : {Posterior::increments, Posterior::marginal}) {
       MatD a = MatD::Constant(c.mean.rows(), c.K, fixed_coef(fixed));
       test::fill_padding(a, c.mask, 9.0);
-      EXPECT_TRUE(
-          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, a, c.mask, c.T, c.B) ==
-          log_posterior_density<double>(fixed, z, c.mean, c.var, c.mask, c.T, c.B))
+      EXPECT_TRUE(log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, a, c.mask, c.T, c.B) ==
+                  log_posterior_density<double>(fixed, z, c.mean, c.var, c.mask, c.T, c.B))
           << to_string(fixed);
     }
   }
@@ -190,12 +179,9 @@ TEST(ModelLatentDensity, MarkovMonteCarloLogRatioApproachesTheAnalyticKl) {
     double sum = 0, sum_sq = 0;
     for (int i = 0; i < draws; ++i) {
       const MatD eps = test::normal_matrix(c.mean.rows(), c.K, rng);
-      const MatD z =
-          reparam<double>(Posterior::markov, c.mean, c.var, coef, eps, c.mask, c.T, c.B);
+      const MatD z = reparam<double>(Posterior::markov, c.mean, c.var, coef, eps, c.mask, c.T, c.B);
       const double d =
-          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T,
-                                        c.B)
-              .sum() -
+          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T, c.B).sum() -
           log_prior_density<double>(prior, z, c.mask, c.T, c.B).sum();
       sum += d;
       sum_sq += d * d;
@@ -234,13 +220,11 @@ TEST(ModelLatentDensity, LearnedPriorsMatchTheDenseDensityAndTheirFixedCasesExac
     // α = β² = 1 is the Wiener density, μ_p = 0, σ²_p = 1 the normal density, bit for bit.
     const MatD zeros = MatD::Zero(c.mean.rows(), c.K), ones = MatD::Ones(c.mean.rows(), c.K);
     const MatD one = MatD::Ones(1, c.K);
-    EXPECT_TRUE(log_prior_density<double>(Prior::learned, LearnedPrior<double>::transition_prior(one, one),
-                                          z, c.mask, c.T, c.B) ==
-                log_prior_density<double>(Prior::wiener, z, c.mask, c.T, c.B));
-    EXPECT_TRUE(log_prior_density<double>(Prior::learned,
-                                          LearnedPrior<double>::conditional_prior(zeros, ones), z,
-                                          c.mask, c.T, c.B) ==
-                log_prior_density<double>(Prior::normal, z, c.mask, c.T, c.B));
+    EXPECT_TRUE(log_prior_density<double>(Prior::learned, LearnedPrior<double>::transition_prior(one, one), z, c.mask,
+                                          c.T, c.B) == log_prior_density<double>(Prior::wiener, z, c.mask, c.T, c.B));
+    EXPECT_TRUE(log_prior_density<double>(Prior::learned, LearnedPrior<double>::conditional_prior(zeros, ones), z,
+                                          c.mask, c.T,
+                                          c.B) == log_prior_density<double>(Prior::normal, z, c.mask, c.T, c.B));
   }
   const auto c = random_chunk(3, {3}, 2, 1);
   const MatD z = MatD::Zero(3, 2);
@@ -270,8 +254,7 @@ TEST(ModelLatentDensity, LearnedPriorMonteCarloLogRatioApproachesTheAnalyticKl) 
       const MatD eps = test::normal_matrix(c.mean.rows(), c.K, rng);
       const MatD z = reparam<double>(Posterior::markov, c.mean, c.var, coef, eps, c.mask, c.T, c.B);
       const double d =
-          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T, c.B)
-              .sum() -
+          log_posterior_density<double>(Posterior::markov, z, c.mean, c.var, coef, c.mask, c.T, c.B).sum() -
           log_prior_density<double>(Prior::learned, prior, z, c.mask, c.T, c.B).sum();
       sum += d;
       sum_sq += d * d;

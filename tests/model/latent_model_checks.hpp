@@ -21,8 +21,7 @@ inline void check_bound_gradients(ModelKind kind) {
   for (const LatentSpec& spec : all_latent_specs())
     for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd})
       for (bool learn : {true, false}) {
-        if (!learn && !(spec.prior == Prior::wiener && spec.posterior == Posterior::increments))
-          continue;
+        if (!learn && !(spec.prior == Prior::wiener && spec.posterior == Posterior::increments)) continue;
         const ModelConfig config = tiny_config(kind, spec, head, learn);
         auto m = model::make_model<double>(config);
         for (std::uint64_t seed : ci_seeds()) {
@@ -79,8 +78,8 @@ inline void check_log_weights_identity(ModelKind kind, std::uint64_t seed) {
 /// (default spec, the markov posterior and the learned prior) Changing x and ε on padded rows (to
 /// NaN) changes neither the terms nor the gradient nor the log weights.
 inline void check_padding_invariance(ModelKind kind, std::uint64_t seed) {
-  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::wiener, Posterior::markov},
-                                 LatentSpec{Prior::learned, Posterior::markov}})
+  for (const LatentSpec& spec :
+       {LatentSpec{}, LatentSpec{Prior::wiener, Posterior::markov}, LatentSpec{Prior::learned, Posterior::markov}})
     for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
       const ModelConfig config = tiny_config(kind, spec, head);
       SCOPED_TRACE(describe(config));
@@ -102,8 +101,7 @@ inline void check_padding_invariance(ModelKind kind, std::uint64_t seed) {
       EXPECT_EQ(t1.frames, 9);
       EXPECT_EQ(t2.frames, 9);
       EXPECT_TRUE(g1.flatten() == g2.flatten());
-      EXPECT_TRUE(m->log_weights(params, clean.view(), clean.eps) ==
-                  m->log_weights(params, junk.view(), junk.eps));
+      EXPECT_TRUE(m->log_weights(params, clean.view(), clean.eps) == m->log_weights(params, junk.view(), junk.eps));
     }
 }
 
@@ -150,14 +148,13 @@ inline void check_empty_sequence(ModelKind kind, std::uint64_t seed) {
   EXPECT_NEAR(w1[2], w2[1], 1e-12 * std::abs(w2[1]));
 }
 
-
 /// KL warm-up: with set_kl_weight(β) the gradient is that of recon + β·KL (finite differences of
 /// that objective, markov, learned-prior and default specs, both heads), the returned terms stay
 /// unweighted, and β outside [0, 1] is rejected. (With the learned prior β weighs the prior's
 /// gradient too: it comes only through the KL.)
 inline void check_kl_weight(ModelKind kind, std::uint64_t seed) {
-  for (const LatentSpec& spec : {LatentSpec{}, LatentSpec{Prior::normal, Posterior::markov},
-                                 LatentSpec{Prior::learned, Posterior::marginal}})
+  for (const LatentSpec& spec :
+       {LatentSpec{}, LatentSpec{Prior::normal, Posterior::markov}, LatentSpec{Prior::learned, Posterior::marginal}})
     for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
       const ModelConfig config = tiny_config(kind, spec, head);
       SCOPED_TRACE(describe(config));
@@ -198,8 +195,7 @@ inline void check_markov_adds_only_the_coefficient_head(ModelKind kind) {
   // markov adds rec.head.coef.{W, b} (weight, bias: a starts at sigmoid(E[h] W_a) ≈ ½).
   for (VarianceHead head : {VarianceHead::softplus, VarianceHead::fd}) {
     const ParamSet<double> old = make_model<double>(tiny_config(kind, {}, head))->make_params();
-    auto m = make_model<double>(
-        tiny_config(kind, {Prior::wiener, Posterior::markov}, head));
+    auto m = make_model<double>(tiny_config(kind, {Prior::wiener, Posterior::markov}, head));
     const ParamSet<double> p = m->make_params();
     ASSERT_EQ(p.size(), old.size() + 2);
     for (std::size_t i = 0, j = 0; i < p.size(); ++i) {  // j: the old parameter list
@@ -224,8 +220,7 @@ inline void check_markov_adds_only_the_coefficient_head(ModelKind kind) {
 /// for the VRAE prior.alpha = 1 and prior.log_beta2 = 0 (the Wiener prior).
 inline void check_learned_prior_adds_only_the_prior_parameters(ModelKind kind) {
   for (Posterior posterior : {Posterior::increments, Posterior::markov}) {
-    const ParamSet<double> old =
-        make_model<double>(tiny_config(kind, {Prior::wiener, posterior}))->make_params();
+    const ParamSet<double> old = make_model<double>(tiny_config(kind, {Prior::wiener, posterior}))->make_params();
     auto m = make_model<double>(tiny_config(kind, {Prior::learned, posterior}));
     const ParamSet<double> p = m->make_params();
     const std::size_t added = kind == ModelKind::vosp ? 4 : 2;

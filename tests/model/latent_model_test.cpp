@@ -50,9 +50,7 @@ TEST_P(ModelLatentModel, PaddedRowsOfXAndEpsAreNeverRead) {
   for (auto seed : ci_seeds()) check_padding_invariance(GetParam(), seed);
 }
 
-TEST_P(ModelLatentModel, EmptySequenceContributesNothing) {
-  check_empty_sequence(GetParam(), ci_seeds()[1]);
-}
+TEST_P(ModelLatentModel, EmptySequenceContributesNothing) { check_empty_sequence(GetParam(), ci_seeds()[1]); }
 
 // With all weights and biases zero every logit is 0 and every posterior is N(0, s²) with s² =
 // softplus(0) + 1e-4 (softplus head) or 1e-4 (fd head: the FD variance of a zero map is 0).

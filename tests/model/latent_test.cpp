@@ -24,14 +24,12 @@ TEST(ModelLatent, NamesRoundTripThroughParse) {
   for (Posterior q : {Posterior::increments, Posterior::marginal, Posterior::markov})
     EXPECT_EQ(parse_posterior(to_string(q)), q);
   EXPECT_EQ(to_string(Posterior::markov), "markov");
-  for (KlMode m : {KlMode::exact, KlMode::paper_diagonal})
-    EXPECT_EQ(parse_kl_mode(to_string(m)), m);
+  for (KlMode m : {KlMode::exact, KlMode::paper_diagonal}) EXPECT_EQ(parse_kl_mode(to_string(m)), m);
   EXPECT_EQ(to_string(KlMode::paper_diagonal), "paper-diagonal");
 }
 
 TEST(ModelLatent, ParseErrorsNameTheValueAndTheAllowedValues) {
-  EXPECT_EQ(message_of([] { parse_kl_mode("paper"); }),
-            "kl is 'paper', must be exact or paper-diagonal");
+  EXPECT_EQ(message_of([] { parse_kl_mode("paper"); }), "kl is 'paper', must be exact or paper-diagonal");
   EXPECT_EQ(message_of([] { parse_prior("gauss"); }), "prior is 'gauss', must be wiener, normal or learned");
   EXPECT_EQ(message_of([] { parse_posterior("Marginal"); }),
             "posterior is 'Marginal', must be increments, marginal or markov");
@@ -58,9 +56,7 @@ TEST(ModelLatent, PaperDiagonalIsValidOnlyForTheMarginalPosteriorWithTheWienerPr
       } else {
         const std::string msg = message_of([&] { validate(paper); });
         EXPECT_NE(msg.find("paper-diagonal"), std::string::npos) << msg;
-        EXPECT_NE(msg.find("only for the marginal posterior with the wiener prior"),
-                  std::string::npos)
-            << msg;
+        EXPECT_NE(msg.find("only for the marginal posterior with the wiener prior"), std::string::npos) << msg;
         EXPECT_NE(msg.find(std::string(to_string(q))), std::string::npos) << msg;
         EXPECT_NE(msg.find("prior " + std::string(to_string(p))), std::string::npos) << msg;
       }

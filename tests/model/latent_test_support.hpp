@@ -132,8 +132,7 @@ inline DenseGaussian dense_prior(Prior prior, Index n) {
 }
 
 /// q(z_{1:n}): N(μ, diag v) for marginal, N(Lμ, L diag(v) Lᵀ) for increments.
-inline DenseGaussian dense_posterior(Posterior posterior, const Eigen::VectorXd& mu,
-                                     const Eigen::VectorXd& v) {
+inline DenseGaussian dense_posterior(Posterior posterior, const Eigen::VectorXd& mu, const Eigen::VectorXd& v) {
   const Index n = mu.size();
   const Eigen::MatrixXd S = v.asDiagonal();
   if (posterior == Posterior::marginal) return {mu, S};
@@ -239,8 +238,7 @@ inline double dense_log_density(const Eigen::VectorXd& x, const DenseGaussian& g
   const Eigen::LLT<Eigen::MatrixXd> l(g.cov);
   const Eigen::VectorXd diff = x - g.mean;
   const double logdet = 2 * l.matrixLLT().diagonal().array().log().sum();
-  return -0.5 * (diff.dot(l.solve(diff)) + logdet +
-                 static_cast<double>(n) * std::log(2 * std::numbers::pi));
+  return -0.5 * (diff.dot(l.solve(diff)) + logdet + static_cast<double>(n) * std::log(2 * std::numbers::pi));
 }
 
 /// Concatenates matrices (row-major each) into one vector, and the inverse.

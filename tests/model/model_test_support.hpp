@@ -35,8 +35,8 @@ using model::SequenceModel;
 using model::VarianceHead;
 
 /// The tiny model of the gradient checks: 6 inputs, H = 3, K = 2, keep rates 0.8 / 0.7.
-inline ModelConfig tiny_config(ModelKind kind, LatentSpec spec = {},
-                               VarianceHead head = VarianceHead::softplus, bool learn_keep = true) {
+inline ModelConfig tiny_config(ModelKind kind, LatentSpec spec = {}, VarianceHead head = VarianceHead::softplus,
+                               bool learn_keep = true) {
   ModelConfig c;
   c.kind = kind;
   c.inputs = 6;
@@ -62,8 +62,8 @@ struct Chunk {
   BatchView<S> view() const { return BatchView<S>{x, mask, T, B}; }
 };
 
-inline Chunk<double> random_chunk(Index T, const std::vector<Index>& lengths, Index inputs,
-                                  Index noise_dim, std::uint64_t seed, double density = 0.3) {
+inline Chunk<double> random_chunk(Index T, const std::vector<Index>& lengths, Index inputs, Index noise_dim,
+                                  std::uint64_t seed, double density = 0.3) {
   Chunk<double> c;
   c.T = T;
   c.B = static_cast<Index>(lengths.size());
@@ -88,8 +88,7 @@ inline Chunk<double> tiny_chunk(const SequenceModel<double>& m, std::uint64_t se
 
 /// Random parameters: every matrix N(0, scale²), keep logits included (so learned keep rates are
 /// spread over their range), from a seed.
-inline ParamSet<double> random_params(const SequenceModel<double>& m, std::uint64_t seed,
-                                      double scale = 0.5) {
+inline ParamSet<double> random_params(const SequenceModel<double>& m, std::uint64_t seed, double scale = 0.5) {
   ParamSet<double> p = m.make_params();
   fd::randomize(p, seed, scale);
   return p;
@@ -103,14 +102,12 @@ inline std::vector<Block> param_blocks(const ParamSet<double>& p) {
 
 /// Finite differences of grad_scale · (recon + kl) against forward_backward's gradient, with
 /// respect to every parameter of the model, at `params` with the chunk's fixed noise.
-inline void expect_bound_gradient(SequenceModel<double>& m, const ParamSet<double>& params,
-                                  const Chunk<double>& chunk, double grad_scale = 1.0,
-                                  const GradientTolerance& tol = {}) {
+inline void expect_bound_gradient(SequenceModel<double>& m, const ParamSet<double>& params, const Chunk<double>& chunk,
+                                  double grad_scale = 1.0, const GradientTolerance& tol = {}) {
   ParamSet<double> p = params;
   const auto value = [&](const Eigen::VectorXd& x) {
     p.unflatten(x);
-    return grad_scale *
-           m.forward_backward(p, chunk.view(), chunk.eps, nullptr, 0.0).negative_bound();
+    return grad_scale * m.forward_backward(p, chunk.view(), chunk.eps, nullptr, 0.0).negative_bound();
   };
   const auto gradient = [&](const Eigen::VectorXd& x) {
     p.unflatten(x);
@@ -143,16 +140,15 @@ inline LearnedPrior<double> learned_prior_of(const ModelConfig& config, const Pa
                                              const model::ForwardPass<double>& pass,
                                              std::pair<Mat<double>, Mat<double>>& store) {
   if (config.latent_spec.prior != Prior::learned) return {};
-  if (config.kind == ModelKind::vosp)
-    return LearnedPrior<double>::conditional_prior(pass.prior_mean, pass.prior_var);
+  if (config.kind == ModelKind::vosp) return LearnedPrior<double>::conditional_prior(pass.prior_mean, pass.prior_var);
   store.first = params[params.index("prior.alpha")];
   store.second = params[params.index("prior.log_beta2")].array().exp().matrix();
   return LearnedPrior<double>::transition_prior(store.first, store.second);
 }
 
 inline std::string describe(const ModelConfig& c) {
-  return std::string(model::to_string(c.kind)) + ", " + model::to_string(c.latent_spec) +
-         ", variance head " + std::string(model::to_string(c.variance_head)) +
+  return std::string(model::to_string(c.kind)) + ", " + model::to_string(c.latent_spec) + ", variance head " +
+         std::string(model::to_string(c.variance_head)) +
          (c.learn_keep ? ", learned keep rates" : ", fixed keep rates");
 }
 

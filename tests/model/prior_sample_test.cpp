@@ -78,18 +78,15 @@ TEST(ModelPriorSample, LearnedConditionalStepsFromThisFramesPriorAndRefusesWhole
   prior_step<double>(Prior::learned, LearnedPrior<double>::conditional_prior(mean, var), z_prev, w, z);
   const Mat<double> want = (mean.array() + var.array().sqrt() * w.array()).matrix();
   EXPECT_LT((z - want).cwiseAbs().maxCoeff(), 1e-15);
-  EXPECT_THROW(prior_sample<double>(Prior::learned, LearnedPrior<double>::conditional_prior(mean, var),
-                                    w, 1),
+  EXPECT_THROW(prior_sample<double>(Prior::learned, LearnedPrior<double>::conditional_prior(mean, var), w, 1),
                std::invalid_argument);
   // A learned prior without its parameters, or parameters for a fixed prior, are errors.
   EXPECT_THROW(prior_step<double>(Prior::learned, z_prev, w, z), std::invalid_argument);
   EXPECT_THROW(prior_sample<double>(Prior::learned, w, 2), std::invalid_argument);
-  EXPECT_THROW(prior_step<double>(Prior::normal, LearnedPrior<double>::conditional_prior(mean, var),
-                                  z_prev, w, z),
+  EXPECT_THROW(prior_step<double>(Prior::normal, LearnedPrior<double>::conditional_prior(mean, var), z_prev, w, z),
                std::invalid_argument);
   const Mat<double> three = Mat<double>::Ones(3, 2);  // a conditional prior has one row per sequence
-  EXPECT_THROW(prior_step<double>(Prior::learned, LearnedPrior<double>::conditional_prior(three, three),
-                                  z_prev, w, z),
+  EXPECT_THROW(prior_step<double>(Prior::learned, LearnedPrior<double>::conditional_prior(three, three), z_prev, w, z),
                std::invalid_argument);
 }
 

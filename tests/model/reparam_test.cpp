@@ -31,8 +31,7 @@ TEST(ModelReparam, MarginalIsMeanPlusStandardDeviationTimesNoiseAndZeroOnPadding
   const MatD z = sample(Posterior::marginal, c, noise);
   for (Index r = 0; r < z.rows(); ++r)
     for (Index k = 0; k < c.K; ++k) {
-      const double want =
-          c.mask[r] == 1 ? c.mean(r, k) + std::sqrt(c.var(r, k)) * noise(r, k) : 0.0;
+      const double want = c.mask[r] == 1 ? c.mean(r, k) + std::sqrt(c.var(r, k)) * noise(r, k) : 0.0;
       EXPECT_DOUBLE_EQ(z(r, k), want) << "row " << r << ", dim " << k;
     }
 }
@@ -63,9 +62,8 @@ TEST(ModelReparam, ZeroNoiseGivesThePosteriorMean) {
     for (Index b = 0; b < c.B; ++b)
       for (Index k = 0; k < c.K; ++k) {
         const Index n = c.lengths[static_cast<std::size_t>(b)];
-        const auto q =
-            test::dense_posterior(posterior, test::valid_column(c.mean, c.T, c.B, b, k, n),
-                                  test::valid_column(c.var, c.T, c.B, b, k, n));
+        const auto q = test::dense_posterior(posterior, test::valid_column(c.mean, c.T, c.B, b, k, n),
+                                             test::valid_column(c.var, c.T, c.B, b, k, n));
         const Eigen::VectorXd got = test::valid_column(z, c.T, c.B, b, k, n);
         EXPECT_LT((got - q.mean).cwiseAbs().maxCoeff(), 1e-14) << to_string(posterior);
       }
@@ -89,8 +87,7 @@ TEST(ModelReparam, SamplesHaveThePosteriorMeanAndCovariance) {
     Eigen::MatrixXd outer = Eigen::MatrixXd::Zero(n, n);
     for (Index i = 0; i < draws; ++i) {
       const Eigen::VectorXd z =
-          test::valid_column(sample(posterior, c, test::normal_matrix(n, 1, rng)), n, 1, 0, 0, n) -
-          q.mean;
+          test::valid_column(sample(posterior, c, test::normal_matrix(n, 1, rng)), n, 1, 0, 0, n) - q.mean;
       sum += z;
       outer += z * z.transpose();
     }
@@ -99,10 +96,8 @@ TEST(ModelReparam, SamplesHaveThePosteriorMeanAndCovariance) {
     for (Index t = 0; t < n; ++t) {
       EXPECT_NEAR(mean[t], 0.0, 6 * std::sqrt(q.cov(t, t) / draws)) << to_string(posterior);
       for (Index r = 0; r < n; ++r) {
-        const double se =
-            std::sqrt((q.cov(t, t) * q.cov(r, r) + q.cov(t, r) * q.cov(t, r)) / draws);
-        EXPECT_NEAR(cov(t, r), q.cov(t, r), 6 * se)
-            << to_string(posterior) << " (" << t << ", " << r << ")";
+        const double se = std::sqrt((q.cov(t, t) * q.cov(r, r) + q.cov(t, r) * q.cov(t, r)) / draws);
+        EXPECT_NEAR(cov(t, r), q.cov(t, r), 6 * se) << to_string(posterior) << " (" << t << ", " << r << ")";
       }
     }
   }
@@ -191,13 +186,11 @@ TEST(ModelReparam, RejectsNegativeVarianceAndZeroVarianceInTheBackward) {
   c.var(4, 0) = 0;
   MatD ma = MatD::Zero(c.mean.rows(), c.K), va = ma;
   EXPECT_NE(test::invalid_argument_message([&] {
-              reparam_backward<double>(Posterior::increments, c.var, noise, c.mask, c.T, c.B, noise,
-                                       ma, va);
+              reparam_backward<double>(Posterior::increments, c.var, noise, c.mask, c.T, c.B, noise, ma, va);
             }).find("reparam_backward: var(4, 0) is 0, must be > 0"),
             std::string::npos);
   EXPECT_NE(test::invalid_argument_message([&] {
-              reparam<double>(Posterior::marginal, c.mean, c.var, noise.topRows(2), c.mask, c.T,
-                              c.B);
+              reparam<double>(Posterior::marginal, c.mean, c.var, noise.topRows(2), c.mask, c.T, c.B);
             }).find("noise has 2 rows"),
             std::string::npos);
 }
@@ -208,12 +201,11 @@ TEST(ModelReparam, FloatInstantiationMatchesDouble) {
   const MatD noise = test::normal_matrix(c.mean.rows(), c.K, rng);
   for (Posterior posterior : {Posterior::marginal, Posterior::increments}) {
     const MatD zd = sample(posterior, c, noise);
-    const Mat<float> zf = reparam<float>(posterior, c.mean.cast<float>(), c.var.cast<float>(),
-                                         noise.cast<float>(), c.mask.cast<float>(), c.T, c.B);
+    const Mat<float> zf = reparam<float>(posterior, c.mean.cast<float>(), c.var.cast<float>(), noise.cast<float>(),
+                                         c.mask.cast<float>(), c.T, c.B);
     EXPECT_LT((zf.cast<double>() - zd).cwiseAbs().maxCoeff(), 1e-5);
   }
 }
-
 
 // ---- The Gauss–Markov posterior -------------------------------------------------------------
 
@@ -230,8 +222,7 @@ TEST(ModelReparam, MarkovIsTheDenseAffineMapOfTheNoiseAndZeroOnPadding) {
         const Index n = c.lengths[static_cast<std::size_t>(b)];
         if (n == 0) continue;  // nothing valid (padding is checked below)
         const Eigen::VectorXd mu = test::valid_column(c.mean, c.T, c.B, b, k, n);
-        const Eigen::VectorXd sd =
-            test::valid_column(c.var, c.T, c.B, b, k, n).array().sqrt().matrix();
+        const Eigen::VectorXd sd = test::valid_column(c.var, c.T, c.B, b, k, n).array().sqrt().matrix();
         const Eigen::VectorXd eps = test::valid_column(noise, c.T, c.B, b, k, n);
         const Eigen::VectorXd a = test::valid_column(coef, c.T, c.B, b, k, n);
         const auto q = test::dense_markov_posterior(mu + sd.cwiseProduct(eps), sd, a);
@@ -256,8 +247,7 @@ TEST(ModelReparam, MarkovWithCoefficientOneIsIncrementsAndZeroIsMarginalExactly)
       EXPECT_TRUE(z == sample(fixed, c, noise)) << to_string(fixed);
       const MatD z_adj = test::normal_matrix(c.mean.rows(), c.K, rng);
       MatD m1 = MatD::Zero(c.mean.rows(), c.K), v1 = m1, a1 = m1, m2 = m1, v2 = m1;
-      reparam_backward<double>(Posterior::markov, c.var, coef, z, noise, c.mask, c.T, c.B, z_adj,
-                               m1, v1, a1);
+      reparam_backward<double>(Posterior::markov, c.var, coef, z, noise, c.mask, c.T, c.B, z_adj, m1, v1, a1);
       reparam_backward<double>(fixed, c.var, noise, c.mask, c.T, c.B, z_adj, m2, v2);
       EXPECT_TRUE(m1 == m2) << to_string(fixed);
       EXPECT_TRUE(v1 == v2) << to_string(fixed);
@@ -283,13 +273,12 @@ TEST(ModelReparam, MarkovBackwardMatchesFiniteDifferencesWithPadding) {
       test::unpack(x, {&mean, &var, &coef});
       const MatD z = reparam<double>(Posterior::markov, mean, var, coef, noise, c.mask, c.T, c.B);
       MatD mean_adj = MatD::Zero(mean.rows(), c.K), var_adj = mean_adj, coef_adj = mean_adj;
-      reparam_backward<double>(Posterior::markov, var, coef, z, noise, c.mask, c.T, c.B, v,
-                               mean_adj, var_adj, coef_adj);
+      reparam_backward<double>(Posterior::markov, var, coef, z, noise, c.mask, c.T, c.B, v, mean_adj, var_adj,
+                               coef_adj);
       return test::pack({&mean_adj, &var_adj, &coef_adj});
     };
     testing::expect_gradient(value, gradient, test::pack({&c.mean, &c.var, &coef0}),
-                             {{"mean", c.mean.size()}, {"var", c.var.size()},
-                              {"coef", coef0.size()}});
+                             {{"mean", c.mean.size()}, {"var", c.var.size()}, {"coef", coef0.size()}});
   }
 }
 

@@ -22,8 +22,7 @@ const ModelKind kAllKinds[] = {ModelKind::vrae, ModelKind::vosp, ModelKind::rnn,
 
 TEST(ModelSequenceModel, NamesRoundTrip) {
   for (ModelKind k : kAllKinds) EXPECT_EQ(parse_model_kind(to_string(k)), k);
-  for (VarianceHead h : {VarianceHead::softplus, VarianceHead::fd})
-    EXPECT_EQ(parse_variance_head(to_string(h)), h);
+  for (VarianceHead h : {VarianceHead::softplus, VarianceHead::fd}) EXPECT_EQ(parse_variance_head(to_string(h)), h);
   EXPECT_EQ(to_string(ModelKind::fdrnn), "fdrnn");
   EXPECT_EQ(to_string(VarianceHead::fd), "fd");
 }
@@ -37,9 +36,7 @@ TEST(ModelSequenceModel, ParseErrorsNameTheValueAndTheChoices) {
 }
 
 TEST(ModelSequenceModel, MakeModelRejectsBadConfigsNamingTheValue) {
-  auto message = [](ModelConfig c) {
-    return invalid_argument_message([&] { make_model<float>(c); });
-  };
+  auto message = [](ModelConfig c) { return invalid_argument_message([&] { make_model<float>(c); }); };
   ModelConfig c;
   c.hidden = 0;
   EXPECT_EQ(message(c), "hidden is 0, must be >= 1");
@@ -116,8 +113,7 @@ TEST(ModelSequenceModel, KeepRateOfOneIsFixedAndOthersLearnedInRecognitionModels
   EXPECT_NO_THROW(p.index("rec.head.mean.keep_logit"));
   c.learn_keep = false;
   const ParamSet<double> q = make_model<double>(c)->make_params();
-  for (std::size_t i = 0; i < q.size(); ++i)
-    EXPECT_EQ(q.name(i).find("keep_logit"), std::string::npos) << q.name(i);
+  for (std::size_t i = 0; i < q.size(); ++i) EXPECT_EQ(q.name(i).find("keep_logit"), std::string::npos) << q.name(i);
 }
 
 TEST(ModelSequenceModel, RolesFollowTheNamingOfEveryParameter) {
@@ -241,8 +237,7 @@ TEST(ModelSequenceModel, BadShapesAreRejectedNamingTheArgument) {
   const ParamSet<double> p = m->make_params();
   const auto chunk = tiny_chunk(*m, 1);
   const Mat<double> bad_eps = Mat<double>::Zero(chunk.eps.rows(), 3);
-  std::string msg =
-      invalid_argument_message([&] { m->forward_backward(p, chunk.view(), bad_eps, nullptr, 0); });
+  std::string msg = invalid_argument_message([&] { m->forward_backward(p, chunk.view(), bad_eps, nullptr, 0); });
   EXPECT_NE(msg.find("eps has 3 columns, must be 2"), std::string::npos) << msg;
   const Mat<double> bad_x = Mat<double>::Zero(chunk.x.rows(), 5);
   msg = invalid_argument_message([&] {
@@ -256,12 +251,11 @@ TEST(ModelSequenceModel, BadShapesAreRejectedNamingTheArgument) {
   });
   EXPECT_NE(msg.find("pre-padded"), std::string::npos) << msg;
   ParamSet<double> other = make_model<double>(tiny_config(ModelKind::vrae))->make_params();
-  msg = invalid_argument_message(
-      [&] { m->forward_backward(other, chunk.view(), chunk.eps, nullptr, 0); });
+  msg = invalid_argument_message([&] { m->forward_backward(other, chunk.view(), chunk.eps, nullptr, 0); });
   EXPECT_NE(msg.find("params"), std::string::npos) << msg;
   auto rnn = make_model<double>(tiny_config(ModelKind::rnn));
-  msg = invalid_argument_message(
-      [&] { rnn->forward_backward(rnn->make_params(), chunk.view(), chunk.eps, nullptr, 0); });
+  msg =
+      invalid_argument_message([&] { rnn->forward_backward(rnn->make_params(), chunk.view(), chunk.eps, nullptr, 0); });
   EXPECT_NE(msg.find("eps has 2 columns, must be 0"), std::string::npos) << msg;
 }
 

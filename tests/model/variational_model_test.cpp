@@ -60,8 +60,8 @@ TEST(ModelVariationalModel, ForwardPassReturnsTheBoundsOwnTermsAndIntermediates)
         EXPECT_EQ(got.prior_var.rows(), per_frame ? rows : 0);
         EXPECT_EQ(got.prior_mean.cols(), per_frame ? config.latent : 0);
         EXPECT_EQ(got.posterior_coef.size() == 0, spec.posterior != Posterior::markov);
-        EXPECT_TRUE(reparam<double>(spec.posterior, got.posterior_mean, got.posterior_var, got.posterior_coef,
-                                    c.eps, c.mask, c.T, c.B) == got.z);
+        EXPECT_TRUE(reparam<double>(spec.posterior, got.posterior_mean, got.posterior_var, got.posterior_coef, c.eps,
+                                    c.mask, c.T, c.B) == got.z);
         const Mat<double> sigma = (1.0 / (1.0 + (-got.logits.array()).exp())).matrix();
         EXPECT_TRUE(got.probabilities == sigma);
         // log p(z) and log q(z | x) are log_weights' own terms: −log p(x | z) + log p(z) − log q(z | x).

@@ -90,13 +90,11 @@ TEST(ModelVosp, StepFunctionsReproduceTheFullForwardFrameByFrame) {
           m.emission_step(params, state, z_t, logits);
           EXPECT_LT(max_abs_diff(logits, full.logits.middleRows(t * B, B)), 1e-12) << "frame " << t;
           m.advance(params, state, chunk.x.middleRows(t * B, B), z_t);
-          EXPECT_LT(max_abs_diff(state.h.mean, full.recognition.mean.middleRows(t * B, B)), 1e-12)
-              << "frame " << t;
+          EXPECT_LT(max_abs_diff(state.h.mean, full.recognition.mean.middleRows(t * B, B)), 1e-12) << "frame " << t;
           if (keep == 1.0)
             EXPECT_EQ(state.h.var.size(), 0);
           else
-            EXPECT_LT(max_abs_diff(state.h.var, full.recognition.var.middleRows(t * B, B)), 1e-12)
-                << "frame " << t;
+            EXPECT_LT(max_abs_diff(state.h.var, full.recognition.var.middleRows(t * B, B)), 1e-12) << "frame " << t;
           EXPECT_TRUE(state.z == z_t);
         }
       }
@@ -126,8 +124,7 @@ TEST(ModelVosp, StepFunctionsRejectMisshapenInputs) {
   VospState<double> state;
   Mat<double> logits;
   EXPECT_THROW(m.emission_step(params, state, Mat<double>::Zero(1, 3), logits), std::invalid_argument);
-  EXPECT_THROW(m.advance(params, state, Mat<double>::Zero(1, 5), Mat<double>::Zero(1, 2)),
-               std::invalid_argument);
+  EXPECT_THROW(m.advance(params, state, Mat<double>::Zero(1, 5), Mat<double>::Zero(1, 2)), std::invalid_argument);
   m.advance(params, state, Mat<double>::Zero(1, 6), Mat<double>::Zero(1, 2));
   EXPECT_EQ(state.h.mean.rows(), 1);
   // The state holds one sequence now: two z rows do not fit it.
@@ -157,8 +154,7 @@ TEST(ModelVosp, LearnedPriorReadsTheRecognitionStateBeforeEachFrame) {
     const auto& p = params;
     const Mat<double> mean =
         (h_prev * p[p.index("prior.head.mean.W")]).rowwise() + p[p.index("prior.head.mean.b")].row(0);
-    const Mat<double> pre =
-        (h_prev * p[p.index("prior.head.var.W")]).rowwise() + p[p.index("prior.head.var.b")].row(0);
+    const Mat<double> pre = (h_prev * p[p.index("prior.head.var.W")]).rowwise() + p[p.index("prior.head.var.b")].row(0);
     const Mat<double> var = (pre.array().exp().log1p() + 1e-4).matrix();
     EXPECT_LT(max_abs_diff(pass.prior_mean, mean), 1e-12);
     EXPECT_LT(max_abs_diff(pass.prior_var, var), 1e-12);

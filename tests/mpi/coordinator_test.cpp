@@ -5,19 +5,18 @@
 #include "support/memory_ledger.hpp"
 #include "support/temp_dir.hpp"
 
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <bit>
-#include <tuple>
-#include <thread>
 #include <cmath>
 #include <csignal>
 #include <functional>
 #include <limits>
-#include <span>
 #include <mutex>
+#include <span>
+#include <thread>
+#include <tuple>
 
 namespace seqvi::mpi {
 namespace {
@@ -45,7 +44,8 @@ struct Row {
 std::map<std::string, Row> results(const std::vector<search::TrialRecord>& trials) {
   std::map<std::string, Row> out;
   for (const auto& t : trials)
-    out[t.id()] = Row{t.state, t.epochs, t.best_valid, t.best_epoch, t.valid_curve, t.message, t.valid_kl, t.active_dims};
+    out[t.id()] =
+        Row{t.state, t.epochs, t.best_valid, t.best_epoch, t.valid_curve, t.message, t.valid_kl, t.active_dims};
   return out;
 }
 
@@ -271,7 +271,8 @@ TEST(MpiCoordinator, EveryResultIsCommittedBeforeTheCoordinatorSendsAnything) {
   RecordingTransport recording(*transports[0], log);
   std::vector<std::thread> workers;
   for (int w = 1; w < 4; ++w)
-    workers.emplace_back([&, w] { run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
+    workers.emplace_back(
+        [&, w] { run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
   EXPECT_EQ(run_coordinator(recording, ledger, runner, test::quiet_options()), SweepEnd::completed);
   for (auto& t : workers) t.join();
 
@@ -369,23 +370,23 @@ TEST(MpiCoordinator, AshaInSweepOrderPrunesEveryTrialWorseThanTheFirstTwoAtRungO
   // index within a group, so the first η − 1 = 2 trials of each group run to the end and every later
   // one is the worst at rung 1 (epoch 1) and is pruned there; the table records it.
   for (int ranks : {1, 2}) {
-  SCOPED_TRACE("ranks " + std::to_string(ranks));
-  test::TempDir dir;
-  MemoryLedger ledger(test::fake_trials(10, 9), dir.path());
-  FakeRunner runner;
-  EXPECT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return asha_options(); }).end,
-            SweepEnd::completed);
-  for (const auto& t : ledger.trials()) {
-    SCOPED_TRACE(t.id());
-    if (t.spec.index < 4) {
-      EXPECT_EQ(t.state, TrialState::done);
-      EXPECT_EQ(t.epochs, 9);
-    } else {
-      EXPECT_EQ(t.state, TrialState::pruned);
-      EXPECT_EQ(t.epochs, 1);
-      EXPECT_EQ(runner.epochs_run().at(t.id()), 1);
+    SCOPED_TRACE("ranks " + std::to_string(ranks));
+    test::TempDir dir;
+    MemoryLedger ledger(test::fake_trials(10, 9), dir.path());
+    FakeRunner runner;
+    EXPECT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return asha_options(); }).end,
+              SweepEnd::completed);
+    for (const auto& t : ledger.trials()) {
+      SCOPED_TRACE(t.id());
+      if (t.spec.index < 4) {
+        EXPECT_EQ(t.state, TrialState::done);
+        EXPECT_EQ(t.epochs, 9);
+      } else {
+        EXPECT_EQ(t.state, TrialState::pruned);
+        EXPECT_EQ(t.epochs, 1);
+        EXPECT_EQ(runner.epochs_run().at(t.id()), 1);
+      }
     }
-  }
   }
 }
 
@@ -435,7 +436,8 @@ TEST(MpiCoordinator, ACoordinatorStoppingOnAnErrorRecordsItsRunningTrialsAsInter
   auto transports = make_local_transports(3);
   std::vector<std::thread> workers;
   for (int w = 1; w < 3; ++w)
-    workers.emplace_back([&, w] { run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
+    workers.emplace_back(
+        [&, w] { run_worker(*transports[static_cast<std::size_t>(w)], runner, test::quiet_options()); });
   EXPECT_THROW(run_coordinator(*transports[0], ledger, runner, test::quiet_options()), LedgerError);
   for (auto& t : workers) t.join();
   int interrupted = 0;
@@ -622,7 +624,6 @@ TEST(MpiCoordinator, BadOptionsAreRejectedNamingThem) {
   }
 }
 
-
 /// A ledger whose storage fails for a while: once armed, its next `failures` commits throw what
 /// SweepStore::commit throws when the journal cannot be appended to (nothing of them is kept).
 class FullJournalLedger final : public MemoryLedger {
@@ -631,8 +632,9 @@ class FullJournalLedger final : public MemoryLedger {
   void commit(std::span<const search::TrialRecord> changed) override {
     if (armed && failures > 0) {
       --failures;
-      throw LedgerWriteError("sweep s: cannot append to journal 's/journal': No space left on device "
-                                        "(out of space: the file system at /s (tmpfs) has 0 B free of 160.0 KiB)");
+      throw LedgerWriteError(
+          "sweep s: cannot append to journal 's/journal': No space left on device "
+          "(out of space: the file system at /s (tmpfs) has 0 B free of 160.0 KiB)");
     }
     MemoryLedger::commit(changed);
   }

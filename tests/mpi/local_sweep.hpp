@@ -30,8 +30,8 @@ inline std::vector<search::TrialRecord> fake_trials(int n, std::int64_t epochs =
 }
 
 struct LocalSweepResult {
-  mpi::SweepEnd end;                     ///< rank 0
-  std::vector<mpi::SweepEnd> worker_end; ///< ranks 1..N−1
+  mpi::SweepEnd end;                      ///< rank 0
+  std::vector<mpi::SweepEnd> worker_end;  ///< ranks 1..N−1
 };
 
 /// Runs a sweep on `ranks` in-process ranks; options_for(rank) gives each rank its options.

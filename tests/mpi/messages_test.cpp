@@ -15,8 +15,8 @@ search::TrialSpec spec() {
   s.model = "vosp";
   s.index = 7;
   s.seed = 0xdeadbeefcafef00dULL;
-  s.params = {{"hidden", std::int64_t{400}}, {"step_rate", 1.25e-4}, {"activation", std::string("tanh")},
-              {"learn_keep", true}};
+  s.params = {
+      {"hidden", std::int64_t{400}}, {"step_rate", 1.25e-4}, {"activation", std::string("tanh")}, {"learn_keep", true}};
   return s;
 }
 

@@ -25,9 +25,10 @@ search::TrialRecord row(const std::string& dataset, TrialState state, double bes
 
 TEST(MpiProgress, CountsStatesAndKeepsTheLowestBoundPerDataset) {
   const double inf = std::numeric_limits<double>::infinity();
-  std::vector<search::TrialRecord> t{row("jsb", TrialState::done, 8.5),       row("jsb", TrialState::done, 7.25, 0.125, 5),
-                                     row("jsb", TrialState::running, 9.0),     row("muse", TrialState::pending, inf),
-                                     row("muse", TrialState::interrupted, 6.0), row("muse", TrialState::failed, inf)};
+  std::vector<search::TrialRecord> t{
+      row("jsb", TrialState::done, 8.5),         row("jsb", TrialState::done, 7.25, 0.125, 5),
+      row("jsb", TrialState::running, 9.0),      row("muse", TrialState::pending, inf),
+      row("muse", TrialState::interrupted, 6.0), row("muse", TrialState::failed, inf)};
   const Progress p = summarize(t, 12.0, 10.0, 2);
   EXPECT_EQ(p.total, 6);
   EXPECT_EQ(p.count(TrialState::done), 2);

@@ -23,8 +23,12 @@ std::vector<search::TrialRecord> table(std::initializer_list<std::pair<TrialStat
 }
 
 TEST(MpiResume, FinalAndWaitingTrialsAreKeptAsTheyAre) {
-  auto t = table({{TrialState::done, 0}, {TrialState::pruned, 0}, {TrialState::diverged, 0}, {TrialState::failed, 1},
-                  {TrialState::pending, 0}, {TrialState::interrupted, 0}});
+  auto t = table({{TrialState::done, 0},
+                  {TrialState::pruned, 0},
+                  {TrialState::diverged, 0},
+                  {TrialState::failed, 1},
+                  {TrialState::pending, 0},
+                  {TrialState::interrupted, 0}});
   const auto before = t;
   EXPECT_TRUE(recover_crashed(t, 3).empty());
   for (std::size_t i = 0; i < t.size(); ++i) EXPECT_EQ(t[i].state, before[i].state);

@@ -38,8 +38,9 @@ TEST(MpiSweep, RankZeroThrowingBeforeTheSweepEndsTheJobInsteadOfHangingTheWaitin
       }
     });
   std::vector<std::string> reported;
-  EXPECT_THROW(run_rank(*t[0], [&]() -> int { throw std::runtime_error("cannot open the sweep store"); },
-                        [&](std::string_view what) { reported.emplace_back(what); }),
+  EXPECT_THROW(run_rank(
+                   *t[0], [&]() -> int { throw std::runtime_error("cannot open the sweep store"); },
+                   [&](std::string_view what) { reported.emplace_back(what); }),
                JobAborted);
   for (auto& w : workers) w.join();  // returns: the abort reached them
   EXPECT_EQ(reported, std::vector<std::string>{"rank 0: cannot open the sweep store"});
@@ -49,10 +50,13 @@ TEST(MpiSweep, RankZeroThrowingBeforeTheSweepEndsTheJobInsteadOfHangingTheWaitin
 TEST(MpiSweep, OneRankPassesTheExceptionThroughUnchanged) {
   auto t = make_local_transports(1);
   int reports = 0;
-  EXPECT_THROW(run_rank(*t[0], []() -> int { throw std::invalid_argument("bad"); }, [&](std::string_view) { ++reports; }),
+  EXPECT_THROW(run_rank(
+                   *t[0], []() -> int { throw std::invalid_argument("bad"); }, [&](std::string_view) { ++reports; }),
                std::invalid_argument);
   EXPECT_EQ(reports, 0);
-  EXPECT_EQ(run_rank(*t[0], [] { return 75; }, [&](std::string_view) { ++reports; }), 75);
+  EXPECT_EQ(run_rank(
+                *t[0], [] { return 75; }, [&](std::string_view) { ++reports; }),
+            75);
 }
 
 }  // namespace

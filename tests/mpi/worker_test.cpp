@@ -24,13 +24,15 @@ T expect_next(Transport& coordinator) {
   if (!packet) throw std::runtime_error("no message from the worker within 20 s");
   Message m = decode(packet->bytes);
   if (!std::holds_alternative<T>(m))
-    throw std::runtime_error("expected kind " + std::to_string(Message(T{}).index()) + ", got " + std::to_string(m.index()));
+    throw std::runtime_error("expected kind " + std::to_string(Message(T{}).index()) + ", got " +
+                             std::to_string(m.index()));
   return std::get<T>(m);
 }
 
 class MpiWorker : public ::testing::Test {
  protected:
-  void start(FakeRunner::Behaviour b, std::function<bool()> stop = [] { return false; }) {
+  void start(
+      FakeRunner::Behaviour b, std::function<bool()> stop = [] { return false; }) {
     runner_ = std::make_unique<FakeRunner>(std::move(b));
     options_ = test::quiet_options();
     options_.stop_requested = std::move(stop);

@@ -66,7 +66,7 @@ TEST(SearchPruner, HandWorkedRungWithEtaThree) {
   // Rung 1 (epoch 3) starts empty: a continues although it is worse than at rung 0.
   EXPECT_FALSE(p.should_stop(kGroup, "a", 3, 4.0));
   EXPECT_FALSE(p.should_stop(kGroup, "d", 3, 2.0));
-  EXPECT_TRUE(p.should_stop(kGroup, "f", 3, 2.5));   // m = 3 at rung 1, keep 1 → 2.0
+  EXPECT_TRUE(p.should_stop(kGroup, "f", 3, 2.5));  // m = 3 at rung 1, keep 1 → 2.0
   EXPECT_EQ(p.rung_values(kGroup, 1), (std::vector<double>{2.0, 2.5, 4.0}));
   // Groups do not compete: a bad VRAE trial is judged among VRAE trials only.
   EXPECT_FALSE(p.should_stop("jsb/vrae", "v", 1, 100.0));
@@ -141,7 +141,8 @@ TEST(SearchPruner, RestoreEqualsIncrementalReports) {
     restored.should_stop(kGroup, "stale", 1, 0.5);  // restore forgets what came before
     restored.restore(records);
     for (const std::string group : {"jsb/vosp", "jsb/vrae"})
-      for (int k = 0; k < 5; ++k) EXPECT_EQ(incremental.rung_values(group, k), restored.rung_values(group, k)) << group << k;
+      for (int k = 0; k < 5; ++k)
+        EXPECT_EQ(incremental.rung_values(group, k), restored.rung_values(group, k)) << group << k;
     EXPECT_FALSE(restored.rung_values("jsb/vosp", 2).empty());  // curves reach epoch 9
     // The same new reports get the same verdicts from both.
     std::mt19937_64 rng(seed + 100);
@@ -171,11 +172,17 @@ TEST(SearchPruner, MakePrunerChecksItsConfiguration) {
   EXPECT_FALSE(asha->should_stop(kGroup, "a", 1, 2.0));
   EXPECT_FALSE(asha->should_stop(kGroup, "b", 1, 1.0));
   EXPECT_TRUE(asha->should_stop(kGroup, "c", 1, 3.0));  // it is ASHA with η = 3
-  EXPECT_EQ(invalid_argument_of([] { seqvi::search::make_pruner({"hyperband", 1, 3}); }),
+  EXPECT_EQ(invalid_argument_of([] {
+              seqvi::search::make_pruner({"hyperband", 1, 3});
+            }),
             "pruner kind is \"hyperband\", must be \"none\" or \"asha\"");
-  EXPECT_EQ(invalid_argument_of([] { seqvi::search::make_pruner({"asha", 0, 3}); }),
+  EXPECT_EQ(invalid_argument_of([] {
+              seqvi::search::make_pruner({"asha", 0, 3});
+            }),
             "pruner min_epochs is 0, must be ≥ 1");
-  EXPECT_EQ(invalid_argument_of([] { seqvi::search::make_pruner({"asha", 1, 1}); }),
+  EXPECT_EQ(invalid_argument_of([] {
+              seqvi::search::make_pruner({"asha", 1, 1});
+            }),
             "pruner reduction_factor is 1, must be ≥ 2");
   EXPECT_EQ(invalid_argument_of([&] { asha->should_stop(kGroup, "a", 0, 1.0); }), "epoch is 0, must be ≥ 1 (1-based)");
 }
@@ -194,7 +201,7 @@ TEST(SearchPruner, AshaContinuesRule) {
   const std::vector<double> six{1.0, 2.0, 3.0, 4.0, 5.0, 6.0};
   EXPECT_TRUE(asha_continues(six, 2.0, 3));
   EXPECT_FALSE(asha_continues(six, 3.0, 3));
-  EXPECT_TRUE(asha_continues(six, 3.0, 2));   // η = 2 keeps the best 3
+  EXPECT_TRUE(asha_continues(six, 3.0, 2));  // η = 2 keeps the best 3
   EXPECT_FALSE(asha_continues(six, 4.0, 2));
 }
 

@@ -41,8 +41,8 @@ TEST(SearchRanking, EqualBoundsAreOrderedByTrialIdWhateverTheRowOrder) {
   const TrialTable t(std::vector<TrialRecord>{trial("jsb", 9, 7.5), trial("jsb", 2, 8.0), trial("jsb", 4, 7.5),
                                               trial("jsb", 1, 7.5, "vrae"), trial("jsb", 3, 6.0)});
   const auto ranked = best_trials(t);
-  EXPECT_EQ(ids(ranked), (std::vector<std::string>{"jsb-vosp-0003", "jsb-vosp-0004", "jsb-vosp-0009",
-                                                   "jsb-vrae-0001", "jsb-vosp-0002"}));
+  EXPECT_EQ(ids(ranked), (std::vector<std::string>{"jsb-vosp-0003", "jsb-vosp-0004", "jsb-vosp-0009", "jsb-vrae-0001",
+                                                   "jsb-vosp-0002"}));
   // Each names its row, and carries the row's bound.
   for (const auto& r : ranked) {
     EXPECT_EQ(r.source, 0u);
@@ -93,7 +93,8 @@ TEST(SearchRanking, NanAndInfiniteBoundsAreUnrankedLastAndLevelAmongThemselves) 
 }
 
 TEST(SearchRanking, TheFilterSeesEveryRowOnceInSourceOrderAndDatasetsAreRankedApart) {
-  const TrialTable a(std::vector<TrialRecord>{trial("muse", 0, 3.0), trial("jsb", 0, 9.0), trial("jsb", 1, 8.0, "rnn")});
+  const TrialTable a(
+      std::vector<TrialRecord>{trial("muse", 0, 3.0), trial("jsb", 0, 9.0), trial("jsb", 1, 8.0, "rnn")});
   const TrialTable b(std::vector<TrialRecord>{trial("jsb", 7, 8.5), trial("muse", 1, 2.0)});
   const std::vector<const TrialTable*> tables{&a, &b};
   std::vector<std::pair<std::size_t, std::size_t>> seen;
@@ -108,8 +109,9 @@ TEST(SearchRanking, TheFilterSeesEveryRowOnceInSourceOrderAndDatasetsAreRankedAp
   EXPECT_EQ(ids(by_dataset.at("muse")), (std::vector<std::string>{"muse-vosp-0001", "muse-vosp-0000"}));
   EXPECT_EQ(by_dataset.at("muse").front().source, 1u);
   // A dataset none of whose rows pass has no entry.
-  EXPECT_FALSE(best_trials_by_dataset(tables, [&](std::size_t s, std::size_t i) { return tables[s]->dataset(i) == "jsb"; })
-                   .contains("muse"));
+  EXPECT_FALSE(best_trials_by_dataset(tables, [&](std::size_t s, std::size_t i) {
+                 return tables[s]->dataset(i) == "jsb";
+               }).contains("muse"));
 }
 
 TEST(SearchRanking, TopKEqualsThePrefixOfTheFullSortOnRandomTables) {
@@ -123,8 +125,7 @@ TEST(SearchRanking, TopKEqualsThePrefixOfTheFullSortOnRandomTables) {
     for (auto& t : tables) {
       const int n = n_rows(rng);
       std::vector<TrialRecord> rows;
-      for (int i = 0; i < n; ++i)
-        rows.push_back(trial(dataset(rng) ? "jsb" : "muse", index(rng), values[which(rng)]));
+      for (int i = 0; i < n; ++i) rows.push_back(trial(dataset(rng) ? "jsb" : "muse", index(rng), values[which(rng)]));
       t = TrialTable(rows);
     }
     std::vector<const TrialTable*> pointers;
@@ -161,12 +162,15 @@ TEST(SearchRanking, TopKEqualsThePrefixOfTheFullSortOnRandomTables) {
       std::shuffle(shuffled.begin(), shuffled.end(), rng);
       TopTrials top(k);
       for (const auto& r : shuffled)
-        if (top.admits(r.bound)) top.offer(r);
-        else EXPECT_LT(compare_bounds(rows[std::min(k, rows.size()) - 1].bound, r.bound), 0);  // admits is exact on bounds
+        if (top.admits(r.bound))
+          top.offer(r);
+        else
+          EXPECT_LT(compare_bounds(rows[std::min(k, rows.size()) - 1].bound, r.bound), 0);  // admits is exact on bounds
       const auto kept = top.take();
       EXPECT_EQ(top.size(), 0u);
       ASSERT_EQ(kept.size(), std::min(k, rows.size()));
-      for (std::size_t j = 0; j < kept.size(); ++j) EXPECT_EQ(std::pair(kept[j].source, kept[j].row), std::pair(rows[j].source, rows[j].row));
+      for (std::size_t j = 0; j < kept.size(); ++j)
+        EXPECT_EQ(std::pair(kept[j].source, kept[j].row), std::pair(rows[j].source, rows[j].row));
     }
   }
 }

@@ -1,5 +1,5 @@
-#include "seqvi/search/sampler.hpp"
 #include "seqvi/search/space.hpp"
+#include "seqvi/search/sampler.hpp"
 
 #include <gtest/gtest.h>
 

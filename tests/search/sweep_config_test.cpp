@@ -41,7 +41,8 @@ learn_keep = false
 kind = "asha"
 min_epochs = 2
 reduction_factor = 3
-)", "sweep.toml");
+)",
+                                           "sweep.toml");
   EXPECT_EQ(c.seed, 42u);
   EXPECT_EQ(c.datasets, (std::vector<std::string>{"jsb", "nottingham"}));
   EXPECT_EQ(c.models, (std::vector<std::string>{"vosp", "vrae"}));

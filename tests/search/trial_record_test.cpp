@@ -12,8 +12,8 @@ namespace {
 using seqvi::search::TrialState;
 
 const std::vector<std::pair<TrialState, std::string>> kAll = {
-    {TrialState::pending, "pending"}, {TrialState::running, "running"},   {TrialState::done, "done"},
-    {TrialState::pruned, "pruned"},   {TrialState::diverged, "diverged"}, {TrialState::failed, "failed"},
+    {TrialState::pending, "pending"},        {TrialState::running, "running"},   {TrialState::done, "done"},
+    {TrialState::pruned, "pruned"},          {TrialState::diverged, "diverged"}, {TrialState::failed, "failed"},
     {TrialState::interrupted, "interrupted"}};
 
 TEST(SearchTrialRecord, StatesHaveTheirStoredSpellingAndParseBack) {
@@ -29,8 +29,8 @@ TEST(SearchTrialRecord, ParseErrorNamesTheTextAndTheAcceptedValues) {
       seqvi::search::parse_trial_state(bad);
       ADD_FAILURE() << "'" << bad << "' was accepted";
     } catch (const std::invalid_argument& e) {
-      EXPECT_EQ(std::string(e.what()), "trial state is '" + bad +
-                                           "', must be one of pending|running|done|pruned|diverged|failed|interrupted");
+      EXPECT_EQ(std::string(e.what()),
+                "trial state is '" + bad + "', must be one of pending|running|done|pruned|diverged|failed|interrupted");
     }
   }
 }

@@ -19,8 +19,10 @@ TrialRecord record(const std::string& dataset, const std::string& model, std::in
   r.spec.model = model;
   r.spec.index = index;
   r.spec.seed = 0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(index + 1);
-  r.spec.params = {{"model", model}, {"hidden", std::int64_t{200 + 200 * (index % 3)}},
-                   {"step_rate", index % 2 ? 1e-3 : 5e-4}, {"learn_keep", index % 2 == 0}};
+  r.spec.params = {{"model", model},
+                   {"hidden", std::int64_t{200 + 200 * (index % 3)}},
+                   {"step_rate", index % 2 ? 1e-3 : 5e-4},
+                   {"learn_keep", index % 2 == 0}};
   return r;
 }
 
@@ -38,8 +40,10 @@ void expect_same(const TrialRecord& a, const TrialRecord& b) {
     ASSERT_TRUE(b.spec.params.contains(name)) << name;
     const core::Value& other = b.spec.params.at(name);
     ASSERT_EQ(value.index(), other.index()) << name;
-    if (const auto* d = std::get_if<double>(&value)) EXPECT_EQ(bits(*d), bits(std::get<double>(other))) << name;
-    else EXPECT_EQ(value, other) << name;
+    if (const auto* d = std::get_if<double>(&value))
+      EXPECT_EQ(bits(*d), bits(std::get<double>(other))) << name;
+    else
+      EXPECT_EQ(value, other) << name;
   }
   EXPECT_EQ(a.state, b.state);
   EXPECT_EQ(a.epochs, b.epochs);

@@ -13,8 +13,11 @@ namespace {
 
 Checkpoint sample_checkpoint() {
   Checkpoint cp;
-  cp.hyperparameters = {{"model", std::string("vosp")}, {"hidden", std::int64_t{400}},
-                        {"step_rate", 1e-3}, {"learn_keep", true}, {"bucketing", false}};
+  cp.hyperparameters = {{"model", std::string("vosp")},
+                        {"hidden", std::int64_t{400}},
+                        {"step_rate", 1e-3},
+                        {"learn_keep", true},
+                        {"bucketing", false}};
   cp.dataset_name = "JSB Chorales";
   cp.dataset_sha256 = std::string(64, 'a');
   auto& s = cp.state;
@@ -36,7 +39,8 @@ Checkpoint sample_checkpoint() {
   s.best_valid = 8.75;
   s.best_epoch = 2;
   s.bad_epochs = 1;
-  s.curve = {{1, 10.0, 9.5, 1.0, 8.5, 2.0, 1000.0}, {2, 9.0, 8.75, 0.75, 8.0, 2.1, 1100.0},
+  s.curve = {{1, 10.0, 9.5, 1.0, 8.5, 2.0, 1000.0},
+             {2, 9.0, 8.75, 0.75, 8.0, 2.1, 1100.0},
              {3, 8.9, 8.8, 0.7, 8.1, 2.2, 1050.0}};
   s.status = train::TrialStatus::interrupted;
   s.message = "stopped by SIGTERM";
@@ -125,8 +129,8 @@ TEST(StoreCheckpoint, ActiveDimsRoundTripAndCheckpointsWithoutThemReadAsNotRecor
   EXPECT_EQ(b.state.curve[2].valid_active_dims, 16);
   // A checkpoint written before the column existed (tests/golden/checkpoints, by the old binary):
   // it reads, and its active dims are "not recorded" (−1).
-  const Checkpoint old = read_checkpoint(std::filesystem::path(SEQVI_SOURCE_DIR) / "tests" / "golden" /
-                                         "checkpoints" / "vosp-wiener-increments.h5");
+  const Checkpoint old = read_checkpoint(std::filesystem::path(SEQVI_SOURCE_DIR) / "tests" / "golden" / "checkpoints" /
+                                         "vosp-wiener-increments.h5");
   ASSERT_EQ(old.state.curve.size(), 1u);
   EXPECT_EQ(old.state.curve[0].epoch, 1);
   EXPECT_EQ(old.state.curve[0].valid_active_dims, -1);
@@ -180,8 +184,10 @@ TEST(StoreCheckpoint, AnIdentityWithAMissingPartIsDamage) {
   cp.trial = TrialIdentity{"jsb-vosp-0003", 77, params_digest(cp.hyperparameters)};
   write_checkpoint(cp, dir.path() / "cp.h5");
   ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import h5py; h5py.File('" + (dir.path() / "cp.h5").string() +
-                         "', 'r+').attrs.__delitem__('trial_seed')\"").c_str()),
-            0) << "h5py is missing for /usr/bin/python3 (Debian python3-h5py; launch/setup installs it)";
+                         "', 'r+').attrs.__delitem__('trial_seed')\"")
+                            .c_str()),
+            0)
+      << "h5py is missing for /usr/bin/python3 (Debian python3-h5py; launch/setup installs it)";
   try {
     read_checkpoint(dir.path() / "cp.h5");
     FAIL();

@@ -37,8 +37,7 @@ TEST(StoreJsonlLog, AppendsOneCompactLinePerRecordNonFiniteAsNull) {
   EXPECT_EQ(read_text(dir / "a.jsonl"), "{\"bound\":7.25,\"epoch\":1}\n{\"bound\":null,\"epoch\":2}\n");
   JsonlLog again(dir / "a.jsonl");  // reopening keeps what is there and appends after it
   again.append({{"epoch", 3}});
-  EXPECT_EQ(read_text(dir / "a.jsonl"),
-            "{\"bound\":7.25,\"epoch\":1}\n{\"bound\":null,\"epoch\":2}\n{\"epoch\":3}\n");
+  EXPECT_EQ(read_text(dir / "a.jsonl"), "{\"bound\":7.25,\"epoch\":1}\n{\"bound\":null,\"epoch\":2}\n{\"epoch\":3}\n");
 }
 
 TEST(StoreJsonlLog, TheNextWriterCutsATornTailAndDropsWhatKeepRejects) {
@@ -76,8 +75,7 @@ TEST(StoreJsonlLog, TheEpochLogLivesBesideTheCheckpointAndTimesAreUtc) {
   EXPECT_EQ(seqvi::store::epoch_log_path("sweep/trials/jsb-vosp-0003.h5"), "sweep/trials/jsb-vosp-0003.jsonl");
   EXPECT_EQ(seqvi::store::epoch_log_path("model"), "model.jsonl");
   EXPECT_EQ(seqvi::store::epoch_log_path("x.jsonl"), "x.jsonl.log.jsonl");  // never the checkpoint itself
-  EXPECT_TRUE(std::regex_match(seqvi::store::utc_timestamp(),
-                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
+  EXPECT_TRUE(std::regex_match(seqvi::store::utc_timestamp(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
 }
 
 }  // namespace

@@ -72,8 +72,10 @@ bool same_double(double a, double b) {
 
 void expect_same_value(const seqvi::core::Value& a, const seqvi::core::Value& b, const std::string& name) {
   ASSERT_EQ(a.index(), b.index()) << "type of hyper-parameter " << name;
-  if (const auto* d = std::get_if<double>(&a)) EXPECT_TRUE(same_double(*d, std::get<double>(b))) << name;
-  else EXPECT_EQ(a, b) << name;
+  if (const auto* d = std::get_if<double>(&a))
+    EXPECT_TRUE(same_double(*d, std::get<double>(b))) << name;
+  else
+    EXPECT_EQ(a, b) << name;
 }
 
 void expect_same(const TrialRecord& a, const TrialRecord& b) {
@@ -174,7 +176,8 @@ std::string error_of(F&& f) {
 TrialRecord finished(TrialRecord r, std::int64_t epochs) {
   r.state = TrialState::done;
   r.epochs = epochs;
-  for (std::int64_t e = 1; e <= epochs; ++e) r.valid_curve.push_back(10.0 / static_cast<double>(e) + 1e-3 * r.spec.index);
+  for (std::int64_t e = 1; e <= epochs; ++e)
+    r.valid_curve.push_back(10.0 / static_cast<double>(e) + 1e-3 * r.spec.index);
   r.best_valid = r.valid_curve.back();
   r.best_epoch = epochs;
   r.valid_kl = 0.0625 * static_cast<double>(epochs) + 1e-4 * static_cast<double>(r.spec.index);
@@ -229,14 +232,17 @@ TEST(StoreSweepStore, TakingTheLockRemovesTheSweepsOwnStaleTempFilesAndNothingEl
   const fs::path dir = tmp / "sweep";
   { SweepStore store = SweepStore::create(dir, kConfig, make_records(2)); }
   // Temp files of killed writers (pid 999999999: no such process) of the sweep's own files...
-  const std::vector<fs::path> stale = {dir / ".sweep.h5.tmp-999999999-0", dir / ".journal.tmp-999999999-3",
-                                       dir / ".events.jsonl.tmp-999999999-1", dir / "trials" / ".jsb-vosp-0000.h5.tmp-999999999-2",
-                                       dir / "trials" / ".jsb-vosp-0001.jsonl.tmp-999999999-0"};
+  const std::vector<fs::path> stale = {
+      dir / ".sweep.h5.tmp-999999999-0", dir / ".journal.tmp-999999999-3", dir / ".events.jsonl.tmp-999999999-1",
+      dir / "trials" / ".jsb-vosp-0000.h5.tmp-999999999-2", dir / "trials" / ".jsb-vosp-0001.jsonl.tmp-999999999-0"};
   // ...and files that are not stale or not the sweep's: a live process's temp file (pid 1), other
   // names, evidence kept aside.
-  const std::vector<fs::path> kept = {dir / ".sweep.h5.tmp-1-0", dir / "sweep.h5.tmp-999999999-0",
-                                      dir / ".notes.txt.tmp-999999999-0", dir / ".sweep.h5.tmp-x-0",
-                                      dir / "sweep.h5.damaged-1", dir / "trials" / ".notes.txt.tmp-999999999-0",
+  const std::vector<fs::path> kept = {dir / ".sweep.h5.tmp-1-0",
+                                      dir / "sweep.h5.tmp-999999999-0",
+                                      dir / ".notes.txt.tmp-999999999-0",
+                                      dir / ".sweep.h5.tmp-x-0",
+                                      dir / "sweep.h5.damaged-1",
+                                      dir / "trials" / ".notes.txt.tmp-999999999-0",
                                       dir / "trials" / "jsb-vosp-0000.h5.damaged-1"};
   std::uintmax_t bytes = 0;
   for (const auto& p : stale) {
@@ -335,7 +341,8 @@ TEST(StoreSweepStore, DamageBeforeTheLastEntryIsAnErrorNamingFileAndOffset) {
   copy_sweep_files(dir, bad);
   journal[24 + 8 + 10] ^= 0x01;  // inside the first entry's payload
   write_bytes(bad / "journal", journal);
-  const std::string expected = "journal '" + (bad / "journal").string() + "' at byte offset 24: entry checksum mismatch";
+  const std::string expected =
+      "journal '" + (bad / "journal").string() + "' at byte offset 24: entry checksum mismatch";
   EXPECT_NE(error_of([&] { seqvi::store::read_sweep(bad); }).find(expected), std::string::npos)
       << error_of([&] { seqvi::store::read_sweep(bad); });
   EXPECT_NE(error_of([&] { SweepStore::open(bad); }).find(expected), std::string::npos);
@@ -458,8 +465,8 @@ TEST(StoreSweepStore, OpenWaitsBoundedForAHolderThatIsExiting) {
   const auto start = std::chrono::steady_clock::now();
   const std::string error = error_of([&] { SweepStore::open(dir, wait); });
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_EQ(error, "sweep " + dir.string() + " is in use by another process (lock held by " + holder(child) +
-                       "; waited 0 s)");
+  EXPECT_EQ(error,
+            "sweep " + dir.string() + " is in use by another process (lock held by " + holder(child) + "; waited 0 s)");
   EXPECT_GE(waited, 0.3);
   ASSERT_EQ(said.size(), 1u);  // said once, not once per poll
   EXPECT_NE(said[0].find(holder(child)), std::string::npos) << said[0];
@@ -512,9 +519,9 @@ TEST(StoreSweepStore, FailedAppendIsRolledBackAndNotAcknowledged) {
       }
       ::setrlimit(RLIMIT_FSIZE, &saved);
       if (!threw) ::_exit(11);
-      if (fs::file_size(dir / "journal") != before) ::_exit(12);  // truncated back
+      if (fs::file_size(dir / "journal") != before) ::_exit(12);        // truncated back
       if (store.trials()[0].state != TrialState::pending) ::_exit(13);  // not applied
-      store.commit(finished(make_record(1), 2));  // the journal still works
+      store.commit(finished(make_record(1), 2));                        // the journal still works
       ::_exit(0);  // no destructor: the change is only in the journal
     } catch (...) {
       ::_exit(14);
@@ -603,7 +610,8 @@ TEST(StoreSweepStore, AutomaticSnapshotsKeepTheJournalBounded) {
     std::size_t at = 0;
     while (at + 8 <= fresh.size()) {
       std::uint32_t len = 0;
-      for (int i = 0; i < 4; ++i) len |= static_cast<std::uint32_t>(static_cast<unsigned char>(fresh[at + i])) << (8 * i);
+      for (int i = 0; i < 4; ++i)
+        len |= static_cast<std::uint32_t>(static_cast<unsigned char>(fresh[at + i])) << (8 * i);
       at += 8 + len;
       ++entries;
     }
@@ -695,7 +703,8 @@ with h5py.File(sys.argv[1], "r") as f:
 }
 
 TEST(StoreSweepStore, ThePythonReaderInTheDocsFollowsTheJournal) {
-  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0) << "h5py is missing for /usr/bin/python3";
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0)
+      << "h5py is missing for /usr/bin/python3";
   const std::string doc = read_bytes(fs::path(SEQVI_SOURCE_DIR) / "docs" / "sweep-store.md");
   const auto begin = doc.find("```python\n");
   ASSERT_NE(begin, std::string::npos) << "docs/sweep-store.md lost its Python reader";
@@ -719,7 +728,8 @@ rows = read_sweep(sys.argv[1])
 print(json.dumps({k: [v["state"], repr(v["best_valid"])] for k, v in rows.items()}))
 )";
   const fs::path out = tmp / "out.json";
-  ASSERT_EQ(run_shell("/usr/bin/python3 " + (tmp / "reader.py").string() + " " + dir.string() + " >" + out.string()), 0);
+  ASSERT_EQ(run_shell("/usr/bin/python3 " + (tmp / "reader.py").string() + " " + dir.string() + " >" + out.string()),
+            0);
   const auto j = nlohmann::json::parse(read_bytes(out));
   const auto text = [](double x) { return seqvi::core::to_string(seqvi::core::Value(x)); };
   EXPECT_EQ(j, nlohmann::json({{"jsb-vosp-0000", {"running", "inf"}},
@@ -732,24 +742,30 @@ TEST(StoreSweepStore, OpeningSomethingElseNamesThePathAndTheProblem) {
   const TempDir tmp;
   EXPECT_EQ(error_of([&] { SweepStore::open(tmp / "nothing"); }),
             "sweep " + (tmp / "nothing").string() + ": no sweep.h5 there (not a sweep directory)");
-  EXPECT_NE(error_of([&] { seqvi::store::read_sweep(tmp / "nothing"); }).find("'" + (tmp / "nothing" / "sweep.h5").string() + "': no such file"),
+  EXPECT_NE(error_of([&] {
+              seqvi::store::read_sweep(tmp / "nothing");
+            }).find("'" + (tmp / "nothing" / "sweep.h5").string() + "': no such file"),
             std::string::npos);
   fs::create_directories(tmp / "text");
   write_bytes(tmp / "text" / "sweep.h5", "not hdf5");
   EXPECT_NE(error_of([&] { SweepStore::open(tmp / "text"); }).find("cannot open the file as HDF5"), std::string::npos);
   // Duplicate ids and hyper-parameters JSON cannot hold are refused at create().
   const std::vector<TrialRecord> twice = {make_record(1), make_record(1)};
-  EXPECT_NE(error_of([&] { SweepStore::create(tmp / "twice", kConfig, twice); }).find("trial id 'jsb-vosp-0001' appears twice"),
+  EXPECT_NE(error_of([&] {
+              SweepStore::create(tmp / "twice", kConfig, twice);
+            }).find("trial id 'jsb-vosp-0001' appears twice"),
             std::string::npos);
   std::vector<TrialRecord> inf_param = {make_record(0)};
   inf_param[0].spec.params["step_rate"] = kInf;
   EXPECT_EQ(error_of([&] { SweepStore::create(tmp / "inf", kConfig, inf_param); }),
-            "sweep " + (tmp / "inf").string() + ": trial 'jsb-vosp-0000': hyper-parameter 'step_rate' is inf, must be "
-            "finite to be stored");
+            "sweep " + (tmp / "inf").string() +
+                ": trial 'jsb-vosp-0000': hyper-parameter 'step_rate' is inf, must be "
+                "finite to be stored");
 }
 
 TEST(StoreSweepStore, VersionMismatchIsRefused) {
-  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0) << "h5py is missing for /usr/bin/python3";
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0)
+      << "h5py is missing for /usr/bin/python3";
   const TempDir tmp;
   const fs::path dir = tmp / "sweep";
   SweepStore::create(dir, kConfig, make_records(1));
@@ -773,13 +789,12 @@ TEST(StoreSweepStore, TenThousandTrialsWithSingleRecordCommits) {
     const auto t2 = Clock::now();
     const double commit_s = std::chrono::duration<double>(t2 - t1).count();
     std::printf("[ figures  ] 10^4 trials on %s: create %.3f s, %lld commits in %.3f s = %.0f commits/s\n",
-                tmp.path().parent_path().c_str(), std::chrono::duration<double>(t1 - t0).count(), static_cast<long long>(n), commit_s,
-                static_cast<double>(n) / commit_s);
+                tmp.path().parent_path().c_str(), std::chrono::duration<double>(t1 - t0).count(),
+                static_cast<long long>(n), commit_s, static_cast<double>(n) / commit_s);
   }
   const auto t3 = Clock::now();
   SweepStore store = SweepStore::open(dir);
-  std::printf("[ figures  ] reopen of 10^4 trials: %.3f s\n",
-              std::chrono::duration<double>(Clock::now() - t3).count());
+  std::printf("[ figures  ] reopen of 10^4 trials: %.3f s\n", std::chrono::duration<double>(Clock::now() - t3).count());
   ASSERT_EQ(store.trials().size(), static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; i += 997) expect_same(finished(make_record(i), 1 + i % 5), store.trials()[i]);
   for (const auto& r : store.trials()) ASSERT_EQ(r.state, TrialState::done) << r.id();
@@ -912,7 +927,6 @@ TEST(StoreSweepStore, ADamagedSnapshotIsRebuiltFromTheJournalOnlyWhereTheJournal
   expect_same(store.trials(), rebuilt.trials());
 }
 
-
 // ---- The validation KL and active dims in the table (issue 11 item 5)
 
 /// The sweep in tests/golden/sweeps/before-kl (README.md there): written by seqvi before the table
@@ -959,8 +973,8 @@ std::string framed(const std::string& payload) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
   };
   put_u32(static_cast<std::uint32_t>(payload.size()));
-  put_u32(static_cast<std::uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
-                                             static_cast<uInt>(payload.size()))));
+  put_u32(static_cast<std::uint32_t>(
+      ::crc32(0L, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size()))));
   return out + payload;
 }
 
@@ -990,11 +1004,23 @@ TEST(StoreSweepStore, TheKlAndActiveDimsRoundTripThroughTheJournalAndOldEntriesR
   copy_sweep_files(dir, old);  // dir's destructor snapshotted: an empty journal of a new generation
   const std::string journal = read_bytes(old / "journal");
   ASSERT_EQ(journal.size(), 24u);
-  nlohmann::json record = {{"id", "jsb-vosp-0000"}, {"dataset", "jsb"}, {"model", "vosp"}, {"index", 0},
-                           {"seed", make_record(0).spec.seed}, {"params", {{"model", "vosp"}}},
-                           {"state", "done"}, {"epochs", 1}, {"best_valid", 7.5}, {"best_epoch", 1},
-                           {"valid_curve", {7.5}}, {"wall_s", 1.0}, {"rank", 1}, {"attempts", 1},
-                           {"crashes", 0}, {"epochs_at_start", 0}, {"message", ""}};
+  nlohmann::json record = {{"id", "jsb-vosp-0000"},
+                           {"dataset", "jsb"},
+                           {"model", "vosp"},
+                           {"index", 0},
+                           {"seed", make_record(0).spec.seed},
+                           {"params", {{"model", "vosp"}}},
+                           {"state", "done"},
+                           {"epochs", 1},
+                           {"best_valid", 7.5},
+                           {"best_epoch", 1},
+                           {"valid_curve", {7.5}},
+                           {"wall_s", 1.0},
+                           {"rank", 1},
+                           {"attempts", 1},
+                           {"crashes", 0},
+                           {"epochs_at_start", 0},
+                           {"message", ""}};
   const std::int64_t sequence = 3;  // the two entries above and create's none: the next is 3
   write_bytes(old / "journal",
               journal + framed(nlohmann::json{{"op", 1}, {"seq", sequence}, {"record", record}}.dump()));
@@ -1005,7 +1031,6 @@ TEST(StoreSweepStore, TheKlAndActiveDimsRoundTripThroughTheJournalAndOldEntriesR
   EXPECT_EQ(replayed.trials[1].valid_kl, 0.1 + 0.2);  // from the snapshot
 }
 
-
 TEST(StoreSweepStore, ATableOfSeveralRowBlocksRoundTripsAcrossTheBlockBoundaries) {
   // sweep.h5 is written and read in blocks of 65536 rows (kSnapshotBlockRows): rows on both sides
   // of a boundary, curves that straddle it, and the digest joined over blocks.
@@ -1014,18 +1039,20 @@ TEST(StoreSweepStore, ATableOfSeveralRowBlocksRoundTripsAcrossTheBlockBoundaries
   const std::int64_t n = 65536 + 70;
   std::vector<TrialRecord> records;
   records.reserve(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) records.push_back(i % 4093 == 0 || (i > 65530 && i < 65540) ? finished(make_record(i), 1 + i % 5) : make_record(i));
+  for (std::int64_t i = 0; i < n; ++i)
+    records.push_back(i % 4093 == 0 || (i > 65530 && i < 65540) ? finished(make_record(i), 1 + i % 5) : make_record(i));
   records[65535].message = "the last row of the first block";
   SweepStore::create(dir, kConfig, records);
   const auto view = seqvi::store::read_sweep(dir);
   ASSERT_EQ(view.trials.size(), static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i)
-    if (i % 4093 == 0 || (i > 65525 && i < 65545) || i == n - 1) expect_same(records[static_cast<std::size_t>(i)], view.trials[static_cast<std::size_t>(i)]);
+    if (i % 4093 == 0 || (i > 65525 && i < 65545) || i == n - 1)
+      expect_same(records[static_cast<std::size_t>(i)], view.trials[static_cast<std::size_t>(i)]);
   SweepStore::open(dir);  // the snapshot open() writes reads back the same
   const auto again = seqvi::store::read_sweep(dir);
-  for (std::int64_t i = 65530; i < 65541; ++i) expect_same(records[static_cast<std::size_t>(i)], again.trials[static_cast<std::size_t>(i)]);
+  for (std::int64_t i = 65530; i < 65541; ++i)
+    expect_same(records[static_cast<std::size_t>(i)], again.trials[static_cast<std::size_t>(i)]);
 }
-
 
 TEST(StoreSweepStore, HyperParameterTextWithCommasQuotesAndBracesRoundTrips) {
   // sweep.h5's params column is read by splitting each object at its top-level commas (members
@@ -1042,7 +1069,6 @@ TEST(StoreSweepStore, HyperParameterTextWithCommasQuotesAndBracesRoundTrips) {
   SweepStore::open(dir);
   expect_same(records, seqvi::store::read_sweep(dir).trials);
 }
-
 
 /// A tmpfs of `size` at `at` for the test's lifetime (mounting needs root: CAP_SYS_ADMIN).
 class SmallDisk {
@@ -1087,7 +1113,8 @@ TEST(StoreSweepStore, AJournalThatCannotBeAppendedToIsAWriteErrorNamingTheFileAn
   } catch (const seqvi::store::SweepStoreWriteError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("journal '" + (dir / "journal").string() + "'"), std::string::npos) << what;
-    EXPECT_NE(what.find("out of space: the file system at " + mount.string() + " (tmpfs) has "), std::string::npos) << what;
+    EXPECT_NE(what.find("out of space: the file system at " + mount.string() + " (tmpfs) has "), std::string::npos)
+        << what;
   }
   // Nothing of the failed commit was kept; after space is freed the store goes on.
   expect_same(make_record(1), store.trials()[1]);
@@ -1110,7 +1137,8 @@ TEST(StoreSweepStoreTruth, AFormatVersion1SweepReadsItsSeedsAsTheSeedsItsTrialsT
     ASSERT_EQ(trials.size(), 4u);
     for (const TrialRecord& r : trials) {
       const auto cp = seqvi::store::read_checkpoint(seqvi::store::trial_checkpoint_path(dir, r.id()));
-      EXPECT_EQ(std::get<std::int64_t>(cp.hyperparameters.at("seed")), static_cast<std::int64_t>(r.spec.seed)) << r.id();
+      EXPECT_EQ(std::get<std::int64_t>(cp.hyperparameters.at("seed")), static_cast<std::int64_t>(r.spec.seed))
+          << r.id();
     }
   };
   check(seqvi::store::read_sweep(dir).trials);  // version 1 as it is
@@ -1118,7 +1146,8 @@ TEST(StoreSweepStoreTruth, AFormatVersion1SweepReadsItsSeedsAsTheSeedsItsTrialsT
   const auto view = seqvi::store::read_sweep(dir);
   const auto config = seqvi::search::parse_sweep_config(view.config_text, "sweep.h5");
   for (const TrialRecord& r : view.trials)
-    EXPECT_EQ(seqvi::search::sweep_trial(config, r.spec.dataset, r.spec.model, r.spec.index).seed, r.spec.seed) << r.id();
+    EXPECT_EQ(seqvi::search::sweep_trial(config, r.spec.dataset, r.spec.model, r.spec.index).seed, r.spec.seed)
+        << r.id();
   {
     SweepStore store = SweepStore::open(dir);  // rewritten as version 2
     check(store.trials());
@@ -1129,14 +1158,27 @@ TEST(StoreSweepStoreTruth, AFormatVersion1SweepReadsItsSeedsAsTheSeedsItsTrialsT
   const fs::path journaled = copy_of_the_sweep_before_kl(tmp / "journaled");
   const auto before = seqvi::store::read_sweep(journaled).trials[0];
   const std::uint64_t draw = before.spec.seed * 2 + 1;  // what version 1 stored (its top 63 bits: the seed)
-  nlohmann::json record = {{"id", before.id()}, {"dataset", "jsb"}, {"model", before.spec.model},
-                           {"index", before.spec.index}, {"seed", draw}, {"params", {{"model", before.spec.model}}},
-                           {"state", "done"}, {"epochs", 2}, {"best_valid", 7.5}, {"best_epoch", 2},
-                           {"valid_curve", {8.0, 7.5}}, {"wall_s", 1.0}, {"rank", 1}, {"attempts", 1},
-                           {"crashes", 0}, {"epochs_at_start", 0}, {"message", ""}};
+  nlohmann::json record = {{"id", before.id()},
+                           {"dataset", "jsb"},
+                           {"model", before.spec.model},
+                           {"index", before.spec.index},
+                           {"seed", draw},
+                           {"params", {{"model", before.spec.model}}},
+                           {"state", "done"},
+                           {"epochs", 2},
+                           {"best_valid", 7.5},
+                           {"best_epoch", 2},
+                           {"valid_curve", {8.0, 7.5}},
+                           {"wall_s", 1.0},
+                           {"rank", 1},
+                           {"attempts", 1},
+                           {"crashes", 0},
+                           {"epochs_at_start", 0},
+                           {"message", ""}};
   const std::string journal = read_bytes(journaled / "journal");
   ASSERT_EQ(journal.size(), 24u);  // generation 2, as sweep.h5's; its last folded sequence is 16
-  write_bytes(journaled / "journal", journal + framed(nlohmann::json{{"op", 1}, {"seq", 17}, {"record", record}}.dump()));
+  write_bytes(journaled / "journal",
+              journal + framed(nlohmann::json{{"op", 1}, {"seq", 17}, {"record", record}}.dump()));
   const auto replayed = seqvi::store::read_sweep(journaled).trials[0];
   EXPECT_EQ(replayed.best_valid, 7.5);
   EXPECT_EQ(replayed.spec.seed, before.spec.seed);
@@ -1195,7 +1237,8 @@ TEST(StoreSweepStoreTruth, TheContentDigestFollowsTheRollsNotTheFile) {
 }
 
 TEST(StoreSweepStoreTruth, AVersion2FileWithoutADigestOrItsDatasetsIsDamaged) {
-  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0) << "h5py is missing for /usr/bin/python3";
+  ASSERT_EQ(run_shell("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1"), 0)
+      << "h5py is missing for /usr/bin/python3";
   const TempDir tmp;
   for (const char* attribute : {"table_digest", "header_digest", "datasets"}) {
     SCOPED_TRACE(attribute);
@@ -1313,8 +1356,10 @@ TEST(StoreSweepRepair, AJournalWithADamagedMiddleRecordKeepsEveryOtherRecordAndT
     std::string journal = read_bytes(dir / "journal");
     const auto offsets = entry_offsets(journal);
     ASSERT_EQ(offsets.size(), 5u);
-    if (how == "payload bit") journal[offsets[3] + 8 + 20] ^= 0x01;
-    else journal[offsets[3] + 1] ^= 0x40;
+    if (how == "payload bit")
+      journal[offsets[3] + 8 + 20] ^= 0x01;
+    else
+      journal[offsets[3] + 1] ^= 0x40;
     write_bytes(dir / "journal", journal);
     const std::string damaged = journal;
     // Every reader refuses it, as damage.
@@ -1360,7 +1405,9 @@ TEST(StoreSweepRepair, AnUnfinishedTrialWhoseLatestRecordIsLostContinuesFromItsC
   partial.best_epoch = 2;
   const RepairReport report = SweepStore::repair(dir, inputs({{partial.id(), checkpoint_of(partial)}}));
   EXPECT_NE(joined(report).find("trial jsb-vosp-0001: from its checkpoint (interrupted, best 4.5000 at epoch 2; "
-                                "continues from it on --resume)"), std::string::npos) << joined(report);
+                                "continues from it on --resume)"),
+            std::string::npos)
+      << joined(report);
   const auto trials = seqvi::store::read_sweep(dir).trials;
   expect_same(done[0], trials[0]);
   expect_same(partial, trials[1]);
@@ -1378,7 +1425,8 @@ TEST(StoreSweepRepair, ATornHeaderOnlyJournalIsReplacedAndTheTableIsSweepH5s) {
   const TempDir tmp;
   // A finished sweep: everything in sweep.h5, the journal a bare header; then its header is torn.
   const fs::path live = tmp / "live";
-  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4), finished(make_record(2), 2)};
+  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4),
+                                   finished(make_record(2), 2)};
   {
     SweepStore store = SweepStore::create(live, kConfig, make_records(3));
     store.commit(done);
@@ -1410,7 +1458,8 @@ TEST(StoreSweepRepair, ATornHeaderOnlyJournalIsReplacedAndTheTableIsSweepH5s) {
 TEST(StoreSweepRepair, AFinishedSweepWhoseTableIsDamagedIsRebuiltFromTheCheckpointsAndTheRestIsRequeued) {
   const TempDir tmp;
   const fs::path dir = tmp / "s";
-  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4), finished(make_record(2), 2)};
+  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4),
+                                   finished(make_record(2), 2)};
   {
     SweepStore store = SweepStore::create(dir, kConfig, make_records(3));
     store.commit(done);
@@ -1422,8 +1471,8 @@ TEST(StoreSweepRepair, AFinishedSweepWhoseTableIsDamagedIsRebuiltFromTheCheckpoi
   CheckpointResult unreadable;
   unreadable.problem = CheckpointResult::Problem::unreadable;
   unreadable.why_not = "is unreadable (truncated)";
-  const Checkpoints checkpoints{{done[0].id(), checkpoint_of(done[0])}, {done[1].id(), checkpoint_of(done[1])},
-                                {done[2].id(), unreadable}};
+  const Checkpoints checkpoints{
+      {done[0].id(), checkpoint_of(done[0])}, {done[1].id(), checkpoint_of(done[1])}, {done[2].id(), unreadable}};
   const RepairReport report = SweepStore::repair(dir, inputs(checkpoints));
   const std::string text = joined(report);
   EXPECT_EQ(report.from_checkpoints, 2u);
@@ -1432,7 +1481,9 @@ TEST(StoreSweepRepair, AFinishedSweepWhoseTableIsDamagedIsRebuiltFromTheCheckpoi
   EXPECT_NE(text.find("sweep.h5: its trial table is damaged"), std::string::npos) << text;
   EXPECT_NE(text.find("kept as " + (dir / "sweep.h5.damaged-1").string()), std::string::npos) << text;
   EXPECT_NE(text.find("1 trial has no intact record and no usable checkpoint (checkpoints: 1 unreadable): pending, "
-                      "trained from the start on --resume (jsb-vosp-0002)"), std::string::npos) << text;
+                      "trained from the start on --resume (jsb-vosp-0002)"),
+            std::string::npos)
+      << text;
   EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), damaged);
   const auto trials = seqvi::store::read_sweep(dir).trials;
   expect_same(done[0], trials[0]);
@@ -1448,12 +1499,14 @@ TEST(StoreSweepRepair, AFinishedSweepWhoseTableIsDamagedIsRebuiltFromTheCheckpoi
 TEST(StoreSweepRepair, AnUnreadableSweepH5NeedsTheConfigurationWhichTheCheckpointsAndTheJournalMustConfirm) {
   const TempDir tmp;
   const fs::path dir = tmp / "s";
-  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4), finished(make_record(2), 2)};
+  std::vector<TrialRecord> done = {finished(make_record(0), 3), finished(make_record(1), 4),
+                                   finished(make_record(2), 2)};
   { SweepStore::create(dir, kConfig, make_records(3)).commit(done); }
   fs::resize_file(dir / "sweep.h5", fs::file_size(dir / "sweep.h5") / 2);
   const std::string truncated = read_bytes(dir / "sweep.h5");
   EXPECT_THROW(seqvi::store::read_sweep(dir), seqvi::store::SweepFileDamaged);
-  const Checkpoints checkpoints{{done[0].id(), checkpoint_of(done[0])}, {done[1].id(), checkpoint_of(done[1])},
+  const Checkpoints checkpoints{{done[0].id(), checkpoint_of(done[0])},
+                                {done[1].id(), checkpoint_of(done[1])},
                                 {done[2].id(), checkpoint_of(done[2])}};
   const std::string error = error_of([&] { SweepStore::repair(dir, inputs(checkpoints)); });
   EXPECT_NE(error.find("sweep.h5 is unreadable"), std::string::npos) << error;
@@ -1465,7 +1518,9 @@ TEST(StoreSweepRepair, AnUnreadableSweepH5NeedsTheConfigurationWhichTheCheckpoin
   foreign[done[1].id()].why_not = "belongs to trial jsb-vosp-0009";
   const std::string refused = error_of([&] { SweepStore::repair(dir, inputs(foreign, nullptr, kConfig)); });
   EXPECT_NE(refused.find("the configuration given does not fit this sweep: trial jsb-vosp-0001's checkpoint belongs "
-                         "to trial jsb-vosp-0009"), std::string::npos) << refused;
+                         "to trial jsb-vosp-0009"),
+            std::string::npos)
+      << refused;
   EXPECT_EQ(read_bytes(dir / "sweep.h5"), truncated);
   // With it: every trial from its checkpoint.
   const RepairReport report = SweepStore::repair(dir, inputs(checkpoints, nullptr, kConfig));
@@ -1486,7 +1541,8 @@ TEST(StoreSweepRepair, WithSweepH5LostTheJournalsRecordsAreAppliedOverTheSampled
   std::vector<std::string> asked;
   const RepairReport report = SweepStore::repair(dir, inputs({}, &asked, kConfig));
   EXPECT_NE(joined(report).find("journal: 5 records applied (sequence 1 to 5), the latest of 3 trials"),
-            std::string::npos) << joined(report);
+            std::string::npos)
+      << joined(report);
   EXPECT_TRUE(asked.empty()) << "every trial's final record is in the journal";
   expect_same(done, seqvi::store::read_sweep(dir).trials);
   EXPECT_EQ(read_bytes(dir / "sweep.h5.damaged-1"), "not HDF5 at all");
@@ -1504,7 +1560,9 @@ TEST(StoreSweepRepair, WithSweepH5LostTheJournalsRecordsAreAppliedOverTheSampled
   };
   const std::string error = error_of([&] { SweepStore::repair(other, in); });
   EXPECT_NE(error.find("the configuration given does not fit this sweep: its journal records trial 'jsb-vosp-0001' "
-                       "with another seed or other hyper-parameters"), std::string::npos) << error;
+                       "with another seed or other hyper-parameters"),
+            std::string::npos)
+      << error;
   EXPECT_EQ(read_bytes(other / "sweep.h5"), "not HDF5 at all");
   EXPECT_FALSE(fs::exists(other / "sweep.h5.damaged-1"));
 }

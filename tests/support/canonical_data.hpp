@@ -14,8 +14,9 @@ namespace seqvi::test {
 inline std::filesystem::path canonical_pickle(std::string_view file_name, std::string& problem) {
   const char* dir = std::getenv("SEQVI_DATA_DIR");
   if (dir == nullptr || *dir == '\0') {
-    problem = "SEQVI_DATA_DIR is not set: point it at the folder with the four canonical pickles "
-              "(e.g. SEQVI_DATA_DIR=../shared/data; tests/run and .ci/run set it)";
+    problem =
+        "SEQVI_DATA_DIR is not set: point it at the folder with the four canonical pickles "
+        "(e.g. SEQVI_DATA_DIR=../shared/data; tests/run and .ci/run set it)";
     return {};
   }
   std::filesystem::path path = std::filesystem::path(dir) / file_name;

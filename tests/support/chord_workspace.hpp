@@ -33,10 +33,10 @@ class ChordWorkspace {
   std::filesystem::path checkpoint(const std::string& model) {
     const std::filesystem::path path = dir_ / (model + ".h5");
     if (!std::filesystem::exists(path)) {
-      const Outcome o = seqvi({"train", "--data", "syn.h5", "--model", model, "--hidden", "8", "--latent", "3",
-                               "--epochs", "2", "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out",
-                               path.filename().string()},
-                              dir());
+      const Outcome o =
+          seqvi({"train", "--data", "syn.h5", "--model", model, "--hidden", "8", "--latent", "3", "--epochs", "2",
+                 "--batch-size", "4", "--chunk-frames", "12", "--quiet", "--out", path.filename().string()},
+                dir());
       EXPECT_EQ(o.code, 0) << o.err;
     }
     return path;

@@ -29,11 +29,11 @@ namespace seqvi::test {
 class FakeRunner : public mpi::TrialRunner {
  public:
   struct Behaviour {
-    std::int64_t epochs = 3;                   ///< unless the trial's params hold "epochs"
-    int batches = 4;                           ///< stop_requested() polls per epoch
-    std::chrono::microseconds batch_time{0};   ///< sleep per batch
-    std::set<std::string> throw_on;            ///< trial ids whose run() throws
-    std::set<std::string> diverge_on;          ///< trial ids that diverge at epoch 2
+    std::int64_t epochs = 3;                  ///< unless the trial's params hold "epochs"
+    int batches = 4;                          ///< stop_requested() polls per epoch
+    std::chrono::microseconds batch_time{0};  ///< sleep per batch
+    std::set<std::string> throw_on;           ///< trial ids whose run() throws
+    std::set<std::string> diverge_on;         ///< trial ids that diverge at epoch 2
     /// Called after each epoch's report (trial id, epoch); e.g. to raise a stop at a known point.
     std::function<void(const std::string&, std::int64_t)> after_epoch;
   };
@@ -136,7 +136,8 @@ class FakeRunner : public mpi::TrialRunner {
     if (!in) return curve;
     std::string magic;
     std::size_t n = 0;
-    if (!(in >> magic >> n) || magic != "fake-checkpoint") throw std::runtime_error("bad fake checkpoint " + path.string());
+    if (!(in >> magic >> n) || magic != "fake-checkpoint")
+      throw std::runtime_error("bad fake checkpoint " + path.string());
     curve.resize(n);
     for (double& v : curve) in >> v;
     if (!in) throw std::runtime_error("truncated fake checkpoint " + path.string());

@@ -40,8 +40,7 @@ struct Block {
 /// The 6-point central-difference derivative of f along coordinate i of x.
 template <class ValueFn>
 double finite_difference(ValueFn&& f, const Eigen::VectorXd& x, Eigen::Index i) {
-  const double h = std::pow(std::numeric_limits<double>::epsilon(), 1.0 / 7.0) *
-                   std::max(1.0, std::abs(x[i]));
+  const double h = std::pow(std::numeric_limits<double>::epsilon(), 1.0 / 7.0) * std::max(1.0, std::abs(x[i]));
   Eigen::VectorXd y = x;
   auto at = [&](double k) {
     y[i] = x[i] + k * h;
@@ -82,8 +81,7 @@ void expect_gradient(ValueFn&& value_fn, GradFn&& grad_fn, const Eigen::VectorXd
     const double fd = finite_difference(value_fn, x, i);
     if (!gradients_agree(g[i], fd, tol)) {
       ADD_FAILURE() << "gradient mismatch at " << coordinate_name(blocks, i) << ": analytic " << g[i]
-                    << ", finite difference " << fd << " (rel tol " << tol.rel << ", abs tol "
-                    << tol.abs << ")";
+                    << ", finite difference " << fd << " (rel tol " << tol.rel << ", abs tol " << tol.abs << ")";
       if (++failures >= 10) {
         ADD_FAILURE() << "stopping after 10 mismatches";
         return;

@@ -80,7 +80,10 @@ class PickleWriter {
   std::uint32_t next_memo() const { return next_memo_; }
   std::uint32_t put() {
     const std::uint32_t index = next_memo_++;
-    if (index < 256) binput(static_cast<std::uint8_t>(index)); else long_binput(index);
+    if (index < 256)
+      binput(static_cast<std::uint8_t>(index));
+    else
+      long_binput(index);
     return index;
   }
 
@@ -169,10 +172,18 @@ inline void write_frame(PickleWriter& w, const Frame& frame, FrameKind kind) {
   if (frame.size() > 3) w.mark();
   for (const std::int64_t midi : frame) w.note(midi);
   switch (frame.size()) {
-    case 1: w.tuple1(); break;
-    case 2: w.tuple2(); break;
-    case 3: w.tuple3(); break;
-    default: w.tuple(); break;
+    case 1:
+      w.tuple1();
+      break;
+    case 2:
+      w.tuple2();
+      break;
+    case 3:
+      w.tuple3();
+      break;
+    default:
+      w.tuple();
+      break;
   }
   w.put();
 }

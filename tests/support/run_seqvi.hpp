@@ -44,8 +44,8 @@ inline Outcome shell(const std::string& command, const std::filesystem::path& cw
   static int counter = 0;
   const std::string n = std::to_string(counter++);
   const std::filesystem::path out = capture / ("stdout" + n), err = capture / ("stderr" + n);
-  const std::string line = "cd " + quote(cwd.string()) + " && bash -c " + quote(command) + " >" +
-                           quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
+  const std::string line = "cd " + quote(cwd.string()) + " && bash -c " + quote(command) + " >" + quote(out.string()) +
+                           " 2>" + quote(err.string()) + " </dev/null";
   const int status = std::system(line.c_str());
   Outcome run;
   run.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

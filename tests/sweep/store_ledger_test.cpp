@@ -103,8 +103,9 @@ TEST(SweepStoreLedger, AWorkerThrowingEndsTheJobAndRankZeroLeavesTheSweep) {
     }
   });
   std::vector<std::string> reported;
-  EXPECT_THROW(run_rank(*t[1], [&]() -> int { throw std::runtime_error("worker out of memory"); },
-                        [&](std::string_view what) { reported.emplace_back(what); }),
+  EXPECT_THROW(run_rank(
+                   *t[1], [&]() -> int { throw std::runtime_error("worker out of memory"); },
+                   [&](std::string_view what) { reported.emplace_back(what); }),
                JobAborted);
   coordinator.join();
   EXPECT_EQ(reported, std::vector<std::string>{"rank 1: worker out of memory"});

@@ -10,8 +10,8 @@
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <zlib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -51,7 +51,8 @@ typename FieldValue<K>::type sample(std::size_t k) {
     return std::vector<double>{kNaN, 0.1 + 0.2, -0.0, -kInf}[k];
   } else if constexpr (K == FieldKind::state) {
     using search::TrialState;
-    return std::vector<TrialState>{TrialState::pending, TrialState::done, TrialState::interrupted, TrialState::failed}[k];
+    return std::vector<TrialState>{TrialState::pending, TrialState::done, TrialState::interrupted,
+                                   TrialState::failed}[k];
   } else if constexpr (K == FieldKind::curve) {
     return std::vector<std::vector<double>>{{}, {1.5, kNaN, 0.1 + 0.2}, {-kInf, -0.0}, {2.0}}[k];
   } else {
@@ -73,7 +74,8 @@ template <class T>
   if constexpr (std::is_same_v<T, double>) {
     equal = bits(a) == bits(b);
   } else if constexpr (std::is_same_v<T, std::vector<double>>) {
-    equal = a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) { return bits(x) == bits(y); });
+    equal = a.size() == b.size() &&
+            std::equal(a.begin(), a.end(), b.begin(), [](double x, double y) { return bits(x) == bits(y); });
   } else if constexpr (std::is_same_v<T, core::Params>) {
     equal = a.size() == b.size();
     for (auto i = a.begin(), j = b.begin(); equal && i != a.end(); ++i, ++j) {
@@ -87,23 +89,26 @@ template <class T>
     equal = a == b;
   }
   if (equal) return ::testing::AssertionSuccess();
-  if constexpr (std::is_same_v<T, double>) return ::testing::AssertionFailure() << a << " != " << b;
-  else if constexpr (std::is_arithmetic_v<T>) return ::testing::AssertionFailure() << a << " != " << b;
-  else return ::testing::AssertionFailure() << "values differ";
+  if constexpr (std::is_same_v<T, double>)
+    return ::testing::AssertionFailure() << a << " != " << b;
+  else if constexpr (std::is_arithmetic_v<T>)
+    return ::testing::AssertionFailure() << a << " != " << b;
+  else
+    return ::testing::AssertionFailure() << "values differ";
 }
 
 /// kSamples records: record k has sample k in every field (distinct indices keep the ids apart).
 std::vector<TrialRecord> sample_records() {
   std::vector<TrialRecord> records(kSamples);
   for (std::size_t k = 0; k < kSamples; ++k)
-    search::for_each_trial_field([&](const auto& field) {
-      field.of(records[k]) = sample<search::field_kind<decltype(field)>>(k);
-    });
+    search::for_each_trial_field(
+        [&](const auto& field) { field.of(records[k]) = sample<search::field_kind<decltype(field)>>(k); });
   return records;
 }
 
 /// Every field of `got` equals `want`'s, field by field; `fields` counts the fields compared.
-void expect_every_field(const std::vector<TrialRecord>& want, const std::vector<TrialRecord>& got, const std::string& via) {
+void expect_every_field(const std::vector<TrialRecord>& want, const std::vector<TrialRecord>& got,
+                        const std::string& via) {
   ASSERT_EQ(got.size(), want.size()) << via;
   std::size_t fields = 0;
   search::for_each_trial_field([&](const auto& field) {
@@ -167,7 +172,8 @@ TEST(SweepTrialFields, EveryFieldRoundTripsThroughTheTableTheSnapshotTheJournalA
     got.metrics() = result.outcome.metrics();
     search::for_each_trial_field([&](const auto& field) {
       if (field.spec_member != nullptr || field.is_metric()) {
-        EXPECT_TRUE(same(field.of(got), field.of(records[k]))) << "messages: field '" << field.name << "' of record " << k;
+        EXPECT_TRUE(same(field.of(got), field.of(records[k])))
+            << "messages: field '" << field.name << "' of record " << k;
       }
     });
   }
@@ -194,8 +200,8 @@ std::string without_later_fields(const std::string& journal) {
       if (field.since > 1) entry["record"].erase(field.name);
     });
     const std::string payload = entry.dump();
-    const auto crc = static_cast<std::uint32_t>(::crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
-                                                        static_cast<uInt>(payload.size())));
+    const auto crc = static_cast<std::uint32_t>(
+        ::crc32(0L, reinterpret_cast<const Bytef*>(payload.data()), static_cast<uInt>(payload.size())));
     for (const std::uint32_t v : {static_cast<std::uint32_t>(payload.size()), crc})
       for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffu));
     out += payload;
@@ -241,7 +247,8 @@ TEST(SweepTrialFields, AFieldAddedAfterAFileWasWrittenReadsAsItsAbsentValue) {
     store.commit(records);
     fs::create_directories(tmp / "entries");
     fs::copy_file(tmp / "sweep" / "sweep.h5", tmp / "entries" / "sweep.h5");
-    std::ofstream(tmp / "entries" / "journal", std::ios::binary) << without_later_fields(read_bytes(tmp / "sweep" / "journal"));
+    std::ofstream(tmp / "entries" / "journal", std::ios::binary)
+        << without_later_fields(read_bytes(tmp / "sweep" / "journal"));
   }
   const std::vector<TrialRecord> replayed = store::read_sweep(tmp / "entries").trials;
   ASSERT_EQ(replayed.size(), kSamples);
@@ -251,10 +258,12 @@ TEST(SweepTrialFields, AFieldAddedAfterAFileWasWrittenReadsAsItsAbsentValue) {
     for (std::size_t k = 0; k < kSamples; ++k) {
       if constexpr (search::is_scalar(search::field_kind<decltype(field)>))
         if (field.since > 1) {
-          EXPECT_TRUE(same(field.of(replayed[k]), field.absent)) << "old journal entry: " << field.name << " of record " << k;
+          EXPECT_TRUE(same(field.of(replayed[k]), field.absent))
+              << "old journal entry: " << field.name << " of record " << k;
           continue;
         }
-      EXPECT_TRUE(same(field.of(replayed[k]), field.of(records[k]))) << "old journal entry: " << field.name << " of record " << k;
+      EXPECT_TRUE(same(field.of(replayed[k]), field.of(records[k])))
+          << "old journal entry: " << field.name << " of record " << k;
     }
   });
   EXPECT_GE(later, 3u);  // epochs_at_start, valid_kl, active_dims at least

@@ -125,7 +125,8 @@ TEST(TrainBindState, RefusesAMissingMisshapenOrForeignParameterByName) {
   };
 
   model::ParamSet<float> missing;
-  for (std::size_t i = 1; i < good.params.size(); ++i) missing.add(good.params.name(i), good.params[i].rows(), good.params[i].cols());
+  for (std::size_t i = 1; i < good.params.size(); ++i)
+    missing.add(good.params.name(i), good.params[i].rows(), good.params[i].cols());
   expect_refused(missing, "parameter '" + first + "' is missing; the vosp needs it");
 
   model::ParamSet<float> misshapen;

@@ -124,7 +124,9 @@ TEST(TrainFanInCeiling, ALargeVospAtSigma2In0_1StartsNearTheBaselineAndLeavesIt)
   EXPECT_GT(old_start.kl, 5.0 * dims) << "the uncapped rule's initial KL (nats/frame)";
   EXPECT_LT(start.kl, 1.0 * dims) << "under a nat per latent dim";
   EXPECT_LT(start.recon, old_start.recon);
-  EXPECT_LT(start.bound - baseline, 0.15 * (old_start.bound - baseline)) << "KL " << start.kl << " recon " << start.recon << "; uncapped KL " << old_start.kl << " recon " << old_start.recon;
+  EXPECT_LT(start.bound - baseline, 0.15 * (old_start.bound - baseline))
+      << "KL " << start.kl << " recon " << start.recon << "; uncapped KL " << old_start.kl << " recon "
+      << old_start.recon;
 
   TrainObserver none;
   ASSERT_EQ(t.run(capped, none), TrialStatus::done) << capped.message;

@@ -93,8 +93,8 @@ TEST(TrainRecovery, AHugeStepRateIsRecoveredFromAndEndsBelowTheStart) {
     EXPECT_EQ(without.step_rate, 3.0);
     // Diverged outright, or ended with every epoch above the start.
     const bool bad_without = without.status == TrialStatus::diverged || without.best_valid > start;
-    EXPECT_TRUE(bad_without) << "status " << to_string(without.status) << ", best " << without.best_valid
-                             << ", start " << start;
+    EXPECT_TRUE(bad_without) << "status " << to_string(without.status) << ", best " << without.best_valid << ", start "
+                             << start;
 
     Trainer b(c, d);
     TrainState with = b.initial_state();
@@ -103,7 +103,7 @@ TEST(TrainRecovery, AHugeStepRateIsRecoveredFromAndEndsBelowTheStart) {
     ASSERT_FALSE(with.recoveries.empty());
     EXPECT_LE(static_cast<std::int64_t>(with.recoveries.size()), c.recoveries);
     EXPECT_EQ(check.checked, static_cast<int>(std::count_if(with.recoveries.begin(), with.recoveries.end(),
-                                                                [](const Recovery& r) { return r.batch == 0; })));
+                                                            [](const Recovery& r) { return r.batch == 0; })));
     double rate = c.optimizer.step_rate;
     for (const Recovery& r : with.recoveries) {
       EXPECT_DOUBLE_EQ(r.old_step_rate, rate);

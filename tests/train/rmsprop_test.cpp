@@ -100,7 +100,7 @@ TEST(TrainRmsprop, BiasCorrectionStartsAtZeroAndDividesByOneMinusDecayToTheT) {
   ParamSet<double> theta = start();
   const Rmsprop<double> opt(cfg);
   auto st = RmspropState<double>::initial(theta, cfg);
-  EXPECT_EQ(st.mean_square[0](0, 0), 0.0);  // r starts at 0 …
+  EXPECT_EQ(st.mean_square[0](0, 0), 0.0);                                                     // r starts at 0 …
   EXPECT_EQ(RmspropState<double>::initial(theta, RmspropConfig{}).mean_square[0](0, 0), 1.0);  // … else at 1
   ParamSet<double> g = theta.zeros_like();
   Quadratic f;

@@ -1,9 +1,9 @@
+#include "seqvi/train/trainer.hpp"
 #include "seqvi/core/rng.hpp"
 #include "seqvi/store/checkpoint.hpp"
 #include "seqvi/store/dataset_file.hpp"
 #include "seqvi/train/bernoulli_baseline.hpp"
 #include "seqvi/train/kl_warmup.hpp"
-#include "seqvi/train/trainer.hpp"
 
 #include "support/temp_dir.hpp"
 #include "train/synthetic_chords.hpp"
@@ -267,8 +267,7 @@ TEST(TrainTrainer, KlWarmupWeighsOnlyTheTrainingGradientNeverValidationOrSelecti
   const auto n = static_cast<std::int64_t>(watch.betas.size()) / 3;
   ASSERT_GT(n, 0);
   for (std::int64_t i = 0; i < static_cast<std::int64_t>(watch.betas.size()); ++i)
-    EXPECT_EQ(watch.betas[static_cast<std::size_t>(i)],
-              static_cast<float>(kl_warmup_weight(5, i / n, i % n, n)))
+    EXPECT_EQ(watch.betas[static_cast<std::size_t>(i)], static_cast<float>(kl_warmup_weight(5, i / n, i % n, n)))
         << "batch " << i;
   EXPECT_LT(watch.betas.back(), 1.0f);  // 3 of 5 warm-up epochs: still below 1
   // Selection and early stopping compare the full bounds of the curve.

@@ -16,7 +16,7 @@ namespace seqvi::data {
 /// Expected size of one split of a canonical dataset (SOURCES.md, "Measured split statistics").
 struct CanonicalSplit {
   std::size_t sequences = 0;
-  std::int64_t frames = 0;        ///< "time steps" in SOURCES.md
+  std::int64_t frames = 0;  ///< "time steps" in SOURCES.md
   std::int64_t note_events = 0;
   std::int64_t empty_frames = 0;
 };

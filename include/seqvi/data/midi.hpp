@@ -24,14 +24,14 @@ namespace seqvi::data {
 
 /// How a roll becomes MIDI.
 struct MidiOptions {
-  double frame_seconds = 0.25;            ///< duration of one frame, seconds (> 0)
-  int ticks_per_quarter = 480;            ///< the header's division, 1 … 32767
-  int tempo_us_per_quarter = 500000;      ///< tempo meta event: µs per quarter (120 bpm), 1 … 2²⁴−1
-  int velocity = 80;                      ///< note-on velocity, 1 … 127
-  int channel = 0;                        ///< 0 … 15
-  bool running_status = true;             ///< omit repeated status bytes (SMF allows both)
-  bool note_on_zero_off = false;          ///< note-off as note-on with velocity 0 (else 0x80 events)
-  std::string track_name;                 ///< a track-name meta event when non-empty
+  double frame_seconds = 0.25;        ///< duration of one frame, seconds (> 0)
+  int ticks_per_quarter = 480;        ///< the header's division, 1 … 32767
+  int tempo_us_per_quarter = 500000;  ///< tempo meta event: µs per quarter (120 bpm), 1 … 2²⁴−1
+  int velocity = 80;                  ///< note-on velocity, 1 … 127
+  int channel = 0;                    ///< 0 … 15
+  bool running_status = true;         ///< omit repeated status bytes (SMF allows both)
+  bool note_on_zero_off = false;      ///< note-off as note-on with velocity 0 (else 0x80 events)
+  std::string track_name;             ///< a track-name meta event when non-empty
 
   /// @throws std::invalid_argument naming the first option out of range, its value and the rule,
   ///         also when a frame would be shorter than one tick.
@@ -55,24 +55,24 @@ std::uint32_t decode_vlq(std::string_view bytes, std::size_t& pos);
 /// One note of a parsed file: [on_tick, off_tick) on `channel`.
 struct MidiNote {
   int channel = 0;
-  int note = 0;        ///< MIDI note number
-  int velocity = 0;    ///< of the note-on
+  int note = 0;      ///< MIDI note number
+  int velocity = 0;  ///< of the note-on
   std::uint64_t on_tick = 0;
   std::uint64_t off_tick = 0;
 };
 
 /// One parsed track chunk.
 struct MidiTrack {
-  std::vector<MidiNote> notes;          ///< in order of their note-offs
-  std::vector<std::uint32_t> tempos;    ///< µs per quarter of the tempo meta events, in order
-  std::uint64_t end_tick = 0;           ///< tick of the end-of-track event
-  std::size_t events = 0;               ///< all events, end-of-track included
+  std::vector<MidiNote> notes;        ///< in order of their note-offs
+  std::vector<std::uint32_t> tempos;  ///< µs per quarter of the tempo meta events, in order
+  std::uint64_t end_tick = 0;         ///< tick of the end-of-track event
+  std::size_t events = 0;             ///< all events, end-of-track included
 };
 
 /// A parsed Standard MIDI File.
 struct MidiFile {
-  int format = 0;              ///< 0, 1 or 2
-  int ticks_per_quarter = 0;   ///< the header's division (SMPTE divisions are refused)
+  int format = 0;             ///< 0, 1 or 2
+  int ticks_per_quarter = 0;  ///< the header's division (SMPTE divisions are refused)
   std::vector<MidiTrack> tracks;
 };
 

@@ -42,9 +42,9 @@ struct MidiImportOptions {
   /// Piano-midi.de and MuseData rolls show, and what `seqvi export-midi` writes by default (0.25 s
   /// frames at 120 bpm); the canonical JSB Chorales are 1 (a quarter note). docs/data.md.
   int frames_per_beat = 2;
-  double frame_seconds = 0;         ///< > 0: a frame lasts this long (tempo map), instead of frames_per_beat
-  bool keep_percussion = false;     ///< import channel 10 too
-  std::int64_t max_frames = 100000; ///< refuse a file whose roll would be longer
+  double frame_seconds = 0;          ///< > 0: a frame lasts this long (tempo map), instead of frames_per_beat
+  bool keep_percussion = false;      ///< import channel 10 too
+  std::int64_t max_frames = 100000;  ///< refuse a file whose roll would be longer
 
   /// @throws std::invalid_argument naming the option out of range
   void validate() const;

@@ -25,7 +25,7 @@ inline constexpr int kHighestNote = 108;
 struct Split {
   std::vector<std::uint8_t> rolls;
   std::vector<std::int64_t> offsets{0};
-  int width = kKeys;                 ///< D: columns per frame, ≥ 1
+  int width = kKeys;  ///< D: columns per frame, ≥ 1
   /// Where each sequence came from ("chorale 12.mid", "spikes.npz:arr_3"): empty (unknown, e.g. a
   /// canonical pickle) or one entry per sequence.
   std::vector<std::string> sources;
@@ -61,11 +61,11 @@ struct Dataset {
 struct SplitStats {
   std::size_t sequences = 0;
   std::int64_t frames = 0;
-  std::int64_t note_events = 0;   ///< total (frame, key) pairs that are on
+  std::int64_t note_events = 0;  ///< total (frame, key) pairs that are on
   std::int64_t empty_frames = 0;
-  int lowest_note = 0;            ///< MIDI number (21 + lowest column); 0 without notes or when width ≠ 88
+  int lowest_note = 0;  ///< MIDI number (21 + lowest column); 0 without notes or when width ≠ 88
   int highest_note = 0;
-  int lowest_column = -1;         ///< lowest column that is ever on; −1 when none is
+  int lowest_column = -1;  ///< lowest column that is ever on; −1 when none is
   int highest_column = -1;
   int max_notes_per_frame = 0;
   std::int64_t longest_sequence = 0;

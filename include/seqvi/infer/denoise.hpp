@@ -29,18 +29,18 @@ Roll known_corruption_decision(const Roll& corrupted, const Roll& prior_on, doub
 
 /// The decision rules seqvi denoise reports (docs/applications.md).
 struct DenoiseOptions {
-  double p = 0.05;             ///< corruption probability
-  int predictive_samples = 64; ///< prior draws per frame for the one-step-ahead π (0 = skip that rule)
+  double p = 0.05;              ///< corruption probability
+  int predictive_samples = 64;  ///< prior draws per frame for the one-step-ahead π (0 = skip that rule)
 };
 
 /// One sequence of the experiment: the rolls and the scores of the corrupted and the denoised
 /// rolls against the clean one, for each rule.
 struct DenoiseOutcome {
   Roll clean, corrupted;
-  Roll denoised;       ///< the paper's rule: σ(ℓ) ≥ ½ at the posterior mode
-  Roll probabilities;  ///< σ(ℓ) at the posterior mode, T × 88
-  Roll known_p_mode;   ///< known_corruption_decision with π = σ(ℓ) at the posterior mode
-  Roll predictive;     ///< the one-step-ahead π (VospNet::predictive_probabilities); empty if skipped
+  Roll denoised;            ///< the paper's rule: σ(ℓ) ≥ ½ at the posterior mode
+  Roll probabilities;       ///< σ(ℓ) at the posterior mode, T × 88
+  Roll known_p_mode;        ///< known_corruption_decision with π = σ(ℓ) at the posterior mode
+  Roll predictive;          ///< the one-step-ahead π (VospNet::predictive_probabilities); empty if skipped
   Roll known_p_predictive;  ///< known_corruption_decision with that π; empty if skipped
   NoteScores corrupted_scores, denoised_scores, known_p_mode_scores, known_p_predictive_scores;
 };

@@ -135,9 +135,9 @@ struct ImputeOutcome {
   /// empty for the paper's method
   Roll probabilities;
   NoteScores imputed_scores, baseline_scores, interpolation_scores;  ///< on the window's frames only
-  double log_prob = std::numeric_limits<double>::quiet_NaN();  ///< GapPosterior::log_prob (particles)
-  double ess = 0;                                              ///< GapPosterior::ess (particles)
-  std::vector<NoteScores> step_scores;  ///< the paper's: scores after each step
+  double log_prob = std::numeric_limits<double>::quiet_NaN();        ///< GapPosterior::log_prob (particles)
+  double ess = 0;                                                    ///< GapPosterior::ess (particles)
+  std::vector<NoteScores> step_scores;                               ///< the paper's: scores after each step
 };
 
 /// The paper's method: fills the window of `clean` (fill_uniform(rng) or copy_previous_frame, as
@@ -150,10 +150,10 @@ ImputeOutcome impute_sequence(VospNet& net, const Roll& clean, const Window& win
 
 /// The particle method (vosp_gap_posterior / vrae_gap_posterior, scoring the true window), its
 /// decision, and the baselines' scores. The window needs a frame on both sides.
-ImputeOutcome impute_particles(VospNet& net, const Roll& clean, const Window& window,
-                               const ParticleOptions& options, Decision decision, core::Rng& rng);
-ImputeOutcome impute_particles(VraeNet& net, const Roll& clean, const Window& window,
-                               const ParticleOptions& options, Decision decision, core::Rng& rng);
+ImputeOutcome impute_particles(VospNet& net, const Roll& clean, const Window& window, const ParticleOptions& options,
+                               Decision decision, core::Rng& rng);
+ImputeOutcome impute_particles(VraeNet& net, const Roll& clean, const Window& window, const ParticleOptions& options,
+                               Decision decision, core::Rng& rng);
 
 /// A one-step predictor run through the gap: from the frames before it, frame by frame, its
 /// probabilities p(x_t | x_{<t}) with the gap's earlier frames replaced by its own decisions.
@@ -162,7 +162,7 @@ struct PredictorGap {
   Roll probabilities;  ///< length × D, the probabilities behind them
   /// log p(x_gap = truth | frames before it) in nats (the true frames fed back: exact, one-sided)
   double log_prob = 0;
-  NoteScores scores;   ///< of `imputed` on the window
+  NoteScores scores;  ///< of `imputed` on the window
 };
 /// @throws std::invalid_argument for a window outside the roll or a roll of another width
 PredictorGap predictor_through_gap(PredictorNet& net, const Roll& clean, const Window& window, Decision decision);

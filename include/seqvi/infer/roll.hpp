@@ -13,8 +13,8 @@
 namespace seqvi::infer {
 
 /// T frames × D columns, row-major (model/types.hpp layout with B = 1): entry (t, k) is column k
-/// in frame t; for a piano roll (D = 88) column k is the key of MIDI note 21 + k. Binary rolls hold 0 or 1; model inputs may hold values in [0, 1]
-/// (the uniform noise impute starts from).
+/// in frame t; for a piano roll (D = 88) column k is the key of MIDI note 21 + k. Binary rolls hold 0 or 1; model
+/// inputs may hold values in [0, 1] (the uniform noise impute starts from).
 using Roll = model::Mat<float>;
 
 /// Sequence `s` of `split` as a roll. @throws std::out_of_range naming s and the sequence count

@@ -38,8 +38,7 @@ struct NoteScores {
 /// Scores `predicted` against `truth` on frames [first, first + frames) (frames < 0: to the end).
 /// @throws std::invalid_argument if the rolls' shapes differ or the range is outside them, naming
 ///         the shapes and the range
-NoteScores note_scores(const Roll& truth, const Roll& predicted, model::Index first = 0,
-                       model::Index frames = -1);
+NoteScores note_scores(const Roll& truth, const Roll& predicted, model::Index first = 0, model::Index frames = -1);
 
 }  // namespace seqvi::infer
 

@@ -1,7 +1,7 @@
 // Sampling piano rolls from a trained model's generative process (Bayer & Osendorfer 2014, sec. 3):
 // the VRAE ancestrally — z_{1:T} from the prior, then x_t ~ p(x_t | z_{1:T}) — and the VOSP step by
-// step — z_t from the prior given z_{t−1} (and h_{t−1} for the learned prior), x_t ~ p(x_t | z_t, h_{t−1}), h_t from the recognition
-// RNN fed the sampled x_{1:t}.
+// step — z_t from the prior given z_{t−1} (and h_{t−1} for the learned prior), x_t ~ p(x_t | z_t, h_{t−1}), h_t from
+// the recognition RNN fed the sampled x_{1:t}.
 #ifndef SEQVI_INFER_SAMPLE_HPP
 #define SEQVI_INFER_SAMPLE_HPP
 
@@ -26,7 +26,8 @@ Roll sample_vrae(VraeNet& net, model::Index frames, core::Rng& rng);
 
 /// A T-frame roll from the VOSP, one frame at a time through the model's step functions: z_t from
 /// the prior given the state (Vosp::prior_step; K normals from rng), x_t ~ p(x_t | z_t, h_{t−1})
-/// (D uniforms), then the recognition RNN advances by x_t: T RNN steps in all. Deterministic in (parameters, frames, rng state).
+/// (D uniforms), then the recognition RNN advances by x_t: T RNN steps in all. Deterministic in (parameters, frames,
+/// rng state).
 Roll sample_vosp(VospNet& net, model::Index frames, core::Rng& rng);
 
 }  // namespace seqvi::infer

@@ -34,11 +34,11 @@ class MapEnv final : public Env {
 
 /// What seqvi needs to know about a SLURM job; every field empty/zero outside SLURM.
 struct JobEnvironment {
-  std::string job_id;        ///< SLURM_JOB_ID ("" outside SLURM); for arrays "<array job>_<task>"
-  int restart_count = 0;     ///< SLURM_RESTART_COUNT: how often the job was requeued
-  int procid = 0;            ///< SLURM_PROCID: global rank of this task
-  int ntasks = 1;            ///< SLURM_NTASKS
-  std::string node;          ///< SLURMD_NODENAME
+  std::string job_id;     ///< SLURM_JOB_ID ("" outside SLURM); for arrays "<array job>_<task>"
+  int restart_count = 0;  ///< SLURM_RESTART_COUNT: how often the job was requeued
+  int procid = 0;         ///< SLURM_PROCID: global rank of this task
+  int ntasks = 1;         ///< SLURM_NTASKS
+  std::string node;       ///< SLURMD_NODENAME
 
   bool under_slurm() const { return !job_id.empty(); }
 };

@@ -29,35 +29,29 @@ namespace seqvi::model {
 ///         target outside [0, 1] on a valid row (NaN passes and propagates).
 template <class S>
 S bernoulli_nll(const Eigen::Ref<const Mat<S>>& logits, const Eigen::Ref<const Mat<S>>& targets,
-                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                ColVec<S>* per_sequence = nullptr);
+                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, ColVec<S>* per_sequence = nullptr);
 
 /// The reverse pass: logits_adj += nll_adj · (σ(a) − x) on valid rows (padded rows unchanged).
 /// @param nll_adj     ∂objective/∂NLL
 /// @param logits_adj  (T·B) × D, accumulated into
 /// Other parameters and throws as bernoulli_nll.
 template <class S>
-void bernoulli_nll_backward(const Eigen::Ref<const Mat<S>>& logits,
-                            const Eigen::Ref<const Mat<S>>& targets,
+void bernoulli_nll_backward(const Eigen::Ref<const Mat<S>>& logits, const Eigen::Ref<const Mat<S>>& targets,
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, S nll_adj,
                             Eigen::Ref<Mat<S>> logits_adj);
 
-extern template float bernoulli_nll<float>(const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const Mat<float>>&,
-                                           const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                           ColVec<float>*);
-extern template double bernoulli_nll<double>(const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const Mat<double>>&,
-                                             const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                             ColVec<double>*);
+extern template float bernoulli_nll<float>(const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                           const Eigen::Ref<const ColVec<float>>&, Index, Index, ColVec<float>*);
+extern template double bernoulli_nll<double>(const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                             const Eigen::Ref<const ColVec<double>>&, Index, Index, ColVec<double>*);
 extern template void bernoulli_nll_backward<float>(const Eigen::Ref<const Mat<float>>&,
                                                    const Eigen::Ref<const Mat<float>>&,
-                                                   const Eigen::Ref<const ColVec<float>>&, Index,
-                                                   Index, float, Eigen::Ref<Mat<float>>);
+                                                   const Eigen::Ref<const ColVec<float>>&, Index, Index, float,
+                                                   Eigen::Ref<Mat<float>>);
 extern template void bernoulli_nll_backward<double>(const Eigen::Ref<const Mat<double>>&,
                                                     const Eigen::Ref<const Mat<double>>&,
-                                                    const Eigen::Ref<const ColVec<double>>&, Index,
-                                                    Index, double, Eigen::Ref<Mat<double>>);
+                                                    const Eigen::Ref<const ColVec<double>>&, Index, Index, double,
+                                                    Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model
 

@@ -42,14 +42,13 @@ class FdBiRnn {
 
   /// Forward pass; arguments as FdRnn::forward, output (T·B) × 2H moments [forward | reverse]
   /// (var empty in deterministic mode).
-  void forward(const ParamSet<S>& params, const Moments<S>& x, Index batch,
-               const Eigen::Ref<const ColVec<S>>& mask, FdBiRnnCache<S>& cache,
-               Moments<S>& out) const;
+  void forward(const ParamSet<S>& params, const Moments<S>& x, Index batch, const Eigen::Ref<const ColVec<S>>& mask,
+               FdBiRnnCache<S>& cache, Moments<S>& out) const;
 
   /// Reverse pass; out_adj is (T·B) × 2H (var may be empty = 0). Both directions add into grad
   /// and *x_adj (see FdRnn::backward).
-  void backward(const ParamSet<S>& params, FdBiRnnCache<S>& cache, const Moments<S>& out_adj,
-                ParamSet<S>& grad, Moments<S>* x_adj) const;
+  void backward(const ParamSet<S>& params, FdBiRnnCache<S>& cache, const Moments<S>& out_adj, ParamSet<S>& grad,
+                Moments<S>* x_adj) const;
 
  private:
   FdRnn<S> fwd_;

@@ -56,14 +56,13 @@ class FdDense {
   /// @param in  rows × in() moments (in.var empty = deterministic input).
   /// @param out rows × out() moments (resized; var empty in deterministic mode).
   /// @throws std::invalid_argument on shape mismatch.
-  void forward(const ParamSet<S>& params, const Moments<S>& in, FdDenseCache<S>& cache,
-               Moments<S>& out) const;
+  void forward(const ParamSet<S>& params, const Moments<S>& in, FdDenseCache<S>& cache, Moments<S>& out) const;
 
   /// Reverse pass: adds ∂/∂W, ∂/∂b (and ∂/∂keep_logit) into grad, and the input adjoints into
   /// *in_adj if given (rows × in(); its var may be empty to skip the variance adjoint).
   /// @param out_adj rows × out() adjoints of the output moments (var may be empty = 0).
-  void backward(const ParamSet<S>& params, FdDenseCache<S>& cache, const Moments<S>& out_adj,
-                ParamSet<S>& grad, Moments<S>* in_adj) const;
+  void backward(const ParamSet<S>& params, FdDenseCache<S>& cache, const Moments<S>& out_adj, ParamSet<S>& grad,
+                Moments<S>* in_adj) const;
 
  private:
   Index in_ = 0;

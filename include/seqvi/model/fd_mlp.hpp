@@ -24,7 +24,7 @@ template <class S>
 struct FdMlpCache {
   std::vector<FdDenseCache<S>> layers;
   std::vector<Moments<S>> hidden;  ///< outputs of layers 0 … L−2 (the inputs of layers 1 … L−1)
-  std::vector<Moments<S>> adj;  ///< scratch: adjoints of `hidden`
+  std::vector<Moments<S>> adj;     ///< scratch: adjoints of `hidden`
 };
 
 /// y = layer_{L−1}(… layer_0(x)), each an FdDense (moments in, moments out). Layer i registers its
@@ -39,20 +39,18 @@ class FdMlp {
   FdMlp() = default;
   /// @param in     input features; @param layers at least one layer.
   /// @throws std::invalid_argument for no layers, bad sizes or keep specs.
-  FdMlp(ParamSet<S>& params, const std::string& prefix, Index in,
-        const std::vector<FdLayerSpec>& layers);
+  FdMlp(ParamSet<S>& params, const std::string& prefix, Index in, const std::vector<FdLayerSpec>& layers);
 
   Index in() const { return in_; }
   Index out() const { return layers_.back().out(); }
   const std::vector<FdDense<S>>& layers() const { return layers_; }
 
   /// Forward over rows × in() moments (var empty = deterministic) into rows × out() moments.
-  void forward(const ParamSet<S>& params, const Moments<S>& in, FdMlpCache<S>& cache,
-               Moments<S>& out) const;
+  void forward(const ParamSet<S>& params, const Moments<S>& in, FdMlpCache<S>& cache, Moments<S>& out) const;
 
   /// Reverse pass (adds into grad and *in_adj; see FdDense::backward).
-  void backward(const ParamSet<S>& params, FdMlpCache<S>& cache, const Moments<S>& out_adj,
-                ParamSet<S>& grad, Moments<S>* in_adj) const;
+  void backward(const ParamSet<S>& params, FdMlpCache<S>& cache, const Moments<S>& out_adj, ParamSet<S>& grad,
+                Moments<S>* in_adj) const;
 
  private:
   Index in_ = 0;

@@ -65,9 +65,8 @@ Transfer parse_transfer(std::string_view name);
 /// @param mean, var rows × F outputs (pre-sized; may not alias the inputs).
 /// @throws std::invalid_argument on shape mismatch.
 template <class S>
-void transfer_moments(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
-                      const Eigen::Ref<const Mat<S>>& v, Eigen::Ref<Mat<S>> mean,
-                      Eigen::Ref<Mat<S>> var);
+void transfer_moments(Transfer f, const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& v,
+                      Eigen::Ref<Mat<S>> mean, Eigen::Ref<Mat<S>> var);
 
 /// Reverse pass of transfer_moments: given the adjoints of E and Var, adds
 ///   mu_adj += mean_adj·∂E/∂μ + var_adj·∂Var/∂μ,   v_adj += mean_adj·∂E/∂v + var_adj·∂Var/∂v.
@@ -85,11 +84,9 @@ void transfer_moments(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
 ///    an all-zero frame (a silent piano-roll frame, zero bias) does not make the gradient NaN.
 /// @param mu, v the forward inputs; mean_adj, var_adj rows × F; mu_adj, v_adj rows × F (+=).
 template <class S>
-void transfer_moments_backward(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
-                               const Eigen::Ref<const Mat<S>>& v,
-                               const Eigen::Ref<const Mat<S>>& mean_adj,
-                               const Eigen::Ref<const Mat<S>>& var_adj, Eigen::Ref<Mat<S>> mu_adj,
-                               Eigen::Ref<Mat<S>> v_adj);
+void transfer_moments_backward(Transfer f, const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& v,
+                               const Eigen::Ref<const Mat<S>>& mean_adj, const Eigen::Ref<const Mat<S>>& var_adj,
+                               Eigen::Ref<Mat<S>> mu_adj, Eigen::Ref<Mat<S>> v_adj);
 
 /// Deterministic transfer: out = f(mu) elementwise (σ stable as above, rectifier max(0, μ) keeping
 /// NaN). This is what an FD layer computes in deterministic mode (see fd_affine): the exact moments
@@ -101,8 +98,8 @@ void transfer_values(Transfer f, const Eigen::Ref<const Mat<S>>& mu, Eigen::Ref<
 /// Reverse pass of transfer_values: mu_adj += out_adj·f'(μ), with σ' = σ(μ)σ(−μ),
 /// tanh' = 4σ'(2μ) and, for the rectifier, f'(0) = ½ (the v → 0⁺ limit of ∂E/∂μ above).
 template <class S>
-void transfer_values_backward(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
-                              const Eigen::Ref<const Mat<S>>& out_adj, Eigen::Ref<Mat<S>> mu_adj);
+void transfer_values_backward(Transfer f, const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& out_adj,
+                              Eigen::Ref<Mat<S>> mu_adj);
 
 /// The probit approximation of the logit of the FD sigmoid mean: ℓ = μ/√(1 + πv/8), so that
 /// E[σ(x)] ≈ σ(ℓ) for x ~ N(μ, v) to within 0.0354 (exact at v = 0); NOT the sigmoid transfer's
@@ -117,10 +114,9 @@ void sigmoid_mean_logit(const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<con
 /// Reverse pass of sigmoid_mean_logit: mu_adj += logit_adj·k, v_adj += logit_adj·(−π/16)·ℓ·k²,
 /// k = (1 + πv/8)^{−1/2}. With v empty, only mu_adj += logit_adj (v_adj is not touched).
 template <class S>
-void sigmoid_mean_logit_backward(const Eigen::Ref<const Mat<S>>& mu,
-                                 const Eigen::Ref<const Mat<S>>& v,
-                                 const Eigen::Ref<const Mat<S>>& logit_adj,
-                                 Eigen::Ref<Mat<S>> mu_adj, Eigen::Ref<Mat<S>> v_adj);
+void sigmoid_mean_logit_backward(const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& v,
+                                 const Eigen::Ref<const Mat<S>>& logit_adj, Eigen::Ref<Mat<S>> mu_adj,
+                                 Eigen::Ref<Mat<S>> v_adj);
 
 // ---- FD affine map ----------------------------------------------------------------------------
 
@@ -157,9 +153,8 @@ struct FdAffineCache {
 /// @param cache saved for fd_affine_backward. @param out rows × out moments (resized).
 /// @throws std::invalid_argument on shape mismatch.
 template <class S>
-void fd_affine(const Moments<S>& in, const Eigen::Ref<const RowVec<S>>& keep,
-               const Eigen::Ref<const Mat<S>>& w, const Eigen::Ref<const Mat<S>>& b,
-               FdAffineCache<S>& cache, Moments<S>& out);
+void fd_affine(const Moments<S>& in, const Eigen::Ref<const RowVec<S>>& keep, const Eigen::Ref<const Mat<S>>& w,
+               const Eigen::Ref<const Mat<S>>& b, FdAffineCache<S>& cache, Moments<S>& out);
 
 /// Reverse pass of fd_affine. With x̄ = m∘d and ṽ = v∘d + d(1 − d)∘m² (saved in the cache):
 ///   b_adj += Σ_rows mean_adj,   w_adj += x̄ᵀ mean_adj + 2 W∘(ṽᵀ var_adj),
@@ -175,9 +170,8 @@ void fd_affine(const Moments<S>& in, const Eigen::Ref<const RowVec<S>>& keep,
 /// @param in_adj  rows × in (+=), or nullptr; its var may be empty to skip the variance adjoint.
 /// @throws std::invalid_argument on shape mismatch.
 template <class S>
-void fd_affine_backward(const Eigen::Ref<const Mat<S>>& w, FdAffineCache<S>& cache,
-                        const Moments<S>& out_adj, Eigen::Ref<Mat<S>> w_adj,
-                        Eigen::Ref<Mat<S>> b_adj, RowVec<S>* keep_adj, Moments<S>* in_adj);
+void fd_affine_backward(const Eigen::Ref<const Mat<S>>& w, FdAffineCache<S>& cache, const Moments<S>& out_adj,
+                        Eigen::Ref<Mat<S>> w_adj, Eigen::Ref<Mat<S>> b_adj, RowVec<S>* keep_adj, Moments<S>* in_adj);
 
 // ---- building blocks shared by the FD layers (internal) ----------------------------------------
 namespace detail {
@@ -186,20 +180,18 @@ namespace detail {
 /// row into pre-sized outputs; rows whose `valid` entry is 0 are set to zero (nullptr = all valid).
 template <class S>
 void fd_scale_inputs(const Eigen::Ref<const Mat<S>>& m, const Eigen::Ref<const Mat<S>>& v,
-                     const Eigen::Ref<const RowVec<S>>& keep, const S* valid,
-                     Eigen::Ref<Mat<S>> x_mean, Eigen::Ref<Mat<S>> x_var);
+                     const Eigen::Ref<const RowVec<S>>& keep, const S* valid, Eigen::Ref<Mat<S>> x_mean,
+                     Eigen::Ref<Mat<S>> x_var);
 
 /// Reverse of fd_scale_inputs, expressed through its outputs x̄, ṽ (so m, v need not be kept):
 ///   m_adj += x̄_adj∘d + ṽ_adj∘2(1 − d)∘x̄,  v_adj += ṽ_adj∘d,
 ///   keep_sum += Σ_rows (x̄_adj∘x̄ + ṽ_adj∘(ṽ − x̄²))   — divide by d for ∂/∂d (see keep_adj).
 /// m_adj, v_adj may be null (skipped); keep_sum may be null.
 template <class S>
-void fd_scale_inputs_backward(const Eigen::Ref<const RowVec<S>>& keep,
-                              const Eigen::Ref<const Mat<S>>& x_mean,
-                              const Eigen::Ref<const Mat<S>>& x_var,
-                              const Eigen::Ref<const Mat<S>>& x_mean_adj,
-                              const Eigen::Ref<const Mat<S>>& x_var_adj, Mat<S>* m_adj,
-                              Mat<S>* v_adj, RowVec<S>* keep_sum);
+void fd_scale_inputs_backward(const Eigen::Ref<const RowVec<S>>& keep, const Eigen::Ref<const Mat<S>>& x_mean,
+                              const Eigen::Ref<const Mat<S>>& x_var, const Eigen::Ref<const Mat<S>>& x_mean_adj,
+                              const Eigen::Ref<const Mat<S>>& x_var_adj, Mat<S>* m_adj, Mat<S>* v_adj,
+                              RowVec<S>* keep_sum);
 
 /// The reverse pass of an FD-RNN frame's transfer, with its output adjoint built run by run on
 /// the stack instead of in a matrix: on rows whose `valid` entry is not 0,
@@ -211,13 +203,11 @@ void fd_scale_inputs_backward(const Eigen::Ref<const RowVec<S>>& keep,
 /// kernels on the same runs as those two functions, so the results are theirs on the summed,
 /// masked adjoint, bit for bit.
 template <class S>
-void transfer_backward_of_sum(Transfer f, const Eigen::Ref<const Mat<S>>& mu,
-                              const Eigen::Ref<const Mat<S>>& v, const S* valid,
-                              const Eigen::Ref<const Mat<S>>& mean_adj,
-                              const Eigen::Ref<const Mat<S>>& mean_carry,
-                              const Eigen::Ref<const Mat<S>>& var_adj,
-                              const Eigen::Ref<const Mat<S>>& var_carry,
-                              Eigen::Ref<Mat<S>> mu_adj, Eigen::Ref<Mat<S>> v_adj);
+void transfer_backward_of_sum(Transfer f, const Eigen::Ref<const Mat<S>>& mu, const Eigen::Ref<const Mat<S>>& v,
+                              const S* valid, const Eigen::Ref<const Mat<S>>& mean_adj,
+                              const Eigen::Ref<const Mat<S>>& mean_carry, const Eigen::Ref<const Mat<S>>& var_adj,
+                              const Eigen::Ref<const Mat<S>>& var_carry, Eigen::Ref<Mat<S>> mu_adj,
+                              Eigen::Ref<Mat<S>> v_adj);
 
 /// acc += Σ_rows a (column sums, row by row so it streams the row-major storage).
 template <class S>

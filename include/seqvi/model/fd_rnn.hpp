@@ -117,9 +117,8 @@ class FdRnn {
   ///              sequence frame by frame (T = 1 per call, carrying h): the same recurrence.
   ///              The reverse pass does not differentiate through it.
   /// @throws std::invalid_argument on shape mismatch.
-  void forward(const ParamSet<S>& params, const Moments<S>& x, Index batch,
-               const Eigen::Ref<const ColVec<S>>& mask, FdRnnCache<S>& cache, Moments<S>& h,
-               const Moments<S>* initial = nullptr) const;
+  void forward(const ParamSet<S>& params, const Moments<S>& x, Index batch, const Eigen::Ref<const ColVec<S>>& mask,
+               FdRnnCache<S>& cache, Moments<S>& h, const Moments<S>* initial = nullptr) const;
 
   /// Reverse pass (backpropagation through time over the chunk). Adds ∂/∂W_in, ∂/∂W_rec, ∂/∂b
   /// and the keep logits' gradients into grad, and the input adjoints into *x_adj if given
@@ -128,8 +127,8 @@ class FdRnn {
   /// taken from the W_in gradient's products: no input-adjoint product is run.
   /// @param h_adj (T·B) × H adjoints of the output moments (var may be empty = 0; entries on
   ///              padded rows are ignored).
-  void backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const Moments<S>& h_adj,
-                ParamSet<S>& grad, Moments<S>* x_adj) const;
+  void backward(const ParamSet<S>& params, FdRnnCache<S>& cache, const Moments<S>& h_adj, ParamSet<S>& grad,
+                Moments<S>* x_adj) const;
 
  private:
   FdRnnSpec spec_{};

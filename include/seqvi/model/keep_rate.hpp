@@ -73,8 +73,7 @@ class KeepRate {
 
   /// Reverse pass: grad[logit] += keep_adj ∘ (hi − lo)·σ(ℓ)σ(−ℓ) (no-op when fixed).
   /// @param keep_adj 1 × n adjoint of d.
-  void backward(const ParamSet<S>& params, const Eigen::Ref<const RowVec<S>>& keep_adj,
-                ParamSet<S>& grad) const;
+  void backward(const ParamSet<S>& params, const Eigen::Ref<const RowVec<S>>& keep_adj, ParamSet<S>& grad) const;
 
  private:
   KeepRateSpec spec_{};

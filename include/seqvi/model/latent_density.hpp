@@ -38,15 +38,14 @@ namespace seqvi::model {
 /// @throws std::invalid_argument on z not having T·B rows, or a mask entry other than 0/1 or not
 ///         pre-padded.
 template <class S>
-ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z,
-                            const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
+ColVec<S> log_prior_density(Prior prior, const Eigen::Ref<const Mat<S>>& z, const Eigen::Ref<const ColVec<S>>& mask,
+                            Index T, Index B);
 
 /// The same for every prior: `learned` holds the learned prior's parameters for prior learned
 /// (learned_prior.hpp) and must be empty for wiener and normal.
 /// @throws std::invalid_argument as above, and as kl_divergence on `learned`.
 template <class S>
-ColVec<S> log_prior_density(Prior prior, const LearnedPrior<S>& learned,
-                            const Eigen::Ref<const Mat<S>>& z,
+ColVec<S> log_prior_density(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<const Mat<S>>& z,
                             const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
 /// Per-sequence log q(z | x) in nats (see the file comment), accumulated in double.
@@ -60,8 +59,7 @@ ColVec<S> log_prior_density(Prior prior, const LearnedPrior<S>& learned,
 ///         row.
 template <class S>
 ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
-                                const Eigen::Ref<const Mat<S>>& mean,
-                                const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
                                 const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
 /// The same for every posterior: coef is the (T·B) × K matrix of a_t ∈ [0, 1] for markov
@@ -69,40 +67,38 @@ ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<
 /// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1].
 template <class S>
 ColVec<S> log_posterior_density(Posterior posterior, const Eigen::Ref<const Mat<S>>& z,
-                                const Eigen::Ref<const Mat<S>>& mean,
-                                const Eigen::Ref<const Mat<S>>& var,
-                                const Eigen::Ref<const Mat<S>>& coef,
-                                const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
+                                const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                                const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const ColVec<S>>& mask, Index T,
+                                Index B);
 
 extern template ColVec<float> log_prior_density<float>(Prior, const Eigen::Ref<const Mat<float>>&,
-                                                       const Eigen::Ref<const ColVec<float>>&,
-                                                       Index, Index);
-extern template ColVec<double> log_prior_density<double>(Prior,
-                                                         const Eigen::Ref<const Mat<double>>&,
-                                                         const Eigen::Ref<const ColVec<double>>&,
-                                                         Index, Index);
+                                                       const Eigen::Ref<const ColVec<float>>&, Index, Index);
+extern template ColVec<double> log_prior_density<double>(Prior, const Eigen::Ref<const Mat<double>>&,
+                                                         const Eigen::Ref<const ColVec<double>>&, Index, Index);
 extern template ColVec<float> log_prior_density<float>(Prior, const LearnedPrior<float>&,
                                                        const Eigen::Ref<const Mat<float>>&,
-                                                       const Eigen::Ref<const ColVec<float>>&,
-                                                       Index, Index);
+                                                       const Eigen::Ref<const ColVec<float>>&, Index, Index);
 extern template ColVec<double> log_prior_density<double>(Prior, const LearnedPrior<double>&,
                                                          const Eigen::Ref<const Mat<double>>&,
-                                                         const Eigen::Ref<const ColVec<double>>&,
-                                                         Index, Index);
-extern template ColVec<float> log_posterior_density<float>(
-    Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&, Index, Index);
-extern template ColVec<double> log_posterior_density<double>(
-    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&, Index, Index);
-extern template ColVec<float> log_posterior_density<float>(
-    Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const ColVec<float>>&, Index, Index);
-extern template ColVec<double> log_posterior_density<double>(
-    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const ColVec<double>>&, Index, Index);
+                                                         const Eigen::Ref<const ColVec<double>>&, Index, Index);
+extern template ColVec<float> log_posterior_density<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                                           const Eigen::Ref<const Mat<float>>&,
+                                                           const Eigen::Ref<const Mat<float>>&,
+                                                           const Eigen::Ref<const ColVec<float>>&, Index, Index);
+extern template ColVec<double> log_posterior_density<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                                             const Eigen::Ref<const Mat<double>>&,
+                                                             const Eigen::Ref<const Mat<double>>&,
+                                                             const Eigen::Ref<const ColVec<double>>&, Index, Index);
+extern template ColVec<float> log_posterior_density<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                                           const Eigen::Ref<const Mat<float>>&,
+                                                           const Eigen::Ref<const Mat<float>>&,
+                                                           const Eigen::Ref<const Mat<float>>&,
+                                                           const Eigen::Ref<const ColVec<float>>&, Index, Index);
+extern template ColVec<double> log_posterior_density<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                                             const Eigen::Ref<const Mat<double>>&,
+                                                             const Eigen::Ref<const Mat<double>>&,
+                                                             const Eigen::Ref<const Mat<double>>&,
+                                                             const Eigen::Ref<const ColVec<double>>&, Index, Index);
 
 }  // namespace seqvi::model
 

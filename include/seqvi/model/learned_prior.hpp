@@ -36,13 +36,9 @@ struct LearnedPrior {
   bool transition() const { return mean == nullptr && var != nullptr && alpha != nullptr; }
 
   /// A conditional prior N(mean_t, var_t).
-  static LearnedPrior conditional_prior(const Mat<S>& mean, const Mat<S>& var) {
-    return {&mean, &var, nullptr};
-  }
+  static LearnedPrior conditional_prior(const Mat<S>& mean, const Mat<S>& var) { return {&mean, &var, nullptr}; }
   /// A transition prior N(α z_{t−1}, β²).
-  static LearnedPrior transition_prior(const Mat<S>& alpha, const Mat<S>& beta2) {
-    return {nullptr, &beta2, &alpha};
-  }
+  static LearnedPrior transition_prior(const Mat<S>& alpha, const Mat<S>& beta2) { return {nullptr, &beta2, &alpha}; }
 };
 
 /// Where a reverse pass ADDS kl_adj · ∂KL/∂(the prior's parameters): shaped like the LearnedPrior's

@@ -34,9 +34,8 @@ class Predictor final : public SequenceModel<S> {
   ParamSet<S> make_params() const override { return prototype_; }
   ParamRole role(std::size_t i) const override;
   Index noise_dim() const override { return 0; }
-  BoundTerms forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                              const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
-                              S grad_scale) override;
+  BoundTerms forward_backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                              ParamSet<S>* grad, S grad_scale) override;
   ColVec<double> log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
                              const Eigen::Ref<const Mat<S>>& eps) override;
 

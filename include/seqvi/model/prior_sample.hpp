@@ -28,8 +28,8 @@ void prior_step(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<co
 /// The fixed priors' step (wiener, normal): prior_step with no learned parameters.
 /// @throws std::invalid_argument as above; for prior learned, saying that it needs its parameters
 template <class S>
-void prior_step(Prior prior, const Eigen::Ref<const Mat<S>>& z_prev,
-                const Eigen::Ref<const Mat<S>>& w, Eigen::Ref<Mat<S>> z);
+void prior_step(Prior prior, const Eigen::Ref<const Mat<S>>& z_prev, const Eigen::Ref<const Mat<S>>& w,
+                Eigen::Ref<Mat<S>> z);
 
 /// z_{1:T} from the prior by noise w ((T·B) × K, time-major, standard normal): prior_step frame
 /// after frame from z_0 = 0. Returns (T·B) × K. For the learned prior only the transition kind:
@@ -37,32 +37,26 @@ void prior_step(Prior prior, const Eigen::Ref<const Mat<S>>& z_prev,
 /// @throws std::invalid_argument if B < 1 or w's rows are not a multiple of B, as prior_step, or
 ///         for a learned conditional prior
 template <class S>
-Mat<S> prior_sample(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<const Mat<S>>& w,
-                    Index sequences);
+Mat<S> prior_sample(Prior prior, const LearnedPrior<S>& learned, const Eigen::Ref<const Mat<S>>& w, Index sequences);
 
 /// The fixed priors' sample (wiener, normal). @throws std::invalid_argument as above
 template <class S>
 Mat<S> prior_sample(Prior prior, const Eigen::Ref<const Mat<S>>& w, Index sequences);
 
-extern template void prior_step<float>(Prior, const LearnedPrior<float>&,
-                                       const Eigen::Ref<const Mat<float>>&,
+extern template void prior_step<float>(Prior, const LearnedPrior<float>&, const Eigen::Ref<const Mat<float>>&,
                                        const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>);
-extern template void prior_step<double>(Prior, const LearnedPrior<double>&,
-                                        const Eigen::Ref<const Mat<double>>&,
-                                        const Eigen::Ref<const Mat<double>>&,
-                                        Eigen::Ref<Mat<double>>);
-extern template void prior_step<float>(Prior, const Eigen::Ref<const Mat<float>>&,
-                                       const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>);
+extern template void prior_step<double>(Prior, const LearnedPrior<double>&, const Eigen::Ref<const Mat<double>>&,
+                                        const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>);
+extern template void prior_step<float>(Prior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                       Eigen::Ref<Mat<float>>);
 extern template void prior_step<double>(Prior, const Eigen::Ref<const Mat<double>>&,
-                                        const Eigen::Ref<const Mat<double>>&,
-                                        Eigen::Ref<Mat<double>>);
-extern template Mat<float> prior_sample<float>(Prior, const LearnedPrior<float>&,
-                                               const Eigen::Ref<const Mat<float>>&, Index);
+                                        const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>);
+extern template Mat<float> prior_sample<float>(Prior, const LearnedPrior<float>&, const Eigen::Ref<const Mat<float>>&,
+                                               Index);
 extern template Mat<double> prior_sample<double>(Prior, const LearnedPrior<double>&,
                                                  const Eigen::Ref<const Mat<double>>&, Index);
 extern template Mat<float> prior_sample<float>(Prior, const Eigen::Ref<const Mat<float>>&, Index);
-extern template Mat<double> prior_sample<double>(Prior, const Eigen::Ref<const Mat<double>>&,
-                                                 Index);
+extern template Mat<double> prior_sample<double>(Prior, const Eigen::Ref<const Mat<double>>&, Index);
 
 }  // namespace seqvi::model
 

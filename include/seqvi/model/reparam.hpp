@@ -31,18 +31,16 @@ namespace seqvi::model {
 /// @throws std::invalid_argument on shapes other than (T·B) × K, a mask entry other than 0/1 or
 ///         not pre-padded, or var < 0 on a valid row.
 template <class S>
-Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-               const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
-               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
+Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+               const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
 /// The same for every posterior: coef is the (T·B) × K matrix of a_t ∈ [0, 1] for markov (padded
 /// rows unread), empty for increments and marginal.
 /// @throws std::invalid_argument as above, and on coef of another shape or a ∉ [0, 1].
 template <class S>
-Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-               const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-               const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask,
-               Index T, Index B);
+Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+               const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& noise,
+               const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B);
 
 /// The reverse pass of reparam: ADDS into mean_adj and var_adj (padded rows receive nothing).
 /// With Z_t = ∂objective/∂z_t through all later frames, Z_t = z_adj_t + a_{t+1} Z_{t+1}:
@@ -56,61 +54,56 @@ Mat<S> reparam(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
 /// @throws std::invalid_argument as reparam, and also on var = 0 on a valid row (the derivative
 ///         of √v is infinite there).
 template <class S>
-void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
-                      const Eigen::Ref<const Mat<S>>& noise,
-                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                      const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
-                      Eigen::Ref<Mat<S>> var_adj);
+void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
+                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, const Eigen::Ref<const Mat<S>>& z_adj,
+                      Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj);
 
 /// The reverse pass of the overload with coef. For markov it also needs z (the forward's output,
 /// for z_{t−1}) and ADDS into coef_adj; for increments and marginal coef, z and coef_adj must be
 /// empty (z is not read).
 template <class S>
-void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var,
-                      const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& z,
-                      const Eigen::Ref<const Mat<S>>& noise,
-                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
-                      const Eigen::Ref<const Mat<S>>& z_adj, Eigen::Ref<Mat<S>> mean_adj,
-                      Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>> coef_adj);
+void reparam_backward(Posterior posterior, const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
+                      const Eigen::Ref<const Mat<S>>& z, const Eigen::Ref<const Mat<S>>& noise,
+                      const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, const Eigen::Ref<const Mat<S>>& z_adj,
+                      Eigen::Ref<Mat<S>> mean_adj, Eigen::Ref<Mat<S>> var_adj, Eigen::Ref<Mat<S>> coef_adj);
 
 extern template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                          const Eigen::Ref<const Mat<float>>&,
-                                          const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
                                           const Eigen::Ref<const ColVec<float>>&, Index, Index);
 extern template Mat<double> reparam<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                            const Eigen::Ref<const Mat<double>>&,
-                                            const Eigen::Ref<const Mat<double>>&,
+                                            const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
                                             const Eigen::Ref<const ColVec<double>>&, Index, Index);
 extern template void reparam_backward<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
                                              const Eigen::Ref<const Mat<float>>&,
                                              const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                             const Eigen::Ref<const Mat<float>>&,
-                                             Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
+                                             const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
+                                             Eigen::Ref<Mat<float>>);
 extern template void reparam_backward<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
                                               const Eigen::Ref<const Mat<double>>&,
                                               const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                              const Eigen::Ref<const Mat<double>>&,
-                                              Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+                                              const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>,
+                                              Eigen::Ref<Mat<double>>);
 extern template Mat<float> reparam<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                          const Eigen::Ref<const Mat<float>>&,
-                                          const Eigen::Ref<const Mat<float>>&,
-                                          const Eigen::Ref<const Mat<float>>&,
-                                          const Eigen::Ref<const ColVec<float>>&, Index, Index);
-extern template void reparam_backward<float>(
-    Posterior, const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
-    const Eigen::Ref<const ColVec<float>>&, Index, Index, const Eigen::Ref<const Mat<float>>&,
-    Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
+                                          const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                          const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&,
+                                          Index, Index);
+extern template void reparam_backward<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const Mat<float>>&,
+                                             const Eigen::Ref<const ColVec<float>>&, Index, Index,
+                                             const Eigen::Ref<const Mat<float>>&, Eigen::Ref<Mat<float>>,
+                                             Eigen::Ref<Mat<float>>, Eigen::Ref<Mat<float>>);
 extern template Mat<double> reparam<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                          const Eigen::Ref<const Mat<double>>&,
-                                          const Eigen::Ref<const Mat<double>>&,
-                                          const Eigen::Ref<const Mat<double>>&,
-                                          const Eigen::Ref<const ColVec<double>>&, Index, Index);
-extern template void reparam_backward<double>(
-    Posterior, const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
-    const Eigen::Ref<const ColVec<double>>&, Index, Index, const Eigen::Ref<const Mat<double>>&,
-    Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
+                                            const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                            const Eigen::Ref<const Mat<double>>&,
+                                            const Eigen::Ref<const ColVec<double>>&, Index, Index);
+extern template void reparam_backward<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
+                                              const Eigen::Ref<const Mat<double>>&,
+                                              const Eigen::Ref<const Mat<double>>&,
+                                              const Eigen::Ref<const Mat<double>>&,
+                                              const Eigen::Ref<const ColVec<double>>&, Index, Index,
+                                              const Eigen::Ref<const Mat<double>>&, Eigen::Ref<Mat<double>>,
+                                              Eigen::Ref<Mat<double>>, Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model
 

@@ -39,11 +39,11 @@ VarianceHead parse_variance_head(std::string_view name);
 
 struct ModelConfig {
   ModelKind kind = ModelKind::vosp;
-  Index inputs = 88;             ///< D: columns per frame (88 piano keys; the trainer sets the dataset's width)
-  Index hidden = 400;            ///< units per hidden layer (RNNs and the VOSP's generating MLP)
-  Index latent = 64;             ///< K, latent dimensions (vrae, vosp)
+  Index inputs = 88;                   ///< D: columns per frame (88 piano keys; the trainer sets the dataset's width)
+  Index hidden = 400;                  ///< units per hidden layer (RNNs and the VOSP's generating MLP)
+  Index latent = 64;                   ///< K, latent dimensions (vrae, vosp)
   Transfer transfer = Transfer::tanh;  ///< hidden transfer function (standard tanh)
-  double keep_inputs = 0.9;      ///< keep rate of the data inputs (fixed; and initial for learned)
+  double keep_inputs = 0.9;            ///< keep rate of the data inputs (fixed; and initial for learned)
   /// Keep rate of every other layer input: hidden units fed back or forward, the latent z, the
   /// heads' and output layers' inputs (fixed; and initial for learned).
   double keep_hidden = 0.9;
@@ -51,7 +51,7 @@ struct ModelConfig {
   /// heads' inputs), sigmoid-parametrised in [0.5, 1) (keep_rate.hpp); a rate of exactly 1 means
   /// "no dropout" and stays fixed. The generating model and the baselines always use fixed rates.
   bool learn_keep = true;
-  LatentSpec latent_spec{};      ///< prior, posterior form and KL mode (defaults: wiener, increments, exact)
+  LatentSpec latent_spec{};  ///< prior, posterior form and KL mode (defaults: wiener, increments, exact)
   /// Both heads add a floor of 1e-4 to the posterior variance (detail/latent_heads.hpp).
   VarianceHead variance_head = VarianceHead::softplus;
 
@@ -85,10 +85,10 @@ struct BoundTerms {
 /// A batch as the model sees it (views; nothing is copied).
 template <class S>
 struct BatchView {
-  Eigen::Ref<const Mat<S>> x;       ///< (T·B) × inputs, 0/1, zero on padding
-  Eigen::Ref<const ColVec<S>> mask; ///< T·B, 1 valid / 0 padding (pre-padded)
-  Index frames;                     ///< T
-  Index sequences;                  ///< B
+  Eigen::Ref<const Mat<S>> x;        ///< (T·B) × inputs, 0/1, zero on padding
+  Eigen::Ref<const ColVec<S>> mask;  ///< T·B, 1 valid / 0 padding (pre-padded)
+  Index frames;                      ///< T
+  Index sequences;                   ///< B
 };
 
 template <class S>
@@ -115,8 +115,7 @@ class SequenceModel {
   ///         other than 0/1, not pre-padded), eps of another shape, or params / grad not shaped as
   ///         make_params().
   virtual BoundTerms forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                                      const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
-                                      S grad_scale) = 0;
+                                      const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad, S grad_scale) = 0;
 
   /// The weight β of the KL in the gradient forward_backward adds, for KL warm-up
   /// (train/kl_warmup.hpp): grad += grad_scale · ∂(recon + β·kl)/∂θ. The terms it returns are
@@ -143,7 +142,7 @@ class SequenceModel {
                                      const Eigen::Ref<const Mat<S>>& eps) = 0;
 
  protected:
-  S kl_weight_ = S(1);  ///< β of set_kl_weight
+  S kl_weight_ = S(1);          ///< β of set_kl_weight
   Eigen::VectorXd kl_per_dim_;  ///< what kl_per_dim() returns; models with latents fill it
 };
 

@@ -29,11 +29,11 @@ namespace seqvi::model {
 /// VOSP, 2H for the VRAE's bidirectional RNN), K = latent, D = inputs:
 template <class S>
 struct ForwardPass {
-  BoundTerms terms;        ///< exactly what forward_backward returns for the same (params, batch, eps)
-  Mat<S> z;                ///< (T·B) × K, z drawn from q(z | x) by eps; at eps = 0 the posterior mode
-  Mat<S> posterior_mean;   ///< (T·B) × K, μ of the heads (of the increments for Posterior::increments)
-  Mat<S> posterior_var;    ///< (T·B) × K, s² of the heads (with the variance floor)
-  Mat<S> posterior_coef;   ///< (T·B) × K, a_t of the markov posterior; empty (0 × 0) otherwise
+  BoundTerms terms;       ///< exactly what forward_backward returns for the same (params, batch, eps)
+  Mat<S> z;               ///< (T·B) × K, z drawn from q(z | x) by eps; at eps = 0 the posterior mode
+  Mat<S> posterior_mean;  ///< (T·B) × K, μ of the heads (of the increments for Posterior::increments)
+  Mat<S> posterior_var;   ///< (T·B) × K, s² of the heads (with the variance floor)
+  Mat<S> posterior_coef;  ///< (T·B) × K, a_t of the markov posterior; empty (0 × 0) otherwise
   /// (T·B) × K, the VOSP's learned prior p(z_t | h_{t−1}) = N(prior_mean, prior_var) at every
   /// frame; empty (0 × 0) for the other priors (fixed, or the VRAE's transition: its α, β² are
   /// parameters, "prior.alpha", "prior.log_beta2")
@@ -63,9 +63,8 @@ class VariationalModel : public SequenceModel<S> {
   ParamSet<S> make_params() const override { return prototype_; }
   ParamRole role(std::size_t i) const override { return roles_.at(i); }
   Index noise_dim() const override { return config_.latent; }
-  BoundTerms forward_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                              const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>* grad,
-                              S grad_scale) override;
+  BoundTerms forward_backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                              ParamSet<S>* grad, S grad_scale) override;
   ColVec<double> log_weights(const ParamSet<S>& params, const BatchView<S>& batch,
                              const Eigen::Ref<const Mat<S>>& eps) override;
 
@@ -105,11 +104,11 @@ class VariationalModel : public SequenceModel<S> {
   /// The derived model's forward pass: sets h_, heads_cache_ (through posterior()), the sample
   /// (latent_sample()), a_ and, through emission(), logits_ (and nll_seq_ when per_sequence).
   /// Called after the batch and the parameters are checked, with T, B ≥ 1.
-  virtual void forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                       const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) = 0;
+  virtual void forward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                       bool per_sequence, BoundTerms& terms) = 0;
   /// The derived model's reverse pass after forward: adds grad_scale · ∂(recon + kl)/∂θ into grad.
-  virtual void backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                        const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) = 0;
+  virtual void backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                        ParamSet<S>& grad, S grad_scale) = 0;
   /// The z of the last forward, (T·B) × K.
   virtual Eigen::Ref<const Mat<S>> latent_sample() const = 0;
 
@@ -117,15 +116,13 @@ class VariationalModel : public SequenceModel<S> {
   /// conditional prior; unread otherwise — then the posterior heads on h_: μ, s² into
   /// heads_cache_, z into `z` (pre-sized (T·B) × K); returns the KL (nats, summed over valid
   /// frames).
-  double posterior(const ParamSet<S>& params, const BatchView<S>& batch,
-                   const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, Eigen::Ref<Mat<S>> z,
-                   const Eigen::Ref<const Mat<S>>& prior_input = Mat<S>());
+  double posterior(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                   bool per_sequence, Eigen::Ref<Mat<S>> z, const Eigen::Ref<const Mat<S>>& prior_input = Mat<S>());
   /// Reverse of posterior(): the adjoint of z (and the KL's, grad_scale · β) into grad and h_adj,
   /// and the conditional prior's adjoint of prior_input (the same matrix as the forward's) ADDED
   /// into prior_input_adj ((T·B) × in; unused otherwise).
-  void posterior_backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                          const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const Mat<S>>& z_adj,
-                          S grad_scale, ParamSet<S>& grad, Moments<S>& h_adj,
+  void posterior_backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                          const Eigen::Ref<const Mat<S>>& z_adj, S grad_scale, ParamSet<S>& grad, Moments<S>& h_adj,
                           const Eigen::Ref<const Mat<S>>& prior_input = Mat<S>(),
                           Eigen::Ref<Mat<S>>* prior_input_adj = nullptr);
   /// Emission: logits_ from the output moments a_; returns recon = Σ −log p(x | …) (nats).
@@ -154,9 +151,8 @@ class VariationalModel : public SequenceModel<S> {
  private:
   /// Checks params (and grad, if given) and the batch, then runs forward(): the one forward pass
   /// behind forward_backward, log_weights and forward_pass.
-  BoundTerms run_forward(const ParamSet<S>& params, const BatchView<S>& batch,
-                         const Eigen::Ref<const Mat<S>>& eps, bool per_sequence,
-                         const ParamSet<S>* grad = nullptr);
+  BoundTerms run_forward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                         bool per_sequence, const ParamSet<S>* grad = nullptr);
 };
 
 extern template class VariationalModel<float>;

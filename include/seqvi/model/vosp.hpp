@@ -55,12 +55,11 @@ class Vosp final : public VariationalModel<S> {
   /// w_t (B × K): prior_sample.hpp's prior_step. Returns B × K. With advance() feeding the sampled
   /// frames, this is the prior of the forward pass on them, frame by frame.
   /// @throws std::invalid_argument on shapes
-  Mat<S> prior_step(const ParamSet<S>& params, const VospState<S>& state,
-                    const Eigen::Ref<const Mat<S>>& w) const;
+  Mat<S> prior_step(const ParamSet<S>& params, const VospState<S>& state, const Eigen::Ref<const Mat<S>>& w) const;
   /// Emission logits of frame t (B × D) given z_t (B × K) and the state's h_{t−1}: the generating
   /// MLP and emission of forward(), on one frame. @throws std::invalid_argument on shapes
-  void emission_step(const ParamSet<S>& params, const VospState<S>& state,
-                     const Eigen::Ref<const Mat<S>>& z_t, Mat<S>& logits);
+  void emission_step(const ParamSet<S>& params, const VospState<S>& state, const Eigen::Ref<const Mat<S>>& z_t,
+                     Mat<S>& logits);
   /// Feeds frame x_t (B × D, observed or sampled) to the recognition RNN from the state's h_{t−1}:
   /// state.h ← h_t, state.z ← z_t. After frames 1…t, state.h equals forward's rows of frame t
   /// (up to the rounding of a one-frame product). @throws std::invalid_argument on shapes
@@ -69,10 +68,10 @@ class Vosp final : public VariationalModel<S> {
 
  private:
   using Base = VariationalModel<S>;
-  void forward(const ParamSet<S>& params, const BatchView<S>& batch,
-               const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) override;
-  void backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) override;
+  void forward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+               bool per_sequence, BoundTerms& terms) override;
+  void backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                ParamSet<S>& grad, S grad_scale) override;
   Eigen::Ref<const Mat<S>> latent_sample() const override;
   /// Whether the recognition RNN runs deterministically on data (all its keep rates exactly 1).
   bool recognition_deterministic(const ParamSet<S>& params) const;

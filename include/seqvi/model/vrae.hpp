@@ -44,15 +44,14 @@ class Vrae final : public VariationalModel<S> {
   /// T frames, no padding): the generating half of forward() (the same code). Used to sample
   /// (z from prior_sample) and by the applications.
   /// @throws std::invalid_argument if z is not (T·B) × K
-  void emission_given(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& z, Index sequences,
-                      Mat<S>& logits);
+  void emission_given(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& z, Index sequences, Mat<S>& logits);
 
  private:
   using Base = VariationalModel<S>;
-  void forward(const ParamSet<S>& params, const BatchView<S>& batch,
-               const Eigen::Ref<const Mat<S>>& eps, bool per_sequence, BoundTerms& terms) override;
-  void backward(const ParamSet<S>& params, const BatchView<S>& batch,
-                const Eigen::Ref<const Mat<S>>& eps, ParamSet<S>& grad, S grad_scale) override;
+  void forward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+               bool per_sequence, BoundTerms& terms) override;
+  void backward(const ParamSet<S>& params, const BatchView<S>& batch, const Eigen::Ref<const Mat<S>>& eps,
+                ParamSet<S>& grad, S grad_scale) override;
   Eigen::Ref<const Mat<S>> latent_sample() const override { return z_.mean; }
   /// The generating model on z_: g_, then a_ (output pre-activations).
   void generate(const ParamSet<S>& params, const Eigen::Ref<const ColVec<S>>& mask, Index B);

@@ -20,8 +20,7 @@ namespace seqvi::mpi {
 ///
 /// @throws std::invalid_argument for bad options (naming them); MessageError for a garbled message;
 ///         whatever the ledger throws (the sweep stops: the table on disk stays consistent)
-SweepEnd run_coordinator(Transport& transport, SweepLedger& ledger, TrialRunner& runner,
-                         const SweepOptions& options);
+SweepEnd run_coordinator(Transport& transport, SweepLedger& ledger, TrialRunner& runner, const SweepOptions& options);
 
 }  // namespace seqvi::mpi
 

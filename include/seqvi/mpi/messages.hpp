@@ -32,14 +32,18 @@ struct Assign {
   std::string checkpoint;      ///< where the runner keeps the trial's checkpoint (SweepStore path)
   bool await_verdict = false;  ///< a pruner is on: wait for a Verdict after each EpochReport
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) { ar(spec, checkpoint, await_verdict); }
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(spec, checkpoint, await_verdict);
+  }
 };
 
 /// The worker started the trial (it is now `running` on that rank).
 struct Started {
   std::string trial;  ///< TrialSpec::name()
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) { ar(trial); }
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(trial);
+  }
 };
 
 /// A completed epoch's validation bound (nats/frame).
@@ -48,7 +52,9 @@ struct EpochReport {
   std::int64_t epoch = 0;  ///< 1-based
   double valid_bound = 0;
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) { ar(trial, epoch, valid_bound); }
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(trial, epoch, valid_bound);
+  }
 };
 
 /// The coordinator's answer to an EpochReport when the worker awaits one (after the report is durable).
@@ -57,7 +63,9 @@ struct Verdict {
   std::int64_t epoch = 0;
   bool keep_going = true;  ///< false: the pruner stopped the trial
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) { ar(trial, epoch, keep_going); }
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(trial, epoch, keep_going);
+  }
 };
 
 /// How a run of the trial ended (failed with the exception text if the runner threw). After the
@@ -67,8 +75,8 @@ struct Result {
   TrialOutcome outcome;
   template <class Archive>
   void serialize(Archive& ar, std::uint32_t /*version*/) {
-    ar(trial, outcome.state, outcome.epochs, outcome.best_valid, outcome.best_epoch, outcome.wall_s,
-       outcome.message, outcome.valid_curve);
+    ar(trial, outcome.state, outcome.epochs, outcome.best_valid, outcome.best_epoch, outcome.wall_s, outcome.message,
+       outcome.valid_curve);
     search::for_each_trial_field([&](const auto& field) {
       if (field.is_metric()) ar(outcome.*field.metric_member);
     });
@@ -79,7 +87,9 @@ struct Result {
 struct StopRequest {
   int signal = 0;
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) { ar(signal); }
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(signal);
+  }
 };
 
 /// Stop: interrupt the running trial at its next batch boundary (if any), drop queued assignments,
@@ -87,7 +97,9 @@ struct StopRequest {
 struct Shutdown {
   bool drained = false;
   template <class Archive>
-  void serialize(Archive& ar, std::uint32_t /*version*/) { ar(drained); }
+  void serialize(Archive& ar, std::uint32_t /*version*/) {
+    ar(drained);
+  }
 };
 
 /// The worker's last message: nothing more will come from it.

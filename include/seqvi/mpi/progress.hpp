@@ -22,15 +22,16 @@ struct DatasetBest {
 };
 
 struct Progress {
-  static constexpr std::size_t kStates = 7;  ///< TrialState has 7 values
+  static constexpr std::size_t kStates = 7;      ///< TrialState has 7 values
   std::array<std::int64_t, kStates> by_state{};  ///< counts, indexed by TrialState
   std::int64_t total = 0;
-  std::int64_t running = 0;   ///< = count(running)
-  std::int64_t pending = 0;   ///< still to run: pending + interrupted
-  std::map<std::string, DatasetBest> best_by_dataset;  ///< per dataset, its first trial in search/ranking.hpp's order (lowest best_valid; ties: lower id)
-  double elapsed_s = 0;       ///< since this run of the sweep started
-  double eta_s = 0;           ///< estimated seconds left; NaN while unknown (no finished trial yet)
-  bool final = false;         ///< the last call of the run
+  std::int64_t running = 0;                            ///< = count(running)
+  std::int64_t pending = 0;                            ///< still to run: pending + interrupted
+  std::map<std::string, DatasetBest> best_by_dataset;  ///< per dataset, its first trial in search/ranking.hpp's order
+                                                       ///< (lowest best_valid; ties: lower id)
+  double elapsed_s = 0;                                ///< since this run of the sweep started
+  double eta_s = 0;    ///< estimated seconds left; NaN while unknown (no finished trial yet)
+  bool final = false;  ///< the last call of the run
 
   std::int64_t count(search::TrialState s) const { return by_state[static_cast<std::size_t>(s)]; }
 };

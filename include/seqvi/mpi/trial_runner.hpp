@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <limits>
 #include <stdexcept>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace seqvi::mpi {
@@ -21,10 +21,10 @@ namespace seqvi::mpi {
 /// model without latents or a trial without a best epoch.
 struct TrialOutcome : search::BestEpochMetrics {
   search::TrialState state = search::TrialState::done;  ///< done|pruned|diverged|failed|interrupted
-  std::int64_t epochs = 0;        ///< completed epochs in total (including those before a resume)
+  std::int64_t epochs = 0;                              ///< completed epochs in total (including those before a resume)
   double best_valid = std::numeric_limits<double>::infinity();
   std::int64_t best_epoch = 0;
-  double wall_s = 0;              ///< wall time of this run only
+  double wall_s = 0;  ///< wall time of this run only
   std::string message;
   /// The validation bound of every completed epoch (1..epochs), as the trial's checkpoint holds it.
   /// Authoritative, like best_valid: it replaces whatever the epoch reports left in the sweep table

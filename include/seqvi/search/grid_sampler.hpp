@@ -23,8 +23,8 @@ std::int64_t grid_size(const Space& space, std::int64_t limit);
 
 /// Trial `index` of (dataset, model) under grid search. @throws std::invalid_argument for index < 0
 /// or a space grid_size rejects
-TrialSpec grid_trial(const Space& space, std::uint64_t sweep_seed, const std::string& dataset,
-                     const std::string& model, std::int64_t index);
+TrialSpec grid_trial(const Space& space, std::uint64_t sweep_seed, const std::string& dataset, const std::string& model,
+                     std::int64_t index);
 
 }  // namespace seqvi::search
 

@@ -57,8 +57,7 @@ class Pruner {
 /// Never stops a trial.
 class NoPruner final : public Pruner {
  public:
-  bool should_stop(const std::string& group, const std::string& trial, std::int64_t epoch,
-                   double valid_bound) override;
+  bool should_stop(const std::string& group, const std::string& trial, std::int64_t epoch, double valid_bound) override;
   void restore(const TrialTable& records) override;
 };
 
@@ -68,8 +67,7 @@ class AshaPruner final : public Pruner {
   /// @throws std::invalid_argument naming min_epochs (must be ≥ 1) or reduction_factor (must be ≥ 2)
   AshaPruner(std::int64_t min_epochs, std::int64_t reduction_factor);
 
-  bool should_stop(const std::string& group, const std::string& trial, std::int64_t epoch,
-                   double valid_bound) override;
+  bool should_stop(const std::string& group, const std::string& trial, std::int64_t epoch, double valid_bound) override;
   void restore(const TrialTable& records) override;
 
   /// k if `epoch` is r·η^k, else −1.

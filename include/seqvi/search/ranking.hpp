@@ -37,7 +37,7 @@ struct RankedTrial {
   std::size_t source = 0;  ///< its table among those ranked together (0 for a single table)
   std::size_t row = 0;     ///< its row in that table
   double bound = std::numeric_limits<double>::infinity();  ///< its best validation bound (nats/frame)
-  std::string id;          ///< its trial id
+  std::string id;                                          ///< its trial id
   /// Ranked at all: a finite bound.
   bool has_bound() const { return std::isfinite(bound); }
 };
@@ -85,8 +85,8 @@ std::vector<RankedTrial> best_trials(const TrialTable& table, const TrialFilter&
 /// per dataset (TrialTable::dataset; the map in name order): each dataset's best `top`, best first.
 /// A dataset none of whose rows the filter accepts has no entry.
 std::map<std::string, std::vector<RankedTrial>> best_trials_by_dataset(std::span<const TrialTable* const> tables,
-                                                                      const TrialFilter& filter = {},
-                                                                      std::size_t top = TopTrials::kAll);
+                                                                       const TrialFilter& filter = {},
+                                                                       std::size_t top = TopTrials::kAll);
 
 }  // namespace seqvi::search
 

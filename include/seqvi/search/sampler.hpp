@@ -12,11 +12,11 @@ namespace seqvi::search {
 
 /// A trial as the sweep defines it: what to train, with which hyper-parameters and seed.
 struct TrialSpec {
-  std::string dataset;    ///< dataset short name, e.g. "jsb"
-  std::string model;      ///< "vrae" | "vosp" | "rnn" | "fdrnn"
-  std::int64_t index = 0; ///< i: the i-th sample for (dataset, model)
-  std::uint64_t seed = 0; ///< the trial's training seed, < 2^63: `seqvi train --seed` with it reproduces the trial
-  Params params;          ///< sampled hyper-parameters (including "model")
+  std::string dataset;     ///< dataset short name, e.g. "jsb"
+  std::string model;       ///< "vrae" | "vosp" | "rnn" | "fdrnn"
+  std::int64_t index = 0;  ///< i: the i-th sample for (dataset, model)
+  std::uint64_t seed = 0;  ///< the trial's training seed, < 2^63: `seqvi train --seed` with it reproduces the trial
+  Params params;           ///< sampled hyper-parameters (including "model")
 
   /// "jsb-vosp-0007": unique within a sweep, safe as a file name.
   std::string name() const;

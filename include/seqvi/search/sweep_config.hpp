@@ -36,9 +36,9 @@
 namespace seqvi::search {
 
 struct PrunerConfig {
-  std::string kind = "none";        ///< "none" | "asha"
-  std::int64_t min_epochs = 1;      ///< r: epochs before the first rung
-  std::int64_t reduction_factor = 3;///< η: keep the top 1/η at each rung
+  std::string kind = "none";          ///< "none" | "asha"
+  std::int64_t min_epochs = 1;        ///< r: epochs before the first rung
+  std::int64_t reduction_factor = 3;  ///< η: keep the top 1/η at each rung
 };
 
 /// The most trials one sweep may have (datasets × models × samples): what the sweep store, the
@@ -49,11 +49,11 @@ struct SweepConfig {
   std::uint64_t seed = 1;
   std::vector<std::string> datasets{"jsb"};
   std::vector<std::string> models{"vosp"};
-  std::int64_t samples = 64;        ///< trials per (dataset, model)
-  std::string sampler = "random";   ///< "random" (sampler.hpp) | "grid" (grid_sampler.hpp)
+  std::int64_t samples = 64;       ///< trials per (dataset, model)
+  std::string sampler = "random";  ///< "random" (sampler.hpp) | "grid" (grid_sampler.hpp)
   std::int64_t max_attempts = 3;
   std::map<std::string, std::string> dataset_files;  ///< short name → HDF5 path (optional)
-  Space space = default_space();    ///< grid: only what [space] sets
+  Space space = default_space();                     ///< grid: only what [space] sets
   PrunerConfig pruner;
 };
 

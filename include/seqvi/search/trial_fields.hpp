@@ -39,19 +39,46 @@ enum class FieldKind {
   params,   ///< Params: a JSON object (store/trial_codec.hpp); in sweep.h5 a string column of its text
 };
 
-template <FieldKind K> struct FieldValue;
-template <> struct FieldValue<FieldKind::text> { using type = std::string; };
-template <> struct FieldValue<FieldKind::int64> { using type = std::int64_t; };
-template <> struct FieldValue<FieldKind::int32> { using type = int; };
-template <> struct FieldValue<FieldKind::uint64> { using type = std::uint64_t; };
-template <> struct FieldValue<FieldKind::float64> { using type = double; };
-template <> struct FieldValue<FieldKind::state> { using type = TrialState; };
-template <> struct FieldValue<FieldKind::curve> { using type = std::vector<double>; };
-template <> struct FieldValue<FieldKind::params> { using type = Params; };
+template <FieldKind K>
+struct FieldValue;
+template <>
+struct FieldValue<FieldKind::text> {
+  using type = std::string;
+};
+template <>
+struct FieldValue<FieldKind::int64> {
+  using type = std::int64_t;
+};
+template <>
+struct FieldValue<FieldKind::int32> {
+  using type = int;
+};
+template <>
+struct FieldValue<FieldKind::uint64> {
+  using type = std::uint64_t;
+};
+template <>
+struct FieldValue<FieldKind::float64> {
+  using type = double;
+};
+template <>
+struct FieldValue<FieldKind::state> {
+  using type = TrialState;
+};
+template <>
+struct FieldValue<FieldKind::curve> {
+  using type = std::vector<double>;
+};
+template <>
+struct FieldValue<FieldKind::params> {
+  using type = Params;
+};
 
 /// A number (or the state): one value of fixed size, which a file written before the field existed
 /// can lack (it then reads as the field's `absent` value).
-constexpr bool is_scalar(FieldKind k) { return k != FieldKind::text && k != FieldKind::curve && k != FieldKind::params; }
+constexpr bool is_scalar(FieldKind k) {
+  return k != FieldKind::text && k != FieldKind::curve && k != FieldKind::params;
+}
 
 /// One row of the field table: a member of the record and how the sweep's files hold it.
 ///

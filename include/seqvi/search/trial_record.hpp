@@ -62,15 +62,15 @@ struct BestEpochMetrics {
 };
 
 struct TrialRecord : BestEpochMetrics {
-  TrialSpec spec;                    ///< dataset, model, index, seed, params; spec.name() is the id
+  TrialSpec spec;  ///< dataset, model, index, seed, params; spec.name() is the id
   TrialState state = TrialState::pending;
-  std::int64_t epochs = 0;           ///< completed epochs
+  std::int64_t epochs = 0;                                      ///< completed epochs
   double best_valid = std::numeric_limits<double>::infinity();  ///< best validation bound (nats/frame)
-  std::int64_t best_epoch = 0;       ///< its epoch (1-based; 0 = none yet)
-  std::vector<double> valid_curve;   ///< validation bound after each completed epoch
-  double wall_s = 0;                 ///< training wall time summed over attempts
-  int rank = -1;                     ///< the worker rank that ran it last (−1: never ran)
-  std::int64_t attempts = 0;         ///< times it was dispatched to a worker
+  std::int64_t best_epoch = 0;                                  ///< its epoch (1-based; 0 = none yet)
+  std::vector<double> valid_curve;                              ///< validation bound after each completed epoch
+  double wall_s = 0;                                            ///< training wall time summed over attempts
+  int rank = -1;                                                ///< the worker rank that ran it last (−1: never ran)
+  std::int64_t attempts = 0;                                    ///< times it was dispatched to a worker
   std::int64_t crashes = 0;          ///< runs that ended with the job dead and no epoch completed (docs/sweeps.md)
   std::int64_t epochs_at_start = 0;  ///< completed epochs when its last run started (crash accounting)
   std::string message;               ///< why it ended (divergence, exception text, …)
@@ -104,14 +104,17 @@ inline constexpr std::tuple kTrialFields{
     Field<FieldKind::curve>{"valid_curve", &TrialRecord::valid_curve},
     Field<FieldKind::float64>{"valid_kl", &BestEpochMetrics::valid_kl, 3, std::numeric_limits<double>::quiet_NaN()},
     Field<FieldKind::int64>{"active_dims", &BestEpochMetrics::active_dims, 3, -1},
-    Field<FieldKind::float64>{"valid_recon", &BestEpochMetrics::valid_recon, 4, std::numeric_limits<double>::quiet_NaN()},
+    Field<FieldKind::float64>{"valid_recon", &BestEpochMetrics::valid_recon, 4,
+                              std::numeric_limits<double>::quiet_NaN()},
 };
 
 inline constexpr std::size_t kTrialFieldCount = std::tuple_size_v<decltype(kTrialFields)>;
 
 /// Field I of kTrialFields.
 template <std::size_t I>
-constexpr const auto& trial_field() { return std::get<I>(kTrialFields); }
+constexpr const auto& trial_field() {
+  return std::get<I>(kTrialFields);
+}
 
 /// Calls f(field) for each field of kTrialFields, in order.
 template <class F>
@@ -122,9 +125,8 @@ constexpr void for_each_trial_field(F&& f) {
 /// Calls f(std::integral_constant<std::size_t, I>{}) for each field index I, in order.
 template <class F>
 constexpr void for_each_trial_field_index(F&& f) {
-  [&]<std::size_t... I>(std::index_sequence<I...>) {
-    (f(std::integral_constant<std::size_t, I>{}), ...);
-  }(std::make_index_sequence<kTrialFieldCount>{});
+  [&]<std::size_t... I>(std::index_sequence<I...>) { (f(std::integral_constant<std::size_t, I>{}), ...); }
+  (std::make_index_sequence<kTrialFieldCount>{});
 }
 
 /// The index of the field named `name` (a compile-time error if there is none).

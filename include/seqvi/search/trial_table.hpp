@@ -43,7 +43,10 @@ namespace trial_table_layout {
 enum class Keep { number, text, curve, params };
 
 constexpr Keep keep(FieldKind k) {
-  return is_scalar(k) ? Keep::number : k == FieldKind::text ? Keep::text : k == FieldKind::curve ? Keep::curve : Keep::params;
+  return is_scalar(k)            ? Keep::number
+         : k == FieldKind::text  ? Keep::text
+         : k == FieldKind::curve ? Keep::curve
+                                 : Keep::params;
 }
 
 constexpr std::size_t count(Keep how) {
@@ -69,17 +72,25 @@ static_assert(count(Keep::params) == 1, "TrialTable keeps exactly one hyper-para
 /// A number's bits in a slot and back (doubles bit-exact, NaN payloads included).
 template <class T>
 std::uint64_t to_slot(T v) {
-  if constexpr (std::is_same_v<T, double>) return std::bit_cast<std::uint64_t>(v);
-  else if constexpr (std::is_enum_v<T>) return static_cast<std::uint64_t>(v);
-  else if constexpr (std::is_signed_v<T>) return std::bit_cast<std::uint64_t>(static_cast<std::int64_t>(v));
-  else return v;
+  if constexpr (std::is_same_v<T, double>)
+    return std::bit_cast<std::uint64_t>(v);
+  else if constexpr (std::is_enum_v<T>)
+    return static_cast<std::uint64_t>(v);
+  else if constexpr (std::is_signed_v<T>)
+    return std::bit_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+  else
+    return v;
 }
 template <class T>
 T from_slot(std::uint64_t bits) {
-  if constexpr (std::is_same_v<T, double>) return std::bit_cast<double>(bits);
-  else if constexpr (std::is_enum_v<T>) return static_cast<T>(bits);
-  else if constexpr (std::is_signed_v<T>) return static_cast<T>(std::bit_cast<std::int64_t>(bits));
-  else return bits;
+  if constexpr (std::is_same_v<T, double>)
+    return std::bit_cast<double>(bits);
+  else if constexpr (std::is_enum_v<T>)
+    return static_cast<T>(bits);
+  else if constexpr (std::is_signed_v<T>)
+    return static_cast<T>(std::bit_cast<std::int64_t>(bits));
+  else
+    return bits;
 }
 
 }  // namespace trial_table_layout
@@ -111,10 +122,14 @@ class TrialTable {
     using namespace trial_table_layout;
     constexpr auto& field = trial_field<I>();
     using Value = typename std::remove_cvref_t<decltype(field)>::Value;
-    if constexpr (keep(field.kind) == Keep::number) return from_slot<Value>(rows_[i].numbers[slot<I>]);
-    else if constexpr (keep(field.kind) == Keep::text) return static_cast<const std::string&>(pools_[slot<I>].text(rows_[i].texts[slot<I>]));
-    else if constexpr (keep(field.kind) == Keep::curve) return static_cast<const std::vector<double>&>(curves_[slot<I>][i]);
-    else return params(i);
+    if constexpr (keep(field.kind) == Keep::number)
+      return from_slot<Value>(rows_[i].numbers[slot<I>]);
+    else if constexpr (keep(field.kind) == Keep::text)
+      return static_cast<const std::string&>(pools_[slot<I>].text(rows_[i].texts[slot<I>]));
+    else if constexpr (keep(field.kind) == Keep::curve)
+      return static_cast<const std::vector<double>&>(curves_[slot<I>][i]);
+    else
+      return params(i);
   }
 
   /// Row i in place, without expanding it.
@@ -140,7 +155,8 @@ class TrialTable {
   template <class F>
   void for_each_param(std::size_t i, F&& f) const {
     for (std::size_t c = 0; c < columns_.size(); ++c)
-      if (const std::uint32_t code = columns_[c].codes[i]; code != 0) f(c, code, columns_[c].name, columns_[c].values[code - 1]);
+      if (const std::uint32_t code = columns_[c].codes[i]; code != 0)
+        f(c, code, columns_[c].name, columns_[c].values[code - 1]);
   }
   std::size_t param_columns() const { return columns_.size(); }
 
@@ -216,8 +232,8 @@ class TrialTable {
 
   std::vector<Row> rows_;
   std::array<std::vector<std::vector<double>>, trial_table_layout::kCurves> curves_;  ///< [slot][row]
-  std::vector<Column> columns_;  ///< the hyper-parameters, sorted by name
-  std::array<Pool, trial_table_layout::kTexts> pools_;  ///< [slot]: the distinct texts of a text field
+  std::vector<Column> columns_;                                         ///< the hyper-parameters, sorted by name
+  std::array<Pool, trial_table_layout::kTexts> pools_;                  ///< [slot]: the distinct texts of a text field
   mutable std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;  ///< (hash of id, row), sorted
   mutable bool index_valid_ = false;
 };

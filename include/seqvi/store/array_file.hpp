@@ -18,8 +18,8 @@ inline constexpr const char* kArraysFormat = "seqvi-arrays";
 inline constexpr std::int64_t kArraysFormatVersion = 1;
 
 struct ArrayImportOptions {
-  std::string name;                   ///< dataset name; empty: the root attribute `name`, else the file stem
-  std::int64_t max_frames = 100000;   ///< longest sequence accepted (frames)
+  std::string name;                  ///< dataset name; empty: the root attribute `name`, else the file stem
+  std::int64_t max_frames = 100000;  ///< longest sequence accepted (frames)
 };
 
 /// Reads an arrays input file into a dataset: sequences in the order of their group (creation order

@@ -40,9 +40,9 @@ struct TrialIdentity {
 std::string params_digest(const core::Params& params);
 
 struct Checkpoint {
-  core::Params hyperparameters;   ///< train::TrainConfig::to_params()
-  std::string dataset_name;       ///< the dataset's name attribute ("JSB Chorales")
-  std::string dataset_sha256;     ///< the dataset's source hash: a resume on other data is refused
+  core::Params hyperparameters;  ///< train::TrainConfig::to_params()
+  std::string dataset_name;      ///< the dataset's name attribute ("JSB Chorales")
+  std::string dataset_sha256;    ///< the dataset's source hash: a resume on other data is refused
   train::TrainState state;
   /// Who trained it (store/provenance.hpp), one entry per session: [0] started the run, the rest
   /// resumed it. Empty in a new Checkpoint: write_checkpoint then records this process. A file

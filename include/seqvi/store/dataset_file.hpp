@@ -47,8 +47,8 @@ void write_dataset(const data::Dataset& dataset, const std::filesystem::path& pa
 /// Reads a dataset file written by write_dataset (or any writer following the schema).
 ///
 /// Checks the format and version attributes, the shapes and types of rolls and offsets, that all
-/// splits have the same width D (1..kMaxDatasetWidth), that rolls hold only 0 and 1, that offsets start at 0, never decrease and end at the frame count, and that
-/// no split exceeds kMaxDatasetFrames.
+/// splits have the same width D (1..kMaxDatasetWidth), that rolls hold only 0 and 1, that offsets start at 0, never
+/// decrease and end at the frame count, and that no split exceeds kMaxDatasetFrames.
 ///
 /// @param path  the .h5 file
 /// @return the dataset

@@ -12,11 +12,12 @@ namespace seqvi::store {
 
 struct Provenance {
   std::string seqvi_version;  ///< "0.1.0" (CMake's project version)
-  std::string git_commit;     ///< full hash at build time; "+dirty" appended for uncommitted changes; "unknown" without git
-  std::string build_type;     ///< "Release", "Debug", … (CMAKE_BUILD_TYPE)
-  std::string command_line;   ///< argv joined, each argument shell-quoted where needed
-  std::string host;           ///< gethostname()
-  std::string started;        ///< ISO 8601 UTC time the process started ("2026-12-07T12:55:51Z")
+  std::string
+      git_commit;  ///< full hash at build time; "+dirty" appended for uncommitted changes; "unknown" without git
+  std::string build_type;    ///< "Release", "Debug", … (CMAKE_BUILD_TYPE)
+  std::string command_line;  ///< argv joined, each argument shell-quoted where needed
+  std::string host;          ///< gethostname()
+  std::string started;       ///< ISO 8601 UTC time the process started ("2026-12-07T12:55:51Z")
 
   bool operator==(const Provenance&) const = default;
 };

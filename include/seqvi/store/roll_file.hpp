@@ -28,16 +28,16 @@ class RollFileError : public std::runtime_error {
 /// One record: a sequence's rolls (each T × 88, float32; 0/1, or probabilities in [0, 1]) in
 /// writing order, and its numbers (scores, window start and length, sequence index).
 struct RollRecord {
-  std::string name;                                               ///< e.g. "test_003"
-  std::map<std::string, double> numbers;                          ///< attributes of the record's group
+  std::string name;                                              ///< e.g. "test_003"
+  std::map<std::string, double> numbers;                         ///< attributes of the record's group
   std::vector<std::pair<std::string, model::Mat<float>>> rolls;  ///< e.g. {"clean", …}, {"denoised", …}
 };
 
 /// A whole file: what produced it, and its records.
 struct RollFile {
-  std::string kind;                              ///< "denoise" | "impute" | "sample"
-  std::map<std::string, std::string> text;       ///< root attributes: checkpoint, model, dataset, split, …
-  std::map<std::string, double> numbers;         ///< root attributes: pooled scores, p, steps, seed, …
+  std::string kind;                         ///< "denoise" | "impute" | "sample"
+  std::map<std::string, std::string> text;  ///< root attributes: checkpoint, model, dataset, split, …
+  std::map<std::string, double> numbers;    ///< root attributes: pooled scores, p, steps, seed, …
   std::vector<RollRecord> records;
   /// The record called `name`. @throws RollFileError listing the names there are
   const RollRecord& record(const std::string& name) const;

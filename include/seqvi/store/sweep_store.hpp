@@ -17,8 +17,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <span>
@@ -127,8 +127,8 @@ struct RepairInputs {
 
 /// What SweepStore::repair did.
 struct RepairReport {
-  bool repaired = false;           ///< false: sweep.h5 and the journal were intact; nothing was written
-  std::vector<std::string> lines;  ///< what was rebuilt from where: one line per source (and per recovered trial)
+  bool repaired = false;             ///< false: sweep.h5 and the journal were intact; nothing was written
+  std::vector<std::string> lines;    ///< what was rebuilt from where: one line per source (and per recovered trial)
   std::size_t from_checkpoints = 0;  ///< trials whose result was recovered from their checkpoints
   std::size_t requeued = 0;          ///< trials with no recoverable record or checkpoint: pending again
 };
@@ -139,8 +139,8 @@ class SweepStore {
   /// (normally all pending). @throws SweepStoreError (also when dir already holds sweep.h5)
   /// (`trials` by value: pass it with std::move, a 10^6-trial table need not be held twice. A
   /// std::vector of records converts.)
-  static SweepStore create(const std::filesystem::path& dir, const std::string& config_text,
-                           search::TrialTable trials, DatasetIdentities datasets = {});
+  static SweepStore create(const std::filesystem::path& dir, const std::string& config_text, search::TrialTable trials,
+                           DatasetIdentities datasets = {});
   /// Opens an existing sweep for writing (resume): snapshot + journal replay. If another process
   /// holds the sweep's lock, waits for it as `wait` says (default: not at all).
   /// @throws SweepStoreError (no sweep there, unreadable, or the lock still held after the wait; the

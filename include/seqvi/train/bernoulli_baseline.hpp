@@ -5,8 +5,8 @@
 
 #include "seqvi/data/piano_roll.hpp"
 
-#include <vector>
 #include <string>
+#include <vector>
 
 namespace seqvi::train {
 

@@ -15,8 +15,7 @@ namespace seqvi::train {
 /// So β grows by 1/(W·n) per batch and reaches exactly 1 at the last batch of epoch W. A pure
 /// function of (e, j, n, W), all of which a checkpoint holds: resumed runs see the same β.
 /// @throws std::invalid_argument on W < 0, e < 0, n < 1 or j ∉ [0, n), naming the value
-double kl_warmup_weight(std::int64_t warmup_epochs, std::int64_t epoch, std::int64_t batch,
-                        std::int64_t batches);
+double kl_warmup_weight(std::int64_t warmup_epochs, std::int64_t epoch, std::int64_t batch, std::int64_t batches);
 
 }  // namespace seqvi::train
 

@@ -24,12 +24,12 @@ namespace seqvi::train {
 
 /// The paper's Table-2 initialisation.
 struct InitConfig {
-  double var_in = 1e-2;         ///< σ² of input and other weight matrices
-  double var_rec = 1e-2;        ///< σ² of recurrent matrices before sparsification and scaling
-  std::int64_t incoming = 15;   ///< ν: incoming recurrent connections per unit; 0 = all
-  double spectral_radius = 1.1; ///< ρ of recurrent matrices
-  double bias_hidden = 0.0;     ///< b_h
-  double bias_out = -0.8;       ///< b_y of the Bernoulli output layer (unless bias_out_from_data)
+  double var_in = 1e-2;          ///< σ² of input and other weight matrices
+  double var_rec = 1e-2;         ///< σ² of recurrent matrices before sparsification and scaling
+  std::int64_t incoming = 15;    ///< ν: incoming recurrent connections per unit; 0 = all
+  double spectral_radius = 1.1;  ///< ρ of recurrent matrices
+  double bias_hidden = 0.0;      ///< b_h
+  double bias_out = -0.8;        ///< b_y of the Bernoulli output layer (unless bias_out_from_data)
   /// b_y starts at the logit of each key's frequency in the training split (add-one smoothed, as
   /// the independent-Bernoulli baseline), so the model starts at the baseline's bound instead of
   /// having to descend to it; bias_out is then unused.
@@ -54,8 +54,9 @@ struct TrainConfig {
   RmspropConfig optimizer = default_optimizer();
   InitConfig init;
   data::BatchingOptions batching = default_batching();
-  std::int64_t epochs = 100;    ///< maximum epochs
-  std::int64_t patience = 10;   ///< stop after this many epochs without a better validation bound (epochs of KL warm-up do not count)
+  std::int64_t epochs = 100;  ///< maximum epochs
+  std::int64_t patience =
+      10;  ///< stop after this many epochs without a better validation bound (epochs of KL warm-up do not count)
   /// KL warm-up: the training gradient weighs the KL by β rising linearly to 1 over this many
   /// epochs (kl_warmup.hpp); 0 = off. Validation, early stopping and selection always use β = 1.
   std::int64_t kl_warmup = 10;  ///< measured on JSB: 0.05–0.1 nats/frame better than 0 (docs/latent-forms.md)
@@ -70,7 +71,7 @@ struct TrainConfig {
   /// step rate by recovery_factor, as a divergence recovery does (and counted among `recoveries`);
   /// 0 = off. Must be below patience to act before early stopping.
   std::int64_t step_patience = 3;
-  std::uint64_t seed = 1;       ///< initialisation, shuffling and noise all derive from it
+  std::uint64_t seed = 1;  ///< initialisation, shuffling and noise all derive from it
 
   /// @throws std::invalid_argument naming the first value out of range and the rule.
   void validate() const;

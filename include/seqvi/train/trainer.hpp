@@ -69,14 +69,14 @@ class TrainObserver {
 /// Bound on a split: pooled sums and their per-frame values.
 struct EvalResult {
   std::int64_t frames = 0;
-  double bound = 0;          ///< negative bound, nats/frame (mean over samples)
+  double bound = 0;  ///< negative bound, nats/frame (mean over samples)
   double kl = 0;
   double recon = 0;
-  double bound_stderr = 0;   ///< standard error of `bound` over the samples (0 for one sample)
-  double iw_nll = 0;         ///< importance-weighted estimate of −log p(x), nats/frame (if iw_samples > 0)
+  double bound_stderr = 0;  ///< standard error of `bound` over the samples (0 for one sample)
+  double iw_nll = 0;        ///< importance-weighted estimate of −log p(x), nats/frame (if iw_samples > 0)
   std::int64_t samples = 1;
   std::int64_t iw_samples = 0;
-  bool is_bound = true;      ///< false when the KL is the paper's approximation
+  bool is_bound = true;            ///< false when the KL is the paper's approximation
   std::vector<double> kl_per_dim;  ///< `kl` split by latent dim, nats/frame (empty without latents)
   std::int64_t active_dims = 0;    ///< dims of kl_per_dim above 0.01 nats/frame (active_dims.hpp)
 };
@@ -110,8 +110,8 @@ class Trainer {
   /// `params` are bound to the model by name (model::bind_by_name; throws std::invalid_argument).
   /// Memory is bounded by one evaluation batch (data::evaluation_batches), whatever the split's
   /// size; `progress`, if set, is called after each batch with (frames done, frames in the split).
-  EvalResult evaluate(const model::ParamSet<float>& params, const std::string& split,
-                      std::int64_t samples, std::int64_t iw_samples, std::uint64_t seed,
+  EvalResult evaluate(const model::ParamSet<float>& params, const std::string& split, std::int64_t samples,
+                      std::int64_t iw_samples, std::uint64_t seed,
                       const std::function<void(std::int64_t, std::int64_t)>& progress = {});
 
   /// Padded fraction of one epoch's training batches (bucketing reduces it).

@@ -22,10 +22,8 @@ void emission_logits_backward(const Moments<S>& out, const Mat<S>& logits_adj, M
 
 extern template void emission_logits<float>(const Moments<float>&, Mat<float>&);
 extern template void emission_logits<double>(const Moments<double>&, Mat<double>&);
-extern template void emission_logits_backward<float>(const Moments<float>&, const Mat<float>&,
-                                                     Moments<float>&);
-extern template void emission_logits_backward<double>(const Moments<double>&, const Mat<double>&,
-                                                      Moments<double>&);
+extern template void emission_logits_backward<float>(const Moments<float>&, const Mat<float>&, Moments<float>&);
+extern template void emission_logits_backward<double>(const Moments<double>&, const Mat<double>&, Moments<double>&);
 
 }  // namespace seqvi::model::detail
 

@@ -57,34 +57,30 @@ class PackedRhs {
 /// C += alpha · A · op(B) with op(B) packed (A row-major m × k with m = b.rows_a(), C m × n).
 /// Allocates only when `ws` must grow. @throws std::invalid_argument when the shapes do not conform.
 template <class S>
-void gemm_add_packed(const Eigen::Ref<const Mat<S>>& a, const PackedRhs<S>& b, S alpha,
-                     Eigen::Ref<Mat<S>> c, GemmWorkspace<S>& ws);
+void gemm_add_packed(const Eigen::Ref<const Mat<S>>& a, const PackedRhs<S>& b, S alpha, Eigen::Ref<Mat<S>> c,
+                     GemmWorkspace<S>& ws);
 
 /// C += alpha · op(A) · op(B) for row-major A, B, C (any outer stride, inner stride 1); C must not
 /// overlap A or B.
 /// op(A) is m × k, op(B) is k × n, C is m × n. Allocates only when `ws` must grow.
 /// @throws std::invalid_argument when the shapes do not conform.
 template <class S>
-void gemm_add(Op op_a, const Eigen::Ref<const Mat<S>>& a, Op op_b,
-              const Eigen::Ref<const Mat<S>>& b, S alpha, Eigen::Ref<Mat<S>> c,
-              GemmWorkspace<S>& ws);
+void gemm_add(Op op_a, const Eigen::Ref<const Mat<S>>& a, Op op_b, const Eigen::Ref<const Mat<S>>& b, S alpha,
+              Eigen::Ref<Mat<S>> c, GemmWorkspace<S>& ws);
 
 extern template class GemmWorkspace<float>;
 extern template class GemmWorkspace<double>;
 extern template class PackedRhs<float>;
 extern template class PackedRhs<double>;
-extern template void gemm_add_packed<float>(const Eigen::Ref<const Mat<float>>&,
-                                            const PackedRhs<float>&, float, Eigen::Ref<Mat<float>>,
-                                            GemmWorkspace<float>&);
-extern template void gemm_add_packed<double>(const Eigen::Ref<const Mat<double>>&,
-                                             const PackedRhs<double>&, double,
+extern template void gemm_add_packed<float>(const Eigen::Ref<const Mat<float>>&, const PackedRhs<float>&, float,
+                                            Eigen::Ref<Mat<float>>, GemmWorkspace<float>&);
+extern template void gemm_add_packed<double>(const Eigen::Ref<const Mat<double>>&, const PackedRhs<double>&, double,
                                              Eigen::Ref<Mat<double>>, GemmWorkspace<double>&);
-extern template void gemm_add<float>(Op, const Eigen::Ref<const Mat<float>>&, Op,
-                                     const Eigen::Ref<const Mat<float>>&, float,
-                                     Eigen::Ref<Mat<float>>, GemmWorkspace<float>&);
+extern template void gemm_add<float>(Op, const Eigen::Ref<const Mat<float>>&, Op, const Eigen::Ref<const Mat<float>>&,
+                                     float, Eigen::Ref<Mat<float>>, GemmWorkspace<float>&);
 extern template void gemm_add<double>(Op, const Eigen::Ref<const Mat<double>>&, Op,
-                                      const Eigen::Ref<const Mat<double>>&, double,
-                                      Eigen::Ref<Mat<double>>, GemmWorkspace<double>&);
+                                      const Eigen::Ref<const Mat<double>>&, double, Eigen::Ref<Mat<double>>,
+                                      GemmWorkspace<double>&);
 
 }  // namespace seqvi::model::detail
 

@@ -29,14 +29,14 @@ inline constexpr double kVarianceFloor = 1e-4;
 template <class S>
 struct LatentHeadsCache {
   Index frames = 0, batch = 0;
-  Mat<S> var;        ///< s², floored (rows × K)
-  Mat<S> coef;       ///< a = sigmoid(a_pre) (rows × K, markov; else empty)
-  Mat<S> coef_adj;   ///< its adjoint (rows × K, markov; else empty)
-  Mat<S> coef_pre;   ///< a_pre (fd head, markov; the softplus head keeps it in pre)
-  Mat<S> coef_pre_adj;  ///< its adjoint (fd head, markov)
-  Mat<S> z;          ///< copy of the sample z (markov: reparam_backward needs z_{t−1})
-  Mat<S> none;       ///< an empty matrix: coef / z / coef_adj of increments and marginal
-  ColVec<S> kl_seq;  ///< per-sequence KL (B), when asked for
+  Mat<S> var;              ///< s², floored (rows × K)
+  Mat<S> coef;             ///< a = sigmoid(a_pre) (rows × K, markov; else empty)
+  Mat<S> coef_adj;         ///< its adjoint (rows × K, markov; else empty)
+  Mat<S> coef_pre;         ///< a_pre (fd head, markov; the softplus head keeps it in pre)
+  Mat<S> coef_pre_adj;     ///< its adjoint (fd head, markov)
+  Mat<S> z;                ///< copy of the sample z (markov: reparam_backward needs z_{t−1})
+  Mat<S> none;             ///< an empty matrix: coef / z / coef_adj of increments and marginal
+  ColVec<S> kl_seq;        ///< per-sequence KL (B), when asked for
   Eigen::VectorXd kl_dim;  ///< per-latent-dim KL (K, nats summed over frames and sequences)
   // VarianceHead::fd: the μ head as an FdDense
   FdDenseCache<S> mean_head;
@@ -83,9 +83,8 @@ class LatentHeads {
   /// Registers the heads' parameters (μ head: weight, bias, keep logit; s² head: weight, bias;
   /// for the markov posterior the coefficient head: weight, bias). Heads built for increments
   /// or marginal serve both (same parameters); markov needs heads built for markov.
-  LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::string& prefix, Index in,
-              Index latent, const KeepRateSpec& keep, VarianceHead head,
-              Posterior posterior = Posterior::increments);
+  LatentHeads(ParamSet<S>& params, RoleTable& roles, const std::string& prefix, Index in, Index latent,
+              const KeepRateSpec& keep, VarianceHead head, Posterior posterior = Posterior::increments);
 
   Index latent() const { return mean_head_.out(); }
 
@@ -97,9 +96,9 @@ class LatentHeads {
   /// @param mask T·B, pre-padded (checked by the caller)
   /// @param prior the learned prior's parameters for this chunk (spec.prior learned; else empty)
   double forward(const ParamSet<S>& params, const Moments<S>& h, const LatentSpec& spec,
-                 const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const ColVec<S>>& mask,
-                 Index T, Index B, LatentHeadsCache<S>& cache, Eigen::Ref<Mat<S>> z,
-                 bool per_sequence = false, const LearnedPrior<S>& prior = {}) const;
+                 const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                 LatentHeadsCache<S>& cache, Eigen::Ref<Mat<S>> z, bool per_sequence = false,
+                 const LearnedPrior<S>& prior = {}) const;
 
   /// The posterior means μ of the last forward (rows × K, a view into the cache).
   Eigen::Ref<const Mat<S>> mean(const LatentHeadsCache<S>& cache) const;
@@ -113,9 +112,8 @@ class LatentHeads {
   /// ∂KL/∂(its parameters) into prior_adj (kl.hpp).
   void backward(const ParamSet<S>& params, const Moments<S>& h, const LatentSpec& spec,
                 const Eigen::Ref<const Mat<S>>& eps, const Eigen::Ref<const ColVec<S>>& mask,
-                LatentHeadsCache<S>& cache, const Eigen::Ref<const Mat<S>>& z_adj, S kl_adj,
-                ParamSet<S>& grad, Moments<S>& h_adj, const LearnedPrior<S>& prior = {},
-                const LearnedPriorAdj<S>& prior_adj = {}) const;
+                LatentHeadsCache<S>& cache, const Eigen::Ref<const Mat<S>>& z_adj, S kl_adj, ParamSet<S>& grad,
+                Moments<S>& h_adj, const LearnedPrior<S>& prior = {}, const LearnedPriorAdj<S>& prior_adj = {}) const;
 
  private:
   FdDense<S> mean_head_;  ///< registers the μ head; runs it for the fd head
@@ -129,40 +127,32 @@ class LatentHeads {
 /// so that a training step allocates nothing; same formula, same loop order, bit-identical.
 /// Padded rows of z are set to 0; padded rows of the inputs are not read. Not for markov.
 template <class S>
-void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-                  const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& noise,
-                  const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, Eigen::Ref<Mat<S>> z);
+void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                  const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B,
+                  Eigen::Ref<Mat<S>> z);
 /// The same for every posterior: z = reparam(posterior, μ, s², coef, ε) (coef empty unless markov).
 template <class S>
-void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean,
-                  const Eigen::Ref<const Mat<S>>& var, const Eigen::Ref<const Mat<S>>& coef,
-                  const Eigen::Ref<const Mat<S>>& noise, const Eigen::Ref<const ColVec<S>>& mask,
-                  Index T, Index B, Eigen::Ref<Mat<S>> z);
+void reparam_into(Posterior posterior, const Eigen::Ref<const Mat<S>>& mean, const Eigen::Ref<const Mat<S>>& var,
+                  const Eigen::Ref<const Mat<S>>& coef, const Eigen::Ref<const Mat<S>>& noise,
+                  const Eigen::Ref<const ColVec<S>>& mask, Index T, Index B, Eigen::Ref<Mat<S>> z);
 
 extern template class LatentHeads<float>;
 extern template class LatentHeads<double>;
 extern template void reparam_into<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                         const Eigen::Ref<const Mat<float>>&,
-                                         const Eigen::Ref<const Mat<float>>&,
-                                         const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                         Eigen::Ref<Mat<float>>);
+                                         const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                         const Eigen::Ref<const ColVec<float>>&, Index, Index, Eigen::Ref<Mat<float>>);
 extern template void reparam_into<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                          const Eigen::Ref<const Mat<double>>&,
-                                          const Eigen::Ref<const Mat<double>>&,
+                                          const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
                                           const Eigen::Ref<const ColVec<double>>&, Index, Index,
                                           Eigen::Ref<Mat<double>>);
 extern template void reparam_into<float>(Posterior, const Eigen::Ref<const Mat<float>>&,
-                                         const Eigen::Ref<const Mat<float>>&,
-                                         const Eigen::Ref<const Mat<float>>&,
-                                         const Eigen::Ref<const Mat<float>>&,
-                                         const Eigen::Ref<const ColVec<float>>&, Index, Index,
-                                         Eigen::Ref<Mat<float>>);
+                                         const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const Mat<float>>&,
+                                         const Eigen::Ref<const Mat<float>>&, const Eigen::Ref<const ColVec<float>>&,
+                                         Index, Index, Eigen::Ref<Mat<float>>);
 extern template void reparam_into<double>(Posterior, const Eigen::Ref<const Mat<double>>&,
-                                         const Eigen::Ref<const Mat<double>>&,
-                                         const Eigen::Ref<const Mat<double>>&,
-                                         const Eigen::Ref<const Mat<double>>&,
-                                         const Eigen::Ref<const ColVec<double>>&, Index, Index,
-                                         Eigen::Ref<Mat<double>>);
+                                          const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const Mat<double>>&,
+                                          const Eigen::Ref<const Mat<double>>&, const Eigen::Ref<const ColVec<double>>&,
+                                          Index, Index, Eigen::Ref<Mat<double>>);
 
 }  // namespace seqvi::model::detail
 

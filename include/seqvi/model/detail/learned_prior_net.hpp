@@ -19,13 +19,13 @@ namespace seqvi::model::detail {
 /// forward and backward with given shapes nothing is allocated).
 template <class S>
 struct LearnedPriorNetCache {
-  Mat<S> mean;      ///< conditional: μ_p, rows × K
-  Mat<S> var_pre;   ///< conditional: E[h_{t−1}] W_v + b_v, rows × K
-  Mat<S> var;       ///< conditional: σ²_p, rows × K; transition: β², 1 × K
-  Mat<S> mean_adj;  ///< conditional: ∂objective/∂μ_p (filled by the KL's reverse pass)
-  Mat<S> var_adj;   ///< ∂objective/∂σ²_p (rows × K) or ∂objective/∂β² (1 × K)
-  Mat<S> alpha_adj; ///< transition: ∂objective/∂α, 1 × K
-  Mat<S> pre_adj;   ///< conditional: adjoint of var_pre (scratch)
+  Mat<S> mean;       ///< conditional: μ_p, rows × K
+  Mat<S> var_pre;    ///< conditional: E[h_{t−1}] W_v + b_v, rows × K
+  Mat<S> var;        ///< conditional: σ²_p, rows × K; transition: β², 1 × K
+  Mat<S> mean_adj;   ///< conditional: ∂objective/∂μ_p (filled by the KL's reverse pass)
+  Mat<S> var_adj;    ///< ∂objective/∂σ²_p (rows × K) or ∂objective/∂β² (1 × K)
+  Mat<S> alpha_adj;  ///< transition: ∂objective/∂α, 1 × K
+  Mat<S> pre_adj;    ///< conditional: adjoint of var_pre (scratch)
   GemmWorkspace<S> gemm;
 };
 
@@ -61,8 +61,7 @@ class LearnedPriorNet {
   /// Computes the prior's parameters into cache: the conditional head on h_prev (rows × in, the
   /// means of h_{t−1}; rows = T·B for a chunk, B for one frame), or the transition's β² (h_prev
   /// unread, may be empty). @throws std::invalid_argument if h_prev has other than in() columns
-  void forward(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& h_prev,
-               LearnedPriorNetCache<S>& cache) const;
+  void forward(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& h_prev, LearnedPriorNetCache<S>& cache) const;
   /// The prior of the last forward, views into params and cache (empty for Kind::none).
   LearnedPrior<S> view(const ParamSet<S>& params, const LearnedPriorNetCache<S>& cache) const;
   /// Zeroes the cache's adjoints, shaped like view()'s matrices, and returns pointers to them for
@@ -71,15 +70,14 @@ class LearnedPriorNet {
   /// Reverse pass from the adjoints in cache (filled through zero_adjoints' pointers): ADDS the
   /// parameter gradients into grad and, for the conditional head, the adjoint of the means of
   /// h_prev into h_prev_adj (rows × in; null to skip).
-  void backward(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& h_prev,
-                LearnedPriorNetCache<S>& cache, ParamSet<S>& grad,
-                Eigen::Ref<Mat<S>>* h_prev_adj) const;
+  void backward(const ParamSet<S>& params, const Eigen::Ref<const Mat<S>>& h_prev, LearnedPriorNetCache<S>& cache,
+                ParamSet<S>& grad, Eigen::Ref<Mat<S>>* h_prev_adj) const;
 
  private:
   Kind kind_ = Kind::none;
   Index in_ = 0, latent_ = 0;
   std::size_t mean_w_ = 0, mean_b_ = 0, var_w_ = 0, var_b_ = 0;  ///< conditional
-  std::size_t alpha_ = 0, log_beta2_ = 0;                         ///< transition
+  std::size_t alpha_ = 0, log_beta2_ = 0;                        ///< transition
 };
 
 extern template class LearnedPriorNet<float>;

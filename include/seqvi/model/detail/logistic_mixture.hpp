@@ -11,10 +11,10 @@
 namespace seqvi::model::detail {
 
 inline constexpr int kMixtureTerms = 3;
-inline constexpr std::array<double, kMixtureTerms> kMixtureWeight{
-    0.59054861135906755, 0.21252463007093253, 0.19692675856999978};
-inline constexpr std::array<double, kMixtureTerms> kMixtureScale{
-    1.6688793985337591, 1.0701713064889009, 2.660636548628732};
+inline constexpr std::array<double, kMixtureTerms> kMixtureWeight{0.59054861135906755, 0.21252463007093253,
+                                                                  0.19692675856999978};
+inline constexpr std::array<double, kMixtureTerms> kMixtureScale{1.6688793985337591, 1.0701713064889009,
+                                                                 2.660636548628732};
 
 }  // namespace seqvi::model::detail
 
