@@ -197,7 +197,7 @@ void for_each_trial(const search::SweepConfig& config, const std::function<void(
 search::TrialTable sample_trials(const search::SweepConfig& config) {
   search::TrialTable trials;
   trials.reserve(static_cast<std::size_t>(trial_count(config)));
-  for_each_trial(config, [&](search::TrialRecord&& r) { trials.push_back(std::move(r)); });
+  for_each_trial(config, [&](search::TrialRecord&& r) { trials.push_back(r); });
   return trials;
 }
 
@@ -438,8 +438,8 @@ int run_sweep(const SweepArgs& args, bool talk) {
         options.max_attempts = config.max_attempts;
         options.pruner = config.pruner;
         options.progress_interval_s = args.progress_every;
-        std::string journal_error;  // the sweep's journal cannot be appended to (rank 0): it drains
-        options.on_storage_error = [&](const std::string& what) { journal_error = what; };
+        std::string storage;  // the sweep's storage failed (rank 0): it drains (the journal, or a trial's files)
+        options.on_storage_error = [&](const std::string& what) { storage = what; };
         if (transport->rank() == 0 && !args.quiet) {
           std::cout << fmt::format("seqvi sweep: {} trials ({} datasets × {} models × {} samples) on {} rank{} → {}\n",
                                    trials, config.datasets.size(), config.models.size(), config.samples,
@@ -454,14 +454,6 @@ int run_sweep(const SweepArgs& args, bool talk) {
                                                     sweep_event_log_path(out), args.resume);
         const mpi::SweepEnd end = mpi::run_sweep(*transport, events.get(), runner, options);
         if (events) events->ended(end);
-        std::string storage = journal_error;  // or the first trial a storage failure interrupted (rank 0)
-        if (storage.empty() && transport->rank() == 0 && end == mpi::SweepEnd::drained)
-          for (std::size_t i = 0; i < sweep->trials().size(); ++i)
-            if (sweep->trials().state(i) == search::TrialState::interrupted &&
-                sweep->trials().message(i).rfind(mpi::kStorageErrorPrefix, 0) == 0) {
-              storage = "trial " + sweep->trials().id(i) + ": " + sweep->trials().message(i);
-              break;
-            }
         // "Free space" only for a full disk or quota (ENOSPC, EDQUOT: "out of space"); EIO, EROFS and
         // the like need the storage repaired or remounted first.
         if (!storage.empty())

@@ -112,10 +112,15 @@ class StorageFault {
     } catch (const LedgerWriteError& e) {
       if (what_.empty()) {
         what_ = e.what();
-        if (o_.on_storage_error) o_.on_storage_error(what_);
+        tell(what_);
       }
       return false;
     }
+  }
+  /// A trial's run ended for the storage (is_storage_outcome): the sweep drains; its message is
+  /// told to on_storage_error unless another storage failure was told first.
+  void trial_failed(const std::string& trial, const TrialOutcome& outcome) {
+    tell("trial " + trial + ": " + outcome.message);
   }
   bool failed() const { return !what_.empty(); }
   /// At the end of a drained sweep: trials still running are recorded interrupted (if the journal
@@ -127,9 +132,15 @@ class StorageFault {
   }
 
  private:
+  void tell(const std::string& what) {
+    if (told_) return;
+    told_ = true;
+    if (o_.on_storage_error) o_.on_storage_error(what);
+  }
   detail::TrialBook& book_;
   const SweepOptions& o_;
-  std::string what_;
+  std::string what_;   ///< the ledger's failure (the journal cannot be appended to)
+  bool told_ = false;  ///< on_storage_error was called (at most once per sweep)
 };
 
 /// One rank: the coordinator runs each trial itself through the runner.
@@ -190,6 +201,7 @@ SweepEnd run_inline(detail::TrialBook& book, SweepLedger& ledger, TrialRunner& r
     const search::TrialSpec spec = book.at(i).spec;
     const TrialOutcome outcome = run_guarded(runner, spec, ledger.checkpoint_path(spec), control);
     book.finished(i, outcome, 0);
+    if (is_storage_outcome(outcome)) storage.trial_failed(spec.name(), outcome);
     storage.flush();
     if (outcome.state == TrialState::interrupted || storage.failed()) drained = true;
     timers.tick();
@@ -371,7 +383,10 @@ class Dispatcher {
             const std::size_t i = expect_assigned(slot, w, m.trial);
             book_.finished(i, m.outcome, w);
             slot.assigned.erase(std::find(slot.assigned.begin(), slot.assigned.end(), i));
-            if (is_storage_outcome(m.outcome) && !draining_) drain();  // its files cannot be written
+            if (is_storage_outcome(m.outcome)) {  // its files cannot be written: drain, and say why once
+              storage_.trial_failed(m.trial, m.outcome);
+              if (!draining_) drain();
+            }
           } else if constexpr (std::is_same_v<T, StopRequest>) {
             if (!draining_) drain();  // a signal on that worker drains the whole sweep
           } else if constexpr (std::is_same_v<T, Bye>) {

@@ -1,4 +1,5 @@
 #include "seqvi/mpi/coordinator.hpp"
+#include "seqvi/mpi/messages.hpp"
 
 #include "mpi/local_sweep.hpp"
 #include "support/fake_runner.hpp"
@@ -394,7 +395,7 @@ TEST(MpiCoordinator, AshaInSweepOrderPrunesEveryTrialWorseThanTheFirstTwoAtRungO
 class FailingLedger final : public MemoryLedger {
  public:
   FailingLedger(std::vector<search::TrialRecord> trials, std::filesystem::path dir, int fail_at, bool once = false)
-      : MemoryLedger(std::move(trials), std::move(dir)), fail_at_(fail_at), once_(once) {}
+      : MemoryLedger(trials, std::move(dir)), fail_at_(fail_at), once_(once) {}
   void commit(std::span<const search::TrialRecord> changed) override {
     ++calls_;
     if (once_ ? calls_ == fail_at_ : calls_ >= fail_at_) throw LedgerError("journal: No space left on device");
@@ -690,6 +691,58 @@ TEST(MpiCoordinator, AJournalThatCannotBeAppendedToDrainsTheSweepAndAResumeEqual
               SweepEnd::completed);
     EXPECT_EQ(results(ledger.trials()), results(straight_ledger.trials()));
   }
+}
+
+// A trial whose own files cannot be written (the runner throws StorageError) is the sweep's storage
+// failing, not the trial: the outcome says so by its kind (storage_failure), not by its message; the
+// sweep drains, on_storage_error names the trial once, and a resume completes to the uninterrupted
+// results. With one rank (the coordinator runs the trial) and with workers (the Result carries it).
+TEST(MpiCoordinator, ATrialsStorageFailureDrainsTheSweepAndIsToldOnceByItsKind) {
+  for (const int ranks : {1, 3}) {
+    SCOPED_TRACE(std::to_string(ranks) + " ranks");
+    test::TempDir dir;
+    const auto trials = test::fake_trials(6, 4);
+    FakeRunner::Behaviour b;
+    b.batch_time = std::chrono::microseconds(300);
+    std::filesystem::create_directories(dir / "straight");
+    MemoryLedger straight_ledger(trials, dir / "straight");
+    FakeRunner straight(b);
+    ASSERT_EQ(test::run_local_sweep(ranks, straight_ledger, straight, [](int) { return test::quiet_options(); }).end,
+              SweepEnd::completed);
+
+    MemoryLedger ledger(trials, dir.path());
+    FakeRunner::Behaviour full = b;
+    std::atomic<bool> thrown{false};
+    full.after_epoch = [&](const std::string& id, std::int64_t epoch) {
+      if (id == trials[1].id() && epoch == 2 && !thrown.exchange(true))
+        throw StorageError("cannot write checkpoint 'x.h5': No space left on device");
+    };
+    FakeRunner runner(full);
+    std::vector<std::string> told;
+    const auto r = test::run_local_sweep(ranks, ledger, runner, [&](int rank) {
+      auto o = test::quiet_options();
+      if (rank == 0) o.on_storage_error = [&](const std::string& what) { told.push_back(what); };
+      return o;
+    });
+    EXPECT_EQ(r.end, SweepEnd::drained);
+    ASSERT_EQ(told.size(), 1u);
+    EXPECT_EQ(told[0], "trial " + trials[1].id() + ": " + std::string(kStorageErrorPrefix) +
+                           "cannot write checkpoint 'x.h5': No space left on device");
+    EXPECT_EQ(ledger.trials()[1].state, TrialState::interrupted);
+    for (const auto& t : ledger.trials()) EXPECT_NE(t.state, TrialState::failed) << t.id() << ": " << t.message;
+    ASSERT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return test::quiet_options(); }).end,
+              SweepEnd::completed);
+    EXPECT_EQ(results(ledger.trials()), results(straight_ledger.trials()));
+  }
+  // The kind, not the text: an interrupted outcome whose message merely starts like one is not a
+  // storage failure, and a storage outcome keeps its kind through the wire.
+  TrialOutcome stopped;
+  stopped.state = TrialState::interrupted;
+  stopped.message = std::string(kStorageErrorPrefix) + "(a message that happens to start so)";
+  EXPECT_FALSE(is_storage_outcome(stopped));
+  EXPECT_TRUE(is_storage_outcome(storage_outcome(StorageError("disk full"), 1.0)));
+  const Message m = decode(encode(Result{"t", storage_outcome(StorageError("disk full"), 1.0)}));
+  EXPECT_TRUE(std::get<Result>(m).outcome.storage_failure);
 }
 
 TEST(MpiCoordinator, AJournalStillFullAtTheEndLeavesRunningTrialsToResumeWithoutACharge) {

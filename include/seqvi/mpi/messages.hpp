@@ -21,10 +21,13 @@
 namespace seqvi::mpi {
 
 /// Bumped when a message changes shape; ranks of one job run one binary, so a mismatch is a bug.
-/// 2: Result carries valid_kl, active_dims. A Result carries the record's best-epoch metrics as the
-/// field table lists them (search::kTrialFields), so the version follows the table's revision:
-/// revision 3 (valid_kl, active_dims) is version 2, and a field added to the table bumps both.
-inline constexpr std::uint16_t kProtocolVersion = search::kTrialSchemaRevision - 1;
+/// 2: Result carries valid_kl, active_dims. 3: valid_recon. 4: Result carries storage_failure.
+/// A Result carries the record's best-epoch metrics as the field table lists them
+/// (search::kTrialFields), so a field added to the table changes Result: the assertion below stops
+/// the build until this version is bumped with it.
+inline constexpr std::uint16_t kProtocolVersion = 4;
+static_assert(search::kTrialSchemaRevision == 4,
+              "the trial field table changed, so Result did: bump kProtocolVersion and this revision");
 
 /// Run this trial (queued behind the worker's current one, if any).
 struct Assign {
@@ -76,7 +79,7 @@ struct Result {
   template <class Archive>
   void serialize(Archive& ar, std::uint32_t /*version*/) {
     ar(trial, outcome.state, outcome.epochs, outcome.best_valid, outcome.best_epoch, outcome.wall_s, outcome.message,
-       outcome.valid_curve);
+       outcome.valid_curve, outcome.storage_failure);
     search::for_each_trial_field([&](const auto& field) {
       if (field.is_metric()) ar(outcome.*field.metric_member);
     });

@@ -28,9 +28,11 @@ struct SweepOptions {
   /// This rank's stop request (SIGTERM/SIGINT/SIGUSR1/SIGUSR2 via job/stop_flag.hpp); tests inject
   /// one per simulated rank. Polled by the loops and, through TrialControl, at batch boundaries.
   std::function<bool()> stop_requested = [] { return job::stop_requested(); };
-  /// Called once (rank 0) when the sweep drains because the ledger cannot make a change durable
-  /// (mpi::LedgerWriteError: e.g. the journal cannot be appended to); `what` names the file and its
-  /// file system. The CLI says it and exits 75, as for a trial's checkpoint (docs/sweeps.md).
+  /// Called at most once (rank 0) when the sweep drains because its storage failed: the ledger cannot
+  /// make a change durable (mpi::LedgerWriteError: e.g. the journal cannot be appended to), or a
+  /// trial's run ended with a StorageError (its checkpoint or epoch log cannot be written: "trial
+  /// <id>: " + the outcome's message). The first of them; `what` names the file and its file system.
+  /// The CLI says it and exits 75 (docs/sweeps.md, "Out of space").
   std::function<void(const std::string& what)> on_storage_error;
 };
 

@@ -31,6 +31,9 @@ struct TrialOutcome : search::BestEpochMetrics {
   /// (a worker killed between writing a checkpoint and reporting an epoch leaves a report missing;
   /// the next run's result carries it). Empty for a trial that failed before it had a checkpoint.
   std::vector<double> valid_curve;
+  /// The run was interrupted because the sweep's own files could not be written (a StorageError),
+  /// not by a stop request: the coordinator drains the sweep and tells SweepOptions::on_storage_error.
+  bool storage_failure = false;
 };
 
 /// Thrown by a runner that cannot write the sweep's own files (the trial's checkpoint): out of space
@@ -42,20 +45,23 @@ class StorageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The message of an outcome that a StorageError ended starts with this.
+/// The message of an outcome that a StorageError ended starts with this (text for people: the
+/// outcome's kind is its `storage_failure` flag, never this prefix).
 inline constexpr std::string_view kStorageErrorPrefix = "cannot write the sweep's files: ";
 
-/// The outcome the loops record for a StorageError: interrupted, message kStorageErrorPrefix + what.
+/// The outcome the loops record for a StorageError: interrupted, storage_failure set, message
+/// kStorageErrorPrefix + what.
 inline TrialOutcome storage_outcome(const StorageError& e, double wall_s) {
   TrialOutcome out;
   out.state = search::TrialState::interrupted;
+  out.storage_failure = true;
   out.message = std::string(kStorageErrorPrefix) + e.what();
   out.wall_s = wall_s;
   return out;
 }
 
 inline bool is_storage_outcome(const TrialOutcome& o) {
-  return o.state == search::TrialState::interrupted && o.message.rfind(kStorageErrorPrefix, 0) == 0;
+  return o.state == search::TrialState::interrupted && o.storage_failure;
 }
 
 /// The runner's line back to the coordinator while a trial runs.
