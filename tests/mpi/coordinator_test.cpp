@@ -98,6 +98,18 @@ TEST(MpiCoordinator, PerTrialResultsDoNotDependOnTheNumberOfWorkers) {
   EXPECT_EQ(reference.size(), 16u);
 }
 
+/// The results of the sweep of `trials` run once without interruption, in `dir` (the reference a
+/// drained and resumed sweep must equal).
+std::map<std::string, Row> uninterrupted_results(int ranks, const std::vector<search::TrialRecord>& trials,
+                                                 const FakeRunner::Behaviour& b, const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  MemoryLedger ledger(trials, dir);
+  FakeRunner runner(b);
+  EXPECT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return test::quiet_options(); }).end,
+            SweepEnd::completed);
+  return results(ledger.trials());
+}
+
 TEST(MpiCoordinator, ARunnerThatThrowsFailsItsTrialAndTheSweepGoesOn) {
   test::TempDir dir;
   auto trials = test::fake_trials(6, 3);
@@ -650,11 +662,7 @@ TEST(MpiCoordinator, AJournalThatCannotBeAppendedToDrainsTheSweepAndAResumeEqual
     const auto trials = test::fake_trials(6, 4);
     FakeRunner::Behaviour b;
     b.batch_time = std::chrono::microseconds(500);
-    MemoryLedger straight_ledger(trials, dir / "straight");
-    std::filesystem::create_directories(dir / "straight");
-    FakeRunner straight(b);
-    ASSERT_EQ(test::run_local_sweep(ranks, straight_ledger, straight, [](int) { return test::quiet_options(); }).end,
-              SweepEnd::completed);
+    const auto straight = uninterrupted_results(ranks, trials, b, dir / "straight");
 
     FullJournalLedger ledger(trials, dir.path());
     FakeRunner::Behaviour full = b;
@@ -689,7 +697,7 @@ TEST(MpiCoordinator, AJournalThatCannotBeAppendedToDrainsTheSweepAndAResumeEqual
     // Space freed: a resume completes to the uninterrupted sweep's results.
     ASSERT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return test::quiet_options(); }).end,
               SweepEnd::completed);
-    EXPECT_EQ(results(ledger.trials()), results(straight_ledger.trials()));
+    EXPECT_EQ(results(ledger.trials()), straight);
   }
 }
 
@@ -704,11 +712,7 @@ TEST(MpiCoordinator, ATrialsStorageFailureDrainsTheSweepAndIsToldOnceByItsKind) 
     const auto trials = test::fake_trials(6, 4);
     FakeRunner::Behaviour b;
     b.batch_time = std::chrono::microseconds(300);
-    std::filesystem::create_directories(dir / "straight");
-    MemoryLedger straight_ledger(trials, dir / "straight");
-    FakeRunner straight(b);
-    ASSERT_EQ(test::run_local_sweep(ranks, straight_ledger, straight, [](int) { return test::quiet_options(); }).end,
-              SweepEnd::completed);
+    const auto straight = uninterrupted_results(ranks, trials, b, dir / "straight");
 
     MemoryLedger ledger(trials, dir.path());
     FakeRunner::Behaviour full = b;
@@ -732,7 +736,7 @@ TEST(MpiCoordinator, ATrialsStorageFailureDrainsTheSweepAndIsToldOnceByItsKind) 
     for (const auto& t : ledger.trials()) EXPECT_NE(t.state, TrialState::failed) << t.id() << ": " << t.message;
     ASSERT_EQ(test::run_local_sweep(ranks, ledger, runner, [](int) { return test::quiet_options(); }).end,
               SweepEnd::completed);
-    EXPECT_EQ(results(ledger.trials()), results(straight_ledger.trials()));
+    EXPECT_EQ(results(ledger.trials()), straight);
   }
   // The kind, not the text: an interrupted outcome whose message merely starts like one is not a
   // storage failure, and a storage outcome keeps its kind through the wire.
